@@ -1,0 +1,119 @@
+//! The facts a rule can read (PRODUCT §2 "Facts a rule can read"), computed once per
+//! order by the engine and borrowed by the rule evaluator. Strings borrow from the order
+//! or the snapshot, so building facts copies no text.
+//!
+//! Absent optional order fields read as empty strings: CEL has no `undefined`, and a
+//! typed rule can test `order.channel == ""`.
+
+use crate::model::Level;
+use crate::time::Timestamp;
+
+/// Everything a rule can see while one order is checked.
+#[derive(Debug, Clone)]
+pub struct Facts<'a> {
+    /// `customer`
+    pub customer: CustomerFacts<'a>,
+    /// `order`
+    pub order: OrderFacts<'a>,
+    /// `items`, one per order line in order; `item` in item-scoped rules.
+    pub items: Vec<ItemFacts<'a>>,
+    /// `verified`: verification methods the order says are completed.
+    pub verified: &'a [String],
+    /// `now`: the caller's time (never the order's own `created_at`).
+    pub now: Timestamp,
+}
+
+/// `customer.*`
+#[derive(Debug, Clone, Default)]
+pub struct CustomerFacts<'a> {
+    /// `level`: highest level among unexpired matching blocklist entries, else `none`.
+    pub level: Level,
+    /// `listed`: some unexpired entry matched.
+    pub listed: bool,
+    /// `reasons`: reason codes of the matching entries, no repeats, first-seen order.
+    pub reasons: Vec<&'a str>,
+    /// `matched`: identifier kinds that matched, no repeats, in `IdKind::ALL` order.
+    pub matched: Vec<&'a str>,
+    /// `known`: the customer id is in `customers.csv`.
+    pub known: bool,
+    /// `account_age_days`: whole days since account creation; -1 when unknown.
+    pub account_age_days: i64,
+    /// `orders_90d` (0 for an unknown customer).
+    pub orders_90d: i64,
+    /// `refunds_90d`
+    pub refunds_90d: i64,
+    /// `refund_rate`: `refunds_90d / max(orders_90d, 1)`.
+    pub refund_rate: f64,
+    /// `chargebacks_365d`
+    pub chargebacks_365d: i64,
+    /// `addresses_90d`
+    pub addresses_90d: i64,
+}
+
+/// `order.shipping.*` (empty strings when absent).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShippingFacts<'a> {
+    /// `province`
+    pub province: &'a str,
+    /// `city`
+    pub city: &'a str,
+    /// `district`
+    pub district: &'a str,
+    /// `line1`
+    pub line1: &'a str,
+    /// `name`
+    pub name: &'a str,
+    /// `phone` as submitted (not normalized)
+    pub phone: &'a str,
+}
+
+/// `order.*`
+#[derive(Debug, Clone, Default)]
+pub struct OrderFacts<'a> {
+    /// `total`: catalog price × quantity over known SKUs, else the submitted price,
+    /// summed exactly in minor units then converted.
+    pub total: f64,
+    /// `currency` as submitted, else the policy's.
+    pub currency: &'a str,
+    /// `line_count`: number of lines.
+    pub line_count: i64,
+    /// `item_count`: sum of quantities.
+    pub item_count: i64,
+    /// `channel` as submitted.
+    pub channel: &'a str,
+    /// `created_at` as submitted, else `now`.
+    pub created_at: Timestamp,
+    /// `shipping`
+    pub shipping: ShippingFacts<'a>,
+    /// `issues`: names from PRODUCT §2 "Order issues", in that order.
+    pub issues: Vec<&'a str>,
+}
+
+/// `item.*` and each element of `items`.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFacts<'a> {
+    /// `sku` as submitted.
+    pub sku: &'a str,
+    /// `name` from the catalog, else empty.
+    pub name: &'a str,
+    /// `category` from the catalog, else empty.
+    pub category: &'a str,
+    /// `price`: catalog price, else the submitted `unit_price`.
+    pub price: f64,
+    /// `quantity`
+    pub quantity: i64,
+    /// `line_total`: price × quantity, computed in minor units.
+    pub line_total: f64,
+    /// `tags` from the catalog, else empty.
+    pub tags: &'a [String],
+    /// `high_value`: tagged `high_value` or price ≥ the policy's threshold.
+    pub high_value: bool,
+    /// `limited`: tagged `limited_edition`.
+    pub limited: bool,
+    /// `restricted`: `high_value || limited`.
+    pub restricted: bool,
+    /// `known`: the SKU is in the catalog.
+    pub known: bool,
+    /// `max_per_order`: 0 when unset or unknown.
+    pub max_per_order: i64,
+}

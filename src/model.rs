@@ -1,0 +1,326 @@
+//! The merchant's policy as data: settings, rules, messages, blocklist entries, catalog
+//! items and customer statistics. `source/` produces these from the files a merchant
+//! exports, `snapshot/` stores them, `engine/` reads them back. Enums here spell the
+//! fixed vocabularies of PRODUCT §2 (levels, identifier kinds, actions, scopes).
+
+use crate::time::{Duration, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// How strongly a customer is listed: `none` < `watch` < `step_up` < `block`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// Not listed (never stored; the level of a customer no entry matches).
+    #[default]
+    None,
+    /// Watch list: rules may ask for stricter checks.
+    Watch,
+    /// Step-up: rules typically ask for verification.
+    StepUp,
+    /// Block: rules typically deny.
+    Block,
+}
+
+impl Level {
+    /// The name rules compare against (`"none"`, `"watch"`, `"step_up"`, `"block"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::None => "none",
+            Level::Watch => "watch",
+            Level::StepUp => "step_up",
+            Level::Block => "block",
+        }
+    }
+
+    /// Parses a blocklist `level` cell (`none` is not a valid stored level).
+    pub fn parse_stored(text: &str) -> Option<Level> {
+        match text {
+            "watch" => Some(Level::Watch),
+            "step_up" => Some(Level::StepUp),
+            "block" => Some(Level::Block),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kinds of identifier a blocklist entry can name (PRODUCT §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdKind {
+    /// `customer.id`
+    CustomerId,
+    /// `customer.email`
+    Email,
+    /// `customer.phone` and `shipping.phone`
+    Phone,
+    /// `customer.device_id`
+    DeviceId,
+    /// The shipping address (`province+city+district+line1`)
+    Address,
+    /// `customer.payment_fingerprint`
+    PaymentFingerprint,
+    /// `customer.ip`
+    Ip,
+}
+
+impl IdKind {
+    /// Every kind, in a fixed order (also the order of `customer.matched`).
+    pub const ALL: [IdKind; 7] = [
+        IdKind::CustomerId,
+        IdKind::Email,
+        IdKind::Phone,
+        IdKind::DeviceId,
+        IdKind::Address,
+        IdKind::PaymentFingerprint,
+        IdKind::Ip,
+    ];
+
+    /// The name used in `blocklist.csv` and in `customer.matched`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdKind::CustomerId => "customer_id",
+            IdKind::Email => "email",
+            IdKind::Phone => "phone",
+            IdKind::DeviceId => "device_id",
+            IdKind::Address => "address",
+            IdKind::PaymentFingerprint => "payment_fingerprint",
+            IdKind::Ip => "ip",
+        }
+    }
+
+    /// Parses a `kind` cell.
+    pub fn parse(text: &str) -> Option<IdKind> {
+        IdKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// A small stable number for the kind, mixed into identifier hashes so that the
+    /// same string under two kinds never collides.
+    pub fn code(self) -> u8 {
+        match self {
+            IdKind::CustomerId => 0,
+            IdKind::Email => 1,
+            IdKind::Phone => 2,
+            IdKind::DeviceId => 3,
+            IdKind::Address => 4,
+            IdKind::PaymentFingerprint => 5,
+            IdKind::Ip => 6,
+        }
+    }
+}
+
+impl fmt::Display for IdKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a rule does when it fires. Declared from least to most severe, so `Ord` is the
+/// precedence of PRODUCT §3 (`deny` > `step_up` > `review` > `allow`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Allowlist: suppresses `review` and `step_up`, never `deny`.
+    Allow,
+    /// Hold for manual review.
+    Review,
+    /// Ask for a verification (`verify` methods).
+    StepUp,
+    /// Refuse the order.
+    Deny,
+}
+
+impl Action {
+    /// The contract spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Review => "review",
+            Action::StepUp => "step_up",
+            Action::Deny => "deny",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a rule is evaluated once per order or once per line (with `item` bound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Once per order.
+    #[default]
+    Order,
+    /// Once per line, with `item` bound to the line.
+    Item,
+}
+
+/// What a stale snapshot (`now` past its expiry) does to an `allow`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum OnStale {
+    /// Keep `allow` (a warning is still added).
+    #[default]
+    Allow,
+    /// Raise `allow` to `review`.
+    Review,
+}
+
+/// One `[[rule]]` of `policy.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    /// Unique, kebab-case.
+    pub id: String,
+    /// The CEL condition.
+    pub when: String,
+    /// What firing does.
+    pub action: Action,
+    /// For `step_up`: methods any one of which satisfies the rule.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub verify: Vec<String>,
+    /// Machine reason code shown to the merchant.
+    pub reason: String,
+    /// Key into `messages.<locale>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `order` or `item`.
+    #[serde(default)]
+    pub scope: Scope,
+}
+
+/// `policy.toml`: metadata, settings, rules and messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Merchant name (shown in verdicts and `inspect`).
+    pub merchant: String,
+    /// ISO 4217 code of the shop's currency, upper case.
+    pub currency: String,
+    /// Prepended to 11-digit phone numbers starting with `1` (default `86`).
+    pub default_country_code: String,
+    /// Locale of messages when the caller names none.
+    pub default_locale: String,
+    /// How long a compiled snapshot stays fresh.
+    pub valid_for: Duration,
+    /// What a stale snapshot does to `allow`.
+    pub on_stale: OnStale,
+    /// How far back `duplicate_recent` looks.
+    pub duplicate_window: Duration,
+    /// Catalog price from which an item is high-value, in the shop's currency.
+    pub high_value_threshold: f64,
+    /// Rules in policy order.
+    pub rules: Vec<Rule>,
+    /// `messages[locale][key] = text`.
+    pub messages: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// One row of `blocklist.csv`, its value already normalized (never stored in clear in a
+/// snapshot: only its keyed hash is).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockEntry {
+    /// Which identifier it names.
+    pub kind: IdKind,
+    /// The normalized identifier.
+    pub value: String,
+    /// `watch`, `step_up` or `block`.
+    pub level: Level,
+    /// Reason code (`REFUND_ABUSE`…).
+    pub reason: String,
+    /// When it was added, if known.
+    pub added_at: Option<Timestamp>,
+    /// When it stops applying; `None` never expires.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// One row of `catalog.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CatalogItem {
+    /// Stock-keeping unit, as given.
+    pub sku: String,
+    /// Display name.
+    pub name: String,
+    /// Category.
+    pub category: String,
+    /// Unit price in minor units of the policy's currency (fen for CNY).
+    pub price_minor: i64,
+    /// Tags (`high_value`, `limited_edition`…).
+    pub tags: Vec<String>,
+    /// Maximum quantity per order; 0 when unset.
+    pub max_per_order: u32,
+}
+
+/// One row of `customers.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerRecord {
+    /// The customer id (stored hashed).
+    pub customer_id: String,
+    /// What we know of them.
+    pub stats: CustomerStats,
+}
+
+/// A known customer's history (the numeric columns of `customers.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CustomerStats {
+    /// Account creation time, if known.
+    pub account_created_at: Option<Timestamp>,
+    /// Orders in the last 90 days.
+    pub orders_90d: u32,
+    /// Refunds in the last 90 days.
+    pub refunds_90d: u32,
+    /// Chargebacks in the last 365 days.
+    pub chargebacks_365d: u32,
+    /// Distinct shipping addresses in the last 90 days.
+    pub addresses_90d: u32,
+}
+
+/// Everything read from a policy source folder, validated and normalized.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicySource {
+    /// `policy.toml` / `policy.json`.
+    pub policy: Policy,
+    /// `blocklist.csv` (empty when absent).
+    pub blocklist: Vec<BlockEntry>,
+    /// `catalog.csv` (empty when absent).
+    pub catalog: Vec<CatalogItem>,
+    /// `customers.csv` (empty when absent).
+    pub customers: Vec<CustomerRecord>,
+}
+
+/// Number of decimal places of a currency's minor unit (ISO 4217), for summing money
+/// exactly. Unknown codes get 2, which is right for most currencies.
+pub fn currency_exponent(currency: &str) -> u32 {
+    match currency.to_ascii_uppercase().as_str() {
+        "JPY" | "KRW" | "VND" | "CLP" | "ISK" | "UGX" | "XAF" | "XOF" | "PYG" => 0,
+        "BHD" | "KWD" | "OMR" | "JOD" | "TND" | "LYD" | "IQD" => 3,
+        _ => 2,
+    }
+}
+
+/// Converts a price in major units to minor units, rounding to the nearest; `None` for
+/// NaN, infinities and amounts beyond ±9e15 minor units (no shop sells that).
+pub fn to_minor_units(amount: f64, exponent: u32) -> Option<i64> {
+    let scaled = (amount * 10f64.powi(exponent as i32)).round();
+    if scaled.is_finite() && scaled.abs() <= 9.0e15 {
+        Some(scaled as i64)
+    } else {
+        None
+    }
+}
+
+/// Converts minor units back to a major-unit `double` (exact for every sum a shop sees,
+/// since the minor-unit integer is below 2^53).
+pub fn from_minor_units(minor: i64, exponent: u32) -> f64 {
+    minor as f64 / 10f64.powi(exponent as i32)
+}
