@@ -1,1 +1,70 @@
-fn main() {}
+//! Speed bars of PRODUCT §6, natively: `check` throughput on a generated 100k-entry
+//! blocklist / 5k-SKU / ~10-rule store, parse+check from JSON, and snapshot load.
+//! Run: `cargo bench --bench check`; results go to docs/BENCHMARKS.md.
+
+use checkout_guard::snapshot::{self, WriteOptions};
+use checkout_guard::{CheckOptions, Engine, Order, Snapshot};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use std::hint::black_box;
+
+#[path = "../tests/support/generated_store.rs"]
+mod store;
+
+fn bytes() -> Vec<u8> {
+    let source = store::source(store::BLOCKLIST);
+    snapshot::write(
+        &source,
+        &WriteOptions {
+            created_at: store::created_at(),
+            ..WriteOptions::default()
+        },
+    )
+    .expect("generated store compiles")
+}
+
+fn bench(c: &mut Criterion) {
+    let bytes = bytes();
+    let options = CheckOptions {
+        now: Some(store::now()),
+        locale: None,
+    };
+    let orders = store::orders(4096, 7);
+    let json: Vec<String> = orders
+        .iter()
+        .map(|o| serde_json::to_string(o).expect("orders serialize"))
+        .collect();
+
+    let mut group = c.benchmark_group("check");
+    group.throughput(Throughput::Elements(1));
+    let mut engine = Engine::from_bytes(bytes.clone()).expect("loads");
+    let mut i = 0usize;
+    group.bench_function("order_1_to_5_lines", |b| {
+        b.iter(|| {
+            i = (i + 1) % orders.len();
+            black_box(engine.check(black_box(&orders[i]), &options))
+        })
+    });
+    let mut j = 0usize;
+    group.bench_function("parse_json_and_check", |b| {
+        b.iter(|| {
+            j = (j + 1) % json.len();
+            black_box(engine.check_json(black_box(&json[j]), &options))
+        })
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("load");
+    group.sample_size(20);
+    group.bench_function("snapshot_100k_entries", |b| {
+        b.iter_batched(
+            || bytes.clone(),
+            |bytes| black_box(Engine::new(Snapshot::from_bytes(bytes).expect("valid"))),
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+    let _ = Order::default();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -11,6 +11,7 @@
 //! The `checkout-guard` binary (`src/cli/`) only calls the public API.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod backtest;
 pub mod diagnostic;
 pub mod engine;
 pub mod model;

@@ -1,1 +1,350 @@
-fn main() {}
+//! `checkout-guard`: the native command-line tool. It compiles a merchant's policy
+//! source into a snapshot, checks orders, backtests past orders, inspects snapshots and
+//! lints sources — through the library's public API only, so it behaves exactly like
+//! the wasm package and the edge worker.
+//!
+//! Exit status: 0 on success (whatever the decisions), 1 when an input was unusable or
+//! a source has errors, 2 when the command could not run at all (bad snapshot, I/O).
+
+mod report;
+
+use checkout_guard::backtest::Backtest;
+use checkout_guard::{
+    lint_files, CheckOptions, CompileOptions, Diagnostic, Engine, Order, SourceFiles, Timestamp,
+};
+use clap::{Parser, Subcommand};
+use std::io::{BufRead, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "checkout-guard",
+    version,
+    about = "Pre-checkout risk engine: compile policies into snapshots, check and backtest orders"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile a policy source folder into a snapshot file.
+    Compile {
+        /// Folder with policy.toml (or policy.json) and optional blocklist.csv, catalog.csv, customers.csv.
+        source_dir: PathBuf,
+        /// Where to write the snapshot.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Creation time to record (RFC 3339; default now). Fixing it makes the output reproducible.
+        #[arg(long, value_parser = parse_time)]
+        created_at: Option<Timestamp>,
+    },
+    /// Check one JSON order, or JSON Lines of orders, and print the verdicts.
+    Check {
+        /// Snapshot to use (default: the embedded demo store).
+        #[arg(long)]
+        snapshot: Option<PathBuf>,
+        /// Judge at this time (RFC 3339; default: the clock).
+        #[arg(long, value_parser = parse_time)]
+        now: Option<Timestamp>,
+        /// Message locale (default: the policy's default_locale).
+        #[arg(long)]
+        locale: Option<String>,
+        /// Order file (JSON or JSON Lines), or `-` for standard input.
+        input: PathBuf,
+    },
+    /// Replay JSON Lines of past orders, each judged at its own created_at, and report.
+    Backtest {
+        /// Snapshot to use (default: the embedded demo store).
+        #[arg(long)]
+        snapshot: Option<PathBuf>,
+        /// Compare with this snapshot and list the orders whose decision changes.
+        #[arg(long)]
+        baseline: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Time for orders without created_at (RFC 3339; default: the clock).
+        #[arg(long, value_parser = parse_time)]
+        now: Option<Timestamp>,
+        /// JSON Lines file of orders, or `-` for standard input.
+        orders: PathBuf,
+    },
+    /// Describe a snapshot: merchant, validity, counts, sizes.
+    Inspect {
+        /// Snapshot file.
+        file: PathBuf,
+    },
+    /// Report every problem in a policy source without writing a snapshot.
+    Lint {
+        /// Policy source folder.
+        source_dir: PathBuf,
+    },
+}
+
+fn parse_time(s: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_rfc3339(s).map_err(|e| e.0)
+}
+
+/// A failure that stops the command, with its exit status.
+struct Fail(u8, String);
+
+impl From<std::io::Error> for Fail {
+    fn from(e: std::io::Error) -> Self {
+        Fail(2, e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Compile {
+            source_dir,
+            output,
+            created_at,
+        } => compile(&source_dir, &output, created_at),
+        Command::Check {
+            snapshot,
+            now,
+            locale,
+            input,
+        } => check(snapshot.as_deref(), now, locale, &input),
+        Command::Backtest {
+            snapshot,
+            baseline,
+            json,
+            now,
+            orders,
+        } => backtest(snapshot.as_deref(), baseline.as_deref(), json, now, &orders),
+        Command::Inspect { file } => inspect(&file),
+        Command::Lint { source_dir } => lint(&source_dir),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Fail(code, message)) => {
+            eprintln!("checkout-guard: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn print_diagnostics(diags: &[Diagnostic], files: Option<&SourceFiles>) {
+    for d in diags {
+        let source = d
+            .file
+            .as_ref()
+            .and_then(|f| files.and_then(|fs| fs.files.get(f)))
+            .map(String::as_str);
+        eprint!("{}", d.render(source));
+    }
+}
+
+fn compile(dir: &Path, output: &Path, created_at: Option<Timestamp>) -> Result<u8, Fail> {
+    let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
+    let options = CompileOptions { created_at };
+    match checkout_guard::compile_files(&files, &options) {
+        Ok(compiled) => {
+            print_diagnostics(&compiled.warnings, Some(&files));
+            // Write next to the target then rename, so a failure never leaves half a file.
+            let tmp = output.with_extension("snapshot.tmp");
+            std::fs::write(&tmp, &compiled.bytes)
+                .and_then(|()| std::fs::rename(&tmp, output))
+                .map_err(|e| Fail(2, format!("cannot write `{}`: {e}", output.display())))?;
+            let engine = Engine::from_bytes(compiled.bytes)
+                .map_err(|e| Fail(2, format!("the written snapshot does not load: {e}")))?;
+            let info = engine.info();
+            eprintln!(
+                "compiled `{}` → {} ({} bytes, version {}, expires {})",
+                info.merchant,
+                output.display(),
+                std::fs::metadata(output).map(|m| m.len()).unwrap_or(0),
+                info.version,
+                info.expires_at
+            );
+            Ok(0)
+        }
+        Err(diags) => {
+            print_diagnostics(&diags.0, Some(&files));
+            Err(Fail(
+                1,
+                format!("`{}` has errors; no snapshot written", dir.display()),
+            ))
+        }
+    }
+}
+
+fn load_engine(snapshot: Option<&Path>) -> Result<Engine, Fail> {
+    match snapshot {
+        None => Engine::demo().map_err(|e| Fail(2, format!("embedded demo snapshot: {e}"))),
+        Some(path) => {
+            let bytes = std::fs::read(path)
+                .map_err(|e| Fail(2, format!("cannot read `{}`: {e}", path.display())))?;
+            Engine::from_bytes(bytes).map_err(|e| Fail(2, format!("`{}`: {e}", path.display())))
+        }
+    }
+}
+
+fn read_input(path: &Path) -> Result<String, Fail> {
+    let mut text = String::new();
+    if path.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut text)?;
+    } else {
+        text = std::fs::read_to_string(path)
+            .map_err(|e| Fail(2, format!("cannot read `{}`: {e}", path.display())))?;
+    }
+    Ok(text.trim_start_matches('\u{feff}').to_string())
+}
+
+fn check(
+    snapshot: Option<&Path>,
+    now: Option<Timestamp>,
+    locale: Option<String>,
+    input: &Path,
+) -> Result<u8, Fail> {
+    let mut engine = load_engine(snapshot)?;
+    let options = CheckOptions { now, locale };
+    let text = read_input(input)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    // One JSON document (possibly pretty-printed over many lines) → one pretty verdict;
+    // otherwise JSON Lines → one compact verdict per line.
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
+        return match Order::from_value(&value) {
+            Ok(order) => {
+                let verdict = engine.check(&order, &options);
+                let json =
+                    serde_json::to_string_pretty(&verdict).map_err(|e| Fail(2, e.to_string()))?;
+                writeln!(out, "{json}")?;
+                Ok(0)
+            }
+            Err(e) => {
+                writeln!(out, "{}", error_json(&e.path, &e.message))?;
+                Err(Fail(1, format!("unusable order: {e}")))
+            }
+        };
+    }
+    let mut unusable = 0usize;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match engine.check_json(line, &options) {
+            Ok(verdict) => writeln!(out, "{}", verdict.to_json())?,
+            Err(e) => {
+                unusable += 1;
+                eprintln!("checkout-guard: line {}: {e}", i + 1);
+                writeln!(out, "{}", error_json(&e.path, &e.message))?;
+            }
+        }
+    }
+    if unusable > 0 {
+        return Err(Fail(1, format!("{unusable} unusable order(s)")));
+    }
+    Ok(0)
+}
+
+fn error_json(path: &str, message: &str) -> String {
+    serde_json::json!({"error": {"path": path, "message": message}}).to_string()
+}
+
+fn backtest(
+    snapshot: Option<&Path>,
+    baseline: Option<&Path>,
+    json: bool,
+    now: Option<Timestamp>,
+    orders: &Path,
+) -> Result<u8, Fail> {
+    let engine = load_engine(snapshot)?;
+    let baseline = baseline.map(|p| load_engine(Some(p))).transpose()?;
+    let fallback = now.unwrap_or_else(Timestamp::now);
+    let (reader, total_bytes): (Box<dyn BufRead>, u64) = if orders.as_os_str() == "-" {
+        (Box::new(std::io::stdin().lock()), 0)
+    } else {
+        let file = std::fs::File::open(orders)
+            .map_err(|e| Fail(2, format!("cannot read `{}`: {e}", orders.display())))?;
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        (Box::new(std::io::BufReader::new(file)), len)
+    };
+    let progress = if std::io::stderr().is_terminal() && total_bytes > 0 {
+        let bar = indicatif::ProgressBar::new(total_bytes);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} backtest [{bar:40}] {bytes}/{total_bytes} {msg} ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let mut bt = Backtest::new(engine, baseline);
+    let mut count = 0u64;
+    for line in reader.lines() {
+        let line = line?;
+        if let Some(bar) = &progress {
+            bar.inc(line.len() as u64 + 1);
+        }
+        let line = line.trim_start_matches('\u{feff}');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let _ = bt.add_json(line, fallback);
+        count += 1;
+        if let Some(bar) = progress.as_ref().filter(|_| count % 1024 == 0) {
+            bar.set_message(format!("{count} orders"));
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let report = bt.finish();
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| Fail(2, e.to_string()))?;
+        writeln!(out, "{text}")?;
+    } else {
+        write!(out, "{}", report::render(&report))?;
+    }
+    for e in &report.errors {
+        eprintln!(
+            "checkout-guard: order {}: {}: {}",
+            e.index + 1,
+            e.path,
+            e.message
+        );
+    }
+    if report.unusable > 0 {
+        return Err(Fail(1, format!("{} unusable order(s)", report.unusable)));
+    }
+    Ok(0)
+}
+
+fn inspect(file: &Path) -> Result<u8, Fail> {
+    let engine = load_engine(Some(file))?;
+    let text = serde_json::to_string_pretty(engine.info()).map_err(|e| Fail(2, e.to_string()))?;
+    println!("{text}");
+    Ok(0)
+}
+
+fn lint(dir: &Path) -> Result<u8, Fail> {
+    let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
+    let diags = lint_files(&files);
+    print_diagnostics(&diags, Some(&files));
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+    if errors > 0 {
+        return Err(Fail(
+            1,
+            format!(
+                "`{}`: {errors} error(s), {warnings} warning(s)",
+                dir.display()
+            ),
+        ));
+    }
+    println!("`{}`: no errors, {warnings} warning(s)", dir.display());
+    Ok(0)
+}

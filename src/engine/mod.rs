@@ -1,16 +1,29 @@
-//! The engine: loads a snapshot, turns an order into facts, evaluates the rules and
-//! assembles the verdict (PRODUCT §2–3).
+//! The engine: holds a loaded snapshot and its compiled rules, turns an order into
+//! facts, evaluates the rules and assembles the verdict (PRODUCT §2–3).
+//!
+//! `check` takes `&mut self` only for the duplicate memory and the counters; everything
+//! read on the hot path (snapshot, rules, interned strings) is immutable after load.
 
+mod decide;
+pub mod dedup;
 pub mod facts;
+pub mod issues;
 pub mod order;
 pub mod verdict;
 
 pub use order::{Order, OrderError};
 pub use verdict::Verdict;
 
-use crate::snapshot::{Snapshot, SnapshotError};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::model::{Action, Rule, Scope};
+use crate::rules::{self, Program};
+use crate::snapshot::{Snapshot, SnapshotError, SnapshotInfo};
 use crate::time::Timestamp;
+use serde::Serialize;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::Arc;
 
 /// Per-check options.
 #[derive(Debug, Clone, Default)]
@@ -21,39 +34,248 @@ pub struct CheckOptions {
     pub locale: Option<String>,
 }
 
-/// Why a snapshot could not become an engine.
+/// Why bytes could not become an engine.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LoadError {
     /// The bytes are not a valid snapshot.
     Snapshot(SnapshotError),
     /// The rules inside do not compile with this engine version.
-    Rules(crate::diagnostic::Diagnostics),
+    Rules(Diagnostics),
 }
 
 impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Snapshot(e) => write!(f, "invalid snapshot: {e}"),
-            LoadError::Rules(d) => write!(f, "snapshot rules do not compile: {d}"),
+            LoadError::Rules(d) => write!(
+                f,
+                "the snapshot's rules do not compile with this engine (recompile the policy with this version of checkout-guard): {d}"
+            ),
         }
     }
 }
 
 impl std::error::Error for LoadError {}
 
+impl From<SnapshotError> for LoadError {
+    fn from(e: SnapshotError) -> Self {
+        LoadError::Snapshot(e)
+    }
+}
+
+/// A rule ready to evaluate, with its strings interned for verdicts.
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledRule {
+    pub id: Arc<str>,
+    pub code: Arc<str>,
+    pub action: Action,
+    pub scope: Scope,
+    pub verify: Vec<Arc<str>>,
+    pub message: Option<Arc<str>>,
+    pub program: Program,
+}
+
+/// Counters since the engine was created (PRODUCT §4 `engine.stats()`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Orders checked.
+    pub checks: u64,
+    /// Verdicts by decision.
+    pub allow: u64,
+    /// Verdicts by decision.
+    pub review: u64,
+    /// Verdicts by decision.
+    pub step_up: u64,
+    /// Verdicts by decision.
+    pub deny: u64,
+    /// Rule evaluations that failed at run time (each also a verdict warning).
+    pub rule_errors: u64,
+    /// Snapshots loaded into this engine (1 + successful reloads).
+    pub loads: u64,
+    /// Customer-and-basket keys in the duplicate memory.
+    pub duplicate_memory: usize,
+}
+
+/// The loaded state that a reload replaces as a whole.
+#[derive(Debug)]
+pub(crate) struct Loaded {
+    pub snapshot: Snapshot,
+    pub rules: Vec<CompiledRule>,
+    /// `messages[locale][key]`, interned.
+    pub messages: BTreeMap<String, BTreeMap<String, Arc<str>>>,
+    pub locales: Vec<Arc<str>>,
+    pub snapshot_ref: verdict::SnapshotRef,
+    pub threshold_minor: i64,
+    pub exponent: u32,
+}
+
 /// A loaded policy ready to check orders.
 #[derive(Debug)]
 pub struct Engine {
-    snapshot: Snapshot,
+    loaded: Loaded,
+    dedup: dedup::DuplicateMemory,
+    stats: Stats,
 }
 
 impl Engine {
-    /// An engine on a snapshot.
-    pub fn new(snapshot: Snapshot) -> Result<Engine, LoadError> {
-        Ok(Engine { snapshot })
+    /// An engine on the embedded demo store snapshot ([`crate::DEMO_SNAPSHOT`]).
+    pub fn demo() -> Result<Engine, LoadError> {
+        Engine::from_bytes(crate::DEMO_SNAPSHOT)
     }
+
+    /// An engine on snapshot bytes (validated, checksum verified, rules type-checked).
+    pub fn from_bytes(bytes: impl Into<Cow<'static, [u8]>>) -> Result<Engine, LoadError> {
+        Engine::new(Snapshot::from_bytes(bytes)?)
+    }
+
+    /// An engine on a loaded snapshot.
+    pub fn new(snapshot: Snapshot) -> Result<Engine, LoadError> {
+        Ok(Engine {
+            loaded: prepare(snapshot)?,
+            dedup: dedup::DuplicateMemory::default(),
+            stats: Stats {
+                loads: 1,
+                ..Stats::default()
+            },
+        })
+    }
+
+    /// Replaces the snapshot atomically: on error the engine keeps the old one. The
+    /// duplicate memory is kept (it is about customers, not policies).
+    pub fn load(&mut self, bytes: impl Into<Cow<'static, [u8]>>) -> Result<(), LoadError> {
+        let snapshot = Snapshot::from_bytes(bytes)?;
+        self.loaded = prepare(snapshot)?;
+        self.stats.loads += 1;
+        Ok(())
+    }
+
     /// The snapshot in use.
     pub fn snapshot(&self) -> &Snapshot {
-        &self.snapshot
+        &self.loaded.snapshot
+    }
+
+    /// What the snapshot in use is.
+    pub fn info(&self) -> &SnapshotInfo {
+        self.loaded.snapshot.info()
+    }
+
+    /// Counters since creation.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            duplicate_memory: self.dedup.len(),
+            ..self.stats.clone()
+        }
+    }
+
+    /// The fact paths each rule reads, by rule id (for explaining verdicts).
+    pub fn rule_facts(&self) -> Vec<(String, Vec<String>)> {
+        self.loaded
+            .rules
+            .iter()
+            .map(|r| (r.id.to_string(), r.program.facts_read()))
+            .collect()
+    }
+
+    /// Judges one order.
+    pub fn check(&mut self, order: &Order, options: &CheckOptions) -> Verdict {
+        let now = options.now.unwrap_or_else(Timestamp::now);
+        let policy = self.loaded.snapshot.policy();
+        let window = policy.duplicate_window;
+        let key = dedup::key(order, &policy.default_country_code);
+        let duplicate = key.is_some_and(|k| {
+            self.dedup
+                .is_duplicate(k, order.order_id.as_deref(), now, window)
+        });
+        let (verdict, rule_errors) = decide::decide(
+            &self.loaded,
+            order,
+            now,
+            duplicate,
+            options.locale.as_deref(),
+        );
+        if let Some(k) = key {
+            self.dedup.record(k, order.order_id.as_deref(), now);
+        }
+        self.stats.checks += 1;
+        self.stats.rule_errors += rule_errors;
+        match verdict.decision {
+            Action::Allow => self.stats.allow += 1,
+            Action::Review => self.stats.review += 1,
+            Action::StepUp => self.stats.step_up += 1,
+            Action::Deny => self.stats.deny += 1,
+        }
+        verdict
+    }
+
+    /// Parses an order from JSON text and judges it.
+    pub fn check_json(
+        &mut self,
+        json: &str,
+        options: &CheckOptions,
+    ) -> Result<Verdict, OrderError> {
+        let order = Order::from_json(json)?;
+        Ok(self.check(&order, options))
+    }
+}
+
+/// Type-checks the snapshot's rules and interns what verdicts repeat.
+fn prepare(snapshot: Snapshot) -> Result<Loaded, LoadError> {
+    let policy = snapshot.policy();
+    let mut errors = Vec::new();
+    let mut rules = Vec::with_capacity(policy.rules.len());
+    for rule in &policy.rules {
+        match rules::compile(&rule.when, rule.scope) {
+            Ok((program, _warnings)) => rules.push(compiled(rule, program)),
+            Err(diags) => errors.extend(diags.into_iter().map(|d: Diagnostic| d.in_rule(&rule.id))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(LoadError::Rules(Diagnostics(errors)));
+    }
+    let messages = policy
+        .messages
+        .iter()
+        .map(|(locale, table)| {
+            let table = table
+                .iter()
+                .map(|(k, v)| (k.clone(), Arc::from(v.as_str())))
+                .collect();
+            (locale.clone(), table)
+        })
+        .collect();
+    let locales = policy
+        .messages
+        .keys()
+        .map(|l| Arc::from(l.as_str()))
+        .collect();
+    let info = snapshot.info();
+    let snapshot_ref = verdict::SnapshotRef {
+        merchant: Arc::from(info.merchant.as_str()),
+        version: Arc::from(info.version.as_str()),
+        expires_at: Arc::from(info.expires_at.as_str()),
+    };
+    let exponent = crate::model::currency_exponent(&policy.currency);
+    let threshold_minor =
+        crate::model::to_minor_units(policy.high_value_threshold, exponent).unwrap_or(i64::MAX);
+    Ok(Loaded {
+        rules,
+        messages,
+        locales,
+        snapshot_ref,
+        threshold_minor,
+        exponent,
+        snapshot,
+    })
+}
+
+fn compiled(rule: &Rule, program: Program) -> CompiledRule {
+    CompiledRule {
+        id: Arc::from(rule.id.as_str()),
+        code: Arc::from(rule.reason.as_str()),
+        action: rule.action,
+        scope: rule.scope,
+        verify: rule.verify.iter().map(|v| Arc::from(v.as_str())).collect(),
+        message: rule.message.as_deref().map(Arc::from),
+        program,
     }
 }

@@ -1,4 +1,80 @@
-//! STUB: the verdict (PRODUCT §3).
-/// A verdict.
-#[derive(Debug, Clone, Default)]
-pub struct Verdict {}
+//! The verdict (PRODUCT §3, a Contract): the decision, the verification methods, every
+//! firing rule with the lines it fired on, each line's own decision, the customer
+//! message, which snapshot judged, and warnings.
+//!
+//! Strings that come from the policy (rule ids, codes, messages, snapshot identity) are
+//! `Arc<str>` shared with the engine, so building a verdict copies no text.
+
+use crate::model::Action;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// What the checkout should do with the order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The most severe firing rule's action, after allowlisting and stale handling.
+    pub decision: Action,
+    /// When the decision is `step_up`: methods any one of which satisfies it.
+    pub verify: Vec<Arc<str>>,
+    /// Every firing rule, in policy order.
+    pub reasons: Vec<Reason>,
+    /// Each order line's own decision from item-scoped rules.
+    pub lines: Vec<LineVerdict>,
+    /// The message to show the customer, if any rule provides one.
+    pub message: Option<Message>,
+    /// Which snapshot judged.
+    pub snapshot: SnapshotRef,
+    /// Things the caller should know (stale snapshot, a rule that failed to evaluate).
+    pub warnings: Vec<String>,
+}
+
+/// A rule that fired.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    /// Rule id.
+    pub rule: Arc<str>,
+    /// The rule's reason code.
+    pub code: Arc<str>,
+    /// The rule's action.
+    pub action: Action,
+    /// 0-based lines an item-scoped rule fired on; empty for order rules.
+    pub lines: Vec<usize>,
+}
+
+/// One order line's decision.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LineVerdict {
+    /// The line's SKU.
+    pub sku: String,
+    /// Most severe item-scoped action that fired on it, else `allow`.
+    pub decision: Action,
+}
+
+/// A customer-facing message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// The locale the text is in.
+    pub locale: Arc<str>,
+    /// The text.
+    pub text: Arc<str>,
+    /// The key in `[messages.<locale>]`.
+    pub key: Arc<str>,
+}
+
+/// Identity of the snapshot that produced a verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotRef {
+    /// Merchant name.
+    pub merchant: Arc<str>,
+    /// Content hash.
+    pub version: Arc<str>,
+    /// When it goes stale (RFC 3339).
+    pub expires_at: Arc<str>,
+}
+
+impl Verdict {
+    /// The verdict as JSON text (the Contract shape).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}

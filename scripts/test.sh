@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Every test of the project, from a fresh machine: installs what it needs (idempotent),
+# then formatting, lints, unit/integration/golden/property tests and doctests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+step() { printf '\n=== %s\n' "$*" >&2; }
+
+step "format"
+cargo fmt --all --check
+step "lints (clippy, warnings are errors)"
+cargo clippy --all-targets -- -D warnings
+step "runtime builds without the compiler and CLI dependencies"
+cargo check --lib --no-default-features
+step "tests"
+cargo test --all-features
+step "benchmarks compile"
+cargo bench --no-run --quiet

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Recompiles the embedded demo snapshot from examples/demo-store/. The creation time is
+# fixed (pass another as $1) so the file only changes when the source does.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+created_at="${1:-2026-11-25T00:00:00Z}"
+cargo run --quiet --release -- compile examples/demo-store -o assets/demo-store.snapshot --created-at "$created_at"

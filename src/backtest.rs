@@ -1,0 +1,304 @@
+//! Backtesting: replay past orders through an engine, each judged at its own
+//! `created_at`, and summarize what the policy would have done — by decision, rule,
+//! reason code, category and SKU — optionally against a baseline policy to list the
+//! orders whose decision changes. The CLI and the demo page share this accumulator so
+//! their numbers agree.
+
+use crate::engine::{CheckOptions, Engine, Order, OrderError, Verdict};
+use crate::model::Action;
+use crate::time::Timestamp;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How many SKUs the report lists.
+pub const TOP_SKUS: usize = 10;
+
+/// Counts per decision.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DecisionCounts {
+    /// Allowed orders.
+    pub allow: u64,
+    /// Orders held for review.
+    pub review: u64,
+    /// Orders asked to verify.
+    pub step_up: u64,
+    /// Denied orders.
+    pub deny: u64,
+}
+
+impl DecisionCounts {
+    fn add(&mut self, a: Action) {
+        match a {
+            Action::Allow => self.allow += 1,
+            Action::Review => self.review += 1,
+            Action::StepUp => self.step_up += 1,
+            Action::Deny => self.deny += 1,
+        }
+    }
+}
+
+/// How often one rule fired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleCount {
+    /// Rule id.
+    pub rule: String,
+    /// Its action.
+    pub action: Action,
+    /// Orders it fired on.
+    pub fired: u64,
+}
+
+/// How often one reason code appeared.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReasonCount {
+    /// Reason code.
+    pub code: String,
+    /// Orders it appeared on.
+    pub orders: u64,
+}
+
+/// Lines of one category and how they fared.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CategoryCount {
+    /// Category (`(unknown)` for SKUs not in the catalog).
+    pub category: String,
+    /// Lines in this category.
+    pub lines: u64,
+    /// Lines whose order was not allowed.
+    pub flagged_lines: u64,
+    /// Lines whose own (item-rule) decision was not allow.
+    pub flagged_by_item_rules: u64,
+}
+
+/// A SKU among those most often in orders that were not allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkuCount {
+    /// SKU.
+    pub sku: String,
+    /// Catalog name, if known.
+    pub name: String,
+    /// Orders containing it.
+    pub orders: u64,
+    /// Of those, orders not allowed.
+    pub flagged_orders: u64,
+}
+
+/// An order whose decision differs from the baseline policy's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// 0-based position in the input (line index for JSON Lines).
+    pub index: usize,
+    /// The order's id, if it has one.
+    pub order_id: Option<String>,
+    /// The baseline's decision.
+    pub baseline: Action,
+    /// This policy's decision.
+    pub decision: Action,
+}
+
+/// An input that could not be judged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InputError {
+    /// 0-based position in the input.
+    pub index: usize,
+    /// JSON path in the order.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The backtest report (`backtest --json` prints it as is).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Report {
+    /// Orders judged.
+    pub orders: u64,
+    /// Inputs that could not be judged (details in `errors`).
+    pub unusable: u64,
+    /// Orders by decision.
+    pub decisions: DecisionCounts,
+    /// Every rule in policy order with how often it fired.
+    pub rules: Vec<RuleCount>,
+    /// Reason codes by frequency (then alphabetically).
+    pub reasons: Vec<ReasonCount>,
+    /// Categories by line count (then alphabetically).
+    pub categories: Vec<CategoryCount>,
+    /// SKUs most often in orders not allowed.
+    pub top_skus: Vec<SkuCount>,
+    /// With a baseline: its decisions, and the orders whose decision changed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<DecisionCounts>,
+    /// With a baseline: orders whose decision differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<Change>>,
+    /// The first 100 unusable inputs.
+    pub errors: Vec<InputError>,
+}
+
+/// Accumulates a backtest one order at a time (so callers can show progress).
+#[derive(Debug)]
+pub struct Backtest {
+    engine: Engine,
+    baseline: Option<Engine>,
+    report: Report,
+    rule_fired: BTreeMap<String, u64>,
+    reasons: BTreeMap<String, u64>,
+    categories: BTreeMap<String, CategoryCount>,
+    skus: BTreeMap<String, SkuCount>,
+    index: usize,
+}
+
+impl Backtest {
+    /// A backtest of `engine`'s policy, optionally compared with `baseline`'s.
+    pub fn new(engine: Engine, baseline: Option<Engine>) -> Backtest {
+        let report = Report {
+            baseline: baseline.as_ref().map(|_| DecisionCounts::default()),
+            changes: baseline.as_ref().map(|_| Vec::new()),
+            ..Report::default()
+        };
+        Backtest {
+            engine,
+            baseline,
+            report,
+            rule_fired: BTreeMap::new(),
+            reasons: BTreeMap::new(),
+            categories: BTreeMap::new(),
+            skus: BTreeMap::new(),
+            index: 0,
+        }
+    }
+
+    /// Judges one JSON order (a line of the input) at its own `created_at` (else
+    /// `fallback_now`), and returns its verdict.
+    pub fn add_json(&mut self, text: &str, fallback_now: Timestamp) -> Result<Verdict, OrderError> {
+        match Order::from_json(text) {
+            Ok(order) => Ok(self.add(&order, fallback_now)),
+            Err(e) => {
+                self.unusable(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// Records an input that could not be read as an order.
+    pub fn unusable(&mut self, e: OrderError) {
+        self.report.unusable += 1;
+        if self.report.errors.len() < 100 {
+            self.report.errors.push(InputError {
+                index: self.index,
+                path: e.path,
+                message: e.message,
+            });
+        }
+        self.index += 1;
+    }
+
+    /// Judges one order at its own `created_at` (else `fallback_now`).
+    pub fn add(&mut self, order: &Order, fallback_now: Timestamp) -> Verdict {
+        let options = CheckOptions {
+            now: Some(order.created_at.unwrap_or(fallback_now)),
+            locale: None,
+        };
+        let verdict = self.engine.check(order, &options);
+        let r = &mut self.report;
+        r.orders += 1;
+        r.decisions.add(verdict.decision);
+        let flagged = verdict.decision != Action::Allow;
+        let mut codes_seen: Vec<&str> = Vec::new();
+        for reason in &verdict.reasons {
+            *self.rule_fired.entry(reason.rule.to_string()).or_default() += 1;
+            if !codes_seen.contains(&&*reason.code) {
+                codes_seen.push(&reason.code);
+                *self.reasons.entry(reason.code.to_string()).or_default() += 1;
+            }
+        }
+        let mut skus_seen: Vec<&str> = Vec::new();
+        for (line, lv) in order.items.iter().zip(&verdict.lines) {
+            let item = self.engine.snapshot().catalog_item(&line.sku);
+            let category = item.map_or("(unknown)", |i| i.category.as_str());
+            let c = self
+                .categories
+                .entry(category.to_string())
+                .or_insert_with(|| CategoryCount {
+                    category: category.to_string(),
+                    ..CategoryCount::default()
+                });
+            c.lines += 1;
+            c.flagged_lines += u64::from(flagged);
+            c.flagged_by_item_rules += u64::from(lv.decision != Action::Allow);
+            if !skus_seen.contains(&line.sku.as_str()) {
+                skus_seen.push(&line.sku);
+                let s = self
+                    .skus
+                    .entry(line.sku.clone())
+                    .or_insert_with(|| SkuCount {
+                        sku: line.sku.clone(),
+                        name: item.map(|i| i.name.clone()).unwrap_or_default(),
+                        orders: 0,
+                        flagged_orders: 0,
+                    });
+                s.orders += 1;
+                s.flagged_orders += u64::from(flagged);
+            }
+        }
+        if let Some(base) = &mut self.baseline {
+            let before = base.check(order, &options).decision;
+            if let Some(b) = &mut r.baseline {
+                b.add(before);
+            }
+            if before != verdict.decision {
+                if let Some(changes) = &mut r.changes {
+                    changes.push(Change {
+                        index: self.index,
+                        order_id: order.order_id.clone(),
+                        baseline: before,
+                        decision: verdict.decision,
+                    });
+                }
+            }
+        }
+        self.index += 1;
+        verdict
+    }
+
+    /// The finished report.
+    pub fn finish(mut self) -> Report {
+        let policy = self.engine.snapshot().policy();
+        self.report.rules = policy
+            .rules
+            .iter()
+            .map(|rule| RuleCount {
+                rule: rule.id.clone(),
+                action: rule.action,
+                fired: self.rule_fired.get(&rule.id).copied().unwrap_or(0),
+            })
+            .collect();
+        let mut reasons: Vec<ReasonCount> = self
+            .reasons
+            .into_iter()
+            .map(|(code, orders)| ReasonCount { code, orders })
+            .collect();
+        reasons.sort_by(|a, b| b.orders.cmp(&a.orders).then_with(|| a.code.cmp(&b.code)));
+        self.report.reasons = reasons;
+        let mut categories: Vec<CategoryCount> = self.categories.into_values().collect();
+        categories.sort_by(|a, b| {
+            b.lines
+                .cmp(&a.lines)
+                .then_with(|| a.category.cmp(&b.category))
+        });
+        self.report.categories = categories;
+        let mut skus: Vec<SkuCount> = self
+            .skus
+            .into_values()
+            .filter(|s| s.flagged_orders > 0)
+            .collect();
+        skus.sort_by(|a, b| {
+            b.flagged_orders
+                .cmp(&a.flagged_orders)
+                .then_with(|| b.orders.cmp(&a.orders))
+                .then_with(|| a.sku.cmp(&b.sku))
+        });
+        skus.truncate(TOP_SKUS);
+        self.report.top_skus = skus;
+        self.report
+    }
+}

@@ -1,0 +1,89 @@
+//! Plain-text rendering of a backtest report for terminals (`--json` prints the same
+//! data as JSON).
+
+use checkout_guard::backtest::Report;
+use std::fmt::Write;
+
+fn pct(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}%", part as f64 * 100.0 / whole as f64)
+    }
+}
+
+/// The report as aligned tables.
+pub fn render(r: &Report) -> String {
+    let mut s = String::new();
+    let n = r.orders;
+    let _ = writeln!(s, "orders judged: {n}   unusable: {}", r.unusable);
+    let _ = writeln!(s, "\nby decision");
+    let d = &r.decisions;
+    for (name, count, base) in [
+        ("allow", d.allow, r.baseline.as_ref().map(|b| b.allow)),
+        ("review", d.review, r.baseline.as_ref().map(|b| b.review)),
+        ("step_up", d.step_up, r.baseline.as_ref().map(|b| b.step_up)),
+        ("deny", d.deny, r.baseline.as_ref().map(|b| b.deny)),
+    ] {
+        let _ = write!(s, "  {name:<8} {count:>8}  {:>6}", pct(count, n));
+        if let Some(b) = base {
+            let _ = write!(s, "   baseline {b:>8}");
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(s, "\nby rule");
+    for rule in &r.rules {
+        let _ = writeln!(
+            s,
+            "  {:<28} {:<8} {:>8}  {:>6}",
+            rule.rule,
+            rule.action.as_str(),
+            rule.fired,
+            pct(rule.fired, n)
+        );
+    }
+    let _ = writeln!(s, "\nby reason");
+    for reason in &r.reasons {
+        let _ = writeln!(s, "  {:<32} {:>8}", reason.code, reason.orders);
+    }
+    let _ = writeln!(
+        s,
+        "\nby category (lines, in orders not allowed, by item rules)"
+    );
+    for c in &r.categories {
+        let _ = writeln!(
+            s,
+            "  {:<16} {:>8} {:>8} {:>8}",
+            c.category, c.lines, c.flagged_lines, c.flagged_by_item_rules
+        );
+    }
+    let _ = writeln!(s, "\ntop SKUs in orders not allowed");
+    for sku in &r.top_skus {
+        let _ = writeln!(
+            s,
+            "  {:<14} {:<20} {:>6} of {:>6} orders",
+            sku.sku, sku.name, sku.flagged_orders, sku.orders
+        );
+    }
+    if let Some(changes) = &r.changes {
+        let _ = writeln!(
+            s,
+            "\ndecision changes against the baseline: {}",
+            changes.len()
+        );
+        for c in changes.iter().take(50) {
+            let _ = writeln!(
+                s,
+                "  #{:<6} {:<14} {} → {}",
+                c.index + 1,
+                c.order_id.as_deref().unwrap_or("-"),
+                c.baseline.as_str(),
+                c.decision.as_str()
+            );
+        }
+        if changes.len() > 50 {
+            let _ = writeln!(s, "  … {} more (use --json for all)", changes.len() - 50);
+        }
+    }
+    s
+}

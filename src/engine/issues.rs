@@ -1,0 +1,129 @@
+//! Order issues (PRODUCT §2 "Order issues"): the data-quality and tampering checks a
+//! merchant uses to "kick" bad orders, computed before rules run so rules can read
+//! them as `order.issues`. `duplicate_recent` comes from [`super::dedup`].
+
+use super::order::Order;
+use crate::model::IdKind;
+use crate::normalize;
+
+/// Every issue name, in the order they appear in `order.issues`.
+pub const ISSUE_NAMES: [&str; 8] = [
+    MISSING_RECIPIENT,
+    INVALID_PHONE,
+    INCOMPLETE_ADDRESS,
+    UNKNOWN_SKU,
+    PRICE_MISMATCH,
+    CURRENCY_MISMATCH,
+    OVER_MAX_PER_ORDER,
+    DUPLICATE_RECENT,
+];
+
+/// No shipping, or a blank recipient name.
+pub const MISSING_RECIPIENT: &str = "missing_recipient";
+/// Shipping phone blank or not a plausible number.
+pub const INVALID_PHONE: &str = "invalid_phone";
+/// Province, city or line1 blank.
+pub const INCOMPLETE_ADDRESS: &str = "incomplete_address";
+/// A SKU not in a non-empty catalog.
+pub const UNKNOWN_SKU: &str = "unknown_sku";
+/// A submitted unit price differs from the catalog by more than 0.005.
+pub const PRICE_MISMATCH: &str = "price_mismatch";
+/// The order's currency is not the policy's.
+pub const CURRENCY_MISMATCH: &str = "currency_mismatch";
+/// A SKU's summed quantity is above its `max_per_order`.
+pub const OVER_MAX_PER_ORDER: &str = "over_max_per_order";
+/// The same customer submitted the same basket within `duplicate_window`.
+pub const DUPLICATE_RECENT: &str = "duplicate_recent";
+
+/// What the issue checks need to know about each line beyond the order itself.
+pub struct LineInfo {
+    /// In the catalog.
+    pub known: bool,
+    /// Catalog price in major units (known lines only).
+    pub catalog_price: Option<f64>,
+    /// Catalog `max_per_order`, 0 when unset.
+    pub max_per_order: u32,
+}
+
+fn blank(s: &Option<String>) -> bool {
+    s.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
+/// Whether a shipping phone is plausible: 8–15 digits once normalized, and a Chinese
+/// number (`86…`) must be `86` followed by 11 digits starting with `1`.
+pub fn phone_is_valid(raw: &str, default_country_code: &str) -> bool {
+    let digits = normalize::identifier(IdKind::Phone, raw, default_country_code);
+    if !(8..=15).contains(&digits.len()) {
+        return false;
+    }
+    match digits.strip_prefix("86") {
+        Some(rest) => rest.len() == 11 && rest.starts_with('1'),
+        None => true,
+    }
+}
+
+/// The issues of `order` except `duplicate_recent`, in [`ISSUE_NAMES`] order.
+pub fn find(
+    order: &Order,
+    lines: &[LineInfo],
+    catalog_is_empty: bool,
+    currency: &str,
+    default_country_code: &str,
+    out: &mut Vec<&'static str>,
+) {
+    let shipping = order.shipping.as_ref();
+    if shipping.is_none_or(|s| blank(&s.name)) {
+        out.push(MISSING_RECIPIENT);
+    }
+    let phone = shipping.and_then(|s| s.phone.as_deref()).unwrap_or("");
+    if phone.trim().is_empty() || !phone_is_valid(phone, default_country_code) {
+        out.push(INVALID_PHONE);
+    }
+    if shipping.is_none_or(|s| blank(&s.province) || blank(&s.city) || blank(&s.line1)) {
+        out.push(INCOMPLETE_ADDRESS);
+    }
+    if !catalog_is_empty && lines.iter().any(|l| !l.known) {
+        out.push(UNKNOWN_SKU);
+    }
+    let mismatch = order.items.iter().zip(lines).any(|(line, info)| {
+        match (line.unit_price, info.catalog_price) {
+            (Some(given), Some(catalog)) => (given - catalog).abs() > 0.005,
+            _ => false,
+        }
+    });
+    if mismatch {
+        out.push(PRICE_MISMATCH);
+    }
+    if let Some(c) = order.currency.as_deref() {
+        if !c.trim().is_empty() && !c.trim().eq_ignore_ascii_case(currency) {
+            out.push(CURRENCY_MISMATCH);
+        }
+    }
+    if over_max(order, lines) {
+        out.push(OVER_MAX_PER_ORDER);
+    }
+}
+
+/// A SKU's quantities summed over all its lines exceed its `max_per_order` (> 0).
+fn over_max(order: &Order, lines: &[LineInfo]) -> bool {
+    order
+        .items
+        .iter()
+        .zip(lines)
+        .enumerate()
+        .any(|(i, (line, info))| {
+            if info.max_per_order == 0 {
+                return false;
+            }
+            let first = order.items.iter().position(|l| l.sku == line.sku) == Some(i);
+            first && {
+                let total: u64 = order
+                    .items
+                    .iter()
+                    .filter(|l| l.sku == line.sku)
+                    .map(|l| l.quantity)
+                    .sum();
+                total > u64::from(info.max_per_order)
+            }
+        })
+}

@@ -1,0 +1,246 @@
+//! Golden tests of the `checkout-guard` binary: exact stdout, stderr and exit status of
+//! each subcommand on the demo store and on broken inputs. Regenerate after an intended
+//! change with `UPDATE_GOLDEN=1 cargo test --test cli` and review the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs the binary in the repository root and renders what a user sees.
+fn run(args: &[&str], stdin: Option<&str>) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_checkout-guard"));
+    cmd.current_dir(root()).args(args);
+    let out = if let Some(input) = stdin {
+        use std::io::Write;
+        let mut child = cmd
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    } else {
+        cmd.output().unwrap()
+    };
+    format!(
+        "$ checkout-guard {}\n--- exit: {}\n--- stdout\n{}--- stderr\n{}",
+        args.join(" "),
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = root().join("tests/golden").join(format!("{name}.txt"));
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path)
+        .unwrap_or_else(|_| panic!("missing {}; run with UPDATE_GOLDEN=1", path.display()));
+    assert!(
+        expected == actual,
+        "{} differs (UPDATE_GOLDEN=1 to accept):\n--- expected\n{expected}\n--- actual\n{actual}",
+        path.display()
+    );
+}
+
+const NOW: &str = "2026-11-25T10:00:00Z";
+
+#[test]
+fn check_one_order() {
+    golden(
+        "check-blacklisted-limited",
+        &run(
+            &[
+                "check",
+                "--now",
+                NOW,
+                "examples/orders/blacklisted-limited.json",
+            ],
+            None,
+        ),
+    );
+}
+
+#[test]
+fn check_in_english_from_stdin() {
+    let order =
+        std::fs::read_to_string(root().join("examples/orders/watchlist-high-value.json")).unwrap();
+    golden(
+        "check-stdin-en",
+        &run(
+            &["check", "--now", NOW, "--locale", "en", "-"],
+            Some(&order),
+        ),
+    );
+}
+
+#[test]
+fn check_json_lines_with_an_unusable_line() {
+    let good = std::fs::read_to_string(root().join("examples/orders/clean.json")).unwrap();
+    let good: serde_json::Value = serde_json::from_str(&good).unwrap();
+    let input = format!(
+        "{good}\n{{\"items\":[{{\"sku\":\"TEA\",\"quantity\":-1}}]}}\nnot json\n[]\n{good}\n"
+    );
+    golden(
+        "check-jsonl-errors",
+        &run(&["check", "--now", NOW, "-"], Some(&input)),
+    );
+}
+
+#[test]
+fn lint_shows_caret_diagnostics() {
+    golden(
+        "lint-broken",
+        &run(&["lint", "tests/fixtures/broken-policy"], None),
+    );
+}
+
+#[test]
+fn lint_demo_store_is_clean() {
+    golden("lint-demo", &run(&["lint", "examples/demo-store"], None));
+}
+
+#[test]
+fn inspect_demo_snapshot() {
+    golden(
+        "inspect-demo",
+        &run(&["inspect", "assets/demo-store.snapshot"], None),
+    );
+}
+
+#[test]
+fn backtest_report() {
+    golden(
+        "backtest-text",
+        &run(&["backtest", "tests/fixtures/backtest-orders.jsonl"], None),
+    );
+    golden(
+        "backtest-json",
+        &run(
+            &["backtest", "--json", "tests/fixtures/backtest-orders.jsonl"],
+            None,
+        ),
+    );
+}
+
+#[test]
+fn backtest_against_a_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("store");
+    copy_dir(&root().join("examples/demo-store"), &src);
+    // A stricter policy: every order with a restricted item goes to review.
+    let policy = std::fs::read_to_string(src.join("policy.toml")).unwrap();
+    let stricter = policy.replacen(
+        "[[rule]]",
+        "[[rule]]\nid = \"review-restricted\"\nwhen = 'items.exists(i, i.restricted)'\naction = \"review\"\nreason = \"RESTRICTED_REVIEW\"\n\n[[rule]]",
+        1,
+    );
+    std::fs::write(src.join("policy.toml"), stricter).unwrap();
+    let out = dir.path().join("stricter.snapshot");
+    let compiled = run(
+        &[
+            "compile",
+            src.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--created-at",
+            NOW,
+        ],
+        None,
+    );
+    assert!(compiled.contains("--- exit: 0"), "{compiled}");
+    let report = run(
+        &[
+            "backtest",
+            "--json",
+            "--snapshot",
+            out.to_str().unwrap(),
+            "--baseline",
+            "assets/demo-store.snapshot",
+            "tests/fixtures/backtest-orders.jsonl",
+        ],
+        None,
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        report
+            .split("--- stdout\n")
+            .nth(1)
+            .unwrap()
+            .split("--- stderr")
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    let changes = json["changes"].as_array().unwrap();
+    assert!(
+        !changes.is_empty(),
+        "a stricter policy changes some decisions"
+    );
+    assert!(
+        changes
+            .iter()
+            .all(|c| c["baseline"] == "allow" && c["decision"] == "review"),
+        "{changes:?}"
+    );
+    assert!(json["rules"][0]["fired"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn compile_refuses_a_broken_source_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("x.snapshot");
+    let text = run(
+        &[
+            "compile",
+            "tests/fixtures/broken-policy",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(text.contains("--- exit: 1"), "{text}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn check_with_a_damaged_snapshot_fails_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(root().join("assets/demo-store.snapshot")).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    let bad = dir.path().join("bad.snapshot");
+    std::fs::write(&bad, bytes).unwrap();
+    let text = run(
+        &[
+            "check",
+            "--snapshot",
+            bad.to_str().unwrap(),
+            "examples/orders/clean.json",
+        ],
+        None,
+    );
+    assert!(text.contains("--- exit: 2"), "{text}");
+    assert!(text.contains("checksum"), "{text}");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}

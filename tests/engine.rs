@@ -1,0 +1,444 @@
+//! The verdict semantics of PRODUCT §3 on small hand-made policies: precedence, the
+//! allowlist, step-up satisfied by `verified`, per-line decisions, messages and locale
+//! fallback, stale snapshots, duplicates, customer facts, money, atomic reload.
+
+use checkout_guard::model::{
+    Action, BlockEntry, CatalogItem, CustomerRecord, CustomerStats, IdKind, Level, OnStale, Policy,
+    PolicySource, Rule, Scope,
+};
+use checkout_guard::snapshot::{self, WriteOptions};
+use checkout_guard::time::{Duration, Timestamp};
+use checkout_guard::{CheckOptions, Engine, Order, Verdict};
+use std::collections::BTreeMap;
+
+fn ts(s: &str) -> Timestamp {
+    Timestamp::parse_rfc3339(s).unwrap()
+}
+
+fn rule(id: &str, when: &str, action: Action) -> Rule {
+    Rule {
+        id: id.into(),
+        when: when.into(),
+        action,
+        verify: if action == Action::StepUp {
+            vec!["sms_otp".into()]
+        } else {
+            vec![]
+        },
+        reason: id.to_uppercase().replace('-', "_"),
+        message: Some(id.into()),
+        scope: Scope::Order,
+    }
+}
+
+fn item_rule(id: &str, when: &str, action: Action) -> Rule {
+    Rule {
+        scope: Scope::Item,
+        ..rule(id, when, action)
+    }
+}
+
+fn entry(kind: IdKind, value: &str, level: Level, expires: Option<&str>) -> BlockEntry {
+    BlockEntry {
+        kind,
+        value: value.into(),
+        level,
+        reason: format!("R_{}", level.as_str().to_uppercase()),
+        added_at: None,
+        expires_at: expires.map(ts),
+    }
+}
+
+fn source(rules: Vec<Rule>) -> PolicySource {
+    let mut messages = BTreeMap::new();
+    let zh: BTreeMap<String, String> = rules
+        .iter()
+        .map(|r| (r.id.clone(), format!("中文 {}", r.id)))
+        .collect();
+    let en: BTreeMap<String, String> = rules
+        .iter()
+        .map(|r| (r.id.clone(), format!("english {}", r.id)))
+        .collect();
+    messages.insert("zh-CN".to_string(), zh);
+    messages.insert("en".to_string(), en);
+    PolicySource {
+        policy: Policy {
+            merchant: "test-store".into(),
+            currency: "CNY".into(),
+            default_country_code: "86".into(),
+            default_locale: "zh-CN".into(),
+            valid_for: Duration::from_seconds(7 * 86_400),
+            on_stale: OnStale::Review,
+            duplicate_window: Duration::from_seconds(600),
+            high_value_threshold: 2000.0,
+            rules,
+            messages,
+        },
+        blocklist: vec![
+            entry(IdKind::Phone, "8613800138000", Level::Watch, None),
+            entry(IdKind::Email, "bad@example.com", Level::Block, None),
+            entry(
+                IdKind::Email,
+                "old@example.com",
+                Level::Block,
+                Some("2026-01-01T00:00:00Z"),
+            ),
+            entry(
+                IdKind::Address,
+                "浙江省杭州市西湖区文三路123号",
+                Level::StepUp,
+                None,
+            ),
+        ],
+        catalog: vec![
+            CatalogItem {
+                sku: "TEA".into(),
+                name: "茶".into(),
+                category: "茶叶".into(),
+                price_minor: 16_800,
+                tags: vec![],
+                max_per_order: 0,
+            },
+            CatalogItem {
+                sku: "GOLD".into(),
+                name: "金壶".into(),
+                category: "茶具".into(),
+                price_minor: 250_000,
+                tags: vec![],
+                max_per_order: 1,
+            },
+            CatalogItem {
+                sku: "LTD".into(),
+                name: "限量".into(),
+                category: "收藏品".into(),
+                price_minor: 100,
+                tags: vec!["limited_edition".into()],
+                max_per_order: 0,
+            },
+            CatalogItem {
+                sku: "C1".into(),
+                name: "a".into(),
+                category: "x".into(),
+                price_minor: 10,
+                tags: vec![],
+                max_per_order: 0,
+            },
+            CatalogItem {
+                sku: "C2".into(),
+                name: "b".into(),
+                category: "x".into(),
+                price_minor: 20,
+                tags: vec![],
+                max_per_order: 0,
+            },
+        ],
+        customers: vec![CustomerRecord {
+            customer_id: "K-1".into(),
+            stats: CustomerStats {
+                account_created_at: Some(ts("2026-11-20T12:00:00Z")),
+                orders_90d: 8,
+                refunds_90d: 6,
+                chargebacks_365d: 1,
+                addresses_90d: 2,
+            },
+        }],
+    }
+}
+
+fn engine(rules: Vec<Rule>) -> Engine {
+    let bytes = snapshot::write(
+        &source(rules),
+        &WriteOptions {
+            created_at: ts("2026-11-20T00:00:00Z"),
+            ..WriteOptions::default()
+        },
+    )
+    .unwrap();
+    Engine::from_bytes(bytes).unwrap()
+}
+
+const NOW: &str = "2026-11-25T10:00:00Z";
+
+fn check(e: &mut Engine, order: &str) -> Verdict {
+    check_at(e, order, NOW, None)
+}
+
+fn check_at(e: &mut Engine, order: &str, now: &str, locale: Option<&str>) -> Verdict {
+    let opts = CheckOptions {
+        now: Some(ts(now)),
+        locale: locale.map(str::to_string),
+    };
+    e.check(&Order::from_json(order).unwrap(), &opts)
+}
+
+const CLEAN: &str = r#"{"order_id":"A","customer":{"id":"K-9","email":"ok@example.com"},
+ "shipping":{"name":"张三","phone":"13900139000","province":"浙江省","city":"杭州市","district":"西湖区","line1":"文一路1号"},
+ "items":[{"sku":"TEA","quantity":2,"unit_price":168.0}]}"#;
+
+fn with(order: &str, from: &str, to: &str) -> String {
+    assert!(order.contains(from), "{from}");
+    order.replace(from, to)
+}
+
+#[test]
+fn no_rule_fires_means_allow_with_no_message() {
+    let mut e = engine(vec![rule("never", "false", Action::Deny)]);
+    let v = check(&mut e, CLEAN);
+    assert_eq!(v.decision, Action::Allow);
+    assert!(
+        v.reasons.is_empty() && v.verify.is_empty() && v.message.is_none() && v.warnings.is_empty()
+    );
+    assert_eq!(v.lines.len(), 1);
+    assert_eq!(&*v.snapshot.merchant, "test-store");
+}
+
+#[test]
+fn most_severe_wins_and_reasons_keep_policy_order() {
+    let mut e = engine(vec![
+        rule("r-review", "true", Action::Review),
+        rule("r-deny", "order.total > 100.0", Action::Deny),
+        rule("r-step", "true", Action::StepUp),
+    ]);
+    let v = check(&mut e, CLEAN);
+    assert_eq!(v.decision, Action::Deny);
+    let ids: Vec<&str> = v.reasons.iter().map(|r| &*r.rule).collect();
+    assert_eq!(ids, ["r-review", "r-deny", "r-step"]);
+    assert!(v.verify.is_empty(), "verify only accompanies step_up");
+    assert_eq!(&*v.message.unwrap().key, "r-deny");
+}
+
+#[test]
+fn allow_rule_suppresses_review_and_step_up_but_never_deny() {
+    let mut e = engine(vec![
+        rule("r-step", "true", Action::StepUp),
+        rule("r-review", "true", Action::Review),
+        rule("trusted", "true", Action::Allow),
+    ]);
+    let v = check(&mut e, CLEAN);
+    assert_eq!(v.decision, Action::Allow);
+    assert_eq!(v.reasons.len(), 3, "suppressed rules are still listed");
+    assert_eq!(&*v.message.unwrap().key, "trusted");
+    let mut e = engine(vec![
+        rule("trusted", "true", Action::Allow),
+        rule("r-deny", "true", Action::Deny),
+    ]);
+    assert_eq!(check(&mut e, CLEAN).decision, Action::Deny);
+}
+
+#[test]
+fn step_up_is_satisfied_by_a_verified_method() {
+    let mut e = engine(vec![rule(
+        "watch",
+        r#"customer.level == "watch""#,
+        Action::StepUp,
+    )]);
+    let order = with(
+        CLEAN,
+        r#""phone":"13900139000""#,
+        r#""phone":"+86 138-0013-8000""#,
+    );
+    let v = check(&mut e, &order);
+    assert_eq!(v.decision, Action::StepUp);
+    assert_eq!(
+        v.verify.iter().map(|s| &**s).collect::<Vec<_>>(),
+        ["sms_otp"]
+    );
+    let verified = with(&order, r#""items""#, r#""verified":["sms_otp"],"items""#);
+    let v = check(&mut e, &verified);
+    assert_eq!(v.decision, Action::Allow);
+    assert!(v.reasons.is_empty(), "a satisfied step-up does not fire");
+}
+
+#[test]
+fn item_rules_decide_lines() {
+    let mut e = engine(vec![
+        item_rule("ltd", "item.limited", Action::Deny),
+        item_rule("pricey", "item.high_value", Action::Review),
+    ]);
+    let order = with(
+        CLEAN,
+        r#"[{"sku":"TEA","quantity":2,"unit_price":168.0}]"#,
+        r#"[{"sku":"TEA","quantity":1},{"sku":"LTD","quantity":1},{"sku":"GOLD","quantity":1}]"#,
+    );
+    let v = check(&mut e, &order);
+    assert_eq!(v.decision, Action::Deny);
+    let lines: Vec<Action> = v.lines.iter().map(|l| l.decision).collect();
+    assert_eq!(lines, [Action::Allow, Action::Deny, Action::Review]);
+    assert_eq!(v.reasons[0].lines, [1]);
+    assert_eq!(v.reasons[1].lines, [2]);
+}
+
+#[test]
+fn levels_use_only_unexpired_entries_and_every_identifier() {
+    let mut e = engine(vec![rule("listed", "customer.listed", Action::Review)]);
+    let expired = with(CLEAN, "ok@example.com", " OLD@Example.com ");
+    assert_eq!(
+        check(&mut e, &expired).decision,
+        Action::Allow,
+        "expired entries do not count"
+    );
+    assert_eq!(
+        check_at(&mut e, &expired, "2025-12-01T00:00:00Z", None).decision,
+        Action::Review
+    );
+    let by_address = with(CLEAN, "文一路1号", "文三路１２３号");
+    let v = check(&mut e, &by_address);
+    assert_eq!(
+        v.decision,
+        Action::Review,
+        "full-width address folds to the listed one"
+    );
+    let mut e = engine(vec![rule(
+        "blk",
+        r#"customer.level == "block" && "email" in customer.matched && "R_BLOCK" in customer.reasons"#,
+        Action::Deny,
+    )]);
+    assert_eq!(
+        check(&mut e, &with(CLEAN, "ok@example.com", "Bad@Example.COM")).decision,
+        Action::Deny
+    );
+}
+
+#[test]
+fn customer_history_and_account_age() {
+    let mut e = engine(vec![rule("h", "customer.known && customer.refund_rate == 0.75 && customer.account_age_days == 4 && customer.chargebacks_365d == 1", Action::Review)]);
+    assert_eq!(
+        check(&mut e, &with(CLEAN, r#""id":"K-9""#, r#""id":"K-1""#)).decision,
+        Action::Review
+    );
+    let mut e = engine(vec![rule(
+        "unknown-age",
+        "!customer.known && customer.account_age_days == -1 && customer.orders_90d == 0",
+        Action::Review,
+    )]);
+    assert_eq!(check(&mut e, CLEAN).decision, Action::Review);
+    let mut e = engine(vec![rule(
+        "order-age",
+        "customer.account_age_days == 24",
+        Action::Review,
+    )]);
+    let aged = with(
+        CLEAN,
+        r#""id":"K-9""#,
+        r#""id":"K-9","account_created_at":"2026-11-01T00:00:00Z""#,
+    );
+    assert_eq!(check(&mut e, &aged).decision, Action::Review);
+}
+
+#[test]
+fn money_is_summed_exactly() {
+    let mut e = engine(vec![rule(
+        "big",
+        "order.total >= 0.3 && order.total <= 0.3",
+        Action::Review,
+    )]);
+    // 0.1 + 0.2 is not 0.3 in floating point; in minor units it is.
+    let order = with(
+        CLEAN,
+        r#"[{"sku":"TEA","quantity":2,"unit_price":168.0}]"#,
+        r#"[{"sku":"X1","quantity":1,"unit_price":0.1},{"sku":"X2","quantity":1,"unit_price":0.2}]"#,
+    );
+    let v = check(&mut e, &order);
+    assert!(v.reasons.iter().any(|r| &*r.rule == "big"), "{v:?}");
+}
+
+#[test]
+fn issues_are_detected() {
+    let mut e = engine(vec![rule(
+        "issues",
+        r#"order.issues == ["missing_recipient", "invalid_phone", "incomplete_address", "unknown_sku", "price_mismatch", "currency_mismatch", "over_max_per_order"]"#,
+        Action::Deny,
+    )]);
+    let order = r#"{"currency":"usd","items":[{"sku":"TEA","quantity":1,"unit_price":1.0},{"sku":"NOPE","quantity":1},{"sku":"GOLD","quantity":1},{"sku":"GOLD","quantity":1}]}"#;
+    let v = check(&mut e, order);
+    assert_eq!(v.decision, Action::Deny, "{v:?}");
+    let mut e = engine(vec![rule("any", "size(order.issues) > 0", Action::Deny)]);
+    assert_eq!(
+        check(&mut e, CLEAN).decision,
+        Action::Allow,
+        "a clean order has no issues"
+    );
+    for (phone, ok) in [
+        ("13800138000", true),
+        ("+86 138-0013-8000", true),
+        ("0086 13800138000", true),
+        ("1380013800", false),
+        ("86123456789", false),
+        ("+44 20 7946 0958", true),
+        ("", false),
+    ] {
+        let o = with(CLEAN, "13900139000", phone);
+        assert_eq!(check(&mut e, &o).decision == Action::Allow, ok, "{phone}");
+    }
+}
+
+#[test]
+fn duplicates_within_the_window_under_another_order_id() {
+    let mut e = engine(vec![rule(
+        "dup",
+        r#""duplicate_recent" in order.issues"#,
+        Action::Review,
+    )]);
+    assert_eq!(
+        check_at(&mut e, CLEAN, "2026-11-25T10:00:00Z", None).decision,
+        Action::Allow
+    );
+    assert_eq!(
+        check_at(&mut e, CLEAN, "2026-11-25T10:01:00Z", None).decision,
+        Action::Allow,
+        "same order id re-checked"
+    );
+    let second = with(CLEAN, r#""order_id":"A""#, r#""order_id":"B""#);
+    assert_eq!(
+        check_at(&mut e, &second, "2026-11-25T10:05:00Z", None).decision,
+        Action::Review
+    );
+    let third = with(CLEAN, r#""order_id":"A""#, r#""order_id":"C""#);
+    assert_eq!(
+        check_at(&mut e, &third, "2026-11-25T10:30:00Z", None).decision,
+        Action::Allow,
+        "outside the window"
+    );
+}
+
+#[test]
+fn messages_follow_the_locale_with_fallback() {
+    let mut e = engine(vec![rule("r", "true", Action::Review)]);
+    let m = check_at(&mut e, CLEAN, NOW, Some("en")).message.unwrap();
+    assert_eq!((&*m.locale, &*m.text), ("en", "english r"));
+    let m = check_at(&mut e, CLEAN, NOW, Some("en-US")).message.unwrap();
+    assert_eq!(&*m.locale, "en");
+    let m = check_at(&mut e, CLEAN, NOW, Some("fr")).message.unwrap();
+    assert_eq!((&*m.locale, &*m.text), ("zh-CN", "中文 r"));
+}
+
+#[test]
+fn a_stale_snapshot_warns_and_raises_allow_to_review() {
+    let mut e = engine(vec![]);
+    let v = check_at(&mut e, CLEAN, "2026-12-30T00:00:00Z", None);
+    assert_eq!(v.decision, Action::Review);
+    assert_eq!(v.warnings.len(), 1);
+    assert!(v.warnings[0].contains("expired"), "{:?}", v.warnings);
+}
+
+#[test]
+fn a_failed_reload_keeps_the_old_snapshot() {
+    let mut e = engine(vec![rule("r", "true", Action::Review)]);
+    let before = e.info().version.clone();
+    assert!(e.load(vec![1, 2, 3]).is_err());
+    let mut damaged = snapshot::write(
+        &source(vec![]),
+        &WriteOptions {
+            created_at: ts("2026-11-20T00:00:00Z"),
+            ..WriteOptions::default()
+        },
+    )
+    .unwrap();
+    let mid = damaged.len() / 2;
+    damaged[mid] ^= 0x55;
+    assert!(e.load(damaged).is_err());
+    assert_eq!(e.info().version, before);
+    assert_eq!(check(&mut e, CLEAN).decision, Action::Review);
+    assert_eq!(e.stats().loads, 1);
+    assert_eq!(e.stats().checks, 1);
+}
