@@ -347,3 +347,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn docs_list_every_fact() {
+    use checkout_guard::rules::schema::{CUSTOMER, ITEM, ORDER, ROOTS, SHIPPING};
+    let docs = include_str!("../docs/rules.md");
+    for (prefix, table) in [
+        ("", ROOTS),
+        ("customer.", CUSTOMER),
+        ("order.", ORDER),
+        ("order.shipping.", SHIPPING),
+        ("", ITEM),
+    ] {
+        for e in table {
+            let shown = [
+                format!("`{prefix}{}`", e.name),
+                format!("`.{}`", e.name),
+                format!("`{}`", e.name),
+            ];
+            assert!(
+                shown.iter().any(|s| docs.contains(s.as_str())),
+                "docs/rules.md does not mention `{prefix}{}`",
+                e.name
+            );
+        }
+    }
+}
