@@ -1,8 +1,25 @@
-//! The rule language: a documented subset of CEL, parsed with spans, type-checked
-//! against the fact schema when compiled, and evaluated over [`Facts`] without
-//! per-order allocation where it can.
+//! The rule language: a documented subset of CEL (see `docs/rules.md`), compiled once
+//! per rule and evaluated once per order (or per line), so checking is fast and every
+//! mistake a type checker can see is a compile error with a span and a hint.
 //!
-//! STUB — the rules helper replaces this file and adds lexer/parser/check/eval modules.
+//! The pipeline, one module per step:
+//! [`lexer`] (text → tokens with spans) → [`parser`] (tokens → [`ast`], nesting and
+//! length bounded) → [`check`] (types against the fact [`schema`], names resolved,
+//! constants folded, regexes compiled → [`program`]) → [`eval`] (over [`Facts`]).
+//!
+//! A purpose-built evaluator rather than the `cel` crate: that crate added 0.7–2.6 MB
+//! of wasm and took 3–7 µs per evaluation without type checking; this one knows the
+//! schema, so evaluation is a walk over resolved fields with no name lookups and no
+//! allocation for ordinary rules.
+
+pub mod ast;
+pub mod check;
+pub mod eval;
+pub mod lexer;
+pub mod parser;
+pub mod program;
+pub mod schema;
+pub mod types;
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::facts::{Facts, ItemFacts};
@@ -12,10 +29,12 @@ use std::fmt;
 /// A type-checked, compiled `when` expression.
 #[derive(Debug, Clone)]
 pub struct Program {
-    _private: (),
+    root: program::Node,
+    facts_read: Vec<String>,
+    scope: Scope,
 }
 
-/// A failure while evaluating (integer overflow, division by zero, bad regex input…).
+/// A failure while evaluating (integer overflow, division by zero, bad conversion…).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvalError(pub String);
 
@@ -25,24 +44,64 @@ impl fmt::Display for EvalError {
     }
 }
 
+impl std::error::Error for EvalError {}
+
 /// Parses and type-checks `expr` (a rule's `when`) for a rule of `scope` (`item` is
 /// bound only in item-scoped rules). On success returns the program and any warnings;
 /// on failure every error found. Spans are byte offsets into `expr`, not yet located.
+///
+/// ```
+/// use checkout_guard::model::Scope;
+/// let (program, warnings) = checkout_guard::rules::compile(
+///     r#"customer.level == "block" && items.exists(i, i.restricted)"#,
+///     Scope::Order,
+/// ).map_err(|e| e[0].message.clone())?;
+/// assert!(warnings.is_empty());
+/// assert_eq!(program.facts_read(), ["customer.level", "items"]);
+///
+/// let errors = checkout_guard::rules::compile("customer.lvl == \"block\"", Scope::Order).unwrap_err();
+/// assert_eq!(errors[0].message, "unknown field `lvl` on `customer`");
+/// assert_eq!(errors[0].help.as_deref(), Some("did you mean `level`?"));
+/// # Ok::<(), String>(())
+/// ```
 pub fn compile(expr: &str, scope: Scope) -> Result<(Program, Vec<Diagnostic>), Vec<Diagnostic>> {
-    let _ = (expr, scope);
-    Ok((Program { _private: () }, Vec::new()))
+    let ast = parser::parse(expr)?;
+    let checked = check::check(&ast, expr, scope)?;
+    Ok((
+        Program {
+            root: checked.root,
+            facts_read: checked.facts_read,
+            scope,
+        },
+        checked.warnings,
+    ))
 }
 
 impl Program {
     /// Evaluates the condition. `item` is the line being evaluated in item-scoped rules.
     pub fn eval(&self, facts: &Facts<'_>, item: Option<&ItemFacts<'_>>) -> Result<bool, EvalError> {
-        let _ = (facts, item);
-        Ok(false)
+        let ctx = eval::Ctx { facts, item };
+        eval::eval_bool(&self.root, &ctx)
     }
 
     /// The fact paths the expression reads (`customer.level`, `item.restricted`…), in
     /// first-use order without repeats: the demo page uses them to explain a verdict.
     pub fn facts_read(&self) -> Vec<String> {
-        Vec::new()
+        self.facts_read.clone()
+    }
+
+    /// The scope the program was compiled for.
+    pub fn scope(&self) -> Scope {
+        self.scope
     }
 }
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+mod tests;

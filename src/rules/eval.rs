@@ -1,0 +1,727 @@
+//! Step four: evaluating a resolved [`Node`] tree over one order's [`Facts`].
+//!
+//! Values borrow from the facts and from the program, so field reads, comparisons,
+//! `in` over constant or fact lists and comprehensions over `items` allocate nothing;
+//! only building new strings or lists (`+`, `filter`, `map`, list literals with
+//! non-constant elements) does. Errors follow CEL: `&&`, `||`, `exists` and `all`
+//! absorb an error when the other side decides the result.
+
+use super::program::{Arith, Cmp, Comp, Const, Conv, Node, StrOp};
+use super::schema::Field;
+use super::EvalError;
+use crate::engine::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
+use crate::time::{parse_cel_duration, Duration, Timestamp};
+use std::borrow::Cow;
+use std::cmp::Ordering;
+
+/// A runtime value.
+#[derive(Debug, Clone)]
+pub enum Value<'a> {
+    /// `bool`
+    Bool(bool),
+    /// `int`
+    Int(i64),
+    /// `double`
+    Double(f64),
+    /// `string`
+    Str(Cow<'a, str>),
+    /// `timestamp`
+    Ts(Timestamp),
+    /// `duration`
+    Dur(Duration),
+    /// A list.
+    List(List<'a>),
+    /// The `customer` object.
+    Customer(&'a CustomerFacts<'a>),
+    /// The `order` object.
+    Order(&'a OrderFacts<'a>),
+    /// `order.shipping`
+    Shipping(&'a ShippingFacts<'a>),
+    /// An order line.
+    Item(&'a ItemFacts<'a>),
+}
+
+/// A list value, borrowed where it can be.
+#[derive(Debug, Clone)]
+pub enum List<'a> {
+    /// A fact list of borrowed strings (`customer.reasons`, `order.issues`).
+    Strs(&'a [&'a str]),
+    /// A fact list of owned strings (`verified`, `item.tags`).
+    Strings(&'a [String]),
+    /// `items`
+    Items(&'a [ItemFacts<'a>]),
+    /// A constant list from the program.
+    Consts(&'a [Const]),
+    /// A list built while evaluating.
+    Owned(Vec<Value<'a>>),
+}
+
+impl<'a> List<'a> {
+    fn len(&self) -> usize {
+        match self {
+            List::Strs(s) => s.len(),
+            List::Strings(s) => s.len(),
+            List::Items(s) => s.len(),
+            List::Consts(s) => s.len(),
+            List::Owned(s) => s.len(),
+        }
+    }
+
+    fn get(&self, i: usize) -> Option<Value<'a>> {
+        Some(match self {
+            List::Strs(s) => Value::Str(Cow::Borrowed(s.get(i)?)),
+            List::Strings(s) => Value::Str(Cow::Borrowed(s.get(i)?.as_str())),
+            List::Items(s) => Value::Item(s.get(i)?),
+            List::Consts(s) => const_value(s.get(i)?),
+            List::Owned(s) => s.get(i)?.clone(),
+        })
+    }
+
+    fn contains(&self, needle: &Value<'_>) -> bool {
+        if let Value::Str(n) = needle {
+            let n: &str = n;
+            return match self {
+                List::Strs(s) => s.contains(&n),
+                List::Strings(s) => s.iter().any(|x| x == n),
+                List::Consts(s) => s.iter().any(|x| matches!(x, Const::Str(x) if x == n)),
+                List::Items(_) => false,
+                List::Owned(s) => s.iter().any(|x| matches!(x, Value::Str(x) if x == n)),
+            };
+        }
+        (0..self.len()).any(|i| self.get(i).is_some_and(|v| equal(&v, needle)))
+    }
+}
+
+/// A constant as a value borrowing from the program.
+pub fn const_value(c: &Const) -> Value<'_> {
+    match c {
+        Const::Bool(b) => Value::Bool(*b),
+        Const::Int(i) => Value::Int(*i),
+        Const::Double(d) => Value::Double(*d),
+        Const::Str(s) => Value::Str(Cow::Borrowed(s)),
+        Const::Ts(t) => Value::Ts(*t),
+        Const::Dur(d) => Value::Dur(*d),
+        Const::List(l) => Value::List(List::Consts(l)),
+    }
+}
+
+/// What a rule sees while it runs.
+pub struct Ctx<'a> {
+    /// The order's facts.
+    pub facts: &'a Facts<'a>,
+    /// The line being evaluated in item-scoped rules.
+    pub item: Option<&'a ItemFacts<'a>>,
+}
+
+/// A comprehension variable binding; frames live on the Rust stack.
+struct Frame<'p, 'a> {
+    value: Value<'a>,
+    parent: Option<&'p Frame<'p, 'a>>,
+}
+
+type R<'a> = Result<Value<'a>, EvalError>;
+
+fn err<T>(msg: impl Into<String>) -> Result<T, EvalError> {
+    Err(EvalError(msg.into()))
+}
+
+fn no_overload<T>(op: &str) -> Result<T, EvalError> {
+    err(format!("no such overload for `{op}`"))
+}
+
+/// Evaluates `node` to a `bool`.
+pub fn eval_bool<'a>(node: &'a Node, ctx: &Ctx<'a>) -> Result<bool, EvalError> {
+    match eval(node, ctx, None)? {
+        Value::Bool(b) => Ok(b),
+        _ => err("the condition did not produce a `bool`"),
+    }
+}
+
+fn as_bool(v: Value<'_>) -> Result<bool, EvalError> {
+    match v {
+        Value::Bool(b) => Ok(b),
+        _ => no_overload("bool operand"),
+    }
+}
+
+fn read_fact<'a>(f: Field, ctx: &Ctx<'a>) -> R<'a> {
+    let facts = ctx.facts;
+    let c = &facts.customer;
+    let o = &facts.order;
+    Ok(match f {
+        Field::Customer => Value::Customer(c),
+        Field::Order => Value::Order(o),
+        Field::Items => Value::List(List::Items(&facts.items)),
+        Field::Verified => Value::List(List::Strings(facts.verified)),
+        Field::Now => Value::Ts(facts.now),
+        Field::Item => match ctx.item {
+            Some(item) => Value::Item(item),
+            None => return err("`item` is only bound in item-scoped rules"),
+        },
+        Field::CustomerLevel
+        | Field::CustomerListed
+        | Field::CustomerReasons
+        | Field::CustomerMatched
+        | Field::CustomerKnown
+        | Field::CustomerAccountAgeDays
+        | Field::CustomerOrders90d
+        | Field::CustomerRefunds90d
+        | Field::CustomerRefundRate
+        | Field::CustomerChargebacks365d
+        | Field::CustomerAddresses90d => return select(Value::Customer(c), f),
+        Field::ShippingProvince
+        | Field::ShippingCity
+        | Field::ShippingDistrict
+        | Field::ShippingLine1
+        | Field::ShippingName
+        | Field::ShippingPhone => return select(Value::Shipping(&o.shipping), f),
+        Field::ItemSku
+        | Field::ItemName
+        | Field::ItemCategory
+        | Field::ItemPrice
+        | Field::ItemQuantity
+        | Field::ItemLineTotal
+        | Field::ItemTags
+        | Field::ItemHighValue
+        | Field::ItemLimited
+        | Field::ItemRestricted
+        | Field::ItemKnown
+        | Field::ItemMaxPerOrder => return select(read_fact(Field::Item, ctx)?, f),
+        _ => return select(Value::Order(o), f),
+    })
+}
+
+fn select(obj: Value<'_>, f: Field) -> R<'_> {
+    fn s(s: &str) -> Value<'_> {
+        Value::Str(Cow::Borrowed(s))
+    }
+    Ok(match (obj, f) {
+        (Value::Customer(c), f) => match f {
+            Field::CustomerLevel => s(c.level.as_str()),
+            Field::CustomerListed => Value::Bool(c.listed),
+            Field::CustomerReasons => Value::List(List::Strs(&c.reasons)),
+            Field::CustomerMatched => Value::List(List::Strs(&c.matched)),
+            Field::CustomerKnown => Value::Bool(c.known),
+            Field::CustomerAccountAgeDays => Value::Int(c.account_age_days),
+            Field::CustomerOrders90d => Value::Int(c.orders_90d),
+            Field::CustomerRefunds90d => Value::Int(c.refunds_90d),
+            Field::CustomerRefundRate => Value::Double(c.refund_rate),
+            Field::CustomerChargebacks365d => Value::Int(c.chargebacks_365d),
+            Field::CustomerAddresses90d => Value::Int(c.addresses_90d),
+            _ => return no_overload("field selection"),
+        },
+        (Value::Order(o), f) => match f {
+            Field::OrderTotal => Value::Double(o.total),
+            Field::OrderCurrency => s(o.currency),
+            Field::OrderLineCount => Value::Int(o.line_count),
+            Field::OrderItemCount => Value::Int(o.item_count),
+            Field::OrderChannel => s(o.channel),
+            Field::OrderCreatedAt => Value::Ts(o.created_at),
+            Field::OrderShipping => Value::Shipping(&o.shipping),
+            Field::OrderIssues => Value::List(List::Strs(&o.issues)),
+            _ => return no_overload("field selection"),
+        },
+        (Value::Shipping(sh), f) => match f {
+            Field::ShippingProvince => s(sh.province),
+            Field::ShippingCity => s(sh.city),
+            Field::ShippingDistrict => s(sh.district),
+            Field::ShippingLine1 => s(sh.line1),
+            Field::ShippingName => s(sh.name),
+            Field::ShippingPhone => s(sh.phone),
+            _ => return no_overload("field selection"),
+        },
+        (Value::Item(i), f) => match f {
+            Field::ItemSku => s(i.sku),
+            Field::ItemName => s(i.name),
+            Field::ItemCategory => s(i.category),
+            Field::ItemPrice => Value::Double(i.price),
+            Field::ItemQuantity => Value::Int(i.quantity),
+            Field::ItemLineTotal => Value::Double(i.line_total),
+            Field::ItemTags => Value::List(List::Strings(i.tags)),
+            Field::ItemHighValue => Value::Bool(i.high_value),
+            Field::ItemLimited => Value::Bool(i.limited),
+            Field::ItemRestricted => Value::Bool(i.restricted),
+            Field::ItemKnown => Value::Bool(i.known),
+            Field::ItemMaxPerOrder => Value::Int(i.max_per_order),
+            _ => return no_overload("field selection"),
+        },
+        _ => return no_overload("field selection"),
+    })
+}
+
+fn eval<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> R<'a> {
+    match node {
+        Node::Const(c) => Ok(const_value(c)),
+        Node::Fact(f) => read_fact(*f, ctx),
+        Node::Select(obj, f) => select(eval(obj, ctx, frame)?, *f),
+        Node::Var(depth) => {
+            let mut at = frame;
+            for _ in 0..*depth {
+                at = at.and_then(|f| f.parent);
+            }
+            match at {
+                Some(f) => Ok(f.value.clone()),
+                None => err("unbound variable"),
+            }
+        }
+        Node::List(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for item in items {
+                out.push(eval(item, ctx, frame)?);
+            }
+            Ok(Value::List(List::Owned(out)))
+        }
+        Node::Not(x) => Ok(Value::Bool(!as_bool(eval(x, ctx, frame)?)?)),
+        Node::Neg(x) => match eval(x, ctx, frame)? {
+            Value::Int(i) => i
+                .checked_neg()
+                .map(Value::Int)
+                .ok_or_else(|| EvalError("integer overflow in `-`".into())),
+            Value::Double(d) => Ok(Value::Double(-d)),
+            _ => no_overload("-"),
+        },
+        Node::And(a, b) => {
+            let left = eval(a, ctx, frame).and_then(as_bool);
+            if let Ok(false) = left {
+                return Ok(Value::Bool(false));
+            }
+            let right = eval(b, ctx, frame).and_then(as_bool);
+            match (left, right) {
+                (_, Ok(false)) => Ok(Value::Bool(false)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Ok(_), Ok(_)) => Ok(Value::Bool(true)),
+            }
+        }
+        Node::Or(a, b) => {
+            let left = eval(a, ctx, frame).and_then(as_bool);
+            if let Ok(true) = left {
+                return Ok(Value::Bool(true));
+            }
+            let right = eval(b, ctx, frame).and_then(as_bool);
+            match (left, right) {
+                (_, Ok(true)) => Ok(Value::Bool(true)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Ok(_), Ok(_)) => Ok(Value::Bool(false)),
+            }
+        }
+        Node::Cond(c, a, b) => {
+            if as_bool(eval(c, ctx, frame)?)? {
+                eval(a, ctx, frame)
+            } else {
+                eval(b, ctx, frame)
+            }
+        }
+        Node::Arith(op, a, b) => arith(*op, eval(a, ctx, frame)?, eval(b, ctx, frame)?),
+        Node::Cmp(op, a, b) => {
+            let (a, b) = (eval(a, ctx, frame)?, eval(b, ctx, frame)?);
+            let result = match op {
+                Cmp::Eq => equal(&a, &b),
+                Cmp::Ne => !equal(&a, &b),
+                _ => {
+                    let Some(ord) = compare(&a, &b)? else {
+                        return Ok(Value::Bool(false));
+                    };
+                    match op {
+                        Cmp::Lt => ord == Ordering::Less,
+                        Cmp::Le => ord != Ordering::Greater,
+                        Cmp::Gt => ord == Ordering::Greater,
+                        _ => ord != Ordering::Less,
+                    }
+                }
+            };
+            Ok(Value::Bool(result))
+        }
+        Node::In(x, list) => {
+            let x = eval(x, ctx, frame)?;
+            match eval(list, ctx, frame)? {
+                Value::List(l) => Ok(Value::Bool(l.contains(&x))),
+                _ => no_overload("in"),
+            }
+        }
+        Node::Index(list, index) => {
+            let list = eval(list, ctx, frame)?;
+            let index = eval(index, ctx, frame)?;
+            match (list, index) {
+                (Value::List(l), Value::Int(i)) => usize::try_from(i)
+                    .ok()
+                    .and_then(|i| l.get(i))
+                    .ok_or_else(|| {
+                        EvalError(format!("index {i} out of range for a list of {}", l.len()))
+                    }),
+                _ => no_overload("[]"),
+            }
+        }
+        Node::Size(x) => match eval(x, ctx, frame)? {
+            Value::Str(s) => Ok(Value::Int(count_i64(s.chars().count()))),
+            Value::List(l) => Ok(Value::Int(count_i64(l.len()))),
+            _ => no_overload("size"),
+        },
+        Node::Str(op, s, arg) => match (eval(s, ctx, frame)?, eval(arg, ctx, frame)?) {
+            (Value::Str(s), Value::Str(t)) => Ok(Value::Bool(match op {
+                StrOp::StartsWith => s.starts_with(&*t),
+                StrOp::EndsWith => s.ends_with(&*t),
+                StrOp::Contains => s.contains(&*t),
+            })),
+            _ => no_overload("string function"),
+        },
+        Node::Matches(s, re) => match eval(s, ctx, frame)? {
+            Value::Str(s) => Ok(Value::Bool(re.is_match(&s))),
+            _ => no_overload("matches"),
+        },
+        Node::Convert(conv, x) => convert(*conv, eval(x, ctx, frame)?),
+        Node::Comp {
+            kind,
+            range,
+            pred,
+            map,
+        } => comprehension(*kind, range, pred.as_deref(), map.as_deref(), ctx, frame),
+    }
+}
+
+fn count_i64(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn comprehension<'a>(
+    kind: Comp,
+    range: &'a Node,
+    pred: Option<&'a Node>,
+    map: Option<&'a Node>,
+    ctx: &Ctx<'a>,
+    frame: Option<&Frame<'_, 'a>>,
+) -> R<'a> {
+    let Value::List(list) = eval(range, ctx, frame)? else {
+        return no_overload("comprehension range");
+    };
+    let mut first_error = None;
+    let mut count = 0usize;
+    let mut out = Vec::new();
+    for i in 0..list.len() {
+        let Some(elem) = list.get(i) else { break };
+        let inner = Frame {
+            value: elem,
+            parent: frame,
+        };
+        let keep = match pred {
+            Some(p) => eval(p, ctx, Some(&inner)).and_then(as_bool),
+            None => Ok(true),
+        };
+        match kind {
+            Comp::Exists => match keep {
+                Ok(true) => return Ok(Value::Bool(true)),
+                Ok(false) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            },
+            Comp::All => match keep {
+                Ok(false) => return Ok(Value::Bool(false)),
+                Ok(true) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
+            },
+            Comp::ExistsOne => {
+                if keep? {
+                    count += 1;
+                }
+            }
+            Comp::Filter => {
+                if keep? {
+                    out.push(inner.value);
+                }
+            }
+            Comp::Map => {
+                if keep? {
+                    if let Some(m) = map {
+                        out.push(eval(m, ctx, Some(&inner))?);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    Ok(match kind {
+        Comp::Exists => Value::Bool(false),
+        Comp::All => Value::Bool(true),
+        Comp::ExistsOne => Value::Bool(count == 1),
+        Comp::Filter | Comp::Map => Value::List(List::Owned(out)),
+    })
+}
+
+/// CEL equality: heterogeneous between `int` and `double`, element-wise for lists.
+pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
+    match (a, b) {
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Ts(x), Value::Ts(y)) => x == y,
+        (Value::Dur(x), Value::Dur(y)) => x == y,
+        (Value::Int(_) | Value::Double(_), Value::Int(_) | Value::Double(_)) => {
+            matches!(compare(a, b), Ok(Some(Ordering::Equal)))
+        }
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len()
+                && (0..x.len()).all(|i| match (x.get(i), y.get(i)) {
+                    (Some(p), Some(q)) => equal(&p, &q),
+                    _ => false,
+                })
+        }
+        (Value::Item(x), Value::Item(y)) => std::ptr::eq(*x, *y),
+        _ => false,
+    }
+}
+
+/// CEL ordering; `None` when a `NaN` makes the values unordered.
+pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Result<Option<Ordering>, EvalError> {
+    Ok(match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Double(x), Value::Double(y)) => x.partial_cmp(y),
+        (Value::Int(x), Value::Double(y)) => cmp_int_double(*x, *y),
+        (Value::Double(x), Value::Int(y)) => cmp_int_double(*y, *x).map(Ordering::reverse),
+        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
+        (Value::Ts(x), Value::Ts(y)) => Some(x.cmp(y)),
+        (Value::Dur(x), Value::Dur(y)) => Some(x.cmp(y)),
+        _ => return no_overload("comparison"),
+    })
+}
+
+/// Compares an int with a double exactly (no rounding of large ints).
+fn cmp_int_double(i: i64, d: f64) -> Option<Ordering> {
+    if d.is_nan() {
+        return None;
+    }
+    // 2^63 as a double: every i64 is below it and at or above its negation.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if d >= LIMIT {
+        return Some(Ordering::Less);
+    }
+    if d < -LIMIT {
+        return Some(Ordering::Greater);
+    }
+    let whole = d.trunc();
+    // In range, so the conversion is exact.
+    let w = whole as i64;
+    match i.cmp(&w) {
+        Ordering::Equal => (0.0).partial_cmp(&(d - whole)),
+        other => Some(other),
+    }
+}
+
+fn arith<'a>(op: Arith, a: Value<'a>, b: Value<'a>) -> R<'a> {
+    let overflow = || EvalError("integer overflow".into());
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => match op {
+            Arith::Add => x.checked_add(y).map(Value::Int).ok_or_else(overflow),
+            Arith::Sub => x.checked_sub(y).map(Value::Int).ok_or_else(overflow),
+            Arith::Mul => x.checked_mul(y).map(Value::Int).ok_or_else(overflow),
+            Arith::Div if y == 0 => err("division by zero"),
+            Arith::Div => x.checked_div(y).map(Value::Int).ok_or_else(overflow),
+            Arith::Rem if y == 0 => err("modulus by zero"),
+            Arith::Rem => x.checked_rem(y).map(Value::Int).ok_or_else(overflow),
+        },
+        (Value::Double(x), Value::Double(y)) => Ok(Value::Double(match op {
+            Arith::Add => x + y,
+            Arith::Sub => x - y,
+            Arith::Mul => x * y,
+            Arith::Div => x / y,
+            Arith::Rem => return no_overload("%"),
+        })),
+        (Value::Str(x), Value::Str(y)) if op == Arith::Add => {
+            let mut s = String::with_capacity(x.len() + y.len());
+            s.push_str(&x);
+            s.push_str(&y);
+            Ok(Value::Str(Cow::Owned(s)))
+        }
+        (Value::List(x), Value::List(y)) if op == Arith::Add => {
+            let mut out = Vec::with_capacity(x.len() + y.len());
+            for l in [&x, &y] {
+                for i in 0..l.len() {
+                    if let Some(v) = l.get(i) {
+                        out.push(v);
+                    }
+                }
+            }
+            Ok(Value::List(List::Owned(out)))
+        }
+        (Value::Ts(t), Value::Ts(u)) if op == Arith::Sub => t
+            .checked_since(u)
+            .map(Value::Dur)
+            .ok_or_else(|| EvalError("timestamp difference out of range".into())),
+        (Value::Ts(t), Value::Dur(d)) | (Value::Dur(d), Value::Ts(t)) if op == Arith::Add => t
+            .checked_add(d)
+            .map(Value::Ts)
+            .ok_or_else(|| EvalError("timestamp out of range".into())),
+        (Value::Ts(t), Value::Dur(d)) if op == Arith::Sub => {
+            d.0.checked_neg()
+                .and_then(|n| t.checked_add(Duration(n)))
+                .map(Value::Ts)
+                .ok_or_else(|| EvalError("timestamp out of range".into()))
+        }
+        (Value::Dur(x), Value::Dur(y)) if matches!(op, Arith::Add | Arith::Sub) => {
+            let r = if op == Arith::Add {
+                x.0.checked_add(y.0)
+            } else {
+                x.0.checked_sub(y.0)
+            };
+            r.map(|n| Value::Dur(Duration(n)))
+                .ok_or_else(|| EvalError("duration out of range".into()))
+        }
+        _ => no_overload("arithmetic"),
+    }
+}
+
+/// `int()`, `double()`, `string()`, `timestamp()`, `duration()` with CEL's results.
+pub fn convert(conv: Conv, v: Value<'_>) -> R<'_> {
+    match (conv, v) {
+        (Conv::Int, Value::Int(i)) => Ok(Value::Int(i)),
+        (Conv::Int, Value::Double(d)) => {
+            // CEL: truncation towards zero; out of range (or NaN) is an error.
+            if d.is_nan() || d <= -9_223_372_036_854_775_809.0 || d >= 9_223_372_036_854_775_807.0 {
+                err(format!("double `{d}` is out of the int range"))
+            } else {
+                Ok(Value::Int(d.trunc() as i64))
+            }
+        }
+        (Conv::Int, Value::Str(s)) => s
+            .parse::<i64>()
+            .map(Value::Int)
+            .or_else(|_| err(format!("cannot convert `{s}` to int"))),
+        (Conv::Int, Value::Ts(t)) => Ok(Value::Int(t.seconds())),
+        (Conv::Double, Value::Int(i)) => Ok(Value::Double(i as f64)),
+        (Conv::Double, Value::Double(d)) => Ok(Value::Double(d)),
+        (Conv::Double, Value::Str(s)) => s
+            .parse::<f64>()
+            .map(Value::Double)
+            .or_else(|_| err(format!("cannot convert `{s}` to double"))),
+        (Conv::String, Value::Str(s)) => Ok(Value::Str(s)),
+        (Conv::String, Value::Int(i)) => Ok(Value::Str(Cow::Owned(i.to_string()))),
+        (Conv::String, Value::Double(d)) => Ok(Value::Str(Cow::Owned(format_double(d)))),
+        (Conv::String, Value::Bool(b)) => {
+            Ok(Value::Str(Cow::Borrowed(if b { "true" } else { "false" })))
+        }
+        (Conv::String, Value::Ts(t)) => Ok(Value::Str(Cow::Owned(t.to_rfc3339()))),
+        (Conv::String, Value::Dur(d)) => Ok(Value::Str(Cow::Owned(d.to_string()))),
+        (Conv::Timestamp, Value::Ts(t)) => Ok(Value::Ts(t)),
+        (Conv::Timestamp, Value::Int(i)) => i
+            .checked_mul(1_000_000_000)
+            .map(|n| Value::Ts(Timestamp(n)))
+            .ok_or_else(|| EvalError("timestamp out of range".into())),
+        (Conv::Timestamp, Value::Str(s)) => Timestamp::parse_rfc3339(&s)
+            .map(Value::Ts)
+            .map_err(|e| EvalError(e.0)),
+        (Conv::Duration, Value::Dur(d)) => Ok(Value::Dur(d)),
+        (Conv::Duration, Value::Str(s)) => parse_cel_duration(&s)
+            .map(Value::Dur)
+            .map_err(|e| EvalError(e.0)),
+        (conv, _) => no_overload(conv.name()),
+    }
+}
+
+/// Formats a double as CEL (Go's `strconv.FormatFloat(d, 'g', -1, 64)`) does:
+/// shortest digits, exponent form below 1e-4 and from 1e6 up (`1e+06`).
+pub fn format_double(d: f64) -> String {
+    if d.is_nan() {
+        return "NaN".into();
+    }
+    if d.is_infinite() {
+        return if d > 0.0 { "+Inf" } else { "-Inf" }.into();
+    }
+    let sci = format!("{d:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..6).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.unsigned_abs())
+    } else {
+        format!("{d}")
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "tests fail loudly"
+)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn int_double_ordering_is_exact() {
+        assert_eq!(cmp_int_double(1, 1.0), Some(Ordering::Equal));
+        assert_eq!(cmp_int_double(1, 1.5), Some(Ordering::Less));
+        assert_eq!(cmp_int_double(-1, -1.5), Some(Ordering::Greater));
+        assert_eq!(
+            cmp_int_double(i64::MAX, 9.223_372_036_854_776e18),
+            Some(Ordering::Less)
+        );
+        assert_eq!(
+            cmp_int_double(i64::MIN, -9.223_372_036_854_776e18),
+            Some(Ordering::Equal)
+        );
+        assert_eq!(cmp_int_double(0, f64::NAN), None);
+        assert_eq!(cmp_int_double(0, f64::INFINITY), Some(Ordering::Less));
+    }
+
+    #[test]
+    fn arithmetic_errors() {
+        let e = |r: R<'_>| r.unwrap_err().0;
+        assert_eq!(
+            e(arith(Arith::Div, Value::Int(1), Value::Int(0))),
+            "division by zero"
+        );
+        assert_eq!(
+            e(arith(Arith::Rem, Value::Int(1), Value::Int(0))),
+            "modulus by zero"
+        );
+        assert_eq!(
+            e(arith(Arith::Add, Value::Int(i64::MAX), Value::Int(1))),
+            "integer overflow"
+        );
+        assert_eq!(
+            e(arith(Arith::Div, Value::Int(i64::MIN), Value::Int(-1))),
+            "integer overflow"
+        );
+        assert!(matches!(
+            arith(Arith::Div, Value::Double(1.0), Value::Double(0.0)),
+            Ok(Value::Double(d)) if d.is_infinite()
+        ));
+        assert!(matches!(
+            arith(Arith::Rem, Value::Int(-7), Value::Int(2)),
+            Ok(Value::Int(-1))
+        ));
+    }
+
+    #[test]
+    fn conversions() {
+        assert!(matches!(
+            convert(Conv::Int, Value::Double(-2.9)),
+            Ok(Value::Int(-2))
+        ));
+        assert!(convert(Conv::Int, Value::Double(1e19)).is_err());
+        assert!(convert(Conv::Int, Value::Double(f64::NAN)).is_err());
+        assert!(convert(Conv::Int, Value::Str("12x".into())).is_err());
+        assert!(
+            matches!(convert(Conv::Double, Value::Str("2.5".into())), Ok(Value::Double(d)) if d == 2.5)
+        );
+    }
+
+    #[test]
+    fn doubles_format_like_cel() {
+        assert_eq!(format_double(1.5), "1.5");
+        assert_eq!(format_double(100.0), "100");
+        assert_eq!(format_double(123456.0), "123456");
+        assert_eq!(format_double(1e6), "1e+06");
+        assert_eq!(format_double(1234567.0), "1.234567e+06");
+        assert_eq!(format_double(1e21), "1e+21");
+        assert_eq!(format_double(1.0e-5), "1e-05");
+        assert_eq!(format_double(0.0001), "0.0001");
+        assert_eq!(format_double(-2.5e30), "-2.5e+30");
+        assert_eq!(format_double(f64::NAN), "NaN");
+    }
+}

@@ -1,0 +1,165 @@
+//! The checked, resolved form of a rule that the evaluator runs: names are resolved to
+//! [`Field`]s, operators to their typed meaning, constant calls (`timestamp("…")`,
+//! `duration("…")`) folded, and `matches` patterns compiled — so evaluating does no
+//! lookups and no parsing.
+
+use super::schema::Field;
+use crate::time::{Duration, Timestamp};
+
+/// A constant value known at compile time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Const {
+    /// `bool`
+    Bool(bool),
+    /// `int`
+    Int(i64),
+    /// `double`
+    Double(f64),
+    /// `string`
+    Str(String),
+    /// `timestamp`
+    Ts(Timestamp),
+    /// `duration`
+    Dur(Duration),
+    /// A list of constants.
+    List(Vec<Const>),
+}
+
+/// Arithmetic operators (the operand types were checked; the evaluator dispatches on
+/// the values it gets).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arith {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `%`
+    Rem,
+}
+
+/// Comparison operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cmp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// String predicates taking one string argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrOp {
+    /// `startsWith`
+    StartsWith,
+    /// `endsWith`
+    EndsWith,
+    /// `contains`
+    Contains,
+}
+
+/// Type conversions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conv {
+    /// `int(x)`
+    Int,
+    /// `double(x)`
+    Double,
+    /// `string(x)`
+    String,
+    /// `timestamp(x)`
+    Timestamp,
+    /// `duration(x)`
+    Duration,
+}
+
+impl Conv {
+    /// The function's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Conv::Int => "int",
+            Conv::Double => "double",
+            Conv::String => "string",
+            Conv::Timestamp => "timestamp",
+            Conv::Duration => "duration",
+        }
+    }
+}
+
+/// The comprehension macros.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comp {
+    /// `exists(x, p)`: some element satisfies `p` (errors absorbed as for `||`).
+    Exists,
+    /// `all(x, p)`: every element satisfies `p` (errors absorbed as for `&&`).
+    All,
+    /// `exists_one(x, p)`: exactly one element satisfies `p`.
+    ExistsOne,
+    /// `filter(x, p)`: the elements satisfying `p`.
+    Filter,
+    /// `map(x, e)` / `map(x, p, e)`: `e` of each element (satisfying `p`).
+    Map,
+}
+
+/// A node of the resolved program.
+#[derive(Debug, Clone)]
+pub enum Node {
+    /// A constant.
+    Const(Const),
+    /// A fact reached from a root name (`customer.level`, `items`, `item.sku`, `now`).
+    Fact(Field),
+    /// A field of an object value (`i.sku` where `i` ranges over `items`).
+    Select(Box<Node>, Field),
+    /// A comprehension variable: 0 is the innermost.
+    Var(u32),
+    /// A list literal with non-constant elements.
+    List(Vec<Node>),
+    /// `!x`
+    Not(Box<Node>),
+    /// `-x`
+    Neg(Box<Node>),
+    /// `a && b`
+    And(Box<Node>, Box<Node>),
+    /// `a || b`
+    Or(Box<Node>, Box<Node>),
+    /// `c ? a : b`
+    Cond(Box<Node>, Box<Node>, Box<Node>),
+    /// `a + b` etc.
+    Arith(Arith, Box<Node>, Box<Node>),
+    /// `a == b` etc.
+    Cmp(Cmp, Box<Node>, Box<Node>),
+    /// `a in list`
+    In(Box<Node>, Box<Node>),
+    /// `list[i]`
+    Index(Box<Node>, Box<Node>),
+    /// `size(x)`
+    Size(Box<Node>),
+    /// `s.startsWith(t)` etc.
+    Str(StrOp, Box<Node>, Box<Node>),
+    /// `s.matches("re")`, the pattern compiled when the rule was.
+    Matches(Box<Node>, Box<regex_lite::Regex>),
+    /// `int(x)` etc.
+    Convert(Conv, Box<Node>),
+    /// A comprehension over `range` with the variable bound to each element.
+    Comp {
+        /// Which macro.
+        kind: Comp,
+        /// The list iterated.
+        range: Box<Node>,
+        /// The predicate (`exists`, `all`, `exists_one`, `filter`, and `map`'s filter).
+        pred: Option<Box<Node>>,
+        /// `map`'s transform.
+        map: Option<Box<Node>>,
+    },
+}

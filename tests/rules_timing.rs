@@ -1,0 +1,87 @@
+//! A rough timing of `Program::eval` on typical rules (not a benchmark gate): run with
+//! `cargo test --release --test rules_timing -- --ignored --nocapture`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "timing harness"
+)]
+
+use checkout_guard::engine::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts};
+use checkout_guard::model::{Level, Scope};
+use checkout_guard::rules::compile;
+use checkout_guard::Timestamp;
+use std::hint::black_box;
+use std::time::Instant;
+
+#[test]
+#[ignore = "timing, run in release with --ignored --nocapture"]
+fn eval_time_per_rule() {
+    let tags: &'static [String] = Vec::leak(vec!["high_value".to_string()]);
+    let line = |sku, restricted| ItemFacts {
+        sku,
+        quantity: 2,
+        price: 168.0,
+        restricted,
+        tags,
+        ..ItemFacts::default()
+    };
+    let facts = Facts {
+        customer: CustomerFacts {
+            level: Level::Watch,
+            orders_90d: 10,
+            refunds_90d: 4,
+            refund_rate: 0.4,
+            ..CustomerFacts::default()
+        },
+        order: OrderFacts {
+            total: 1336.0,
+            issues: vec!["price_mismatch"],
+            created_at: Timestamp::from_seconds(1_800_000_000),
+            ..OrderFacts::default()
+        },
+        items: vec![line("A", false), line("B", false), line("C", true)],
+        verified: &[],
+        now: Timestamp::from_seconds(1_800_000_600),
+    };
+    let rules = [
+        (
+            Scope::Order,
+            r#"customer.level == "block" && items.exists(i, i.restricted)"#,
+        ),
+        (
+            Scope::Order,
+            r#"customer.level in ["step_up", "block"] || customer.refund_rate > 0.3 && customer.orders_90d >= 5"#,
+        ),
+        (Scope::Order, r#""duplicate_recent" in order.issues"#),
+        (Scope::Order, r#"now - order.created_at < duration("1h")"#),
+        (Scope::Item, "double(item.quantity) * item.price > 5000.0"),
+        (
+            Scope::Order,
+            r#"items.exists(i, "high_value" in i.tags && i.quantity > 1)"#,
+        ),
+        (
+            Scope::Order,
+            r#"order.shipping.phone.matches("^1[3-9][0-9]{9}$")"#,
+        ),
+    ];
+    const N: u32 = 1_000_000;
+    for (scope, rule) in rules {
+        let (p, _) = compile(rule, scope).unwrap();
+        let item = facts.items.first();
+        let start = Instant::now();
+        for _ in 0..N {
+            black_box(p.eval(black_box(&facts), item).unwrap());
+        }
+        let ns = start.elapsed().as_nanos() as f64 / f64::from(N);
+        println!("{ns:7.1} ns/eval  {rule}");
+    }
+    let start = Instant::now();
+    for _ in 0..10_000 {
+        black_box(compile(black_box(rules[1].1), Scope::Order).unwrap());
+    }
+    println!(
+        "{:7.1} µs/compile  {}",
+        start.elapsed().as_secs_f64() * 100.0,
+        rules[1].1
+    );
+}
