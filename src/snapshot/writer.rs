@@ -141,23 +141,41 @@ fn derive_key(source: &PolicySource, meta: &[u8], options: &WriteOptions) -> [u8
     field(b"checkout-guard snapshot key v1");
     field(&options.created_at.0.to_le_bytes());
     field(meta);
+    // Rows are fed in a canonical order, so the order of CSV rows does not matter.
+    let mut rows: Vec<Vec<u8>> = Vec::new();
     for e in &source.blocklist {
-        field(&[e.kind.code(), super::format::level_code(e.level) as u8]);
-        field(e.value.as_bytes());
-        field(e.reason.as_bytes());
-        field(&e.expires_at.map_or(i64::MIN, |t| t.0).to_le_bytes());
+        let mut r = vec![b'B', e.kind.code(), level_code(e.level) as u8];
+        for part in [e.value.as_bytes(), e.reason.as_bytes()] {
+            r.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            r.extend_from_slice(part);
+        }
+        r.extend_from_slice(&e.expires_at.map_or(i64::MIN, |t| t.0).to_le_bytes());
+        rows.push(r);
     }
     for c in &source.catalog {
-        field(c.sku.as_bytes());
-        field(c.name.as_bytes());
-        field(c.category.as_bytes());
-        field(&c.price_minor.to_le_bytes());
-        field(c.tags.join(";").as_bytes());
-        field(&c.max_per_order.to_le_bytes());
+        let mut r = vec![b'C'];
+        for part in [c.sku.as_bytes(), c.name.as_bytes(), c.category.as_bytes()] {
+            r.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            r.extend_from_slice(part);
+        }
+        for t in &c.tags {
+            r.extend_from_slice(&(t.len() as u64).to_le_bytes());
+            r.extend_from_slice(t.as_bytes());
+        }
+        r.extend_from_slice(&c.price_minor.to_le_bytes());
+        r.extend_from_slice(&c.max_per_order.to_le_bytes());
+        rows.push(r);
     }
     for c in &source.customers {
-        field(c.customer_id.as_bytes());
-        field(&customer_record(&c.stats));
+        let mut r = vec![b'U'];
+        r.extend_from_slice(&(c.customer_id.len() as u64).to_le_bytes());
+        r.extend_from_slice(c.customer_id.as_bytes());
+        r.extend_from_slice(&customer_record(&c.stats));
+        rows.push(r);
+    }
+    rows.sort_unstable();
+    for r in &rows {
+        field(r);
     }
     let digest = h.finalize();
     let mut key = [0u8; 16];
@@ -193,9 +211,11 @@ fn blocklist_section(entries: &[BlockEntry], reasons: &[&str], key: &[u8; 16]) -
         let hash = id_hash(key, e.kind, &e.value);
         let expiry = match expiry_seconds(e) {
             None => EXPIRY_NEVER,
+            // More than 136 years after the earliest expiry: practically never.
             Some(s) => u32::try_from(s.saturating_sub(base))
-                .unwrap_or(EXPIRY_NEVER - 1)
-                .min(EXPIRY_NEVER - 1),
+                .ok()
+                .filter(|&rel| rel < EXPIRY_NEVER)
+                .unwrap_or(EXPIRY_NEVER),
         };
         rows.push((blocklist_key(hash, e.level, reason), expiry));
         if let Some(n) = by_kind.get_mut(usize::from(e.kind.code())) {
