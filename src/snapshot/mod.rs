@@ -711,15 +711,9 @@ impl Snapshot {
         let prefix = id_hash(&self.key, kind, normalized) >> KEY_PAYLOAD_BITS;
         let bytes: &[u8] = &self.bytes;
         let key_at = |i: usize| read_u64(bytes, self.block_keys + i * 8).unwrap_or(u64::MAX);
-        let (mut lo, mut hi) = (0usize, self.block_count);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if key_at(mid) >> KEY_PAYLOAD_BITS < prefix {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
+        let lo = lower_bound(self.block_count, prefix, 64 - KEY_PAYLOAD_BITS, |i| {
+            key_at(i) >> KEY_PAYLOAD_BITS
+        });
         let mut i = lo;
         while i < self.block_count {
             let k = key_at(i);
@@ -767,27 +761,105 @@ impl Snapshot {
         }
         let h = id_hash(&self.key, IdKind::CustomerId, id);
         let bytes: &[u8] = &self.bytes;
-        let (mut lo, mut hi) = (0usize, self.cust_count);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let here = read_u64(bytes, self.cust_hashes + mid * 8)?;
-            match here.cmp(&h) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => {
-                    let at = self.cust_records + mid * CUSTOMER_RECORD_LEN;
-                    let created = read_i64(bytes, at)?;
-                    return Some(CustomerStats {
-                        account_created_at: (created != CREATED_UNKNOWN)
-                            .then_some(Timestamp(created)),
-                        orders_90d: read_u32(bytes, at + 8)?,
-                        refunds_90d: read_u32(bytes, at + 12)?,
-                        chargebacks_365d: read_u32(bytes, at + 16)?,
-                        addresses_90d: read_u32(bytes, at + 20)?,
-                    });
-                }
+        let at = lower_bound(self.cust_count, h, 64, |i| {
+            read_u64(bytes, self.cust_hashes + i * 8).unwrap_or(u64::MAX)
+        });
+        if at >= self.cust_count || read_u64(bytes, self.cust_hashes + at * 8) != Some(h) {
+            return None;
+        }
+        let rec = self.cust_records + at * CUSTOMER_RECORD_LEN;
+        let created = read_i64(bytes, rec)?;
+        Some(CustomerStats {
+            account_created_at: (created != CREATED_UNKNOWN).then_some(Timestamp(created)),
+            orders_90d: read_u32(bytes, rec + 8)?,
+            refunds_90d: read_u32(bytes, rec + 12)?,
+            chargebacks_365d: read_u32(bytes, rec + 16)?,
+            addresses_90d: read_u32(bytes, rec + 20)?,
+        })
+    }
+}
+
+/// The first index `i < n` with `get(i) >= target`, or `n`, for a sorted sequence of
+/// uniformly distributed `bits`-bit values (keyed hashes). Starts where the value
+/// should be if the distribution were perfectly uniform and gallops outwards: a couple
+/// of nearby probes instead of the ~17 scattered ones of a binary search over 100k.
+fn lower_bound(n: usize, target: u64, bits: u32, get: impl Fn(usize) -> u64) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    let estimate = ((u128::from(target) * n as u128) >> bits.min(64)) as usize;
+    let estimate = estimate.min(n - 1);
+    let (mut lo, mut hi);
+    if get(estimate) < target {
+        // Everything up to `estimate` is below the target.
+        lo = estimate + 1;
+        let mut step = 1usize;
+        loop {
+            let probe = lo.saturating_add(step);
+            if probe >= n {
+                hi = n;
+                break;
+            }
+            if get(probe) >= target {
+                hi = probe;
+                break;
+            }
+            lo = probe + 1;
+            step = step.saturating_mul(2);
+        }
+    } else {
+        hi = estimate;
+        let mut step = 1usize;
+        loop {
+            if step > hi {
+                lo = 0;
+                break;
+            }
+            let probe = hi - step;
+            if get(probe) < target {
+                lo = probe + 1;
+                break;
+            }
+            hi = probe;
+            step = step.saturating_mul(2);
+        }
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if get(mid) < target {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lower_bound;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn lower_bound_matches_partition_point(
+            mut values in prop::collection::vec(any::<u64>(), 0..200),
+            target in any::<u64>(),
+            pick in any::<prop::sample::Index>(),
+        ) {
+            values.sort_unstable();
+            let get = |i: usize| values[i];
+            prop_assert_eq!(
+                lower_bound(values.len(), target, 64, get),
+                values.partition_point(|&v| v < target)
+            );
+            if !values.is_empty() {
+                let t = values[pick.index(values.len())];
+                prop_assert_eq!(
+                    lower_bound(values.len(), t, 64, get),
+                    values.partition_point(|&v| v < t)
+                );
             }
         }
-        None
     }
 }
