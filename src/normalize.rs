@@ -89,11 +89,16 @@ fn phone_into(raw: &str, default_country_code: &str, out: &mut String) {
         out.replace_range(..zeros, "");
     }
     if out.len() == 11 && out.starts_with('1') {
-        let code: String = default_country_code
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect();
-        out.insert_str(0, &code);
+        if default_country_code.bytes().all(|b| b.is_ascii_digit()) {
+            out.insert_str(0, default_country_code);
+        } else {
+            // Only digits, or the result would not be idempotent.
+            let code: String = default_country_code
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            out.insert_str(0, &code);
+        }
     }
 }
 

@@ -486,12 +486,29 @@ fn load_time_100k() {
         s.for_each_match(e.kind, &e.value, |_| hits += 1);
     }
     let lookup = start.elapsed() / 100_000;
+    let start = std::time::Instant::now();
+    let mut acc = 0u64;
+    for e in src.blocklist.iter().take(100_000) {
+        acc ^= format::id_hash(&[1; 16], e.kind, &e.value);
+    }
+    std::hint::black_box(acc);
+    let hash_only = start.elapsed() / 100_000;
+    let start = std::time::Instant::now();
+    let mut misses = 0;
+    for i in 0..100_000 {
+        s.for_each_match(IdKind::Email, &format!("absent-{i}@example.com"), |_| {
+            misses += 1
+        });
+    }
+    let absent = start.elapsed() / 100_000;
     println!(
-        "file {} bytes; load best {:?}, mean {:?} over {runs} runs; lookup {:?} ({hits} hits)\n{}",
+        "file {} bytes; load best {:?}, mean {:?} over {runs} runs; lookup {:?} ({hits} hits), of which hashing {:?}; absent lookup incl. format! {:?} ({misses} hits)\n{}",
         bytes.len(),
         best,
         total / runs,
         lookup,
+        hash_only,
+        absent,
         serde_json::to_string_pretty(s.info()).unwrap()
     );
 }
