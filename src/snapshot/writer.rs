@@ -222,8 +222,13 @@ fn blocklist_section(entries: &[BlockEntry], reasons: &[&str], key: &[u8; 16]) -
             *n = n.saturating_add(1);
         }
     }
+    // Rows with the same key (same identifier, level and reason) differ only by expiry;
+    // the latest expiry subsumes the others (`EXPIRY_NEVER` is the largest), so keep
+    // only it and the keys stay strictly ascending.
     rows.sort_unstable();
-    rows.dedup();
+    rows.reverse();
+    rows.dedup_by_key(|row| row.0);
+    rows.reverse();
     let mut out = Vec::with_capacity(BLOCKLIST_HEADER_LEN + rows.len() * BLOCKLIST_ENTRY_LEN);
     out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
     out.extend_from_slice(&0u32.to_le_bytes());
