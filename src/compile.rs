@@ -41,6 +41,23 @@ fn check_rules(
     policy_text: &str,
     when_offsets: &[Option<usize>],
 ) -> Vec<Diagnostic> {
+    check_rules_with(
+        policy,
+        policy_file,
+        policy_text,
+        when_offsets,
+        |when, scope| crate::rules::compile(when, scope).map(|(_, warnings)| warnings),
+    )
+}
+
+/// [`check_rules`] with the rule checker as a parameter (tests pass a fake one).
+fn check_rules_with(
+    policy: &crate::model::Policy,
+    policy_file: &str,
+    policy_text: &str,
+    when_offsets: &[Option<usize>],
+    check: impl Fn(&str, crate::model::Scope) -> Result<Vec<Diagnostic>, Vec<Diagnostic>>,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (i, rule) in policy.rules.iter().enumerate() {
         let offset = when_offsets.get(i).copied().flatten();
@@ -51,8 +68,8 @@ fn check_rules(
             };
             d.in_file(policy_file).in_rule(&rule.id)
         };
-        match crate::rules::compile(&rule.when, rule.scope) {
-            Ok((_, warnings)) => out.extend(warnings.into_iter().map(place)),
+        match check(&rule.when, rule.scope) {
+            Ok(warnings) => out.extend(warnings.into_iter().map(place)),
             Err(errors) => out.extend(errors.into_iter().map(place)),
         }
     }
@@ -148,5 +165,69 @@ pub fn lint_files(files: &SourceFiles) -> Vec<Diagnostic> {
     match compile_files(files, &CompileOptions::default()) {
         Ok(c) => c.warnings,
         Err(d) => d.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Span;
+
+    /// A fake checker that flags the first `lvl` in an expression.
+    fn flag_lvl(when: &str, _: crate::model::Scope) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+        match when.find("lvl") {
+            Some(at) => Err(vec![Diagnostic::error(
+                "unknown-field",
+                "unknown field `lvl` on `customer`",
+            )
+            .with_help("did you mean `level`?")
+            .with_span(Span::new(at, at + 3))]),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    fn diagnostics_for(name: &str, text: &str) -> Vec<Diagnostic> {
+        let files = SourceFiles::from_pairs([(name, text)]);
+        let parts = source::read_parts(&files);
+        let policy = parts.policy.expect("policy reads");
+        check_rules_with(&policy, name, text, &parts.when_offsets, flag_lvl)
+    }
+
+    #[test]
+    fn rule_diagnostics_point_into_the_policy_file() {
+        let text = "merchant = \"m\"\ncurrency = \"CNY\"\n\n[[rule]]\nid = \"r1\"\nwhen = 'customer.lvl == \"block\"'\naction = \"deny\"\nreason = \"X\"\n\n[[rule]]\nid = \"r2\"\nwhen = '''\n  customer.level == \"watch\" &&\n  customer.lvl == \"x\"'''\naction = \"deny\"\nreason = \"Y\"\n";
+        let diags = diagnostics_for("policy.toml", text);
+        assert_eq!(diags.len(), 2);
+        let first = diags[0].render(Some(text));
+        assert!(
+            first.contains("--> policy.toml:6:18 (rule `r1`)"),
+            "{first}"
+        );
+        assert!(
+            first.contains("6 | when = 'customer.lvl == \"block\"'\n  |                  ^^^"),
+            "{first}"
+        );
+        let second = diags[1].render(Some(text));
+        assert!(
+            second.contains("--> policy.toml:14:12 (rule `r2`)"),
+            "{second}"
+        );
+    }
+
+    #[test]
+    fn json_rules_are_located_when_their_text_is_unique() {
+        let text = "{\"merchant\": \"m\", \"currency\": \"CNY\", \"rule\": [\n  {\"id\": \"r1\", \"when\": \"customer.lvl == 'block'\", \"action\": \"deny\", \"reason\": \"X\"}\n]}";
+        let diags = diagnostics_for("policy.json", text);
+        let rendered = diags[0].render(Some(text));
+        assert!(
+            rendered.contains("--> policy.json:2:34 (rule `r1`)"),
+            "{rendered}"
+        );
+        // With an escape in the JSON string the offset is unknown: file and rule only.
+        let escaped = text.replace("'block'", "\\\"block\\\"");
+        let diags = diagnostics_for("policy.json", &escaped);
+        assert_eq!(diags[0].spans[0].line, 0);
+        assert_eq!(diags[0].file.as_deref(), Some("policy.json"));
+        assert_eq!(diags[0].rule.as_deref(), Some("r1"));
     }
 }
