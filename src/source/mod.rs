@@ -1,12 +1,33 @@
 //! Reading a merchant's policy source folder (PRODUCT §2): `policy.toml` or
 //! `policy.json`, `blocklist.csv`, `catalog.csv`, `customers.csv`.
 //!
-//! STUB — the source/snapshot helper replaces this file.
+//! Every file is read even when an earlier one has errors, so one run reports every
+//! problem; each diagnostic names its file, line and column (`docs/policy.md` lists
+//! them all). Values are normalized here (identifiers per [`crate::normalize`], prices
+//! to minor units), so the snapshot writer only serializes.
+
+mod policy;
+mod tables;
+
+pub use policy::{
+    DEFAULT_COUNTRY_CODE, DEFAULT_DUPLICATE_WINDOW, DEFAULT_HIGH_VALUE_THRESHOLD, DEFAULT_LOCALE,
+    DEFAULT_VALID_FOR,
+};
+pub use tables::{BLOCKLIST_COLUMNS, CATALOG_COLUMNS, CUSTOMERS_COLUMNS};
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::model::PolicySource;
+use crate::model::{Policy, PolicySource};
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// The files a policy source folder may hold.
+pub const KNOWN_FILES: [&str; 5] = [
+    "policy.toml",
+    "policy.json",
+    "blocklist.csv",
+    "catalog.csv",
+    "customers.csv",
+];
 
 /// The files of a policy source, by file name (`policy.toml` → its text). Built from a
 /// folder by the CLI, or from in-memory texts by the demo page.
@@ -17,11 +38,66 @@ pub struct SourceFiles {
 }
 
 impl SourceFiles {
-    /// Reads the known files of a folder.
+    /// Reads the known files of a folder (others are ignored). A missing folder, an
+    /// unreadable file or one that is not UTF-8 is an error naming the file.
+    #[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
     pub fn read_dir(dir: &Path) -> Result<SourceFiles, Diagnostic> {
-        let _ = dir;
-        Ok(SourceFiles::default())
+        if !dir.is_dir() {
+            return Err(Diagnostic::error(
+                "source-folder",
+                format!("`{}` is not a folder", dir.display()),
+            )
+            .with_help("pass the folder holding `policy.toml` and the CSV files"));
+        }
+        let mut files = BTreeMap::new();
+        for name in KNOWN_FILES {
+            let path = dir.join(name);
+            if !path.exists() {
+                continue;
+            }
+            let bytes = std::fs::read(&path).map_err(|e| {
+                Diagnostic::error(
+                    "source-file",
+                    format!("cannot read `{}`: {e}", path.display()),
+                )
+                .in_file(name)
+            })?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                let at = e.utf8_error().valid_up_to();
+                let (line, column) = line_column(e.as_bytes(), at);
+                Diagnostic::error("source-encoding", format!("`{name}` is not valid UTF-8"))
+                    .with_help("save the file as UTF-8 (Excel: \"CSV UTF-8\")")
+                    .in_file(name)
+                    .at_line_column(line, column)
+            })?;
+            files.insert(name.to_string(), text);
+        }
+        Ok(SourceFiles { files })
     }
+
+    /// A source from `(name, text)` pairs.
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> SourceFiles {
+        SourceFiles {
+            files: pairs
+                .into_iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+        }
+    }
+}
+
+fn line_column(bytes: &[u8], at: usize) -> (usize, usize) {
+    let before = bytes.get(..at).unwrap_or(bytes);
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(before.get(line_start..).unwrap_or(&[]))
+        .chars()
+        .count()
+        + 1;
+    (line, column)
 }
 
 /// A source read successfully: the data plus where each rule's `when` text starts in
@@ -39,9 +115,117 @@ pub struct ReadSource {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// Everything read, even when some files had errors: `compile` still checks the rules
+/// of a policy whose CSVs are broken, so one run reports every problem.
+#[derive(Debug, Clone)]
+pub struct ReadParts {
+    /// The policy, when its file had no error.
+    pub policy: Option<Policy>,
+    /// Policy file name (`policy.toml` or `policy.json`, or `policy.toml` if none).
+    pub policy_file: String,
+    /// See [`ReadSource::when_offsets`].
+    pub when_offsets: Vec<Option<usize>>,
+    /// `blocklist.csv` rows without errors.
+    pub source_blocklist: Vec<crate::model::BlockEntry>,
+    /// `catalog.csv` rows without errors.
+    pub source_catalog: Vec<crate::model::CatalogItem>,
+    /// `customers.csv` rows without errors.
+    pub source_customers: Vec<crate::model::CustomerRecord>,
+    /// Every error and warning, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads every file, collecting all diagnostics.
+pub fn read_parts(files: &SourceFiles) -> ReadParts {
+    let mut diags = Vec::new();
+    let toml = files.files.get("policy.toml");
+    let json = files.files.get("policy.json");
+    let (policy_file, text) = match (toml, json) {
+        (Some(t), None) => ("policy.toml", Some(t)),
+        (None, Some(j)) => ("policy.json", Some(j)),
+        (Some(t), Some(_)) => {
+            diags.push(
+                Diagnostic::error(
+                    "policy-file",
+                    "both `policy.toml` and `policy.json` exist; keep exactly one",
+                )
+                .in_file("policy.json"),
+            );
+            ("policy.toml", Some(t))
+        }
+        (None, None) => {
+            diags.push(
+                Diagnostic::error("policy-file", "the source has no `policy.toml`")
+                    .with_help("create `policy.toml` (or `policy.json`) with `merchant`, `currency` and `[[rule]]`s; see docs/policy.md"),
+            );
+            ("policy.toml", None)
+        }
+    };
+    let read = text.and_then(|t| policy::read_policy(policy_file, t, &mut diags));
+    let (policy, when_offsets) = match read {
+        Some(r) => (Some(r.policy), r.when_offsets),
+        None => (None, Vec::new()),
+    };
+    let country = policy
+        .as_ref()
+        .map_or(DEFAULT_COUNTRY_CODE, |p| p.default_country_code.as_str());
+    let currency = policy.as_ref().map_or("CNY", |p| p.currency.as_str());
+
+    let mut source_blocklist = Vec::new();
+    if let Some(text) = files.files.get("blocklist.csv") {
+        source_blocklist = tables::read_blocklist("blocklist.csv", text, country, &mut diags);
+    }
+    let mut source_catalog = Vec::new();
+    if let Some(text) = files.files.get("catalog.csv") {
+        source_catalog = tables::read_catalog("catalog.csv", text, currency, &mut diags);
+    }
+    let mut source_customers = Vec::new();
+    if let Some(text) = files.files.get("customers.csv") {
+        source_customers = tables::read_customers("customers.csv", text, &mut diags);
+    }
+    for name in files.files.keys() {
+        if !KNOWN_FILES.contains(&name.as_str()) {
+            diags.push(
+                Diagnostic::warning(
+                    "unknown-file",
+                    format!("`{name}` is not part of a policy source and is ignored"),
+                )
+                .with_help(format!(
+                    "the files read are {}",
+                    KNOWN_FILES.map(|f| format!("`{f}`")).join(", ")
+                ))
+                .in_file(name.as_str()),
+            );
+        }
+    }
+    ReadParts {
+        policy,
+        policy_file: policy_file.to_string(),
+        when_offsets,
+        source_blocklist,
+        source_catalog,
+        source_customers,
+        diagnostics: diags,
+    }
+}
+
 /// Parses and validates every file. Rules' `when` expressions are not checked here
-/// (see `compile`).
+/// (see `compile`). On failure returns every error and warning found.
 pub fn read(files: &SourceFiles) -> Result<ReadSource, Diagnostics> {
-    let _ = files;
-    Err(Diagnostic::error("stub", "not implemented").into())
+    let parts = read_parts(files);
+    let failed = parts.diagnostics.iter().any(Diagnostic::is_error);
+    match parts.policy {
+        Some(policy) if !failed => Ok(ReadSource {
+            source: PolicySource {
+                policy,
+                blocklist: parts.source_blocklist,
+                catalog: parts.source_catalog,
+                customers: parts.source_customers,
+            },
+            policy_file: parts.policy_file,
+            when_offsets: parts.when_offsets,
+            warnings: parts.diagnostics,
+        }),
+        _ => Err(Diagnostics(parts.diagnostics)),
+    }
 }

@@ -1,0 +1,348 @@
+//! Writing a snapshot: a `PolicySource` becomes the bytes of format v1. Output is a pure
+//! function of the source, `created_at` and the key, so the same source compiled at the
+//! same time gives byte-identical files (the demo snapshot test relies on it).
+
+use super::format::*;
+use crate::diagnostic::Diagnostic;
+use crate::model::{BlockEntry, IdKind, PolicySource};
+use sha2::{Digest, Sha256};
+
+use super::WriteOptions;
+
+/// Serializes a policy source into snapshot bytes.
+///
+/// Fails (with a diagnostic naming the limit) when the blocklist uses more than 256
+/// distinct reason codes, when two customer ids collide in 64-bit hash space, or when a
+/// section would exceed 4 GiB.
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, Diagnostic> {
+    let meta = serde_json::to_vec(&source.policy).map_err(|e| {
+        Diagnostic::error(
+            "snapshot-write",
+            format!("cannot serialize the policy: {e}"),
+        )
+    })?;
+    let key = options
+        .key
+        .unwrap_or_else(|| derive_key(source, &meta, options));
+
+    let reasons: Vec<&str> = {
+        let mut r: Vec<&str> = source.blocklist.iter().map(|e| e.reason.as_str()).collect();
+        r.sort_unstable();
+        r.dedup();
+        r
+    };
+    if reasons.len() > MAX_REASONS {
+        return Err(Diagnostic::error(
+            "too-many-reasons",
+            format!(
+                "the blocklist uses {} distinct reason codes; a snapshot holds at most {MAX_REASONS}",
+                reasons.len()
+            ),
+        )
+        .in_file("blocklist.csv")
+        .with_help("merge rare reason codes into broader ones (`OTHER`, `FRAUD`…)"));
+    }
+
+    let mut sections: Vec<([u8; 4], u32, Vec<u8>)> = vec![
+        (TAG_META, SECTION_REQUIRED, meta),
+        (TAG_REASONS, SECTION_REQUIRED, reasons_section(&reasons)),
+        (
+            TAG_BLOCKLIST,
+            SECTION_REQUIRED,
+            blocklist_section(&source.blocklist, &reasons, &key),
+        ),
+        (TAG_CATALOG, SECTION_REQUIRED, catalog_section(source)?),
+        (
+            TAG_CUSTOMERS,
+            SECTION_REQUIRED,
+            customers_section(source, &key)?,
+        ),
+    ];
+
+    let merchant = source.policy.merchant.as_bytes();
+    let merchant_len = u16::try_from(merchant.len()).map_err(|_| {
+        Diagnostic::error(
+            "snapshot-write",
+            "the merchant name is longer than 65535 bytes",
+        )
+        .in_file("policy.toml")
+    })?;
+    let header_len = align8(FIXED_HEADER_LEN + merchant.len());
+    let table_len = sections.len() * SECTION_ENTRY_LEN;
+    let mut offset = align8(header_len + table_len);
+    let mut table = Vec::with_capacity(table_len);
+    for (tag, flags, body) in &mut sections {
+        table.extend_from_slice(tag);
+        table.extend_from_slice(&flags.to_le_bytes());
+        table.extend_from_slice(&to_u32(offset)?.to_le_bytes());
+        table.extend_from_slice(&to_u32(body.len())?.to_le_bytes());
+        offset = align8(offset + body.len());
+    }
+    let total = offset + CHECKSUM_LEN;
+
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&to_u16(header_len)?.to_le_bytes());
+    out.push(PROFILE_PRIVATE);
+    out.push(HASH_SIPHASH24);
+    out.push(HASH_BITS_PRIVATE);
+    out.push(0); // flags: unsigned
+    out.extend_from_slice(&key);
+    out.extend_from_slice(&options.created_at.0.to_le_bytes());
+    let expires = options.created_at.saturating_add(source.policy.valid_for);
+    out.extend_from_slice(&expires.0.to_le_bytes());
+    out.extend_from_slice(&to_u32(sections.len())?.to_le_bytes());
+    out.extend_from_slice(&to_u32(total)?.to_le_bytes());
+    out.extend_from_slice(&merchant_len.to_le_bytes());
+    out.extend_from_slice(merchant);
+    out.resize(header_len, 0);
+    out.extend_from_slice(&table);
+    for (_, _, body) in &sections {
+        out.resize(align8(out.len()), 0);
+        out.extend_from_slice(body);
+    }
+    out.resize(align8(out.len()), 0);
+    let checksum = xxhash_rust::xxh3::xxh3_64(&out);
+    out.extend_from_slice(&checksum.to_le_bytes());
+    Ok(out)
+}
+
+fn align8(n: usize) -> usize {
+    n.div_ceil(8) * 8
+}
+
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+fn to_u32(n: usize) -> Result<u32, Diagnostic> {
+    u32::try_from(n).map_err(|_| {
+        Diagnostic::error(
+            "snapshot-too-large",
+            "the snapshot would be larger than 4 GiB, the limit of format v1",
+        )
+    })
+}
+
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+fn to_u16(n: usize) -> Result<u16, Diagnostic> {
+    u16::try_from(n)
+        .map_err(|_| Diagnostic::error("snapshot-write", "the snapshot header is too large"))
+}
+
+/// SHA-256 over a domain tag, the creation time and every piece of source data; the
+/// first 16 bytes are the SipHash key. Deterministic (reproducible builds), different
+/// for every content and compile time (hashes are not linkable across snapshots).
+fn derive_key(source: &PolicySource, meta: &[u8], options: &WriteOptions) -> [u8; 16] {
+    let mut h = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    };
+    field(b"checkout-guard snapshot key v1");
+    field(&options.created_at.0.to_le_bytes());
+    field(meta);
+    // Rows are fed in a canonical order, so the order of CSV rows does not matter.
+    let mut rows: Vec<Vec<u8>> = Vec::new();
+    for e in &source.blocklist {
+        let mut r = vec![b'B', e.kind.code(), level_code(e.level) as u8];
+        for part in [e.value.as_bytes(), e.reason.as_bytes()] {
+            r.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            r.extend_from_slice(part);
+        }
+        r.extend_from_slice(&e.expires_at.map_or(i64::MIN, |t| t.0).to_le_bytes());
+        rows.push(r);
+    }
+    for c in &source.catalog {
+        let mut r = vec![b'C'];
+        for part in [c.sku.as_bytes(), c.name.as_bytes(), c.category.as_bytes()] {
+            r.extend_from_slice(&(part.len() as u64).to_le_bytes());
+            r.extend_from_slice(part);
+        }
+        for t in &c.tags {
+            r.extend_from_slice(&(t.len() as u64).to_le_bytes());
+            r.extend_from_slice(t.as_bytes());
+        }
+        r.extend_from_slice(&c.price_minor.to_le_bytes());
+        r.extend_from_slice(&c.max_per_order.to_le_bytes());
+        rows.push(r);
+    }
+    for c in &source.customers {
+        let mut r = vec![b'U'];
+        r.extend_from_slice(&(c.customer_id.len() as u64).to_le_bytes());
+        r.extend_from_slice(c.customer_id.as_bytes());
+        r.extend_from_slice(&customer_record(&c.stats));
+        rows.push(r);
+    }
+    rows.sort_unstable();
+    for r in &rows {
+        field(r);
+    }
+    let digest = h.finalize();
+    let mut key = [0u8; 16];
+    for (k, d) in key.iter_mut().zip(digest.iter()) {
+        *k = *d;
+    }
+    key
+}
+
+fn reasons_section(reasons: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&(reasons.len() as u32).to_le_bytes());
+    for r in reasons {
+        out.extend_from_slice(&(r.len() as u32).to_le_bytes());
+        out.extend_from_slice(r.as_bytes());
+    }
+    out
+}
+
+fn blocklist_section(entries: &[BlockEntry], reasons: &[&str], key: &[u8; 16]) -> Vec<u8> {
+    // Expiry to the second, rounded up, so an entry never stops applying early.
+    let expiry_seconds = |e: &BlockEntry| {
+        e.expires_at
+            .map(|t| t.0.div_euclid(1_000_000_000) + i64::from(t.0.rem_euclid(1_000_000_000) != 0))
+    };
+    let base = entries.iter().filter_map(expiry_seconds).min().unwrap_or(0);
+    let mut rows: Vec<(u64, u32)> = Vec::with_capacity(entries.len());
+    let mut by_kind = [0u32; 8];
+    for e in entries {
+        let reason = reasons
+            .binary_search(&e.reason.as_str())
+            .map_or(0, |i| i.min(255) as u8);
+        let hash = id_hash(key, e.kind, &e.value);
+        let expiry = match expiry_seconds(e) {
+            None => EXPIRY_NEVER,
+            // More than 136 years after the earliest expiry: practically never.
+            Some(s) => u32::try_from(s.saturating_sub(base))
+                .ok()
+                .filter(|&rel| rel < EXPIRY_NEVER)
+                .unwrap_or(EXPIRY_NEVER),
+        };
+        rows.push((blocklist_key(hash, e.level, reason), expiry));
+        if let Some(n) = by_kind.get_mut(usize::from(e.kind.code())) {
+            *n = n.saturating_add(1);
+        }
+    }
+    // Rows with the same key (same identifier, level and reason) differ only by expiry;
+    // the latest expiry subsumes the others (`EXPIRY_NEVER` is the largest), so keep
+    // only it and the keys stay strictly ascending.
+    rows.sort_unstable();
+    rows.reverse();
+    rows.dedup_by_key(|row| row.0);
+    rows.reverse();
+    let mut out = Vec::with_capacity(BLOCKLIST_HEADER_LEN + rows.len() * BLOCKLIST_ENTRY_LEN);
+    out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&base.to_le_bytes());
+    for n in by_kind {
+        out.extend_from_slice(&n.to_le_bytes());
+    }
+    for (k, _) in &rows {
+        out.extend_from_slice(&k.to_le_bytes());
+    }
+    for (_, x) in &rows {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out
+}
+
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+fn put_str(out: &mut Vec<u8>, s: &str) -> Result<(), Diagnostic> {
+    out.extend_from_slice(&to_u32(s.len())?.to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+    Ok(())
+}
+
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+fn catalog_section(source: &PolicySource) -> Result<Vec<u8>, Diagnostic> {
+    let mut items: Vec<_> = source.catalog.iter().collect();
+    items.sort_by(|a, b| a.sku.cmp(&b.sku));
+    if let Some(pair) = items
+        .windows(2)
+        .find(|w| matches!(w, [a, b] if a.sku == b.sku))
+    {
+        let sku = pair.first().map_or("", |i| i.sku.as_str());
+        return Err(
+            Diagnostic::error("duplicate-sku", format!("sku `{sku}` is listed twice"))
+                .in_file("catalog.csv"),
+        );
+    }
+    let mut out = Vec::new();
+    out.extend_from_slice(&to_u32(items.len())?.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    for item in items {
+        put_str(&mut out, &item.sku)?;
+        put_str(&mut out, &item.name)?;
+        put_str(&mut out, &item.category)?;
+        out.extend_from_slice(&item.price_minor.to_le_bytes());
+        out.extend_from_slice(&item.max_per_order.to_le_bytes());
+        out.extend_from_slice(&to_u32(item.tags.len())?.to_le_bytes());
+        for t in &item.tags {
+            put_str(&mut out, t)?;
+        }
+    }
+    Ok(out)
+}
+
+fn customer_record(s: &crate::model::CustomerStats) -> [u8; CUSTOMER_RECORD_LEN] {
+    let mut r = [0u8; CUSTOMER_RECORD_LEN];
+    let created = s.account_created_at.map_or(CREATED_UNKNOWN, |t| t.0);
+    let parts: [&[u8]; 5] = [
+        &created.to_le_bytes(),
+        &s.orders_90d.to_le_bytes(),
+        &s.refunds_90d.to_le_bytes(),
+        &s.chargebacks_365d.to_le_bytes(),
+        &s.addresses_90d.to_le_bytes(),
+    ];
+    let mut i = 0;
+    for p in parts {
+        for b in p {
+            if let Some(slot) = r.get_mut(i) {
+                *slot = *b;
+            }
+            i += 1;
+        }
+    }
+    r
+}
+
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+fn customers_section(source: &PolicySource, key: &[u8; 16]) -> Result<Vec<u8>, Diagnostic> {
+    let mut rows: Vec<(u64, &str, [u8; CUSTOMER_RECORD_LEN])> = source
+        .customers
+        .iter()
+        .map(|c| {
+            (
+                id_hash(key, IdKind::CustomerId, &c.customer_id),
+                c.customer_id.as_str(),
+                customer_record(&c.stats),
+            )
+        })
+        .collect();
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)));
+    for pair in rows.windows(2) {
+        if let [a, b] = pair {
+            if a.0 == b.0 {
+                let message = if a.1 == b.1 {
+                    format!("customer `{}` is listed twice", a.1)
+                } else {
+                    format!("customer ids `{}` and `{}` have the same hash", a.1, b.1)
+                };
+                return Err(Diagnostic::error("duplicate-customer", message)
+                    .in_file("customers.csv")
+                    .with_help("list each customer once (a hash collision is astronomically unlikely; recompile at another time to change the key)"));
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(
+        CUSTOMERS_HEADER_LEN + rows.len() * (CUSTOMER_HASH_LEN + CUSTOMER_RECORD_LEN),
+    );
+    out.extend_from_slice(&to_u32(rows.len())?.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    for (h, _, _) in &rows {
+        out.extend_from_slice(&h.to_le_bytes());
+    }
+    for (_, _, r) in &rows {
+        out.extend_from_slice(r);
+    }
+    Ok(out)
+}

@@ -1,0 +1,553 @@
+//! Reading `policy.toml` / `policy.json` into a validated [`Policy`].
+//!
+//! Both formats share one schema, written once as `RawPolicy<M>`: `M` chooses how a
+//! value is wrapped — `toml::Spanned` for TOML (so every validation error points at its
+//! line and column), a plain newtype for JSON (serde_json reports syntax and unknown-key
+//! errors with a position itself; later validation errors are located by searching the
+//! text).
+
+use crate::diagnostic::{Diagnostic, Span};
+use crate::model::{Action, OnStale, Policy, Rule, Scope};
+use crate::time::{parse_setting_duration, Duration};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+/// A value plus, when the format gives one, its byte range in the file.
+pub(crate) trait Located<T> {
+    fn value(&self) -> &T;
+    fn range(&self) -> Option<Range<usize>>;
+}
+
+impl<T> Located<T> for toml::Spanned<T> {
+    fn value(&self) -> &T {
+        self.get_ref()
+    }
+    fn range(&self) -> Option<Range<usize>> {
+        Some(self.span())
+    }
+}
+
+/// A JSON value: no position.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Plain<T>(T);
+
+impl<T> Located<T> for Plain<T> {
+    fn value(&self) -> &T {
+        &self.0
+    }
+    fn range(&self) -> Option<Range<usize>> {
+        None
+    }
+}
+
+/// How a format wraps values.
+pub(crate) trait Mode {
+    type L<T: DeserializeOwned>: Located<T> + DeserializeOwned;
+}
+
+pub(crate) struct TomlMode;
+pub(crate) struct JsonMode;
+
+impl Mode for TomlMode {
+    type L<T: DeserializeOwned> = toml::Spanned<T>;
+}
+impl Mode for JsonMode {
+    type L<T: DeserializeOwned> = Plain<T>;
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, bound = "")]
+struct RawPolicy<M: Mode> {
+    merchant: M::L<String>,
+    currency: M::L<String>,
+    #[serde(default)]
+    default_country_code: Option<M::L<String>>,
+    #[serde(default)]
+    default_locale: Option<M::L<String>>,
+    #[serde(default)]
+    valid_for: Option<M::L<String>>,
+    #[serde(default)]
+    on_stale: Option<M::L<OnStale>>,
+    #[serde(default)]
+    duplicate_window: Option<M::L<String>>,
+    #[serde(default)]
+    high_value_threshold: Option<M::L<f64>>,
+    #[serde(alias = "rules")]
+    rule: Vec<RawRule<M>>,
+    #[serde(default)]
+    messages: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, bound = "")]
+struct RawRule<M: Mode> {
+    id: M::L<String>,
+    when: M::L<String>,
+    action: M::L<Action>,
+    #[serde(default)]
+    verify: Option<M::L<Vec<String>>>,
+    reason: M::L<String>,
+    #[serde(default)]
+    message: Option<M::L<String>>,
+    #[serde(default)]
+    scope: Option<M::L<Scope>>,
+}
+
+/// Defaults for optional settings (documented in `docs/policy.md`).
+pub const DEFAULT_COUNTRY_CODE: &str = "86";
+/// Default `default_locale`.
+pub const DEFAULT_LOCALE: &str = "zh-CN";
+/// Default `valid_for`.
+pub const DEFAULT_VALID_FOR: &str = "7d";
+/// Default `duplicate_window`.
+pub const DEFAULT_DUPLICATE_WINDOW: &str = "10m";
+/// Default `high_value_threshold`: so high that only the `high_value` tag marks items.
+pub const DEFAULT_HIGH_VALUE_THRESHOLD: f64 = 1e12;
+
+/// The policy read from its file.
+pub(crate) struct ReadPolicy {
+    pub policy: Policy,
+    pub when_offsets: Vec<Option<usize>>,
+}
+
+/// Where findings go, each already tagged with the file and located in its text.
+pub(crate) struct Sink<'a> {
+    pub file: &'a str,
+    pub text: &'a str,
+    pub out: Vec<Diagnostic>,
+}
+
+impl Sink<'_> {
+    fn push(&mut self, d: Diagnostic, range: Option<Range<usize>>) {
+        let d = d.in_file(self.file);
+        let d = match range {
+            Some(r) => d.with_span(Span::new(r.start, r.end).located_in(self.text)),
+            None => d,
+        };
+        self.out.push(d);
+    }
+}
+
+/// Reads the policy file `file` (`policy.toml` or `policy.json`) with text `text`.
+/// Pushes every finding into `diags`; returns the policy when it has no error.
+pub(crate) fn read_policy(
+    file: &str,
+    text: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ReadPolicy> {
+    let mut sink = Sink {
+        file,
+        text,
+        out: Vec::new(),
+    };
+    let result = if file.ends_with(".json") {
+        match serde_json::from_str::<RawPolicy<JsonMode>>(text) {
+            Ok(raw) => Some(validate(raw, &mut sink, true)),
+            Err(e) => {
+                let d = Diagnostic::error("policy-syntax", json_message(&e))
+                    .in_file(file)
+                    .at_line_column(e.line(), e.column());
+                sink.out.push(d);
+                None
+            }
+        }
+    } else {
+        match toml::from_str::<RawPolicy<TomlMode>>(text) {
+            Ok(raw) => Some(validate(raw, &mut sink, false)),
+            Err(e) => {
+                let message = e.message().trim().to_string();
+                let help = toml_help(&message);
+                let mut d = Diagnostic::error("policy-syntax", message);
+                if let Some(h) = help {
+                    d = d.with_help(h);
+                }
+                sink.push(d, e.span());
+                None
+            }
+        }
+    };
+    let failed = sink.out.iter().any(Diagnostic::is_error);
+    diags.append(&mut sink.out);
+    match result {
+        Some(read) if !failed => Some(read),
+        _ => None,
+    }
+}
+
+fn json_message(e: &serde_json::Error) -> String {
+    // serde_json appends " at line L column C"; the span carries that.
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(i) => text.get(..i).unwrap_or(&text).to_string(),
+        None => text,
+    }
+}
+
+fn toml_help(message: &str) -> Option<String> {
+    if message.starts_with("unknown field") {
+        Some("remove the key or fix its spelling; the keys are listed in docs/policy.md".into())
+    } else if message.starts_with("unknown variant") {
+        Some("use one of the values listed in the message".into())
+    } else if message.starts_with("missing field `rule`") {
+        Some("add at least one `[[rule]]` table".into())
+    } else {
+        None
+    }
+}
+
+/// Finds the byte range of `needle` in `text` (used to locate JSON values), when it
+/// appears exactly once.
+fn find_unique(text: &str, needle: &str) -> Option<Range<usize>> {
+    let first = text.find(needle)?;
+    let after = first + needle.len();
+    if text.get(after..).is_some_and(|rest| rest.contains(needle)) {
+        return None;
+    }
+    Some(first..after)
+}
+
+fn is_kebab(id: &str) -> bool {
+    !id.is_empty()
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && !id.contains("--")
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> ReadPolicy {
+    // In JSON, locate a string value by searching its JSON spelling.
+    let text = sink.text;
+    let locate = |range: Option<Range<usize>>, value: &str| -> Option<Range<usize>> {
+        range.or_else(|| {
+            if json {
+                let quoted = serde_json::to_string(value).ok()?;
+                find_unique(text, &quoted)
+            } else {
+                None
+            }
+        })
+    };
+
+    let merchant = raw.merchant.value().trim().to_string();
+    if merchant.is_empty() {
+        let r = raw.merchant.range();
+        sink.push(
+            Diagnostic::error("policy-value", "`merchant` is empty")
+                .with_help("name the shop, e.g. `merchant = \"demo-store\"`"),
+            r,
+        );
+    }
+
+    let currency_raw = raw.currency.value().trim();
+    let currency = currency_raw.to_ascii_uppercase();
+    if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
+        let r = locate(raw.currency.range(), raw.currency.value());
+        sink.push(
+            Diagnostic::error(
+                "policy-value",
+                format!("`{currency_raw}` is not a currency code"),
+            )
+            .with_help("write a three-letter ISO 4217 code, e.g. `CNY`"),
+            r,
+        );
+    }
+
+    let default_country_code = match &raw.default_country_code {
+        None => DEFAULT_COUNTRY_CODE.to_string(),
+        Some(l) => {
+            let code = l.value().trim().trim_start_matches('+').to_string();
+            if code.is_empty()
+                || code.len() > 3
+                || code.starts_with('0')
+                || !code.bytes().all(|b| b.is_ascii_digit())
+            {
+                let r = locate(l.range(), l.value());
+                sink.push(
+                    Diagnostic::error(
+                        "policy-value",
+                        format!("`{}` is not a country calling code", l.value()),
+                    )
+                    .with_help("write 1 to 3 digits without `+` or leading zeros, e.g. `86`"),
+                    r,
+                );
+            }
+            code
+        }
+    };
+
+    let default_locale = raw.default_locale.as_ref().map_or_else(
+        || DEFAULT_LOCALE.to_string(),
+        |l| l.value().trim().to_string(),
+    );
+
+    let mut duration = |value: Option<&M::L<String>>, name: &str, default: &str| -> Duration {
+        let text = value.map_or(default, |l| l.value().as_str());
+        match parse_setting_duration(text) {
+            Ok(d) if d.0 > 0 => d,
+            Ok(_) => {
+                let r = value.and_then(|l| locate(l.range(), l.value()));
+                sink.push(
+                    Diagnostic::error("policy-value", format!("`{name}` must be positive")),
+                    r,
+                );
+                Duration(0)
+            }
+            Err(e) => {
+                let r = value.and_then(|l| locate(l.range(), l.value()));
+                sink.push(
+                    Diagnostic::error("policy-value", format!("`{name}`: {e}")),
+                    r,
+                );
+                Duration(0)
+            }
+        }
+    };
+    let valid_for = duration(raw.valid_for.as_ref(), "valid_for", DEFAULT_VALID_FOR);
+    let duplicate_window = duration(
+        raw.duplicate_window.as_ref(),
+        "duplicate_window",
+        DEFAULT_DUPLICATE_WINDOW,
+    );
+
+    let high_value_threshold = match &raw.high_value_threshold {
+        None => DEFAULT_HIGH_VALUE_THRESHOLD,
+        Some(l) => {
+            let v = *l.value();
+            if !(v.is_finite() && (0.0..=DEFAULT_HIGH_VALUE_THRESHOLD).contains(&v)) {
+                sink.push(
+                    Diagnostic::error(
+                        "policy-value",
+                        format!("`high_value_threshold` = `{v}` is out of range"),
+                    )
+                    .with_help("write a price between 0 and 1e12 in the shop's currency"),
+                    l.range(),
+                );
+            }
+            v
+        }
+    };
+
+    let on_stale = raw.on_stale.as_ref().map_or(OnStale::Allow, |l| *l.value());
+
+    // Rules.
+    let default_messages = raw.messages.get(&default_locale);
+    let mut seen_ids: BTreeMap<String, ()> = BTreeMap::new();
+    let mut rules = Vec::with_capacity(raw.rule.len());
+    let mut when_offsets = Vec::with_capacity(raw.rule.len());
+    let mut named_messages = false;
+    if raw.rule.is_empty() {
+        sink.push(
+            Diagnostic::error("no-rules", "the policy has no rules").with_help(
+                "add at least one `[[rule]]` table with `id`, `when`, `action` and `reason`",
+            ),
+            None,
+        );
+    }
+    for r in &raw.rule {
+        let id = r.id.value().clone();
+        let id_range = locate(r.id.range(), &id);
+        if !is_kebab(&id) {
+            sink.push(
+                Diagnostic::error("rule-id", format!("rule id `{id}` is not kebab-case"))
+                    .with_help(
+                        "use lowercase letters, digits and single hyphens, e.g. `block-restricted`",
+                    )
+                    .in_rule(&id),
+                id_range.clone(),
+            );
+        }
+        if seen_ids.insert(id.clone(), ()).is_some() {
+            sink.push(
+                Diagnostic::error("duplicate-rule-id", format!("rule id `{id}` is used twice"))
+                    .with_help("give every rule its own id")
+                    .in_rule(&id),
+                id_range.clone(),
+            );
+        }
+        let when = r.when.value().clone();
+        if when.trim().is_empty() {
+            sink.push(
+                Diagnostic::error("empty-when", format!("rule `{id}` has an empty `when`"))
+                    .in_rule(&id),
+                r.when.range().or(id_range.clone()),
+            );
+        }
+        when_offsets.push(when_offset(sink.text, r.when.range(), &when, json));
+        let action = *r.action.value();
+        let verify: Vec<String> = r
+            .verify
+            .as_ref()
+            .map(|l| l.value().iter().map(|m| m.trim().to_string()).collect())
+            .unwrap_or_default();
+        let verify_range = r.verify.as_ref().and_then(|l| l.range());
+        if action == Action::StepUp {
+            if verify.is_empty() || verify.iter().any(String::is_empty) {
+                sink.push(
+                    Diagnostic::error(
+                        "verify-missing",
+                        format!("step_up rule `{id}` names no verification method"),
+                    )
+                    .with_help("add e.g. `verify = [\"sms_otp\"]`: any one of the methods satisfies the rule")
+                    .in_rule(&id),
+                    verify_range.clone().or(id_range.clone()),
+                );
+            }
+        } else if r.verify.is_some() {
+            sink.push(
+                Diagnostic::error(
+                    "verify-not-step-up",
+                    format!("`verify` is only for step_up rules, and rule `{id}` is `{action}`"),
+                )
+                .with_help("remove `verify` or make the action `step_up`")
+                .in_rule(&id),
+                verify_range.clone().or(id_range.clone()),
+            );
+        }
+        let unique: BTreeSet<&String> = verify.iter().collect();
+        if unique.len() != verify.len() {
+            sink.push(
+                Diagnostic::warning(
+                    "verify-repeated",
+                    format!("rule `{id}` lists a verification method twice"),
+                )
+                .in_rule(&id),
+                verify_range.clone(),
+            );
+        }
+        let reason = r.reason.value().trim().to_string();
+        if reason.is_empty() {
+            sink.push(
+                Diagnostic::error("empty-reason", format!("rule `{id}` has an empty `reason`"))
+                    .with_help("give a machine reason code, e.g. `BLOCKLIST_RESTRICTED_ITEM`")
+                    .in_rule(&id),
+                r.reason.range().or(id_range.clone()),
+            );
+        }
+        let message = r.message.as_ref().map(|l| l.value().trim().to_string());
+        if let (Some(key), Some(l)) = (&message, &r.message) {
+            named_messages = true;
+            let range = locate(l.range(), l.value());
+            if let Some(table) = default_messages {
+                if !table.contains_key(key) {
+                    sink.push(
+                        Diagnostic::error(
+                            "unknown-message",
+                            format!("message `{key}` is not in `[messages.{default_locale}]`"),
+                        )
+                        .with_help(format!(
+                            "add `{key} = \"…\"` under `[messages.{default_locale}]`, the default locale"
+                        ))
+                        .in_rule(&id),
+                        range.clone(),
+                    );
+                }
+            }
+            for (locale, table) in &raw.messages {
+                if *locale != default_locale && !table.contains_key(key) {
+                    sink.push(
+                        Diagnostic::warning(
+                            "missing-translation",
+                            format!("message `{key}` has no `{locale}` text"),
+                        )
+                        .with_help(format!(
+                            "add `{key}` under `[messages.{locale}]`; until then `{locale}` customers see the `{default_locale}` text"
+                        ))
+                        .in_rule(&id),
+                        range.clone(),
+                    );
+                }
+            }
+        }
+        rules.push(Rule {
+            id,
+            when,
+            action,
+            verify,
+            reason,
+            message,
+            scope: r.scope.as_ref().map_or(Scope::Order, |l| *l.value()),
+        });
+    }
+    if named_messages && default_messages.is_none() {
+        let r = raw
+            .default_locale
+            .as_ref()
+            .and_then(|l| locate(l.range(), l.value()));
+        sink.push(
+            Diagnostic::error(
+                "missing-locale",
+                format!("rules name messages but there is no `[messages.{default_locale}]` table"),
+            )
+            .with_help(format!(
+                "add a `[messages.{default_locale}]` table, or set `default_locale` to one of your message tables"
+            )),
+            r,
+        );
+    }
+    for (locale, table) in &raw.messages {
+        for (key, text) in table {
+            if text.trim().is_empty() {
+                sink.push(
+                    Diagnostic::warning(
+                        "empty-message",
+                        format!("message `{key}` in `{locale}` is empty"),
+                    ),
+                    None,
+                );
+            }
+        }
+    }
+
+    ReadPolicy {
+        policy: Policy {
+            merchant,
+            currency,
+            default_country_code,
+            default_locale,
+            valid_for,
+            on_stale,
+            duplicate_window,
+            high_value_threshold,
+            rules,
+            messages: raw.messages,
+        },
+        when_offsets,
+    }
+}
+
+/// Byte offset of the first character of a `when` expression in the policy file.
+fn when_offset(text: &str, range: Option<Range<usize>>, when: &str, json: bool) -> Option<usize> {
+    match range {
+        Some(r) => {
+            let raw = text.get(r.start..)?;
+            let mut start = r.start;
+            if raw.starts_with("'''") || raw.starts_with("\"\"\"") {
+                start += 3;
+                // TOML trims a newline right after the opening delimiter.
+                let after = text.get(start..)?;
+                if after.starts_with("\r\n") {
+                    start += 2;
+                } else if after.starts_with('\n') {
+                    start += 1;
+                }
+            } else if raw.starts_with('\'') || raw.starts_with('"') {
+                start += 1;
+            }
+            Some(start)
+        }
+        None if json => {
+            let quoted = serde_json::to_string(when).ok()?;
+            // Exact only when the JSON spelling has no escapes.
+            if quoted.len() != when.len() + 2 {
+                return None;
+            }
+            find_unique(text, &quoted).map(|r| r.start + 1)
+        }
+        None => None,
+    }
+}

@@ -1,0 +1,386 @@
+//! Reading policy sources (PRODUCT §2): the fixture folder, defaults, normalization,
+//! and the wording and position of errors in `policy.toml`, `policy.json` and the CSVs.
+
+// Test helpers may fail loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use checkout_guard::compile::{compile_files, lint_files, CompileOptions};
+use checkout_guard::model::{Action, IdKind, Level, OnStale, Scope};
+use checkout_guard::source::{self, SourceFiles};
+use checkout_guard::{Diagnostic, Timestamp};
+use std::path::Path;
+
+const MIN_POLICY: &str = r#"merchant = "m"
+currency = "cny"
+
+[[rule]]
+id = "r1"
+when = 'customer.level == "block"'
+action = "deny"
+reason = "LISTED"
+"#;
+
+fn fixture() -> SourceFiles {
+    SourceFiles::read_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal"))
+        .unwrap()
+}
+
+fn with(files: &[(&str, &str)]) -> SourceFiles {
+    SourceFiles::from_pairs(files.iter().copied())
+}
+
+fn errors(files: &SourceFiles) -> Vec<Diagnostic> {
+    source::read(files).unwrap_err().0
+}
+
+fn render_all(files: &SourceFiles, diags: &[Diagnostic]) -> String {
+    diags
+        .iter()
+        .map(|d| {
+            let src = d.file.as_ref().and_then(|f| files.files.get(f));
+            d.render(src.map(String::as_str))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn reads_the_fixture_folder() {
+    let files = fixture();
+    let read = source::read(&files).unwrap();
+    let s = &read.source;
+    assert_eq!(read.policy_file, "policy.toml");
+    assert_eq!(s.policy.merchant, "demo-store");
+    assert_eq!(s.policy.on_stale, OnStale::Review);
+    assert_eq!(s.policy.high_value_threshold, 1000.0);
+    assert_eq!(s.policy.rules.len(), 3);
+    assert_eq!(s.policy.rules[1].action, Action::StepUp);
+    assert_eq!(s.policy.rules[1].verify, vec!["sms_otp".to_string()]);
+    assert_eq!(s.policy.rules[2].scope, Scope::Item);
+    assert_eq!(s.blocklist.len(), 8);
+    let phone = &s.blocklist[0];
+    assert_eq!(
+        (phone.kind, phone.value.as_str()),
+        (IdKind::Phone, "8613800138000")
+    );
+    assert_eq!(phone.level, Level::Block);
+    assert_eq!(phone.expires_at, None);
+    let email = &s.blocklist[1];
+    assert_eq!(email.value, "bad.buyer@example.com");
+    assert_eq!(
+        email.added_at,
+        Some(Timestamp::parse_rfc3339("2026-02-01T00:00:00Z").unwrap())
+    );
+    assert_eq!(s.blocklist[2].value, "浙江省杭州市西湖区文三路123号");
+    assert_eq!(s.catalog.len(), 3);
+    assert_eq!(s.catalog[0].price_minor, 16800);
+    assert_eq!(s.catalog[1].name, "限量大红袍, 礼盒");
+    assert_eq!(s.catalog[1].tags, vec!["high_value", "limited_edition"]);
+    assert_eq!(s.catalog[1].max_per_order, 1);
+    assert_eq!(s.catalog[2].price_minor, 8850);
+    assert_eq!(s.catalog[2].max_per_order, 0);
+    assert_eq!(s.customers.len(), 3);
+    assert_eq!(s.customers[1].stats.refunds_90d, 25);
+    assert_eq!(s.customers[2].stats.account_created_at, None);
+}
+
+#[test]
+fn when_offsets_point_at_the_expression() {
+    let files = fixture();
+    let read = source::read(&files).unwrap();
+    let text = &files.files["policy.toml"];
+    for (rule, offset) in read.source.policy.rules.iter().zip(&read.when_offsets) {
+        let at = offset.expect("toml offsets are known");
+        assert!(
+            text[at..].starts_with(&rule.when),
+            "rule {}: {:?}",
+            rule.id,
+            &text[at..at + 20]
+        );
+    }
+}
+
+#[test]
+fn defaults_apply() {
+    let read = source::read(&with(&[("policy.toml", MIN_POLICY)])).unwrap();
+    let p = &read.source.policy;
+    assert_eq!(p.currency, "CNY");
+    assert_eq!(p.default_country_code, "86");
+    assert_eq!(p.default_locale, "zh-CN");
+    assert_eq!(p.valid_for.seconds(), 7 * 86_400);
+    assert_eq!(p.duplicate_window.seconds(), 600);
+    assert_eq!(p.on_stale, OnStale::Allow);
+    assert_eq!(p.rules[0].scope, Scope::Order);
+    assert!(read.source.blocklist.is_empty());
+    assert!(read.warnings.is_empty(), "{:?}", read.warnings);
+}
+
+#[test]
+fn unknown_toml_key_names_line_and_column() {
+    let policy = MIN_POLICY.replace("reason = \"LISTED\"", "reason = \"LISTED\"\nlvl = 2");
+    let files = with(&[("policy.toml", &policy)]);
+    let errs = errors(&files);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    let text = render_all(&files, &errs);
+    assert!(text.contains("unknown field `lvl`"), "{text}");
+    assert!(text.contains("--> policy.toml:9:1"), "{text}");
+}
+
+#[test]
+fn unknown_action_and_scope_are_errors() {
+    let policy = MIN_POLICY.replace("\"deny\"", "\"block\"");
+    let files = with(&[("policy.toml", &policy)]);
+    let text = render_all(&files, &errors(&files));
+    assert!(text.contains("unknown variant `block`"), "{text}");
+    assert!(text.contains("--> policy.toml:7:10"), "{text}");
+
+    let policy = MIN_POLICY.replace(
+        "reason = \"LISTED\"",
+        "reason = \"LISTED\"\nscope = \"line\"",
+    );
+    let files = with(&[("policy.toml", &policy)]);
+    let text = render_all(&files, &errors(&files));
+    assert!(text.contains("unknown variant `line`"), "{text}");
+}
+
+#[test]
+fn rule_validation_collects_every_problem() {
+    let policy = r#"merchant = "m"
+currency = "CNYX"
+valid_for = "7 days"
+default_locale = "en"
+
+[[rule]]
+id = "Bad_Id"
+when = 'true'
+action = "deny"
+verify = ["sms_otp"]
+reason = "X"
+
+[[rule]]
+id = "step"
+when = 'true'
+action = "step_up"
+reason = "Y"
+message = "nope"
+
+[[rule]]
+id = "step"
+when = 'true'
+action = "allow"
+reason = "Z"
+message = "hello"
+
+[messages.en]
+hello = "hi"
+
+[messages.zh-CN]
+other = "x"
+"#;
+    let files = with(&[("policy.toml", policy)]);
+    let errs = errors(&files);
+    let text = render_all(&files, &errs);
+    for needle in [
+        "`CNYX` is not a currency code",
+        "--> policy.toml:2:12",
+        "`valid_for`: `7 days` is not a duration",
+        "rule id `Bad_Id` is not kebab-case",
+        "--> policy.toml:7:6 (rule `Bad_Id`)",
+        "`verify` is only for step_up rules, and rule `Bad_Id` is `deny`",
+        "step_up rule `step` names no verification method",
+        "message `nope` is not in `[messages.en]`",
+        "rule id `step` is used twice",
+        "warning[missing-translation]: message `hello` has no `zh-CN` text",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn default_locale_needs_a_table_when_rules_name_messages() {
+    let policy = MIN_POLICY.replace(
+        "reason = \"LISTED\"",
+        "reason = \"LISTED\"\nmessage = \"m\"",
+    );
+    let policy = format!("{policy}\n[messages.en]\nm = \"x\"\n");
+    let files = with(&[("policy.toml", &policy)]);
+    let text = render_all(&files, &errors(&files));
+    assert!(
+        text.contains("rules name messages but there is no `[messages.zh-CN]` table"),
+        "{text}"
+    );
+}
+
+#[test]
+fn policy_file_must_exist_exactly_once() {
+    let text = render_all(&with(&[]), &errors(&with(&[])));
+    assert!(text.contains("the source has no `policy.toml`"), "{text}");
+    let both = with(&[("policy.toml", MIN_POLICY), ("policy.json", "{}")]);
+    let text = render_all(&both, &errors(&both));
+    assert!(
+        text.contains("both `policy.toml` and `policy.json` exist"),
+        "{text}"
+    );
+}
+
+#[test]
+fn json_policy_has_the_same_schema() {
+    let json = r#"{
+  "merchant": "m",
+  "currency": "CNY",
+  "rule": [
+    {"id": "r1", "when": "customer.level == 'block'", "action": "deny", "reason": "LISTED",
+     "message": "blocked"}
+  ],
+  "messages": {"zh-CN": {"blocked": "不可购买"}}
+}"#;
+    let files = with(&[("policy.json", json)]);
+    let read = source::read(&files).unwrap();
+    assert_eq!(read.policy_file, "policy.json");
+    let at = read.when_offsets[0].unwrap();
+    assert!(json[at..].starts_with("customer.level"));
+
+    let bad = json.replace("\"reason\"", "\"reasn\"");
+    let files = with(&[("policy.json", &bad)]);
+    let text = render_all(&files, &errors(&files));
+    assert!(text.contains("unknown field `reasn`"), "{text}");
+    assert!(text.contains("--> policy.json:5:"), "{text}");
+}
+
+#[test]
+fn csv_field_errors_name_line_column_and_field() {
+    let blocklist = "kind,value,level,reason,added_at,expires_at,note\n\
+                     phone,13800138000,block,R,,,\n\
+                     email,a@b.cn,blok,R,,,\n\
+                     fax,123,watch,R,,,\n\
+                     phone,13800138001,watch,R,2026-01-01,,\n\
+                     email,\"x@y.cn\",watch,,,,\n";
+    let files = with(&[("policy.toml", MIN_POLICY), ("blocklist.csv", blocklist)]);
+    let errs = errors(&files);
+    let text = render_all(&files, &errs);
+    let expected = [
+        "error[csv-field]: field `level`: `blok` is not a level; expected `watch`, `step_up` or `block`\n  --> blocklist.csv:3:14\n",
+        "field `kind`: `fax` is not an identifier kind; expected `customer_id`, `email`, `phone`, `device_id`, `address`, `payment_fingerprint`, `ip`\n  --> blocklist.csv:4:1\n",
+        "field `added_at`: `2026-01-01` is not an RFC 3339 timestamp",
+        "--> blocklist.csv:5:27",
+        "field `reason`: the reason code is empty\n  --> blocklist.csv:6:",
+    ];
+    for e in expected {
+        assert!(text.contains(e), "missing {e:?} in:\n{text}");
+    }
+    // The caret sits under the bad cell.
+    assert!(
+        text.contains("3 | email,a@b.cn,blok,R,,,\n  |              ^^^^"),
+        "{text}"
+    );
+    assert_eq!(errs.len(), 4, "{text}");
+}
+
+#[test]
+fn csv_headers_must_match_the_contract() {
+    let files = with(&[
+        ("policy.toml", MIN_POLICY),
+        (
+            "catalog.csv",
+            "sku,name,price,tags,max_per_order,colour\nA,a,1,,\n",
+        ),
+        ("customers.csv", ""),
+    ]);
+    let text = render_all(&files, &errors(&files));
+    assert!(
+        text.contains(
+            "header: missing column `category`; unknown column `colour`\n  --> catalog.csv:1:1"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("customers.csv:1:1"), "{text}");
+}
+
+#[test]
+fn csv_rows_prices_and_duplicates() {
+    let catalog = "\u{feff}sku,name,category,price,tags,max_per_order\n\
+                   A,a,c,1.999,,\n\
+                   B,b,c,2,,x\n\
+                   B,b,c,2,,\n\
+                   C,c,c\n";
+    let files = with(&[("policy.toml", MIN_POLICY), ("catalog.csv", catalog)]);
+    let text = render_all(&files, &errors(&files));
+    for needle in [
+        "field `price`: `1.999` has more decimal places than CNY allows (2)\n  --> catalog.csv:2:7",
+        "field `max_per_order`: `x` is not a whole number of 0 or more\n  --> catalog.csv:3:",
+        "field `sku`: sku `B` is already listed on line 3\n  --> catalog.csv:4:1",
+        "expected 6 fields, found 3\n  --> catalog.csv:5:1",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn errors_in_every_file_are_reported_together() {
+    let mut files = fixture();
+    let policy = files.files["policy.toml"].replace("\"watch-high-value\"", "\"block-restricted\"");
+    files.files.insert("policy.toml".into(), policy);
+    files.files.insert(
+        "customers.csv".into(),
+        "customer_id,account_created_at,orders_90d,refunds_90d,chargebacks_365d,addresses_90d\nC-1,yesterday,1,2,3,-4\n".into(),
+    );
+    let errs = lint_files(&files);
+    let text = render_all(&files, &errs);
+    assert!(
+        text.contains("rule id `block-restricted` is used twice"),
+        "{text}"
+    );
+    assert!(text.contains("customers.csv:2:5"), "{text}");
+    assert!(text.contains("field `addresses_90d`: `-4`"), "{text}");
+}
+
+#[test]
+fn warnings_do_not_stop_reading() {
+    let blocklist = "kind,value,level,reason,added_at,expires_at,note\n\
+                     phone,12345,block,R,,,\n\
+                     email,nobody,watch,R,,,\n\
+                     email,NOBODY,watch,R,,,\n";
+    let files = with(&[("policy.toml", MIN_POLICY), ("blocklist.csv", blocklist)]);
+    let read = source::read(&files).unwrap();
+    let text = render_all(&files, &read.warnings);
+    assert!(text.contains("`12345` normalizes to 5 digits"), "{text}");
+    assert!(
+        text.contains("`nobody` does not look like an email address"),
+        "{text}"
+    );
+    assert!(text.contains("the same entry is on line 3"), "{text}");
+}
+
+#[test]
+fn compile_is_reproducible_and_reports_stats() {
+    let files = fixture();
+    let options = CompileOptions {
+        created_at: Some(Timestamp::parse_rfc3339("2026-11-25T00:00:00Z").unwrap()),
+        ..CompileOptions::default()
+    };
+    let a = compile_files(&files, &options).unwrap();
+    let b = compile_files(&files, &options).unwrap();
+    assert_eq!(a.bytes, b.bytes);
+    assert_eq!(a.info.blocklist.entries, 8);
+    assert_eq!(a.info.blocklist.by_kind["customer_id"], 2);
+    assert_eq!(a.info.catalog_items, 3);
+    assert_eq!(a.info.customers, 3);
+    assert_eq!(a.info.expires_at, "2026-12-02T00:00:00Z");
+    let text = render_all(&files, &a.warnings);
+    assert!(
+        text.contains("1 blocklist entry had already expired at compile time"),
+        "{text}"
+    );
+    // A different compile time gives a different key, so hashes are not linkable.
+    let later = CompileOptions {
+        created_at: Some(Timestamp::parse_rfc3339("2026-11-26T00:00:00Z").unwrap()),
+        ..CompileOptions::default()
+    };
+    let c = compile_files(&files, &later).unwrap();
+    assert_ne!(a.bytes[16..32], c.bytes[16..32]);
+}
