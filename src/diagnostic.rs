@@ -283,7 +283,7 @@ mod tests {
         let src = "a = 1\nwhen = '客户.lvl'\n";
         let start = src.find("lvl").unwrap();
         let span = Span::new(start, start + 3).located_in(src);
-        assert_eq!((span.line, span.column), (2, 11));
+        assert_eq!((span.line, span.column), (2, 12));
     }
 
     #[test]

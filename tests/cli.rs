@@ -103,13 +103,19 @@ fn check_json_lines_with_an_unusable_line() {
 fn lint_shows_caret_diagnostics() {
     golden(
         "lint-broken",
-        &run(&["lint", "tests/fixtures/broken-policy"], None),
+        &run(
+            &["lint", "--now", NOW, "tests/fixtures/broken-policy"],
+            None,
+        ),
     );
 }
 
 #[test]
 fn lint_demo_store_is_clean() {
-    golden("lint-demo", &run(&["lint", "examples/demo-store"], None));
+    golden(
+        "lint-demo",
+        &run(&["lint", "--now", NOW, "examples/demo-store"], None),
+    );
 }
 
 #[test]
@@ -124,14 +130,11 @@ fn inspect_demo_snapshot() {
 fn backtest_report() {
     golden(
         "backtest-text",
-        &run(&["backtest", "tests/fixtures/backtest-orders.jsonl"], None),
+        &run(&["backtest", "examples/orders/all.jsonl"], None),
     );
     golden(
         "backtest-json",
-        &run(
-            &["backtest", "--json", "tests/fixtures/backtest-orders.jsonl"],
-            None,
-        ),
+        &run(&["backtest", "--json", "examples/orders/all.jsonl"], None),
     );
 }
 
@@ -140,11 +143,11 @@ fn backtest_against_a_baseline() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("store");
     copy_dir(&root().join("examples/demo-store"), &src);
-    // A stricter policy: every order with a restricted item goes to review.
+    // A stricter policy: every order of 100 yuan or more goes to review.
     let policy = std::fs::read_to_string(src.join("policy.toml")).unwrap();
     let stricter = policy.replacen(
         "[[rule]]",
-        "[[rule]]\nid = \"review-restricted\"\nwhen = 'items.exists(i, i.restricted)'\naction = \"review\"\nreason = \"RESTRICTED_REVIEW\"\n\n[[rule]]",
+        "[[rule]]\nid = \"review-big\"\nwhen = 'order.total >= 100.0'\naction = \"review\"\nreason = \"BIG_ORDER_REVIEW\"\n\n[[rule]]",
         1,
     );
     std::fs::write(src.join("policy.toml"), stricter).unwrap();
@@ -169,7 +172,7 @@ fn backtest_against_a_baseline() {
             out.to_str().unwrap(),
             "--baseline",
             "assets/demo-store.snapshot",
-            "tests/fixtures/backtest-orders.jsonl",
+            "examples/orders/all.jsonl",
         ],
         None,
     );

@@ -14,6 +14,7 @@ fn embedded_demo_snapshot_matches_its_source() {
         &dir,
         &CompileOptions {
             created_at: Some(created_at),
+            ..CompileOptions::default()
         },
     )
     .unwrap_or_else(|d| panic!("the demo store does not compile:\n{d}"));

@@ -81,6 +81,9 @@ enum Command {
     Lint {
         /// Policy source folder.
         source_dir: PathBuf,
+        /// Judge expiry-related warnings at this time (RFC 3339; default: the clock).
+        #[arg(long, value_parser = parse_time)]
+        now: Option<Timestamp>,
     },
 }
 
@@ -119,7 +122,7 @@ fn main() -> ExitCode {
             orders,
         } => backtest(snapshot.as_deref(), baseline.as_deref(), json, now, &orders),
         Command::Inspect { file } => inspect(&file),
-        Command::Lint { source_dir } => lint(&source_dir),
+        Command::Lint { source_dir, now } => lint(&source_dir, now),
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -143,7 +146,10 @@ fn print_diagnostics(diags: &[Diagnostic], files: Option<&SourceFiles>) {
 
 fn compile(dir: &Path, output: &Path, created_at: Option<Timestamp>) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
-    let options = CompileOptions { created_at };
+    let options = CompileOptions {
+        created_at,
+        ..CompileOptions::default()
+    };
     match checkout_guard::compile_files(&files, &options) {
         Ok(compiled) => {
             print_diagnostics(&compiled.warnings, Some(&files));
@@ -245,8 +251,21 @@ fn check(
     Ok(0)
 }
 
+/// `{"error": {"path": …, "message": …}}`, fields in that order.
 fn error_json(path: &str, message: &str) -> String {
-    serde_json::json!({"error": {"path": path, "message": message}}).to_string()
+    #[derive(serde::Serialize)]
+    struct Inner<'a> {
+        path: &'a str,
+        message: &'a str,
+    }
+    #[derive(serde::Serialize)]
+    struct Outer<'a> {
+        error: Inner<'a>,
+    }
+    serde_json::to_string(&Outer {
+        error: Inner { path, message },
+    })
+    .unwrap_or_default()
 }
 
 fn backtest(
@@ -330,9 +349,16 @@ fn inspect(file: &Path) -> Result<u8, Fail> {
     Ok(0)
 }
 
-fn lint(dir: &Path) -> Result<u8, Fail> {
+fn lint(dir: &Path, now: Option<Timestamp>) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
-    let diags = lint_files(&files);
+    let options = CompileOptions {
+        created_at: now,
+        ..CompileOptions::default()
+    };
+    let diags = match checkout_guard::compile_files(&files, &options) {
+        Ok(compiled) => compiled.warnings,
+        Err(diags) => diags.0,
+    };
     print_diagnostics(&diags, Some(&files));
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;

@@ -4,6 +4,28 @@
 use checkout_guard::backtest::Report;
 use std::fmt::Write;
 
+/// Terminal columns a string takes: East Asian wide characters take two.
+fn width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match u32::from(c) {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x20000..=0x3FFFD => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// `s` padded with spaces to `cols` terminal columns.
+fn pad(s: &str, cols: usize) -> String {
+    format!("{s}{}", " ".repeat(cols.saturating_sub(width(s))))
+}
+
 fn pct(part: u64, whole: u64) -> String {
     if whole == 0 {
         "-".to_string()
@@ -53,16 +75,22 @@ pub fn render(r: &Report) -> String {
     for c in &r.categories {
         let _ = writeln!(
             s,
-            "  {:<16} {:>8} {:>8} {:>8}",
-            c.category, c.lines, c.flagged_lines, c.flagged_by_item_rules
+            "  {} {:>8} {:>8} {:>8}",
+            pad(&c.category, 16),
+            c.lines,
+            c.flagged_lines,
+            c.flagged_by_item_rules
         );
     }
     let _ = writeln!(s, "\ntop SKUs in orders not allowed");
     for sku in &r.top_skus {
         let _ = writeln!(
             s,
-            "  {:<14} {:<20} {:>6} of {:>6} orders",
-            sku.sku, sku.name, sku.flagged_orders, sku.orders
+            "  {} {} {:>6} of {:>6} orders",
+            pad(&sku.sku, 14),
+            pad(&sku.name, 36),
+            sku.flagged_orders,
+            sku.orders
         );
     }
     if let Some(changes) = &r.changes {
