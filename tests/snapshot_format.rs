@@ -551,3 +551,33 @@ fn expiries_are_exact_to_the_second_and_far_future_means_never() {
     );
     assert_eq!(matches(&s, IdKind::DeviceId, "far")[0].2, None);
 }
+
+/// Regression (found by `write_then_load_round_trips`): rows that differ only by expiry
+/// once produced equal adjacent keys, which the reader refuses as unsorted.
+#[test]
+fn rows_differing_only_by_expiry_keep_the_latest() {
+    let mut src = base_source();
+    let row = |exp: Option<Timestamp>| BlockEntry {
+        kind: IdKind::DeviceId,
+        value: ".".into(),
+        level: Level::Watch,
+        reason: "_".into(),
+        added_at: None,
+        expires_at: exp,
+    };
+    src.blocklist = vec![
+        row(Some(t("2026-12-01T00:00:00Z"))),
+        row(Some(t("2027-01-01T00:00:00Z"))),
+    ];
+    let s = Snapshot::from_bytes(snapshot::write(&src, &options()).unwrap()).unwrap();
+    assert_eq!(
+        matches(&s, IdKind::DeviceId, "."),
+        vec![(Level::Watch, "_".into(), Some(t("2027-01-01T00:00:00Z")))]
+    );
+    src.blocklist.push(row(None));
+    let s = Snapshot::from_bytes(snapshot::write(&src, &options()).unwrap()).unwrap();
+    assert_eq!(
+        matches(&s, IdKind::DeviceId, "."),
+        vec![(Level::Watch, "_".into(), None)]
+    );
+}

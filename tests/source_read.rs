@@ -384,3 +384,19 @@ fn compile_is_reproducible_and_reports_stats() {
     let c = compile_files(&files, &later).unwrap();
     assert_ne!(a.bytes[16..32], c.bytes[16..32]);
 }
+
+#[test]
+fn crlf_and_bom_keep_positions_right() {
+    let files = SourceFiles::from_pairs([
+        ("policy.toml", MIN_POLICY),
+        (
+            "blocklist.csv",
+            "\u{feff}kind,value,level,reason,added_at,expires_at,note\r\nphone,13800138000,block,R,,,\r\nemail,\"a@b.cn\",blok,R,,,\r\n\r\nemail,c@d.cn,watch,R,bad,,\r\n",
+        ),
+    ]);
+    let err = source::read(&files).unwrap_err();
+    let text = err.0[0].render(files.files.get("blocklist.csv").map(String::as_str));
+    assert!(text.contains("--> blocklist.csv:3:16"), "{text}");
+    let text = err.0[1].render(files.files.get("blocklist.csv").map(String::as_str));
+    assert!(text.contains("--> blocklist.csv:5:22"), "{text}");
+}
