@@ -63,7 +63,6 @@ fn minimal_bytes() -> Vec<u8> {
     let files = SourceFiles::read_dir(&fixture_dir().join("minimal")).unwrap();
     let options = CompileOptions {
         created_at: Some(t("2026-11-25T00:00:00Z")),
-        ..CompileOptions::default()
     };
     compile_files(&files, &options).unwrap().bytes
 }

@@ -128,6 +128,15 @@ fn unknown_toml_key_names_line_and_column() {
     assert_eq!(errs.len(), 1, "{errs:?}");
     let text = render_all(&files, &errs);
     assert!(text.contains("unknown field `lvl`"), "{text}");
+    assert_eq!(
+        text,
+        "error[policy-syntax]: unknown field `lvl`, expected one of `id`, `when`, `action`, `verify`, `reason`, `message`, `scope`\n\
+         \x20 --> policy.toml:9:1\n\
+         \x20 |\n\
+         9 | lvl = 2\n\
+         \x20 | ^^^\n\
+         \x20  = help: remove the key or fix its spelling; the keys are listed in docs/policy.md\n"
+    );
     assert!(text.contains("--> policy.toml:9:1"), "{text}");
 }
 
@@ -361,7 +370,6 @@ fn compile_is_reproducible_and_reports_stats() {
     let files = fixture();
     let options = CompileOptions {
         created_at: Some(Timestamp::parse_rfc3339("2026-11-25T00:00:00Z").unwrap()),
-        ..CompileOptions::default()
     };
     let a = compile_files(&files, &options).unwrap();
     let b = compile_files(&files, &options).unwrap();
@@ -379,7 +387,6 @@ fn compile_is_reproducible_and_reports_stats() {
     // A different compile time gives a different key, so hashes are not linkable.
     let later = CompileOptions {
         created_at: Some(Timestamp::parse_rfc3339("2026-11-26T00:00:00Z").unwrap()),
-        ..CompileOptions::default()
     };
     let c = compile_files(&files, &later).unwrap();
     assert_ne!(a.bytes[16..32], c.bytes[16..32]);
