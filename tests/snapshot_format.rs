@@ -594,3 +594,26 @@ fn rows_differing_only_by_expiry_keep_the_latest() {
         vec![(Level::Watch, "_".into(), None)]
     );
 }
+
+#[test]
+fn info_is_informative_json() {
+    let s = Snapshot::from_bytes(minimal_bytes()).unwrap();
+    let json: serde_json::Value = serde_json::to_value(s.info()).unwrap();
+    assert_eq!(json["profile"], "private");
+    assert_eq!(json["hash_scheme"], "siphash-2-4");
+    assert_eq!(json["hash_bits"], 54);
+    assert_eq!(json["rules"], 3);
+    assert_eq!(json["locales"], serde_json::json!(["en", "zh-CN"]));
+    assert_eq!(json["blocklist"]["entries"], 8);
+    assert_eq!(json["blocklist"]["by_level"]["block"], 3);
+    assert_eq!(json["blocklist"]["never_expiring"], 5);
+    assert_eq!(json["blocklist"]["reasons"], 7);
+    assert_eq!(json["version"].as_str().unwrap().len(), 16);
+    let tags: Vec<&str> = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["META", "RSNS", "BLKL", "CATL", "CUST"]);
+}

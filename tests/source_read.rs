@@ -407,3 +407,15 @@ fn crlf_and_bom_keep_positions_right() {
     let text = err.0[1].render(files.files.get("blocklist.csv").map(String::as_str));
     assert!(text.contains("--> blocklist.csv:5:22"), "{text}");
 }
+
+#[test]
+fn integer_threshold_and_plus_country_code_are_accepted() {
+    let policy = MIN_POLICY.replace(
+        "currency = \"cny\"",
+        "currency = \"cny\"\nhigh_value_threshold = 1000\ndefault_country_code = \"+852\"\non_stale = \"review\"",
+    );
+    let read = source::read(&with(&[("policy.toml", &policy)])).unwrap();
+    assert_eq!(read.source.policy.high_value_threshold, 1000.0);
+    assert_eq!(read.source.policy.default_country_code, "852");
+    assert_eq!(read.source.policy.on_stale, OnStale::Review);
+}
