@@ -19,8 +19,6 @@ pub struct CompileOptions {
     /// Creation time recorded in the snapshot (default: now). Fixing it makes output
     /// reproducible.
     pub created_at: Option<Timestamp>,
-    /// Key for identifier hashes (default: derived from the content and `created_at`).
-    pub key: Option<[u8; 16]>,
 }
 
 /// A successful compile.
@@ -129,9 +127,11 @@ pub fn compile_files(
     };
     let created_at = options.created_at.unwrap_or_else(Timestamp::now);
     diags.extend(time_warnings(&source, created_at));
+    // The hash key is derived from the content and `created_at` (see
+    // docs/snapshot-format.md); callers needing a fixed key use `snapshot::write`.
     let write_options = WriteOptions {
         created_at,
-        key: options.key,
+        key: None,
     };
     let bytes = snapshot::write(&source, &write_options).map_err(|d| {
         diags.push(d);

@@ -63,7 +63,6 @@ fn minimal_bytes() -> Vec<u8> {
     let files = SourceFiles::read_dir(&fixture_dir().join("minimal")).unwrap();
     let options = CompileOptions {
         created_at: Some(t("2026-11-25T00:00:00Z")),
-        ..CompileOptions::default()
     };
     compile_files(&files, &options).unwrap().bytes
 }
@@ -452,20 +451,31 @@ proptest! {
     }
 }
 
-/// Not a test of timing (no assertions on it): prints the load time of a 100k-entry
-/// snapshot. Run with
+/// Best and mean time of `Snapshot::from_bytes` over `runs` loads of copies of `bytes`.
+fn time_loads(bytes: &[u8], runs: u32) -> (std::time::Duration, std::time::Duration) {
+    let mut best = std::time::Duration::MAX;
+    let mut total = std::time::Duration::ZERO;
+    for _ in 0..runs {
+        let copy = bytes.to_vec();
+        let start = std::time::Instant::now();
+        let s = Snapshot::from_bytes(copy).unwrap();
+        let took = start.elapsed();
+        std::hint::black_box(&s);
+        best = best.min(took);
+        total += took;
+    }
+    (best, total / runs)
+}
+
+/// Not a test of timing (no assertions on it): prints load and lookup times for a
+/// 100k-entry snapshot. Run with
 /// `cargo test --release --test snapshot_format -- --ignored --nocapture load_time`.
 #[test]
 #[ignore]
 fn load_time_100k() {
     let mut src = base_source();
     src.blocklist = entries(100_000);
-    src.customers = (0..100_000)
-        .map(|i| CustomerRecord {
-            customer_id: format!("C-{i}"),
-            stats: CustomerStats::default(),
-        })
-        .collect();
+    let only_blocklist = snapshot::write(&src, &options()).unwrap();
     src.catalog = (0..5_000)
         .map(|i| CatalogItem {
             sku: format!("SKU-{i:05}"),
@@ -476,49 +486,52 @@ fn load_time_100k() {
             max_per_order: 2,
         })
         .collect();
-    let bytes = snapshot::write(&src, &options()).unwrap();
-    let runs = 50;
-    let mut best = std::time::Duration::MAX;
-    let mut total = std::time::Duration::ZERO;
-    for _ in 0..runs {
-        let copy = bytes.clone();
-        let start = std::time::Instant::now();
-        let s = Snapshot::from_bytes(copy).unwrap();
-        let took = start.elapsed();
-        std::hint::black_box(&s);
-        best = best.min(took);
-        total += took;
+    let with_catalog = snapshot::write(&src, &options()).unwrap();
+    src.customers = (0..100_000)
+        .map(|i| CustomerRecord {
+            customer_id: format!("C-{i}"),
+            stats: CustomerStats::default(),
+        })
+        .collect();
+    let full = snapshot::write(&src, &options()).unwrap();
+    for (name, bytes) in [
+        ("100k blocklist", &only_blocklist),
+        ("100k blocklist + 5k catalog", &with_catalog),
+        ("100k blocklist + 5k catalog + 100k customers", &full),
+    ] {
+        let (best, mean) = time_loads(bytes, 50);
+        println!(
+            "{name}: {} bytes, load best {best:?}, mean {mean:?} (50 runs)",
+            bytes.len()
+        );
     }
-    let s = Snapshot::from_bytes(bytes.clone()).unwrap();
+
+    let s = Snapshot::from_bytes(full.clone()).unwrap();
     let start = std::time::Instant::now();
     let mut hits = 0;
-    for e in src.blocklist.iter().take(100_000) {
+    for e in &src.blocklist {
         s.for_each_match(e.kind, &e.value, |_| hits += 1);
     }
     let lookup = start.elapsed() / 100_000;
     let start = std::time::Instant::now();
     let mut acc = 0u64;
-    for e in src.blocklist.iter().take(100_000) {
+    for e in &src.blocklist {
         acc ^= format::id_hash(&[1; 16], e.kind, &e.value);
     }
     std::hint::black_box(acc);
     let hash_only = start.elapsed() / 100_000;
+    let absent: Vec<String> = (0..100_000)
+        .map(|i| format!("absent-{i}@example.com"))
+        .collect();
     let start = std::time::Instant::now();
     let mut misses = 0;
-    for i in 0..100_000 {
-        s.for_each_match(IdKind::Email, &format!("absent-{i}@example.com"), |_| {
-            misses += 1
-        });
+    for v in &absent {
+        s.for_each_match(IdKind::Email, v, |_| misses += 1);
     }
-    let absent = start.elapsed() / 100_000;
+    let absent_lookup = start.elapsed() / 100_000;
     println!(
-        "file {} bytes; load best {:?}, mean {:?} over {runs} runs; lookup {:?} ({hits} hits), of which hashing {:?}; absent lookup incl. format! {:?} ({misses} hits)\n{}",
-        bytes.len(),
-        best,
-        total / runs,
-        lookup,
-        hash_only,
-        absent,
+        "lookup of a listed identifier {lookup:?} ({hits} hits), of which hashing {hash_only:?}; \
+         lookup of an absent one {absent_lookup:?} ({misses} hits)\n{}",
         serde_json::to_string_pretty(s.info()).unwrap()
     );
 }
@@ -550,4 +563,57 @@ fn expiries_are_exact_to_the_second_and_far_future_means_never() {
         Some(t("2026-12-01T10:00:01Z"))
     );
     assert_eq!(matches(&s, IdKind::DeviceId, "far")[0].2, None);
+}
+
+/// Regression (found by `write_then_load_round_trips`): rows that differ only by expiry
+/// once produced equal adjacent keys, which the reader refuses as unsorted.
+#[test]
+fn rows_differing_only_by_expiry_keep_the_latest() {
+    let mut src = base_source();
+    let row = |exp: Option<Timestamp>| BlockEntry {
+        kind: IdKind::DeviceId,
+        value: ".".into(),
+        level: Level::Watch,
+        reason: "_".into(),
+        added_at: None,
+        expires_at: exp,
+    };
+    src.blocklist = vec![
+        row(Some(t("2026-12-01T00:00:00Z"))),
+        row(Some(t("2027-01-01T00:00:00Z"))),
+    ];
+    let s = Snapshot::from_bytes(snapshot::write(&src, &options()).unwrap()).unwrap();
+    assert_eq!(
+        matches(&s, IdKind::DeviceId, "."),
+        vec![(Level::Watch, "_".into(), Some(t("2027-01-01T00:00:00Z")))]
+    );
+    src.blocklist.push(row(None));
+    let s = Snapshot::from_bytes(snapshot::write(&src, &options()).unwrap()).unwrap();
+    assert_eq!(
+        matches(&s, IdKind::DeviceId, "."),
+        vec![(Level::Watch, "_".into(), None)]
+    );
+}
+
+#[test]
+fn info_is_informative_json() {
+    let s = Snapshot::from_bytes(minimal_bytes()).unwrap();
+    let json: serde_json::Value = serde_json::to_value(s.info()).unwrap();
+    assert_eq!(json["profile"], "private");
+    assert_eq!(json["hash_scheme"], "siphash-2-4");
+    assert_eq!(json["hash_bits"], 54);
+    assert_eq!(json["rules"], 3);
+    assert_eq!(json["locales"], serde_json::json!(["en", "zh-CN"]));
+    assert_eq!(json["blocklist"]["entries"], 8);
+    assert_eq!(json["blocklist"]["by_level"]["block"], 3);
+    assert_eq!(json["blocklist"]["never_expiring"], 5);
+    assert_eq!(json["blocklist"]["reasons"], 7);
+    assert_eq!(json["version"].as_str().unwrap().len(), 16);
+    let tags: Vec<&str> = json["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["tag"].as_str().unwrap())
+        .collect();
+    assert_eq!(tags, ["META", "RSNS", "BLKL", "CATL", "CUST"]);
 }

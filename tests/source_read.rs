@@ -128,6 +128,15 @@ fn unknown_toml_key_names_line_and_column() {
     assert_eq!(errs.len(), 1, "{errs:?}");
     let text = render_all(&files, &errs);
     assert!(text.contains("unknown field `lvl`"), "{text}");
+    assert_eq!(
+        text,
+        "error[policy-syntax]: unknown field `lvl`, expected one of `id`, `when`, `action`, `verify`, `reason`, `message`, `scope`\n\
+         \x20 --> policy.toml:9:1\n\
+         \x20 |\n\
+         9 | lvl = 2\n\
+         \x20 | ^^^\n\
+         \x20  = help: remove the key or fix its spelling; the keys are listed in docs/policy.md\n"
+    );
     assert!(text.contains("--> policy.toml:9:1"), "{text}");
 }
 
@@ -361,7 +370,6 @@ fn compile_is_reproducible_and_reports_stats() {
     let files = fixture();
     let options = CompileOptions {
         created_at: Some(Timestamp::parse_rfc3339("2026-11-25T00:00:00Z").unwrap()),
-        ..CompileOptions::default()
     };
     let a = compile_files(&files, &options).unwrap();
     let b = compile_files(&files, &options).unwrap();
@@ -379,8 +387,35 @@ fn compile_is_reproducible_and_reports_stats() {
     // A different compile time gives a different key, so hashes are not linkable.
     let later = CompileOptions {
         created_at: Some(Timestamp::parse_rfc3339("2026-11-26T00:00:00Z").unwrap()),
-        ..CompileOptions::default()
     };
     let c = compile_files(&files, &later).unwrap();
     assert_ne!(a.bytes[16..32], c.bytes[16..32]);
+}
+
+#[test]
+fn crlf_and_bom_keep_positions_right() {
+    let files = SourceFiles::from_pairs([
+        ("policy.toml", MIN_POLICY),
+        (
+            "blocklist.csv",
+            "\u{feff}kind,value,level,reason,added_at,expires_at,note\r\nphone,13800138000,block,R,,,\r\nemail,\"a@b.cn\",blok,R,,,\r\n\r\nemail,c@d.cn,watch,R,bad,,\r\n",
+        ),
+    ]);
+    let err = source::read(&files).unwrap_err();
+    let text = err.0[0].render(files.files.get("blocklist.csv").map(String::as_str));
+    assert!(text.contains("--> blocklist.csv:3:16"), "{text}");
+    let text = err.0[1].render(files.files.get("blocklist.csv").map(String::as_str));
+    assert!(text.contains("--> blocklist.csv:5:22"), "{text}");
+}
+
+#[test]
+fn integer_threshold_and_plus_country_code_are_accepted() {
+    let policy = MIN_POLICY.replace(
+        "currency = \"cny\"",
+        "currency = \"cny\"\nhigh_value_threshold = 1000\ndefault_country_code = \"+852\"\non_stale = \"review\"",
+    );
+    let read = source::read(&with(&[("policy.toml", &policy)])).unwrap();
+    assert_eq!(read.source.policy.high_value_threshold, 1000.0);
+    assert_eq!(read.source.policy.default_country_code, "852");
+    assert_eq!(read.source.policy.on_stale, OnStale::Review);
 }

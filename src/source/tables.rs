@@ -201,9 +201,21 @@ fn read_table(
                 continue;
             }
         };
-        let (line, start) = record
+        let (mut line, mut start) = record
             .position()
             .map_or((0, 0), |p| (p.line() as usize, p.byte() as usize + bom));
+        // With CRLF endings csv reports the position of the `\n` ending the previous
+        // record (it ends records at the `\r`): step over line ends to the real start.
+        while let Some(&b) = text.as_bytes().get(start) {
+            match b {
+                b'\n' => {
+                    line += 1;
+                    start += 1;
+                }
+                b'\r' => start += 1,
+                _ => break,
+            }
+        }
         if record.len() == 1 && record.get(0).is_some_and(|f| f.trim().is_empty()) {
             continue; // a blank line
         }
