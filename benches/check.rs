@@ -2,6 +2,12 @@
 //! Speed bars of PRODUCT §6, natively: `check` throughput on a generated 100k-entry
 //! blocklist / 5k-SKU / ~10-rule store, parse+check from JSON, and snapshot load.
 //! Run: `cargo bench --bench check`; results go to docs/BENCHMARKS.md.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop loudly
 
 use checkout_guard::snapshot::{self, WriteOptions};
 use checkout_guard::{CheckOptions, Engine, Order, Snapshot};

@@ -1,6 +1,12 @@
 //! The embedded demo snapshot (`assets/demo-store.snapshot`, built into the library and
 //! the CLI) must be exactly what `examples/demo-store/` compiles to. When this fails,
 //! run `scripts/update-demo-snapshot.sh`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code: a failure should stop loudly
 
 use checkout_guard::{compile_dir, CompileOptions, Engine, DEMO_SNAPSHOT};
 use std::path::Path;
@@ -14,7 +20,6 @@ fn embedded_demo_snapshot_matches_its_source() {
         &dir,
         &CompileOptions {
             created_at: Some(created_at),
-            ..CompileOptions::default()
         },
     )
     .unwrap_or_else(|d| panic!("the demo store does not compile:\n{d}"));

@@ -10,7 +10,7 @@ mod report;
 
 use checkout_guard::backtest::Backtest;
 use checkout_guard::{
-    lint_files, CheckOptions, CompileOptions, Diagnostic, Engine, Order, SourceFiles, Timestamp,
+    CheckOptions, CompileOptions, Diagnostic, Engine, Order, SourceFiles, Timestamp,
 };
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Read, Write};
@@ -146,10 +146,7 @@ fn print_diagnostics(diags: &[Diagnostic], files: Option<&SourceFiles>) {
 
 fn compile(dir: &Path, output: &Path, created_at: Option<Timestamp>) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
-    let options = CompileOptions {
-        created_at,
-        ..CompileOptions::default()
-    };
+    let options = CompileOptions { created_at };
     match checkout_guard::compile_files(&files, &options) {
         Ok(compiled) => {
             print_diagnostics(&compiled.warnings, Some(&files));
@@ -351,10 +348,7 @@ fn inspect(file: &Path) -> Result<u8, Fail> {
 
 fn lint(dir: &Path, now: Option<Timestamp>) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
-    let options = CompileOptions {
-        created_at: now,
-        ..CompileOptions::default()
-    };
+    let options = CompileOptions { created_at: now };
     let diags = match checkout_guard::compile_files(&files, &options) {
         Ok(compiled) => compiled.warnings,
         Err(diags) => diags.0,

@@ -153,8 +153,10 @@ mod tests {
     use crate::engine::order::Order;
 
     fn order(id: Option<&str>, customer: &str, lines: &[(&str, u64)]) -> Order {
-        let mut o = Order::default();
-        o.order_id = id.map(str::to_string);
+        let mut o = Order {
+            order_id: id.map(str::to_string),
+            ..Order::default()
+        };
         o.customer.id = Some(customer.to_string());
         o.items = lines
             .iter()
