@@ -286,7 +286,10 @@ fn facts_for_props() -> Facts<'static> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    // 2000 cases per property by default; PROPTEST_CASES=100000 for a longer run.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(2000)
+    ))]
 
     #[test]
     fn compile_never_panics_on_arbitrary_text(s in "\\PC{0,200}") {

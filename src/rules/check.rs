@@ -329,7 +329,9 @@ impl Checker<'_> {
         candidates.extend(ROOTS.iter().map(|e| e.name));
         let mut d = Diagnostic::error("unknown-identifier", format!("unknown identifier `{name}`"))
             .with_span(span);
-        if let Some(s) = suggest(name, candidates) {
+        if LEVELS.contains(&name) || ISSUES.contains(&name) {
+            d = d.with_help(format!("strings are quoted: `\"{name}\"`"));
+        } else if let Some(s) = suggest(name, candidates) {
             d = d.with_help(format!("did you mean `{s}`?"));
         } else if let Some(path) = self.owner_of_field(name) {
             d = d.with_help(format!("did you mean `{path}`?"));

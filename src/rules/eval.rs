@@ -119,25 +119,111 @@ struct Frame<'p, 'a> {
     parent: Option<&'p Frame<'p, 'a>>,
 }
 
-type R<'a> = Result<Value<'a>, EvalError>;
+/// Errors are boxed inside the evaluator so results stay two words wide (passed in
+/// registers) on the hot path; [`eval_bool`] unboxes at the boundary.
+type Error = Box<EvalError>;
 
-fn err<T>(msg: impl Into<String>) -> Result<T, EvalError> {
-    Err(EvalError(msg.into()))
+type R<'a> = Result<Value<'a>, Error>;
+
+fn fail(msg: impl Into<String>) -> Error {
+    Box::new(EvalError(msg.into()))
 }
 
-fn no_overload<T>(op: &str) -> Result<T, EvalError> {
+fn err<T>(msg: impl Into<String>) -> Result<T, Error> {
+    Err(fail(msg))
+}
+
+fn no_overload<T>(op: &str) -> Result<T, Error> {
     err(format!("no such overload for `{op}`"))
 }
 
 /// Evaluates `node` to a `bool`.
 pub fn eval_bool<'a>(node: &'a Node, ctx: &Ctx<'a>) -> Result<bool, EvalError> {
-    match eval(node, ctx, None)? {
-        Value::Bool(b) => Ok(b),
-        _ => err("the condition did not produce a `bool`"),
+    test(node, ctx, None).map_err(|e| *e)
+}
+
+/// Evaluates a `bool` node without materializing a [`Value`]: the logic of nearly
+/// every rule runs here, with one-word results.
+fn test<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> Result<bool, Error> {
+    match node {
+        Node::And(a, b) => {
+            let left = test(a, ctx, frame);
+            if let Ok(false) = left {
+                return Ok(false);
+            }
+            match (left, test(b, ctx, frame)) {
+                (_, Ok(false)) => Ok(false),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Ok(_), Ok(_)) => Ok(true),
+            }
+        }
+        Node::Or(a, b) => {
+            let left = test(a, ctx, frame);
+            if let Ok(true) = left {
+                return Ok(true);
+            }
+            match (left, test(b, ctx, frame)) {
+                (_, Ok(true)) => Ok(true),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+                (Ok(_), Ok(_)) => Ok(false),
+            }
+        }
+        Node::Not(x) => Ok(!test(x, ctx, frame)?),
+        Node::Cmp(op, a, b) => {
+            let (a, b) = (eval(a, ctx, frame)?, eval(b, ctx, frame)?);
+            cmp(*op, &a, &b)
+        }
+        Node::In(x, list) => {
+            let x = eval(x, ctx, frame)?;
+            match eval(list, ctx, frame)? {
+                Value::List(l) => Ok(l.contains(&x)),
+                _ => no_overload("in"),
+            }
+        }
+        Node::Const(Const::Bool(b)) => Ok(*b),
+        Node::Comp {
+            kind: kind @ (Comp::Exists | Comp::All),
+            range,
+            pred: Some(pred),
+            ..
+        } => quantify(*kind == Comp::Exists, range, pred, ctx, frame),
+        _ => as_bool(eval(node, ctx, frame)?),
     }
 }
 
-fn as_bool(v: Value<'_>) -> Result<bool, EvalError> {
+/// `exists` (`any` = true) and `all` (`any` = false) with CEL's error absorption.
+fn quantify<'a>(
+    any: bool,
+    range: &'a Node,
+    pred: &'a Node,
+    ctx: &Ctx<'a>,
+    frame: Option<&Frame<'_, 'a>>,
+) -> Result<bool, Error> {
+    let Value::List(list) = eval(range, ctx, frame)? else {
+        return no_overload("comprehension range");
+    };
+    let mut first_error = None;
+    for i in 0..list.len() {
+        let Some(value) = list.get(i) else { break };
+        let inner = Frame {
+            value,
+            parent: frame,
+        };
+        match test(pred, ctx, Some(&inner)) {
+            Ok(b) if b == any => return Ok(any),
+            Ok(_) => {}
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(!any),
+    }
+}
+
+fn as_bool(v: Value<'_>) -> Result<bool, Error> {
     match v {
         Value::Bool(b) => Ok(b),
         _ => no_overload("bool operand"),
@@ -146,114 +232,116 @@ fn as_bool(v: Value<'_>) -> Result<bool, EvalError> {
 
 fn read_fact<'a>(f: Field, ctx: &Ctx<'a>) -> R<'a> {
     let facts = ctx.facts;
-    let c = &facts.customer;
-    let o = &facts.order;
-    Ok(match f {
-        Field::Customer => Value::Customer(c),
-        Field::Order => Value::Order(o),
-        Field::Items => Value::List(List::Items(&facts.items)),
-        Field::Verified => Value::List(List::Strings(facts.verified)),
-        Field::Now => Value::Ts(facts.now),
+    match f {
+        Field::Customer => Ok(Value::Customer(&facts.customer)),
+        Field::Order => Ok(Value::Order(&facts.order)),
+        Field::Items => Ok(Value::List(List::Items(&facts.items))),
+        Field::Verified => Ok(Value::List(List::Strings(facts.verified))),
+        Field::Now => Ok(Value::Ts(facts.now)),
         Field::Item => match ctx.item {
-            Some(item) => Value::Item(item),
-            None => return err("`item` is only bound in item-scoped rules"),
+            Some(item) => Ok(Value::Item(item)),
+            None => err("`item` is only bound in item-scoped rules"),
         },
-        Field::CustomerLevel
-        | Field::CustomerListed
-        | Field::CustomerReasons
-        | Field::CustomerMatched
-        | Field::CustomerKnown
-        | Field::CustomerAccountAgeDays
-        | Field::CustomerOrders90d
-        | Field::CustomerRefunds90d
-        | Field::CustomerRefundRate
-        | Field::CustomerChargebacks365d
-        | Field::CustomerAddresses90d => return select(Value::Customer(c), f),
-        Field::ShippingProvince
-        | Field::ShippingCity
-        | Field::ShippingDistrict
-        | Field::ShippingLine1
-        | Field::ShippingName
-        | Field::ShippingPhone => return select(Value::Shipping(&o.shipping), f),
-        Field::ItemSku
-        | Field::ItemName
-        | Field::ItemCategory
-        | Field::ItemPrice
-        | Field::ItemQuantity
-        | Field::ItemLineTotal
-        | Field::ItemTags
-        | Field::ItemHighValue
-        | Field::ItemLimited
-        | Field::ItemRestricted
-        | Field::ItemKnown
-        | Field::ItemMaxPerOrder => return select(read_fact(Field::Item, ctx)?, f),
-        _ => return select(Value::Order(o), f),
-    })
-}
-
-fn select(obj: Value<'_>, f: Field) -> R<'_> {
-    fn s(s: &str) -> Value<'_> {
-        Value::Str(Cow::Borrowed(s))
+        _ => {
+            if let Some(v) = customer_field(&facts.customer, f) {
+                return Ok(v);
+            }
+            if let Some(v) = order_field(&facts.order, f) {
+                return Ok(v);
+            }
+            if let Some(v) = shipping_field(&facts.order.shipping, f) {
+                return Ok(v);
+            }
+            match ctx.item {
+                Some(item) => item_field(item, f).map_or_else(|| no_overload("field"), Ok),
+                None => err("`item` is only bound in item-scoped rules"),
+            }
+        }
     }
-    Ok(match (obj, f) {
-        (Value::Customer(c), f) => match f {
-            Field::CustomerLevel => s(c.level.as_str()),
-            Field::CustomerListed => Value::Bool(c.listed),
-            Field::CustomerReasons => Value::List(List::Strs(&c.reasons)),
-            Field::CustomerMatched => Value::List(List::Strs(&c.matched)),
-            Field::CustomerKnown => Value::Bool(c.known),
-            Field::CustomerAccountAgeDays => Value::Int(c.account_age_days),
-            Field::CustomerOrders90d => Value::Int(c.orders_90d),
-            Field::CustomerRefunds90d => Value::Int(c.refunds_90d),
-            Field::CustomerRefundRate => Value::Double(c.refund_rate),
-            Field::CustomerChargebacks365d => Value::Int(c.chargebacks_365d),
-            Field::CustomerAddresses90d => Value::Int(c.addresses_90d),
-            _ => return no_overload("field selection"),
-        },
-        (Value::Order(o), f) => match f {
-            Field::OrderTotal => Value::Double(o.total),
-            Field::OrderCurrency => s(o.currency),
-            Field::OrderLineCount => Value::Int(o.line_count),
-            Field::OrderItemCount => Value::Int(o.item_count),
-            Field::OrderChannel => s(o.channel),
-            Field::OrderCreatedAt => Value::Ts(o.created_at),
-            Field::OrderShipping => Value::Shipping(&o.shipping),
-            Field::OrderIssues => Value::List(List::Strs(&o.issues)),
-            _ => return no_overload("field selection"),
-        },
-        (Value::Shipping(sh), f) => match f {
-            Field::ShippingProvince => s(sh.province),
-            Field::ShippingCity => s(sh.city),
-            Field::ShippingDistrict => s(sh.district),
-            Field::ShippingLine1 => s(sh.line1),
-            Field::ShippingName => s(sh.name),
-            Field::ShippingPhone => s(sh.phone),
-            _ => return no_overload("field selection"),
-        },
-        (Value::Item(i), f) => match f {
-            Field::ItemSku => s(i.sku),
-            Field::ItemName => s(i.name),
-            Field::ItemCategory => s(i.category),
-            Field::ItemPrice => Value::Double(i.price),
-            Field::ItemQuantity => Value::Int(i.quantity),
-            Field::ItemLineTotal => Value::Double(i.line_total),
-            Field::ItemTags => Value::List(List::Strings(i.tags)),
-            Field::ItemHighValue => Value::Bool(i.high_value),
-            Field::ItemLimited => Value::Bool(i.limited),
-            Field::ItemRestricted => Value::Bool(i.restricted),
-            Field::ItemKnown => Value::Bool(i.known),
-            Field::ItemMaxPerOrder => Value::Int(i.max_per_order),
-            _ => return no_overload("field selection"),
-        },
-        _ => return no_overload("field selection"),
+}
+
+fn str_value(s: &str) -> Value<'_> {
+    Value::Str(Cow::Borrowed(s))
+}
+
+fn customer_field<'a>(c: &'a CustomerFacts<'a>, f: Field) -> Option<Value<'a>> {
+    Some(match f {
+        Field::CustomerLevel => str_value(c.level.as_str()),
+        Field::CustomerListed => Value::Bool(c.listed),
+        Field::CustomerReasons => Value::List(List::Strs(&c.reasons)),
+        Field::CustomerMatched => Value::List(List::Strs(&c.matched)),
+        Field::CustomerKnown => Value::Bool(c.known),
+        Field::CustomerAccountAgeDays => Value::Int(c.account_age_days),
+        Field::CustomerOrders90d => Value::Int(c.orders_90d),
+        Field::CustomerRefunds90d => Value::Int(c.refunds_90d),
+        Field::CustomerRefundRate => Value::Double(c.refund_rate),
+        Field::CustomerChargebacks365d => Value::Int(c.chargebacks_365d),
+        Field::CustomerAddresses90d => Value::Int(c.addresses_90d),
+        _ => return None,
     })
 }
 
+fn order_field<'a>(o: &'a OrderFacts<'a>, f: Field) -> Option<Value<'a>> {
+    Some(match f {
+        Field::OrderTotal => Value::Double(o.total),
+        Field::OrderCurrency => str_value(o.currency),
+        Field::OrderLineCount => Value::Int(o.line_count),
+        Field::OrderItemCount => Value::Int(o.item_count),
+        Field::OrderChannel => str_value(o.channel),
+        Field::OrderCreatedAt => Value::Ts(o.created_at),
+        Field::OrderShipping => Value::Shipping(&o.shipping),
+        Field::OrderIssues => Value::List(List::Strs(&o.issues)),
+        _ => return None,
+    })
+}
+
+fn shipping_field<'a>(sh: &'a ShippingFacts<'a>, f: Field) -> Option<Value<'a>> {
+    Some(match f {
+        Field::ShippingProvince => str_value(sh.province),
+        Field::ShippingCity => str_value(sh.city),
+        Field::ShippingDistrict => str_value(sh.district),
+        Field::ShippingLine1 => str_value(sh.line1),
+        Field::ShippingName => str_value(sh.name),
+        Field::ShippingPhone => str_value(sh.phone),
+        _ => return None,
+    })
+}
+
+fn item_field<'a>(i: &'a ItemFacts<'a>, f: Field) -> Option<Value<'a>> {
+    Some(match f {
+        Field::ItemSku => str_value(i.sku),
+        Field::ItemName => str_value(i.name),
+        Field::ItemCategory => str_value(i.category),
+        Field::ItemPrice => Value::Double(i.price),
+        Field::ItemQuantity => Value::Int(i.quantity),
+        Field::ItemLineTotal => Value::Double(i.line_total),
+        Field::ItemTags => Value::List(List::Strings(i.tags)),
+        Field::ItemHighValue => Value::Bool(i.high_value),
+        Field::ItemLimited => Value::Bool(i.limited),
+        Field::ItemRestricted => Value::Bool(i.restricted),
+        Field::ItemKnown => Value::Bool(i.known),
+        Field::ItemMaxPerOrder => Value::Int(i.max_per_order),
+        _ => return None,
+    })
+}
+
+fn select<'a>(obj: &Value<'a>, f: Field) -> R<'a> {
+    let v = match *obj {
+        Value::Customer(c) => customer_field(c, f),
+        Value::Order(o) => order_field(o, f),
+        Value::Shipping(s) => shipping_field(s, f),
+        Value::Item(i) => item_field(i, f),
+        _ => None,
+    };
+    v.map_or_else(|| no_overload("field selection"), Ok)
+}
+
+/// The hot path: the nodes nearly every rule is made of, kept small so the frame
+/// of this recursive function stays small; the rest is in [`eval_rest`].
 fn eval<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> R<'a> {
     match node {
         Node::Const(c) => Ok(const_value(c)),
         Node::Fact(f) => read_fact(*f, ctx),
-        Node::Select(obj, f) => select(eval(obj, ctx, frame)?, *f),
         Node::Var(depth) => {
             let mut at = frame;
             for _ in 0..*depth {
@@ -264,6 +352,46 @@ fn eval<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> R<'
                 None => err("unbound variable"),
             }
         }
+        Node::Select(obj, f) => select(&eval(obj, ctx, frame)?, *f),
+        Node::And(..) | Node::Or(..) | Node::Not(..) | Node::Cmp(..) | Node::In(..) => {
+            test(node, ctx, frame).map(Value::Bool)
+        }
+        _ => eval_rest(node, ctx, frame),
+    }
+}
+
+fn cmp(op: Cmp, a: &Value<'_>, b: &Value<'_>) -> Result<bool, Error> {
+    let result = match op {
+        Cmp::Eq => equal(a, b),
+        Cmp::Ne => !equal(a, b),
+        _ => {
+            let Some(ord) = compare(a, b)? else {
+                return Ok(false);
+            };
+            match op {
+                Cmp::Lt => ord == Ordering::Less,
+                Cmp::Le => ord != Ordering::Greater,
+                Cmp::Gt => ord == Ordering::Greater,
+                _ => ord != Ordering::Less,
+            }
+        }
+    };
+    Ok(result)
+}
+
+#[inline(never)]
+fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> R<'a> {
+    match node {
+        // Handled by `eval` and `test`; listed so this match stays exhaustive.
+        Node::Const(c) => Ok(const_value(c)),
+        Node::Fact(f) => read_fact(*f, ctx),
+        Node::Select(..)
+        | Node::Var(_)
+        | Node::Not(_)
+        | Node::And(..)
+        | Node::Or(..)
+        | Node::Cmp(..)
+        | Node::In(..) => err("internal: node routed to the wrong evaluator"),
         Node::List(items) => {
             let mut out = Vec::with_capacity(items.len());
             for item in items {
@@ -271,73 +399,22 @@ fn eval<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> R<'
             }
             Ok(Value::List(List::Owned(out)))
         }
-        Node::Not(x) => Ok(Value::Bool(!as_bool(eval(x, ctx, frame)?)?)),
         Node::Neg(x) => match eval(x, ctx, frame)? {
             Value::Int(i) => i
                 .checked_neg()
                 .map(Value::Int)
-                .ok_or_else(|| EvalError("integer overflow in `-`".into())),
+                .ok_or_else(|| fail("integer overflow in `-`")),
             Value::Double(d) => Ok(Value::Double(-d)),
             _ => no_overload("-"),
         },
-        Node::And(a, b) => {
-            let left = eval(a, ctx, frame).and_then(as_bool);
-            if let Ok(false) = left {
-                return Ok(Value::Bool(false));
-            }
-            let right = eval(b, ctx, frame).and_then(as_bool);
-            match (left, right) {
-                (_, Ok(false)) => Ok(Value::Bool(false)),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-                (Ok(_), Ok(_)) => Ok(Value::Bool(true)),
-            }
-        }
-        Node::Or(a, b) => {
-            let left = eval(a, ctx, frame).and_then(as_bool);
-            if let Ok(true) = left {
-                return Ok(Value::Bool(true));
-            }
-            let right = eval(b, ctx, frame).and_then(as_bool);
-            match (left, right) {
-                (_, Ok(true)) => Ok(Value::Bool(true)),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-                (Ok(_), Ok(_)) => Ok(Value::Bool(false)),
-            }
-        }
         Node::Cond(c, a, b) => {
-            if as_bool(eval(c, ctx, frame)?)? {
+            if test(c, ctx, frame)? {
                 eval(a, ctx, frame)
             } else {
                 eval(b, ctx, frame)
             }
         }
         Node::Arith(op, a, b) => arith(*op, eval(a, ctx, frame)?, eval(b, ctx, frame)?),
-        Node::Cmp(op, a, b) => {
-            let (a, b) = (eval(a, ctx, frame)?, eval(b, ctx, frame)?);
-            let result = match op {
-                Cmp::Eq => equal(&a, &b),
-                Cmp::Ne => !equal(&a, &b),
-                _ => {
-                    let Some(ord) = compare(&a, &b)? else {
-                        return Ok(Value::Bool(false));
-                    };
-                    match op {
-                        Cmp::Lt => ord == Ordering::Less,
-                        Cmp::Le => ord != Ordering::Greater,
-                        Cmp::Gt => ord == Ordering::Greater,
-                        _ => ord != Ordering::Less,
-                    }
-                }
-            };
-            Ok(Value::Bool(result))
-        }
-        Node::In(x, list) => {
-            let x = eval(x, ctx, frame)?;
-            match eval(list, ctx, frame)? {
-                Value::List(l) => Ok(Value::Bool(l.contains(&x))),
-                _ => no_overload("in"),
-            }
-        }
         Node::Index(list, index) => {
             let list = eval(list, ctx, frame)?;
             let index = eval(index, ctx, frame)?;
@@ -346,7 +423,7 @@ fn eval<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> R<'
                     .ok()
                     .and_then(|i| l.get(i))
                     .ok_or_else(|| {
-                        EvalError(format!("index {i} out of range for a list of {}", l.len()))
+                        fail(format!("index {i} out of range for a list of {}", l.len()))
                     }),
                 _ => no_overload("[]"),
             }
@@ -382,6 +459,7 @@ fn count_i64(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+#[inline(never)]
 fn comprehension<'a>(
     kind: Comp,
     range: &'a Node,
@@ -474,7 +552,7 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
 }
 
 /// CEL ordering; `None` when a `NaN` makes the values unordered.
-pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Result<Option<Ordering>, EvalError> {
+pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Result<Option<Ordering>, Error> {
     Ok(match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
         (Value::Double(x), Value::Double(y)) => x.partial_cmp(y),
@@ -510,8 +588,9 @@ fn cmp_int_double(i: i64, d: f64) -> Option<Ordering> {
     }
 }
 
+#[inline(never)]
 fn arith<'a>(op: Arith, a: Value<'a>, b: Value<'a>) -> R<'a> {
-    let overflow = || EvalError("integer overflow".into());
+    let overflow = || fail("integer overflow");
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => match op {
             Arith::Add => x.checked_add(y).map(Value::Int).ok_or_else(overflow),
@@ -549,16 +628,16 @@ fn arith<'a>(op: Arith, a: Value<'a>, b: Value<'a>) -> R<'a> {
         (Value::Ts(t), Value::Ts(u)) if op == Arith::Sub => t
             .checked_since(u)
             .map(Value::Dur)
-            .ok_or_else(|| EvalError("timestamp difference out of range".into())),
+            .ok_or_else(|| fail("timestamp difference out of range")),
         (Value::Ts(t), Value::Dur(d)) | (Value::Dur(d), Value::Ts(t)) if op == Arith::Add => t
             .checked_add(d)
             .map(Value::Ts)
-            .ok_or_else(|| EvalError("timestamp out of range".into())),
+            .ok_or_else(|| fail("timestamp out of range")),
         (Value::Ts(t), Value::Dur(d)) if op == Arith::Sub => {
             d.0.checked_neg()
                 .and_then(|n| t.checked_add(Duration(n)))
                 .map(Value::Ts)
-                .ok_or_else(|| EvalError("timestamp out of range".into()))
+                .ok_or_else(|| fail("timestamp out of range"))
         }
         (Value::Dur(x), Value::Dur(y)) if matches!(op, Arith::Add | Arith::Sub) => {
             let r = if op == Arith::Add {
@@ -567,13 +646,14 @@ fn arith<'a>(op: Arith, a: Value<'a>, b: Value<'a>) -> R<'a> {
                 x.0.checked_sub(y.0)
             };
             r.map(|n| Value::Dur(Duration(n)))
-                .ok_or_else(|| EvalError("duration out of range".into()))
+                .ok_or_else(|| fail("duration out of range"))
         }
         _ => no_overload("arithmetic"),
     }
 }
 
 /// `int()`, `double()`, `string()`, `timestamp()`, `duration()` with CEL's results.
+#[inline(never)]
 pub fn convert(conv: Conv, v: Value<'_>) -> R<'_> {
     match (conv, v) {
         (Conv::Int, Value::Int(i)) => Ok(Value::Int(i)),
@@ -608,14 +688,14 @@ pub fn convert(conv: Conv, v: Value<'_>) -> R<'_> {
         (Conv::Timestamp, Value::Int(i)) => i
             .checked_mul(1_000_000_000)
             .map(|n| Value::Ts(Timestamp(n)))
-            .ok_or_else(|| EvalError("timestamp out of range".into())),
+            .ok_or_else(|| fail("timestamp out of range")),
         (Conv::Timestamp, Value::Str(s)) => Timestamp::parse_rfc3339(&s)
             .map(Value::Ts)
-            .map_err(|e| EvalError(e.0)),
+            .map_err(|e| fail(e.0)),
         (Conv::Duration, Value::Dur(d)) => Ok(Value::Dur(d)),
         (Conv::Duration, Value::Str(s)) => parse_cel_duration(&s)
             .map(Value::Dur)
-            .map_err(|e| EvalError(e.0)),
+            .map_err(|e| fail(e.0)),
         (conv, _) => no_overload(conv.name()),
     }
 }

@@ -51,7 +51,11 @@ pub fn parse(src: &str) -> Result<Expr, Vec<Diagnostic>> {
                 describe(&next.tok)
             ),
         )
-        .with_help("join conditions with `&&` or `||`")
+        .with_help(match &next.tok {
+            Tok::Ident(w) if w == "and" || w == "AND" => "logical and is `&&`",
+            Tok::Ident(w) if w == "or" || w == "OR" => "logical or is `||`",
+            _ => "join conditions with `&&` or `||`",
+        })
         .with_span(span)]);
     }
     Ok(expr)
@@ -512,6 +516,8 @@ mod tests {
             "expected `)` to close `(`, found end of expression"
         );
         assert_eq!(msg("a b"), "unexpected `b` after the end of the expression");
+        let d = &parse("a and b").unwrap_err()[0];
+        assert_eq!(d.help.as_deref(), Some("logical and is `&&`"));
         assert_eq!(code("{1: 2}"), "unsupported");
         assert_eq!(code(""), "syntax");
         assert_eq!(code("9223372036854775808"), "invalid-literal");

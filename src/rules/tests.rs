@@ -129,6 +129,11 @@ fn unknown_names_suggest() {
     let e = errors("custmer.level == \"block\"");
     assert_eq!(e[0].code, "unknown-identifier");
     assert_eq!(e[0].help.as_deref(), Some("did you mean `customer`?"));
+    let e = errors("customer.level == block");
+    assert_eq!(
+        e[0].help.as_deref(),
+        Some("strings are quoted: `\"block\"`")
+    );
     let e = errors("refund_rate > 0.5");
     assert_eq!(
         e[0].help.as_deref(),
