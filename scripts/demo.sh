@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+setup_main rust
 cargo build --release --quiet
 bin=target/release/checkout-guard
 now="${NOW:-2026-11-25T10:00:00Z}"

@@ -1,19 +1,14 @@
 #!/usr/bin/env bash
-# Every test of the project, from a fresh machine: installs what it needs (idempotent),
-# then formatting, lints, unit/integration/golden/property tests and doctests.
+# Every test of the project, from a fresh machine: installs what it needs (idempotent,
+# see scripts/setup.sh), then runs each suite in scripts/tests/ in name order. Each
+# suite is a script that exits non-zero on failure; the first failure stops the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+setup_main all
 
-step() { printf '\n=== %s\n' "$*" >&2; }
-
-step "format"
-cargo fmt --all --check
-step "lints (clippy, warnings are errors)"
-cargo clippy --all-targets -- -D warnings
-step "runtime builds without the compiler and CLI dependencies"
-cargo check --lib --no-default-features
-step "tests"
-cargo test --all-features
-step "benchmarks compile"
-cargo bench --no-run --quiet
+for suite in scripts/tests/*.sh; do
+  printf '\n=== %s\n' "$suite" >&2
+  bash "$suite"
+done
+printf '\n=== all suites passed\n' >&2

@@ -193,7 +193,7 @@ fn reason(rule: &super::CompiledRule, lines: Vec<usize>) -> Reason {
 
 /// The message `key` in the requested locale, else its language (`en-US` → `en`), else
 /// the policy's default locale.
-fn message(loaded: &Loaded, key: &str, locale: Option<&str>) -> Option<Message> {
+fn message(loaded: &Loaded, key: &Arc<str>, locale: Option<&str>) -> Option<Message> {
     let policy = loaded.snapshot.policy();
     let mut candidates: Vec<&str> = Vec::with_capacity(3);
     if let Some(l) = locale {
@@ -209,11 +209,11 @@ fn message(loaded: &Loaded, key: &str, locale: Option<&str>) -> Option<Message> 
             .iter()
             .find(|l| l.eq_ignore_ascii_case(want) || l.split('-').next() == Some(want));
         if let Some(l) = found {
-            if let Some(text) = loaded.messages.get(&**l).and_then(|t| t.get(key)) {
+            if let Some(text) = loaded.messages.get(&**l).and_then(|t| t.get(&**key)) {
                 return Some(Message {
                     locale: l.clone(),
                     text: text.clone(),
-                    key: Arc::from(key),
+                    key: key.clone(),
                 });
             }
         }
@@ -228,11 +228,11 @@ fn customer_facts<'a>(loaded: &'a Loaded, order: &Order, now: Timestamp) -> Cust
     let c = &order.customer;
     let mut facts = CustomerFacts::default();
     let mut kinds_matched = [false; IdKind::ALL.len()];
-    let mut lookup = |kind: IdKind, normalized: String| {
+    let mut lookup = |kind: IdKind, normalized: &str| {
         if normalized.is_empty() {
             return;
         }
-        snapshot.for_each_match(kind, &normalized, |m| {
+        snapshot.for_each_match(kind, normalized, |m| {
             if m.expires_at.is_some_and(|e| e <= now) {
                 return;
             }
@@ -246,41 +246,40 @@ fn customer_facts<'a>(loaded: &'a Loaded, order: &Order, now: Timestamp) -> Cust
             }
         });
     };
-    let ident = |kind, raw: &Option<String>| {
-        raw.as_deref()
-            .map(|r| normalize::identifier(kind, r, cc))
-            .unwrap_or_default()
+    // Two reusable buffers: one per phone, since the two phones are compared.
+    let mut buf = String::with_capacity(64);
+    let mut other = String::with_capacity(32);
+    let ident = |kind, raw: &Option<String>, out: &mut String| {
+        out.clear();
+        if let Some(r) = raw.as_deref() {
+            normalize::identifier_into(kind, r, cc, out);
+        }
     };
-    lookup(IdKind::CustomerId, ident(IdKind::CustomerId, &c.id));
-    lookup(IdKind::Email, ident(IdKind::Email, &c.email));
-    let customer_phone = ident(IdKind::Phone, &c.phone);
-    let shipping_phone = order
-        .shipping
-        .as_ref()
-        .map(|s| ident(IdKind::Phone, &s.phone))
-        .unwrap_or_default();
-    if shipping_phone != customer_phone {
-        lookup(IdKind::Phone, shipping_phone);
+    for (kind, raw) in [
+        (IdKind::CustomerId, &c.id),
+        (IdKind::Email, &c.email),
+        (IdKind::DeviceId, &c.device_id),
+        (IdKind::PaymentFingerprint, &c.payment_fingerprint),
+        (IdKind::Ip, &c.ip),
+    ] {
+        ident(kind, raw, &mut buf);
+        lookup(kind, &buf);
     }
-    lookup(IdKind::Phone, customer_phone);
-    lookup(IdKind::DeviceId, ident(IdKind::DeviceId, &c.device_id));
+    ident(IdKind::Phone, &c.phone, &mut buf);
+    lookup(IdKind::Phone, &buf);
     if let Some(s) = &order.shipping {
-        let part = |p: &Option<String>| p.as_deref().unwrap_or("").to_string();
-        lookup(
-            IdKind::Address,
-            normalize::order_address(
-                &part(&s.province),
-                &part(&s.city),
-                &part(&s.district),
-                &part(&s.line1),
-            ),
+        ident(IdKind::Phone, &s.phone, &mut other);
+        if other != buf {
+            lookup(IdKind::Phone, &other);
+        }
+        let address = normalize::order_address(
+            or_empty(&s.province),
+            or_empty(&s.city),
+            or_empty(&s.district),
+            or_empty(&s.line1),
         );
+        lookup(IdKind::Address, &address);
     }
-    lookup(
-        IdKind::PaymentFingerprint,
-        ident(IdKind::PaymentFingerprint, &c.payment_fingerprint),
-    );
-    lookup(IdKind::Ip, ident(IdKind::Ip, &c.ip));
     facts.matched = IdKind::ALL
         .iter()
         .zip(kinds_matched)
@@ -366,6 +365,10 @@ fn line_price_minor(
             .and_then(|p| to_minor_units(p, loaded.exponent))
             .unwrap_or(0),
     }
+}
+
+fn or_empty(s: &Option<String>) -> &str {
+    s.as_deref().unwrap_or("")
 }
 
 fn clamp_i64(v: i128) -> i64 {
