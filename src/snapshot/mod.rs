@@ -8,6 +8,7 @@
 //! The reader never panics, whatever the bytes; each [`SnapshotError`] says what to do.
 //! The layout is documented in `docs/snapshot-format.md` and spelled in [`format`].
 
+mod directory;
 pub mod format;
 #[cfg(feature = "compiler")]
 mod writer;
@@ -17,6 +18,7 @@ pub use writer::write;
 
 use crate::model::{CatalogItem, CustomerStats, IdKind, Level, Policy};
 use crate::time::Timestamp;
+use directory::Directory;
 use format::*;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -241,6 +243,10 @@ pub struct Snapshot {
     /// `(hash of SKU, index into catalog)` sorted by hash: a lookup is a few integer
     /// probes and one string comparison instead of ~13 string comparisons.
     catalog_index: Vec<(u64, u32)>,
+    catalog_dir: Directory,
+    /// Bucket directories over the blocklist keys and customer hashes (built at load).
+    block_dir: Directory,
+    cust_dir: Directory,
     /// Offset of customer hashes and records.
     cust_hashes: usize,
     cust_records: usize,
@@ -657,7 +663,21 @@ impl Snapshot {
             .map(|(i, item)| (sku_hash(&item.sku), i as u32))
             .collect();
         catalog_index.sort_unstable();
+        let catalog_dir = Directory::build(catalog_index.len(), 64, |i| {
+            catalog_index.get(i).map_or(u64::MAX, |&(h, _)| h)
+        });
+        let block_keys = blk_offset + BLOCKLIST_HEADER_LEN;
+        let block_dir = Directory::build(block_count, 64 - KEY_PAYLOAD_BITS, |i| {
+            read_u64(&bytes, block_keys + i * 8).map_or(u64::MAX, |k| k >> KEY_PAYLOAD_BITS)
+        });
+        let cust_hashes = cust_offset + CUSTOMERS_HEADER_LEN;
+        let cust_dir = Directory::build(cust_count, 64, |i| {
+            read_u64(&bytes, cust_hashes + i * 8).unwrap_or(u64::MAX)
+        });
         Ok(Snapshot {
+            catalog_dir,
+            block_dir,
+            cust_dir,
             policy,
             info,
             created_at,
@@ -721,10 +741,11 @@ impl Snapshot {
         let prefix = id_hash(&self.key, kind, normalized) >> KEY_PAYLOAD_BITS;
         let bytes: &[u8] = &self.bytes;
         let key_at = |i: usize| read_u64(bytes, self.block_keys + i * 8).unwrap_or(u64::MAX);
-        let lo = lower_bound(self.block_count, prefix, 64 - KEY_PAYLOAD_BITS, |i| {
-            key_at(i) >> KEY_PAYLOAD_BITS
-        });
+        let (lo, hi) = self.block_dir.range(prefix);
         let mut i = lo;
+        while i < hi && key_at(i) >> KEY_PAYLOAD_BITS < prefix {
+            i += 1;
+        }
         while i < self.block_count {
             let k = key_at(i);
             if k >> KEY_PAYLOAD_BITS != prefix {
@@ -754,11 +775,11 @@ impl Snapshot {
     /// The catalog item with this exact SKU.
     pub fn catalog_item(&self, sku: &str) -> Option<&CatalogItem> {
         let h = sku_hash(sku);
-        let from = self.catalog_index.partition_point(|&(x, _)| x < h);
+        let (lo, hi) = self.catalog_dir.range(h);
         self.catalog_index
-            .get(from..)?
+            .get(lo..hi)?
             .iter()
-            .take_while(|&&(x, _)| x == h)
+            .filter(|&&(x, _)| x == h)
             .filter_map(|&(_, i)| self.catalog.get(i as usize))
             .find(|item| item.sku == sku)
     }
@@ -775,9 +796,11 @@ impl Snapshot {
         }
         let h = id_hash(&self.key, IdKind::CustomerId, id);
         let bytes: &[u8] = &self.bytes;
-        let at = lower_bound(self.cust_count, h, 64, |i| {
-            read_u64(bytes, self.cust_hashes + i * 8).unwrap_or(u64::MAX)
-        });
+        let (lo, hi) = self.cust_dir.range(h);
+        let mut at = lo;
+        while at < hi && read_u64(bytes, self.cust_hashes + at * 8).is_some_and(|x| x < h) {
+            at += 1;
+        }
         if at >= self.cust_count || read_u64(bytes, self.cust_hashes + at * 8) != Some(h) {
             return None;
         }
@@ -800,89 +823,4 @@ fn sku_hash(sku: &str) -> u64 {
         siphasher::sip::SipHasher13::new_with_keys(0x5b1c_47a0_91e3_2f6d, 0x0c2a_9e55_d4b8_7713);
     h.write(sku.as_bytes());
     h.finish()
-}
-
-/// The first index `i < n` with `get(i) >= target`, or `n`, for a sorted sequence of
-/// uniformly distributed `bits`-bit values (keyed hashes). Starts where the value
-/// should be if the distribution were perfectly uniform and gallops outwards: a couple
-/// of nearby probes instead of the ~17 scattered ones of a binary search over 100k.
-fn lower_bound(n: usize, target: u64, bits: u32, get: impl Fn(usize) -> u64) -> usize {
-    if n == 0 {
-        return 0;
-    }
-    let estimate = ((u128::from(target) * n as u128) >> bits.min(64)) as usize;
-    let estimate = estimate.min(n - 1);
-    let (mut lo, mut hi);
-    if get(estimate) < target {
-        // Everything up to `estimate` is below the target.
-        lo = estimate + 1;
-        let mut step = 1usize;
-        loop {
-            let probe = lo.saturating_add(step);
-            if probe >= n {
-                hi = n;
-                break;
-            }
-            if get(probe) >= target {
-                hi = probe;
-                break;
-            }
-            lo = probe + 1;
-            step = step.saturating_mul(2);
-        }
-    } else {
-        hi = estimate;
-        let mut step = 1usize;
-        loop {
-            if step > hi {
-                lo = 0;
-                break;
-            }
-            let probe = hi - step;
-            if get(probe) < target {
-                lo = probe + 1;
-                break;
-            }
-            hi = probe;
-            step = step.saturating_mul(2);
-        }
-    }
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if get(mid) < target {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
-}
-
-#[cfg(test)]
-mod tests {
-    use super::lower_bound;
-    use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn lower_bound_matches_partition_point(
-            mut values in prop::collection::vec(any::<u64>(), 0..200),
-            target in any::<u64>(),
-            pick in any::<prop::sample::Index>(),
-        ) {
-            values.sort_unstable();
-            let get = |i: usize| values[i];
-            prop_assert_eq!(
-                lower_bound(values.len(), target, 64, get),
-                values.partition_point(|&v| v < target)
-            );
-            if !values.is_empty() {
-                let t = values[pick.index(values.len())];
-                prop_assert_eq!(
-                    lower_bound(values.len(), t, 64, get),
-                    values.partition_point(|&v| v < t)
-                );
-            }
-        }
-    }
 }
