@@ -129,6 +129,10 @@ fn push_address(raw: &str, out: &mut String) {
                 continue;
             }
             out.push(c.to_ascii_lowercase());
+        } else if matches!(u32::from(c), 0x3001..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF) {
+            // CJK text, the bulk of a Chinese address: caseless and never whitespace,
+            // so skip the Unicode tables.
+            out.push(c);
         } else if c.is_whitespace() {
             continue;
         } else {

@@ -450,3 +450,32 @@ fn a_failed_reload_keeps_the_old_snapshot() {
     assert_eq!(e.stats().loads, 1);
     assert_eq!(e.stats().checks, 1);
 }
+
+#[test]
+fn facts_explain_what_rules_read() {
+    let e = engine(vec![rule(
+        "r",
+        r#"customer.level == "watch""#,
+        Action::StepUp,
+    )]);
+    let order = with(
+        CLEAN,
+        r#""phone":"13900139000""#,
+        r#""phone":"+86 138-0013-8000""#,
+    );
+    let opts = CheckOptions {
+        now: Some(ts(NOW)),
+        locale: None,
+    };
+    let facts = e.facts(&Order::from_json(&order).unwrap(), &opts);
+    assert_eq!(facts["customer"]["level"], "watch");
+    assert_eq!(facts["customer"]["matched"][0], "phone");
+    assert_eq!(facts["order"]["total"], 336.0);
+    assert_eq!(facts["items"][0]["category"], "茶叶");
+    assert_eq!(facts["now"], NOW);
+    assert_eq!(
+        e.rule_facts(),
+        vec![("r".to_string(), vec!["customer.level".to_string()])]
+    );
+    assert_eq!(e.stats().checks, 0, "explaining is not checking");
+}

@@ -22,6 +22,17 @@ pub(super) fn decide(
     duplicate: bool,
     locale: Option<&str>,
 ) -> (Verdict, u64) {
+    let facts = facts(loaded, order, now, duplicate);
+    evaluate(loaded, order, &facts, now, locale)
+}
+
+/// Everything the rules can read about `order` at `now`.
+pub(super) fn facts<'a>(
+    loaded: &'a Loaded,
+    order: &'a Order,
+    now: Timestamp,
+    duplicate: bool,
+) -> Facts<'a> {
     let snapshot = &loaded.snapshot;
     let policy = snapshot.policy();
     let cc = policy.default_country_code.as_str();
@@ -45,7 +56,7 @@ pub(super) fn decide(
     let field = |f: fn(&super::order::Shipping) -> &Option<String>| {
         shipping.and_then(|s| f(s).as_deref()).unwrap_or("")
     };
-    let facts = Facts {
+    Facts {
         customer,
         order: OrderFacts {
             total: from_minor_units(clamp_i64(total_minor), loaded.exponent),
@@ -71,8 +82,19 @@ pub(super) fn decide(
         items,
         verified: &order.verified,
         now,
-    };
+    }
+}
 
+/// Runs every rule over `facts` and assembles the verdict (PRODUCT §3).
+fn evaluate(
+    loaded: &Loaded,
+    order: &Order,
+    facts: &Facts<'_>,
+    now: Timestamp,
+    locale: Option<&str>,
+) -> (Verdict, u64) {
+    let snapshot = &loaded.snapshot;
+    let policy = snapshot.policy();
     let mut reasons = Vec::new();
     let mut warnings = Vec::new();
     let mut rule_errors = 0u64;
@@ -95,7 +117,7 @@ pub(super) fn decide(
             });
         };
         match rule.scope {
-            Scope::Order => match rule.program.eval(&facts, None) {
+            Scope::Order => match rule.program.eval(facts, None) {
                 Ok(true) => {
                     fired.push(rule);
                     reasons.push(reason(rule, Vec::new()));
@@ -106,7 +128,7 @@ pub(super) fn decide(
             Scope::Item => {
                 let mut lines = Vec::new();
                 for (i, item) in facts.items.iter().enumerate() {
-                    match rule.program.eval(&facts, Some(item)) {
+                    match rule.program.eval(facts, Some(item)) {
                         Ok(true) => lines.push(i),
                         Ok(false) => {}
                         Err(e) => report(e, Some(i)),
@@ -195,15 +217,11 @@ fn reason(rule: &super::CompiledRule, lines: Vec<usize>) -> Reason {
 /// the policy's default locale.
 fn message(loaded: &Loaded, key: &Arc<str>, locale: Option<&str>) -> Option<Message> {
     let policy = loaded.snapshot.policy();
-    let mut candidates: Vec<&str> = Vec::with_capacity(3);
-    if let Some(l) = locale {
-        candidates.push(l);
-        if let Some((lang, _)) = l.split_once(['-', '_']) {
-            candidates.push(lang);
-        }
-    }
-    candidates.push(&policy.default_locale);
-    for want in candidates {
+    let language = locale
+        .and_then(|l| l.split_once(['-', '_']))
+        .map(|(lang, _)| lang);
+    let candidates = [locale, language, Some(policy.default_locale.as_str())];
+    for want in candidates.into_iter().flatten() {
         let found = loaded
             .locales
             .iter()

@@ -40,17 +40,17 @@ fn present(s: &Option<String>) -> Option<&str> {
 /// normalized phone) and its basket; `None` when the customer is anonymous.
 pub fn key(order: &Order, default_country_code: &str) -> Option<u64> {
     let c = &order.customer;
-    let (tag, who) = if let Some(id) = present(&c.id) {
-        (0u8, id.trim().to_string())
+    let (tag, who): (u8, std::borrow::Cow<'_, str>) = if let Some(id) = present(&c.id) {
+        (0, id.trim().into())
     } else if let Some(email) = present(&c.email) {
         (
             1,
-            normalize::identifier(IdKind::Email, email, default_country_code),
+            normalize::identifier(IdKind::Email, email, default_country_code).into(),
         )
     } else if let Some(phone) = present(&c.phone) {
         (
             2,
-            normalize::identifier(IdKind::Phone, phone, default_country_code),
+            normalize::identifier(IdKind::Phone, phone, default_country_code).into(),
         )
     } else {
         return None;

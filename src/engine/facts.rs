@@ -2,14 +2,17 @@
 //! order by the engine and borrowed by the rule evaluator. Strings borrow from the order
 //! or the snapshot, so building facts copies no text.
 //!
+//! They serialize as JSON (`Engine::facts`) so a verdict can be explained.
+//!
 //! Absent optional order fields read as empty strings: CEL has no `undefined`, and a
 //! typed rule can test `order.channel == ""`.
 
 use crate::model::Level;
 use crate::time::Timestamp;
+use serde::Serialize;
 
 /// Everything a rule can see while one order is checked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Facts<'a> {
     /// `customer`
     pub customer: CustomerFacts<'a>,
@@ -24,7 +27,7 @@ pub struct Facts<'a> {
 }
 
 /// `customer.*`
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct CustomerFacts<'a> {
     /// `level`: highest level among unexpired matching blocklist entries, else `none`.
     pub level: Level,
@@ -51,7 +54,7 @@ pub struct CustomerFacts<'a> {
 }
 
 /// `order.shipping.*` (empty strings when absent).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct ShippingFacts<'a> {
     /// `province`
     pub province: &'a str,
@@ -68,7 +71,7 @@ pub struct ShippingFacts<'a> {
 }
 
 /// `order.*`
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct OrderFacts<'a> {
     /// `total`: catalog price × quantity over known SKUs, else the submitted price,
     /// summed exactly in minor units then converted.
@@ -90,7 +93,7 @@ pub struct OrderFacts<'a> {
 }
 
 /// `item.*` and each element of `items`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct ItemFacts<'a> {
     /// `sku` as submitted.
     pub sku: &'a str,

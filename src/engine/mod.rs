@@ -207,6 +207,20 @@ impl Engine {
         verdict
     }
 
+    /// The facts the rules would read for `order` (PRODUCT §2), as JSON — `customer`,
+    /// `order`, `items`, `verified`, `now` — to explain a verdict next to
+    /// [`Engine::rule_facts`]. Read-only: the duplicate memory is consulted, not updated.
+    pub fn facts(&self, order: &Order, options: &CheckOptions) -> serde_json::Value {
+        let now = options.now.unwrap_or_else(Timestamp::now);
+        let policy = self.loaded.snapshot.policy();
+        let duplicate = dedup::key(order, &policy.default_country_code).is_some_and(|k| {
+            self.dedup
+                .is_duplicate(k, order.order_id.as_deref(), now, policy.duplicate_window)
+        });
+        let facts = decide::facts(&self.loaded, order, now, duplicate);
+        serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null)
+    }
+
     /// Parses an order from JSON text and judges it.
     pub fn check_json(
         &mut self,

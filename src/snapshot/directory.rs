@@ -23,7 +23,9 @@ impl Directory {
     pub fn build(n: usize, bits: u32, get: impl Fn(usize) -> u64) -> Directory {
         let bits = bits.clamp(1, 64);
         // About eight entries per bucket, at least one bucket, at most 2^24 buckets.
-        let bucket_bits = (usize::BITS - (n / 8).leading_zeros()).clamp(0, 24).min(bits);
+        let bucket_bits = (usize::BITS - (n / 8).leading_zeros())
+            .clamp(0, 24)
+            .min(bits);
         let shift = bits - bucket_bits;
         let buckets = 1usize << bucket_bits;
         let mut starts = Vec::with_capacity(buckets + 1);
