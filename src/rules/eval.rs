@@ -142,52 +142,101 @@ pub fn eval_bool<'a>(node: &'a Node, ctx: &Ctx<'a>) -> Result<bool, EvalError> {
     test(node, ctx, None).map_err(|e| *e)
 }
 
-/// Evaluates a `bool` node without materializing a [`Value`]: the logic of nearly
-/// every rule runs here, with one-word results.
+/// Evaluates a `bool` node as a `Result`, for callers that want one.
 fn test<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> Result<bool, Error> {
+    let mut slot = None;
+    match tri(node, ctx, frame, &mut slot) {
+        Tri::True => Ok(true),
+        Tri::False => Ok(false),
+        Tri::Failed => Err(slot.unwrap_or_else(|| fail("internal: error lost"))),
+    }
+}
+
+/// The outcome of a `bool` node; on `Failed` the error is in the caller's slot. One
+/// byte returned in a register, where a `Result` would go through memory: the logic
+/// of nearly every rule runs through here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tri {
+    False,
+    True,
+    Failed,
+}
+
+fn lift(r: Result<bool, Error>, slot: &mut Option<Error>) -> Tri {
+    match r {
+        Ok(true) => Tri::True,
+        Ok(false) => Tri::False,
+        Err(e) => {
+            *slot = Some(e);
+            Tri::Failed
+        }
+    }
+}
+
+/// Evaluates a `bool` node without materializing a [`Value`].
+fn tri<'a>(
+    node: &'a Node,
+    ctx: &Ctx<'a>,
+    frame: Option<&Frame<'_, 'a>>,
+    slot: &mut Option<Error>,
+) -> Tri {
     match node {
-        Node::And(a, b) => {
-            let left = test(a, ctx, frame);
-            if let Ok(false) = left {
-                return Ok(false);
+        // CEL's commutative `&&` / `||`: the side that decides wins over an error on
+        // the other side; when both fail, the left error is reported.
+        Node::And(a, b) | Node::Or(a, b) => {
+            let decisive = if matches!(node, Node::And(..)) {
+                Tri::False
+            } else {
+                Tri::True
+            };
+            let left = tri(a, ctx, frame, slot);
+            if left == decisive {
+                return decisive;
             }
-            match (left, test(b, ctx, frame)) {
-                (_, Ok(false)) => Ok(false),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-                (Ok(_), Ok(_)) => Ok(true),
+            let saved = if left == Tri::Failed {
+                slot.take()
+            } else {
+                None
+            };
+            let right = tri(b, ctx, frame, slot);
+            if right == decisive {
+                return decisive;
             }
+            if left == Tri::Failed {
+                *slot = saved;
+                return Tri::Failed;
+            }
+            right
         }
-        Node::Or(a, b) => {
-            let left = test(a, ctx, frame);
-            if let Ok(true) = left {
-                return Ok(true);
-            }
-            match (left, test(b, ctx, frame)) {
-                (_, Ok(true)) => Ok(true),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-                (Ok(_), Ok(_)) => Ok(false),
-            }
-        }
-        Node::Not(x) => Ok(!test(x, ctx, frame)?),
+        Node::Not(x) => match tri(x, ctx, frame, slot) {
+            Tri::False => Tri::True,
+            Tri::True => Tri::False,
+            Tri::Failed => Tri::Failed,
+        },
         Node::Cmp(op, a, b) => {
-            let (a, b) = (eval(a, ctx, frame)?, eval(b, ctx, frame)?);
-            cmp(*op, &a, &b)
+            let r = match (eval(a, ctx, frame), eval(b, ctx, frame)) {
+                (Ok(a), Ok(b)) => cmp(*op, &a, &b),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+            lift(r, slot)
         }
         Node::In(x, list) => {
-            let x = eval(x, ctx, frame)?;
-            match eval(list, ctx, frame)? {
-                Value::List(l) => Ok(l.contains(&x)),
+            let r = match (eval(x, ctx, frame), eval(list, ctx, frame)) {
+                (Ok(x), Ok(Value::List(l))) => Ok(l.contains(&x)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
                 _ => no_overload("in"),
-            }
+            };
+            lift(r, slot)
         }
-        Node::Const(Const::Bool(b)) => Ok(*b),
+        Node::Const(Const::Bool(true)) => Tri::True,
+        Node::Const(Const::Bool(false)) => Tri::False,
         Node::Comp {
             kind: kind @ (Comp::Exists | Comp::All),
             range,
             pred: Some(pred),
             ..
-        } => quantify(*kind == Comp::Exists, range, pred, ctx, frame),
-        _ => as_bool(eval(node, ctx, frame)?),
+        } => quantify(*kind == Comp::Exists, range, pred, ctx, frame, slot),
+        _ => lift(eval(node, ctx, frame).and_then(as_bool), slot),
     }
 }
 
@@ -198,10 +247,14 @@ fn quantify<'a>(
     pred: &'a Node,
     ctx: &Ctx<'a>,
     frame: Option<&Frame<'_, 'a>>,
-) -> Result<bool, Error> {
-    let Value::List(list) = eval(range, ctx, frame)? else {
-        return no_overload("comprehension range");
+    slot: &mut Option<Error>,
+) -> Tri {
+    let list = match eval(range, ctx, frame) {
+        Ok(Value::List(list)) => list,
+        Ok(_) => return lift(no_overload("comprehension range"), slot),
+        Err(e) => return lift(Err(e), slot),
     };
+    let decisive = if any { Tri::True } else { Tri::False };
     let mut first_error = None;
     for i in 0..list.len() {
         let Some(value) = list.get(i) else { break };
@@ -209,17 +262,19 @@ fn quantify<'a>(
             value,
             parent: frame,
         };
-        match test(pred, ctx, Some(&inner)) {
-            Ok(b) if b == any => return Ok(any),
-            Ok(_) => {}
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
+        match tri(pred, ctx, Some(&inner), slot) {
+            Tri::Failed if first_error.is_none() => first_error = slot.take(),
+            t if t == decisive => return decisive,
+            _ => {}
         }
     }
     match first_error {
-        Some(e) => Err(e),
-        None => Ok(!any),
+        Some(e) => {
+            *slot = Some(e);
+            Tri::Failed
+        }
+        None if any => Tri::False,
+        None => Tri::True,
     }
 }
 
