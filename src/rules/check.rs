@@ -1008,7 +1008,7 @@ fn value_to_const(v: super::eval::Value<'_>) -> Option<Const> {
         Value::Bool(b) => Const::Bool(b),
         Value::Int(i) => Const::Int(i),
         Value::Double(d) => Const::Double(d),
-        Value::Str(s) => Const::Str(s.into_owned()),
+        Value::Str(s) => Const::Str(s.to_string()),
         Value::Ts(t) => Const::Ts(t),
         Value::Dur(d) => Const::Dur(d),
         _ => return None,

@@ -11,8 +11,10 @@ use super::schema::Field;
 use super::EvalError;
 use crate::engine::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
 use crate::time::{parse_cel_duration, Duration, Timestamp};
-use std::borrow::Cow;
+use std::cell::Cell;
 use std::cmp::Ordering;
+use std::ops::Deref;
+use std::rc::Rc;
 
 /// A runtime value.
 #[derive(Debug, Clone)]
@@ -24,7 +26,7 @@ pub enum Value<'a> {
     /// `double`
     Double(f64),
     /// `string`
-    Str(Cow<'a, str>),
+    Str(Text<'a>),
     /// `timestamp`
     Ts(Timestamp),
     /// `duration`
@@ -41,6 +43,44 @@ pub enum Value<'a> {
     Item(&'a ItemFacts<'a>),
 }
 
+/// A string value: borrowed from the facts or the program, or built while evaluating
+/// and then shared, so copying a value never copies text.
+#[derive(Debug, Clone)]
+pub enum Text<'a> {
+    /// Borrowed text.
+    Borrowed(&'a str),
+    /// Text built by `+` or `string()`.
+    Shared(Rc<str>),
+}
+
+impl Text<'_> {
+    fn owned(s: String) -> Self {
+        Text::Shared(Rc::from(s))
+    }
+}
+
+impl Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl<'a> From<&'a str> for Text<'a> {
+    fn from(s: &'a str) -> Self {
+        Text::Borrowed(s)
+    }
+}
+
 /// A list value, borrowed where it can be.
 #[derive(Debug, Clone)]
 pub enum List<'a> {
@@ -52,8 +92,8 @@ pub enum List<'a> {
     Items(&'a [ItemFacts<'a>]),
     /// A constant list from the program.
     Consts(&'a [Const]),
-    /// A list built while evaluating.
-    Owned(Vec<Value<'a>>),
+    /// A list built while evaluating (shared, so binding it to a variable is cheap).
+    Owned(Rc<Vec<Value<'a>>>),
 }
 
 impl<'a> List<'a> {
@@ -69,8 +109,8 @@ impl<'a> List<'a> {
 
     fn get(&self, i: usize) -> Option<Value<'a>> {
         Some(match self {
-            List::Strs(s) => Value::Str(Cow::Borrowed(s.get(i)?)),
-            List::Strings(s) => Value::Str(Cow::Borrowed(s.get(i)?.as_str())),
+            List::Strs(s) => Value::Str(Text::Borrowed(s.get(i)?)),
+            List::Strings(s) => Value::Str(Text::Borrowed(s.get(i)?.as_str())),
             List::Items(s) => Value::Item(s.get(i)?),
             List::Consts(s) => const_value(s.get(i)?),
             List::Owned(s) => s.get(i)?.clone(),
@@ -85,7 +125,7 @@ impl<'a> List<'a> {
                 List::Strings(s) => s.iter().any(|x| x == n),
                 List::Consts(s) => s.iter().any(|x| matches!(x, Const::Str(x) if x == n)),
                 List::Items(_) => false,
-                List::Owned(s) => s.iter().any(|x| matches!(x, Value::Str(x) if x == n)),
+                List::Owned(s) => s.iter().any(|x| matches!(x, Value::Str(x) if &**x == n)),
             };
         }
         (0..self.len()).any(|i| self.get(i).is_some_and(|v| equal(&v, needle)))
@@ -98,12 +138,18 @@ pub fn const_value(c: &Const) -> Value<'_> {
         Const::Bool(b) => Value::Bool(*b),
         Const::Int(i) => Value::Int(*i),
         Const::Double(d) => Value::Double(*d),
-        Const::Str(s) => Value::Str(Cow::Borrowed(s)),
+        Const::Str(s) => Value::Str(Text::Borrowed(s)),
         Const::Ts(t) => Value::Ts(*t),
         Const::Dur(d) => Value::Dur(*d),
         Const::List(l) => Value::List(List::Consts(l)),
     }
 }
+
+/// How much work one evaluation may do, in steps: a comprehension iteration is one
+/// step, building a list costs its length, building a string its length / 16. Real
+/// rules use a few hundred; the limit is what keeps nested comprehensions over a huge
+/// order (`items.exists(a, items.exists(b, items.exists(c, …)))`) from hanging.
+pub const STEP_BUDGET: u64 = 100_000;
 
 /// What a rule sees while it runs.
 pub struct Ctx<'a> {
@@ -111,6 +157,43 @@ pub struct Ctx<'a> {
     pub facts: &'a Facts<'a>,
     /// The line being evaluated in item-scoped rules.
     pub item: Option<&'a ItemFacts<'a>>,
+    /// Steps left (see [`STEP_BUDGET`]).
+    steps: Cell<u64>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context with a full step budget.
+    pub fn new(facts: &'a Facts<'a>, item: Option<&'a ItemFacts<'a>>) -> Self {
+        Ctx {
+            facts,
+            item,
+            steps: Cell::new(STEP_BUDGET),
+        }
+    }
+
+    fn charge(&self, steps: usize) -> Result<(), Error> {
+        let steps = u64::try_from(steps).unwrap_or(u64::MAX);
+        match self.steps.get().checked_sub(steps) {
+            Some(left) => {
+                self.steps.set(left);
+                Ok(())
+            }
+            None => {
+                self.steps.set(0);
+                Err(budget_error())
+            }
+        }
+    }
+
+    fn exhausted(&self) -> bool {
+        self.steps.get() == 0
+    }
+}
+
+fn budget_error() -> Error {
+    fail(format!(
+        "evaluation exceeded its budget of {STEP_BUDGET} steps (nested comprehensions over a large order?)"
+    ))
 }
 
 /// A comprehension variable binding; frames live on the Rust stack.
@@ -139,7 +222,13 @@ fn no_overload<T>(op: &str) -> Result<T, Error> {
 
 /// Evaluates `node` to a `bool`.
 pub fn eval_bool<'a>(node: &'a Node, ctx: &Ctx<'a>) -> Result<bool, EvalError> {
-    test(node, ctx, None).map_err(|e| *e)
+    let result = test(node, ctx, None).map_err(|e| *e);
+    // Running out of steps fails the whole evaluation, even where `&&`, `||` or
+    // `exists` would have absorbed the error.
+    if ctx.exhausted() {
+        return Err(*budget_error());
+    }
+    result
 }
 
 /// Evaluates a `bool` node as a `Result`, for callers that want one.
@@ -257,6 +346,9 @@ fn quantify<'a>(
     let decisive = if any { Tri::True } else { Tri::False };
     let mut first_error = None;
     for i in 0..list.len() {
+        if let Err(e) = ctx.charge(1) {
+            return lift(Err(e), slot);
+        }
         let Some(value) = list.get(i) else { break };
         let inner = Frame {
             value,
@@ -316,7 +408,7 @@ fn read_fact<'a>(f: Field, ctx: &Ctx<'a>) -> R<'a> {
 }
 
 fn str_value(s: &str) -> Value<'_> {
-    Value::Str(Cow::Borrowed(s))
+    Value::Str(Text::Borrowed(s))
 }
 
 fn customer_field<'a>(c: &'a CustomerFacts<'a>, f: Field) -> Option<Value<'a>> {
@@ -448,11 +540,12 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
         | Node::Cmp(..)
         | Node::In(..) => err("internal: node routed to the wrong evaluator"),
         Node::List(items) => {
+            ctx.charge(items.len())?;
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 out.push(eval(item, ctx, frame)?);
             }
-            Ok(Value::List(List::Owned(out)))
+            Ok(Value::List(List::Owned(Rc::new(out))))
         }
         Node::Neg(x) => match eval(x, ctx, frame)? {
             Value::Int(i) => i
@@ -469,7 +562,7 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
                 eval(b, ctx, frame)
             }
         }
-        Node::Arith(op, a, b) => arith(*op, eval(a, ctx, frame)?, eval(b, ctx, frame)?),
+        Node::Arith(op, a, b) => arith(*op, eval(a, ctx, frame)?, eval(b, ctx, frame)?, ctx),
         Node::Index(list, index) => {
             let list = eval(list, ctx, frame)?;
             let index = eval(index, ctx, frame)?;
@@ -530,6 +623,7 @@ fn comprehension<'a>(
     let mut count = 0usize;
     let mut out = Vec::new();
     for i in 0..list.len() {
+        ctx.charge(1)?;
         let Some(elem) = list.get(i) else { break };
         let inner = Frame {
             value: elem,
@@ -580,7 +674,7 @@ fn comprehension<'a>(
         Comp::Exists => Value::Bool(false),
         Comp::All => Value::Bool(true),
         Comp::ExistsOne => Value::Bool(count == 1),
-        Comp::Filter | Comp::Map => Value::List(List::Owned(out)),
+        Comp::Filter | Comp::Map => Value::List(List::Owned(Rc::new(out))),
     })
 }
 
@@ -588,7 +682,7 @@ fn comprehension<'a>(
 pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
     match (a, b) {
         (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => **x == **y,
         (Value::Ts(x), Value::Ts(y)) => x == y,
         (Value::Dur(x), Value::Dur(y)) => x == y,
         (Value::Int(_) | Value::Double(_), Value::Int(_) | Value::Double(_)) => {
@@ -613,7 +707,7 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Result<Option<Ordering>, Error> 
         (Value::Double(x), Value::Double(y)) => x.partial_cmp(y),
         (Value::Int(x), Value::Double(y)) => cmp_int_double(*x, *y),
         (Value::Double(x), Value::Int(y)) => cmp_int_double(*y, *x).map(Ordering::reverse),
-        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Str(x), Value::Str(y)) => Some((**x).cmp(&**y)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::Ts(x), Value::Ts(y)) => Some(x.cmp(y)),
         (Value::Dur(x), Value::Dur(y)) => Some(x.cmp(y)),
@@ -644,7 +738,7 @@ fn cmp_int_double(i: i64, d: f64) -> Option<Ordering> {
 }
 
 #[inline(never)]
-fn arith<'a>(op: Arith, a: Value<'a>, b: Value<'a>) -> R<'a> {
+fn arith<'a>(op: Arith, a: Value<'a>, b: Value<'a>, ctx: &Ctx<'_>) -> R<'a> {
     let overflow = || fail("integer overflow");
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => match op {
@@ -664,12 +758,14 @@ fn arith<'a>(op: Arith, a: Value<'a>, b: Value<'a>) -> R<'a> {
             Arith::Rem => return no_overload("%"),
         })),
         (Value::Str(x), Value::Str(y)) if op == Arith::Add => {
+            ctx.charge((x.len() + y.len()) / 16 + 1)?;
             let mut s = String::with_capacity(x.len() + y.len());
             s.push_str(&x);
             s.push_str(&y);
-            Ok(Value::Str(Cow::Owned(s)))
+            Ok(Value::Str(Text::owned(s)))
         }
         (Value::List(x), Value::List(y)) if op == Arith::Add => {
+            ctx.charge(x.len() + y.len())?;
             let mut out = Vec::with_capacity(x.len() + y.len());
             for l in [&x, &y] {
                 for i in 0..l.len() {
@@ -678,7 +774,7 @@ fn arith<'a>(op: Arith, a: Value<'a>, b: Value<'a>) -> R<'a> {
                     }
                 }
             }
-            Ok(Value::List(List::Owned(out)))
+            Ok(Value::List(List::Owned(Rc::new(out))))
         }
         (Value::Ts(t), Value::Ts(u)) if op == Arith::Sub => t
             .checked_since(u)
@@ -732,13 +828,13 @@ pub fn convert(conv: Conv, v: Value<'_>) -> R<'_> {
             .map(Value::Double)
             .or_else(|_| err(format!("cannot convert `{s}` to double"))),
         (Conv::String, Value::Str(s)) => Ok(Value::Str(s)),
-        (Conv::String, Value::Int(i)) => Ok(Value::Str(Cow::Owned(i.to_string()))),
-        (Conv::String, Value::Double(d)) => Ok(Value::Str(Cow::Owned(format_double(d)))),
+        (Conv::String, Value::Int(i)) => Ok(Value::Str(Text::owned(i.to_string()))),
+        (Conv::String, Value::Double(d)) => Ok(Value::Str(Text::owned(format_double(d)))),
         (Conv::String, Value::Bool(b)) => {
-            Ok(Value::Str(Cow::Borrowed(if b { "true" } else { "false" })))
+            Ok(Value::Str(Text::Borrowed(if b { "true" } else { "false" })))
         }
-        (Conv::String, Value::Ts(t)) => Ok(Value::Str(Cow::Owned(t.to_rfc3339()))),
-        (Conv::String, Value::Dur(d)) => Ok(Value::Str(Cow::Owned(d.to_string()))),
+        (Conv::String, Value::Ts(t)) => Ok(Value::Str(Text::owned(t.to_rfc3339()))),
+        (Conv::String, Value::Dur(d)) => Ok(Value::Str(Text::owned(d.to_string()))),
         (Conv::Timestamp, Value::Ts(t)) => Ok(Value::Ts(t)),
         (Conv::Timestamp, Value::Int(i)) => i
             .checked_mul(1_000_000_000)
@@ -805,29 +901,42 @@ mod tests {
 
     #[test]
     fn arithmetic_errors() {
+        let facts = Facts {
+            customer: Default::default(),
+            order: Default::default(),
+            items: Vec::new(),
+            verified: &[],
+            now: Timestamp(0),
+        };
+        let ctx = Ctx::new(&facts, None);
         let e = |r: R<'_>| r.unwrap_err().0;
         assert_eq!(
-            e(arith(Arith::Div, Value::Int(1), Value::Int(0))),
+            e(arith(Arith::Div, Value::Int(1), Value::Int(0), &ctx)),
             "division by zero"
         );
         assert_eq!(
-            e(arith(Arith::Rem, Value::Int(1), Value::Int(0))),
+            e(arith(Arith::Rem, Value::Int(1), Value::Int(0), &ctx)),
             "modulus by zero"
         );
         assert_eq!(
-            e(arith(Arith::Add, Value::Int(i64::MAX), Value::Int(1))),
+            e(arith(Arith::Add, Value::Int(i64::MAX), Value::Int(1), &ctx)),
             "integer overflow"
         );
         assert_eq!(
-            e(arith(Arith::Div, Value::Int(i64::MIN), Value::Int(-1))),
+            e(arith(
+                Arith::Div,
+                Value::Int(i64::MIN),
+                Value::Int(-1),
+                &ctx
+            )),
             "integer overflow"
         );
         assert!(matches!(
-            arith(Arith::Div, Value::Double(1.0), Value::Double(0.0)),
+            arith(Arith::Div, Value::Double(1.0), Value::Double(0.0), &ctx),
             Ok(Value::Double(d)) if d.is_infinite()
         ));
         assert!(matches!(
-            arith(Arith::Rem, Value::Int(-7), Value::Int(2)),
+            arith(Arith::Rem, Value::Int(-7), Value::Int(2), &ctx),
             Ok(Value::Int(-1))
         ));
     }

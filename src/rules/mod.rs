@@ -80,7 +80,7 @@ pub fn compile(expr: &str, scope: Scope) -> Result<(Program, Vec<Diagnostic>), V
 impl Program {
     /// Evaluates the condition. `item` is the line being evaluated in item-scoped rules.
     pub fn eval(&self, facts: &Facts<'_>, item: Option<&ItemFacts<'_>>) -> Result<bool, EvalError> {
-        let ctx = eval::Ctx { facts, item };
+        let ctx = eval::Ctx::new(facts, item);
         eval::eval_bool(&self.root, &ctx)
     }
 
