@@ -47,6 +47,19 @@ pub fn check(expr: &Expr, src: &str, scope: Scope) -> Result<Checked, Vec<Diagno
             .with_span(expr.span),
         );
     }
+    if scope == Scope::Item
+        && c.errors.is_empty()
+        && !c
+            .facts_read
+            .iter()
+            .any(|p| p == "item" || p.starts_with("item."))
+    {
+        c.warnings.push(
+            Diagnostic::warning("item-unused", "this item-scoped rule never reads `item`")
+                .with_help("it gives every line the same result: test the line (`item.restricted`) or use `scope = \"order\"`")
+                .with_span(expr.span),
+        );
+    }
     if c.errors.is_empty() {
         Ok(Checked {
             root,
