@@ -512,8 +512,9 @@ fn cmp(op: Cmp, a: &Value<'_>, b: &Value<'_>) -> Result<bool, Error> {
         Cmp::Eq => equal(a, b),
         Cmp::Ne => !equal(a, b),
         _ => {
+            // As cel-go: ordering a NaN is an error (equality with NaN is false).
             let Some(ord) = compare(a, b)? else {
-                return Ok(false);
+                return err("NaN values cannot be ordered");
             };
             match op {
                 Cmp::Lt => ord == Ordering::Less,
@@ -715,26 +716,20 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Result<Option<Ordering>, Error> 
     })
 }
 
-/// Compares an int with a double exactly (no rounding of large ints).
+/// Compares an int with a double as cel-go does: a double beyond the int range is
+/// beyond every int; otherwise the int is converted to double (exact for every
+/// |int| < 2^53, which covers any count or amount a rule sees).
 fn cmp_int_double(i: i64, d: f64) -> Option<Ordering> {
     if d.is_nan() {
         return None;
     }
-    // 2^63 as a double: every i64 is below it and at or above its negation.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if d >= LIMIT {
-        return Some(Ordering::Less);
-    }
-    if d < -LIMIT {
+    if d < i64::MIN as f64 {
         return Some(Ordering::Greater);
     }
-    let whole = d.trunc();
-    // In range, so the conversion is exact.
-    let w = whole as i64;
-    match i.cmp(&w) {
-        Ordering::Equal => (0.0).partial_cmp(&(d - whole)),
-        other => Some(other),
+    if d > i64::MAX as f64 {
+        return Some(Ordering::Less);
     }
+    (i as f64).partial_cmp(&d)
 }
 
 #[inline(never)]
@@ -883,18 +878,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn int_double_ordering_is_exact() {
+    fn int_double_ordering_follows_cel_go() {
         assert_eq!(cmp_int_double(1, 1.0), Some(Ordering::Equal));
         assert_eq!(cmp_int_double(1, 1.5), Some(Ordering::Less));
         assert_eq!(cmp_int_double(-1, -1.5), Some(Ordering::Greater));
+        // The int is converted to double, as cel-go does: i64::MAX becomes 2^63.
         assert_eq!(
             cmp_int_double(i64::MAX, 9.223_372_036_854_776e18),
-            Some(Ordering::Less)
-        );
-        assert_eq!(
-            cmp_int_double(i64::MIN, -9.223_372_036_854_776e18),
             Some(Ordering::Equal)
         );
+        assert_eq!(cmp_int_double(i64::MAX, 1.8e19), Some(Ordering::Less));
+        assert_eq!(cmp_int_double(i64::MIN, -1.8e19), Some(Ordering::Greater));
         assert_eq!(cmp_int_double(0, f64::NAN), None);
         assert_eq!(cmp_int_double(0, f64::INFINITY), Some(Ordering::Less));
     }
