@@ -11,6 +11,9 @@ use super::types::Type;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::Scope;
 
+/// At most this many errors (and as many warnings) are reported per rule.
+pub const MAX_DIAGNOSTICS: usize = 20;
+
 /// The result of checking: the program, the facts it reads and any warnings.
 pub struct Checked {
     /// The resolved program.
@@ -60,6 +63,9 @@ pub fn check(expr: &Expr, src: &str, scope: Scope) -> Result<Checked, Vec<Diagno
                 .with_span(expr.span),
         );
     }
+    // A rule with more mistakes than this is best fixed from the top.
+    c.errors.truncate(MAX_DIAGNOSTICS);
+    c.warnings.truncate(MAX_DIAGNOSTICS);
     if c.errors.is_empty() {
         Ok(Checked {
             root,

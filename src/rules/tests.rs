@@ -353,3 +353,9 @@ fn doubling_strings_and_lists_run_out_of_steps_instead_of_memory() {
     let (p, _) = compile(&expr, Scope::Order).unwrap();
     assert!(p.eval(&f, None).unwrap_err().0.contains("budget"));
 }
+
+#[test]
+fn at_most_twenty_errors_are_reported() {
+    let many = format!("[{}] == []", vec!["nope"; 500].join(", "));
+    assert_eq!(errors(&many).len(), check::MAX_DIAGNOSTICS);
+}
