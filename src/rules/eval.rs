@@ -303,14 +303,14 @@ fn tri<'a>(
             Tri::Failed => Tri::Failed,
         },
         Node::Cmp(op, a, b) => {
-            let r = match (eval(a, ctx, frame), eval(b, ctx, frame)) {
+            let r = match (operand(a, ctx, frame), operand(b, ctx, frame)) {
                 (Ok(a), Ok(b)) => cmp(*op, &a, &b),
                 (Err(e), _) | (_, Err(e)) => Err(e),
             };
             lift(r, slot)
         }
         Node::In(x, list) => {
-            let r = match (eval(x, ctx, frame), eval(list, ctx, frame)) {
+            let r = match (operand(x, ctx, frame), operand(list, ctx, frame)) {
                 (Ok(x), Ok(Value::List(l))) => Ok(l.contains(&x)),
                 (Err(e), _) | (_, Err(e)) => Err(e),
                 _ => no_overload("in"),
@@ -326,6 +326,17 @@ fn tri<'a>(
             ..
         } => quantify(*kind == Comp::Exists, range, pred, ctx, frame, slot),
         _ => lift(eval(node, ctx, frame).and_then(as_bool), slot),
+    }
+}
+
+/// An operand of a comparison: constants and facts, by far the most common, are read
+/// here without a call.
+#[inline(always)]
+fn operand<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> R<'a> {
+    match node {
+        Node::Const(c) => Ok(const_value(c)),
+        Node::Fact(f) => read_fact(*f, ctx),
+        _ => eval(node, ctx, frame),
     }
 }
 
