@@ -776,9 +776,12 @@ impl Checker<'_> {
         match (op, &t) {
             (_, Type::Error) => failed(),
             (UnOp::Not, Type::Bool | Type::Dyn) => (Node::Not(Box::new(n)), Type::Bool),
-            (UnOp::Neg, Type::Int | Type::Double) => (Node::Neg(Box::new(n)), t),
+            (UnOp::Neg, Type::Int | Type::Double | Type::Duration) => (Node::Neg(Box::new(n)), t),
             (UnOp::Not, _) => self.mismatch(format!("`!` needs a `bool`, found `{t}`"), span),
-            (UnOp::Neg, _) => self.mismatch(format!("`-` needs a number, found `{t}`"), span),
+            (UnOp::Neg, _) => self.mismatch(
+                format!("`-` needs a number or a duration, found `{t}`"),
+                span,
+            ),
         }
     }
 

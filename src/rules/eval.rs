@@ -565,6 +565,11 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
                 .map(Value::Int)
                 .ok_or_else(|| fail("integer overflow in `-`")),
             Value::Double(d) => Ok(Value::Double(-d)),
+            Value::Dur(d) => {
+                d.0.checked_neg()
+                    .map(|n| Value::Dur(Duration(n)))
+                    .ok_or_else(|| fail("duration out of range"))
+            }
             _ => no_overload("-"),
         },
         Node::Cond(c, a, b) => {
