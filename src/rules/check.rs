@@ -11,6 +11,9 @@ use super::types::Type;
 use crate::diagnostic::{Diagnostic, Span};
 use crate::model::Scope;
 
+/// At most this many errors (and as many warnings) are reported per rule.
+pub const MAX_DIAGNOSTICS: usize = 20;
+
 /// The result of checking: the program, the facts it reads and any warnings.
 pub struct Checked {
     /// The resolved program.
@@ -47,6 +50,22 @@ pub fn check(expr: &Expr, src: &str, scope: Scope) -> Result<Checked, Vec<Diagno
             .with_span(expr.span),
         );
     }
+    if scope == Scope::Item
+        && c.errors.is_empty()
+        && !c
+            .facts_read
+            .iter()
+            .any(|p| p == "item" || p.starts_with("item."))
+    {
+        c.warnings.push(
+            Diagnostic::warning("item-unused", "this item-scoped rule never reads `item`")
+                .with_help("it gives every line the same result: test the line (`item.restricted`) or use `scope = \"order\"`")
+                .with_span(expr.span),
+        );
+    }
+    // A rule with more mistakes than this is best fixed from the top.
+    c.errors.truncate(MAX_DIAGNOSTICS);
+    c.warnings.truncate(MAX_DIAGNOSTICS);
     if c.errors.is_empty() {
         Ok(Checked {
             root,
@@ -757,9 +776,12 @@ impl Checker<'_> {
         match (op, &t) {
             (_, Type::Error) => failed(),
             (UnOp::Not, Type::Bool | Type::Dyn) => (Node::Not(Box::new(n)), Type::Bool),
-            (UnOp::Neg, Type::Int | Type::Double) => (Node::Neg(Box::new(n)), t),
+            (UnOp::Neg, Type::Int | Type::Double | Type::Duration) => (Node::Neg(Box::new(n)), t),
             (UnOp::Not, _) => self.mismatch(format!("`!` needs a `bool`, found `{t}`"), span),
-            (UnOp::Neg, _) => self.mismatch(format!("`-` needs a number, found `{t}`"), span),
+            (UnOp::Neg, _) => self.mismatch(
+                format!("`-` needs a number or a duration, found `{t}`"),
+                span,
+            ),
         }
     }
 
@@ -1008,7 +1030,7 @@ fn value_to_const(v: super::eval::Value<'_>) -> Option<Const> {
         Value::Bool(b) => Const::Bool(b),
         Value::Int(i) => Const::Int(i),
         Value::Double(d) => Const::Double(d),
-        Value::Str(s) => Const::Str(s.into_owned()),
+        Value::Str(s) => Const::Str(s.to_string()),
         Value::Ts(t) => Const::Ts(t),
         Value::Dur(d) => Const::Dur(d),
         _ => return None,

@@ -11,8 +11,10 @@ use super::schema::Field;
 use super::EvalError;
 use crate::engine::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
 use crate::time::{parse_cel_duration, Duration, Timestamp};
-use std::borrow::Cow;
+use std::cell::Cell;
 use std::cmp::Ordering;
+use std::ops::Deref;
+use std::rc::Rc;
 
 /// A runtime value.
 #[derive(Debug, Clone)]
@@ -24,7 +26,7 @@ pub enum Value<'a> {
     /// `double`
     Double(f64),
     /// `string`
-    Str(Cow<'a, str>),
+    Str(Text<'a>),
     /// `timestamp`
     Ts(Timestamp),
     /// `duration`
@@ -41,6 +43,44 @@ pub enum Value<'a> {
     Item(&'a ItemFacts<'a>),
 }
 
+/// A string value: borrowed from the facts or the program, or built while evaluating
+/// and then shared, so copying a value never copies text.
+#[derive(Debug, Clone)]
+pub enum Text<'a> {
+    /// Borrowed text.
+    Borrowed(&'a str),
+    /// Text built by `+` or `string()`.
+    Shared(Rc<str>),
+}
+
+impl Text<'_> {
+    fn owned(s: String) -> Self {
+        Text::Shared(Rc::from(s))
+    }
+}
+
+impl Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Text::Borrowed(s) => s,
+            Text::Shared(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl<'a> From<&'a str> for Text<'a> {
+    fn from(s: &'a str) -> Self {
+        Text::Borrowed(s)
+    }
+}
+
 /// A list value, borrowed where it can be.
 #[derive(Debug, Clone)]
 pub enum List<'a> {
@@ -52,8 +92,8 @@ pub enum List<'a> {
     Items(&'a [ItemFacts<'a>]),
     /// A constant list from the program.
     Consts(&'a [Const]),
-    /// A list built while evaluating.
-    Owned(Vec<Value<'a>>),
+    /// A list built while evaluating (shared, so binding it to a variable is cheap).
+    Owned(Rc<Vec<Value<'a>>>),
 }
 
 impl<'a> List<'a> {
@@ -69,8 +109,8 @@ impl<'a> List<'a> {
 
     fn get(&self, i: usize) -> Option<Value<'a>> {
         Some(match self {
-            List::Strs(s) => Value::Str(Cow::Borrowed(s.get(i)?)),
-            List::Strings(s) => Value::Str(Cow::Borrowed(s.get(i)?.as_str())),
+            List::Strs(s) => Value::Str(Text::Borrowed(s.get(i)?)),
+            List::Strings(s) => Value::Str(Text::Borrowed(s.get(i)?.as_str())),
             List::Items(s) => Value::Item(s.get(i)?),
             List::Consts(s) => const_value(s.get(i)?),
             List::Owned(s) => s.get(i)?.clone(),
@@ -85,7 +125,7 @@ impl<'a> List<'a> {
                 List::Strings(s) => s.iter().any(|x| x == n),
                 List::Consts(s) => s.iter().any(|x| matches!(x, Const::Str(x) if x == n)),
                 List::Items(_) => false,
-                List::Owned(s) => s.iter().any(|x| matches!(x, Value::Str(x) if x == n)),
+                List::Owned(s) => s.iter().any(|x| matches!(x, Value::Str(x) if &**x == n)),
             };
         }
         (0..self.len()).any(|i| self.get(i).is_some_and(|v| equal(&v, needle)))
@@ -98,12 +138,18 @@ pub fn const_value(c: &Const) -> Value<'_> {
         Const::Bool(b) => Value::Bool(*b),
         Const::Int(i) => Value::Int(*i),
         Const::Double(d) => Value::Double(*d),
-        Const::Str(s) => Value::Str(Cow::Borrowed(s)),
+        Const::Str(s) => Value::Str(Text::Borrowed(s)),
         Const::Ts(t) => Value::Ts(*t),
         Const::Dur(d) => Value::Dur(*d),
         Const::List(l) => Value::List(List::Consts(l)),
     }
 }
+
+/// How much work one evaluation may do, in steps: a comprehension iteration is one
+/// step, building a list costs its length, building a string its length / 16. Real
+/// rules use a few hundred; the limit is what keeps nested comprehensions over a huge
+/// order (`items.exists(a, items.exists(b, items.exists(c, …)))`) from hanging.
+pub const STEP_BUDGET: u64 = 100_000;
 
 /// What a rule sees while it runs.
 pub struct Ctx<'a> {
@@ -111,6 +157,43 @@ pub struct Ctx<'a> {
     pub facts: &'a Facts<'a>,
     /// The line being evaluated in item-scoped rules.
     pub item: Option<&'a ItemFacts<'a>>,
+    /// Steps left (see [`STEP_BUDGET`]).
+    steps: Cell<u64>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A context with a full step budget.
+    pub fn new(facts: &'a Facts<'a>, item: Option<&'a ItemFacts<'a>>) -> Self {
+        Ctx {
+            facts,
+            item,
+            steps: Cell::new(STEP_BUDGET),
+        }
+    }
+
+    fn charge(&self, steps: usize) -> Result<(), Error> {
+        let steps = u64::try_from(steps).unwrap_or(u64::MAX);
+        match self.steps.get().checked_sub(steps) {
+            Some(left) => {
+                self.steps.set(left);
+                Ok(())
+            }
+            None => {
+                self.steps.set(0);
+                Err(budget_error())
+            }
+        }
+    }
+
+    fn exhausted(&self) -> bool {
+        self.steps.get() == 0
+    }
+}
+
+fn budget_error() -> Error {
+    fail(format!(
+        "evaluation exceeded its budget of {STEP_BUDGET} steps (nested comprehensions over a large order?)"
+    ))
 }
 
 /// A comprehension variable binding; frames live on the Rust stack.
@@ -139,55 +222,121 @@ fn no_overload<T>(op: &str) -> Result<T, Error> {
 
 /// Evaluates `node` to a `bool`.
 pub fn eval_bool<'a>(node: &'a Node, ctx: &Ctx<'a>) -> Result<bool, EvalError> {
-    test(node, ctx, None).map_err(|e| *e)
+    let result = test(node, ctx, None).map_err(|e| *e);
+    // Running out of steps fails the whole evaluation, even where `&&`, `||` or
+    // `exists` would have absorbed the error.
+    if ctx.exhausted() {
+        return Err(*budget_error());
+    }
+    result
 }
 
-/// Evaluates a `bool` node without materializing a [`Value`]: the logic of nearly
-/// every rule runs here, with one-word results.
+/// Evaluates a `bool` node as a `Result`, for callers that want one.
 fn test<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> Result<bool, Error> {
+    let mut slot = None;
+    match tri(node, ctx, frame, &mut slot) {
+        Tri::True => Ok(true),
+        Tri::False => Ok(false),
+        Tri::Failed => Err(slot.unwrap_or_else(|| fail("internal: error lost"))),
+    }
+}
+
+/// The outcome of a `bool` node; on `Failed` the error is in the caller's slot. One
+/// byte returned in a register, where a `Result` would go through memory: the logic
+/// of nearly every rule runs through here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tri {
+    False,
+    True,
+    Failed,
+}
+
+fn lift(r: Result<bool, Error>, slot: &mut Option<Error>) -> Tri {
+    match r {
+        Ok(true) => Tri::True,
+        Ok(false) => Tri::False,
+        Err(e) => {
+            *slot = Some(e);
+            Tri::Failed
+        }
+    }
+}
+
+/// Evaluates a `bool` node without materializing a [`Value`].
+fn tri<'a>(
+    node: &'a Node,
+    ctx: &Ctx<'a>,
+    frame: Option<&Frame<'_, 'a>>,
+    slot: &mut Option<Error>,
+) -> Tri {
     match node {
-        Node::And(a, b) => {
-            let left = test(a, ctx, frame);
-            if let Ok(false) = left {
-                return Ok(false);
+        // CEL's commutative `&&` / `||`: the side that decides wins over an error on
+        // the other side; when both fail, the left error is reported.
+        Node::And(a, b) | Node::Or(a, b) => {
+            let decisive = if matches!(node, Node::And(..)) {
+                Tri::False
+            } else {
+                Tri::True
+            };
+            let left = tri(a, ctx, frame, slot);
+            if left == decisive {
+                return decisive;
             }
-            match (left, test(b, ctx, frame)) {
-                (_, Ok(false)) => Ok(false),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-                (Ok(_), Ok(_)) => Ok(true),
+            let saved = if left == Tri::Failed {
+                slot.take()
+            } else {
+                None
+            };
+            let right = tri(b, ctx, frame, slot);
+            if right == decisive {
+                return decisive;
             }
+            if left == Tri::Failed {
+                *slot = saved;
+                return Tri::Failed;
+            }
+            right
         }
-        Node::Or(a, b) => {
-            let left = test(a, ctx, frame);
-            if let Ok(true) = left {
-                return Ok(true);
-            }
-            match (left, test(b, ctx, frame)) {
-                (_, Ok(true)) => Ok(true),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-                (Ok(_), Ok(_)) => Ok(false),
-            }
-        }
-        Node::Not(x) => Ok(!test(x, ctx, frame)?),
+        Node::Not(x) => match tri(x, ctx, frame, slot) {
+            Tri::False => Tri::True,
+            Tri::True => Tri::False,
+            Tri::Failed => Tri::Failed,
+        },
         Node::Cmp(op, a, b) => {
-            let (a, b) = (eval(a, ctx, frame)?, eval(b, ctx, frame)?);
-            cmp(*op, &a, &b)
+            let r = match (operand(a, ctx, frame), operand(b, ctx, frame)) {
+                (Ok(a), Ok(b)) => cmp(*op, &a, &b),
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+            lift(r, slot)
         }
         Node::In(x, list) => {
-            let x = eval(x, ctx, frame)?;
-            match eval(list, ctx, frame)? {
-                Value::List(l) => Ok(l.contains(&x)),
+            let r = match (operand(x, ctx, frame), operand(list, ctx, frame)) {
+                (Ok(x), Ok(Value::List(l))) => Ok(l.contains(&x)),
+                (Err(e), _) | (_, Err(e)) => Err(e),
                 _ => no_overload("in"),
-            }
+            };
+            lift(r, slot)
         }
-        Node::Const(Const::Bool(b)) => Ok(*b),
+        Node::Const(Const::Bool(true)) => Tri::True,
+        Node::Const(Const::Bool(false)) => Tri::False,
         Node::Comp {
             kind: kind @ (Comp::Exists | Comp::All),
             range,
             pred: Some(pred),
             ..
-        } => quantify(*kind == Comp::Exists, range, pred, ctx, frame),
-        _ => as_bool(eval(node, ctx, frame)?),
+        } => quantify(*kind == Comp::Exists, range, pred, ctx, frame, slot),
+        _ => lift(eval(node, ctx, frame).and_then(as_bool), slot),
+    }
+}
+
+/// An operand of a comparison: constants and facts, by far the most common, are read
+/// here without a call.
+#[inline(always)]
+fn operand<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> R<'a> {
+    match node {
+        Node::Const(c) => Ok(const_value(c)),
+        Node::Fact(f) => read_fact(*f, ctx),
+        _ => eval(node, ctx, frame),
     }
 }
 
@@ -198,28 +347,37 @@ fn quantify<'a>(
     pred: &'a Node,
     ctx: &Ctx<'a>,
     frame: Option<&Frame<'_, 'a>>,
-) -> Result<bool, Error> {
-    let Value::List(list) = eval(range, ctx, frame)? else {
-        return no_overload("comprehension range");
+    slot: &mut Option<Error>,
+) -> Tri {
+    let list = match eval(range, ctx, frame) {
+        Ok(Value::List(list)) => list,
+        Ok(_) => return lift(no_overload("comprehension range"), slot),
+        Err(e) => return lift(Err(e), slot),
     };
+    let decisive = if any { Tri::True } else { Tri::False };
     let mut first_error = None;
     for i in 0..list.len() {
+        if let Err(e) = ctx.charge(1) {
+            return lift(Err(e), slot);
+        }
         let Some(value) = list.get(i) else { break };
         let inner = Frame {
             value,
             parent: frame,
         };
-        match test(pred, ctx, Some(&inner)) {
-            Ok(b) if b == any => return Ok(any),
-            Ok(_) => {}
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
+        match tri(pred, ctx, Some(&inner), slot) {
+            Tri::Failed if first_error.is_none() => first_error = slot.take(),
+            t if t == decisive => return decisive,
+            _ => {}
         }
     }
     match first_error {
-        Some(e) => Err(e),
-        None => Ok(!any),
+        Some(e) => {
+            *slot = Some(e);
+            Tri::Failed
+        }
+        None if any => Tri::False,
+        None => Tri::True,
     }
 }
 
@@ -261,7 +419,7 @@ fn read_fact<'a>(f: Field, ctx: &Ctx<'a>) -> R<'a> {
 }
 
 fn str_value(s: &str) -> Value<'_> {
-    Value::Str(Cow::Borrowed(s))
+    Value::Str(Text::Borrowed(s))
 }
 
 fn customer_field<'a>(c: &'a CustomerFacts<'a>, f: Field) -> Option<Value<'a>> {
@@ -365,8 +523,9 @@ fn cmp(op: Cmp, a: &Value<'_>, b: &Value<'_>) -> Result<bool, Error> {
         Cmp::Eq => equal(a, b),
         Cmp::Ne => !equal(a, b),
         _ => {
+            // As cel-go: ordering a NaN is an error (equality with NaN is false).
             let Some(ord) = compare(a, b)? else {
-                return Ok(false);
+                return err("NaN values cannot be ordered");
             };
             match op {
                 Cmp::Lt => ord == Ordering::Less,
@@ -393,11 +552,12 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
         | Node::Cmp(..)
         | Node::In(..) => err("internal: node routed to the wrong evaluator"),
         Node::List(items) => {
+            ctx.charge(items.len())?;
             let mut out = Vec::with_capacity(items.len());
             for item in items {
                 out.push(eval(item, ctx, frame)?);
             }
-            Ok(Value::List(List::Owned(out)))
+            Ok(Value::List(List::Owned(Rc::new(out))))
         }
         Node::Neg(x) => match eval(x, ctx, frame)? {
             Value::Int(i) => i
@@ -405,6 +565,11 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
                 .map(Value::Int)
                 .ok_or_else(|| fail("integer overflow in `-`")),
             Value::Double(d) => Ok(Value::Double(-d)),
+            Value::Dur(d) => {
+                d.0.checked_neg()
+                    .map(|n| Value::Dur(Duration(n)))
+                    .ok_or_else(|| fail("duration out of range"))
+            }
             _ => no_overload("-"),
         },
         Node::Cond(c, a, b) => {
@@ -414,7 +579,7 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
                 eval(b, ctx, frame)
             }
         }
-        Node::Arith(op, a, b) => arith(*op, eval(a, ctx, frame)?, eval(b, ctx, frame)?),
+        Node::Arith(op, a, b) => arith(*op, eval(a, ctx, frame)?, eval(b, ctx, frame)?, ctx),
         Node::Index(list, index) => {
             let list = eval(list, ctx, frame)?;
             let index = eval(index, ctx, frame)?;
@@ -475,6 +640,7 @@ fn comprehension<'a>(
     let mut count = 0usize;
     let mut out = Vec::new();
     for i in 0..list.len() {
+        ctx.charge(1)?;
         let Some(elem) = list.get(i) else { break };
         let inner = Frame {
             value: elem,
@@ -525,7 +691,7 @@ fn comprehension<'a>(
         Comp::Exists => Value::Bool(false),
         Comp::All => Value::Bool(true),
         Comp::ExistsOne => Value::Bool(count == 1),
-        Comp::Filter | Comp::Map => Value::List(List::Owned(out)),
+        Comp::Filter | Comp::Map => Value::List(List::Owned(Rc::new(out))),
     })
 }
 
@@ -533,7 +699,7 @@ fn comprehension<'a>(
 pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
     match (a, b) {
         (Value::Bool(x), Value::Bool(y)) => x == y,
-        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => **x == **y,
         (Value::Ts(x), Value::Ts(y)) => x == y,
         (Value::Dur(x), Value::Dur(y)) => x == y,
         (Value::Int(_) | Value::Double(_), Value::Int(_) | Value::Double(_)) => {
@@ -558,7 +724,7 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Result<Option<Ordering>, Error> 
         (Value::Double(x), Value::Double(y)) => x.partial_cmp(y),
         (Value::Int(x), Value::Double(y)) => cmp_int_double(*x, *y),
         (Value::Double(x), Value::Int(y)) => cmp_int_double(*y, *x).map(Ordering::reverse),
-        (Value::Str(x), Value::Str(y)) => Some(x.cmp(y)),
+        (Value::Str(x), Value::Str(y)) => Some((**x).cmp(&**y)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::Ts(x), Value::Ts(y)) => Some(x.cmp(y)),
         (Value::Dur(x), Value::Dur(y)) => Some(x.cmp(y)),
@@ -566,30 +732,24 @@ pub fn compare(a: &Value<'_>, b: &Value<'_>) -> Result<Option<Ordering>, Error> 
     })
 }
 
-/// Compares an int with a double exactly (no rounding of large ints).
+/// Compares an int with a double as cel-go does: a double beyond the int range is
+/// beyond every int; otherwise the int is converted to double (exact for every
+/// |int| < 2^53, which covers any count or amount a rule sees).
 fn cmp_int_double(i: i64, d: f64) -> Option<Ordering> {
     if d.is_nan() {
         return None;
     }
-    // 2^63 as a double: every i64 is below it and at or above its negation.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if d >= LIMIT {
-        return Some(Ordering::Less);
-    }
-    if d < -LIMIT {
+    if d < i64::MIN as f64 {
         return Some(Ordering::Greater);
     }
-    let whole = d.trunc();
-    // In range, so the conversion is exact.
-    let w = whole as i64;
-    match i.cmp(&w) {
-        Ordering::Equal => (0.0).partial_cmp(&(d - whole)),
-        other => Some(other),
+    if d > i64::MAX as f64 {
+        return Some(Ordering::Less);
     }
+    (i as f64).partial_cmp(&d)
 }
 
 #[inline(never)]
-fn arith<'a>(op: Arith, a: Value<'a>, b: Value<'a>) -> R<'a> {
+fn arith<'a>(op: Arith, a: Value<'a>, b: Value<'a>, ctx: &Ctx<'_>) -> R<'a> {
     let overflow = || fail("integer overflow");
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => match op {
@@ -609,12 +769,14 @@ fn arith<'a>(op: Arith, a: Value<'a>, b: Value<'a>) -> R<'a> {
             Arith::Rem => return no_overload("%"),
         })),
         (Value::Str(x), Value::Str(y)) if op == Arith::Add => {
+            ctx.charge((x.len() + y.len()) / 16 + 1)?;
             let mut s = String::with_capacity(x.len() + y.len());
             s.push_str(&x);
             s.push_str(&y);
-            Ok(Value::Str(Cow::Owned(s)))
+            Ok(Value::Str(Text::owned(s)))
         }
         (Value::List(x), Value::List(y)) if op == Arith::Add => {
+            ctx.charge(x.len() + y.len())?;
             let mut out = Vec::with_capacity(x.len() + y.len());
             for l in [&x, &y] {
                 for i in 0..l.len() {
@@ -623,7 +785,7 @@ fn arith<'a>(op: Arith, a: Value<'a>, b: Value<'a>) -> R<'a> {
                     }
                 }
             }
-            Ok(Value::List(List::Owned(out)))
+            Ok(Value::List(List::Owned(Rc::new(out))))
         }
         (Value::Ts(t), Value::Ts(u)) if op == Arith::Sub => t
             .checked_since(u)
@@ -677,13 +839,13 @@ pub fn convert(conv: Conv, v: Value<'_>) -> R<'_> {
             .map(Value::Double)
             .or_else(|_| err(format!("cannot convert `{s}` to double"))),
         (Conv::String, Value::Str(s)) => Ok(Value::Str(s)),
-        (Conv::String, Value::Int(i)) => Ok(Value::Str(Cow::Owned(i.to_string()))),
-        (Conv::String, Value::Double(d)) => Ok(Value::Str(Cow::Owned(format_double(d)))),
+        (Conv::String, Value::Int(i)) => Ok(Value::Str(Text::owned(i.to_string()))),
+        (Conv::String, Value::Double(d)) => Ok(Value::Str(Text::owned(format_double(d)))),
         (Conv::String, Value::Bool(b)) => {
-            Ok(Value::Str(Cow::Borrowed(if b { "true" } else { "false" })))
+            Ok(Value::Str(Text::Borrowed(if b { "true" } else { "false" })))
         }
-        (Conv::String, Value::Ts(t)) => Ok(Value::Str(Cow::Owned(t.to_rfc3339()))),
-        (Conv::String, Value::Dur(d)) => Ok(Value::Str(Cow::Owned(d.to_string()))),
+        (Conv::String, Value::Ts(t)) => Ok(Value::Str(Text::owned(t.to_rfc3339()))),
+        (Conv::String, Value::Dur(d)) => Ok(Value::Str(Text::owned(d.to_string()))),
         (Conv::Timestamp, Value::Ts(t)) => Ok(Value::Ts(t)),
         (Conv::Timestamp, Value::Int(i)) => i
             .checked_mul(1_000_000_000)
@@ -732,47 +894,59 @@ mod tests {
     use super::*;
 
     #[test]
-    fn int_double_ordering_is_exact() {
+    fn int_double_ordering_follows_cel_go() {
         assert_eq!(cmp_int_double(1, 1.0), Some(Ordering::Equal));
         assert_eq!(cmp_int_double(1, 1.5), Some(Ordering::Less));
         assert_eq!(cmp_int_double(-1, -1.5), Some(Ordering::Greater));
+        // The int is converted to double, as cel-go does: i64::MAX becomes 2^63.
         assert_eq!(
             cmp_int_double(i64::MAX, 9.223_372_036_854_776e18),
-            Some(Ordering::Less)
-        );
-        assert_eq!(
-            cmp_int_double(i64::MIN, -9.223_372_036_854_776e18),
             Some(Ordering::Equal)
         );
+        assert_eq!(cmp_int_double(i64::MAX, 1.8e19), Some(Ordering::Less));
+        assert_eq!(cmp_int_double(i64::MIN, -1.8e19), Some(Ordering::Greater));
         assert_eq!(cmp_int_double(0, f64::NAN), None);
         assert_eq!(cmp_int_double(0, f64::INFINITY), Some(Ordering::Less));
     }
 
     #[test]
     fn arithmetic_errors() {
+        let facts = Facts {
+            customer: Default::default(),
+            order: Default::default(),
+            items: Vec::new(),
+            verified: &[],
+            now: Timestamp(0),
+        };
+        let ctx = Ctx::new(&facts, None);
         let e = |r: R<'_>| r.unwrap_err().0;
         assert_eq!(
-            e(arith(Arith::Div, Value::Int(1), Value::Int(0))),
+            e(arith(Arith::Div, Value::Int(1), Value::Int(0), &ctx)),
             "division by zero"
         );
         assert_eq!(
-            e(arith(Arith::Rem, Value::Int(1), Value::Int(0))),
+            e(arith(Arith::Rem, Value::Int(1), Value::Int(0), &ctx)),
             "modulus by zero"
         );
         assert_eq!(
-            e(arith(Arith::Add, Value::Int(i64::MAX), Value::Int(1))),
+            e(arith(Arith::Add, Value::Int(i64::MAX), Value::Int(1), &ctx)),
             "integer overflow"
         );
         assert_eq!(
-            e(arith(Arith::Div, Value::Int(i64::MIN), Value::Int(-1))),
+            e(arith(
+                Arith::Div,
+                Value::Int(i64::MIN),
+                Value::Int(-1),
+                &ctx
+            )),
             "integer overflow"
         );
         assert!(matches!(
-            arith(Arith::Div, Value::Double(1.0), Value::Double(0.0)),
+            arith(Arith::Div, Value::Double(1.0), Value::Double(0.0), &ctx),
             Ok(Value::Double(d)) if d.is_infinite()
         ));
         assert!(matches!(
-            arith(Arith::Rem, Value::Int(-7), Value::Int(2)),
+            arith(Arith::Rem, Value::Int(-7), Value::Int(2), &ctx),
             Ok(Value::Int(-1))
         ));
     }

@@ -141,7 +141,8 @@ impl Lexer<'_> {
                 self.string(raw, start);
                 self.tokens.pop();
                 self.errors.push(
-                    syntax("bytes literals are not supported", start, self.pos)
+                    Diagnostic::error("unsupported", "bytes literals are not supported")
+                        .with_span(Span::new(start, self.pos))
                         .with_help("no fact is of type `bytes`; use a string literal"),
                 );
             } else if c == b'_' || c.is_ascii_alphabetic() {

@@ -3,23 +3,29 @@
 //! mistake a type checker can see is a compile error with a span and a hint.
 //!
 //! The pipeline, one module per step:
-//! [`lexer`] (text → tokens with spans) → [`parser`] (tokens → [`ast`], nesting and
-//! length bounded) → [`check`] (types against the fact [`schema`], names resolved,
-//! constants folded, regexes compiled → [`program`]) → [`eval`] (over [`Facts`]).
+//! `lexer` (text → tokens with spans) → `parser` (tokens → `ast`, nesting and length
+//! bounded) → `check` (types against the fact [`schema`], names resolved, constants
+//! folded, regexes compiled → `program`) → `eval` (over [`Facts`], within
+//! [`STEP_BUDGET`]). Only [`compile`], [`Program`], the schema and the limits are
+//! public; the stages are free to change.
 //!
 //! A purpose-built evaluator rather than the `cel` crate: that crate added 0.7–2.6 MB
 //! of wasm and took 3–7 µs per evaluation without type checking; this one knows the
 //! schema, so evaluation is a walk over resolved fields with no name lookups and no
 //! allocation for ordinary rules.
 
-pub mod ast;
-pub mod check;
-pub mod eval;
-pub mod lexer;
-pub mod parser;
-pub mod program;
+pub(crate) mod ast;
+pub(crate) mod check;
+pub(crate) mod eval;
+pub(crate) mod lexer;
+pub(crate) mod parser;
+pub(crate) mod program;
 pub mod schema;
 pub mod types;
+
+pub use check::MAX_DIAGNOSTICS;
+pub use eval::STEP_BUDGET;
+pub use parser::{MAX_DEPTH, MAX_EXPR_LEN, MAX_NESTING};
 
 use crate::diagnostic::Diagnostic;
 use crate::engine::facts::{Facts, ItemFacts};
@@ -80,7 +86,7 @@ pub fn compile(expr: &str, scope: Scope) -> Result<(Program, Vec<Diagnostic>), V
 impl Program {
     /// Evaluates the condition. `item` is the line being evaluated in item-scoped rules.
     pub fn eval(&self, facts: &Facts<'_>, item: Option<&ItemFacts<'_>>) -> Result<bool, EvalError> {
-        let ctx = eval::Ctx { facts, item };
+        let ctx = eval::Ctx::new(facts, item);
         eval::eval_bool(&self.root, &ctx)
     }
 

@@ -315,3 +315,47 @@ fn long_expressions_are_refused() {
     let e = errors(&long);
     assert_eq!(e[0].code, "too-long");
 }
+
+#[test]
+fn nested_comprehensions_over_a_huge_order_run_out_of_steps_instead_of_hanging() {
+    let lines: Vec<ItemFacts<'static>> = (0..100).map(|_| line("A", false)).collect();
+    let f = facts(&lines);
+    let cubic = "items.exists(a, items.exists(b, items.exists(c, false)))";
+    let (p, _) = compile(cubic, Scope::Order).unwrap();
+    let e = p.eval(&f, None).unwrap_err();
+    assert!(e.0.contains("budget"), "{e}");
+    // Exhaustion is not absorbed by `||`.
+    let (p, _) = compile(&format!("{cubic} || true"), Scope::Order).unwrap();
+    assert!(p.eval(&f, None).unwrap_err().0.contains("budget"));
+    // Quadratic over 100 lines is fine, and so is cubic over a small order.
+    let (p, _) = compile("items.exists(a, items.exists(b, false))", Scope::Order).unwrap();
+    assert_eq!(p.eval(&f, None), Ok(false));
+    let small = facts(&[line("A", false), line("B", true)]);
+    let (p, _) = compile(cubic, Scope::Order).unwrap();
+    assert_eq!(p.eval(&small, None), Ok(false));
+}
+
+#[test]
+fn doubling_strings_and_lists_run_out_of_steps_instead_of_memory() {
+    let f = facts(&[line("ABCDEFGH", false)]);
+    let mut expr = "size(v) > 0".to_string();
+    for _ in 0..28 {
+        expr = format!("[v + v].exists(v, {expr})");
+    }
+    let expr = format!("items.map(i, i.sku).exists(v, {expr})");
+    let (p, _) = compile(&expr, Scope::Order).unwrap();
+    assert!(p.eval(&f, None).unwrap_err().0.contains("budget"));
+    let mut expr = "size(v) > 0".to_string();
+    for _ in 0..28 {
+        expr = format!("[v + v].exists(v, {expr})");
+    }
+    let expr = format!("[items].exists(v, {expr})");
+    let (p, _) = compile(&expr, Scope::Order).unwrap();
+    assert!(p.eval(&f, None).unwrap_err().0.contains("budget"));
+}
+
+#[test]
+fn at_most_twenty_errors_are_reported() {
+    let many = format!("[{}] == []", vec!["nope"; 500].join(", "));
+    assert_eq!(errors(&many).len(), check::MAX_DIAGNOSTICS);
+}
