@@ -92,7 +92,9 @@ fn time_warnings(source: &PolicySource, created_at: Timestamp) -> Vec<Diagnostic
             created_at
         ),
     )
-    .with_help("they never match; remove them from the export to keep the snapshot small")
+    .with_help(
+        "they match only orders judged before their expiry (backtests); remove them from the export if you do not backtest that far",
+    )
     .in_file("blocklist.csv")]
 }
 
