@@ -3,7 +3,7 @@
 //! and message, following PRODUCT §3 to the letter.
 
 use super::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
-use super::issues::{self, LineInfo};
+use super::issues;
 use super::order::Order;
 use super::verdict::{LineVerdict, Message, Reason, Verdict};
 use super::Loaded;
@@ -38,12 +38,12 @@ pub(super) fn facts<'a>(
     let cc = policy.default_country_code.as_str();
 
     let customer = customer_facts(loaded, order, now);
-    let (items, infos, total_minor) = item_facts(loaded, order);
+    let (items, total_minor) = item_facts(loaded, order);
 
     let mut issue_list = Vec::new();
     issues::find(
         order,
-        &infos,
+        &items,
         !snapshot.has_catalog(),
         &policy.currency,
         cc,
@@ -305,7 +305,7 @@ fn customer_facts<'a>(loaded: &'a Loaded, order: &Order, now: Timestamp) -> Cust
         .map(|(k, _)| k.as_str())
         .collect();
 
-    let stats = c.id.as_deref().and_then(|id| snapshot.customer(id.trim()));
+    let stats = c.id.as_deref().and_then(|id| snapshot.customer(id));
     facts.known = stats.is_some();
     let stats = stats.unwrap_or_default();
     facts.orders_90d = i64::from(stats.orders_90d);
@@ -326,17 +326,12 @@ fn customer_facts<'a>(loaded: &'a Loaded, order: &Order, now: Timestamp) -> Cust
     facts
 }
 
-/// Per-line facts, what the issue checks need to know about each line, and
-/// `order.total` in minor units (catalog price × quantity over known SKUs, else the
+/// Per-line facts and `order.total` in minor units (catalog price × quantity over known SKUs, else the
 /// submitted price, summed exactly).
-fn item_facts<'a>(
-    loaded: &'a Loaded,
-    order: &'a Order,
-) -> (Vec<ItemFacts<'a>>, Vec<LineInfo>, i128) {
+fn item_facts<'a>(loaded: &'a Loaded, order: &'a Order) -> (Vec<ItemFacts<'a>>, i128) {
     let snapshot = &loaded.snapshot;
     let mut total: i128 = 0;
     let mut items = Vec::with_capacity(order.items.len());
-    let mut infos = Vec::with_capacity(order.items.len());
     for line in &order.items {
         let catalog = snapshot.catalog_item(&line.sku);
         let price_minor = line_price_minor(loaded, line, catalog);
@@ -361,14 +356,9 @@ fn item_facts<'a>(
         facts.high_value = tagged("high_value") || price_minor >= loaded.threshold_minor;
         facts.limited = tagged("limited_edition");
         facts.restricted = facts.high_value || facts.limited;
-        infos.push(LineInfo {
-            known: catalog.is_some(),
-            catalog_price: catalog.map(|c| from_minor_units(c.price_minor, loaded.exponent)),
-            max_per_order: catalog.map_or(0, |c| c.max_per_order),
-        });
         items.push(facts);
     }
-    (items, infos, total)
+    (items, total)
 }
 
 fn line_price_minor(

@@ -33,7 +33,7 @@ pub struct DuplicateMemory {
 }
 
 fn present(s: &Option<String>) -> Option<&str> {
-    s.as_deref().filter(|s| !s.trim().is_empty())
+    s.as_deref().filter(|s| !normalize::trim(s).is_empty())
 }
 
 /// The key of an order: its customer (first present of id, normalized email,
@@ -41,7 +41,7 @@ fn present(s: &Option<String>) -> Option<&str> {
 pub fn key(order: &Order, default_country_code: &str) -> Option<u64> {
     let c = &order.customer;
     let (tag, who): (u8, std::borrow::Cow<'_, str>) = if let Some(id) = present(&c.id) {
-        (0, id.trim().into())
+        (0, normalize::trim(id).into())
     } else if let Some(email) = present(&c.email) {
         (
             1,

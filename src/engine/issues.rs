@@ -2,6 +2,7 @@
 //! merchant uses to "kick" bad orders, computed before rules run so rules can read
 //! them as `order.issues`. `duplicate_recent` comes from [`super::dedup`].
 
+use super::facts::ItemFacts;
 use super::order::Order;
 use crate::model::IdKind;
 use crate::normalize;
@@ -35,18 +36,8 @@ pub const OVER_MAX_PER_ORDER: &str = "over_max_per_order";
 /// The same customer submitted the same basket within `duplicate_window`.
 pub const DUPLICATE_RECENT: &str = "duplicate_recent";
 
-/// What the issue checks need to know about each line beyond the order itself.
-pub struct LineInfo {
-    /// In the catalog.
-    pub known: bool,
-    /// Catalog price in major units (known lines only).
-    pub catalog_price: Option<f64>,
-    /// Catalog `max_per_order`, 0 when unset.
-    pub max_per_order: u32,
-}
-
 fn blank(s: &Option<String>) -> bool {
-    s.as_deref().is_none_or(|s| s.trim().is_empty())
+    s.as_deref().is_none_or(|s| normalize::trim(s).is_empty())
 }
 
 /// Whether a shipping phone is plausible: 8–15 digits once normalized, and a Chinese
@@ -65,7 +56,7 @@ pub fn phone_is_valid(raw: &str, default_country_code: &str) -> bool {
 /// The issues of `order` except `duplicate_recent`, in [`ISSUE_NAMES`] order.
 pub fn find(
     order: &Order,
-    lines: &[LineInfo],
+    lines: &[ItemFacts<'_>],
     catalog_is_empty: bool,
     currency: &str,
     default_country_code: &str,
@@ -76,7 +67,7 @@ pub fn find(
         out.push(MISSING_RECIPIENT);
     }
     let phone = shipping.and_then(|s| s.phone.as_deref()).unwrap_or("");
-    if phone.trim().is_empty() || !phone_is_valid(phone, default_country_code) {
+    if normalize::trim(phone).is_empty() || !phone_is_valid(phone, default_country_code) {
         out.push(INVALID_PHONE);
     }
     if shipping.is_none_or(|s| blank(&s.province) || blank(&s.city) || blank(&s.line1)) {
@@ -85,17 +76,18 @@ pub fn find(
     if !catalog_is_empty && lines.iter().any(|l| !l.known) {
         out.push(UNKNOWN_SKU);
     }
-    let mismatch = order.items.iter().zip(lines).any(|(line, info)| {
-        match (line.unit_price, info.catalog_price) {
-            (Some(given), Some(catalog)) => (given - catalog).abs() > 0.005,
-            _ => false,
-        }
+    // For known lines `price` is the catalog price.
+    let mismatch = order.items.iter().zip(lines).any(|(line, item)| {
+        item.known
+            && line
+                .unit_price
+                .is_some_and(|given| (given - item.price).abs() > 0.005)
     });
     if mismatch {
         out.push(PRICE_MISMATCH);
     }
     if let Some(c) = order.currency.as_deref() {
-        if !c.trim().is_empty() && !c.trim().eq_ignore_ascii_case(currency) {
+        if !normalize::trim(c).is_empty() && !normalize::trim(c).eq_ignore_ascii_case(currency) {
             out.push(CURRENCY_MISMATCH);
         }
     }
@@ -105,7 +97,7 @@ pub fn find(
 }
 
 /// A SKU's quantities summed over all its lines exceed its `max_per_order` (> 0).
-fn over_max(order: &Order, lines: &[LineInfo]) -> bool {
+fn over_max(order: &Order, lines: &[ItemFacts<'_>]) -> bool {
     order
         .items
         .iter()
@@ -116,6 +108,7 @@ fn over_max(order: &Order, lines: &[LineInfo]) -> bool {
                 return false;
             }
             let first = order.items.iter().position(|l| l.sku == line.sku) == Some(i);
+            let max = u64::try_from(info.max_per_order).unwrap_or(0);
             first && {
                 let total: u64 = order
                     .items
@@ -123,7 +116,7 @@ fn over_max(order: &Order, lines: &[LineInfo]) -> bool {
                     .filter(|l| l.sku == line.sku)
                     .map(|l| l.quantity)
                     .sum();
-                total > u64::from(info.max_per_order)
+                total > max
             }
         })
 }

@@ -790,7 +790,7 @@ impl Snapshot {
     /// The statistics of the customer with this id, if in `customers.csv`. The id is
     /// normalized (trimmed) as a `customer_id` identifier.
     pub fn customer(&self, customer_id: &str) -> Option<CustomerStats> {
-        let id = customer_id.trim();
+        let id = crate::normalize::trim(customer_id);
         if id.is_empty() || self.cust_count == 0 {
             return None;
         }
@@ -816,11 +816,18 @@ impl Snapshot {
     }
 }
 
-/// Hash of a SKU for the in-memory catalog index (not stored, so the key is fixed).
+/// Hash of a SKU for the in-memory catalog index (never stored, and only catalog SKUs
+/// are inserted, so a fast unkeyed hash is enough): FNV-1a, then a final avalanche so
+/// the top bits that pick a directory bucket depend on every byte.
 fn sku_hash(sku: &str) -> u64 {
-    use std::hash::Hasher;
-    let mut h =
-        siphasher::sip::SipHasher13::new_with_keys(0x5b1c_47a0_91e3_2f6d, 0x0c2a_9e55_d4b8_7713);
-    h.write(sku.as_bytes());
-    h.finish()
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in sku.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    // murmur3's fmix64
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^ (h >> 33)
 }

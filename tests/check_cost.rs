@@ -1,0 +1,47 @@
+//! Not a timing test (timings live in `benches/`): an ignored driver that runs a fixed
+//! number of checks on the generated benchmark store, so that instruction and cache-miss
+//! counts can be measured deterministically:
+//! `valgrind --tool=cachegrind target/release/deps/check_cost-* --ignored --exact run_checks`
+//! (`CHECKS=20000` to change the count). Divide by the count for per-check figures.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)] // test code
+
+use checkout_guard::snapshot::{self, WriteOptions};
+use checkout_guard::{CheckOptions, Engine};
+
+#[path = "support/generated_store.rs"]
+mod store;
+
+#[test]
+#[ignore = "a measurement driver, run on demand"]
+fn run_checks() {
+    let count: usize = std::env::var("CHECKS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
+    let bytes = snapshot::write(
+        &store::source(store::BLOCKLIST),
+        &WriteOptions {
+            created_at: store::created_at(),
+            ..WriteOptions::default()
+        },
+    )
+    .unwrap();
+    let mut engine = Engine::from_bytes(bytes).unwrap();
+    let orders = store::orders(4096, 7);
+    let options = CheckOptions {
+        now: Some(store::now()),
+        locale: None,
+    };
+    let mut denied = 0usize;
+    for i in 0..count {
+        let v = engine.check(&orders[i % orders.len()], &options);
+        denied += usize::from(v.decision == checkout_guard::model::Action::Deny);
+    }
+    assert!(denied < count, "the generated stream is mostly not denied");
+    eprintln!("{count} checks, {denied} denied");
+}
