@@ -53,6 +53,11 @@ setup_node() {
     setup_log "npm not found; install Node.js 20 or newer"
     return 2
   fi
+  if [ -L "$root/node_modules" ]; then
+    # A developer's worktree sharing another checkout's modules: never `npm ci` through
+    # the link (it would empty the other checkout's node_modules).
+    return 0
+  fi
   # Reinstall only when the lock file changed since the last install.
   if [ ! -f "$root/node_modules/.package-lock.json" ] || [ "$root/package-lock.json" -nt "$root/node_modules/.package-lock.json" ]; then
     setup_log "installing node tooling (npm ci)"
