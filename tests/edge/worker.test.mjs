@@ -70,6 +70,15 @@ before(async () => {
 });
 after(() => bundle && bundle.cleanup());
 
+test("wrangler.toml bundles what the tests bundle", { timeout: 5_000 }, () => {
+  const toml = readFileSync(join(EXAMPLE, "wrangler.toml"), "utf8");
+  assert.match(toml, /^main = "src\/worker\.js"$/m);
+  assert.match(toml, /\[\[rules\]\]\s*\ntype = "Data"\s*\nglobs = \["\*\*\/\*\.snapshot"\]/);
+  const worker = readFileSync(join(EXAMPLE, "src", "worker.js"), "utf8");
+  assert.match(worker, /^import bundledSnapshot from "\.\/store\.snapshot";$/m);
+  assert.match(worker, /^const engine = Engine\.fromBytes\(/m);
+});
+
 describe("POST /orders, origin as a URL", () => {
   let mf;
   const net = fakeInternet();
