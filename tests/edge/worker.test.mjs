@@ -299,11 +299,17 @@ describe("snapshot refresh from SNAPSHOT_URL", () => {
   });
 
   test("a good download is swapped in, then not fetched again while unchanged (ETag)", T, async () => {
+    // Duplicate memory survives the swap (it is about customers, not policies).
+    assert.equal((await post(mf, "/orders", readOrder("duplicate-first.json"))).status, 201);
     net.snapshot = { status: 200, body: DEMO, etag: '"demo-v1"' };
     const r = await post(mf, "/__checkout-guard/reload", "", auth);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.snapshot.merchant, "demo-store");
     assert.equal(r.json.snapshot.source, "url");
+
+    const dup = await post(mf, "/orders", readOrder("duplicate-second.json"));
+    assert.equal(dup.status, 403, dup.text);
+    assert.deepEqual(dup.json.reasons, ["DUPLICATE_SUBMISSION"]);
 
     // The forwarded verdict now names the new snapshot.
     const fwd = await post(mf, "/orders", readOrder("clean.json"));
@@ -319,6 +325,52 @@ describe("snapshot refresh from SNAPSHOT_URL", () => {
     assert.equal(net.snapshotRequests.at(-1)["if-none-match"], '"demo-v1"');
     const s = await status();
     assert.equal(s.snapshot.merchant, "demo-store");
+    assert.equal(s.last_error, null);
+  });
+});
+
+describe("snapshot refresh from a KV namespace (SNAPSHOT_KV)", () => {
+  let mf;
+  let kv;
+  const auth = { authorization: `Bearer ${ADMIN}` };
+  const status = async () => (await get(mf, "/__checkout-guard/status", auth)).json;
+  before(async () => {
+    mf = await startWorker(bundle, {
+      kvNamespaces: { SNAPSHOT_KV: "snapshots" },
+      bindings: { ADMIN_TOKEN: ADMIN, SNAPSHOT_KEY: "edge/current", SNAPSHOT_REFRESH_SECONDS: "1" },
+      outboundService: () => new Response("no origin in this test", { status: 599 }),
+    });
+    kv = await mf.getKVNamespace("SNAPSHOT_KV");
+  });
+  after(async () => {
+    if (mf) await mf.dispose();
+  });
+
+  test("a missing key, then a damaged value, leave the bundled snapshot in use", T, async () => {
+    let r = await post(mf, "/__checkout-guard/reload", "", auth);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.json.error.message, /KV key edge\/current not found/);
+    await kv.put("edge/current", damaged(DEMO).buffer);
+    r = await post(mf, "/__checkout-guard/reload", "", auth);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.json.error.message, /snapshot rejected/);
+    assert.equal(r.json.snapshot.merchant, "edge-demo-store");
+    assert.equal((await post(mf, "/orders", denyOrder())).status, 403);
+  });
+
+  test("a good value is loaded, and not loaded again while unchanged", T, async () => {
+    await kv.put("edge/current", new Uint8Array(DEMO).buffer);
+    const r = await post(mf, "/__checkout-guard/reload", "", auth);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.snapshot.merchant, "demo-store");
+    assert.equal(r.json.snapshot.source, "kv");
+    const loads = r.json.stats.loads;
+    await new Promise((res) => setTimeout(res, 1100));
+    await get(mf, "/anything"); // starts a background refresh: same bytes, no load
+    await new Promise((res) => setTimeout(res, 300));
+    const s = await status();
+    assert.equal(s.snapshot.loaded_at, r.json.snapshot.loaded_at);
+    if (loads !== undefined) assert.equal(s.stats.loads, loads);
     assert.equal(s.last_error, null);
   });
 });

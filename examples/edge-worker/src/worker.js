@@ -19,11 +19,12 @@ import bundledSnapshot from "./store.snapshot";
 const engine = Engine.fromBytes(new Uint8Array(bundledSnapshot));
 
 const state = {
-  source: "bundled", // where the current snapshot came from: bundled | url | admin
+  source: "bundled", // where the current snapshot came from: bundled | url | kv | admin
   loadedAt: new Date().toISOString(),
   info: engine.info(),
-  etag: null, // of the last snapshot loaded from SNAPSHOT_URL
-  lastAttempt: 0, // ms, last SNAPSHOT_URL fetch started
+  etag: null, // ETag of the last snapshot downloaded from SNAPSHOT_URL
+  digest: null, // SHA-256 of the last snapshot loaded from SNAPSHOT_URL / SNAPSHOT_KV
+  lastAttempt: 0, // ms, last remote refresh started
   lastError: null, // {at, message} of the last failed reload, cleared on success
   refreshing: null, // the in-flight refresh, so requests don't pile up fetches
 };
@@ -46,7 +47,7 @@ export default {
   // Optional cron trigger (wrangler.toml [triggers]): keeps the isolate it runs in fresh.
   // Other isolates refresh on their own requests (maybeRefresh): state is per isolate.
   async scheduled(_event, env, ctx) {
-    if (env.SNAPSHOT_URL) ctx.waitUntil(refreshFromUrl(env).catch(() => {}));
+    if (remote(env)) ctx.waitUntil(refresh(env).catch(() => {}));
   },
 };
 
@@ -160,42 +161,71 @@ function forward(request, env, checked) {
 }
 
 // ---------------------------------------------------------------------------------
-// Snapshot swaps: SNAPSHOT_URL polled every SNAPSHOT_REFRESH_SECONDS, or pushed/pulled
-// through POST /__checkout-guard/reload. engine.load is atomic: on any error the old
-// snapshot stays in use and the error is logged and kept in state.lastError.
+// Snapshot swaps: SNAPSHOT_KV or SNAPSHOT_URL polled every SNAPSHOT_REFRESH_SECONDS,
+// or pushed/pulled through POST /__checkout-guard/reload. engine.load is atomic: on any
+// error the old snapshot stays in use and the error is logged and kept in state.lastError.
 // ---------------------------------------------------------------------------------
 
-function maybeRefresh(env, ctx) {
-  if (!env.SNAPSHOT_URL || state.refreshing) return;
-  const every = positiveInt(env.SNAPSHOT_REFRESH_SECONDS, 300) * 1000;
-  if (Date.now() - state.lastAttempt < every) return;
-  ctx.waitUntil(refreshFromUrl(env).catch(() => {})); // this request keeps the current one
+// Where newer snapshots come from: a KV namespace binding wins over a URL.
+function remote(env) {
+  if (env.SNAPSHOT_KV) return "kv";
+  if (env.SNAPSHOT_URL) return "url";
+  return null;
 }
 
-function refreshFromUrl(env) {
+function maybeRefresh(env, ctx) {
+  if (!remote(env) || state.refreshing) return;
+  const every = positiveInt(env.SNAPSHOT_REFRESH_SECONDS, 300) * 1000;
+  if (Date.now() - state.lastAttempt < every) return;
+  ctx.waitUntil(refresh(env).catch(() => {})); // this request keeps the current one
+}
+
+function refresh(env) {
   if (state.refreshing) return state.refreshing;
   state.lastAttempt = Date.now();
   state.refreshing = (async () => {
-    const headers = {};
-    if (state.etag) headers["if-none-match"] = state.etag;
-    if (env.SNAPSHOT_AUTH) headers.authorization = env.SNAPSHOT_AUTH;
-    let res;
-    try {
-      res = await fetch(env.SNAPSHOT_URL, { headers });
-    } catch (e) {
-      throw fail(`fetching ${env.SNAPSHOT_URL}: ${e.message}`);
-    }
-    if (res.status === 304) return { changed: false, info: state.info };
-    if (!res.ok) throw fail(`fetching ${env.SNAPSHOT_URL}: HTTP ${res.status}`);
-    const bytes = await readBytes(res, MAX_SNAPSHOT_BYTES);
-    if (!bytes) throw fail(`${env.SNAPSHOT_URL}: larger than ${MAX_SNAPSHOT_BYTES} bytes`);
-    load(bytes, "url");
-    state.etag = res.headers.get("etag");
-    return { changed: true, info: state.info };
+    const source = remote(env);
+    const got = source === "kv" ? await downloadFromKv(env) : await downloadFromUrl(env);
+    if (!got) return { changed: false }; // 304 Not Modified
+    const digest = await sha256(got.bytes);
+    if (digest === state.digest) return { changed: false }; // same bytes as loaded
+    load(got.bytes, source);
+    state.digest = digest;
+    state.etag = got.etag || null;
+    return { changed: true };
   })().finally(() => {
     state.refreshing = null;
   });
   return state.refreshing;
+}
+
+async function downloadFromUrl(env) {
+  const headers = {};
+  if (state.etag) headers["if-none-match"] = state.etag;
+  if (env.SNAPSHOT_AUTH) headers.authorization = env.SNAPSHOT_AUTH;
+  let res;
+  try {
+    res = await fetch(env.SNAPSHOT_URL, { headers });
+  } catch (e) {
+    throw fail(`fetching ${env.SNAPSHOT_URL}: ${e.message}`);
+  }
+  if (res.status === 304) return null;
+  if (!res.ok) throw fail(`fetching ${env.SNAPSHOT_URL}: HTTP ${res.status}`);
+  const bytes = await readBytes(res, MAX_SNAPSHOT_BYTES);
+  if (!bytes) throw fail(`${env.SNAPSHOT_URL}: larger than ${MAX_SNAPSHOT_BYTES} bytes`);
+  return { bytes, etag: res.headers.get("etag") };
+}
+
+async function downloadFromKv(env) {
+  const key = env.SNAPSHOT_KEY || "current";
+  let value;
+  try {
+    value = await env.SNAPSHOT_KV.get(key, { type: "arrayBuffer" });
+  } catch (e) {
+    throw fail(`reading KV key ${key}: ${e.message}`);
+  }
+  if (value === null) throw fail(`KV key ${key} not found`);
+  return { bytes: new Uint8Array(value) };
 }
 
 function load(bytes, source) {
@@ -206,6 +236,8 @@ function load(bytes, source) {
   }
   state.info = engine.info();
   state.source = source;
+  state.digest = null; // set again by refresh() for downloads
+  state.etag = null;
   state.loadedAt = new Date().toISOString();
   state.lastError = null;
   console.log(`checkout-guard: loaded snapshot ${state.info.merchant} ${state.info.version} (${source})`);
@@ -235,11 +267,11 @@ async function admin(request, url, env) {
       const body = new Uint8Array(await request.arrayBuffer());
       if (body.length) {
         load(body, "admin"); // the snapshot itself, as the request body
-      } else if (env.SNAPSHOT_URL) {
-        state.etag = null; // an explicit reload always fetches
-        await refreshFromUrl(env);
+      } else if (remote(env)) {
+        state.etag = null; // an explicit reload always downloads
+        await refresh(env);
       } else {
-        return json(400, errorBody("", "send the snapshot as the body, or configure SNAPSHOT_URL"));
+        return json(400, errorBody("", "send the snapshot as the body, or configure SNAPSHOT_KV or SNAPSHOT_URL"));
       }
     } catch (e) {
       return json(422, { ok: false, error: { message: e.message }, ...status() });
@@ -379,6 +411,11 @@ function timingSafeEqual(a, b) {
   let diff = x.length ^ y.length;
   for (let i = 0; i < y.length; i++) diff |= (x[i] ?? 0) ^ y[i];
   return diff === 0;
+}
+
+async function sha256(bytes) {
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function base64(text) {
