@@ -146,6 +146,14 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(net.origin.length, 0, "a denied order never reaches the origin");
   });
 
+  test("other spellings of the order path are checked too", T, async () => {
+    for (const path of ["/orders/", "//orders", "/Orders", "/%6Frders", "/orders?debug=1"]) {
+      const r = await post(mf, path, denyOrder());
+      assert.equal(r.status, 403, `${path}: ${r.text}`);
+    }
+    assert.equal(net.origin.length, 0);
+  });
+
   test("step_up → 401 challenge; the re-POST with `verified` is forwarded", T, async () => {
     const first = await post(mf, "/orders", stepUpOrder());
     assert.equal(first.status, 401, first.text);

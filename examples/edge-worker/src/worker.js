@@ -38,7 +38,7 @@ export default {
     maybeRefresh(env, ctx);
     const url = new URL(request.url);
     if (url.pathname.startsWith(ADMIN_PREFIX)) return admin(request, url, env);
-    if (url.pathname === (env.ORDERS_PATH || "/orders") && request.method === "POST") {
+    if (request.method === "POST" && samePath(url.pathname, env.ORDERS_PATH || "/orders")) {
       return checkOrder(request, url, env);
     }
     return forward(request, env); // not ours: the origin decides (404, 405, CORS, …)
@@ -351,6 +351,19 @@ function pickLocale(request, url) {
     if (near) return near;
   }
   return undefined;
+}
+
+// `/orders`, `/orders/`, `//Orders` and `/%6Frders` are one path to many origins: compare
+// them loosely, so that no spelling of the order endpoint slips past the check.
+function samePath(pathname, wanted) {
+  const norm = (p) => {
+    let d = p;
+    try {
+      d = decodeURIComponent(p);
+    } catch {}
+    return d.replace(/\/{2,}/g, "/").replace(/\/+$/, "").toLowerCase();
+  };
+  return norm(pathname) === norm(wanted);
 }
 
 async function readText(request, limit) {
