@@ -1,8 +1,9 @@
 // The edge worker example in real workerd (Miniflare): every response kind of POST /orders,
 // forwarding to the origin with the verdict header, pass-through, and snapshot swaps.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Response } from "miniflare";
@@ -456,5 +457,55 @@ describe("origin as a service binding, signed step-up proofs", () => {
     assert.match(r.json.guard, /^allow/);
     assert.deepEqual(r.json.body.verified, ["sms_otp"]);
     assert.equal(r.json.proof, null, "the proof header is not passed on");
+  });
+});
+
+describe("the edge agrees with the native CLI", () => {
+  // Built by examples/edge-worker/build.sh (cargo run --release), which 30-edge.sh runs first.
+  const bin = process.env.CHECKOUT_GUARD_BIN || join(ROOT, "target", "release", "checkout-guard");
+  const skip = existsSync(bin) ? false : `no native CLI at ${bin} (bash examples/edge-worker/build.sh builds it)`;
+  let mf;
+  const net = fakeInternet();
+  after(async () => {
+    if (mf) await mf.dispose();
+  });
+
+  test("every sample order, in examples/orders/all.jsonl order, through one engine", { timeout: 60_000, skip }, async () => {
+    mf = await startWorker(bundle, {
+      bindings: { ORIGIN: "https://backend.example.test" },
+      outboundService: (req) => net.handle(req),
+    });
+    const lines = readFileSync(join(ROOT, "examples", "orders", "all.jsonl"), "utf8").split("\n").filter((l) => l.trim());
+    // The worker judges at its clock; the CLI at the same instant (seconds apart at most).
+    const now = new Date().toISOString();
+    const out = execFileSync(bin, ["check", "--snapshot", join(EXAMPLE, "src", "store.snapshot"), "--now", now, "-"], {
+      input: lines.join("\n") + "\n",
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    const native = out.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+    assert.equal(native.length, lines.length);
+    const seen = { allow: 0, review: 0, step_up: 0, deny: 0 };
+    for (const [i, line] of lines.entries()) {
+      const v = native[i];
+      const what = `line ${i + 1} (${JSON.parse(line).order_id}): native ${v.decision}`;
+      seen[v.decision]++;
+      const r = await post(mf, "/orders", line);
+      const codes = [...new Set(v.reasons.filter((x) => x.action === v.decision).map((x) => x.code))];
+      const message = v.message ? v.message.text : null;
+      if (v.decision === "deny") {
+        assert.equal(r.status, 403, what);
+        assert.deepEqual(r.json, { decision: "deny", reasons: codes, message, locale: v.message ? v.message.locale : null, lines: v.lines }, what);
+      } else if (v.decision === "step_up") {
+        assert.equal(r.status, 401, what);
+        assert.deepEqual(r.json.verify, v.verify, what);
+        assert.deepEqual(r.json.reasons, codes, what);
+        assert.equal(r.json.message, message, what);
+      } else {
+        assert.equal(r.status, 201, what);
+        assert.deepEqual(decodeVerdict(net.origin.at(-1).headers["x-checkout-guard-verdict"]), v, what);
+      }
+    }
+    for (const [decision, n] of Object.entries(seen)) assert.ok(n > 0, `no ${decision} among the samples`);
   });
 });
