@@ -12,6 +12,10 @@ setup_main wasm browser node
 step "npm package (scripts/build-pkg.sh)"
 bash scripts/build-pkg.sh
 
+step "native CLI (compiles the example's snapshot; the edge test compares verdicts with it)"
+cargo build --release --quiet --bin checkout-guard
+export CHECKOUT_GUARD_BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/checkout-guard"
+
 step "examples/edge-worker/src/store.snapshot is what examples/demo-store compiles to"
 bash examples/edge-worker/build.sh --check
 
