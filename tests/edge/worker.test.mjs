@@ -461,7 +461,7 @@ describe("origin as a service binding, signed step-up proofs", () => {
 });
 
 describe("the edge agrees with the native CLI", () => {
-  // Built by examples/edge-worker/build.sh (cargo run --release), which 30-edge.sh runs first.
+  // The native CLI: scripts/tests/30-edge.sh builds it and sets CHECKOUT_GUARD_BIN.
   const bin = process.env.CHECKOUT_GUARD_BIN || join(ROOT, "target", "release", "checkout-guard");
   // Skipped only when nobody asked for it: 30-edge.sh sets CHECKOUT_GUARD_BIN.
   const skip = existsSync(bin) || process.env.CHECKOUT_GUARD_BIN ? false : `no native CLI at ${bin} (cargo build --release)`;
