@@ -384,6 +384,27 @@ describe("snapshot refresh from a KV namespace (SNAPSHOT_KV)", () => {
   });
 });
 
+describe("MERCHANT pins the store", () => {
+  let mf;
+  const auth = { authorization: `Bearer ${ADMIN}`, "content-type": "application/octet-stream" };
+  before(async () => {
+    mf = await startWorker(bundle, { bindings: { ADMIN_TOKEN: ADMIN, MERCHANT: "edge-demo-store" } });
+  });
+  after(async () => {
+    if (mf) await mf.dispose();
+  });
+
+  test("another store's snapshot is refused, the store's own accepted", T, async () => {
+    const r = await post(mf, "/__checkout-guard/reload", DEMO, auth);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.json.error.message, /merchant `demo-store`, this worker serves `edge-demo-store`/);
+    assert.equal(r.json.snapshot.merchant, "edge-demo-store");
+    const ok = await post(mf, "/__checkout-guard/reload", BUNDLED, auth);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.snapshot.source, "admin");
+  });
+});
+
 describe("origin as a service binding, signed step-up proofs", () => {
   let mf;
   const SECRET = "step-up-secret";

@@ -189,7 +189,7 @@ function refresh(env) {
     if (!got) return { changed: false }; // 304 Not Modified
     const digest = await sha256(got.bytes);
     if (digest === state.digest) return { changed: false }; // same bytes as loaded
-    load(got.bytes, source);
+    load(got.bytes, source, env);
     state.digest = digest;
     state.etag = got.etag || null;
     return { changed: true };
@@ -228,7 +228,12 @@ async function downloadFromKv(env) {
   return { bytes: new Uint8Array(value) };
 }
 
-function load(bytes, source) {
+function load(bytes, source, env) {
+  // MERCHANT set: another store's snapshot (a wrong URL or KV key) is refused.
+  const merchant = headerMerchant(bytes);
+  if (env.MERCHANT && merchant !== null && merchant !== env.MERCHANT) {
+    throw fail(`snapshot rejected, keeping ${state.info.merchant} ${state.info.version}: it is for merchant \`${merchant}\`, this worker serves \`${env.MERCHANT}\` (MERCHANT)`);
+  }
   try {
     engine.load(bytes);
   } catch (e) {
@@ -266,7 +271,7 @@ async function admin(request, url, env) {
     try {
       const body = new Uint8Array(await request.arrayBuffer());
       if (body.length) {
-        load(body, "admin"); // the snapshot itself, as the request body
+        load(body, "admin", env); // the snapshot itself, as the request body
       } else if (remote(env)) {
         state.etag = null; // an explicit reload always downloads
         await refresh(env);
@@ -424,6 +429,15 @@ function timingSafeEqual(a, b) {
   let diff = x.length ^ y.length;
   for (let i = 0; i < y.length; i++) diff |= (x[i] ?? 0) ^ y[i];
   return diff === 0;
+}
+
+// The merchant named in a snapshot's header (docs/snapshot-format.md: u16 length at 56,
+// UTF-8 from 58), or null when the bytes are too short to say (load() then refuses them).
+function headerMerchant(bytes) {
+  if (bytes.length < 58) return null;
+  const length = bytes[56] | (bytes[57] << 8);
+  if (bytes.length < 58 + length) return null;
+  return new TextDecoder().decode(bytes.subarray(58, 58 + length));
 }
 
 async function sha256(bytes) {
