@@ -3,6 +3,13 @@
 //! Run by `scripts/tests/20-wasm.sh`:
 //! `cargo test --target wasm32-unknown-unknown --no-default-features --features compiler --test wasm`.
 #![cfg(target_arch = "wasm32")]
+// A failing test should stop loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 use checkout_guard::wasm::{compile_policy, lint_policy, JsBacktest, JsEngine};
 use js_sys::{Array, Reflect, JSON};

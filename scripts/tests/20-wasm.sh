@@ -12,7 +12,7 @@ wasm_test=(cargo test --target wasm32-unknown-unknown --no-default-features --fe
 
 step "lints for the wasm target"
 cargo clippy --lib --target wasm32-unknown-unknown --no-default-features -- -D warnings
-cargo clippy --lib --tests --target wasm32-unknown-unknown --no-default-features --features compiler -- -D warnings
+cargo clippy --lib --test wasm --target wasm32-unknown-unknown --no-default-features --features compiler -- -D warnings
 step "wasm-bindgen-test in Node"
 "${wasm_test[@]}"
 step "wasm-bindgen-test in headless Chromium"
