@@ -20,6 +20,10 @@ pub mod rules;
 pub mod snapshot;
 pub mod time;
 
+/// The JavaScript API (wasm-bindgen); public so `tests/wasm.rs` can drive it.
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
 #[cfg(feature = "compiler")]
 pub mod compile;
 #[cfg(feature = "compiler")]

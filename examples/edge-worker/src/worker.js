@@ -1,0 +1,457 @@
+// checkout-guard edge worker: the authoritative pre-check of `POST /orders`.
+//
+// deny     → 403 {decision, reasons, message, locale, lines}
+// step_up  → 401 + `WWW-Authenticate: Step-Up methods="…"` {decision, verify, reasons, message, locale}
+// review   → forwarded to the origin, verdict in `X-Checkout-Guard` / `X-Checkout-Guard-Verdict`
+// allow    → forwarded likewise
+// unusable → 400 {error: {path, message}} (also 413 too large, 415 not JSON)
+//
+// Everything else passes through to the origin untouched (minus any client-sent
+// `X-Checkout-Guard*` header, so the origin can trust those it sees). See README.md.
+
+import { Engine } from "checkout-guard";
+// The merchant's own snapshot, bundled as a Data module (an ArrayBuffer): see the
+// `[[rules]] type = "Data"` entry in wrangler.toml and build.sh.
+import bundledSnapshot from "./store.snapshot";
+
+// Module scope = one isolate. `initSync` already ran inside the package's `worker`
+// entry, so this is synchronous: no top-level await, no network at start-up.
+const engine = Engine.fromBytes(new Uint8Array(bundledSnapshot));
+
+const state = {
+  source: "bundled", // where the current snapshot came from: bundled | url | kv | admin
+  loadedAt: new Date().toISOString(),
+  info: engine.info(),
+  etag: null, // ETag of the last snapshot downloaded from SNAPSHOT_URL
+  digest: null, // SHA-256 of the last snapshot loaded from SNAPSHOT_URL / SNAPSHOT_KV
+  lastAttempt: 0, // ms, last remote refresh started
+  lastError: null, // {at, message} of the last failed reload, cleared on success
+  refreshing: null, // the in-flight refresh, so requests don't pile up fetches
+};
+
+const ADMIN_PREFIX = "/__checkout-guard/";
+const DEFAULT_MAX_BODY = 64 * 1024;
+const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+
+export default {
+  async fetch(request, env, ctx) {
+    maybeRefresh(env, ctx);
+    const url = new URL(request.url);
+    if (url.pathname.startsWith(ADMIN_PREFIX)) return admin(request, url, env);
+    if (request.method === "POST" && samePath(url.pathname, env.ORDERS_PATH || "/orders")) {
+      return checkOrder(request, url, env);
+    }
+    return forward(request, env); // not ours: the origin decides (404, 405, CORS, …)
+  },
+
+  // Optional cron trigger (wrangler.toml [triggers]): keeps the isolate it runs in fresh.
+  // Other isolates refresh on their own requests (maybeRefresh): state is per isolate.
+  async scheduled(_event, env, ctx) {
+    if (remote(env)) ctx.waitUntil(refresh(env).catch(() => {}));
+  },
+};
+
+// ---------------------------------------------------------------------------------
+// POST /orders
+// ---------------------------------------------------------------------------------
+
+async function checkOrder(request, url, env) {
+  const type = request.headers.get("content-type");
+  if (type && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) {
+    return json(415, errorBody("", `expected Content-Type: application/json, got ${type}`));
+  }
+  const limit = positiveInt(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY);
+  const text = await readText(request, limit);
+  if (text === null) return json(413, errorBody("", `order body larger than ${limit} bytes`));
+
+  let order;
+  try {
+    order = JSON.parse(text);
+  } catch (e) {
+    return json(400, errorBody("", `invalid JSON: ${e.message}`));
+  }
+
+  // Who says the step-up was done? With STEP_UP_SECRET set, only a signed proof does
+  // (the client's own `verified` is dropped); without it (demo mode) the body is trusted.
+  let proofError = null;
+  if (env.STEP_UP_SECRET && isObject(order)) {
+    delete order.verified;
+    const proof = request.headers.get("x-checkout-guard-proof");
+    if (proof) {
+      const r = await verifyProof(proof, order, env.STEP_UP_SECRET);
+      if (r.methods) order.verified = r.methods;
+      else proofError = r.error;
+    }
+  }
+
+  let verdict;
+  try {
+    verdict = engine.check(order, { now: new Date(), locale: pickLocale(request, url) });
+  } catch (e) {
+    if (e && typeof e.path === "string") return json(400, errorBody(e.path, e.message));
+    console.error("checkout-guard: check failed", e);
+    // Fail closed: an order we could not judge is not forwarded.
+    return json(500, errorBody("", "the order could not be checked"));
+  }
+  if (verdict.warnings && verdict.warnings.length) {
+    console.warn("checkout-guard:", verdict.warnings.join("; "));
+  }
+
+  const codes = [...new Set(verdict.reasons.filter((r) => r.action === verdict.decision).map((r) => r.code))];
+  const message = verdict.message ? verdict.message.text : null;
+  const locale = verdict.message ? verdict.message.locale : null;
+
+  if (verdict.decision === "deny") {
+    return json(403, { decision: "deny", reasons: codes, message, locale, lines: verdict.lines });
+  }
+  if (verdict.decision === "step_up") {
+    let challenge = `Step-Up methods="${verdict.verify.join(" ")}"`;
+    if (proofError) challenge += `, error="invalid_proof", error_description="${proofError}"`;
+    const body = { decision: "step_up", verify: verdict.verify, reasons: codes, message, locale };
+    if (isObject(order) && typeof order.order_id === "string") body.order_id = order.order_id;
+    if (proofError) body.proof_error = proofError;
+    return json(401, body, { "www-authenticate": challenge });
+  }
+
+  // allow / review: forward exactly what was checked (re-serialized, so the origin
+  // cannot read a different order out of ambiguous JSON such as duplicate keys).
+  const rules = verdict.reasons.map((r) => r.rule);
+  let summary = verdict.decision;
+  if (rules.length) summary += `; rules=${rules.join(",")}`;
+  summary += `; snapshot=${verdict.snapshot.version}`;
+  return forward(request, env, {
+    body: JSON.stringify(order),
+    headers: {
+      "x-checkout-guard": summary,
+      "x-checkout-guard-verdict": base64(JSON.stringify(verdict)),
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------
+// Forwarding to the origin
+// ---------------------------------------------------------------------------------
+
+// ORIGIN is either a service binding ([[services]] binding = "ORIGIN") or a URL string
+// ([vars] ORIGIN = "https://backend.example.com"); unset, the request goes on to the
+// URL it was made to (a worker on a route in front of the zone's own origin).
+function forward(request, env, checked) {
+  let target = request.url;
+  if (typeof env.ORIGIN === "string" && env.ORIGIN) {
+    const base = new URL(env.ORIGIN);
+    const u = new URL(request.url);
+    base.pathname = base.pathname.replace(/\/$/, "") + u.pathname;
+    base.search = u.search;
+    target = base.toString();
+  }
+  const out = checked
+    ? new Request(target, { method: request.method, headers: request.headers, body: checked.body, redirect: "manual" })
+    : new Request(target, request);
+  for (const name of [...out.headers.keys()]) {
+    if (name.startsWith("x-checkout-guard")) out.headers.delete(name);
+  }
+  if (checked) {
+    out.headers.set("content-type", "application/json");
+    out.headers.delete("content-length");
+    for (const [k, v] of Object.entries(checked.headers)) out.headers.set(k, v);
+  }
+  if (env.ORIGIN_AUTH) out.headers.set("x-checkout-guard-auth", env.ORIGIN_AUTH);
+  if (env.ORIGIN && typeof env.ORIGIN.fetch === "function") return env.ORIGIN.fetch(out);
+  return fetch(out);
+}
+
+// ---------------------------------------------------------------------------------
+// Snapshot swaps: SNAPSHOT_KV or SNAPSHOT_URL polled every SNAPSHOT_REFRESH_SECONDS,
+// or pushed/pulled through POST /__checkout-guard/reload. engine.load is atomic: on any
+// error the old snapshot stays in use and the error is logged and kept in state.lastError.
+// ---------------------------------------------------------------------------------
+
+// Where newer snapshots come from: a KV namespace binding wins over a URL.
+function remote(env) {
+  if (env.SNAPSHOT_KV) return "kv";
+  if (env.SNAPSHOT_URL) return "url";
+  return null;
+}
+
+function maybeRefresh(env, ctx) {
+  if (!remote(env) || state.refreshing) return;
+  const every = positiveInt(env.SNAPSHOT_REFRESH_SECONDS, 300) * 1000;
+  if (Date.now() - state.lastAttempt < every) return;
+  ctx.waitUntil(refresh(env).catch(() => {})); // this request keeps the current one
+}
+
+function refresh(env) {
+  if (state.refreshing) return state.refreshing;
+  state.lastAttempt = Date.now();
+  state.refreshing = (async () => {
+    const source = remote(env);
+    const got = source === "kv" ? await downloadFromKv(env) : await downloadFromUrl(env);
+    if (!got) return { changed: false }; // 304 Not Modified
+    const digest = await sha256(got.bytes);
+    if (digest === state.digest) return { changed: false }; // same bytes as loaded
+    load(got.bytes, source, env);
+    state.digest = digest;
+    state.etag = got.etag || null;
+    return { changed: true };
+  })().finally(() => {
+    state.refreshing = null;
+  });
+  return state.refreshing;
+}
+
+async function downloadFromUrl(env) {
+  const headers = {};
+  if (state.etag) headers["if-none-match"] = state.etag;
+  if (env.SNAPSHOT_AUTH) headers.authorization = env.SNAPSHOT_AUTH;
+  let res;
+  try {
+    res = await fetch(env.SNAPSHOT_URL, { headers });
+  } catch (e) {
+    throw fail(`fetching ${env.SNAPSHOT_URL}: ${e.message}`);
+  }
+  if (res.status === 304) return null;
+  if (!res.ok) throw fail(`fetching ${env.SNAPSHOT_URL}: HTTP ${res.status}`);
+  const bytes = await readBytes(res, MAX_SNAPSHOT_BYTES);
+  if (!bytes) throw fail(`${env.SNAPSHOT_URL}: larger than ${MAX_SNAPSHOT_BYTES} bytes`);
+  return { bytes, etag: res.headers.get("etag") };
+}
+
+async function downloadFromKv(env) {
+  const key = env.SNAPSHOT_KEY || "current";
+  let value;
+  try {
+    value = await env.SNAPSHOT_KV.get(key, { type: "arrayBuffer" });
+  } catch (e) {
+    throw fail(`reading KV key ${key}: ${e.message}`);
+  }
+  if (value === null) throw fail(`KV key ${key} not found`);
+  return { bytes: new Uint8Array(value) };
+}
+
+function load(bytes, source, env) {
+  // MERCHANT set: another store's snapshot (a wrong URL or KV key) is refused.
+  const merchant = headerMerchant(bytes);
+  if (env.MERCHANT && merchant !== null && merchant !== env.MERCHANT) {
+    throw fail(`snapshot rejected, keeping ${state.info.merchant} ${state.info.version}: it is for merchant \`${merchant}\`, this worker serves \`${env.MERCHANT}\` (MERCHANT)`);
+  }
+  try {
+    engine.load(bytes);
+  } catch (e) {
+    throw fail(`snapshot rejected, keeping ${state.info.merchant} ${state.info.version}: ${e.message}`);
+  }
+  state.info = engine.info();
+  state.source = source;
+  state.digest = null; // set again by refresh() for downloads
+  state.etag = null;
+  state.loadedAt = new Date().toISOString();
+  state.lastError = null;
+  console.log(`checkout-guard: loaded snapshot ${state.info.merchant} ${state.info.version} (${source})`);
+}
+
+function fail(message) {
+  state.lastError = { at: new Date().toISOString(), message };
+  console.error(`checkout-guard: reload failed: ${message}`);
+  return new Error(message);
+}
+
+async function admin(request, url, env) {
+  // Disabled unless ADMIN_TOKEN is set (`wrangler secret put ADMIN_TOKEN`).
+  if (!env.ADMIN_TOKEN) return json(404, errorBody("", "not found"));
+  const given = (request.headers.get("authorization") || "").replace(/^Bearer\s+/i, "");
+  if (!timingSafeEqual(given, env.ADMIN_TOKEN)) {
+    return json(401, errorBody("", "admin token required"), { "www-authenticate": "Bearer" });
+  }
+  const route = url.pathname.slice(ADMIN_PREFIX.length);
+  if (route === "status") {
+    if (request.method !== "GET") return json(405, errorBody("", "use GET"), { allow: "GET" });
+    return json(200, status());
+  }
+  if (route === "reload") {
+    if (request.method !== "POST") return json(405, errorBody("", "use POST"), { allow: "POST" });
+    try {
+      const body = new Uint8Array(await request.arrayBuffer());
+      if (body.length) {
+        load(body, "admin", env); // the snapshot itself, as the request body
+      } else if (remote(env)) {
+        state.etag = null; // an explicit reload always downloads
+        await refresh(env);
+      } else {
+        return json(400, errorBody("", "send the snapshot as the body, or configure SNAPSHOT_KV or SNAPSHOT_URL"));
+      }
+    } catch (e) {
+      return json(422, { ok: false, error: { message: e.message }, ...status() });
+    }
+    return json(200, { ok: true, ...status() });
+  }
+  return json(404, errorBody("", "not found"));
+}
+
+function status() {
+  const { merchant, version, created_at, expires_at } = state.info;
+  return {
+    snapshot: { merchant, version, created_at, expires_at, source: state.source, loaded_at: state.loadedAt },
+    last_error: state.lastError,
+    stats: engine.stats(),
+  };
+}
+
+// ---------------------------------------------------------------------------------
+// Step-up proofs: `X-Checkout-Guard-Proof: <payload>.<signature>`, both base64url;
+// payload = JSON {"order_id": "…", "methods": ["sms_otp"], "exp": <unix seconds>},
+// signature = HMAC-SHA256(STEP_UP_SECRET, <payload as sent>). Issued by whatever runs
+// the OTP / ID check once it succeeded; bound to one order_id and short-lived.
+// ---------------------------------------------------------------------------------
+
+async function verifyProof(token, order, secret) {
+  const [payload, signature, extra] = token.trim().split(".");
+  if (!payload || !signature || extra !== undefined) return { error: "malformed proof" };
+  let sig;
+  let claims;
+  try {
+    sig = fromBase64url(signature);
+    claims = JSON.parse(new TextDecoder().decode(fromBase64url(payload)));
+  } catch {
+    return { error: "malformed proof" };
+  }
+  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
+  if (!(await crypto.subtle.verify("HMAC", key, sig, new TextEncoder().encode(payload)))) {
+    return { error: "bad signature" };
+  }
+  if (!isObject(claims) || !Array.isArray(claims.methods) || !claims.methods.every((m) => typeof m === "string")) {
+    return { error: "malformed proof" };
+  }
+  if (typeof claims.exp !== "number" || claims.exp * 1000 <= Date.now()) return { error: "proof expired" };
+  if (typeof order.order_id !== "string" || claims.order_id !== order.order_id) {
+    return { error: "proof is for another order" };
+  }
+  return { methods: claims.methods };
+}
+
+// ---------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------
+
+// The best of the snapshot's message locales for ?locale= or Accept-Language;
+// undefined → the policy's default_locale.
+function pickLocale(request, url) {
+  const available = state.info.locales || [];
+  const wanted = [];
+  const q = url.searchParams.get("locale");
+  if (q) wanted.push(q);
+  for (const part of (request.headers.get("accept-language") || "").split(",")) {
+    const [tag, ...params] = part.trim().split(";");
+    if (!tag || tag === "*") continue;
+    const qv = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    const weight = qv ? Number(qv.slice(2)) : 1;
+    if (weight > 0) wanted.push({ tag, weight });
+  }
+  const ordered = wanted.map((w, i) => (typeof w === "string" ? { tag: w, weight: 2, i } : { ...w, i }))
+    .sort((a, b) => b.weight - a.weight || a.i - b.i);
+  for (const { tag } of ordered) {
+    const lower = tag.toLowerCase();
+    const exact = available.find((l) => l.toLowerCase() === lower);
+    if (exact) return exact;
+    const primary = lower.split("-")[0];
+    const near = available.find((l) => l.toLowerCase().split("-")[0] === primary);
+    if (near) return near;
+  }
+  return undefined;
+}
+
+// `/orders`, `/orders/`, `//Orders` and `/%6Frders` are one path to many origins: compare
+// them loosely, so that no spelling of the order endpoint slips past the check.
+function samePath(pathname, wanted) {
+  const norm = (p) => {
+    let d = p;
+    try {
+      d = decodeURIComponent(p);
+    } catch {}
+    return d.replace(/\/{2,}/g, "/").replace(/\/+$/, "").toLowerCase();
+  };
+  return norm(pathname) === norm(wanted);
+}
+
+async function readText(request, limit) {
+  const bytes = await readBytes(request, limit);
+  return bytes && new TextDecoder().decode(bytes);
+}
+
+// The body, or null when it is larger than `limit` (read no further than that).
+async function readBytes(message, limit) {
+  const declared = Number(message.headers.get("content-length"));
+  if (declared > limit) return null;
+  if (!message.body) return new Uint8Array(0);
+  const reader = message.body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+function json(status, body, headers = {}) {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers },
+  });
+}
+
+function errorBody(path, message) {
+  return { error: { path, message } };
+}
+
+function isObject(v) {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function positiveInt(value, fallback) {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+function timingSafeEqual(a, b) {
+  const x = new TextEncoder().encode(a);
+  const y = new TextEncoder().encode(b);
+  let diff = x.length ^ y.length;
+  for (let i = 0; i < y.length; i++) diff |= (x[i] ?? 0) ^ y[i];
+  return diff === 0;
+}
+
+// The merchant named in a snapshot's header (docs/snapshot-format.md: u16 length at 56,
+// UTF-8 from 58), or null when the bytes are too short to say (load() then refuses them).
+function headerMerchant(bytes) {
+  if (bytes.length < 58) return null;
+  const length = bytes[56] | (bytes[57] << 8);
+  if (bytes.length < 58 + length) return null;
+  return new TextDecoder().decode(bytes.subarray(58, 58 + length));
+}
+
+async function sha256(bytes) {
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(hash, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function base64(text) {
+  let bin = "";
+  for (const b of new TextEncoder().encode(text)) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
+
+function fromBase64url(s) {
+  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
+  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
+}

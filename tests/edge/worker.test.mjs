@@ -1,0 +1,533 @@
+// The edge worker example in real workerd (Miniflare): every response kind of POST /orders,
+// forwarding to the origin with the verdict header, pass-through, and snapshot swaps.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { Response } from "miniflare";
+import { EXAMPLE, ROOT, readOrder } from "./support/common.mjs";
+import { bundleWorker, get, post, startWorker } from "./support/worker.mjs";
+
+const T = { timeout: 30_000 };
+const ADMIN = "test-admin-token";
+const BUNDLED = readFileSync(join(EXAMPLE, "src", "store.snapshot"));
+const DEMO = readFileSync(join(ROOT, "assets", "demo-store.snapshot"));
+
+// The worker judges with its own clock. These orders are the sample ones plus an
+// identifier whose blocklist entry never expires, so the tests do not rot when the
+// demo's dated entries (C10007 until 2027-03-02, dev-7f3a9c21 until 2027-03-01) lapse.
+function denyOrder() {
+  const o = readOrder("blacklisted-limited.json"); // C10007, COL-001 limited → deny line 1
+  o.customer.payment_fingerprint = "pf_9c1e77d0a4"; // block, STOLEN_CARD, no expiry
+  return o;
+}
+function stepUpOrder() {
+  const o = readOrder("step-up-level.json"); // C10008, step_up device → sms_otp
+  o.customer.ip = "203.0.113.200"; // step_up, BOT_CHECKOUT, no expiry
+  return o;
+}
+
+function damaged(bytes) {
+  const copy = new Uint8Array(bytes);
+  copy[copy.length - 40] ^= 0xff;
+  return copy;
+}
+
+function decodeVerdict(header) {
+  assert.ok(header, "X-Checkout-Guard-Verdict header present");
+  return JSON.parse(Buffer.from(header, "base64").toString("utf8"));
+}
+
+/** Outbound fetches of the worker, answered from Node: the origin and a snapshot server. */
+function fakeInternet() {
+  const net = {
+    origin: [],
+    snapshotRequests: [],
+    snapshot: { status: 503, body: "maintenance", etag: null },
+    async handle(req) {
+      const url = new URL(req.url);
+      if (url.host === "backend.example.test") {
+        const call = { method: req.method, path: url.pathname + url.search, headers: Object.fromEntries(req.headers), body: await req.text() };
+        net.origin.push(call);
+        return new Response(JSON.stringify({ origin: true, path: call.path }), { status: 201, headers: { "content-type": "application/json" } });
+      }
+      if (url.host === "snapshots.example.test") {
+        net.snapshotRequests.push(Object.fromEntries(req.headers));
+        const s = net.snapshot;
+        if (s.etag && req.headers.get("if-none-match") === s.etag) return new Response(null, { status: 304 });
+        return new Response(s.body, { status: s.status, headers: s.etag ? { etag: s.etag } : {} });
+      }
+      return new Response("unknown host", { status: 502 });
+    },
+  };
+  return net;
+}
+
+let bundle;
+before(async () => {
+  bundle = await bundleWorker();
+});
+after(() => bundle && bundle.cleanup());
+
+test("wrangler.toml bundles what the tests bundle", { timeout: 5_000 }, () => {
+  const toml = readFileSync(join(EXAMPLE, "wrangler.toml"), "utf8");
+  assert.match(toml, /^main = "src\/worker\.js"$/m);
+  assert.match(toml, /\[\[rules\]\]\s*\ntype = "Data"\s*\nglobs = \["\*\*\/\*\.snapshot"\]/);
+  const worker = readFileSync(join(EXAMPLE, "src", "worker.js"), "utf8");
+  assert.match(worker, /^import bundledSnapshot from "\.\/store\.snapshot";$/m);
+  assert.match(worker, /^const engine = Engine\.fromBytes\(/m);
+});
+
+describe("POST /orders, origin as a URL", () => {
+  let mf;
+  const net = fakeInternet();
+  before(async () => {
+    mf = await startWorker(bundle, {
+      bindings: { ORIGIN: "https://backend.example.test/api", ADMIN_TOKEN: ADMIN },
+      outboundService: (req) => net.handle(req),
+    });
+  });
+  after(async () => {
+    if (mf) await mf.dispose();
+  });
+
+  test("the bundled Data-module snapshot is the one in use", T, async () => {
+    const r = await get(mf, "/__checkout-guard/status", { authorization: `Bearer ${ADMIN}` });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.snapshot.merchant, "edge-demo-store");
+    assert.equal(r.json.snapshot.source, "bundled");
+  });
+
+  test("unusable JSON → 400 with an error path", T, async () => {
+    const r = await post(mf, "/orders", "{not json");
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error.path, "");
+    assert.match(r.json.error.message, /invalid JSON/);
+    assert.equal(net.origin.length, 0);
+  });
+
+  test("a bad order → 400 with the path of the bad field", T, async () => {
+    const order = readOrder("clean.json");
+    order.items[1].quantity = -3;
+    const r = await post(mf, "/orders", order);
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error.path, "items[1].quantity");
+    assert.ok(r.json.error.message.length > 0);
+
+    const notObject = await post(mf, "/orders", "[1,2]");
+    assert.equal(notObject.status, 400);
+    assert.equal(notObject.json.error.path, "");
+
+    const wrongType = await post(mf, "/orders", { items: "x" });
+    assert.equal(wrongType.status, 400);
+    assert.equal(wrongType.json.error.path, "items");
+    assert.equal(net.origin.length, 0, "nothing unusable reaches the origin");
+  });
+
+  test("not JSON at all → 415, too large → 413", T, async () => {
+    const form = await post(mf, "/orders", "a=1", { "content-type": "application/x-www-form-urlencoded" });
+    assert.equal(form.status, 415, form.text);
+    assert.equal(form.json.error.path, "");
+    const big = await post(mf, "/orders", JSON.stringify({ items: [], pad: "x".repeat(70 * 1024) }));
+    assert.equal(big.status, 413, big.text);
+    assert.equal(net.origin.length, 0);
+  });
+
+  test("deny → 403 with reason codes, the customer message and per-line decisions", T, async () => {
+    const r = await post(mf, "/orders", denyOrder(), { "accept-language": "en-US,en;q=0.9" });
+    assert.equal(r.status, 403, r.text);
+    assert.equal(r.json.decision, "deny");
+    assert.ok(r.json.reasons.includes("BLOCKLIST_RESTRICTED_ITEM"), JSON.stringify(r.json));
+    assert.equal(typeof r.json.message, "string");
+    assert.ok(r.json.message.length > 0);
+    assert.equal(r.json.locale, "en");
+    assert.deepEqual(r.json.lines.map((l) => l.decision), ["allow", "deny"]);
+    assert.equal(net.origin.length, 0, "a denied order never reaches the origin");
+  });
+
+  test("other spellings of the order path are checked too", T, async () => {
+    for (const path of ["/orders/", "//orders", "/Orders", "/%6Frders", "/orders?debug=1"]) {
+      const r = await post(mf, path, denyOrder());
+      assert.equal(r.status, 403, `${path}: ${r.text}`);
+    }
+    assert.equal(net.origin.length, 0);
+  });
+
+  test("step_up → 401 challenge; the re-POST with `verified` is forwarded", T, async () => {
+    const first = await post(mf, "/orders", stepUpOrder());
+    assert.equal(first.status, 401, first.text);
+    assert.equal(first.headers.get("www-authenticate"), 'Step-Up methods="sms_otp"');
+    assert.equal(first.json.decision, "step_up");
+    assert.deepEqual(first.json.verify, ["sms_otp"]);
+    assert.equal(first.json.order_id, "DS-20261125-0020");
+    assert.equal(typeof first.json.message, "string");
+    assert.equal(first.json.locale, "zh-CN");
+    assert.equal(net.origin.length, 0);
+
+    const again = { ...stepUpOrder(), verified: ["sms_otp"] };
+    const second = await post(mf, "/orders", again);
+    assert.equal(second.status, 201, second.text);
+    assert.equal(net.origin.length, 1);
+    const call = net.origin.at(-1);
+    assert.equal(call.method, "POST");
+    assert.equal(call.path, "/api/orders");
+    assert.match(call.headers["x-checkout-guard"], /^allow(;|$)/);
+    assert.deepEqual(JSON.parse(call.body), again);
+  });
+
+  test("allow → forwarded with the verdict headers; forged ones are dropped", T, async () => {
+    const order = readOrder("clean.json");
+    const r = await post(mf, "/orders?src=web", order, {
+      "x-checkout-guard": "allow; forged",
+      "x-checkout-guard-verdict": "Zm9yZ2Vk",
+    });
+    assert.equal(r.status, 201, r.text);
+    assert.deepEqual(r.json, { origin: true, path: "/api/orders?src=web" });
+    const call = net.origin.at(-1);
+    const verdict = decodeVerdict(call.headers["x-checkout-guard-verdict"]);
+    assert.equal(verdict.decision, "allow");
+    assert.equal(verdict.snapshot.merchant, "edge-demo-store");
+    assert.equal(call.headers["x-checkout-guard"], `allow; snapshot=${verdict.snapshot.version}`);
+    assert.equal(call.headers["content-type"], "application/json");
+    assert.deepEqual(JSON.parse(call.body), order);
+  });
+
+  test("review → forwarded with the rules that fired", T, async () => {
+    const r = await post(mf, "/orders", readOrder("refund-abuser.json"));
+    assert.equal(r.status, 201, r.text);
+    const call = net.origin.at(-1);
+    const verdict = decodeVerdict(call.headers["x-checkout-guard-verdict"]);
+    assert.equal(verdict.decision, "review");
+    const rules = verdict.reasons.map((x) => x.rule).join(",");
+    assert.ok(rules.includes("refund-abuse"), rules);
+    assert.equal(call.headers["x-checkout-guard"], `review; rules=${rules}; snapshot=${verdict.snapshot.version}`);
+  });
+
+  test("a resubmission with another order_id within the window is denied (per-isolate memory)", T, async () => {
+    const first = readOrder("duplicate-first.json");
+    const second = readOrder("duplicate-second.json");
+    assert.equal((await post(mf, "/orders", first)).status, 201);
+    const r = await post(mf, "/orders", second);
+    assert.equal(r.status, 403, r.text);
+    assert.deepEqual(r.json.reasons, ["DUPLICATE_SUBMISSION"]);
+  });
+
+  test("other paths and methods pass through to the origin, stripped of verdict headers", T, async () => {
+    const before = net.origin.length;
+    const g = await get(mf, "/orders/42", { "x-checkout-guard": "allow" });
+    assert.equal(g.status, 201);
+    const list = await get(mf, "/orders");
+    assert.equal(list.status, 201);
+    assert.equal(net.origin.length, before + 2);
+    assert.equal(net.origin[before].path, "/api/orders/42");
+    assert.equal(net.origin[before].headers["x-checkout-guard"], undefined);
+    assert.equal(net.origin[before + 1].method, "GET");
+  });
+
+  test("admin routes need the token; a damaged snapshot is refused and the old one stays", T, async () => {
+    assert.equal((await get(mf, "/__checkout-guard/status")).status, 401);
+    assert.equal((await get(mf, "/__checkout-guard/status", { authorization: "Bearer wrong" })).status, 401);
+    assert.equal((await get(mf, "/__checkout-guard/nope", { authorization: `Bearer ${ADMIN}` })).status, 404);
+    assert.equal((await get(mf, "/__checkout-guard/reload", { authorization: `Bearer ${ADMIN}` })).status, 405);
+
+    const auth = { authorization: `Bearer ${ADMIN}`, "content-type": "application/octet-stream" };
+    const beforeStatus = (await get(mf, "/__checkout-guard/status", auth)).json;
+    for (const bad of [damaged(BUNDLED), BUNDLED.subarray(0, 100), new TextEncoder().encode("not a snapshot")]) {
+      const r = await post(mf, "/__checkout-guard/reload", bad, auth);
+      assert.equal(r.status, 422, r.text);
+      assert.equal(r.json.ok, false);
+      assert.ok(r.json.error.message.length > 0);
+      assert.equal(r.json.snapshot.version, beforeStatus.snapshot.version, "old snapshot kept");
+      assert.ok(r.json.last_error.message.length > 0);
+    }
+    const deny = await post(mf, "/orders", denyOrder());
+    assert.equal(deny.status, 403, "still judging with the old snapshot");
+
+    // A good push swaps it: the demo store's snapshot, then back to the bundled one.
+    const ok = await post(mf, "/__checkout-guard/reload", DEMO, auth);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.snapshot.merchant, "demo-store");
+    assert.equal(ok.json.snapshot.source, "admin");
+    assert.equal(ok.json.last_error, null);
+    const back = await post(mf, "/__checkout-guard/reload", BUNDLED, auth);
+    assert.equal(back.json.snapshot.merchant, "edge-demo-store");
+    assert.equal(back.json.snapshot.version, beforeStatus.snapshot.version);
+  });
+});
+
+describe("snapshot refresh from SNAPSHOT_URL", () => {
+  let mf;
+  const net = fakeInternet();
+  const auth = { authorization: `Bearer ${ADMIN}` };
+  const status = async () => (await get(mf, "/__checkout-guard/status", auth)).json;
+  before(async () => {
+    mf = await startWorker(bundle, {
+      bindings: {
+        ORIGIN: "https://backend.example.test",
+        ADMIN_TOKEN: ADMIN,
+        SNAPSHOT_URL: "https://snapshots.example.test/edge/current.snapshot",
+        SNAPSHOT_AUTH: "Bearer snapshot-reader",
+        SNAPSHOT_REFRESH_SECONDS: "1",
+      },
+      outboundService: (req) => net.handle(req),
+    });
+  });
+  after(async () => {
+    if (mf) await mf.dispose();
+  });
+
+  async function until(what, predicate) {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const s = await status();
+      if (predicate(s)) return s;
+      if (Date.now() > deadline) throw new Error(`${what}: last status ${JSON.stringify(s)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  test("an unreachable URL leaves the bundled snapshot in use, with the error kept", T, async () => {
+    const r = await post(mf, "/orders", denyOrder()); // first request: starts a background refresh
+    assert.equal(r.status, 403);
+    const s = await until("refresh error recorded", (x) => x.last_error !== null);
+    assert.match(s.last_error.message, /HTTP 503/);
+    assert.equal(s.snapshot.merchant, "edge-demo-store");
+    assert.equal(s.snapshot.source, "bundled");
+    assert.equal(net.snapshotRequests[0].authorization, "Bearer snapshot-reader");
+  });
+
+  test("a damaged download is refused by /reload, keeping the old snapshot", T, async () => {
+    net.snapshot = { status: 200, body: damaged(DEMO), etag: '"bad"' };
+    const r = await post(mf, "/__checkout-guard/reload", "", auth);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.json.error.message, /snapshot rejected/);
+    assert.equal(r.json.snapshot.merchant, "edge-demo-store");
+    assert.equal((await post(mf, "/orders", denyOrder())).status, 403);
+  });
+
+  test("a good download is swapped in, then not fetched again while unchanged (ETag)", T, async () => {
+    // Duplicate memory survives the swap (it is about customers, not policies).
+    assert.equal((await post(mf, "/orders", readOrder("duplicate-first.json"))).status, 201);
+    net.snapshot = { status: 200, body: DEMO, etag: '"demo-v1"' };
+    const r = await post(mf, "/__checkout-guard/reload", "", auth);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.snapshot.merchant, "demo-store");
+    assert.equal(r.json.snapshot.source, "url");
+
+    const dup = await post(mf, "/orders", readOrder("duplicate-second.json"));
+    assert.equal(dup.status, 403, dup.text);
+    assert.deepEqual(dup.json.reasons, ["DUPLICATE_SUBMISSION"]);
+
+    // The forwarded verdict now names the new snapshot.
+    const fwd = await post(mf, "/orders", readOrder("clean.json"));
+    assert.equal(fwd.status, 201);
+    assert.equal(decodeVerdict(net.origin.at(-1).headers["x-checkout-guard-verdict"]).snapshot.merchant, "demo-store");
+
+    // After SNAPSHOT_REFRESH_SECONDS a request triggers a conditional refresh → 304.
+    const seen = net.snapshotRequests.length;
+    await new Promise((res) => setTimeout(res, 1100));
+    await get(mf, "/anything");
+    const deadline = Date.now() + 5000;
+    while (net.snapshotRequests.length === seen && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50));
+    assert.equal(net.snapshotRequests.at(-1)["if-none-match"], '"demo-v1"');
+    const s = await status();
+    assert.equal(s.snapshot.merchant, "demo-store");
+    assert.equal(s.last_error, null);
+  });
+});
+
+describe("snapshot refresh from a KV namespace (SNAPSHOT_KV)", () => {
+  let mf;
+  let kv;
+  const auth = { authorization: `Bearer ${ADMIN}` };
+  const status = async () => (await get(mf, "/__checkout-guard/status", auth)).json;
+  before(async () => {
+    mf = await startWorker(bundle, {
+      kvNamespaces: { SNAPSHOT_KV: "snapshots" },
+      bindings: { ADMIN_TOKEN: ADMIN, SNAPSHOT_KEY: "edge/current", SNAPSHOT_REFRESH_SECONDS: "1" },
+      outboundService: () => new Response("no origin in this test", { status: 599 }),
+    });
+    kv = await mf.getKVNamespace("SNAPSHOT_KV");
+  });
+  after(async () => {
+    if (mf) await mf.dispose();
+  });
+
+  test("a missing key, then a damaged value, leave the bundled snapshot in use", T, async () => {
+    let r = await post(mf, "/__checkout-guard/reload", "", auth);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.json.error.message, /KV key edge\/current not found/);
+    await kv.put("edge/current", damaged(DEMO).buffer);
+    r = await post(mf, "/__checkout-guard/reload", "", auth);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.json.error.message, /snapshot rejected/);
+    assert.equal(r.json.snapshot.merchant, "edge-demo-store");
+    assert.equal((await post(mf, "/orders", denyOrder())).status, 403);
+  });
+
+  test("a good value is loaded, and not loaded again while unchanged", T, async () => {
+    await kv.put("edge/current", new Uint8Array(DEMO).buffer);
+    const r = await post(mf, "/__checkout-guard/reload", "", auth);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.snapshot.merchant, "demo-store");
+    assert.equal(r.json.snapshot.source, "kv");
+    const loads = r.json.stats.loads;
+    await new Promise((res) => setTimeout(res, 1100));
+    await get(mf, "/anything"); // starts a background refresh: same bytes, no load
+    await new Promise((res) => setTimeout(res, 300));
+    const s = await status();
+    assert.equal(s.snapshot.loaded_at, r.json.snapshot.loaded_at);
+    if (loads !== undefined) assert.equal(s.stats.loads, loads);
+    assert.equal(s.last_error, null);
+  });
+});
+
+describe("MERCHANT pins the store", () => {
+  let mf;
+  const auth = { authorization: `Bearer ${ADMIN}`, "content-type": "application/octet-stream" };
+  before(async () => {
+    mf = await startWorker(bundle, { bindings: { ADMIN_TOKEN: ADMIN, MERCHANT: "edge-demo-store" } });
+  });
+  after(async () => {
+    if (mf) await mf.dispose();
+  });
+
+  test("another store's snapshot is refused, the store's own accepted", T, async () => {
+    const r = await post(mf, "/__checkout-guard/reload", DEMO, auth);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.json.error.message, /merchant `demo-store`, this worker serves `edge-demo-store`/);
+    assert.equal(r.json.snapshot.merchant, "edge-demo-store");
+    const ok = await post(mf, "/__checkout-guard/reload", BUNDLED, auth);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.snapshot.source, "admin");
+  });
+});
+
+describe("origin as a service binding, signed step-up proofs", () => {
+  let mf;
+  const SECRET = "step-up-secret";
+  const origin = {
+    name: "origin",
+    modules: true,
+    compatibilityDate: "2025-01-01",
+    script: `export default { async fetch(req) {
+      const url = new URL(req.url);
+      return Response.json({ origin: "service", method: req.method, path: url.pathname,
+        guard: req.headers.get("x-checkout-guard"), auth: req.headers.get("x-checkout-guard-auth"),
+        proof: req.headers.get("x-checkout-guard-proof"), body: req.method === "POST" ? await req.json() : null });
+    } }`,
+  };
+  before(async () => {
+    mf = await startWorker(
+      bundle,
+      { serviceBindings: { ORIGIN: "origin" }, bindings: { STEP_UP_SECRET: SECRET, ORIGIN_AUTH: "origin-shared-secret" } },
+      [origin],
+    );
+  });
+  after(async () => {
+    if (mf) await mf.dispose();
+  });
+
+  function proof(claims, secret = SECRET) {
+    const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");
+    const sig = createHmac("sha256", secret).update(payload).digest("base64url");
+    return `${payload}.${sig}`;
+  }
+  const soon = () => Math.floor(Date.now() / 1000) + 300;
+
+  test("allow is forwarded through the binding with the origin's shared secret", T, async () => {
+    const r = await post(mf, "/orders", readOrder("clean.json"));
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.origin, "service");
+    assert.match(r.json.guard, /^allow; snapshot=/);
+    assert.equal(r.json.auth, "origin-shared-secret");
+    const pass = await get(mf, "/products/TEA-001");
+    assert.equal(pass.json.path, "/products/TEA-001");
+    assert.equal(pass.json.guard, null);
+  });
+
+  test("a client's own `verified` does not count when STEP_UP_SECRET is set", T, async () => {
+    const r = await post(mf, "/orders", { ...stepUpOrder(), verified: ["sms_otp"] });
+    assert.equal(r.status, 401, r.text);
+    assert.deepEqual(r.json.verify, ["sms_otp"]);
+  });
+
+  test("bad proofs are refused with the reason in the challenge", T, async () => {
+    const order = stepUpOrder();
+    const cases = [
+      [proof({ order_id: order.order_id, methods: ["sms_otp"], exp: soon() }, "wrong-secret"), "bad signature"],
+      [proof({ order_id: "another", methods: ["sms_otp"], exp: soon() }), "proof is for another order"],
+      [proof({ order_id: order.order_id, methods: ["sms_otp"], exp: 1000 }), "proof expired"],
+      ["garbage", "malformed proof"],
+    ];
+    for (const [token, reason] of cases) {
+      const r = await post(mf, "/orders", order, { "x-checkout-guard-proof": token });
+      assert.equal(r.status, 401, r.text);
+      assert.equal(r.json.proof_error, reason);
+      assert.match(r.headers.get("www-authenticate"), /error="invalid_proof"/);
+    }
+  });
+
+  test("a valid proof satisfies the step-up and the order is forwarded", T, async () => {
+    const order = stepUpOrder();
+    const token = proof({ order_id: order.order_id, methods: ["sms_otp"], exp: soon() });
+    const r = await post(mf, "/orders", order, { "x-checkout-guard-proof": token });
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.json.guard, /^allow/);
+    assert.deepEqual(r.json.body.verified, ["sms_otp"]);
+    assert.equal(r.json.proof, null, "the proof header is not passed on");
+  });
+});
+
+describe("the edge agrees with the native CLI", () => {
+  // The native CLI: scripts/tests/30-edge.sh builds it and sets CHECKOUT_GUARD_BIN.
+  const bin = process.env.CHECKOUT_GUARD_BIN || join(ROOT, "target", "release", "checkout-guard");
+  // Skipped only when nobody asked for it: 30-edge.sh sets CHECKOUT_GUARD_BIN.
+  const skip = existsSync(bin) || process.env.CHECKOUT_GUARD_BIN ? false : `no native CLI at ${bin} (cargo build --release)`;
+  let mf;
+  const net = fakeInternet();
+  after(async () => {
+    if (mf) await mf.dispose();
+  });
+
+  test("every sample order, in examples/orders/all.jsonl order, through one engine", { timeout: 60_000, skip }, async () => {
+    mf = await startWorker(bundle, {
+      bindings: { ORIGIN: "https://backend.example.test" },
+      outboundService: (req) => net.handle(req),
+    });
+    const lines = readFileSync(join(ROOT, "examples", "orders", "all.jsonl"), "utf8").split("\n").filter((l) => l.trim());
+    // The worker judges at its clock; the CLI at the same instant (seconds apart at most).
+    const now = new Date().toISOString();
+    const out = execFileSync(bin, ["check", "--snapshot", join(EXAMPLE, "src", "store.snapshot"), "--now", now, "-"], {
+      input: lines.join("\n") + "\n",
+      encoding: "utf8",
+      timeout: 30_000,
+    });
+    const native = out.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
+    assert.equal(native.length, lines.length);
+    const seen = { allow: 0, review: 0, step_up: 0, deny: 0 };
+    for (const [i, line] of lines.entries()) {
+      const v = native[i];
+      const what = `line ${i + 1} (${JSON.parse(line).order_id}): native ${v.decision}`;
+      seen[v.decision]++;
+      const r = await post(mf, "/orders", line);
+      const codes = [...new Set(v.reasons.filter((x) => x.action === v.decision).map((x) => x.code))];
+      const message = v.message ? v.message.text : null;
+      if (v.decision === "deny") {
+        assert.equal(r.status, 403, what);
+        assert.deepEqual(r.json, { decision: "deny", reasons: codes, message, locale: v.message ? v.message.locale : null, lines: v.lines }, what);
+      } else if (v.decision === "step_up") {
+        assert.equal(r.status, 401, what);
+        assert.deepEqual(r.json.verify, v.verify, what);
+        assert.deepEqual(r.json.reasons, codes, what);
+        assert.equal(r.json.message, message, what);
+      } else {
+        assert.equal(r.status, 201, what);
+        assert.deepEqual(decodeVerdict(net.origin.at(-1).headers["x-checkout-guard-verdict"]), v, what);
+      }
+    }
+    for (const [decision, n] of Object.entries(seen)) assert.ok(n > 0, `no ${decision} among the samples`);
+  });
+});
