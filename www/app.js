@@ -152,6 +152,7 @@ let compileTimer = 0;
 function setupEditor() {
   const ta = $("#source");
   ta.value = state.files[state.active];
+  ta.setSelectionRange(0, 0);
   ta.addEventListener("input", () => {
     state.files[state.active] = ta.value;
     renderEditor();
@@ -195,6 +196,7 @@ function openFile(f, focus = true) {
   state.active = f;
   const ta = $("#source");
   ta.value = state.files[f];
+  ta.setSelectionRange(0, 0);
   ta.scrollTop = 0;
   renderFileTabs();
   renderEditor();
@@ -301,7 +303,7 @@ function compileNow() {
     state.compileOk = true;
     state.diagnostics = (out.warnings || []).map((w) => ({ severity: "warning", ...w }));
     const nw = state.diagnostics.length;
-    status.textContent = `${t("policy.ok")} · ${rules} ${t("policy.rules")}${nw ? ` · ${nw} ${t("policy.warnings")}` : ""}`;
+    status.textContent = `${t("policy.ok")} · ${rules} ${t("policy.rules")}${nw ? ` · ${nw} ${t(nw === 1 ? "policy.warning" : "policy.warnings")}` : ""}`;
     status.className = "status ok";
     $("#download-snapshot").disabled = false;
   } catch (e) {
@@ -309,7 +311,7 @@ function compileNow() {
     state.diagnostics = Array.isArray(e?.diagnostics) ? e.diagnostics
       : [{ code: "error", severity: "error", message: String(e?.message || e), help: null, file: "policy.toml", spans: [] }];
     const ne = state.diagnostics.filter((d) => d.severity !== "warning").length;
-    status.textContent = `${t("policy.failed")} · ${ne} ${t("policy.errors")}`;
+    status.textContent = `${t("policy.failed")} · ${ne} ${t(ne === 1 ? "policy.error" : "policy.errors")}`;
     status.className = "status bad";
     $("#download-snapshot").disabled = true;
   }
@@ -337,7 +339,7 @@ function renderDiagnostics() {
     const s = (d.spans || [])[0] || {};
     const file = d.file || "policy.toml";
     const where = s.line ? `${file}:${s.line}:${s.column}` : file;
-    const li = el("li", { class: `diag ${d.severity === "warning" ? "warn" : "err"}`, "data-line": s.line ?? "", "data-file": file });
+    const li = el("li", { class: `diag ${d.severity === "warning" ? "warn" : "err"}`, "data-line": s.line ?? "", "data-column": s.column ?? "", "data-file": file, "data-code": d.code, "data-message": d.message, "data-help": d.help ?? "" });
     const btn = el("button", { type: "button", class: "diag-btn", "aria-label": s.line ? t("policy.jump", { line: s.line }) : where });
     btn.append(
       el("span", { class: "diag-sev" }, d.severity === "warning" ? "warning" : "error"),
@@ -561,7 +563,8 @@ function runCheck() {
   try {
     state.verdict = check(state.order);
   } catch (e) {
-    state.verdict = { inputError: String(e?.message || e), path: e?.path };
+    const text = e?.path !== undefined && e?.reason ? `${e.path || "order"}: ${e.reason}` : String(e?.message || e);
+    state.verdict = { inputError: text, path: e?.path };
   }
   renderVerdict();
 }
@@ -865,7 +868,7 @@ const ACTION_COLORS = { allow: "var(--allow)", review: "var(--review)", step_up:
 /** Horizontal bar chart as SVG. rows: {label, value, base?, color}. */
 function barChart(rows, { title, baseLabel, valueLabel } = {}) {
   const W = 520;
-  const labelW = 150;
+  const labelW = 190;
   const rowH = 26;
   const H = rows.length * rowH + 8;
   const max = Math.max(1, ...rows.map((r) => Math.max(r.value, r.base ?? 0)));
@@ -875,7 +878,7 @@ function barChart(rows, { title, baseLabel, valueLabel } = {}) {
     const y = 4 + i * rowH;
     const g = svgEl("g", { "data-label": r.label });
     const lbl = svgEl("text", { x: labelW - 8, y: y + rowH / 2 + 4, "text-anchor": "end", class: "c-label" });
-    lbl.textContent = r.label.length > 20 ? r.label.slice(0, 19) + "…" : r.label;
+    lbl.textContent = r.label.length > 26 ? r.label.slice(0, 25) + "…" : r.label;
     const tip = svgEl("title", {});
     tip.textContent = `${r.label}: ${r.value}${r.base !== undefined ? ` (${baseLabel}: ${r.base})` : ""}`;
     g.append(tip, lbl);

@@ -193,7 +193,12 @@ export function factValue(facts, path, line) {
   const parts = path.split(".");
   if (parts[0] === "item" || parts[0] === "items") {
     const pick = parts[0] === "item" && line !== undefined ? [facts.items[line]] : facts.items;
-    if (parts.length === 1) return `${facts.items.length} lines`;
+    if (parts.length === 1) {
+      return facts.items.map((it) => {
+        const flags = [it.high_value && "high_value", it.limited && "limited"].filter(Boolean);
+        return `${it.sku}×${it.quantity}${flags.length ? ` (${flags.join(", ")})` : ""}`;
+      }).join(", ") || "[]";
+    }
     const vals = pick.filter(Boolean).map((it) => it[parts[1]]);
     return parts[0] === "item" && vals.length === 1 ? vals[0] : vals;
   }

@@ -36,7 +36,8 @@ function arg(name, fallback) {
 }
 
 const host = arg("--host", process.env.HOST || "127.0.0.1");
-const port = Number(arg("--port", process.env.PORT || "8080"));
+const explicitPort = arg("--port", process.env.PORT);
+const port = Number(explicitPort ?? "8080");
 
 const server = createServer(async (req, res) => {
   try {
@@ -76,6 +77,17 @@ function send(res, status, text) {
   res.end(text + "\n");
 }
 
+// The default port may be taken: then any free one (a port asked for must be that one).
+server.on("error", (e) => {
+  if (e.code === "EADDRINUSE" && explicitPort === undefined && server.listenAttempt === 1) {
+    server.listenAttempt = 2;
+    server.listen(0, host);
+    return;
+  }
+  console.error(`serve: ${e.message}`);
+  process.exit(1);
+});
+server.listenAttempt = 1;
 server.listen(port, host, () => {
   const { port: actual } = server.address();
   console.log(`checkout-guard demo: http://${host}:${actual}/www/`);
