@@ -668,7 +668,7 @@ function renderVerdict() {
       for (const p of read) {
         const val = r.lines?.length && p.startsWith("item.")
           ? r.lines.map((n) => `${n}: ${fmt(factValue(facts, p, n))}`).join(" · ")
-          : fmt(factValue(facts, p));
+          : p === "items" ? factValue(facts, p) : fmt(factValue(facts, p));
         dl.append(el("dt", {}, el("code", {}, p)), el("dd", {}, val));
       }
       li.append(el("div", { class: "why-label muted small" }, `${t("verdict.why")} — ${t("verdict.factsRead")}`), dl);
