@@ -163,14 +163,7 @@ function setupEditor() {
   });
   ta.addEventListener("scroll", syncScroll);
   for (const ev of ["keyup", "click", "select"]) ta.addEventListener(ev, renderCursor);
-  ta.addEventListener("keydown", (e) => {
-    if (e.key === "Tab" && !e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey && e.target.dataset.tabIndent === "1") {
-      e.preventDefault();
-      document.execCommand("insertText", false, "  ");
-    }
-    if (e.key === "Escape") e.target.dataset.tabIndent = "0";
-  });
-  ta.addEventListener("focus", () => { ta.dataset.tabIndent = "0"; });
+  // Tab is left to move focus (keyboard users must be able to leave the editor).
   $("#reset-file").addEventListener("click", () => {
     state.files[state.active] = state.original[state.active];
     ta.value = state.files[state.active];
@@ -867,8 +860,9 @@ const ACTION_COLORS = { allow: "var(--allow)", review: "var(--review)", step_up:
 
 /** Horizontal bar chart as SVG. rows: {label, value, base?, color}. */
 function barChart(rows, { title, baseLabel, valueLabel } = {}) {
-  const W = 520;
-  const labelW = 190;
+  // narrow screens get a narrower drawing, so its text is not scaled down to nothing
+  const W = window.innerWidth < 700 ? Math.max(300, window.innerWidth - 56) : 560;
+  const labelW = W < 420 ? 128 : 190;
   const rowH = 26;
   const H = rows.length * rowH + 8;
   const max = Math.max(1, ...rows.map((r) => Math.max(r.value, r.base ?? 0)));
@@ -878,7 +872,8 @@ function barChart(rows, { title, baseLabel, valueLabel } = {}) {
     const y = 4 + i * rowH;
     const g = svgEl("g", { "data-label": r.label });
     const lbl = svgEl("text", { x: labelW - 8, y: y + rowH / 2 + 4, "text-anchor": "end", class: "c-label" });
-    lbl.textContent = r.label.length > 26 ? r.label.slice(0, 25) + "…" : r.label;
+    const maxChars = W < 420 ? 17 : 26;
+    lbl.textContent = r.label.length > maxChars ? r.label.slice(0, maxChars - 1) + "…" : r.label;
     const tip = svgEl("title", {});
     tip.textContent = `${r.label}: ${r.value}${r.base !== undefined ? ` (${baseLabel}: ${r.base})` : ""}`;
     g.append(tip, lbl);
