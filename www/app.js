@@ -386,6 +386,13 @@ function scheduleCheck() { clearTimeout(checkTimer); checkTimer = setTimeout(run
 
 function setupOrder() {
   $("#sample").addEventListener("change", (e) => selectSample(e.target.value));
+  const step = (d) => {
+    const list = [...$("#sample").options].map((o) => o.value);
+    const i = list.indexOf(state.sample.file);
+    selectSample(list[(i + d + list.length) % list.length]);
+  };
+  $("#sample-prev").addEventListener("click", () => step(-1));
+  $("#sample-next").addEventListener("click", () => step(1));
   const now = $("#now");
   now.value = state.now;
   now.addEventListener("input", () => {
