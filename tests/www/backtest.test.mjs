@@ -104,3 +104,22 @@ test("a CSV file of orders is read too", async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("the downloaded snapshot of the edited policy loads in the CLI", async () => {
+  const { page, problems, context } = await openPage(browser);
+  const policy = read("examples/demo-store/policy.toml");
+  await page.fill("#source", policy.replace("customer.addresses_90d >= 5", "customer.addresses_90d >= 3"));
+  await page.waitForSelector("#compile-status.ok");
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-snapshot")]);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "cg-www-"));
+  const file = path.join(dir, download.suggestedFilename());
+  await download.saveAs(file);
+  const info = JSON.parse(execFileSync(cli, ["inspect", file], { encoding: "utf8" }));
+  assert.equal(info.merchant, "demo-store");
+  // the edit is in it: C10014 (bulk-then-refund) has 3 addresses in 90 days, so only the
+  // edited address rule fires for that order
+  const verdict = JSON.parse(execFileSync(cli, ["check", "--snapshot", file, "--now", "2026-11-25T10:00:00Z", path.join(root, "examples/orders/bulk-then-refund.json")], { encoding: "utf8" }));
+  assert.ok(verdict.reasons.some((r) => r.rule === "address-hopping"), JSON.stringify(verdict.reasons));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
