@@ -43,7 +43,7 @@ const state = {
 
 async function boot() {
   const saved = localStorage.getItem("cg-lang");
-  setLang(saved && STRINGS[saved] ? saved : (navigator.language || "").startsWith("zh") ? "zh-CN" : "zh-CN");
+  setLang(saved && STRINGS[saved] ? saved : /^en\b/i.test(navigator.language || "") ? "en" : "zh-CN");
   state.msgLocale = lang();
   applyI18n();
   syncLangButtons();
