@@ -20,6 +20,9 @@ pub mod rules;
 pub mod snapshot;
 pub mod time;
 
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
 #[cfg(feature = "compiler")]
 pub mod compile;
 #[cfg(feature = "compiler")]

@@ -1,0 +1,268 @@
+/** The decision of a verdict, from least to most severe (PRODUCT §3). */
+export type Decision = "allow" | "review" | "step_up" | "deny";
+
+/** A time: a `Date`, RFC 3339 text (`"2026-11-25T10:00:00Z"`) or epoch milliseconds. */
+export type TimeInput = Date | string | number;
+
+/** `order.customer`: identifiers as the checkout knows them. Every field is optional. */
+export interface OrderCustomer {
+  id?: string | null;
+  email?: string | null;
+  phone?: string | null;
+  device_id?: string | null;
+  payment_fingerprint?: string | null;
+  ip?: string | null;
+  /** RFC 3339; used when customers.csv does not know the customer. */
+  account_created_at?: string | null;
+}
+
+/** `order.shipping`: the recipient. */
+export interface OrderShipping {
+  name?: string | null;
+  phone?: string | null;
+  province?: string | null;
+  city?: string | null;
+  district?: string | null;
+  line1?: string | null;
+}
+
+/** One order line. */
+export interface OrderItem {
+  sku: string;
+  /** A positive integer. */
+  quantity: number;
+  /** The price the checkout shows, in major units (168.0 = ¥168). */
+  unit_price?: number | null;
+}
+
+/** An order as a checkout submits it (PRODUCT §2). Unknown fields are ignored. */
+export interface Order {
+  order_id?: string | null;
+  /** RFC 3339. Read by rules as `order.created_at`; never used as `now` by `check`. */
+  created_at?: string | null;
+  currency?: string | null;
+  channel?: string | null;
+  customer?: OrderCustomer | null;
+  shipping?: OrderShipping | null;
+  items: OrderItem[];
+  /** Verification methods already completed (`"sms_otp"`…). */
+  verified?: string[] | null;
+  [extra: string]: unknown;
+}
+
+/** Options of `check` and `checkMany`. */
+export interface CheckOptions {
+  /** The time to judge at; the JS clock (`Date.now()`) when absent. */
+  now?: TimeInput;
+  /** Message locale (`"zh-CN"`, `"en"`); the policy's `default_locale` when absent. */
+  locale?: string;
+}
+
+/** Options of `Engine.fromBytes`. */
+export interface EngineOptions {
+  /** When given, the snapshot's merchant must be this one (else a `SnapshotError`). */
+  merchant?: string;
+}
+
+/** A firing rule. */
+export interface Reason {
+  rule: string;
+  code: string;
+  action: Decision;
+  /** 0-based lines an item-scoped rule fired on; empty for order rules. */
+  lines: number[];
+}
+
+/** One order line's own decision (from item-scoped rules). */
+export interface LineVerdict {
+  sku: string;
+  decision: Decision;
+}
+
+/** The message to show the customer. */
+export interface VerdictMessage {
+  /** The locale actually used. */
+  locale: string;
+  text: string;
+  key: string;
+}
+
+/** Which snapshot judged. */
+export interface SnapshotRef {
+  merchant: string;
+  version: string;
+  expires_at: string;
+}
+
+/** The verdict (PRODUCT §3, a Contract). */
+export interface Verdict {
+  decision: Decision;
+  /** When `decision` is `"step_up"`: methods any one of which satisfies it. */
+  verify: string[];
+  reasons: Reason[];
+  lines: LineVerdict[];
+  message: VerdictMessage | null;
+  snapshot: SnapshotRef;
+  warnings: string[];
+}
+
+/** An unusable order in `checkMany`'s result. */
+export interface OrderErrorResult {
+  error: { path: string; message: string };
+}
+
+/** One entry of `checkMany`'s result. */
+export type CheckManyResult = Verdict | OrderErrorResult;
+
+/** Thrown for an unusable order or option: `path` is a JSON path (`items[2].quantity`). */
+export interface OrderError extends Error {
+  name: "OrderError";
+  /** JSON path of the problem; `""` for the order itself. */
+  path: string;
+  /** What is wrong, without the path. */
+  reason: string;
+}
+
+/** A region of a policy source file; `line` and `column` are 1-based (0 when unknown). */
+export interface Span {
+  start: number;
+  end: number;
+  line: number;
+  column: number;
+}
+
+/** A problem in a policy source. */
+export interface Diagnostic {
+  code: string;
+  severity: "error" | "warning";
+  message: string;
+  help?: string;
+  file?: string;
+  rule?: string;
+  spans: Span[];
+}
+
+/** Thrown by `compilePolicy` when the source has errors. */
+export interface PolicyError extends Error {
+  name: "PolicyError";
+  diagnostics: Diagnostic[];
+}
+
+/** Why snapshot bytes were refused. */
+export type SnapshotErrorKind =
+  | "bad_magic"
+  | "unsupported_version"
+  | "truncated"
+  | "length_mismatch"
+  | "checksum_mismatch"
+  | "unsupported"
+  | "missing_section"
+  | "bad_section"
+  | "bad_meta"
+  | "rules"
+  | "wrong_merchant";
+
+/** Thrown by `new Engine`, `Engine.fromBytes`, `engine.load` and `new Backtest`. */
+export interface SnapshotError extends Error {
+  name: "SnapshotError";
+  kind: SnapshotErrorKind;
+  /** With `kind: "rules"`: why the snapshot's rules do not compile with this engine. */
+  diagnostics?: Diagnostic[];
+}
+
+/** A section of the snapshot file. */
+export interface SectionInfo {
+  tag: string;
+  offset: number;
+  bytes: number;
+}
+
+/** Blocklist statistics (counts only: identifiers are stored as keyed hashes). */
+export interface BlocklistInfo {
+  entries: number;
+  distinct_identifiers: number;
+  by_kind: Record<string, number>;
+  by_level: Record<string, number>;
+  never_expiring: number;
+  reasons: number;
+  section_bytes: number;
+  bytes_per_entry: number;
+  false_positive_rate: number;
+}
+
+/** What `engine.info()` and `checkout-guard inspect` report. */
+export interface SnapshotInfo {
+  format_version: number;
+  merchant: string;
+  version: string;
+  created_at: string;
+  expires_at: string;
+  profile: "private" | "public";
+  hash_scheme: string;
+  hash_bits: number;
+  signed: boolean;
+  file_bytes: number;
+  sections: SectionInfo[];
+  rules: number;
+  locales: string[];
+  blocklist: BlocklistInfo;
+  catalog_items: number;
+  customers: number;
+}
+
+/** Counters since the engine was created. */
+export interface EngineStats {
+  checks: number;
+  allow: number;
+  review: number;
+  step_up: number;
+  deny: number;
+  rule_errors: number;
+  loads: number;
+  duplicate_memory: number;
+}
+
+/** Options of `compilePolicy`. */
+export interface CompileOptions {
+  /** Creation time recorded in the snapshot (default now); fixing it makes the bytes reproducible. */
+  createdAt?: TimeInput;
+}
+
+/** A compiled policy. */
+export interface CompiledPolicy {
+  /** The snapshot: pass to `Engine.fromBytes` or `engine.load`, or save as `.snapshot`. */
+  bytes: Uint8Array;
+  warnings: Diagnostic[];
+  info: SnapshotInfo;
+}
+
+/** Options of `new Backtest`. */
+export interface BacktestOptions {
+  /** `now` for orders without `created_at` (default: the JS clock). */
+  now?: TimeInput;
+}
+
+/** Counts per decision. */
+export interface DecisionCounts {
+  allow: number;
+  review: number;
+  step_up: number;
+  deny: number;
+}
+
+/** The backtest report: the same JSON as `checkout-guard backtest --json`. */
+export interface BacktestReport {
+  orders: number;
+  unusable: number;
+  decisions: DecisionCounts;
+  rules: { rule: string; action: Decision; fired: number }[];
+  reasons: { code: string; orders: number }[];
+  categories: { category: string; lines: number; flagged_lines: number; flagged_by_item_rules: number }[];
+  top_skus: { sku: string; name: string; orders: number; flagged_orders: number }[];
+  /** With a baseline: its counts per decision. */
+  baseline?: DecisionCounts;
+  /** With a baseline: orders whose decision differs. */
+  changes?: { index: number; order_id: string | null; baseline: Decision; decision: Decision }[];
+  /** The first 100 unusable inputs. */
+  errors: { index: number; path: string; message: string }[];
+}

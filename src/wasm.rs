@@ -1,0 +1,544 @@
+//! The JavaScript API (PRODUCT §4) over wasm-bindgen: `Engine`, `Backtest`,
+//! `compilePolicy` and `lintPolicy`. This is the only file that imports wasm-bindgen;
+//! everything here converts between JS values and the crate's public API, and every
+//! path returns a `Result` — a Rust panic would kill the whole wasm instance.
+//!
+//! The boundary is the hot path of a checkout, so values cross it as JSON text: an
+//! order goes through `JSON.stringify` and [`Order::from_json`] (which keeps JSON paths
+//! in its errors), a verdict through `serde_json` and `JSON.parse`. Two calls into the
+//! JS engine per check beat serde-wasm-bindgen's one call per field; the figures are in
+//! `docs/BENCHMARKS.md`. Callers still pass and get plain objects.
+//!
+//! Errors are real JS `Error`s carrying data: `path` for bad orders, `diagnostics` for
+//! policies, `kind` for snapshots.
+
+use crate::backtest::Backtest;
+use crate::engine::{CheckOptions, Engine, LoadError, Order, OrderError};
+use crate::snapshot::SnapshotError;
+use crate::time::Timestamp;
+
+use js_sys::{Array, Reflect, JSON};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = include_str!("wasm.d.ts");
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/// A JS `Error` named `name` with `message`, plus extra properties.
+fn js_error(name: &str, message: &str, fields: &[(&str, JsValue)]) -> JsValue {
+    let error = js_sys::Error::new(message);
+    error.set_name(name);
+    for (key, value) in fields {
+        // Setting a property on a fresh Error cannot fail; if it did, the message still
+        // says everything.
+        let _ = Reflect::set(&error, &JsValue::from_str(key), value);
+    }
+    error.into()
+}
+
+fn order_error(e: &OrderError) -> JsValue {
+    js_error(
+        "OrderError",
+        &e.to_string(),
+        &[
+            ("path", JsValue::from_str(&e.path)),
+            ("reason", JsValue::from_str(&e.message)),
+        ],
+    )
+}
+
+fn usage_error(path: &str, message: &str) -> JsValue {
+    order_error(&OrderError {
+        path: path.to_string(),
+        message: message.to_string(),
+    })
+}
+
+#[cfg(feature = "compiler")]
+fn diagnostics_error(message: &str, diagnostics: &[crate::Diagnostic]) -> JsValue {
+    let list = to_js(&diagnostics).unwrap_or_else(|_| Array::new().into());
+    js_error("PolicyError", message, &[("diagnostics", list)])
+}
+
+fn snapshot_kind(e: &SnapshotError) -> &'static str {
+    match e {
+        SnapshotError::BadMagic => "bad_magic",
+        SnapshotError::UnsupportedVersion { .. } => "unsupported_version",
+        SnapshotError::Truncated { .. } => "truncated",
+        SnapshotError::LengthMismatch { .. } => "length_mismatch",
+        SnapshotError::ChecksumMismatch { .. } => "checksum_mismatch",
+        SnapshotError::Unsupported(_) => "unsupported",
+        SnapshotError::MissingSection(_) => "missing_section",
+        SnapshotError::BadSection { .. } => "bad_section",
+        SnapshotError::BadMeta(_) => "bad_meta",
+    }
+}
+
+fn load_error(e: &LoadError) -> JsValue {
+    match e {
+        LoadError::Snapshot(s) => js_error(
+            "SnapshotError",
+            &e.to_string(),
+            &[("kind", JsValue::from_str(snapshot_kind(s)))],
+        ),
+        LoadError::Rules(d) => {
+            let list = to_js(&d.0).unwrap_or_else(|_| Array::new().into());
+            js_error(
+                "SnapshotError",
+                &e.to_string(),
+                &[("kind", JsValue::from_str("rules")), ("diagnostics", list)],
+            )
+        }
+    }
+}
+
+fn internal_error(what: &str) -> JsValue {
+    js_error(
+        "Error",
+        &format!("checkout-guard internal error: {what}"),
+        &[],
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Values across the boundary
+
+/// A Rust value as a plain JS value (objects, arrays, strings, numbers, null).
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(value).map_err(|e| internal_error(&e.to_string()))?;
+    JSON::parse(&text)
+}
+
+/// `JSON.stringify(value)`, or an error at `path` when it has no JSON form (a cycle, a
+/// BigInt, `undefined`, a function).
+fn stringify(value: &JsValue, path: &str) -> Result<String, JsValue> {
+    if value.is_undefined() {
+        return Err(usage_error(path, "expected an object, found undefined"));
+    }
+    match JSON::stringify(value) {
+        Ok(text) => text.as_string().ok_or_else(|| {
+            usage_error(
+                path,
+                "expected an object, found a value JSON cannot represent",
+            )
+        }),
+        Err(e) => {
+            let why = e
+                .dyn_ref::<js_sys::Error>()
+                .and_then(|e| e.message().as_string())
+                .unwrap_or_default();
+            Err(usage_error(
+                path,
+                &format!("cannot be read as JSON ({why})"),
+            ))
+        }
+    }
+}
+
+/// Reads an order from a JS value (an object as the contract describes).
+fn read_order(value: &JsValue) -> Result<Order, JsValue> {
+    let text = stringify(value, "")?;
+    Order::from_json(&text).map_err(|e| order_error(&e))
+}
+
+/// A time given as a `Date`, RFC 3339 text or epoch milliseconds; `path` names it in
+/// errors.
+fn read_time(value: &JsValue, path: &str) -> Result<Option<Timestamp>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    let millis = if let Some(date) = value.dyn_ref::<js_sys::Date>() {
+        date.get_time()
+    } else if let Some(ms) = value.as_f64() {
+        ms
+    } else if let Some(text) = value.as_string() {
+        return Timestamp::parse_rfc3339(&text)
+            .map(Some)
+            .map_err(|e| usage_error(path, &e.to_string()));
+    } else {
+        return Err(usage_error(
+            path,
+            "expected a Date, an RFC 3339 string or epoch milliseconds",
+        ));
+    };
+    if !millis.is_finite() {
+        return Err(usage_error(path, "expected a valid date"));
+    }
+    // Within ±2^53 the conversion is exact; `as` saturates beyond, never traps.
+    Ok(Some(Timestamp::from_millis(millis as i64)))
+}
+
+/// The JS clock: chrono's clock is not used on the hot path.
+fn js_now() -> Timestamp {
+    Timestamp::from_millis(js_sys::Date::now() as i64)
+}
+
+fn get(object: &JsValue, key: &str) -> JsValue {
+    if !object.is_object() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn check_options(options: &JsValue) -> Result<CheckOptions, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(CheckOptions {
+            now: Some(js_now()),
+            locale: None,
+        });
+    }
+    if !options.is_object() {
+        return Err(usage_error("options", "expected an object"));
+    }
+    let now = read_time(&get(options, "now"), "options.now")?.unwrap_or_else(js_now);
+    let locale = get(options, "locale");
+    let locale = if locale.is_undefined() || locale.is_null() {
+        None
+    } else {
+        Some(
+            locale
+                .as_string()
+                .ok_or_else(|| usage_error("options.locale", "expected a string"))?,
+        )
+    };
+    Ok(CheckOptions {
+        now: Some(now),
+        locale,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Engine
+
+/// A loaded policy that checks orders (`new Engine()` for the embedded demo store).
+#[wasm_bindgen(js_name = Engine)]
+pub struct JsEngine {
+    inner: Engine,
+}
+
+#[wasm_bindgen(js_class = Engine)]
+impl JsEngine {
+    /// An engine on the embedded demo store snapshot.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> Result<JsEngine, JsValue> {
+        Engine::demo()
+            .map(|inner| JsEngine { inner })
+            .map_err(|e| load_error(&e))
+    }
+
+    /// An engine on snapshot bytes; `options.merchant`, when given, must match the
+    /// snapshot's merchant (guards against deploying another store's file).
+    #[wasm_bindgen(js_name = fromBytes)]
+    pub fn from_bytes(
+        bytes: &[u8],
+        #[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue,
+    ) -> Result<JsEngine, JsValue> {
+        let inner = Engine::from_bytes(bytes.to_vec()).map_err(|e| load_error(&e))?;
+        expect_merchant(&inner, &options)?;
+        Ok(JsEngine { inner })
+    }
+
+    /// Replaces the snapshot; on error the old one stays in use.
+    pub fn load(&mut self, bytes: &[u8]) -> Result<(), JsValue> {
+        self.inner.load(bytes.to_vec()).map_err(|e| load_error(&e))
+    }
+
+    /// Judges one order.
+    #[wasm_bindgen(unchecked_return_type = "Verdict")]
+    pub fn check(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Order")] order: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CheckOptions")] options: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let options = check_options(options)?;
+        let order = read_order(order)?;
+        let verdict = self.inner.check(&order, &options);
+        to_js(&verdict)
+    }
+
+    /// Judges an order given as JSON text and returns the verdict as JSON text (for an
+    /// edge worker holding the request body: no parse on the JS side at all).
+    #[wasm_bindgen(js_name = checkJson)]
+    pub fn check_json(
+        &mut self,
+        text: &str,
+        #[wasm_bindgen(unchecked_param_type = "CheckOptions")] options: &JsValue,
+    ) -> Result<String, JsValue> {
+        let options = check_options(options)?;
+        let verdict = self
+            .inner
+            .check_json(text, &options)
+            .map_err(|e| order_error(&e))?;
+        serde_json::to_string(&verdict).map_err(|e| internal_error(&e.to_string()))
+    }
+
+    /// Judges orders in turn (one engine, so duplicates are seen); an unusable order
+    /// gives `{error: {path, message}}` in its place.
+    #[wasm_bindgen(js_name = checkMany, unchecked_return_type = "CheckManyResult[]")]
+    pub fn check_many(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "unknown[]")] orders: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CheckOptions")] options: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let options = check_options(options)?;
+        let list = orders
+            .dyn_ref::<Array>()
+            .ok_or_else(|| usage_error("", "expected an array of orders"))?;
+        let mut out = Vec::with_capacity(list.length() as usize);
+        for order in list.iter() {
+            let parsed = stringify(&order, "")
+                .map_err(|_| OrderError {
+                    path: String::new(),
+                    message: "expected an object".to_string(),
+                })
+                .and_then(|text| Order::from_json(&text));
+            let item = match parsed {
+                Ok(order) => ManyItem::Verdict(Box::new(self.inner.check(&order, &options))),
+                Err(e) => ManyItem::Error { error: e },
+            };
+            out.push(item);
+        }
+        to_js(&out)
+    }
+
+    /// What the snapshot in use is.
+    #[wasm_bindgen(unchecked_return_type = "SnapshotInfo")]
+    pub fn info(&self) -> Result<JsValue, JsValue> {
+        to_js(self.inner.info())
+    }
+
+    /// Counters since the engine was created.
+    #[wasm_bindgen(unchecked_return_type = "EngineStats")]
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.stats())
+    }
+
+    /// The fact paths each rule reads, by rule id, in policy order.
+    #[wasm_bindgen(js_name = ruleFacts, unchecked_return_type = "Record<string, string[]>")]
+    pub fn rule_facts(&self) -> Result<JsValue, JsValue> {
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .inner
+            .rule_facts()
+            .into_iter()
+            .map(|(id, facts)| (id, facts.into()))
+            .collect();
+        to_js(&map)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ManyItem {
+    Verdict(Box<crate::Verdict>),
+    Error { error: OrderError },
+}
+
+fn expect_merchant(engine: &Engine, options: &JsValue) -> Result<(), JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(());
+    }
+    if !options.is_object() {
+        return Err(usage_error("options", "expected an object"));
+    }
+    let want = get(options, "merchant");
+    if want.is_undefined() || want.is_null() {
+        return Ok(());
+    }
+    let want = want
+        .as_string()
+        .ok_or_else(|| usage_error("options.merchant", "expected a string"))?;
+    let have = &engine.info().merchant;
+    if *have != want {
+        return Err(js_error(
+            "SnapshotError",
+            &format!("snapshot is for merchant `{have}`, expected `{want}`; deploy this store's own snapshot"),
+            &[("kind", JsValue::from_str("wrong_merchant"))],
+        ));
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Backtest
+
+/// Replays past orders (each judged at its own `created_at`) and reports what the policy
+/// would have done — the same report as `checkout-guard backtest --json`.
+#[wasm_bindgen(js_name = Backtest)]
+pub struct JsBacktest {
+    inner: Option<Backtest>,
+    fallback_now: Timestamp,
+}
+
+impl JsBacktest {
+    fn running(&mut self) -> Result<&mut Backtest, JsValue> {
+        self.inner.as_mut().ok_or_else(|| {
+            js_error(
+                "Error",
+                "this backtest is finished; create a new Backtest to run another",
+                &[],
+            )
+        })
+    }
+}
+
+fn engine_for(bytes: Option<Vec<u8>>) -> Result<Engine, JsValue> {
+    match bytes {
+        Some(b) => Engine::from_bytes(b),
+        None => Engine::demo(),
+    }
+    .map_err(|e| load_error(&e))
+}
+
+#[wasm_bindgen(js_class = Backtest)]
+impl JsBacktest {
+    /// A backtest of `bytes`' policy (the demo store when null), optionally compared
+    /// with `baselineBytes`' policy; `options.now` judges orders without `created_at`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        bytes: Option<Vec<u8>>,
+        #[wasm_bindgen(js_name = baselineBytes)] baseline_bytes: Option<Vec<u8>>,
+        #[wasm_bindgen(unchecked_param_type = "BacktestOptions")] options: &JsValue,
+    ) -> Result<JsBacktest, JsValue> {
+        let engine = engine_for(bytes)?;
+        let baseline = baseline_bytes.map(|b| engine_for(Some(b))).transpose()?;
+        let fallback_now = if options.is_object() {
+            read_time(&get(options, "now"), "options.now")?
+        } else {
+            None
+        }
+        .unwrap_or_else(js_now);
+        Ok(JsBacktest {
+            inner: Some(Backtest::new(engine, baseline)),
+            fallback_now,
+        })
+    }
+
+    /// Adds one order (an object, or one JSON line); returns how many inputs were
+    /// consumed (1; an unusable one is counted in the report's `unusable`).
+    pub fn add(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Order | string")] order: &JsValue,
+    ) -> Result<u32, JsValue> {
+        let now = self.fallback_now;
+        let text = match order.as_string() {
+            Some(line) => line,
+            None => stringify(order, "").unwrap_or_default(),
+        };
+        let bt = self.running()?;
+        let _ = bt.add_json(text.trim_start_matches('\u{feff}'), now);
+        Ok(1)
+    }
+
+    /// Adds every non-blank line of JSON Lines text; returns how many were consumed.
+    #[wasm_bindgen(js_name = addJsonLines)]
+    pub fn add_json_lines(&mut self, text: &str) -> Result<u32, JsValue> {
+        let now = self.fallback_now;
+        let bt = self.running()?;
+        let mut count = 0u32;
+        for line in text.lines() {
+            let line = line.trim_start_matches('\u{feff}');
+            if line.trim().is_empty() {
+                continue;
+            }
+            let _ = bt.add_json(line, now);
+            count = count.saturating_add(1);
+        }
+        Ok(count)
+    }
+
+    /// The report; the backtest cannot be added to afterwards.
+    #[wasm_bindgen(unchecked_return_type = "BacktestReport")]
+    pub fn finish(&mut self) -> Result<JsValue, JsValue> {
+        self.running()?;
+        match self.inner.take() {
+            Some(bt) => to_js(&bt.finish()),
+            None => Err(internal_error("backtest vanished")),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Policy compiler (the demo page's editor)
+
+#[cfg(feature = "compiler")]
+fn read_files(files: &JsValue) -> Result<crate::SourceFiles, JsValue> {
+    let bad = || {
+        usage_error(
+            "files",
+            "expected an object mapping file names (`policy.toml`, `blocklist.csv`…) to their text",
+        )
+    };
+    if !files.is_object() || Array::is_array(files) {
+        return Err(bad());
+    }
+    let text = stringify(files, "files")?;
+    let files: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(&text).map_err(|_| bad())?;
+    Ok(crate::SourceFiles { files })
+}
+
+/// Compiles a policy source (file name → text) into snapshot bytes; throws a
+/// `PolicyError` with `diagnostics` when it has errors.
+#[cfg(feature = "compiler")]
+#[wasm_bindgen(js_name = compilePolicy, unchecked_return_type = "CompiledPolicy")]
+pub fn compile_policy(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "CompileOptions")] options: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let files = read_files(files)?;
+    let created_at = if options.is_object() {
+        read_time(&get(options, "createdAt"), "options.createdAt")?
+    } else {
+        None
+    }
+    .unwrap_or_else(js_now);
+    let options = crate::CompileOptions {
+        created_at: Some(created_at),
+    };
+    let compiled = crate::compile_files(&files, &options).map_err(|d| {
+        let errors = d.0.iter().filter(|d| d.is_error()).count();
+        diagnostics_error(
+            &format!(
+                "the policy has {errors} error{}; see `diagnostics`",
+                if errors == 1 { "" } else { "s" }
+            ),
+            &d.0,
+        )
+    })?;
+    let out = js_sys::Object::new();
+    let set = |key: &str, value: &JsValue| Reflect::set(&out, &JsValue::from_str(key), value);
+    set(
+        "bytes",
+        &js_sys::Uint8Array::from(compiled.bytes.as_slice()).into(),
+    )?;
+    set("warnings", &to_js(&compiled.warnings)?)?;
+    set("info", &to_js(&compiled.info)?)?;
+    Ok(out.into())
+}
+
+/// Every error and warning of a policy source, without building a snapshot.
+#[cfg(feature = "compiler")]
+#[wasm_bindgen(js_name = lintPolicy, unchecked_return_type = "Diagnostic[]")]
+pub fn lint_policy(
+    #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let files = read_files(files)?;
+    let options = crate::CompileOptions {
+        created_at: Some(js_now()),
+    };
+    let diags = match crate::compile_files(&files, &options) {
+        Ok(c) => c.warnings,
+        Err(d) => d.0,
+    };
+    to_js(&diags)
+}
+
+/// The version of this package (the crate's).
+#[wasm_bindgen]
+pub fn version() -> String {
+    env!("CARGO_PKG_VERSION").to_string()
+}
