@@ -1,6 +1,6 @@
 // The demo page: edit the demo store's policy with live diagnostics, check sample
 // orders against it, simulate the step-up, backtest a batch of orders. Everything runs
-// in the browser on the checkout-guard wasm package (pkg/web/); the page only fetches
+// in the browser on the checkout-guard wasm package (pkg/web/, its compiler build); the page only fetches
 // static files (the demo store's sources, the sample orders, the embedded snapshot).
 import { STRINGS, t, setLang, lang, applyI18n } from "./i18n.js";
 import {
@@ -48,7 +48,9 @@ async function boot() {
   applyI18n();
   syncLangButtons();
   try {
-    const cg = await import("../pkg/web/checkout_guard.js");
+    // The compiler build (`checkout-guard/compiler`) is the runtime plus compilePolicy:
+    // one module, one wasm instance, so snapshots move between them as plain bytes.
+    const cg = await import("../pkg/web/checkout_guard_compiler.js");
     await cg.default();
     state.cg = cg;
     const [texts, index, snap] = await Promise.all([
