@@ -11,7 +11,7 @@ import path from "node:path";
 import { launch, openPage, pageUrl, stopServer, read, readJson, root } from "./helpers.mjs";
 import { generateBatch, parseCsv } from "../../www/lib.js";
 
-const cli = path.join(root, "target/debug/checkout-guard");
+const cli = path.join(process.env.CARGO_TARGET_DIR || path.join(root, "target"), "debug/checkout-guard");
 let browser;
 before(async () => {
   if (!existsSync(cli)) execFileSync("cargo", ["build", "--quiet"], { cwd: root, stdio: "inherit" });
