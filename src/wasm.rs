@@ -234,16 +234,19 @@ impl JsEngine {
     /// snapshot's merchant (guards against deploying another store's file).
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(
-        bytes: &[u8],
-        #[wasm_bindgen(unchecked_param_type = "EngineOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &[u8],
+        #[wasm_bindgen(unchecked_optional_param_type = "EngineOptions")] options: Option<JsValue>,
     ) -> Result<JsEngine, JsValue> {
         let inner = Engine::from_bytes(bytes.to_vec()).map_err(|e| load_error(&e))?;
-        expect_merchant(&inner, &options)?;
+        expect_merchant(&inner, &options.unwrap_or(JsValue::UNDEFINED))?;
         Ok(JsEngine { inner })
     }
 
     /// Replaces the snapshot; on error the old one stays in use.
-    pub fn load(&mut self, bytes: &[u8]) -> Result<(), JsValue> {
+    pub fn load(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &[u8],
+    ) -> Result<(), JsValue> {
         self.inner.load(bytes.to_vec()).map_err(|e| load_error(&e))
     }
 
@@ -252,9 +255,9 @@ impl JsEngine {
     pub fn check(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Order")] order: &JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CheckOptions")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let options = check_options(options)?;
+        let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
         let order = read_order(order)?;
         let verdict = self.inner.check(&order, &options);
         to_js(&verdict)
@@ -266,9 +269,9 @@ impl JsEngine {
     pub fn check_json(
         &mut self,
         text: &str,
-        #[wasm_bindgen(unchecked_param_type = "CheckOptions")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<String, JsValue> {
-        let options = check_options(options)?;
+        let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
         let verdict = self
             .inner
             .check_json(text, &options)
@@ -282,9 +285,9 @@ impl JsEngine {
     pub fn check_many(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "unknown[]")] orders: &JsValue,
-        #[wasm_bindgen(unchecked_param_type = "CheckOptions")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let options = check_options(options)?;
+        let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
         let list = orders
             .dyn_ref::<Array>()
             .ok_or_else(|| usage_error("", "expected an array of orders"))?;
@@ -399,14 +402,16 @@ impl JsBacktest {
     /// with `baselineBytes`' policy; `options.now` judges orders without `created_at`.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        bytes: Option<Vec<u8>>,
-        #[wasm_bindgen(js_name = baselineBytes)] baseline_bytes: Option<Vec<u8>>,
-        #[wasm_bindgen(unchecked_param_type = "BacktestOptions")] options: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "Uint8Array | null")] bytes: Option<Vec<u8>>,
+        #[wasm_bindgen(js_name = baselineBytes, unchecked_optional_param_type = "Uint8Array | null")]
+        baseline_bytes: Option<Vec<u8>>,
+        #[wasm_bindgen(unchecked_optional_param_type = "BacktestOptions")] options: Option<JsValue>,
     ) -> Result<JsBacktest, JsValue> {
         let engine = engine_for(bytes)?;
         let baseline = baseline_bytes.map(|b| engine_for(Some(b))).transpose()?;
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let fallback_now = if options.is_object() {
-            read_time(&get(options, "now"), "options.now")?
+            read_time(&get(&options, "now"), "options.now")?
         } else {
             None
         }
@@ -487,11 +492,12 @@ fn read_files(files: &JsValue) -> Result<crate::SourceFiles, JsValue> {
 #[wasm_bindgen(js_name = compilePolicy, unchecked_return_type = "CompiledPolicy")]
 pub fn compile_policy(
     #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: &JsValue,
-    #[wasm_bindgen(unchecked_param_type = "CompileOptions")] options: &JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CompileOptions")] options: Option<JsValue>,
 ) -> Result<JsValue, JsValue> {
     let files = read_files(files)?;
+    let options = options.unwrap_or(JsValue::UNDEFINED);
     let created_at = if options.is_object() {
-        read_time(&get(options, "createdAt"), "options.createdAt")?
+        read_time(&get(&options, "createdAt"), "options.createdAt")?
     } else {
         None
     }
