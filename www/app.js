@@ -178,7 +178,7 @@ function setupEditor() {
 function renderFileTabs() {
   const box = $("#file-tabs");
   box.replaceChildren(...FILES.map((f) => {
-    const b = el("button", { type: "button", role: "tab", "aria-selected": String(f === state.active), class: "file-tab" }, f);
+    const b = el("button", { type: "button", "aria-pressed": String(f === state.active), class: "file-tab" }, f);
     const n = state.diagnostics.filter((d) => d.file === f && d.severity === "error").length;
     if (n) b.append(el("span", { class: "count err", "aria-label": `${n} ${t("policy.errors")}` }, String(n)));
     if (state.files[f] !== state.original[f]) b.append(el("span", { class: "dot", title: "modified" }, "•"));
