@@ -161,3 +161,26 @@ test("editing the order as JSON re-checks it; bad input is an error with a path"
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("every control has a label, and the views switch by keyboard", async () => {
+  const { page, problems, context } = await openPage(browser);
+  for (const tab of ["#tab-playground", "#tab-backtest"]) {
+    await page.click(tab);
+    const unlabelled = await page.$$eval("input, select, textarea, button", (els) => els
+      .filter((e) => e.offsetParent !== null || e.type === "file")
+      .filter((e) => {
+        const name = e.getAttribute("aria-label") || e.title || (e.labels && [...e.labels].map((l) => l.textContent).join("")) || (e.tagName === "BUTTON" ? e.textContent : "");
+        return !name || !name.trim();
+      })
+      .map((e) => e.outerHTML.slice(0, 80)));
+    assert.deepEqual(unlabelled, [], `${tab}: unlabelled controls`);
+  }
+  await page.focus("#tab-backtest");
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.getAttribute("#tab-playground", "aria-selected"), "true");
+  assert.equal(await page.isVisible("#view-playground"), true);
+  await page.keyboard.press("ArrowLeft");
+  assert.equal(await page.isVisible("#view-backtest"), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
