@@ -13,7 +13,7 @@
 #      node/ and worker/ entry points) on top
 #
 # Idempotent: pkg/ is rebuilt from scratch each time. Prints raw and gzip sizes.
-# Environment: CARGO_TARGET_DIR (default target/), CG_WASM_FEATURES (extra features),
+# Environment: CARGO_TARGET_DIR (default target/), CG_WASM_FEATURES (extra features), CG_PKG_OUT (default pkg/),
 # CG_WASM_PROFILE (default wasm-release), CG_NO_WASM_OPT=1 to skip wasm-opt (debugging).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,7 @@ name=checkout_guard
 profile="${CG_WASM_PROFILE:-wasm-release}"
 features="${CG_WASM_FEATURES-}"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
-out="$root/pkg"
+out="${CG_PKG_OUT:-$root/pkg}"
 version="$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)"
 
 tmp="$(mktemp -d)"

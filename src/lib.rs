@@ -20,8 +20,9 @@ pub mod rules;
 pub mod snapshot;
 pub mod time;
 
+/// The JavaScript API (wasm-bindgen); public so `tests/wasm.rs` can drive it.
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+pub mod wasm;
 
 #[cfg(feature = "compiler")]
 pub mod compile;

@@ -1,0 +1,238 @@
+// The npm package as a user gets it: `npm pack` of pkg/ (scripts/build-pkg.sh), installed
+// into a scratch project, imported as ESM and required as CommonJS. Runs the conformance
+// corpus through the JS API, bad inputs, atomic reloads, compilePolicy, Backtest against
+// the CLI, and the TypeScript types under `tsc --strict`.
+//
+//   ./scripts/build-pkg.sh && cargo build && node --test tests/node/
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, copyFileSync, rmSync, existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const pkgDir = path.resolve(process.env.CG_PKG ?? path.join(root, "pkg"));
+const cli = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, "target"), "debug/checkout-guard");
+const read = (p) => readFileSync(path.join(root, p), "utf8");
+
+let scratch;
+let esm;
+let compilerEsm;
+let cjs;
+
+before(() => {
+  assert.ok(existsSync(path.join(pkgDir, "package.json")), `no package at ${pkgDir}: run scripts/build-pkg.sh`);
+  scratch = mkdtempSync(path.join(tmpdir(), "checkout-guard-pkg-"));
+  const tarball = execFileSync("npm", ["pack", pkgDir, "--pack-destination", scratch, "--silent"], { cwd: scratch, encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .pop();
+  writeFileSync(path.join(scratch, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));
+  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", path.join(scratch, tarball)], { cwd: scratch, stdio: "pipe" });
+  writeFileSync(path.join(scratch, "esm.mjs"), 'export * from "checkout-guard";\n');
+  writeFileSync(path.join(scratch, "compiler.mjs"), 'export * from "checkout-guard/compiler";\n');
+  cjs = createRequire(path.join(scratch, "index.cjs"))("checkout-guard");
+});
+
+after(() => {
+  if (scratch && !process.env.KEEP_SCRATCH) rmSync(scratch, { recursive: true, force: true });
+});
+
+async function load() {
+  esm ??= await import(pathToFileURL(path.join(scratch, "esm.mjs")).href);
+  compilerEsm ??= await import(pathToFileURL(path.join(scratch, "compiler.mjs")).href);
+  return { esm, compiler: compilerEsm };
+}
+
+const cases = JSON.parse(read("tests/conformance/cases.json"));
+
+function runCorpus(api, makeEngine = () => new api.Engine()) {
+  let n = 0;
+  for (const c of cases) {
+    const engine = makeEngine();
+    for (const b of c.before ?? []) engine.check(JSON.parse(read(b.order)), { now: b.now });
+    const options = { now: c.now };
+    if (c.locale) options.locale = c.locale;
+    const verdict = engine.check(JSON.parse(read(c.order)), options);
+    for (const [field, want] of Object.entries(c.expect)) {
+      assert.deepStrictEqual(verdict[field], want, `case ${c.name}: field ${field}`);
+    }
+    engine.free();
+    n++;
+  }
+  return n;
+}
+
+test("the conformance corpus gives the native verdicts through the ESM import", async () => {
+  const { esm } = await load();
+  assert.equal(runCorpus(esm), cases.length);
+  assert.ok(cases.length >= 40);
+});
+
+test("the conformance corpus gives the native verdicts through require()", () => {
+  assert.equal(runCorpus(cjs), cases.length);
+});
+
+test("every verdict equals the CLI's for the sample orders", async () => {
+  const { esm } = await load();
+  const now = "2026-11-25T10:00:00Z";
+  const lines = read("examples/orders/all.jsonl").split("\n").filter((l) => l.trim());
+  const out = spawnSync(cli, ["check", "--now", now, path.join(root, "examples/orders/all.jsonl")], { encoding: "utf8" });
+  assert.equal(out.status, 0, out.stderr);
+  const native = out.stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const engine = new esm.Engine();
+  const ours = engine.checkMany(lines.map((l) => JSON.parse(l)), { now });
+  assert.deepStrictEqual(ours, native);
+});
+
+test("bad inputs throw Errors with a JSON path, never a verdict", async () => {
+  const { esm } = await load();
+  const engine = new esm.Engine();
+  const cases = [
+    [42, "", /expected an object/],
+    ["{\"items\": []}", "", /expected an object/],
+    [null, "", /expected an object/],
+    [undefined, "", /expected an object/],
+    [[], "", /expected an object/],
+    [{}, "items", /required/],
+    [{ items: "x" }, "items", /expected a list/],
+    [{ items: [{ sku: "TEA-001", quantity: 1 }, { sku: "TEA-002", quantity: 1 }, { sku: "A", quantity: -2 }] }, "items[2].quantity", /expected a positive integer/],
+    [{ items: [{ sku: "TEA-001", quantity: 1.5 }] }, "items[0].quantity", /positive integer/],
+    [{ items: [{ sku: 7, quantity: 1 }] }, "items[0].sku", /expected a string/],
+    [{ items: [], customer: "C1" }, "customer", /expected an object/],
+    [{ items: [], created_at: "yesterday" }, "created_at", /RFC 3339/],
+    [{ items: Array.from({ length: 5000 }, () => ({ sku: "A", quantity: 1 })) }, "items", /limit/],
+    [{ items: [{ sku: "A", quantity: 1, unit_price: 1n }] }, "", /JSON/],
+  ];
+  for (const [order, wantPath, wantMessage] of cases) {
+    assert.throws(
+      () => engine.check(order),
+      (e) => {
+        assert.ok(e instanceof Error, "an Error");
+        assert.equal(e.name, "OrderError");
+        assert.equal(e.path, wantPath, `path for ${JSON.stringify(order, (k, v) => (typeof v === "bigint" ? `${v}n` : v))?.slice(0, 60)}`);
+        assert.match(e.message, wantMessage);
+        if (wantPath) assert.ok(e.message.startsWith(`${wantPath}: `), e.message);
+        return true;
+      },
+    );
+  }
+  const cyclic = { items: [] };
+  cyclic.self = cyclic;
+  assert.throws(() => engine.check(cyclic), (e) => e.path === "" && /JSON/.test(e.message));
+  assert.throws(() => engine.check({ items: [] }, { now: "soon" }), (e) => e.path === "options.now");
+  assert.throws(() => engine.check({ items: [] }, { now: {} }), (e) => e.path === "options.now");
+  assert.throws(() => engine.check({ items: [] }, { locale: 5 }), (e) => e.path === "options.locale");
+  assert.throws(() => engine.check({ items: [] }, 5), (e) => e.path === "options");
+  assert.throws(() => engine.checkMany({}), (e) => e.name === "OrderError");
+  const many = engine.checkMany([{ items: [{ sku: "TEA-001", quantity: 1 }] }, "x", { items: [{ sku: "A", quantity: 0 }] }], { now: Date.now() });
+  assert.equal(typeof many[0].decision, "string");
+  assert.deepStrictEqual(many[1], { error: { path: "", message: "expected an object, found a string" } });
+  assert.equal(many[2].error.path, "items[0].quantity");
+  // Nothing above reached the counters as a verdict.
+  assert.equal(engine.stats().checks, 1);
+});
+
+test("a damaged snapshot is refused by load, and the old one keeps working", async () => {
+  const { esm, compiler } = await load();
+  const engine = new esm.Engine();
+  const order = JSON.parse(read("examples/orders/blacklisted-limited.json"));
+  const before = engine.check(order, { now: "2026-11-25T10:00:00Z" });
+  const good = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z" }).bytes;
+  const damaged = good.slice();
+  damaged[Math.floor(damaged.length / 2)] ^= 0x55;
+  for (const [bytes, kind] of [
+    [damaged, "checksum_mismatch"],
+    [good.slice(0, 100), null],
+    [new Uint8Array(0), null],
+    [new TextEncoder().encode("hello"), "bad_magic"],
+  ]) {
+    assert.throws(
+      () => engine.load(bytes),
+      (e) => e instanceof Error && e.name === "SnapshotError" && (kind === null || e.kind === kind) && typeof e.kind === "string",
+    );
+  }
+  assert.throws(() => esm.Engine.fromBytes(damaged), (e) => e.kind === "checksum_mismatch");
+  const after = engine.check(order, { now: "2026-11-25T10:00:00Z" });
+  assert.deepStrictEqual(after.decision, before.decision);
+  assert.equal(engine.stats().loads, 1);
+  engine.load(good);
+  assert.equal(engine.stats().loads, 2);
+  assert.throws(() => esm.Engine.fromBytes(good, { merchant: "someone-else" }), (e) => e.kind === "wrong_merchant");
+});
+
+function demoFiles() {
+  const dir = path.join(root, "examples/demo-store");
+  return Object.fromEntries(readdirSync(dir).filter((f) => !f.endsWith(".md")).map((f) => [f, readFileSync(path.join(dir, f), "utf8")]));
+}
+
+test("compilePolicy of the demo store round-trips to an engine with the corpus verdicts", async () => {
+  const { esm, compiler } = await load();
+  const compiled = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z" });
+  assert.ok(compiled.bytes instanceof Uint8Array);
+  assert.equal(compiled.info.merchant, "demo-store");
+  assert.ok(Array.isArray(compiled.warnings));
+  // The same source at the same time gives the same bytes (reproducible).
+  const again = compiler.compilePolicy(demoFiles(), { createdAt: Date.parse("2026-11-22T00:00:00Z") });
+  assert.deepStrictEqual(again.bytes, compiled.bytes);
+  // The runtime module loads what the compiler module wrote.
+  assert.equal(runCorpus(esm, () => esm.Engine.fromBytes(compiled.bytes)), cases.length);
+  // A broken rule: a PolicyError with located diagnostics, and lintPolicy agrees.
+  const files = demoFiles();
+  files["policy.toml"] = files["policy.toml"].replace("customer.level == \"block\" && item.restricted", "customer.lvl == \"block\" && item.restricted");
+  assert.throws(
+    () => compiler.compilePolicy(files),
+    (e) => {
+      assert.ok(e instanceof Error);
+      assert.equal(e.name, "PolicyError");
+      const d = e.diagnostics[0];
+      assert.equal(d.code, "unknown-field");
+      assert.equal(d.severity, "error");
+      assert.equal(d.file, "policy.toml");
+      assert.equal(d.rule, "block-restricted-item");
+      assert.match(d.help, /level/);
+      assert.ok(d.spans[0].line > 1 && d.spans[0].column > 1);
+      assert.deepStrictEqual(compiler.lintPolicy(files), e.diagnostics);
+      return true;
+    },
+  );
+  assert.throws(() => compiler.compilePolicy("policy.toml"), (e) => e.path === "files");
+  assert.deepStrictEqual(compiler.lintPolicy(demoFiles()).filter((d) => d.severity === "error"), []);
+});
+
+test("Backtest of the sample orders equals `checkout-guard backtest --json`", async () => {
+  const { esm } = await load();
+  const file = path.join(root, "examples/orders/all.jsonl");
+  const out = spawnSync(cli, ["backtest", "--json", file], { encoding: "utf8" });
+  assert.ok(out.stdout, `${cli}: ${out.stderr}`);
+  const native = JSON.parse(out.stdout);
+  // In chunks, as a page showing progress would.
+  const lines = readFileSync(file, "utf8").split("\n");
+  const bt = new esm.Backtest(null, null);
+  let added = 0;
+  for (let i = 0; i < lines.length; i += 10) added += bt.addJsonLines(lines.slice(i, i + 10).join("\n"));
+  assert.equal(added, native.orders + native.unusable);
+  assert.deepStrictEqual(bt.finish(), native);
+  assert.throws(() => bt.finish(), /finished/);
+  // Object input gives the same report.
+  const objects = new esm.Backtest();
+  for (const l of lines.filter((l) => l.trim())) objects.add(JSON.parse(l));
+  assert.deepStrictEqual(objects.finish(), native);
+});
+
+test("the TypeScript types compile a checkout under tsc --strict", () => {
+  copyFileSync(path.join(root, "tests/node/types/consumer.ts"), path.join(scratch, "consumer.ts"));
+  writeFileSync(
+    path.join(scratch, "tsconfig.json"),
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, target: "es2022", module: "nodenext", moduleResolution: "nodenext", lib: ["es2022", "dom", "esnext.disposable"], skipLibCheck: false },
+      files: ["consumer.ts"],
+    }),
+  );
+  const tsc = path.join(root, "node_modules/.bin/tsc");
+  const out = spawnSync(tsc, ["--noEmit", "--strict", "-p", scratch], { encoding: "utf8" });
+  assert.equal(out.status, 0, out.stdout + out.stderr);
+});

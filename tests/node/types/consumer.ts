@@ -1,0 +1,112 @@
+// Compiled with `tsc --noEmit --strict` against the packed package's types by
+// tests/node/package.test.mjs: a checkout's use of the API must type-check, and the
+// `@ts-expect-error` lines prove the types are precise enough to catch mistakes.
+import init, { Engine, Backtest } from "checkout-guard";
+import type {
+  Order,
+  Verdict,
+  CheckOptions,
+  Decision,
+  Diagnostic,
+  SnapshotInfo,
+  EngineStats,
+  BacktestReport,
+  OrderError,
+  SnapshotError,
+  CheckManyResult,
+} from "checkout-guard";
+import { compilePolicy, lintPolicy } from "checkout-guard/compiler";
+import type { CompiledPolicy, PolicyError } from "checkout-guard/compiler";
+
+export async function main(bytes: Uint8Array): Promise<Decision> {
+  await init();
+  const engine = new Engine();
+  const order: Order = {
+    order_id: "A-1",
+    customer: { id: "C10001", email: "a@b.cn" },
+    shipping: { name: "张三", phone: "13800138000", province: "浙江省", city: "杭州市", line1: "文三路123号" },
+    items: [{ sku: "TEA-001", quantity: 2, unit_price: 168.0 }],
+    verified: ["sms_otp"],
+  };
+  const options: CheckOptions = { now: new Date(), locale: "zh-CN" };
+  const verdict: Verdict = engine.check(order, options);
+  engine.check(order);
+  engine.check(order, { now: "2026-11-25T10:00:00Z" });
+  engine.check(order, { now: Date.now() });
+  if (verdict.decision === "step_up") {
+    const methods: string[] = verdict.verify;
+    const text: string | undefined = verdict.message?.text;
+    void methods;
+    void text;
+  }
+  const dropped: number[] = verdict.reasons.flatMap((r) => r.lines);
+  void dropped;
+  const lineDecisions: Decision[] = verdict.lines.map((l) => l.decision);
+  void lineDecisions;
+  const many: CheckManyResult[] = engine.checkMany([order, {}], options);
+  for (const m of many) {
+    if ("error" in m) {
+      const path: string = m.error.path;
+      void path;
+    } else {
+      const d: Decision = m.decision;
+      void d;
+    }
+  }
+  const info: SnapshotInfo = engine.info();
+  const entries: number = info.blocklist.entries;
+  void entries;
+  const stats: EngineStats = engine.stats();
+  const checks: number = stats.checks;
+  void checks;
+  const facts: Record<string, string[]> = engine.ruleFacts();
+  void facts;
+  try {
+    engine.load(bytes);
+    Engine.fromBytes(bytes, { merchant: "demo-store" });
+  } catch (e) {
+    const err = e as SnapshotError;
+    const kind: string = err.kind;
+    void kind;
+  }
+  try {
+    engine.check({ items: [] });
+  } catch (e) {
+    const err = e as OrderError;
+    const path: string = err.path;
+    void path;
+  }
+  const bt = new Backtest(null, null, { now: new Date() });
+  const added: number = bt.addJsonLines('{"items": []}\n');
+  void added;
+  bt.add(order);
+  bt.add('{"items": []}');
+  const report: BacktestReport = bt.finish();
+  const denied: number = report.decisions.deny;
+  void denied;
+  new Backtest();
+  try {
+    const compiled: CompiledPolicy = compilePolicy({ "policy.toml": "merchant = 'x'" }, { createdAt: new Date() });
+    const snapshot: Uint8Array = compiled.bytes;
+    void snapshot;
+  } catch (e) {
+    const diags: Diagnostic[] = (e as PolicyError).diagnostics;
+    const line: number | undefined = diags[0]?.spans[0]?.line;
+    void line;
+  }
+  const lint: Diagnostic[] = lintPolicy({ "policy.toml": "" });
+  void lint;
+
+  // @ts-expect-error: items are required
+  engine.check({ customer: { id: "C1" } });
+  // @ts-expect-error: quantity is a number
+  engine.check({ items: [{ sku: "A", quantity: "2" }] });
+  // @ts-expect-error: not a decision
+  const wrong: Decision = "maybe";
+  void wrong;
+  // @ts-expect-error: now is a Date, a string or a number
+  engine.check(order, { now: true });
+  // @ts-expect-error: snapshot bytes are a Uint8Array
+  Engine.fromBytes("store.snapshot");
+  return verdict.decision;
+}

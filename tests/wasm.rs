@@ -1,0 +1,219 @@
+//! The JavaScript bindings (`src/wasm.rs`) run inside a real JS engine: Node, and
+//! headless Chromium (`WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER=/usr/bin/chromedriver`).
+//! Run by `scripts/tests/20-wasm.sh`:
+//! `cargo test --target wasm32-unknown-unknown --no-default-features --features compiler --test wasm`.
+#![cfg(target_arch = "wasm32")]
+// A failing test should stop loudly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+use checkout_guard::wasm::{compile_policy, lint_policy, JsBacktest, JsEngine};
+use js_sys::{Array, Reflect, JSON};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+const NOW: &str = "2026-11-25T10:00:00Z";
+
+fn js(text: &str) -> JsValue {
+    JSON::parse(text).unwrap()
+}
+
+fn prop(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(key)).unwrap()
+}
+
+fn text(v: &JsValue, key: &str) -> String {
+    prop(v, key).as_string().unwrap_or_default()
+}
+
+fn options(now: &str) -> Option<JsValue> {
+    Some(js(&format!("{{\"now\": \"{now}\"}}")))
+}
+
+#[wasm_bindgen_test]
+fn the_embedded_snapshot_denies_the_restricted_line_of_a_blacklisted_customer() {
+    let mut engine = JsEngine::new().unwrap();
+    let order = js(include_str!("../examples/orders/blacklisted-limited.json"));
+    let verdict = engine.check(&order, options(NOW)).unwrap();
+    assert_eq!(text(&verdict, "decision"), "deny");
+    let lines: Array = prop(&verdict, "lines").dyn_into().unwrap();
+    assert_eq!(text(&lines.get(0), "decision"), "allow");
+    assert_eq!(text(&lines.get(1), "decision"), "deny");
+    let reasons: Array = prop(&verdict, "reasons").dyn_into().unwrap();
+    assert_eq!(text(&reasons.get(0), "rule"), "block-restricted-item");
+    assert_eq!(
+        text(&prop(&verdict, "message"), "key"),
+        "blocked_restricted"
+    );
+    assert_eq!(text(&prop(&verdict, "snapshot"), "merchant"), "demo-store");
+    // A clean order is allowed, with a null message.
+    let clean = js(include_str!("../examples/orders/clean.json"));
+    let verdict = engine.check(&clean, options(NOW)).unwrap();
+    assert_eq!(text(&verdict, "decision"), "allow");
+    assert!(prop(&verdict, "message").is_null());
+}
+
+#[wasm_bindgen_test]
+fn bad_orders_throw_errors_with_json_paths() {
+    let mut engine = JsEngine::new().unwrap();
+    let bad = js(
+        r#"{"items": [{"sku": "TEA-001", "quantity": 1}, {"sku": "TEA-002", "quantity": "2"}]}"#,
+    );
+    let err = engine.check(&bad, None).unwrap_err();
+    assert!(err.is_instance_of::<js_sys::Error>());
+    assert_eq!(text(&err, "name"), "OrderError");
+    assert_eq!(text(&err, "path"), "items[1].quantity");
+    assert!(text(&err, "message").starts_with("items[1].quantity: expected a positive integer"));
+    for not_an_order in [
+        JsValue::from(5),
+        JsValue::from_str("{}"),
+        JsValue::NULL,
+        JsValue::UNDEFINED,
+    ] {
+        let err = engine.check(&not_an_order, None).unwrap_err();
+        assert_eq!(text(&err, "path"), "");
+    }
+    let err = engine
+        .check(&js(r#"{"items": []}"#), Some(js(r#"{"now": "yesterday"}"#)))
+        .unwrap_err();
+    assert_eq!(text(&err, "path"), "options.now");
+    // checkMany puts the error in the failing order's place.
+    let many = js(r#"[{"items": []}, 7, {"items": [{"sku": "TEA-001", "quantity": -1}]}]"#);
+    let out: Array = engine
+        .check_many(&many, options(NOW))
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    assert_eq!(out.length(), 3);
+    assert!(!text(&out.get(0), "decision").is_empty());
+    assert_eq!(text(&prop(&out.get(1), "error"), "path"), "");
+    assert_eq!(
+        text(&prop(&out.get(2), "error"), "path"),
+        "items[0].quantity"
+    );
+}
+
+#[wasm_bindgen_test]
+fn now_can_be_a_date_a_string_or_milliseconds() {
+    let order = js(include_str!("../examples/orders/clean.json"));
+    let ms = js_sys::Date::parse(NOW);
+    let date = js_sys::Date::new(&JsValue::from_f64(ms));
+    let as_date = js_sys::Object::new();
+    Reflect::set(&as_date, &"now".into(), &date).unwrap();
+    let as_ms = js_sys::Object::new();
+    Reflect::set(&as_ms, &"now".into(), &JsValue::from_f64(ms)).unwrap();
+    let mut verdicts = Vec::new();
+    for opts in [options(NOW), Some(as_date.into()), Some(as_ms.into()), None] {
+        let mut engine = JsEngine::new().unwrap();
+        verdicts.push(
+            engine
+                .check_json(&JSON::stringify(&order).unwrap().as_string().unwrap(), opts)
+                .unwrap(),
+        );
+    }
+    assert_eq!(verdicts[0], verdicts[1]);
+    assert_eq!(verdicts[0], verdicts[2]);
+    assert!(verdicts[3].contains("\"decision\":\"allow\""));
+}
+
+#[wasm_bindgen_test]
+fn a_damaged_snapshot_is_refused_and_the_old_one_keeps_working() {
+    let mut engine = JsEngine::new().unwrap();
+    let err = engine.load(&[1, 2, 3]).err().unwrap();
+    assert_eq!(text(&err, "name"), "SnapshotError");
+    assert_eq!(text(&err, "kind"), "bad_magic");
+    let mut damaged = checkout_guard::DEMO_SNAPSHOT.to_vec();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0xff;
+    let err = engine.load(&damaged).err().unwrap();
+    assert_eq!(text(&err, "kind"), "checksum_mismatch");
+    assert!(JsEngine::from_bytes(&damaged, None).is_err());
+    let order = js(include_str!("../examples/orders/blacklisted-limited.json"));
+    assert_eq!(
+        text(&engine.check(&order, options(NOW)).unwrap(), "decision"),
+        "deny"
+    );
+    let stats = engine.stats().unwrap();
+    assert_eq!(prop(&stats, "loads").as_f64(), Some(1.0));
+    assert_eq!(prop(&stats, "checks").as_f64(), Some(1.0));
+    // A good snapshot loads.
+    engine.load(checkout_guard::DEMO_SNAPSHOT).unwrap();
+    assert_eq!(prop(&engine.stats().unwrap(), "loads").as_f64(), Some(2.0));
+    let merchant = js(r#"{"merchant": "another-store"}"#);
+    let err = JsEngine::from_bytes(checkout_guard::DEMO_SNAPSHOT, Some(merchant))
+        .err()
+        .unwrap();
+    assert_eq!(text(&err, "kind"), "wrong_merchant");
+}
+
+#[wasm_bindgen_test]
+fn backtest_counts_the_sample_orders() {
+    let mut bt = JsBacktest::new(None, None, None).unwrap();
+    let added = bt
+        .add_json_lines(include_str!("../examples/orders/all.jsonl"))
+        .unwrap();
+    assert_eq!(added, 35);
+    assert_eq!(bt.add(&JsValue::from_str("not json")).unwrap(), 1);
+    let report = bt.finish().unwrap();
+    assert_eq!(prop(&report, "orders").as_f64(), Some(35.0));
+    assert_eq!(prop(&report, "unusable").as_f64(), Some(1.0));
+    assert!(
+        bt.finish().is_err(),
+        "a finished backtest refuses more work"
+    );
+}
+
+#[wasm_bindgen_test]
+fn compile_policy_round_trips_and_reports_located_diagnostics() {
+    let files = js_sys::Object::new();
+    for (name, body) in [
+        (
+            "policy.toml",
+            include_str!("../examples/demo-store/policy.toml"),
+        ),
+        (
+            "blocklist.csv",
+            include_str!("../examples/demo-store/blocklist.csv"),
+        ),
+        (
+            "catalog.csv",
+            include_str!("../examples/demo-store/catalog.csv"),
+        ),
+        (
+            "customers.csv",
+            include_str!("../examples/demo-store/customers.csv"),
+        ),
+    ] {
+        Reflect::set(&files, &name.into(), &body.into()).unwrap();
+    }
+    let compiled =
+        compile_policy(&files, Some(js(r#"{"createdAt": "2026-11-22T00:00:00Z"}"#))).unwrap();
+    let bytes: js_sys::Uint8Array = prop(&compiled, "bytes").dyn_into().unwrap();
+    let mut engine = JsEngine::from_bytes(&bytes.to_vec(), None).unwrap();
+    let order = js(include_str!("../examples/orders/blacklisted-limited.json"));
+    assert_eq!(
+        text(&engine.check(&order, options(NOW)).unwrap(), "decision"),
+        "deny"
+    );
+
+    let policy = include_str!("../examples/demo-store/policy.toml")
+        .replace("customer.level ==", "customer.lvl ==");
+    Reflect::set(&files, &"policy.toml".into(), &policy.into()).unwrap();
+    let err = compile_policy(&files, None).unwrap_err();
+    assert_eq!(text(&err, "name"), "PolicyError");
+    let diags: Array = prop(&err, "diagnostics").dyn_into().unwrap();
+    let first = diags.get(0);
+    assert_eq!(text(&first, "code"), "unknown-field");
+    assert_eq!(text(&first, "file"), "policy.toml");
+    let span = Array::from(&prop(&first, "spans")).get(0);
+    assert!(prop(&span, "line").as_f64().unwrap() > 1.0);
+    assert_eq!(
+        Array::from(&lint_policy(&files).unwrap()).length(),
+        diags.length()
+    );
+}
