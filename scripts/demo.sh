@@ -1,23 +1,17 @@
 #!/usr/bin/env bash
-# Runs the demo: checks every sample order in examples/orders/ against the embedded demo
-# store snapshot and prints each decision, then one full verdict.
+# The demo: builds the wasm package and serves the demo page (www/) on localhost — edit
+# the demo store's rules with live diagnostics, check the sample orders, simulate the
+# step-up, backtest a batch. Everything runs in the browser; the server only serves files.
+#
+#   ./scripts/demo.sh                 # http://127.0.0.1:8080/www/ (another port if taken)
+#   PORT=9000 ./scripts/demo.sh       # a given port
+#
+# Installs what it needs first (idempotent: Rust wasm target, wasm-bindgen, npm tooling).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
-setup_main rust
-cargo build --release --quiet
-bin=target/release/checkout-guard
-now="${NOW:-2026-11-25T10:00:00Z}"
-printf '%-34s %-8s %s\n' "order" "decision" "reasons"
-for f in examples/orders/*.json; do
-  verdict=$("$bin" check --now "$now" "$f")
-  python3 - "$f" "$verdict" <<'PY'
-import json, sys, os
-v = json.loads(sys.argv[2])
-codes = ",".join(r["code"] for r in v["reasons"]) or "-"
-print(f"{os.path.basename(sys.argv[1]):<34} {v['decision']:<8} {codes}")
-PY
-done
+setup_main wasm node
+bash scripts/build-pkg.sh
 echo
-echo "full verdict for examples/orders/blacklisted-limited.json:"
-"$bin" check --now "$now" examples/orders/blacklisted-limited.json
+echo "Open the URL below in a browser; Ctrl-C stops the server."
+exec node www/serve.mjs ${PORT:+--port "$PORT"}

@@ -1,0 +1,71 @@
+// Shared set-up of the demo page's end-to-end tests: the static server (started here
+// unless CG_WWW_URL names a running one), Debian's Chromium through playwright-core, and
+// a page that records console errors, page errors and failed requests.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const read = (rel) => readFileSync(path.join(root, rel), "utf8");
+export const readJson = (rel) => JSON.parse(read(rel));
+
+let server = null;
+
+/** The page's URL; starts `www/serve.mjs` on a free port when none is given. */
+export async function pageUrl() {
+  if (process.env.CG_WWW_URL) return process.env.CG_WWW_URL;
+  if (!server) {
+    server = spawn(process.execPath, [path.join(root, "www/serve.mjs"), "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+    server.url = await new Promise((resolve, reject) => {
+      let out = "";
+      server.stdout.on("data", (d) => {
+        out += d;
+        const m = /(http:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      server.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
+    });
+  }
+  return server.url;
+}
+
+export function stopServer() {
+  if (server) { server.kill("SIGTERM"); server = null; }
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
+  });
+}
+
+/** A loaded page plus the problems it reported. */
+export async function openPage(browser, { width = 1280, height = 800, lang = "en" } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (m) => { if (m.type() === "error") problems.push(`console: ${m.text()}`); });
+  page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("requestfailed", (r) => problems.push(`requestfailed: ${r.url()}`));
+  page.on("response", (r) => { if (r.status() >= 400) problems.push(`http ${r.status()}: ${r.url()}`); });
+  await page.addInitScript((l) => localStorage.setItem("cg-lang", l), lang);
+  await page.goto(await pageUrl());
+  await page.waitForSelector("body.ready", { timeout: 20000 });
+  return { page, problems, context };
+}
+
+export async function decisionOf(page) {
+  const badge = await page.$('#verdict [data-testid="decision"]');
+  return badge ? badge.getAttribute("data-decision") : null;
+}
+
+/** Waits until the verdict shows `decision`, returning what it shows at the end. */
+export async function waitDecision(page, decision, timeout = 5000) {
+  try {
+    await page.waitForSelector(`#verdict [data-testid="decision"][data-decision="${decision}"]`, { timeout });
+  } catch { /* reported by the caller's assertion */ }
+  return decisionOf(page);
+}

@@ -1,0 +1,186 @@
+// End-to-end tests of the demo page in Chromium: it loads cleanly, a broken rule is
+// reported at its line with the hint and fixing it restores the verdict, every sample
+// order shows the decision the conformance corpus expects, and the step-up clears.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { launch, openPage, pageUrl, stopServer, read, readJson, root, decisionOf, waitDecision } from "./helpers.mjs";
+
+let browser;
+before(async () => { await pageUrl(); browser = await launch(); });
+after(async () => { await browser?.close(); stopServer(); });
+
+test("the page loads without console errors and shows the demo store", async () => {
+  const { page, problems, context } = await openPage(browser);
+  await page.waitForSelector("#compile-status.ok");
+  assert.match(await page.textContent("#compile-status"), /Compiled · 14 rules/);
+  assert.equal(await decisionOf(page), "allow"); // clean.json is selected first
+  // both languages render without errors
+  await page.click('.lang-btn[data-lang="zh-CN"]');
+  assert.equal(await page.textContent("#tab-playground"), "规则与订单");
+  await page.click('.lang-btn[data-lang="en"]');
+  assert.equal(await page.textContent("#tab-playground"), "Rules & orders");
+  // store data: masked identifiers, restricted items marked
+  await page.click("#tab-store");
+  const blocklist = await page.textContent("#blocklist-table");
+  assert.ok(!blocklist.includes("13800138011"), "phones are masked");
+  assert.ok(!/scalper\.king@/.test(blocklist), "emails are masked");
+  assert.ok(blocklist.includes("s***@example.cn"), "masked email shown");
+  assert.ok((await page.$$("#catalog-table tr.restricted")).length >= 8, "restricted catalog rows marked");
+  assert.equal((await page.$$("#rules-table tbody tr")).length, 14);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("a broken rule shows its diagnostic at the right line; fixing it restores the verdict", async () => {
+  const { page, problems, context } = await openPage(browser);
+  await page.selectOption("#sample", "blacklisted-limited.json");
+  assert.equal(await waitDecision(page, "deny"), "deny");
+  const policy = read("examples/demo-store/policy.toml");
+  const target = `when    = 'customer.level == "block" && item.restricted'`;
+  const offset = policy.indexOf(target);
+  assert.ok(offset > 0);
+  const line = policy.slice(0, offset).split("\n").length;
+  const column = target.indexOf("level") + 1; // 1-based column of `lvl`
+  await page.fill("#source", policy.replace(target, target.replace("customer.level", "customer.lvl")));
+  const diag = await page.waitForSelector("#diagnostics li.diag.err", { timeout: 5000 });
+  assert.equal(await diag.getAttribute("data-line"), String(line));
+  assert.equal(await diag.getAttribute("data-column"), String(column));
+  assert.equal(await diag.getAttribute("data-message"), "unknown field `lvl` on `customer`");
+  assert.equal(await diag.getAttribute("data-help"), "did you mean `level`?");
+  assert.match(await diag.textContent(), /did you mean level\?/);
+  assert.match(await diag.textContent(), new RegExp(`policy\\.toml:${line}:${column}`));
+  // the gutter marks the line and the editor underlines `lvl`
+  assert.equal(await page.textContent("#gutter .g-err"), String(line));
+  assert.equal(await page.textContent("#mirror mark.sq-err"), "lvl");
+  assert.match(await page.textContent("#compile-status"), /Errors · 1 error$/);
+  await page.waitForSelector('[data-testid="verdict-policy-error"]');
+  assert.equal(await decisionOf(page), null);
+  // clicking the diagnostic jumps to the line
+  await diag.$eval(".diag-btn", (b) => b.click());
+  const caret = await page.$eval("#source", (ta) => ta.value.slice(0, ta.selectionStart).split("\n").length);
+  assert.equal(caret, line);
+  // fix it
+  await page.fill("#source", policy);
+  await page.waitForSelector("#compile-status.ok");
+  assert.equal(await waitDecision(page, "deny"), "deny");
+  assert.equal((await page.$$("#diagnostics li.diag.err")).length, 0);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("every sample order shows its expected decision", async () => {
+  const index = readJson("www/samples.json");
+  const files = readdirSync(path.join(root, "examples/orders")).filter((f) => f.endsWith(".json")).sort();
+  assert.deepEqual(index.samples.map((s) => s.file).sort(), files, "the gallery lists every sample order");
+  const cases = readJson("tests/conformance/cases.json");
+  const { page, problems, context } = await openPage(browser);
+  let checked = 0;
+  for (const s of index.samples) {
+    const c = cases.find((x) => x.order === `examples/orders/${s.file}` && !x.before);
+    if (!c) continue; // only cases without `before` (a fresh engine, one order)
+    await page.fill("#now", c.now);
+    await page.selectOption("#sample", s.file);
+    const got = await waitDecision(page, c.expect.decision);
+    assert.equal(got, c.expect.decision, `${s.file}: expected ${c.expect.decision}, page shows ${got}`);
+    if (c.expect.verify) {
+      const shown = await page.$$eval("#verdict .chip.method code", (els) => els.map((e) => e.textContent));
+      assert.deepEqual(shown, c.expect.verify, `${s.file}: verify methods`);
+    }
+    if (c.expect.reasons) {
+      const rules = await page.$$eval("#verdict li.reason", (els) => els.map((e) => e.dataset.rule));
+      assert.deepEqual(rules, c.expect.reasons.map((r) => r.rule), `${s.file}: firing rules`);
+    }
+    if (c.expect.lines) {
+      const lines = await page.$$eval("#verdict tr[data-line-decision]", (els) => els.map((e) => e.dataset.lineDecision));
+      assert.deepEqual(lines, c.expect.lines.map((l) => l.decision), `${s.file}: line decisions`);
+    }
+    checked++;
+  }
+  assert.ok(checked >= 30, `checked ${checked} samples`);
+  // a duplicate: the gallery checks duplicate-first five minutes earlier
+  await page.selectOption("#sample", "duplicate-second.json");
+  assert.equal(await waitDecision(page, "deny"), "deny");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the message follows the zh-CN / en switch", async () => {
+  const { page, problems, context } = await openPage(browser);
+  await page.selectOption("#sample", "blacklisted-limited.json");
+  await page.click('[data-msg-locale="en"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.lang === "en");
+  assert.match(await page.textContent('[data-testid="message"]'), /limited-edition or high-value/);
+  await page.click('[data-msg-locale="zh-CN"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.lang === "zh-CN");
+  assert.match(await page.textContent('[data-testid="message"]'), /限量版或高价值商品/);
+  // the restricted line is highlighted, and the why panel shows the facts read
+  assert.equal(await page.getAttribute("#verdict tbody tr:nth-child(2)", "data-line-decision"), "deny");
+  assert.ok(await page.$("#verdict tbody tr.restricted"));
+  const why = await page.textContent('#verdict li.reason[data-rule="block-restricted-item"] .why');
+  assert.match(why, /customer\.level/);
+  assert.match(why, /"block"/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("completing verification clears the step-up", async () => {
+  const { page, problems, context } = await openPage(browser);
+  for (const [file, methods] of [["step-up-level.json", ["sms_otp"]], ["multi-verify.json", ["sms_otp", "id_check"]]]) {
+    await page.selectOption("#sample", file);
+    assert.equal(await waitDecision(page, "step_up"), "step_up");
+    const shown = await page.$$eval("#verdict .chip.method code", (els) => els.map((e) => e.textContent));
+    assert.deepEqual(shown, methods);
+    await page.click("#complete-verification");
+    assert.equal(await waitDecision(page, "allow"), "allow", `${file}: cleared`);
+    const note = await page.textContent('[data-testid="cleared"]');
+    for (const m of methods) assert.ok(note.includes(m), `${file}: ${m} in the note`);
+    // the form reflects what was verified
+    for (const m of methods) assert.ok(await page.isChecked(`#f-v-${m}`));
+  }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("editing the order as JSON re-checks it; bad input is an error with a path", async () => {
+  const { page, problems, context } = await openPage(browser);
+  await page.selectOption("#sample", "clean.json");
+  await page.click('.order-view[data-view="json"]');
+  const order = readJson("examples/orders/clean.json");
+  order.items.push({ sku: "COL-002", quantity: 5, unit_price: 99.0 });
+  await page.fill("#order-json", JSON.stringify(order, null, 2));
+  assert.equal(await waitDecision(page, "deny"), "deny");
+  order.items[0].quantity = -1;
+  await page.fill("#order-json", JSON.stringify(order));
+  await page.waitForSelector('[data-testid="verdict-input-error"]');
+  assert.match(await page.textContent('[data-testid="verdict-input-error"]'), /items\[0\]\.quantity/);
+  await page.fill("#order-json", "{ not json");
+  assert.match(await page.textContent("#json-error"), /Invalid JSON/);
+  await page.click('.order-view[data-view="form"]');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("every control has a label, and the views switch by keyboard", async () => {
+  const { page, problems, context } = await openPage(browser);
+  for (const tab of ["#tab-playground", "#tab-backtest"]) {
+    await page.click(tab);
+    const unlabelled = await page.$$eval("input, select, textarea, button", (els) => els
+      .filter((e) => e.offsetParent !== null || e.type === "file")
+      .filter((e) => {
+        const name = e.getAttribute("aria-label") || e.title || (e.labels && [...e.labels].map((l) => l.textContent).join("")) || (e.tagName === "BUTTON" ? e.textContent : "");
+        return !name || !name.trim();
+      })
+      .map((e) => e.outerHTML.slice(0, 80)));
+    assert.deepEqual(unlabelled, [], `${tab}: unlabelled controls`);
+  }
+  await page.focus("#tab-backtest");
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.getAttribute("#tab-playground", "aria-selected"), "true");
+  assert.equal(await page.isVisible("#view-playground"), true);
+  await page.keyboard.press("ArrowLeft");
+  assert.equal(await page.isVisible("#view-backtest"), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});

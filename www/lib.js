@@ -1,0 +1,303 @@
+// Pure helpers of the demo page, with no DOM: CSV parsing, identifier masking, the
+// page-side fact preview, the rule table, orders from CSV and the deterministic
+// sample-batch generator. Kept DOM-free so the end-to-end tests can import the same
+// generator and write the very batch the page generates.
+
+/** RFC 4180 CSV → array of objects keyed by the header row (BOM tolerated). */
+export function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let field = "";
+  let quoted = false;
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"') {
+        if (text[i + 1] === '"') { field += '"'; i++; } else quoted = false;
+      } else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { row.push(field); field = ""; }
+    else if (c === "\n" || c === "\r") {
+      if (c === "\r" && text[i + 1] === "\n") i++;
+      row.push(field); field = "";
+      if (row.length > 1 || row[0] !== "") rows.push(row);
+      row = [];
+    } else field += c;
+  }
+  if (field !== "" || row.length) { row.push(field); rows.push(row); }
+  const [header, ...body] = rows;
+  if (!header) return [];
+  return body.map((r) => Object.fromEntries(header.map((h, j) => [h.trim(), r[j] ?? ""])));
+}
+
+/** Masks an identifier for display: the list is personal data. */
+export function maskIdentifier(kind, value) {
+  const v = String(value).trim();
+  switch (kind) {
+    case "email": {
+      const at = v.indexOf("@");
+      if (at < 1) return "***";
+      return v[0] + "***" + v.slice(at);
+    }
+    case "phone": {
+      const digits = v.replace(/\D/g, "");
+      const national = digits.length > 11 ? digits.slice(-11) : digits;
+      if (national.length < 7) return "****";
+      return national.slice(0, 3) + "****" + national.slice(-4);
+    }
+    case "address": {
+      const chars = [...v.replace(/\s+/g, "")];
+      return chars.slice(0, 6).join("") + "****";
+    }
+    case "ip": {
+      const parts = v.split(".");
+      return parts.length === 4 ? `${parts[0]}.${parts[1]}.*.*` : v.slice(0, 4) + "****";
+    }
+    case "customer_id":
+      return v.length > 3 ? v.slice(0, 3) + "***" + v.slice(-1) : "***";
+    default: // device_id, payment_fingerprint
+      return v.length > 6 ? v.slice(0, 4) + "****" + v.slice(-2) : "****";
+  }
+}
+
+/**
+ * The `[[rule]]` tables of a policy.toml, read loosely (string, array and bare values on
+ * one line each) — only to list the rules in the store view; the engine compiles the
+ * real thing.
+ */
+export function extractRules(toml) {
+  const rules = [];
+  let cur = null;
+  for (const raw of toml.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line.startsWith("[[rule]]")) { cur = { scope: "order" }; rules.push(cur); continue; }
+    if (line.startsWith("[")) { cur = null; continue; }
+    if (!cur || line.startsWith("#")) continue;
+    const m = /^([A-Za-z_]+)\s*=\s*(.+)$/.exec(line);
+    if (!m) continue;
+    let v = m[2].trim();
+    if (v.startsWith("'") || v.startsWith('"')) v = v.slice(1, v.lastIndexOf(v[0]));
+    else if (v.startsWith("[")) v = [...v.matchAll(/"([^"]*)"/g)].map((x) => x[1]);
+    cur[m[1]] = v;
+  }
+  return rules;
+}
+
+// ---------------------------------------------------------------------------------
+// Fact preview: what the page can tell about an order from the store's source files,
+// to explain why a rule fired. The engine stays the judge; these values only annotate.
+// ---------------------------------------------------------------------------------
+
+function normEmail(s) { return String(s || "").trim().toLowerCase(); }
+function normPhone(s, cc = "86") {
+  let d = String(s || "").replace(/\D/g, "");
+  if (d.startsWith("00")) d = d.slice(2);
+  if (d.length === 11 && d.startsWith("1")) d = cc + d;
+  return d;
+}
+function normAddress(s) {
+  return [...String(s || "")]
+    .map((ch) => {
+      const c = ch.codePointAt(0);
+      if (c >= 0xff01 && c <= 0xff5e) return String.fromCodePoint(c - 0xfee0);
+      if (c === 0x3000) return " ";
+      return ch;
+    })
+    .join("")
+    .toLowerCase()
+    .replace(/[\s!-/:-@[-`{-~]/g, "");
+}
+
+const LEVELS = ["none", "watch", "step_up", "block"];
+
+/**
+ * A page-side preview of the facts the engine computes (PRODUCT §2), from the store's
+ * CSV rows. `now` is an RFC 3339 string.
+ */
+export function previewFacts(order, store, now, settings = {}) {
+  const nowMs = Date.parse(now);
+  const c = order.customer || {};
+  const s = order.shipping || {};
+  const cc = settings.default_country_code || "86";
+  const ids = [
+    ["customer_id", String(c.id || "").trim()],
+    ["email", normEmail(c.email)],
+    ["phone", normPhone(c.phone, cc)],
+    ["phone", normPhone(s.phone, cc)],
+    ["device_id", String(c.device_id || "").trim()],
+    ["payment_fingerprint", String(c.payment_fingerprint || "").trim()],
+    ["ip", String(c.ip || "").trim()],
+    ["address", normAddress((s.province || "") + (s.city || "") + (s.district || "") + (s.line1 || ""))],
+  ].filter(([, v]) => v);
+  let level = "none";
+  const matched = [];
+  const reasons = [];
+  for (const e of store.blocklist || []) {
+    if (e.expires_at && Date.parse(e.expires_at) <= nowMs) continue;
+    let v = e.value;
+    if (e.kind === "email") v = normEmail(v);
+    else if (e.kind === "phone") v = normPhone(v, cc);
+    else if (e.kind === "address") v = normAddress(v);
+    else v = String(v).trim();
+    if (!ids.some(([k, x]) => k === e.kind && x === v)) continue;
+    if (LEVELS.indexOf(e.level) > LEVELS.indexOf(level)) level = e.level;
+    if (!matched.includes(e.kind)) matched.push(e.kind);
+    if (!reasons.includes(e.reason)) reasons.push(e.reason);
+  }
+  const hist = (store.customers || []).find((r) => r.customer_id === String(c.id || ""));
+  const created = hist ? hist.account_created_at : c.account_created_at;
+  const age = created && !Number.isNaN(Date.parse(created))
+    ? Math.floor((nowMs - Date.parse(created)) / 86400000) : -1;
+  const num = (x) => (hist ? Number(x) || 0 : 0);
+  const orders90 = num(hist?.orders_90d);
+  const refunds90 = num(hist?.refunds_90d);
+  const threshold = Number(settings.high_value_threshold ?? 2000);
+  let totalMinor = 0;
+  let itemCount = 0;
+  const catalog = new Map((store.catalog || []).map((r) => [r.sku, r]));
+  const items = (order.items || []).map((it) => {
+    const row = catalog.get(it.sku);
+    const price = row ? Number(row.price) : Number(it.unit_price) || 0;
+    const tags = row && row.tags ? row.tags.split(";").filter(Boolean) : [];
+    const high = tags.includes("high_value") || price >= threshold;
+    const limited = tags.includes("limited_edition");
+    const q = Number(it.quantity) || 0;
+    totalMinor += Math.round(price * 100) * q;
+    itemCount += q;
+    return {
+      sku: it.sku, name: row?.name || "", category: row?.category || "", price, quantity: q,
+      tags, high_value: high, limited, restricted: high || limited, known: !!row,
+      max_per_order: row && row.max_per_order ? Number(row.max_per_order) : 0,
+    };
+  });
+  return {
+    customer: {
+      level, listed: level !== "none", matched, reasons, known: !!hist, account_age_days: age,
+      orders_90d: orders90, refunds_90d: refunds90,
+      refund_rate: refunds90 / Math.max(orders90, 1),
+      chargebacks_365d: num(hist?.chargebacks_365d), addresses_90d: num(hist?.addresses_90d),
+    },
+    order: {
+      total: totalMinor / 100, currency: order.currency || settings.currency || "",
+      line_count: items.length, item_count: itemCount, channel: order.channel || "",
+      shipping: s,
+    },
+    items,
+    verified: order.verified || [],
+  };
+}
+
+/** Reads a fact path (`customer.level`, `item.restricted`, `items.high_value`) off a preview. */
+export function factValue(facts, path, line) {
+  const parts = path.split(".");
+  if (parts[0] === "item" || parts[0] === "items") {
+    const pick = parts[0] === "item" && line !== undefined ? [facts.items[line]] : facts.items;
+    if (parts.length === 1) {
+      return facts.items.map((it) => {
+        const flags = [it.high_value && "high_value", it.limited && "limited"].filter(Boolean);
+        return `${it.sku}×${it.quantity}${flags.length ? ` (${flags.join(", ")})` : ""}`;
+      }).join(", ") || "[]";
+    }
+    const vals = pick.filter(Boolean).map((it) => it[parts[1]]);
+    return parts[0] === "item" && vals.length === 1 ? vals[0] : vals;
+  }
+  let v = facts;
+  for (const p of parts) {
+    if (v === null || v === undefined) return undefined;
+    v = v[p];
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------
+// Orders from a CSV export (one row per order): the columns below, items written as
+// `SKU*qty@price;SKU*qty@price`, or a single `json` column holding the whole order.
+// ---------------------------------------------------------------------------------
+
+export const ORDER_CSV_COLUMNS = [
+  "order_id", "created_at", "currency", "channel", "customer_id", "email", "phone",
+  "device_id", "payment_fingerprint", "ip", "account_created_at", "ship_name", "ship_phone",
+  "province", "city", "district", "line1", "items", "verified",
+];
+
+export function ordersFromCsv(text) {
+  return parseCsv(text).map((r) => {
+    if (r.json) return JSON.parse(r.json);
+    const o = { items: [] };
+    const set = (obj, k, v) => { if (v !== undefined && v !== "") obj[k] = v; };
+    set(o, "order_id", r.order_id);
+    set(o, "created_at", r.created_at);
+    set(o, "currency", r.currency);
+    set(o, "channel", r.channel);
+    const c = {};
+    set(c, "id", r.customer_id); set(c, "email", r.email); set(c, "phone", r.phone);
+    set(c, "device_id", r.device_id); set(c, "payment_fingerprint", r.payment_fingerprint);
+    set(c, "ip", r.ip); set(c, "account_created_at", r.account_created_at);
+    if (Object.keys(c).length) o.customer = c;
+    const s = {};
+    set(s, "name", r.ship_name); set(s, "phone", r.ship_phone); set(s, "province", r.province);
+    set(s, "city", r.city); set(s, "district", r.district); set(s, "line1", r.line1);
+    if (Object.keys(s).length) o.shipping = s;
+    for (const part of String(r.items || "").split(";").filter((x) => x.trim())) {
+      const m = /^\s*([^*@]+?)\s*(?:\*\s*(\d+))?\s*(?:@\s*([\d.]+))?\s*$/.exec(part);
+      if (!m) continue;
+      const item = { sku: m[1], quantity: Number(m[2] || 1) };
+      if (m[3] !== undefined) item.unit_price = Number(m[3]);
+      o.items.push(item);
+    }
+    if (r.verified) o.verified = r.verified.split(";").filter(Boolean);
+    return o;
+  });
+}
+
+// ---------------------------------------------------------------------------------
+// Sample batch: thousands of orders derived from the sample orders, deterministically
+// (same seed, same file), sorted by created_at as a real export would be.
+// ---------------------------------------------------------------------------------
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `samples`: sample order objects; `catalog`: catalog.csv rows. Returns `count` orders,
+ * created between `from` and `to`, sorted by `created_at`.
+ */
+export function generateBatch(samples, catalog, { count = 5000, seed = 20261125,
+  from = "2026-11-01T00:00:00Z", to = "2026-11-25T09:00:00Z" } = {}) {
+  const rnd = mulberry32(seed);
+  const pick = (xs) => xs[Math.floor(rnd() * xs.length)];
+  const t0 = Date.parse(from);
+  const span = Date.parse(to) - t0;
+  const ordinary = catalog.filter((r) => !r.tags);
+  const out = [];
+  for (let n = 0; n < count; n++) {
+    const o = structuredClone(pick(samples));
+    o.order_id = `GEN-${String(n + 1).padStart(6, "0")}`;
+    // whole seconds, so the text is exactly what the CLI reads back
+    o.created_at = new Date(t0 + Math.floor((rnd() * span) / 1000) * 1000)
+      .toISOString().replace(".000Z", "Z");
+    const r = rnd();
+    if (r < 0.25 && o.items.length) {
+      const it = pick(o.items);
+      it.quantity = Math.max(1, it.quantity + (rnd() < 0.5 ? 1 : -1));
+    } else if (r < 0.45 && ordinary.length) {
+      const row = pick(ordinary);
+      o.items.push({ sku: row.sku, quantity: 1 + Math.floor(rnd() * 3), unit_price: Number(row.price) });
+    } else if (r < 0.55 && o.items.length > 1) {
+      o.items.splice(Math.floor(rnd() * o.items.length), 1);
+    }
+    if (o.verified && rnd() < 0.5) delete o.verified;
+    out.push(o);
+  }
+  out.sort((a, b) => (a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0));
+  return out;
+}
