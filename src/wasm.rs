@@ -339,7 +339,7 @@ impl JsEngine {
         to_js(&self.inner.stats())
     }
 
-    /// The fact paths each rule reads, by rule id, in policy order.
+    /// The fact paths each rule reads, by rule id (keys sorted by id).
     #[wasm_bindgen(js_name = ruleFacts, unchecked_return_type = "Record<string, string[]>")]
     pub fn rule_facts(&self) -> Result<JsValue, JsValue> {
         let map: serde_json::Map<String, serde_json::Value> = self
