@@ -108,6 +108,7 @@ fn internal_error(what: &str) -> JsValue {
 // Values across the boundary
 
 /// A Rust value as a plain JS value (objects, arrays, strings, numbers, null).
+#[cfg(not(feature = "swb-boundary"))]
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(value).map_err(|e| internal_error(&e.to_string()))?;
     JSON::parse(&text)
@@ -139,7 +140,25 @@ fn stringify(value: &JsValue, path: &str) -> Result<String, JsValue> {
     }
 }
 
+/// [`to_js`] through serde-wasm-bindgen, for comparison (`--features swb-boundary`).
+#[cfg(feature = "swb-boundary")]
+fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| internal_error(&e.to_string()))
+}
+
+/// [`read_order`] through serde-wasm-bindgen, for comparison: the JS object is walked
+/// field by field into a `serde_json::Value`, then validated with paths as usual.
+#[cfg(feature = "swb-boundary")]
+fn read_order(value: &JsValue) -> Result<Order, JsValue> {
+    let value: serde_json::Value = serde_wasm_bindgen::from_value(value.clone())
+        .map_err(|e| usage_error("", &format!("expected an object ({e})")))?;
+    Order::from_value(&value).map_err(|e| order_error(&e))
+}
+
 /// Reads an order from a JS value (an object as the contract describes).
+#[cfg(not(feature = "swb-boundary"))]
 fn read_order(value: &JsValue) -> Result<Order, JsValue> {
     let text = stringify(value, "")?;
     Order::from_json(&text).map_err(|e| order_error(&e))
@@ -320,7 +339,7 @@ impl JsEngine {
         to_js(&self.inner.stats())
     }
 
-    /// The fact paths each rule reads, by rule id, in policy order.
+    /// The fact paths each rule reads, by rule id (keys sorted by id).
     #[wasm_bindgen(js_name = ruleFacts, unchecked_return_type = "Record<string, string[]>")]
     pub fn rule_facts(&self) -> Result<JsValue, JsValue> {
         let map: serde_json::Map<String, serde_json::Value> = self
