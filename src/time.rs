@@ -2,15 +2,19 @@
 //! which covers 1677-09-21 to 2262-04-11 — every order a shop will see — and makes
 //! comparisons and arithmetic plain integer operations on the hot path.
 //!
-//! Parsing and formatting go through chrono (RFC 3339); policy settings such as
-//! `valid_for = "7d"` use [`parse_setting_duration`], CEL's `duration()` uses
-//! [`parse_cel_duration`] (Go syntax, no `d` unit, as in the CEL spec).
+//! RFC 3339 parsing and formatting are done here (no date library in the runtime: it
+//! would weigh more in the WebAssembly module than all of this); they accept and print
+//! exactly what chrono's `DateTime::parse_from_rfc3339` and
+//! `to_rfc3339_opts(SecondsFormat::AutoSi, true)` do, which tests/time_rfc3339.rs checks
+//! against chrono. Policy settings such as `valid_for = "7d"` use
+//! [`parse_setting_duration`], CEL's `duration()` uses [`parse_cel_duration`] (Go
+//! syntax, no `d` unit, as in the CEL spec).
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 const NANOS_PER_SECOND: i64 = 1_000_000_000;
+const NANOS_PER_DAY: i64 = 86_400 * NANOS_PER_SECOND;
 
 /// An instant: nanoseconds since 1970-01-01T00:00:00Z. Serializes as RFC 3339 text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -50,17 +54,21 @@ impl std::error::Error for TimeError {}
 
 impl Timestamp {
     /// Parses an RFC 3339 timestamp (`2026-11-22T10:00:00Z`, `2026-11-22T18:00:00+08:00`).
+    ///
+    /// The grammar is chrono's: `YYYY-MM-DD`, then `T`, `t` or a space, `HH:MM:SS`, an
+    /// optional `.` and one or more fraction digits (digits past the ninth are ignored),
+    /// then `Z`, `z` or `±HH:MM` (the minus may also be U+2212). A leap second `:60`
+    /// reads as the first second of the next minute.
     pub fn parse_rfc3339(text: &str) -> Result<Timestamp, TimeError> {
-        let parsed = DateTime::parse_from_rfc3339(text.trim()).map_err(|e| {
+        let nanos = parse_rfc3339_nanos(text.trim()).map_err(|e| {
             TimeError(format!(
-                "`{text}` is not an RFC 3339 timestamp ({e}); write e.g. `2026-11-22T10:00:00Z`"
+                "`{text}` is not an RFC 3339 timestamp ({}); write e.g. `2026-11-22T10:00:00Z`",
+                e.message()
             ))
         })?;
-        parsed
-            .with_timezone(&Utc)
-            .timestamp_nanos_opt()
+        i64::try_from(nanos)
             .map(Timestamp)
-            .ok_or_else(|| TimeError(format!("`{text}` is outside 1677-09-21..2262-04-11")))
+            .map_err(|_| TimeError(format!("`{text}` is outside 1677-09-21..2262-04-11")))
     }
 
     /// From whole seconds since the epoch (saturating).
@@ -78,9 +86,27 @@ impl Timestamp {
         self.0.div_euclid(NANOS_PER_SECOND)
     }
 
-    /// The current time from the system clock.
+    /// The current time from the system clock (JavaScript's `Date.now()` in WebAssembly),
+    /// saturating at the ends of the range.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn now() -> Timestamp {
-        Timestamp(Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX))
+        use std::time::{SystemTime, UNIX_EPOCH};
+        match SystemTime::now().duration_since(UNIX_EPOCH) {
+            Ok(after) => Timestamp(i64::try_from(after.as_nanos()).unwrap_or(i64::MAX)),
+            Err(before) => Timestamp(
+                i64::try_from(before.duration().as_nanos())
+                    .map(|n| -n)
+                    .unwrap_or(i64::MIN),
+            ),
+        }
+    }
+
+    /// The current time from the system clock (JavaScript's `Date.now()` in WebAssembly),
+    /// saturating at the ends of the range.
+    #[cfg(target_arch = "wasm32")]
+    pub fn now() -> Timestamp {
+        // Whole milliseconds; `as` saturates (and maps NaN to 0), never traps.
+        Timestamp::from_millis(js_sys::Date::now() as i64)
     }
 
     /// This instant moved by `d`, or `None` on overflow.
@@ -99,9 +125,22 @@ impl Timestamp {
     }
 
     /// RFC 3339 in UTC with a `Z` and as many fraction digits as needed (none for whole
-    /// seconds), which is how CEL prints timestamps.
+    /// seconds, else 3, 6 or 9), which is how CEL prints timestamps.
     pub fn to_rfc3339(self) -> String {
-        DateTime::<Utc>::from_timestamp_nanos(self.0).to_rfc3339_opts(SecondsFormat::AutoSi, true)
+        let days = self.0.div_euclid(NANOS_PER_DAY);
+        let in_day = self.0.rem_euclid(NANOS_PER_DAY);
+        let secs = in_day / NANOS_PER_SECOND;
+        let nano = in_day % NANOS_PER_SECOND;
+        // |days| <= 106,752 for any i64 of nanoseconds, so the cast is exact.
+        let (year, month, day) = civil_from_days(days as i32);
+        let (hour, min, sec) = (secs / 3_600, secs / 60 % 60, secs % 60);
+        let fraction = match nano {
+            0 => String::new(),
+            n if n % 1_000_000 == 0 => format!(".{:03}", n / 1_000_000),
+            n if n % 1_000 == 0 => format!(".{:06}", n / 1_000),
+            n => format!(".{n:09}"),
+        };
+        format!("{year:04}-{month:02}-{day:02}T{hour:02}:{min:02}:{sec:02}{fraction}Z")
     }
 }
 
@@ -136,6 +175,188 @@ impl fmt::Display for Duration {
             write!(f, "{sign}{whole}.{}s", digits.trim_end_matches('0'))
         }
     }
+}
+
+/// Why text is not RFC 3339, in chrono's words (the error messages predate this parser).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ParseError {
+    OutOfRange,
+    Invalid,
+    TooShort,
+    TooLong,
+}
+
+impl ParseError {
+    fn message(self) -> &'static str {
+        match self {
+            ParseError::OutOfRange => "input is out of range",
+            ParseError::Invalid => "input contains invalid characters",
+            ParseError::TooShort => "premature end of input",
+            ParseError::TooLong => "trailing input",
+        }
+    }
+}
+
+/// The digit at `index` of `bytes`, if there is one.
+fn digit(bytes: &[u8], index: usize) -> Result<u8, ParseError> {
+    match bytes.get(index) {
+        Some(b) if b.is_ascii_digit() => Ok(b - b'0'),
+        _ => Err(ParseError::Invalid),
+    }
+}
+
+/// Two digits at `index` and `index + 1` as a number.
+fn two_digits(bytes: &[u8], index: usize) -> Result<u8, ParseError> {
+    let tens = digit(bytes, index)?;
+    Ok(tens * 10 + digit(bytes, index + 1)?)
+}
+
+/// `bytes[index] == expected`, else chrono's "invalid characters".
+fn expect_byte(bytes: &[u8], index: usize, expected: u8) -> Result<(), ParseError> {
+    match bytes.get(index) {
+        Some(&b) if b == expected => Ok(()),
+        _ => Err(ParseError::Invalid),
+    }
+}
+
+fn is_leap_year(year: u16) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+fn days_in_month(year: u16, month: u8) -> u8 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`). The argument types bound every intermediate far inside `i64`.
+fn days_from_civil(year: u16, month: u8, day: u8) -> i64 {
+    let (month, day) = (i64::from(month), i64::from(day));
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400); // [0, 399]
+    let mp = (month + 9) % 12; // March = 0
+    let doy = (153 * mp + 2) / 5 + day - 1; // [0, 365]
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; // [0, 146096]
+    era * 146_097 + doe - 719_468
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`). An `i32` of days bounds every intermediate far inside `i64`.
+fn civil_from_days(days: i32) -> (i64, i64, i64) {
+    let z = i64::from(days) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // [0, 146096]
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+    let mp = (5 * doy + 2) / 153; // [0, 11], March = 0
+    let day = doy - (153 * mp + 2) / 5 + 1; // [1, 31]
+    let month = if mp < 10 { mp + 3 } else { mp - 9 }; // [1, 12]
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// RFC 3339 text to nanoseconds since the epoch (not yet range-checked against `i64`),
+/// with the same grammar, checks and check order as chrono's `parse_rfc3339`, so the
+/// same inputs fail with the same reason.
+fn parse_rfc3339_nanos(s: &str) -> Result<i128, ParseError> {
+    let bytes = s.as_bytes();
+    if bytes.len() < 19 {
+        return Err(ParseError::TooShort);
+    }
+    let year = u16::from(two_digits(bytes, 0)?) * 100 + u16::from(two_digits(bytes, 2)?);
+    expect_byte(bytes, 4, b'-')?;
+    let month = two_digits(bytes, 5)?;
+    expect_byte(bytes, 7, b'-')?;
+    let day = two_digits(bytes, 8)?;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return Err(ParseError::OutOfRange);
+    }
+    if !matches!(bytes.get(10), Some(b'T' | b't' | b' ')) {
+        return Err(ParseError::Invalid);
+    }
+    let hour = two_digits(bytes, 11)?;
+    expect_byte(bytes, 13, b':')?;
+    let min = two_digits(bytes, 14)?;
+    expect_byte(bytes, 16, b':')?;
+    // A leap second `:60` is second 59 plus a whole extra second, as in chrono.
+    let (sec, mut nano) = match two_digits(bytes, 17)? {
+        60 => (59, NANOS_PER_SECOND),
+        sec => (sec, 0),
+    };
+    let mut rest = bytes.get(19..).unwrap_or_default();
+    if let Some((b'.', fraction)) = rest.split_first() {
+        let digits = fraction.iter().take_while(|b| b.is_ascii_digit()).count();
+        if digits == 0 {
+            return Err(if fraction.is_empty() {
+                ParseError::TooShort
+            } else {
+                ParseError::Invalid
+            });
+        }
+        let mut scale = NANOS_PER_SECOND;
+        for &b in fraction.iter().take(digits.min(9)) {
+            scale /= 10;
+            nano += i64::from(b - b'0') * scale;
+        }
+        rest = fraction.get(digits..).unwrap_or_default();
+    }
+    if hour >= 24 || min >= 60 || sec >= 60 {
+        return Err(ParseError::OutOfRange);
+    }
+    let offset = parse_offset(&mut rest)?;
+    if !rest.is_empty() {
+        return Err(ParseError::TooLong);
+    }
+    if offset.abs() >= 86_400 {
+        return Err(ParseError::OutOfRange);
+    }
+    let seconds = days_from_civil(year, month, day) * 86_400
+        + i64::from(hour) * 3_600
+        + i64::from(min) * 60
+        + i64::from(sec)
+        - offset;
+    Ok(i128::from(seconds) * i128::from(NANOS_PER_SECOND) + i128::from(nano))
+}
+
+/// `Z`, `z` or `±HH:MM` at the start of `rest` (consumed) as seconds east of UTC.
+fn parse_offset(rest: &mut &[u8]) -> Result<i64, ParseError> {
+    let (negative, after_sign) = match *rest {
+        [b'Z' | b'z', tail @ ..] => {
+            *rest = tail;
+            return Ok(0);
+        }
+        [b'+', tail @ ..] => (false, tail),
+        [b'-', tail @ ..] => (true, tail),
+        // U+2212 MINUS SIGN, which chrono accepts too.
+        [0xE2, 0x88, 0x92, tail @ ..] => (true, tail),
+        [] => return Err(ParseError::TooShort),
+        _ => return Err(ParseError::Invalid),
+    };
+    let hours = match after_sign {
+        [h1 @ b'0'..=b'9', h2 @ b'0'..=b'9', ..] => i64::from((h1 - b'0') * 10 + (h2 - b'0')),
+        [_, _, ..] => return Err(ParseError::Invalid),
+        _ => return Err(ParseError::TooShort),
+    };
+    let after_colon = match after_sign.get(2..) {
+        Some([b':', tail @ ..]) => tail,
+        Some([]) | None => return Err(ParseError::TooShort),
+        Some(_) => return Err(ParseError::Invalid),
+    };
+    let minutes = match after_colon {
+        [m1 @ b'0'..=b'5', m2 @ b'0'..=b'9', ..] => i64::from((m1 - b'0') * 10 + (m2 - b'0')),
+        [b'6'..=b'9', b'0'..=b'9', ..] => return Err(ParseError::OutOfRange),
+        [_, _, ..] => return Err(ParseError::Invalid),
+        _ => return Err(ParseError::TooShort),
+    };
+    *rest = after_colon.get(2..).unwrap_or_default();
+    let seconds = hours * 3_600 + minutes * 60;
+    Ok(if negative { -seconds } else { seconds })
 }
 
 /// Parses a policy setting such as `valid_for = "7d"` or `duplicate_window = "10m"`:
