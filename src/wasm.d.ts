@@ -51,6 +51,52 @@ export interface Order {
 }
 
 /** Options of `check` and `checkMany`. */
+/**
+ * What the rules can read about an order (PRODUCT §2 "Facts a rule can read"), as
+ * `engine.facts(order)` returns it, to explain a verdict next to `engine.ruleFacts()`.
+ */
+export interface Facts {
+  customer: {
+    level: "none" | "watch" | "step_up" | "block";
+    listed: boolean;
+    reasons: string[];
+    matched: string[];
+    known: boolean;
+    account_age_days: number;
+    orders_90d: number;
+    refunds_90d: number;
+    refund_rate: number;
+    chargebacks_365d: number;
+    addresses_90d: number;
+  };
+  order: {
+    total: number;
+    currency: string;
+    line_count: number;
+    item_count: number;
+    channel: string;
+    created_at: string;
+    shipping: { province: string; city: string; district: string; line1: string; name: string; phone: string };
+    issues: string[];
+  };
+  items: Array<{
+    sku: string;
+    name: string;
+    category: string;
+    price: number;
+    quantity: number;
+    line_total: number;
+    tags: string[];
+    high_value: boolean;
+    limited: boolean;
+    restricted: boolean;
+    known: boolean;
+    max_per_order: number;
+  }>;
+  verified: string[];
+  now: string;
+}
+
 export interface CheckOptions {
   /** The time to judge at; the JS clock (`Date.now()`) when absent. */
   now?: TimeInput;

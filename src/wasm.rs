@@ -282,6 +282,20 @@ impl JsEngine {
         to_js(&verdict)
     }
 
+    /// The facts the rules read for `order` (`customer`, `order`, `items`, `verified`,
+    /// `now`), to explain a verdict next to `ruleFacts()`. Read-only: nothing is
+    /// recorded in the duplicate memory and no counter moves.
+    #[wasm_bindgen(unchecked_return_type = "Facts")]
+    pub fn facts(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Order")] order: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
+        let order = read_order(order)?;
+        to_js(&self.inner.facts(&order, &options))
+    }
+
     /// Judges an order given as JSON text and returns the verdict as JSON text (for an
     /// edge worker holding the request body: no parse on the JS side at all).
     #[wasm_bindgen(js_name = checkJson)]

@@ -88,6 +88,22 @@ test("every verdict equals the CLI's for the sample orders", async () => {
   assert.deepStrictEqual(ours, native);
 });
 
+test("facts explain a verdict with what the rules read, without checking", async () => {
+  const { esm } = await load();
+  const engine = new esm.Engine();
+  const order = JSON.parse(read("examples/orders/blacklisted-limited.json"));
+  const facts = engine.facts(order, { now: "2026-11-25T10:00:00Z" });
+  assert.equal(facts.customer.level, "block");
+  assert.equal(facts.items.length, order.items.length);
+  assert.ok(facts.items.some((i) => i.limited && i.restricted));
+  assert.equal(facts.now, "2026-11-25T10:00:00Z");
+  const reads = engine.ruleFacts();
+  assert.ok(Object.values(reads).some((paths) => paths.includes("customer.level")));
+  assert.equal(engine.stats().checks, 0);
+  assert.throws(() => engine.facts({ items: "x" }), (e) => e instanceof Error && e.path === "items");
+  engine.free();
+});
+
 test("bad inputs throw Errors with a JSON path, never a verdict", async () => {
   const { esm } = await load();
   const engine = new esm.Engine();
