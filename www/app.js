@@ -544,6 +544,9 @@ function check(order) {
     for (const b of state.before) {
       engine.check(state.sampleOrders[b.file], { now: shiftTime(state.now, b.minutes), locale: state.msgLocale });
     }
+    // The engine's own facts, read before the check records the order (so an order
+    // without an id is not its own duplicate).
+    state.engineFacts = safeCall(() => engine.facts(order, { now: state.now })) || null;
     const v = engine.check(order, { now: state.now, locale: state.msgLocale });
     const rf = safeCall(() => engine.ruleFacts());
     if (rf) state.ruleFacts = normalizeRuleFacts(rf);
@@ -637,8 +640,13 @@ function renderVerdict() {
   } else msgBox.append(el("p", { class: "muted" }, t("verdict.noMessage")));
   parts.push(msgBox);
   // lines
-  const facts = previewFacts(state.order, storeData(), state.now, policySettings());
-  facts.order.issues = pageIssues(facts);
+  // Facts as the engine computed them; the page-side preview only if the package is
+  // older than `engine.facts()`.
+  let facts = state.engineFacts;
+  if (!facts) {
+    facts = previewFacts(state.order, storeData(), state.now, policySettings());
+    facts.order.issues = pageIssues(facts);
+  }
   const table = el("table", { class: "lines" });
   table.append(el("thead", {}, el("tr", {}, ...["#", "SKU", t("verdict.name"), t("verdict.qty"), t("verdict.price"), t("verdict.decision")].map((h) => el("th", { scope: "col" }, h)))));
   const tb = el("tbody");
