@@ -9,6 +9,35 @@
 //! `source` (read policy files) → `rules` (CEL lexer, parser, type checker, evaluator)
 //! → `snapshot` (binary format, writer, reader) → `engine` (facts, evaluation, verdict).
 //! The `checkout-guard` binary (`src/cli/`) only calls the public API.
+//!
+//! Source → snapshot → verdict, on the demo store:
+//!
+//! ```
+//! use checkout_guard::{compile_dir, CheckOptions, CompileOptions, Engine, Timestamp};
+//! use checkout_guard::model::Action;
+//! use std::path::Path;
+//!
+//! // Compile a policy source folder (rules are type-checked here) into snapshot bytes.
+//! let compiled = compile_dir(Path::new("examples/demo-store"), &CompileOptions::default())?;
+//! let mut engine = Engine::from_bytes(compiled.bytes)?;
+//!
+//! // A blocklisted customer (block level) buying a limited-edition item.
+//! let order = r#"{
+//!   "order_id": "A-1", "customer": {"id": "C10007"},
+//!   "shipping": {"name": "赵强", "phone": "13800138107", "province": "山东省",
+//!                "city": "青岛市", "district": "市南区", "line1": "香港中路50号"},
+//!   "items": [{"sku": "TEA-004", "quantity": 2}, {"sku": "COL-001", "quantity": 1}]
+//! }"#;
+//! let now = Timestamp::parse_rfc3339("2026-11-25T10:00:00Z")?;
+//! let options = CheckOptions { now: Some(now), locale: Some("en".into()) };
+//! let verdict = engine.check_json(order, &options)?;
+//!
+//! assert_eq!(verdict.decision, Action::Deny);
+//! assert_eq!(verdict.lines[0].decision, Action::Allow); // only the limited line is denied
+//! assert_eq!(verdict.lines[1].decision, Action::Deny);
+//! assert_eq!(verdict.message.map(|m| m.locale.to_string()), Some("en".to_string()));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod backtest;
