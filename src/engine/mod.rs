@@ -9,6 +9,7 @@ pub mod dedup;
 pub mod facts;
 pub mod issues;
 pub mod order;
+mod order_fast;
 pub mod verdict;
 
 pub use order::{Order, OrderError};
