@@ -9,6 +9,7 @@ pub mod dedup;
 pub mod facts;
 pub mod issues;
 pub mod order;
+#[cfg(not(target_arch = "wasm32"))]
 mod order_fast;
 pub mod verdict;
 

@@ -154,6 +154,9 @@ impl Order {
                 ),
             ));
         }
+        // Natively, well-formed orders take a typed fast path; in wasm its serde code
+        // would cost ~9 KB gzip, more than the size budget allows (docs/BENCHMARKS.md).
+        #[cfg(not(target_arch = "wasm32"))]
         if let Some(order) = super::order_fast::read(text) {
             return Ok(order);
         }
