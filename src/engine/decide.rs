@@ -37,7 +37,14 @@ pub(super) fn facts<'a>(
     let policy = snapshot.policy();
     let cc = policy.default_country_code.as_str();
 
-    let customer = customer_facts(loaded, order, now);
+    // Normalized once: looked up in the blocklist and checked for `invalid_phone`.
+    let shipping_phone = order
+        .shipping
+        .as_ref()
+        .and_then(|s| s.phone.as_deref())
+        .map(|p| normalize::identifier(IdKind::Phone, p, cc))
+        .unwrap_or_default();
+    let customer = customer_facts(loaded, order, &shipping_phone, now);
     let (items, total_minor) = item_facts(loaded, order);
 
     let mut issue_list = Vec::new();
@@ -46,7 +53,7 @@ pub(super) fn facts<'a>(
         &items,
         !snapshot.has_catalog(),
         &policy.currency,
-        cc,
+        &shipping_phone,
         &mut issue_list,
     );
     if duplicate {
@@ -240,7 +247,12 @@ fn message(loaded: &Loaded, key: &Arc<str>, locale: Option<&str>) -> Option<Mess
 }
 
 /// Blocklist level, reasons and matched kinds, and `customers.csv` history.
-fn customer_facts<'a>(loaded: &'a Loaded, order: &Order, now: Timestamp) -> CustomerFacts<'a> {
+fn customer_facts<'a>(
+    loaded: &'a Loaded,
+    order: &Order,
+    shipping_phone: &str,
+    now: Timestamp,
+) -> CustomerFacts<'a> {
     let snapshot = &loaded.snapshot;
     let cc = snapshot.policy().default_country_code.as_str();
     let c = &order.customer;
@@ -264,9 +276,7 @@ fn customer_facts<'a>(loaded: &'a Loaded, order: &Order, now: Timestamp) -> Cust
             }
         });
     };
-    // Two reusable buffers: one per phone, since the two phones are compared.
     let mut buf = String::with_capacity(64);
-    let mut other = String::with_capacity(32);
     let ident = |kind, raw: &Option<String>, out: &mut String| {
         out.clear();
         if let Some(r) = raw.as_deref() {
@@ -285,11 +295,10 @@ fn customer_facts<'a>(loaded: &'a Loaded, order: &Order, now: Timestamp) -> Cust
     }
     ident(IdKind::Phone, &c.phone, &mut buf);
     lookup(IdKind::Phone, &buf);
+    if shipping_phone != buf {
+        lookup(IdKind::Phone, shipping_phone);
+    }
     if let Some(s) = &order.shipping {
-        ident(IdKind::Phone, &s.phone, &mut other);
-        if other != buf {
-            lookup(IdKind::Phone, &other);
-        }
         let address = normalize::order_address(
             or_empty(&s.province),
             or_empty(&s.city),

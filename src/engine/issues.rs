@@ -4,7 +4,6 @@
 
 use super::facts::ItemFacts;
 use super::order::Order;
-use crate::model::IdKind;
 use crate::normalize;
 
 /// Every issue name, in the order they appear in `order.issues`.
@@ -40,10 +39,10 @@ fn blank(s: &Option<String>) -> bool {
     s.as_deref().is_none_or(|s| normalize::trim(s).is_empty())
 }
 
-/// Whether a shipping phone is plausible: 8–15 digits once normalized, and a Chinese
-/// number (`86…`) must be `86` followed by 11 digits starting with `1`.
-pub fn phone_is_valid(raw: &str, default_country_code: &str) -> bool {
-    let digits = normalize::identifier(IdKind::Phone, raw, default_country_code);
+/// Whether a shipping phone, already normalized to digits, is plausible: 8–15 digits,
+/// and a Chinese number (`86…`) must be `86` followed by 11 digits starting with `1`.
+/// A blank phone normalizes to no digits, so it is invalid too.
+pub fn phone_is_valid(digits: &str) -> bool {
     if !(8..=15).contains(&digits.len()) {
         return false;
     }
@@ -54,20 +53,21 @@ pub fn phone_is_valid(raw: &str, default_country_code: &str) -> bool {
 }
 
 /// The issues of `order` except `duplicate_recent`, in [`ISSUE_NAMES`] order.
+/// `shipping_phone` is the shipping phone normalized (empty when absent): the engine
+/// normalizes it once for the blocklist lookup and the validity check.
 pub fn find(
     order: &Order,
     lines: &[ItemFacts<'_>],
     catalog_is_empty: bool,
     currency: &str,
-    default_country_code: &str,
+    shipping_phone: &str,
     out: &mut Vec<&'static str>,
 ) {
     let shipping = order.shipping.as_ref();
     if shipping.is_none_or(|s| blank(&s.name)) {
         out.push(MISSING_RECIPIENT);
     }
-    let phone = shipping.and_then(|s| s.phone.as_deref()).unwrap_or("");
-    if normalize::trim(phone).is_empty() || !phone_is_valid(phone, default_country_code) {
+    if !phone_is_valid(shipping_phone) {
         out.push(INVALID_PHONE);
     }
     if shipping.is_none_or(|s| blank(&s.province) || blank(&s.city) || blank(&s.line1)) {

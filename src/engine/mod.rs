@@ -181,13 +181,7 @@ impl Engine {
     /// Judges one order.
     pub fn check(&mut self, order: &Order, options: &CheckOptions) -> Verdict {
         let now = options.now.unwrap_or_else(Timestamp::now);
-        let policy = self.loaded.snapshot.policy();
-        let window = policy.duplicate_window;
-        let key = dedup::key(order, &policy.default_country_code);
-        let duplicate = key.is_some_and(|k| {
-            self.dedup
-                .is_duplicate(k, order.order_id.as_deref(), now, window)
-        });
+        let (key, duplicate) = self.duplicate(order, now);
         let (verdict, rule_errors) = decide::decide(
             &self.loaded,
             order,
@@ -214,13 +208,21 @@ impl Engine {
     /// [`Engine::rule_facts`]. Read-only: the duplicate memory is consulted, not updated.
     pub fn facts(&self, order: &Order, options: &CheckOptions) -> serde_json::Value {
         let now = options.now.unwrap_or_else(Timestamp::now);
+        let (_, duplicate) = self.duplicate(order, now);
+        let facts = decide::facts(&self.loaded, order, now, duplicate);
+        serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The order's duplicate-memory key (none for an anonymous customer) and whether
+    /// the memory has seen it within the window under another order id.
+    fn duplicate(&self, order: &Order, now: Timestamp) -> (Option<u64>, bool) {
         let policy = self.loaded.snapshot.policy();
-        let duplicate = dedup::key(order, &policy.default_country_code).is_some_and(|k| {
+        let key = dedup::key(order, &policy.default_country_code);
+        let seen = key.is_some_and(|k| {
             self.dedup
                 .is_duplicate(k, order.order_id.as_deref(), now, policy.duplicate_window)
         });
-        let facts = decide::facts(&self.loaded, order, now, duplicate);
-        serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null)
+        (key, seen)
     }
 
     /// Parses an order from JSON text and judges it.
