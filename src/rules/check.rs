@@ -1038,13 +1038,6 @@ fn value_to_const(v: super::eval::Value<'_>) -> Option<Const> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "tests fail loudly"
-)]
 mod tests {
     use super::*;
 

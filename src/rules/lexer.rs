@@ -419,13 +419,6 @@ fn fullwidth_help(c: char) -> Option<&'static str> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "tests fail loudly"
-)]
 mod tests {
     use super::*;
 

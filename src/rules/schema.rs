@@ -172,13 +172,6 @@ pub fn lookup(table: &'static [Entry], name: &str) -> Option<&'static Entry> {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "tests fail loudly"
-)]
 mod tests {
     use super::*;
 

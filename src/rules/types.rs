@@ -121,13 +121,6 @@ impl fmt::Display for Type {
 }
 
 #[cfg(test)]
-#[allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "tests fail loudly"
-)]
 mod tests {
     use super::*;
 
