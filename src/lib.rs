@@ -71,3 +71,11 @@ pub use source::SourceFiles;
 /// The demo store's compiled snapshot (`examples/demo-store/`), used when no snapshot is
 /// given. `tests/demo_snapshot.rs` recompiles the source and checks these bytes match.
 pub const DEMO_SNAPSHOT: &[u8] = include_bytes!("../assets/demo-store.snapshot");
+
+impl Engine {
+    /// An engine on the embedded demo store snapshot ([`DEMO_SNAPSHOT`]). Defined here,
+    /// next to the bytes, so `engine` never reaches up to the crate root.
+    pub fn demo() -> Result<Engine, LoadError> {
+        Engine::from_bytes(DEMO_SNAPSHOT)
+    }
+}

@@ -8,34 +8,57 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// How strongly a customer is listed: `none` < `watch` < `step_up` < `block`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    /// Not listed (never stored; the level of a customer no entry matches).
-    #[default]
-    None,
-    /// Watch list: rules may ask for stricter checks.
-    Watch,
-    /// Step-up: rules typically ask for verification.
-    StepUp,
-    /// Block: rules typically deny.
-    Block,
+/// Defines a fixed vocabulary from one list: the enum, `ALL` (every value, in order),
+/// `NAMES` (their names, same order) and `as_str`, so each name is written once and the
+/// rule checker's lists (`rules::schema::LEVELS`, `ISSUES`) are derived, not copied.
+macro_rules! vocabulary {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The names of [`Self::ALL`], in the same order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
+
+            /// The name rules compare against.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// How strongly a customer is listed: `none` < `watch` < `step_up` < `block`.
+    #[derive(
+        Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+    )]
+    #[serde(rename_all = "snake_case")]
+    pub enum Level {
+        /// Not listed (never stored; the level of a customer no entry matches).
+        #[default]
+        None = "none",
+        /// Watch list: rules may ask for stricter checks.
+        Watch = "watch",
+        /// Step-up: rules typically ask for verification.
+        StepUp = "step_up",
+        /// Block: rules typically deny.
+        Block = "block",
+    }
 }
 
 impl Level {
-    /// The name rules compare against (`"none"`, `"watch"`, `"step_up"`, `"block"`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Level::None => "none",
-            Level::Watch => "watch",
-            Level::StepUp => "step_up",
-            Level::Block => "block",
-        }
-    }
-
     /// Parses a blocklist `level` cell (`none` is not a valid stored level).
     pub fn parse_stored(text: &str) -> Option<Level> {
         match text {
@@ -44,6 +67,30 @@ impl Level {
             "block" => Some(Level::Block),
             _ => None,
         }
+    }
+}
+
+vocabulary! {
+    /// An order issue (PRODUCT §2 "Order issues"): a data-quality or tampering finding
+    /// that rules read as a name in `order.issues`, listed in this order.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Issue {
+        /// No shipping, or a blank recipient name.
+        MissingRecipient = "missing_recipient",
+        /// Shipping phone blank or not a plausible number.
+        InvalidPhone = "invalid_phone",
+        /// Province, city or line1 blank.
+        IncompleteAddress = "incomplete_address",
+        /// A SKU not in a non-empty catalog.
+        UnknownSku = "unknown_sku",
+        /// A submitted unit price differs from the catalog by more than 0.005.
+        PriceMismatch = "price_mismatch",
+        /// The order's currency is not the policy's.
+        CurrencyMismatch = "currency_mismatch",
+        /// A SKU's summed quantity is above its `max_per_order`.
+        OverMaxPerOrder = "over_max_per_order",
+        /// The same customer submitted the same basket within `duplicate_window`.
+        DuplicateRecent = "duplicate_recent",
     }
 }
 
@@ -323,4 +370,22 @@ pub fn to_minor_units(amount: f64, exponent: u32) -> Option<i64> {
 /// since the minor-unit integer is below 2^53).
 pub fn from_minor_units(minor: i64, exponent: u32) -> f64 {
     minor as f64 / 10f64.powi(exponent as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn level_names_are_their_serde_names() {
+        for (level, name) in Level::ALL.iter().zip(Level::NAMES) {
+            assert_eq!(level.as_str(), *name);
+            assert_eq!(serde_json::to_value(level).unwrap(), *name);
+        }
+        assert_eq!(Level::NAMES, ["none", "watch", "step_up", "block"]);
+        assert!(
+            Level::ALL.windows(2).all(|w| w[0] < w[1]),
+            "ALL is in severity order"
+        );
+    }
 }

@@ -6,9 +6,9 @@
     reason = "timing harness"
 )]
 
-use checkout_guard::engine::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts};
 use checkout_guard::model::{Level, Scope};
 use checkout_guard::rules::compile;
+use checkout_guard::rules::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts};
 use checkout_guard::Timestamp;
 use std::hint::black_box;
 use std::time::Instant;

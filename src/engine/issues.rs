@@ -2,38 +2,10 @@
 //! merchant uses to "kick" bad orders, computed before rules run so rules can read
 //! them as `order.issues`. `duplicate_recent` comes from [`super::dedup`].
 
-use super::facts::ItemFacts;
 use super::order::Order;
+use crate::model::Issue;
 use crate::normalize;
-
-/// Every issue name, in the order they appear in `order.issues`.
-pub const ISSUE_NAMES: [&str; 8] = [
-    MISSING_RECIPIENT,
-    INVALID_PHONE,
-    INCOMPLETE_ADDRESS,
-    UNKNOWN_SKU,
-    PRICE_MISMATCH,
-    CURRENCY_MISMATCH,
-    OVER_MAX_PER_ORDER,
-    DUPLICATE_RECENT,
-];
-
-/// No shipping, or a blank recipient name.
-pub const MISSING_RECIPIENT: &str = "missing_recipient";
-/// Shipping phone blank or not a plausible number.
-pub const INVALID_PHONE: &str = "invalid_phone";
-/// Province, city or line1 blank.
-pub const INCOMPLETE_ADDRESS: &str = "incomplete_address";
-/// A SKU not in a non-empty catalog.
-pub const UNKNOWN_SKU: &str = "unknown_sku";
-/// A submitted unit price differs from the catalog by more than 0.005.
-pub const PRICE_MISMATCH: &str = "price_mismatch";
-/// The order's currency is not the policy's.
-pub const CURRENCY_MISMATCH: &str = "currency_mismatch";
-/// A SKU's summed quantity is above its `max_per_order`.
-pub const OVER_MAX_PER_ORDER: &str = "over_max_per_order";
-/// The same customer submitted the same basket within `duplicate_window`.
-pub const DUPLICATE_RECENT: &str = "duplicate_recent";
+use crate::rules::facts::ItemFacts;
 
 fn blank(s: &Option<String>) -> bool {
     s.as_deref().is_none_or(|s| normalize::trim(s).is_empty())
@@ -52,7 +24,7 @@ pub fn phone_is_valid(digits: &str) -> bool {
     }
 }
 
-/// The issues of `order` except `duplicate_recent`, in [`ISSUE_NAMES`] order.
+/// The issues of `order` except `duplicate_recent`, in [`Issue::ALL`] order.
 /// `shipping_phone` is the shipping phone normalized (empty when absent): the engine
 /// normalizes it once for the blocklist lookup and the validity check.
 pub fn find(
@@ -65,16 +37,16 @@ pub fn find(
 ) {
     let shipping = order.shipping.as_ref();
     if shipping.is_none_or(|s| blank(&s.name)) {
-        out.push(MISSING_RECIPIENT);
+        out.push(Issue::MissingRecipient.as_str());
     }
     if !phone_is_valid(shipping_phone) {
-        out.push(INVALID_PHONE);
+        out.push(Issue::InvalidPhone.as_str());
     }
     if shipping.is_none_or(|s| blank(&s.province) || blank(&s.city) || blank(&s.line1)) {
-        out.push(INCOMPLETE_ADDRESS);
+        out.push(Issue::IncompleteAddress.as_str());
     }
     if !catalog_is_empty && lines.iter().any(|l| !l.known) {
-        out.push(UNKNOWN_SKU);
+        out.push(Issue::UnknownSku.as_str());
     }
     // For known lines `price` is the catalog price.
     let mismatch = order.items.iter().zip(lines).any(|(line, item)| {
@@ -84,15 +56,15 @@ pub fn find(
                 .is_some_and(|given| (given - item.price).abs() > 0.005)
     });
     if mismatch {
-        out.push(PRICE_MISMATCH);
+        out.push(Issue::PriceMismatch.as_str());
     }
     if let Some(c) = order.currency.as_deref() {
         if !normalize::trim(c).is_empty() && !normalize::trim(c).eq_ignore_ascii_case(currency) {
-            out.push(CURRENCY_MISMATCH);
+            out.push(Issue::CurrencyMismatch.as_str());
         }
     }
     if over_max(order, lines) {
-        out.push(OVER_MAX_PER_ORDER);
+        out.push(Issue::OverMaxPerOrder.as_str());
     }
 }
 

@@ -6,11 +6,9 @@
 
 mod decide;
 pub mod dedup;
-pub mod facts;
+mod fact_builder;
 pub mod issues;
 pub mod order;
-#[cfg(not(target_arch = "wasm32"))]
-mod order_fast;
 pub mod verdict;
 
 pub use order::{Order, OrderError};
@@ -120,11 +118,6 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine on the embedded demo store snapshot ([`crate::DEMO_SNAPSHOT`]).
-    pub fn demo() -> Result<Engine, LoadError> {
-        Engine::from_bytes(crate::DEMO_SNAPSHOT)
-    }
-
     /// An engine on snapshot bytes (validated, checksum verified, rules type-checked).
     pub fn from_bytes(bytes: impl Into<Cow<'static, [u8]>>) -> Result<Engine, LoadError> {
         Engine::new(Snapshot::from_bytes(bytes)?)
@@ -209,7 +202,7 @@ impl Engine {
     pub fn facts(&self, order: &Order, options: &CheckOptions) -> serde_json::Value {
         let now = options.now.unwrap_or_else(Timestamp::now);
         let (_, duplicate) = self.duplicate(order, now);
-        let facts = decide::facts(&self.loaded, order, now, duplicate);
+        let facts = fact_builder::build(&self.loaded, order, now, duplicate);
         serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null)
     }
 

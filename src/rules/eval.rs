@@ -6,10 +6,10 @@
 //! non-constant elements) does. Errors follow CEL: `&&`, `||`, `exists` and `all`
 //! absorb an error when the other side decides the result.
 
+use super::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
 use super::program::{Arith, Cmp, Comp, Const, Conv, Node, StrOp};
 use super::schema::Field;
 use super::EvalError;
-use crate::engine::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
 use crate::time::{parse_cel_duration, Duration, Timestamp};
 use std::cell::Cell;
 use std::cmp::Ordering;

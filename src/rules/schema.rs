@@ -1,9 +1,11 @@
 //! The fact schema (PRODUCT §2 "Facts a rule can read"): which names exist, their
-//! types, and the [`Field`] the evaluator reads for each. The docs' facts table and
-//! this file must agree; `docs/rules.md` is checked against [`ROOTS`] and the field
-//! tables in the tests.
+//! types, and the [`Field`] the evaluator reads for each. The checker and the evaluator
+//! read these tables; `docs/rules.md`'s facts tables, the `Facts` interface in
+//! `src/wasm.d.ts` and the JSON of `rules::facts` are tested against them both ways
+//! (`schema_agreement.rs`).
 
 use super::types::Type;
+use crate::model::{Issue, Level};
 
 /// Every fact the evaluator can read, resolved at compile time so evaluation is a
 /// `match`, not a name lookup.
@@ -140,20 +142,11 @@ pub const ITEM: &[Entry] = entries![
     "max_per_order" => ItemMaxPerOrder: Type::Int,
 ];
 
-/// The customer levels `customer.level` can hold.
-pub const LEVELS: &[&str] = &["none", "watch", "step_up", "block"];
+/// The customer levels `customer.level` can hold ([`Level`]'s names).
+pub const LEVELS: &[&str] = Level::NAMES;
 
-/// The names `order.issues` can hold (PRODUCT §2 "Order issues").
-pub const ISSUES: &[&str] = &[
-    "missing_recipient",
-    "invalid_phone",
-    "incomplete_address",
-    "unknown_sku",
-    "price_mismatch",
-    "currency_mismatch",
-    "over_max_per_order",
-    "duplicate_recent",
-];
+/// The names `order.issues` can hold ([`Issue`]'s names, PRODUCT §2 "Order issues").
+pub const ISSUES: &[&str] = Issue::NAMES;
 
 /// The fields of an object type, if it has any.
 pub fn fields_of(ty: &Type) -> Option<&'static [Entry]> {

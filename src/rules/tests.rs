@@ -3,9 +3,9 @@
 //! nesting limits keep every stage within a small stack. The expression/result table
 //! lives in `tests/data/cel/cases.txt` (run by `tests/rules_corpus.rs`).
 
+use super::facts::{CustomerFacts, OrderFacts};
 use super::*;
 use crate::diagnostic::{Severity, Span};
-use crate::engine::facts::{CustomerFacts, OrderFacts};
 use crate::model::Level;
 use crate::time::Timestamp;
 

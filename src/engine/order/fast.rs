@@ -1,13 +1,13 @@
 //! The fast path for reading an order from JSON text: deserialize straight into typed
 //! fields (no `serde_json::Value` tree, one allocation per string) and apply the same
-//! limits as the path-reporting reader in `order.rs`.
+//! limits as the path-reporting reader in `order/mod.rs`, whose types it fills.
 //!
 //! It only ever answers "here is the order" or "not sure": on any problem (a wrong type,
 //! a missing field, a limit, a bad timestamp) it returns `None` and the caller re-reads
 //! the text with the path-reporting reader, so every error message still comes from one
 //! place. A property test checks both readers agree on every order this one accepts.
 
-use super::order::{
+use super::{
     Customer, Line, Order, Shipping, MAX_LINES, MAX_QUANTITY, MAX_STRING, MAX_UNIT_PRICE,
     MAX_VERIFIED,
 };

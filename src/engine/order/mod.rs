@@ -5,6 +5,12 @@
 //!
 //! Unknown fields are ignored; `null` reads as absent. Sizes are bounded so a hostile
 //! order cannot make the engine do unbounded work.
+//!
+//! Natively, [`Order::from_json`] first tries the typed reader in `fast.rs`, which fills
+//! these types within these limits; this module uses nothing of it but its `read`.
+
+#[cfg(not(target_arch = "wasm32"))]
+mod fast;
 
 use crate::time::Timestamp;
 use serde::Serialize;
@@ -157,7 +163,7 @@ impl Order {
         // Natively, well-formed orders take a typed fast path; in wasm its serde code
         // would cost ~9 KB gzip, more than the size budget allows (docs/BENCHMARKS.md).
         #[cfg(not(target_arch = "wasm32"))]
-        if let Some(order) = super::order_fast::read(text) {
+        if let Some(order) = fast::read(text) {
             return Ok(order);
         }
         // Something is off (or unusual): the careful reader finds what, with its path.

@@ -1,5 +1,5 @@
 //! The facts a rule can read (PRODUCT §2 "Facts a rule can read"), computed once per
-//! order by the engine and borrowed by the rule evaluator. Strings borrow from the order
+//! order by the engine's fact builder and borrowed by the rule evaluator. Strings borrow from the order
 //! or the snapshot, so building facts copies no text.
 //!
 //! They serialize as JSON (`Engine::facts`) so a verdict can be explained.

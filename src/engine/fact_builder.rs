@@ -1,0 +1,221 @@
+//! The fact builder: turns an order into the [`Facts`] the rules read (blocklist
+//! level, customer history, item prices and restrictions, order issues), once per
+//! check. The rule language owns what the facts are (`rules::facts`, `rules::schema`);
+//! this module owns how each is computed from the order and the snapshot.
+
+use super::issues;
+use super::order::{Line, Order, Shipping};
+use super::Loaded;
+use crate::model::{from_minor_units, to_minor_units, CatalogItem, IdKind, Issue};
+use crate::normalize;
+use crate::rules::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
+use crate::time::Timestamp;
+
+const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
+
+/// Everything the rules can read about `order` at `now`.
+pub(super) fn build<'a>(
+    loaded: &'a Loaded,
+    order: &'a Order,
+    now: Timestamp,
+    duplicate: bool,
+) -> Facts<'a> {
+    let snapshot = &loaded.snapshot;
+    let policy = snapshot.policy();
+    let cc = policy.default_country_code.as_str();
+
+    // Normalized once: looked up in the blocklist and checked for `invalid_phone`.
+    let shipping_phone = order
+        .shipping
+        .as_ref()
+        .and_then(|s| s.phone.as_deref())
+        .map(|p| normalize::identifier(IdKind::Phone, p, cc))
+        .unwrap_or_default();
+    let customer = customer_facts(loaded, order, &shipping_phone, now);
+    let (items, total_minor) = item_facts(loaded, order);
+
+    let mut issue_list = Vec::new();
+    issues::find(
+        order,
+        &items,
+        !snapshot.has_catalog(),
+        &policy.currency,
+        &shipping_phone,
+        &mut issue_list,
+    );
+    if duplicate {
+        issue_list.push(Issue::DuplicateRecent.as_str());
+    }
+    let shipping = order.shipping.as_ref();
+    let field =
+        |f: fn(&Shipping) -> &Option<String>| shipping.and_then(|s| f(s).as_deref()).unwrap_or("");
+    Facts {
+        customer,
+        order: OrderFacts {
+            total: from_minor_units(clamp_i64(total_minor), loaded.exponent),
+            currency: order.currency.as_deref().unwrap_or(&policy.currency),
+            line_count: order.items.len() as i64,
+            item_count: order
+                .items
+                .iter()
+                .map(|l| l.quantity as i64)
+                .fold(0i64, i64::saturating_add),
+            channel: order.channel.as_deref().unwrap_or(""),
+            created_at: order.created_at.unwrap_or(now),
+            shipping: ShippingFacts {
+                province: field(|s| &s.province),
+                city: field(|s| &s.city),
+                district: field(|s| &s.district),
+                line1: field(|s| &s.line1),
+                name: field(|s| &s.name),
+                phone: field(|s| &s.phone),
+            },
+            issues: issue_list,
+        },
+        items,
+        verified: &order.verified,
+        now,
+    }
+}
+
+/// Blocklist level, reasons and matched kinds, and `customers.csv` history.
+fn customer_facts<'a>(
+    loaded: &'a Loaded,
+    order: &Order,
+    shipping_phone: &str,
+    now: Timestamp,
+) -> CustomerFacts<'a> {
+    let snapshot = &loaded.snapshot;
+    let cc = snapshot.policy().default_country_code.as_str();
+    let c = &order.customer;
+    let mut facts = CustomerFacts::default();
+    let mut kinds_matched = [false; IdKind::ALL.len()];
+    let mut lookup = |kind: IdKind, normalized: &str| {
+        if normalized.is_empty() {
+            return;
+        }
+        snapshot.for_each_match(kind, normalized, |m| {
+            if m.expires_at.is_some_and(|e| e <= now) {
+                return;
+            }
+            facts.listed = true;
+            facts.level = facts.level.max(m.level);
+            if !facts.reasons.contains(&m.reason) {
+                facts.reasons.push(m.reason);
+            }
+            if let Some(seen) = kinds_matched.get_mut(usize::from(kind.code())) {
+                *seen = true;
+            }
+        });
+    };
+    let mut buf = String::with_capacity(64);
+    let ident = |kind, raw: &Option<String>, out: &mut String| {
+        out.clear();
+        if let Some(r) = raw.as_deref() {
+            normalize::identifier_into(kind, r, cc, out);
+        }
+    };
+    for (kind, raw) in [
+        (IdKind::CustomerId, &c.id),
+        (IdKind::Email, &c.email),
+        (IdKind::DeviceId, &c.device_id),
+        (IdKind::PaymentFingerprint, &c.payment_fingerprint),
+        (IdKind::Ip, &c.ip),
+    ] {
+        ident(kind, raw, &mut buf);
+        lookup(kind, &buf);
+    }
+    ident(IdKind::Phone, &c.phone, &mut buf);
+    lookup(IdKind::Phone, &buf);
+    if shipping_phone != buf {
+        lookup(IdKind::Phone, shipping_phone);
+    }
+    if let Some(s) = &order.shipping {
+        let address = normalize::order_address(
+            or_empty(&s.province),
+            or_empty(&s.city),
+            or_empty(&s.district),
+            or_empty(&s.line1),
+        );
+        lookup(IdKind::Address, &address);
+    }
+    facts.matched = IdKind::ALL
+        .iter()
+        .zip(kinds_matched)
+        .filter(|(_, m)| *m)
+        .map(|(k, _)| k.as_str())
+        .collect();
+
+    let stats = c.id.as_deref().and_then(|id| snapshot.customer(id));
+    facts.known = stats.is_some();
+    let stats = stats.unwrap_or_default();
+    facts.orders_90d = i64::from(stats.orders_90d);
+    facts.refunds_90d = i64::from(stats.refunds_90d);
+    facts.chargebacks_365d = i64::from(stats.chargebacks_365d);
+    facts.addresses_90d = i64::from(stats.addresses_90d);
+    facts.refund_rate = facts.refunds_90d as f64 / facts.orders_90d.max(1) as f64;
+    facts.account_age_days =
+        stats
+            .account_created_at
+            .or(c.account_created_at)
+            .map_or(-1, |created| {
+                now.0
+                    .saturating_sub(created.0)
+                    .div_euclid(NANOS_PER_DAY)
+                    .max(0)
+            });
+    facts
+}
+
+/// Per-line facts and `order.total` in minor units (catalog price × quantity over known SKUs, else the
+/// submitted price, summed exactly).
+fn item_facts<'a>(loaded: &'a Loaded, order: &'a Order) -> (Vec<ItemFacts<'a>>, i128) {
+    let snapshot = &loaded.snapshot;
+    let mut total: i128 = 0;
+    let mut items = Vec::with_capacity(order.items.len());
+    for line in &order.items {
+        let catalog = snapshot.catalog_item(&line.sku);
+        let price_minor = line_price_minor(loaded, line, catalog);
+        let quantity = line.quantity as i64;
+        let line_minor = i128::from(price_minor) * i128::from(quantity);
+        total += line_minor;
+        let mut facts = ItemFacts {
+            sku: &line.sku,
+            price: from_minor_units(price_minor, loaded.exponent),
+            quantity,
+            line_total: from_minor_units(clamp_i64(line_minor), loaded.exponent),
+            ..ItemFacts::default()
+        };
+        if let Some(item) = catalog {
+            facts.name = &item.name;
+            facts.category = &item.category;
+            facts.tags = &item.tags;
+            facts.known = true;
+            facts.max_per_order = i64::from(item.max_per_order);
+        }
+        let tagged = |t: &str| facts.tags.iter().any(|x| x == t);
+        facts.high_value = tagged("high_value") || price_minor >= loaded.threshold_minor;
+        facts.limited = tagged("limited_edition");
+        facts.restricted = facts.high_value || facts.limited;
+        items.push(facts);
+    }
+    (items, total)
+}
+
+fn line_price_minor(loaded: &Loaded, line: &Line, catalog: Option<&CatalogItem>) -> i64 {
+    match catalog {
+        Some(item) => item.price_minor,
+        None => line
+            .unit_price
+            .and_then(|p| to_minor_units(p, loaded.exponent))
+            .unwrap_or(0),
+    }
+}
+
+fn or_empty(s: &Option<String>) -> &str {
+    s.as_deref().unwrap_or("")
+}
+
+fn clamp_i64(v: i128) -> i64 {
+    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+}
