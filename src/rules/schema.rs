@@ -7,59 +7,111 @@
 use super::types::Type;
 use crate::model::{Issue, Level};
 
-/// Every fact the evaluator can read, resolved at compile time so evaluation is a
-/// `match`, not a name lookup.
-#[allow(missing_docs)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
-    // Roots.
-    Customer,
-    Order,
-    Items,
-    Item,
-    Verified,
-    Now,
-    // customer.*
-    CustomerLevel,
-    CustomerListed,
-    CustomerReasons,
-    CustomerMatched,
-    CustomerKnown,
-    CustomerAccountAgeDays,
-    CustomerOrders90d,
-    CustomerRefunds90d,
-    CustomerRefundRate,
-    CustomerChargebacks365d,
-    CustomerAddresses90d,
-    // order.*
-    OrderTotal,
-    OrderCurrency,
-    OrderLineCount,
-    OrderItemCount,
-    OrderChannel,
-    OrderCreatedAt,
-    OrderShipping,
-    OrderIssues,
-    // order.shipping.*
-    ShippingProvince,
-    ShippingCity,
-    ShippingDistrict,
-    ShippingLine1,
-    ShippingName,
-    ShippingPhone,
-    // item.* / items[].*
-    ItemSku,
-    ItemName,
-    ItemCategory,
-    ItemPrice,
-    ItemQuantity,
-    ItemLineTotal,
-    ItemTags,
-    ItemHighValue,
-    ItemLimited,
-    ItemRestricted,
-    ItemKnown,
-    ItemMaxPerOrder,
+/// The fact table: one row per name, `"name" => Field (its type) = how the evaluator
+/// reads it` from the facts struct the section binds (`c: CustomerFacts`…). Written once
+/// and expanded twice (an "x-macro", like a wirefilter `Scheme` in one place): below
+/// into [`Field`] and the name tables the checker reads, and in `eval.rs` into the
+/// field readers, so a fact cannot be known to one and missing from the other. Roots
+/// have no reader here: `eval.rs` binds them from the facts and the current line.
+macro_rules! fact_table {
+    ($expand:ident) => {
+        $expand! {
+            /// The top-level names (`item` is only bound in item-scoped rules).
+            ROOTS {
+                "customer" => Customer (Type::Customer),
+                "order" => Order (Type::Order),
+                "items" => Items (Type::list(Type::Item)),
+                "item" => Item (Type::Item),
+                "verified" => Verified (Type::list(Type::String)),
+                "now" => Now (Type::Timestamp),
+            }
+            /// `customer.*`
+            CUSTOMER: customer_field(c: CustomerFacts) {
+                "level" => CustomerLevel (Type::String) = str_value(c.level.as_str()),
+                "listed" => CustomerListed (Type::Bool) = Value::Bool(c.listed),
+                "reasons" => CustomerReasons (Type::list(Type::String)) = Value::List(List::Strs(&c.reasons)),
+                "matched" => CustomerMatched (Type::list(Type::String)) = Value::List(List::Strs(&c.matched)),
+                "known" => CustomerKnown (Type::Bool) = Value::Bool(c.known),
+                "account_age_days" => CustomerAccountAgeDays (Type::Int) = Value::Int(c.account_age_days),
+                "orders_90d" => CustomerOrders90d (Type::Int) = Value::Int(c.orders_90d),
+                "refunds_90d" => CustomerRefunds90d (Type::Int) = Value::Int(c.refunds_90d),
+                "refund_rate" => CustomerRefundRate (Type::Double) = Value::Double(c.refund_rate),
+                "chargebacks_365d" => CustomerChargebacks365d (Type::Int) = Value::Int(c.chargebacks_365d),
+                "addresses_90d" => CustomerAddresses90d (Type::Int) = Value::Int(c.addresses_90d),
+            }
+            /// `order.*`
+            ORDER: order_field(o: OrderFacts) {
+                "total" => OrderTotal (Type::Double) = Value::Double(o.total),
+                "currency" => OrderCurrency (Type::String) = str_value(o.currency),
+                "line_count" => OrderLineCount (Type::Int) = Value::Int(o.line_count),
+                "item_count" => OrderItemCount (Type::Int) = Value::Int(o.item_count),
+                "channel" => OrderChannel (Type::String) = str_value(o.channel),
+                "created_at" => OrderCreatedAt (Type::Timestamp) = Value::Ts(o.created_at),
+                "shipping" => OrderShipping (Type::Shipping) = Value::Shipping(&o.shipping),
+                "issues" => OrderIssues (Type::list(Type::String)) = Value::List(List::Strs(&o.issues)),
+            }
+            /// `order.shipping.*`
+            SHIPPING: shipping_field(sh: ShippingFacts) {
+                "province" => ShippingProvince (Type::String) = str_value(sh.province),
+                "city" => ShippingCity (Type::String) = str_value(sh.city),
+                "district" => ShippingDistrict (Type::String) = str_value(sh.district),
+                "line1" => ShippingLine1 (Type::String) = str_value(sh.line1),
+                "name" => ShippingName (Type::String) = str_value(sh.name),
+                "phone" => ShippingPhone (Type::String) = str_value(sh.phone),
+            }
+            /// `item.*`
+            ITEM: item_field(i: ItemFacts) {
+                "sku" => ItemSku (Type::String) = str_value(i.sku),
+                "name" => ItemName (Type::String) = str_value(i.name),
+                "category" => ItemCategory (Type::String) = str_value(i.category),
+                "price" => ItemPrice (Type::Double) = Value::Double(i.price),
+                "quantity" => ItemQuantity (Type::Int) = Value::Int(i.quantity),
+                "line_total" => ItemLineTotal (Type::Double) = Value::Double(i.line_total),
+                "tags" => ItemTags (Type::list(Type::String)) = Value::List(List::Strings(i.tags)),
+                "high_value" => ItemHighValue (Type::Bool) = Value::Bool(i.high_value),
+                "limited" => ItemLimited (Type::Bool) = Value::Bool(i.limited),
+                "restricted" => ItemRestricted (Type::Bool) = Value::Bool(i.restricted),
+                "known" => ItemKnown (Type::Bool) = Value::Bool(i.known),
+                "max_per_order" => ItemMaxPerOrder (Type::Int) = Value::Int(i.max_per_order),
+            }
+        }
+    };
+}
+pub(crate) use fact_table;
+
+/// Expands the fact table into [`Field`] and the [`Entry`] tables.
+macro_rules! schema_tables {
+    (
+        $(#[$roots_doc:meta])*
+        ROOTS { $($root:literal => $root_field:ident ($root_ty:expr),)* }
+        $(
+            $(#[$doc:meta])*
+            $table:ident: $reader:ident($v:ident: $facts:ident) {
+                $($name:literal => $field:ident ($ty:expr) = $read:expr,)*
+            }
+        )*
+    ) => {
+        /// Every fact the evaluator can read, resolved at compile time so evaluation is a
+        /// `match`, not a name lookup. One variant per row of the fact table.
+        #[allow(missing_docs)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Field {
+            $($root_field,)*
+            $($($field,)*)*
+        }
+
+        $(#[$roots_doc])*
+        pub const ROOTS: &[Entry] = &[
+            $(Entry { name: $root, field: Field::$root_field, ty: || $root_ty },)*
+        ];
+
+        $(
+            $(#[$doc])*
+            pub const $table: &[Entry] = &[
+                $(Entry { name: $name, field: Field::$field, ty: || $ty },)*
+            ];
+        )*
+    };
 }
 
 /// A named fact or field with its type.
@@ -73,74 +125,7 @@ pub struct Entry {
     pub ty: fn() -> Type,
 }
 
-macro_rules! entries {
-    ($($name:literal => $field:ident : $ty:expr),* $(,)?) => {
-        &[$(Entry { name: $name, field: Field::$field, ty: || $ty }),*]
-    };
-}
-
-/// The top-level names (`item` is only bound in item-scoped rules).
-pub const ROOTS: &[Entry] = entries![
-    "customer" => Customer: Type::Customer,
-    "order" => Order: Type::Order,
-    "items" => Items: Type::list(Type::Item),
-    "item" => Item: Type::Item,
-    "verified" => Verified: Type::list(Type::String),
-    "now" => Now: Type::Timestamp,
-];
-
-/// `customer.*`
-pub const CUSTOMER: &[Entry] = entries![
-    "level" => CustomerLevel: Type::String,
-    "listed" => CustomerListed: Type::Bool,
-    "reasons" => CustomerReasons: Type::list(Type::String),
-    "matched" => CustomerMatched: Type::list(Type::String),
-    "known" => CustomerKnown: Type::Bool,
-    "account_age_days" => CustomerAccountAgeDays: Type::Int,
-    "orders_90d" => CustomerOrders90d: Type::Int,
-    "refunds_90d" => CustomerRefunds90d: Type::Int,
-    "refund_rate" => CustomerRefundRate: Type::Double,
-    "chargebacks_365d" => CustomerChargebacks365d: Type::Int,
-    "addresses_90d" => CustomerAddresses90d: Type::Int,
-];
-
-/// `order.*`
-pub const ORDER: &[Entry] = entries![
-    "total" => OrderTotal: Type::Double,
-    "currency" => OrderCurrency: Type::String,
-    "line_count" => OrderLineCount: Type::Int,
-    "item_count" => OrderItemCount: Type::Int,
-    "channel" => OrderChannel: Type::String,
-    "created_at" => OrderCreatedAt: Type::Timestamp,
-    "shipping" => OrderShipping: Type::Shipping,
-    "issues" => OrderIssues: Type::list(Type::String),
-];
-
-/// `order.shipping.*`
-pub const SHIPPING: &[Entry] = entries![
-    "province" => ShippingProvince: Type::String,
-    "city" => ShippingCity: Type::String,
-    "district" => ShippingDistrict: Type::String,
-    "line1" => ShippingLine1: Type::String,
-    "name" => ShippingName: Type::String,
-    "phone" => ShippingPhone: Type::String,
-];
-
-/// `item.*`
-pub const ITEM: &[Entry] = entries![
-    "sku" => ItemSku: Type::String,
-    "name" => ItemName: Type::String,
-    "category" => ItemCategory: Type::String,
-    "price" => ItemPrice: Type::Double,
-    "quantity" => ItemQuantity: Type::Int,
-    "line_total" => ItemLineTotal: Type::Double,
-    "tags" => ItemTags: Type::list(Type::String),
-    "high_value" => ItemHighValue: Type::Bool,
-    "limited" => ItemLimited: Type::Bool,
-    "restricted" => ItemRestricted: Type::Bool,
-    "known" => ItemKnown: Type::Bool,
-    "max_per_order" => ItemMaxPerOrder: Type::Int,
-];
+fact_table!(schema_tables);
 
 /// The customer levels `customer.level` can hold ([`Level`]'s names).
 pub const LEVELS: &[&str] = Level::NAMES;
