@@ -424,17 +424,14 @@ fn str_value(s: &str) -> Value<'_> {
 
 /// Expands the fact table (`schema::fact_table`) into one reader per object type
 /// (`customer_field`…): a `match` from [`Field`] to the value, as fast as a hand-written
-/// one, and never out of step with the names the checker accepts.
+/// one, and never out of step with the names the checker accepts. Only each row's
+/// variant and read expression matter here; roots, names and types are the checker's.
 macro_rules! field_readers {
     (
-        $(#[$roots_doc:meta])*
-        ROOTS { $($root:literal => $root_field:ident ($root_ty:expr),)* }
-        $(
-            $(#[$doc:meta])*
-            $table:ident: $reader:ident($v:ident: $facts:ident) {
-                $($name:literal => $field:ident ($ty:expr) = $read:expr,)*
-            }
-        )*
+        $(#[$_roots_doc:meta])* ROOTS $_roots:tt
+        $($(#[$doc:meta])* $_table:ident: $reader:ident($v:ident: $facts:ident) {
+            $($_name:literal => $field:ident $_ty:tt = $read:expr,)*
+        })*
     ) => {
         $(
             $(#[$doc])*
