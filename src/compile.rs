@@ -6,7 +6,7 @@
 //! written and loaded back once, which both double-checks the writer and yields the
 //! statistics `inspect` would show.
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::PolicySource;
 use crate::snapshot::{self, Snapshot, SnapshotInfo, WriteOptions};
 use crate::source::{self, SourceFiles};
@@ -85,7 +85,7 @@ fn time_warnings(source: &PolicySource, created_at: Timestamp) -> Vec<Diagnostic
         return Vec::new();
     }
     vec![Diagnostic::warning(
-        "expired-entries",
+        Code::ExpiredEntries,
         format!(
             "{expired} blocklist entr{} had already expired at compile time ({})",
             if expired == 1 { "y" } else { "ies" },
@@ -142,7 +142,7 @@ pub fn compile_files(
     let info = Snapshot::from_bytes(bytes.clone())
         .map_err(|e| {
             Diagnostic::error(
-                "internal",
+                Code::Internal,
                 format!("the written snapshot does not load back: {e}"),
             )
             .with_help("this is a bug in checkout-guard; please report it with the source folder")
@@ -179,7 +179,7 @@ mod tests {
     fn flag_lvl(when: &str, _: crate::model::Scope) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
         match when.find("lvl") {
             Some(at) => Err(vec![Diagnostic::error(
-                "unknown-field",
+                Code::UnknownField,
                 "unknown field `lvl` on `customer`",
             )
             .with_help("did you mean `level`?")

@@ -6,8 +6,170 @@
 //! Voice (borrowed from Cedar's style guide): messages are lowercase, have no final
 //! period, and put user input in backticks; help is kept separate from the message.
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::fmt;
+use std::ops::Range;
+
+/// Declares [`Code`] from one table, so the variant, its kebab-case name (what JSON and
+/// terminals show) and the list [`Code::ALL`] cannot drift apart.
+macro_rules! codes {
+    ($($(#[doc = $doc:literal])+ $variant:ident = $name:literal,)+) => {
+        /// The stable machine code of a [`Diagnostic`]. Its [`name`](Code::name) is the
+        /// contract (`"code": "unknown-field"` in JSON, `error[unknown-field]` in a
+        /// terminal); every code is explained in `docs/policy.md` (Error codes) or
+        /// `docs/rules.md` (Compile time).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Code {
+            $($(#[doc = $doc])+ $variant,)+
+        }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)+];
+
+            /// The kebab-case name, e.g. `"unknown-field"`.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Code::$variant => $name,)+
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    // Reading the source folder.
+    /// The path given as a policy source is not a folder.
+    SourceFolder = "source-folder",
+    /// A file of the source exists but cannot be read.
+    SourceFile = "source-file",
+    /// A file of the source is not valid UTF-8.
+    SourceEncoding = "source-encoding",
+    /// (warning) A file that is not part of a policy source; it is ignored.
+    UnknownFile = "unknown-file",
+
+    // The policy file.
+    /// No policy file, or both `policy.toml` and `policy.json`.
+    PolicyFile = "policy-file",
+    /// TOML/JSON syntax, unknown key, unknown enum value, wrong type, missing key.
+    PolicySyntax = "policy-syntax",
+    /// A setting's value is invalid (currency, country code, duration, threshold).
+    PolicyValue = "policy-value",
+    /// The policy has no rules.
+    NoRules = "no-rules",
+    /// A rule id is not kebab-case.
+    RuleId = "rule-id",
+    /// Two rules share an id.
+    DuplicateRuleId = "duplicate-rule-id",
+    /// A rule's `when` is empty.
+    EmptyWhen = "empty-when",
+    /// A rule's `reason` is empty.
+    EmptyReason = "empty-reason",
+    /// A `step_up` rule names no verification method.
+    VerifyMissing = "verify-missing",
+    /// `verify` on a rule whose action is not `step_up`.
+    VerifyNotStepUp = "verify-not-step-up",
+    /// (warning) A rule lists a verification method twice.
+    VerifyRepeated = "verify-repeated",
+    /// A rule names a message missing from the default locale's table.
+    UnknownMessage = "unknown-message",
+    /// Rules name messages but the default locale has no message table.
+    MissingLocale = "missing-locale",
+    /// (warning) A message has no text in one of the other locales.
+    MissingTranslation = "missing-translation",
+    /// (warning) A message text is empty.
+    EmptyMessage = "empty-message",
+
+    // The CSV tables.
+    /// The header row is missing or has missing, unknown or repeated columns.
+    CsvHeader = "csv-header",
+    /// A row has the wrong number of fields.
+    CsvRow = "csv-row",
+    /// A cell's value is invalid (an error or, for some columns, a warning).
+    CsvField = "csv-field",
+    /// A row cannot be read as CSV (e.g. not UTF-8).
+    CsvSyntax = "csv-syntax",
+
+    // Compiling the snapshot.
+    /// (warning) Blocklist entries had already expired at compile time.
+    ExpiredEntries = "expired-entries",
+    /// The blocklist uses more reason codes than a snapshot holds.
+    TooManyReasons = "too-many-reasons",
+    /// Two customer ids collide in the snapshot's hash space.
+    DuplicateCustomer = "duplicate-customer",
+    /// A SKU is listed twice in the catalog.
+    DuplicateSku = "duplicate-sku",
+    /// The snapshot would exceed the size limit of its format.
+    SnapshotTooLarge = "snapshot-too-large",
+    /// The snapshot cannot be written (a value does not fit its format).
+    SnapshotWrite = "snapshot-write",
+    /// A bug in checkout-guard (the written snapshot does not load back).
+    Internal = "internal",
+
+    // The rule checker (see `docs/rules.md`).
+    /// An unexpected token, unterminated string, bad escape….
+    Syntax = "syntax",
+    /// An integer out of range or a bad constant conversion argument.
+    InvalidLiteral = "invalid-literal",
+    /// Valid CEL outside the supported subset (`null`, maps, `has()`, bytes).
+    Unsupported = "unsupported",
+    /// A name that is neither a fact nor a variable.
+    UnknownIdentifier = "unknown-identifier",
+    /// An unknown field of a fact.
+    UnknownField = "unknown-field",
+    /// An unknown function or method, or one called the wrong way.
+    UnknownFunction = "unknown-function",
+    /// A function called with the wrong number of arguments.
+    WrongArity = "wrong-arity",
+    /// An operator or function applied to the wrong types.
+    TypeMismatch = "type-mismatch",
+    /// The whole expression is not `bool`.
+    NotBoolean = "not-boolean",
+    /// `matches` with a non-literal or invalid pattern.
+    InvalidRegex = "invalid-regex",
+    /// `item` in an order-scoped rule.
+    ItemOutsideItemScope = "item-outside-item-scope",
+    /// The expression is longer than the limit.
+    TooLong = "too-long",
+    /// The expression is nested deeper than the limit.
+    TooDeep = "too-deep",
+    /// (warning) `customer.level` ordered as a string.
+    LevelOrdering = "level-ordering",
+    /// (warning) A string compared with `customer.level` that is no level.
+    UnknownLevel = "unknown-level",
+    /// (warning) A string looked up in `order.issues` that is no issue name.
+    UnknownIssue = "unknown-issue",
+    /// (warning) An item-scoped rule that never reads `item`.
+    ItemUnused = "item-unused",
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Serialized as its name, so the JSON is `"code": "unknown-field"`.
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+/// A code equals its name (`d.code == "unknown-field"`), for tests and callers that hold
+/// the name as text.
+impl PartialEq<str> for Code {
+    fn eq(&self, other: &str) -> bool {
+        self.name() == other
+    }
+}
+
+impl PartialEq<&str> for Code {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
 
 /// How bad a diagnostic is: errors stop compilation, warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -21,12 +183,18 @@ pub enum Severity {
 
 /// A region of a source text. Offsets are bytes; `line` and `column` are 1-based, and
 /// columns count characters (not bytes), as editors do.
+///
+/// Some places are known only by line and column (a CSV row, a JSON syntax error, the
+/// first bad byte of a file that is not UTF-8): then `start` and `end` are `None` and
+/// are left out of the JSON, and readers place the span by `line` and `column`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 pub struct Span {
-    /// Byte offset of the first byte.
-    pub start: usize,
-    /// Byte offset one past the last byte.
-    pub end: usize,
+    /// Byte offset of the first byte, when the byte range is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<usize>,
+    /// Byte offset one past the last byte, when the byte range is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<usize>,
     /// 1-based line of `start` (0 while the span is not yet located in a file).
     pub line: usize,
     /// 1-based character column of `start` (0 while not yet located).
@@ -38,25 +206,45 @@ impl Span {
     /// [`Diagnostic::locate`]).
     pub fn new(start: usize, end: usize) -> Span {
         Span {
-            start,
-            end,
+            start: Some(start),
+            end: Some(end),
             line: 0,
             column: 0,
         }
     }
 
-    /// This span moved by `base` bytes (for spans computed inside a rule's `when` string
-    /// that must point into the whole policy file).
-    pub fn shifted(self, base: usize) -> Span {
-        Span::new(
-            self.start.saturating_add(base),
-            self.end.saturating_add(base),
-        )
+    /// A place known only by its 1-based line and column, with no byte range.
+    pub fn at_line_column(line: usize, column: usize) -> Span {
+        Span {
+            start: None,
+            end: None,
+            line,
+            column,
+        }
     }
 
-    /// Fills `line` and `column` from `source`. Offsets past the end are clamped.
+    /// The byte range `start..end`, when both are known.
+    pub fn range(&self) -> Option<Range<usize>> {
+        Some(self.start?..self.end?)
+    }
+
+    /// This span moved by `base` bytes (for spans computed inside a rule's `when` string
+    /// that must point into the whole policy file). A span without a byte range is
+    /// returned unchanged.
+    pub fn shifted(self, base: usize) -> Span {
+        match self.range() {
+            Some(r) => Span::new(r.start.saturating_add(base), r.end.saturating_add(base)),
+            None => self,
+        }
+    }
+
+    /// Fills `line` and `column` from `source`. Offsets past the end are clamped. A span
+    /// without a byte range is returned unchanged.
     pub fn located_in(self, source: &str) -> Span {
-        let start = clamp_to_char_boundary(source, self.start);
+        let Some(range) = self.range() else {
+            return self;
+        };
+        let start = clamp_to_char_boundary(source, range.start);
         let before = source.get(..start).unwrap_or("");
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -64,8 +252,8 @@ impl Span {
             .get(line_start..start)
             .map_or(1, |s| s.chars().count() + 1);
         Span {
-            start,
-            end: self.end.max(start),
+            start: Some(start),
+            end: Some(range.end.max(start)),
             line,
             column,
         }
@@ -83,8 +271,8 @@ fn clamp_to_char_boundary(source: &str, mut at: usize) -> usize {
 /// A problem found in user input, with enough context to show it precisely.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Diagnostic {
-    /// Stable machine code, kebab-case (`unknown-field`, `type-mismatch`, `csv-field`…).
-    pub code: String,
+    /// Stable machine code; serialized as its kebab-case name (`unknown-field`).
+    pub code: Code,
     /// Error or warning.
     pub severity: Severity,
     /// One line, lowercase, no final period, user input in backticks.
@@ -104,9 +292,9 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error with a code and message and no location yet.
-    pub fn error(code: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+    pub fn error(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
-            code: code.into(),
+            code,
             severity: Severity::Error,
             message: message.into(),
             help: None,
@@ -117,7 +305,7 @@ impl Diagnostic {
     }
 
     /// A warning with a code and message and no location yet.
-    pub fn warning(code: impl Into<String>, message: impl Into<String>) -> Diagnostic {
+    pub fn warning(code: Code, message: impl Into<String>) -> Diagnostic {
         Diagnostic {
             severity: Severity::Warning,
             ..Diagnostic::error(code, message)
@@ -151,12 +339,7 @@ impl Diagnostic {
     /// Adds a span at a known line and column (for CSV cells and other places that are
     /// not byte ranges of a text we keep).
     pub fn at_line_column(self, line: usize, column: usize) -> Diagnostic {
-        self.with_span(Span {
-            start: 0,
-            end: 0,
-            line,
-            column,
-        })
+        self.with_span(Span::at_line_column(line, column))
     }
 
     /// Moves every span by `base` bytes and computes lines and columns in `source`:
@@ -214,8 +397,11 @@ impl Diagnostic {
                 if let Some(text) = source.lines().nth(span.line - 1) {
                     let gutter = span.line.to_string().len();
                     let pad = " ".repeat(gutter);
-                    let width = source
-                        .get(span.start..span.end.min(span.start + text.len()))
+                    // Underline the range on its first line; a place known only by
+                    // line and column gets one caret.
+                    let width = span
+                        .range()
+                        .and_then(|r| source.get(r.start..r.end.min(r.start + text.len())))
                         .map_or(1, |s| s.lines().next().unwrap_or("").chars().count())
                         .max(1);
                     out.push_str(&format!("{pad} |\n{} | {text}\n", span.line));
@@ -290,7 +476,7 @@ mod tests {
     fn renders_a_caret_under_the_span() {
         let src = "id = \"x\"\nwhen = 'customer.lvl == \"block\"'\n";
         let expr_start = src.find("customer").unwrap();
-        let d = Diagnostic::error("unknown-field", "unknown field `lvl` on `customer`")
+        let d = Diagnostic::error(Code::UnknownField, "unknown field `lvl` on `customer`")
             .with_help("did you mean `level`?")
             .in_file("policy.toml")
             .in_rule("r1")
@@ -300,5 +486,97 @@ mod tests {
         assert!(text.contains("--> policy.toml:2:18 (rule `r1`)"), "{text}");
         assert!(text.contains("\n  |                  ^^^\n"), "{text}");
         assert!(text.contains("= help: did you mean `level`?"), "{text}");
+    }
+
+    #[test]
+    fn renders_a_caret_at_a_line_and_column_without_a_range() {
+        let src = "sku,name\nA1,x\nB2,y,z\n";
+        let d = Diagnostic::error(Code::CsvRow, "expected 2 fields, found 3")
+            .in_file("catalog.csv")
+            .at_line_column(3, 1);
+        assert_eq!(
+            d.render(Some(src)),
+            "error[csv-row]: expected 2 fields, found 3\n  --> catalog.csv:3:1\n  |\n3 | B2,y,z\n  | ^\n"
+        );
+    }
+
+    #[test]
+    fn json_has_the_code_name_and_omits_an_unknown_range() {
+        let d = Diagnostic::warning(Code::CsvRow, "m").at_line_column(3, 2);
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"code":"csv-row","severity":"warning","message":"m","spans":[{"line":3,"column":2}]}"#
+        );
+        let d =
+            Diagnostic::error(Code::UnknownField, "m").with_span(Span::new(0, 1).located_in("x"));
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"code":"unknown-field","severity":"error","message":"m","spans":[{"start":0,"end":1,"line":1,"column":1}]}"#
+        );
+    }
+
+    #[test]
+    fn a_span_without_a_range_is_not_moved() {
+        let span = Span::at_line_column(4, 7);
+        assert_eq!(span.shifted(10).located_in("a\nb\n"), span);
+        assert_eq!(span.range(), None);
+    }
+
+    #[test]
+    fn code_names_are_unique_kebab_case() {
+        for (i, code) in Code::ALL.iter().enumerate() {
+            let name = code.name();
+            assert!(
+                !name.is_empty()
+                    && !name.starts_with('-')
+                    && !name.ends_with('-')
+                    && name.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{name}"
+            );
+            assert!(
+                Code::ALL.iter().skip(i + 1).all(|c| c.name() != name),
+                "{name} twice"
+            );
+        }
+    }
+
+    /// The backticked names in the first column of every docs table headed `| code |`.
+    fn documented_codes() -> Vec<String> {
+        let docs = [
+            include_str!("../docs/policy.md"),
+            include_str!("../docs/rules.md"),
+        ];
+        let mut names = Vec::new();
+        for doc in docs {
+            let mut in_table = false;
+            for line in doc.lines() {
+                let first_cell = line.strip_prefix('|').and_then(|l| l.split('|').next());
+                match first_cell.map(str::trim) {
+                    Some("code") => in_table = true,
+                    Some(cell) if in_table => {
+                        names.extend(cell.split('`').skip(1).step_by(2).map(String::from));
+                    }
+                    _ => in_table = false,
+                }
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn every_code_is_documented_and_every_documented_code_exists() {
+        let documented = documented_codes();
+        for code in Code::ALL {
+            assert!(
+                documented.iter().any(|d| d == code.name()),
+                "`{code}` is not in a `| code |` table of docs/policy.md or docs/rules.md"
+            );
+        }
+        for name in &documented {
+            assert!(
+                Code::ALL.iter().any(|c| c == name.as_str()),
+                "the docs list `{name}`, which is no diagnostic code"
+            );
+        }
     }
 }

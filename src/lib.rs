@@ -58,7 +58,7 @@ pub mod compile;
 #[cfg(feature = "compiler")]
 pub mod source;
 
-pub use diagnostic::{Diagnostic, Diagnostics, Severity, Span};
+pub use diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
 pub use engine::{CheckOptions, Engine, LoadError, Order, OrderError, Verdict};
 pub use snapshot::{Snapshot, SnapshotError, SnapshotInfo};
 pub use time::{Duration, Timestamp};

@@ -171,14 +171,21 @@ export interface OrderError extends Error {
 
 /** A region of a policy source file; `line` and `column` are 1-based (0 when unknown). */
 export interface Span {
-  start: number;
-  end: number;
+  /**
+   * Byte offset of the first byte in the file's UTF-8 text. Absent when only `line` and
+   * `column` are known (e.g. `csv-row`, `csv-header`, `csv-syntax`, a JSON
+   * `policy-syntax`, `source-encoding`): place the span by `line` and `column` then.
+   */
+  start?: number;
+  /** Byte offset one past the last byte; absent exactly when `start` is. */
+  end?: number;
   line: number;
   column: number;
 }
 
 /** A problem in a policy source. */
 export interface Diagnostic {
+  /** Stable kebab-case code (`unknown-field`); every code is listed in docs/policy.md and docs/rules.md. */
   code: string;
   severity: "error" | "warning";
   message: string;

@@ -145,7 +145,10 @@ fn run_case(line_no: usize, expected: &str, expr: &str, facts: &Facts<'_>) -> Re
                             .spans
                             .first()
                             .ok_or_else(|| format!("{}: no span", ctx()))?;
-                        if span.end > expr.len() || span.start > span.end {
+                        if span
+                            .range()
+                            .is_none_or(|r| r.end > expr.len() || r.start > r.end)
+                        {
                             return Err(format!("{}: bad span {span:?}", ctx()));
                         }
                         if d.message.ends_with('.') || d.message.starts_with(char::is_uppercase) {

@@ -8,7 +8,7 @@ use super::eval::{const_value, convert};
 use super::program::{Arith, Cmp, Comp, Const, Conv, Node, StrOp};
 use super::schema::{self, Field, ISSUES, LEVELS, ROOTS};
 use super::types::Type;
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::model::Scope;
 
 /// At most this many errors (and as many warnings) are reported per rule.
@@ -38,7 +38,7 @@ pub fn check(expr: &Expr, src: &str, scope: Scope) -> Result<Checked, Vec<Diagno
     if ty != Type::Bool && ty != Type::Error {
         c.errors.push(
             Diagnostic::error(
-                "not-boolean",
+                Code::NotBoolean,
                 format!("the condition is of type `{ty}`, not `bool`"),
             )
             .with_help(match ty {
@@ -58,7 +58,7 @@ pub fn check(expr: &Expr, src: &str, scope: Scope) -> Result<Checked, Vec<Diagno
             .any(|p| p == "item" || p.starts_with("item."))
     {
         c.warnings.push(
-            Diagnostic::warning("item-unused", "this item-scoped rule never reads `item`")
+            Diagnostic::warning(Code::ItemUnused, "this item-scoped rule never reads `item`")
                 .with_help("it gives every line the same result: test the line (`item.restricted`) or use `scope = \"order\"`")
                 .with_span(expr.span),
         );
@@ -184,7 +184,7 @@ fn is_string_literal(e: &Expr) -> Option<&str> {
 
 impl Checker<'_> {
     fn text(&self, span: Span) -> &str {
-        self.src.get(span.start..span.end).unwrap_or("…")
+        span.range().and_then(|r| self.src.get(r)).unwrap_or("…")
     }
 
     fn error(&mut self, d: Diagnostic) -> Typed {
@@ -193,7 +193,7 @@ impl Checker<'_> {
     }
 
     fn mismatch(&mut self, message: String, span: Span) -> Typed {
-        self.error(Diagnostic::error("type-mismatch", message).with_span(span))
+        self.error(Diagnostic::error(Code::TypeMismatch, message).with_span(span))
     }
 
     fn read(&mut self, f: Field) {
@@ -217,7 +217,7 @@ impl Checker<'_> {
             ExprKind::Str(s) => (Node::Const(Const::Str(s.clone())), Type::String),
             ExprKind::Bool(b) => (Node::Const(Const::Bool(*b)), Type::Bool),
             ExprKind::Null => self.error(
-                Diagnostic::error("unsupported", "`null` is not supported")
+                Diagnostic::error(Code::Unsupported, "`null` is not supported")
                     .with_help(
                         "facts are never null: absent text reads as `\"\"`, absent numbers as `0`",
                     )
@@ -293,7 +293,7 @@ impl Checker<'_> {
                     };
                     self.errors.push(
                         Diagnostic::error(
-                            "type-mismatch",
+                            Code::TypeMismatch,
                             format!("list elements have different types: `{ty}` and `{t}`"),
                         )
                         .with_help(help)
@@ -333,7 +333,7 @@ impl Checker<'_> {
             if entry.field == Field::Item && self.scope != Scope::Item {
                 return self.error(
                     Diagnostic::error(
-                        "item-outside-item-scope",
+                        Code::ItemOutsideItemScope,
                         "`item` is only bound in item-scoped rules",
                     )
                     .with_help(
@@ -346,8 +346,11 @@ impl Checker<'_> {
         }
         let mut candidates: Vec<&str> = self.vars.iter().map(|(n, _)| n.as_str()).collect();
         candidates.extend(ROOTS.iter().map(|e| e.name));
-        let mut d = Diagnostic::error("unknown-identifier", format!("unknown identifier `{name}`"))
-            .with_span(span);
+        let mut d = Diagnostic::error(
+            Code::UnknownIdentifier,
+            format!("unknown identifier `{name}`"),
+        )
+        .with_span(span);
         if LEVELS.contains(&name) || ISSUES.contains(&name) {
             d = d.with_help(format!("strings are quoted: `\"{name}\"`"));
         } else if let Some(s) = suggest(name, candidates) {
@@ -388,7 +391,7 @@ impl Checker<'_> {
         }
         let Some(table) = schema::fields_of(&tt) else {
             let mut d = Diagnostic::error(
-                "unknown-field",
+                Code::UnknownField,
                 format!("a `{tt}` value has no field `{field}`"),
             )
             .with_span(field_span);
@@ -399,7 +402,7 @@ impl Checker<'_> {
         };
         let Some(entry) = schema::lookup(table, field) else {
             let mut d = Diagnostic::error(
-                "unknown-field",
+                Code::UnknownField,
                 format!("unknown field `{field}` on `{tt}`"),
             )
             .with_span(field_span);
@@ -422,7 +425,7 @@ impl Checker<'_> {
     fn arity(&mut self, name: &str, expected: &str, found: usize, span: Span) -> Typed {
         self.error(
             Diagnostic::error(
-                "wrong-arity",
+                Code::WrongArity,
                 format!("`{name}` takes {expected}, found {found}"),
             )
             .with_span(span),
@@ -475,7 +478,7 @@ impl Checker<'_> {
                 if let Type::List(_) = tt {
                     return self.error(
                         Diagnostic::error(
-                            "type-mismatch",
+                            Code::TypeMismatch,
                             format!("`{name}` needs a string, found `{tt}`"),
                         )
                         .with_help(format!(
@@ -511,7 +514,7 @@ impl Checker<'_> {
                 let Some(pat) = is_string_literal(pattern) else {
                     self.expr(pattern);
                     return self.error(
-                        Diagnostic::error("invalid-regex", "the pattern of `matches` must be a string literal")
+                        Diagnostic::error(Code::InvalidRegex, "the pattern of `matches` must be a string literal")
                             .with_help("patterns are compiled with the rule, so they cannot be computed")
                             .with_span(pattern.span),
                     );
@@ -529,7 +532,7 @@ impl Checker<'_> {
                         let why = e.to_string();
                         let why = why.lines().last().unwrap_or("").trim().to_string();
                         self.error(
-                            Diagnostic::error("invalid-regex", format!("invalid regular expression `{pat}`"))
+                            Diagnostic::error(Code::InvalidRegex, format!("invalid regular expression `{pat}`"))
                                 .with_help(why)
                                 .with_span(pattern.span),
                         )
@@ -551,7 +554,7 @@ impl Checker<'_> {
             }
             ("int" | "double" | "string" | "timestamp" | "duration", Some(t)) => self
                 .error(
-                    Diagnostic::error("unknown-function", format!("`{name}` is not a method"))
+                    Diagnostic::error(Code::UnknownFunction, format!("`{name}` is not a method"))
                         .with_help(format!("call it as `{name}({})`", self.text(t.span)))
                         .with_span(name_span),
                 ),
@@ -560,7 +563,7 @@ impl Checker<'_> {
                 | "contains",
                 None,
             ) => self.error(
-                Diagnostic::error("unknown-function", format!("`{name}` is a method"))
+                Diagnostic::error(Code::UnknownFunction, format!("`{name}` is a method"))
                     .with_help(match name {
                         "startsWith" | "endsWith" | "contains" => {
                             format!("call it on a string: `order.channel.{name}(\"...\")`")
@@ -570,7 +573,7 @@ impl Checker<'_> {
                     .with_span(name_span),
             ),
             ("has", None) => self.error(
-                Diagnostic::error("unsupported", "`has()` is not supported")
+                Diagnostic::error(Code::Unsupported, "`has()` is not supported")
                     .with_help("every fact is always present: absent text reads as `\"\"`, absent numbers as `0`")
                     .with_span(name_span),
             ),
@@ -579,7 +582,7 @@ impl Checker<'_> {
                     self.expr(t);
                 }
                 let mut d = Diagnostic::error(
-                    "unknown-function",
+                    Code::UnknownFunction,
                     match target {
                         Some(_) => format!("unknown method `{name}`"),
                         None => format!("unknown function `{name}`"),
@@ -657,7 +660,7 @@ impl Checker<'_> {
                         ),
                     };
                     return self.error(
-                        Diagnostic::error("invalid-literal", message)
+                        Diagnostic::error(Code::InvalidLiteral, message)
                             .with_help(help)
                             .with_span(arg.span),
                     );
@@ -698,7 +701,7 @@ impl Checker<'_> {
         let ExprKind::Ident(var) = &var_expr.kind else {
             return self.error(
                 Diagnostic::error(
-                    "syntax",
+                    Code::Syntax,
                     format!("the first argument of `{name}` must be a variable name"),
                 )
                 .with_help(format!("e.g. `items.{name}(i, i.restricted)`"))
@@ -817,7 +820,7 @@ impl Checker<'_> {
                 };
                 if !ok {
                     let mut d = Diagnostic::error(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         format!("cannot compare `{at}` with `{bt}` using `{}`", op.text()),
                     )
                     .with_span(span);
@@ -840,7 +843,7 @@ impl Checker<'_> {
             BinOp::In => {
                 let Type::List(elem) = &bt else {
                     let mut d = Diagnostic::error(
-                        "type-mismatch",
+                        Code::TypeMismatch,
                         format!("`in` needs a list on its right, found `{bt}`"),
                     )
                     .with_span(b.span);
@@ -859,7 +862,7 @@ impl Checker<'_> {
                 if let (Node::Fact(Field::OrderIssues), Some(lit)) = (&*bb, is_string_literal(a)) {
                     if !ISSUES.contains(&lit) {
                         let mut w = Diagnostic::warning(
-                            "unknown-issue",
+                            Code::UnknownIssue,
                             format!("`{lit}` is not an order issue, so this is always false"),
                         )
                         .with_span(a.span);
@@ -906,7 +909,7 @@ impl Checker<'_> {
                     Some(ty) => (Node::Arith(arith, ab, bb), ty),
                     None => {
                         let mut d = Diagnostic::error(
-                            "type-mismatch",
+                            Code::TypeMismatch,
                             format!("`{}` cannot be applied to `{at}` and `{bt}`", op.text()),
                         )
                         .with_span(span);
@@ -955,9 +958,12 @@ impl Checker<'_> {
             None => format!("customer levels are {}", quoted(LEVELS)),
         };
         self.warnings.push(
-            Diagnostic::warning("unknown-level", format!("`{lit}` is not a customer level"))
-                .with_help(help)
-                .with_span(span),
+            Diagnostic::warning(
+                Code::UnknownLevel,
+                format!("`{lit}` is not a customer level"),
+            )
+            .with_help(help)
+            .with_span(span),
         );
     }
 
@@ -973,7 +979,7 @@ impl Checker<'_> {
         if op.is_ordering() {
             self.warnings.push(
                 Diagnostic::warning(
-                    "level-ordering",
+                    Code::LevelOrdering,
                     format!(
                         "`customer.level` is compared with `{}` as a string, not by severity",
                         op.text()

@@ -2,7 +2,7 @@
 //! The lexer knows CEL's literal syntax (numbers, the four string quotings and their
 //! escapes, raw strings) so the parser never looks at characters.
 
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Code, Diagnostic, Span};
 
 /// What a token is.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,7 +92,7 @@ struct Lexer<'s> {
 }
 
 fn syntax(message: impl Into<String>, start: usize, end: usize) -> Diagnostic {
-    Diagnostic::error("syntax", message).with_span(Span::new(start, end))
+    Diagnostic::error(Code::Syntax, message).with_span(Span::new(start, end))
 }
 
 impl Lexer<'_> {
@@ -141,7 +141,7 @@ impl Lexer<'_> {
                 self.string(raw, start);
                 self.tokens.pop();
                 self.errors.push(
-                    Diagnostic::error("unsupported", "bytes literals are not supported")
+                    Diagnostic::error(Code::Unsupported, "bytes literals are not supported")
                         .with_span(Span::new(start, self.pos))
                         .with_help("no fact is of type `bytes`; use a string literal"),
                 );
@@ -218,7 +218,7 @@ impl Lexer<'_> {
                 Ok(v) => self.push(Tok::Int(v), start),
                 Err(_) => self.errors.push(
                     Diagnostic::error(
-                        "invalid-literal",
+                        Code::InvalidLiteral,
                         format!(
                             "invalid integer literal `{}`",
                             self.src.get(start..self.pos).unwrap_or("")
@@ -257,7 +257,7 @@ impl Lexer<'_> {
                 Ok(v) if v.is_finite() => self.push(Tok::Double(v), start),
                 _ => self.errors.push(
                     Diagnostic::error(
-                        "invalid-literal",
+                        Code::InvalidLiteral,
                         format!("double literal `{text}` is out of range"),
                     )
                     .with_span(Span::new(start, self.pos)),
@@ -268,7 +268,7 @@ impl Lexer<'_> {
                 Ok(v) => self.push(Tok::Int(v), start),
                 Err(_) => self.errors.push(
                     Diagnostic::error(
-                        "invalid-literal",
+                        Code::InvalidLiteral,
                         format!("integer literal `{text}` is out of range"),
                     )
                     .with_help("integers are 64-bit: -9223372036854775808..9223372036854775807")
@@ -284,7 +284,7 @@ impl Lexer<'_> {
             self.pos += 1;
             self.tokens.pop();
             self.errors.push(
-                Diagnostic::error("invalid-literal", "unsigned integers are not supported")
+                Diagnostic::error(Code::InvalidLiteral, "unsigned integers are not supported")
                     .with_help("no fact is a `uint`; drop the `u` suffix")
                     .with_span(Span::new(start, self.pos)),
             );

@@ -5,7 +5,7 @@
 
 use super::ast::{BinOp, Expr, ExprKind, UnOp};
 use super::lexer::{lex, Tok, Token};
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Code, Diagnostic, Span};
 
 /// Longest `when` expression accepted, in bytes.
 pub const MAX_EXPR_LEN: usize = 16 * 1024;
@@ -20,7 +20,7 @@ pub const MAX_NESTING: u32 = 32;
 pub fn parse(src: &str) -> Result<Expr, Vec<Diagnostic>> {
     if src.len() > MAX_EXPR_LEN {
         return Err(vec![Diagnostic::error(
-            "too-long",
+            Code::TooLong,
             format!(
                 "expression is {} bytes long, more than the limit of {MAX_EXPR_LEN}",
                 src.len()
@@ -30,9 +30,12 @@ pub fn parse(src: &str) -> Result<Expr, Vec<Diagnostic>> {
         .with_span(Span::new(0, src.len()))]);
     }
     if src.trim().is_empty() {
-        return Err(vec![Diagnostic::error("syntax", "the expression is empty")
-            .with_help("write a condition, e.g. `customer.level == \"block\"`")
-            .with_span(Span::new(0, src.len()))]);
+        return Err(vec![Diagnostic::error(
+            Code::Syntax,
+            "the expression is empty",
+        )
+        .with_help("write a condition, e.g. `customer.level == \"block\"`")
+        .with_span(Span::new(0, src.len()))]);
     }
     let tokens = lex(src)?;
     let mut p = Parser {
@@ -45,7 +48,7 @@ pub fn parse(src: &str) -> Result<Expr, Vec<Diagnostic>> {
     if next.tok != Tok::Eof {
         let span = next.span;
         return Err(vec![Diagnostic::error(
-            "syntax",
+            Code::Syntax,
             format!(
                 "unexpected {} after the end of the expression",
                 describe(&next.tok)
@@ -95,12 +98,16 @@ fn precedence(op: BinOp) -> u8 {
 }
 
 fn join(a: Span, b: Span) -> Span {
-    Span::new(a.start.min(b.start), a.end.max(b.end))
+    match (a.range(), b.range()) {
+        (Some(a), Some(b)) => Span::new(a.start.min(b.start), a.end.max(b.end)),
+        (None, _) => b,
+        (_, None) => a,
+    }
 }
 
 fn too_nested(span: Span) -> Diagnostic {
     Diagnostic::error(
-        "too-deep",
+        Code::TooDeep,
         format!("expression is nested more than {MAX_NESTING} levels deep"),
     )
     .with_help("remove redundant parentheses, or split the condition into several rules")
@@ -109,7 +116,7 @@ fn too_nested(span: Span) -> Diagnostic {
 
 fn too_deep(span: Span) -> Diagnostic {
     Diagnostic::error(
-        "too-deep",
+        Code::TooDeep,
         format!("expression has more than {MAX_DEPTH} levels of operators"),
     )
     .with_help("split the condition into several rules")
@@ -120,7 +127,7 @@ impl Parser {
     fn peek(&self) -> Token {
         self.tokens.get(self.pos).cloned().unwrap_or(Token {
             tok: Tok::Eof,
-            span: self.tokens.last().map_or(Span::default(), |t| t.span),
+            span: self.tokens.last().map_or(Span::new(0, 0), |t| t.span),
         })
     }
 
@@ -147,7 +154,7 @@ impl Parser {
             Ok(t.span)
         } else {
             Err(Diagnostic::error(
-                "syntax",
+                Code::Syntax,
                 format!("expected `{p}` {context}, found {}", describe(&t.tok)),
             )
             .with_span(t.span)
@@ -281,7 +288,7 @@ impl Parser {
                 let t = self.bump();
                 let Tok::Ident(name) = t.tok else {
                     return Err(Diagnostic::error(
-                        "syntax",
+                        Code::Syntax,
                         format!(
                             "expected a field or method name after `.`, found {}",
                             describe(&t.tok)
@@ -350,7 +357,7 @@ impl Parser {
                 Ok(v) => ExprKind::Int(v),
                 Err(_) => {
                     return Err(Diagnostic::error(
-                        "invalid-literal",
+                        Code::InvalidLiteral,
                         format!("integer literal `{v}` is out of range"),
                     )
                     .with_help("integers are 64-bit: -9223372036854775808..9223372036854775807")
@@ -401,23 +408,24 @@ impl Parser {
             }
             Tok::Punct("{") => {
                 return Err(
-                    Diagnostic::error("unsupported", "map literals are not supported")
+                    Diagnostic::error(Code::Unsupported, "map literals are not supported")
                         .with_help("use a list, e.g. `x in [\"a\", \"b\"]`")
                         .with_span(t.span)
                         .into(),
                 )
             }
             Tok::Punct(".") => {
-                return Err(
-                    Diagnostic::error("unsupported", "qualified names are not supported")
-                        .with_help("facts are named directly, e.g. `customer.level`")
-                        .with_span(t.span)
-                        .into(),
+                return Err(Diagnostic::error(
+                    Code::Unsupported,
+                    "qualified names are not supported",
                 )
+                .with_help("facts are named directly, e.g. `customer.level`")
+                .with_span(t.span)
+                .into())
             }
             other => {
                 return Err(Diagnostic::error(
-                    "syntax",
+                    Code::Syntax,
                     format!("expected a value, found {}", describe(&other)),
                 )
                 .with_span(t.span)
@@ -501,7 +509,7 @@ mod tests {
 
     #[test]
     fn errors() {
-        let code = |s: &str| parse(s).unwrap_err()[0].code.clone();
+        let code = |s: &str| parse(s).unwrap_err()[0].code;
         let msg = |s: &str| parse(s).unwrap_err()[0].message.clone();
         assert_eq!(msg("a &&"), "expected a value, found end of expression");
         assert_eq!(

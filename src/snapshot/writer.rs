@@ -3,7 +3,7 @@
 //! same time gives byte-identical files (the demo snapshot test relies on it).
 
 use super::format::*;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{BlockEntry, IdKind, PolicySource};
 use sha2::{Digest, Sha256};
 
@@ -18,7 +18,7 @@ use super::WriteOptions;
 pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, Diagnostic> {
     let meta = serde_json::to_vec(&source.policy).map_err(|e| {
         Diagnostic::error(
-            "snapshot-write",
+            Code::SnapshotWrite,
             format!("cannot serialize the policy: {e}"),
         )
     })?;
@@ -34,7 +34,7 @@ pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, D
     };
     if reasons.len() > MAX_REASONS {
         return Err(Diagnostic::error(
-            "too-many-reasons",
+            Code::TooManyReasons,
             format!(
                 "the blocklist uses {} distinct reason codes; a snapshot holds at most {MAX_REASONS}",
                 reasons.len()
@@ -63,7 +63,7 @@ pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, D
     let merchant = source.policy.merchant.as_bytes();
     let merchant_len = u16::try_from(merchant.len()).map_err(|_| {
         Diagnostic::error(
-            "snapshot-write",
+            Code::SnapshotWrite,
             "the merchant name is longer than 65535 bytes",
         )
         .in_file("policy.toml")
@@ -117,7 +117,7 @@ fn align8(n: usize) -> usize {
 fn to_u32(n: usize) -> Result<u32, Diagnostic> {
     u32::try_from(n).map_err(|_| {
         Diagnostic::error(
-            "snapshot-too-large",
+            Code::SnapshotTooLarge,
             "the snapshot would be larger than 4 GiB, the limit of format v1",
         )
     })
@@ -126,7 +126,7 @@ fn to_u32(n: usize) -> Result<u32, Diagnostic> {
 #[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
 fn to_u16(n: usize) -> Result<u16, Diagnostic> {
     u16::try_from(n)
-        .map_err(|_| Diagnostic::error("snapshot-write", "the snapshot header is too large"))
+        .map_err(|_| Diagnostic::error(Code::SnapshotWrite, "the snapshot header is too large"))
 }
 
 /// SHA-256 over a domain tag, the creation time and every piece of source data; the
@@ -262,7 +262,7 @@ fn catalog_section(source: &PolicySource) -> Result<Vec<u8>, Diagnostic> {
     {
         let sku = pair.first().map_or("", |i| i.sku.as_str());
         return Err(
-            Diagnostic::error("duplicate-sku", format!("sku `{sku}` is listed twice"))
+            Diagnostic::error(Code::DuplicateSku, format!("sku `{sku}` is listed twice"))
                 .in_file("catalog.csv"),
         );
     }
@@ -327,7 +327,7 @@ fn customers_section(source: &PolicySource, key: &[u8; 16]) -> Result<Vec<u8>, D
                 } else {
                     format!("customer ids `{}` and `{}` have the same hash", a.1, b.1)
                 };
-                return Err(Diagnostic::error("duplicate-customer", message)
+                return Err(Diagnostic::error(Code::DuplicateCustomer, message)
                     .in_file("customers.csv")
                     .with_help("list each customer once (a hash collision is astronomically unlikely; recompile at another time to change the key)"));
             }

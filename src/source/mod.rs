@@ -15,7 +15,7 @@ pub use policy::{
 };
 pub use tables::{BLOCKLIST_COLUMNS, CATALOG_COLUMNS, CUSTOMERS_COLUMNS};
 
-use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::{Policy, PolicySource};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -44,7 +44,7 @@ impl SourceFiles {
     pub fn read_dir(dir: &Path) -> Result<SourceFiles, Diagnostic> {
         if !dir.is_dir() {
             return Err(Diagnostic::error(
-                "source-folder",
+                Code::SourceFolder,
                 format!("`{}` is not a folder", dir.display()),
             )
             .with_help("pass the folder holding `policy.toml` and the CSV files"));
@@ -57,7 +57,7 @@ impl SourceFiles {
             }
             let bytes = std::fs::read(&path).map_err(|e| {
                 Diagnostic::error(
-                    "source-file",
+                    Code::SourceFile,
                     format!("cannot read `{}`: {e}", path.display()),
                 )
                 .in_file(name)
@@ -65,7 +65,7 @@ impl SourceFiles {
             let text = String::from_utf8(bytes).map_err(|e| {
                 let at = e.utf8_error().valid_up_to();
                 let (line, column) = line_column(e.as_bytes(), at);
-                Diagnostic::error("source-encoding", format!("`{name}` is not valid UTF-8"))
+                Diagnostic::error(Code::SourceEncoding, format!("`{name}` is not valid UTF-8"))
                     .with_help("save the file as UTF-8 (Excel: \"CSV UTF-8\")")
                     .in_file(name)
                     .at_line_column(line, column)
@@ -146,7 +146,7 @@ pub fn read_parts(files: &SourceFiles) -> ReadParts {
         (Some(t), Some(_)) => {
             diags.push(
                 Diagnostic::error(
-                    "policy-file",
+                    Code::PolicyFile,
                     "both `policy.toml` and `policy.json` exist; keep exactly one",
                 )
                 .in_file("policy.json"),
@@ -155,7 +155,7 @@ pub fn read_parts(files: &SourceFiles) -> ReadParts {
         }
         (None, None) => {
             diags.push(
-                Diagnostic::error("policy-file", "the source has no `policy.toml`")
+                Diagnostic::error(Code::PolicyFile, "the source has no `policy.toml`")
                     .with_help("create `policy.toml` (or `policy.json`) with `merchant`, `currency` and `[[rule]]`s; see docs/policy.md"),
             );
             ("policy.toml", None)
@@ -187,7 +187,7 @@ pub fn read_parts(files: &SourceFiles) -> ReadParts {
         if !KNOWN_FILES.contains(&name.as_str()) {
             diags.push(
                 Diagnostic::warning(
-                    "unknown-file",
+                    Code::UnknownFile,
                     format!("`{name}` is not part of a policy source and is ignored"),
                 )
                 .with_help(format!(

@@ -6,7 +6,7 @@
 //! errors with a position itself; later validation errors are located by searching the
 //! text).
 
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::model::{Action, OnStale, Policy, Rule, Scope};
 use crate::time::{parse_setting_duration, Duration};
 use serde::de::DeserializeOwned;
@@ -147,7 +147,7 @@ pub(crate) fn read_policy(
         match serde_json::from_str::<RawPolicy<JsonMode>>(text) {
             Ok(raw) => Some(validate(raw, &mut sink, true)),
             Err(e) => {
-                let d = Diagnostic::error("policy-syntax", json_message(&e))
+                let d = Diagnostic::error(Code::PolicySyntax, json_message(&e))
                     .in_file(file)
                     .at_line_column(e.line(), e.column());
                 sink.out.push(d);
@@ -160,7 +160,7 @@ pub(crate) fn read_policy(
             Err(e) => {
                 let message = e.message().trim().to_string();
                 let help = toml_help(&message);
-                let mut d = Diagnostic::error("policy-syntax", message);
+                let mut d = Diagnostic::error(Code::PolicySyntax, message);
                 if let Some(h) = help {
                     d = d.with_help(h);
                 }
@@ -237,7 +237,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
     if merchant.is_empty() {
         let r = raw.merchant.range();
         sink.push(
-            Diagnostic::error("policy-value", "`merchant` is empty")
+            Diagnostic::error(Code::PolicyValue, "`merchant` is empty")
                 .with_help("name the shop, e.g. `merchant = \"demo-store\"`"),
             r,
         );
@@ -249,7 +249,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
         let r = locate(raw.currency.range(), raw.currency.value());
         sink.push(
             Diagnostic::error(
-                "policy-value",
+                Code::PolicyValue,
                 format!("`{currency_raw}` is not a currency code"),
             )
             .with_help("write a three-letter ISO 4217 code, e.g. `CNY`"),
@@ -269,7 +269,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
                 let r = locate(l.range(), l.value());
                 sink.push(
                     Diagnostic::error(
-                        "policy-value",
+                        Code::PolicyValue,
                         format!("`{}` is not a country calling code", l.value()),
                     )
                     .with_help("write 1 to 3 digits without `+` or leading zeros, e.g. `86`"),
@@ -292,7 +292,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             Ok(_) => {
                 let r = value.and_then(|l| locate(l.range(), l.value()));
                 sink.push(
-                    Diagnostic::error("policy-value", format!("`{name}` must be positive")),
+                    Diagnostic::error(Code::PolicyValue, format!("`{name}` must be positive")),
                     r,
                 );
                 Duration(0)
@@ -300,7 +300,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             Err(e) => {
                 let r = value.and_then(|l| locate(l.range(), l.value()));
                 sink.push(
-                    Diagnostic::error("policy-value", format!("`{name}`: {e}")),
+                    Diagnostic::error(Code::PolicyValue, format!("`{name}`: {e}")),
                     r,
                 );
                 Duration(0)
@@ -321,7 +321,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             if !(v.is_finite() && (0.0..=DEFAULT_HIGH_VALUE_THRESHOLD).contains(&v)) {
                 sink.push(
                     Diagnostic::error(
-                        "policy-value",
+                        Code::PolicyValue,
                         format!("`high_value_threshold` = `{v}` is out of range"),
                     )
                     .with_help("write a price between 0 and 1e12 in the shop's currency"),
@@ -342,7 +342,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
     let mut named_messages = false;
     if raw.rule.is_empty() {
         sink.push(
-            Diagnostic::error("no-rules", "the policy has no rules").with_help(
+            Diagnostic::error(Code::NoRules, "the policy has no rules").with_help(
                 "add at least one `[[rule]]` table with `id`, `when`, `action` and `reason`",
             ),
             None,
@@ -353,7 +353,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
         let id_range = locate(r.id.range(), &id);
         if !is_kebab(&id) {
             sink.push(
-                Diagnostic::error("rule-id", format!("rule id `{id}` is not kebab-case"))
+                Diagnostic::error(Code::RuleId, format!("rule id `{id}` is not kebab-case"))
                     .with_help(
                         "use lowercase letters, digits and single hyphens, e.g. `block-restricted`",
                     )
@@ -363,16 +363,19 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
         }
         if seen_ids.insert(id.clone(), ()).is_some() {
             sink.push(
-                Diagnostic::error("duplicate-rule-id", format!("rule id `{id}` is used twice"))
-                    .with_help("give every rule its own id")
-                    .in_rule(&id),
+                Diagnostic::error(
+                    Code::DuplicateRuleId,
+                    format!("rule id `{id}` is used twice"),
+                )
+                .with_help("give every rule its own id")
+                .in_rule(&id),
                 id_range.clone(),
             );
         }
         let when = r.when.value().clone();
         if when.trim().is_empty() {
             sink.push(
-                Diagnostic::error("empty-when", format!("rule `{id}` has an empty `when`"))
+                Diagnostic::error(Code::EmptyWhen, format!("rule `{id}` has an empty `when`"))
                     .in_rule(&id),
                 r.when.range().or(id_range.clone()),
             );
@@ -389,7 +392,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             if verify.is_empty() || verify.iter().any(String::is_empty) {
                 sink.push(
                     Diagnostic::error(
-                        "verify-missing",
+                        Code::VerifyMissing,
                         format!("step_up rule `{id}` names no verification method"),
                     )
                     .with_help("add e.g. `verify = [\"sms_otp\"]`: any one of the methods satisfies the rule")
@@ -400,7 +403,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
         } else if r.verify.is_some() {
             sink.push(
                 Diagnostic::error(
-                    "verify-not-step-up",
+                    Code::VerifyNotStepUp,
                     format!("`verify` is only for step_up rules, and rule `{id}` is `{action}`"),
                 )
                 .with_help("remove `verify` or make the action `step_up`")
@@ -412,7 +415,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
         if unique.len() != verify.len() {
             sink.push(
                 Diagnostic::warning(
-                    "verify-repeated",
+                    Code::VerifyRepeated,
                     format!("rule `{id}` lists a verification method twice"),
                 )
                 .in_rule(&id),
@@ -422,9 +425,12 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
         let reason = r.reason.value().trim().to_string();
         if reason.is_empty() {
             sink.push(
-                Diagnostic::error("empty-reason", format!("rule `{id}` has an empty `reason`"))
-                    .with_help("give a machine reason code, e.g. `BLOCKLIST_RESTRICTED_ITEM`")
-                    .in_rule(&id),
+                Diagnostic::error(
+                    Code::EmptyReason,
+                    format!("rule `{id}` has an empty `reason`"),
+                )
+                .with_help("give a machine reason code, e.g. `BLOCKLIST_RESTRICTED_ITEM`")
+                .in_rule(&id),
                 r.reason.range().or(id_range.clone()),
             );
         }
@@ -436,7 +442,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
                 if !table.contains_key(key) {
                     sink.push(
                         Diagnostic::error(
-                            "unknown-message",
+                            Code::UnknownMessage,
                             format!("message `{key}` is not in `[messages.{default_locale}]`"),
                         )
                         .with_help(format!(
@@ -451,7 +457,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
                 if *locale != default_locale && !table.contains_key(key) {
                     sink.push(
                         Diagnostic::warning(
-                            "missing-translation",
+                            Code::MissingTranslation,
                             format!("message `{key}` has no `{locale}` text"),
                         )
                         .with_help(format!(
@@ -480,7 +486,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             .and_then(|l| locate(l.range(), l.value()));
         sink.push(
             Diagnostic::error(
-                "missing-locale",
+                Code::MissingLocale,
                 format!("rules name messages but there is no `[messages.{default_locale}]` table"),
             )
             .with_help(format!(
@@ -494,7 +500,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             if text.trim().is_empty() {
                 sink.push(
                     Diagnostic::warning(
-                        "empty-message",
+                        Code::EmptyMessage,
                         format!("message `{key}` in `{locale}` is empty"),
                     ),
                     None,

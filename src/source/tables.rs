@@ -3,7 +3,7 @@
 //! order), a BOM tolerated, RFC 4180 quoting. Every finding names the file, the line,
 //! the column (as a character position, so the caret lands on the cell) and the field.
 
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::model::{
     currency_exponent, to_minor_units, BlockEntry, CatalogItem, CustomerRecord, CustomerStats,
     IdKind, Level,
@@ -61,21 +61,16 @@ impl Row<'_> {
         let name = self.columns.get(c).copied().unwrap_or("?");
         let text = format!("field `{name}`: {message}");
         let d = if error {
-            Diagnostic::error("csv-field", text)
+            Diagnostic::error(Code::CsvField, text)
         } else {
-            Diagnostic::warning("csv-field", text)
+            Diagnostic::warning(Code::CsvField, text)
         };
         let span = self
             .index
             .get(c)
             .and_then(|&i| self.raw_fields.get(i))
             .map_or_else(
-                || Span {
-                    start: 0,
-                    end: 0,
-                    line: self.line,
-                    column: 1,
-                },
+                || Span::at_line_column(self.line, 1),
                 |&(s, e)| Span::new(s, e).located_in(self.text),
             );
         d.in_file(self.file).with_span(span)
@@ -127,10 +122,13 @@ fn read_table(
     let header = match records.next() {
         None => {
             diags.push(
-                Diagnostic::error("csv-header", "the file is empty; a header row is required")
-                    .with_help(format!("start the file with `{}`", columns.join(",")))
-                    .in_file(file)
-                    .at_line_column(1, 1),
+                Diagnostic::error(
+                    Code::CsvHeader,
+                    "the file is empty; a header row is required",
+                )
+                .with_help(format!("start the file with `{}`", columns.join(",")))
+                .in_file(file)
+                .at_line_column(1, 1),
             );
             return;
         }
@@ -179,7 +177,7 @@ fn read_table(
     }
     if !problems.is_empty() {
         diags.push(
-            Diagnostic::error("csv-header", format!("header: {}", problems.join("; ")))
+            Diagnostic::error(Code::CsvHeader, format!("header: {}", problems.join("; ")))
                 .with_help(format!(
                     "the header must be `{}` (any order)",
                     columns.join(",")
@@ -222,7 +220,7 @@ fn read_table(
         if record.len() != names.len() {
             diags.push(
                 Diagnostic::error(
-                    "csv-row",
+                    Code::CsvRow,
                     format!("expected {} fields, found {}", names.len(), record.len()),
                 )
                 .with_help("quote fields that contain commas: `\"a, b\"`")
@@ -250,7 +248,7 @@ fn csv_error(file: &str, e: &csv::Error) -> Diagnostic {
         csv::ErrorKind::Utf8 { .. } => "the row is not valid UTF-8".to_string(),
         _ => format!("cannot read the row: {e}"),
     };
-    Diagnostic::error("csv-syntax", message)
+    Diagnostic::error(Code::CsvSyntax, message)
         .with_help("save the file as UTF-8 CSV")
         .in_file(file)
         .at_line_column(line.max(1), 1)
@@ -525,5 +523,26 @@ mod tests {
     fn raw_fields_follow_quotes() {
         let text = "a,\"b,c\",d\nx";
         assert_eq!(raw_fields(text, 0), vec![(0, 1), (2, 7), (8, 9)]);
+    }
+
+    #[test]
+    fn a_short_row_is_placed_by_line_and_column_with_a_caret() {
+        let text = "sku,name,category,price,tags,max_per_order\nA1,Tea,tea,1.00,,\nB2,Cup\n";
+        let mut diags = Vec::new();
+        read_catalog("catalog.csv", text, "CNY", &mut diags);
+        let [d] = diags.as_slice() else {
+            panic!("{diags:?}")
+        };
+        assert_eq!(d.code, Code::CsvRow);
+        assert_eq!(d.spans, [Span::at_line_column(3, 1)]);
+        assert_eq!(
+            d.render(Some(text)),
+            "error[csv-row]: expected 6 fields, found 2\n\
+             \x20 --> catalog.csv:3:1\n\
+             \x20 |\n\
+             3 | B2,Cup\n\
+             \x20 | ^\n\
+             \x20  = help: quote fields that contain commas: `\"a, b\"`\n"
+        );
     }
 }
