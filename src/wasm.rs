@@ -296,6 +296,21 @@ impl JsEngine {
         to_js(&self.inner.facts(&order, &options))
     }
 
+    /// Judges `order` as `check` does (recording it, moving the counters) and returns
+    /// `{verdict, facts, suppressed}`: the verdict, the facts the rules read (as
+    /// `facts()` gives them before the check), and the ids of firing rules an allow rule
+    /// suppressed — what a rule editor needs to explain the decision.
+    #[wasm_bindgen(unchecked_return_type = "Explanation")]
+    pub fn explain(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Order")] order: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
+        let order = read_order(order)?;
+        to_js(&self.inner.explain(&order, &options))
+    }
+
     /// Judges an order given as JSON text and returns the verdict as JSON text (for an
     /// edge worker holding the request body: no parse on the JS side at all).
     #[wasm_bindgen(js_name = checkJson)]
@@ -341,10 +356,13 @@ impl JsEngine {
         to_js(&out)
     }
 
-    /// What the snapshot in use is.
-    #[wasm_bindgen(unchecked_return_type = "SnapshotInfo")]
+    /// What the snapshot in use is, and its policy's settings (`policy`).
+    #[wasm_bindgen(unchecked_return_type = "EngineInfo")]
     pub fn info(&self) -> Result<JsValue, JsValue> {
-        to_js(self.inner.info())
+        to_js(&EngineInfo {
+            snapshot: self.inner.info(),
+            policy: self.inner.settings(),
+        })
     }
 
     /// Counters since the engine was created.
@@ -364,6 +382,15 @@ impl JsEngine {
             .collect();
         to_js(&map)
     }
+}
+
+/// `engine.info()`: the snapshot's info (as `checkout-guard inspect --json` prints it)
+/// with the policy settings added under `policy`.
+#[derive(Serialize)]
+struct EngineInfo<'a> {
+    #[serde(flatten)]
+    snapshot: &'a crate::SnapshotInfo,
+    policy: crate::engine::Settings<'a>,
 }
 
 #[derive(Serialize)]
