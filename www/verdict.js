@@ -145,7 +145,7 @@ function reasonsList(v, facts, suppressed) {
     li.append(el("div", { class: "reason-head" }, decisionBadge(r.action), el("code", { class: "rule-id" }, r.rule),
       el("span", { class: "code" }, r.code),
       r.lines.length ? el("span", { class: "muted small" }, r.lines.map((n) => t("verdict.lineN", { n })).join(", ")) : "",
-      suppressed.has(r.rule) ? el("span", { class: "chip muted" }, t("verdict.suppressed")) : ""));
+      suppressed.has(r.rule) ? el("span", { class: "chip muted", "data-testid": "suppressed" }, t("verdict.suppressed")) : ""));
     const read = state.ruleFacts[r.rule] || [];
     if (read.length) {
       const dl = el("dl", { class: "why" });

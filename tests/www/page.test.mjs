@@ -120,6 +120,12 @@ test("every sample order shows its expected decision", async () => {
     checked++;
   }
   assert.ok(checked >= 30, `checked ${checked} samples`);
+  // the allow rule's suppression, as the engine reports it: on the review, not the allow
+  await page.fill("#now", "2026-11-25T10:00:00Z");
+  await page.selectOption("#sample", "trusted-many-addresses.json");
+  assert.equal(await waitDecision(page, "allow"), "allow");
+  const marked = await page.$$eval('#verdict li.reason:has([data-testid="suppressed"])', (els) => els.map((e) => e.dataset.rule));
+  assert.deepEqual(marked, ["address-hopping"]);
   // a duplicate: the gallery checks duplicate-first five minutes earlier
   await page.selectOption("#sample", "duplicate-second.json");
   assert.equal(await waitDecision(page, "deny"), "deny");
