@@ -230,6 +230,16 @@ fn check_options(options: &JsValue) -> Result<CheckOptions, JsValue> {
     })
 }
 
+/// The order and options of `check`, `facts` and `explain` (options read first, so a bad
+/// option is reported before a bad order, as always).
+fn order_and_options(
+    order: &JsValue,
+    options: Option<JsValue>,
+) -> Result<(Order, CheckOptions), JsValue> {
+    let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
+    Ok((read_order(order)?, options))
+}
+
 // ---------------------------------------------------------------------------
 // Engine
 
@@ -276,8 +286,7 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_param_type = "Order")] order: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
-        let order = read_order(order)?;
+        let (order, options) = order_and_options(order, options)?;
         let verdict = self.inner.check(&order, &options);
         to_js(&verdict)
     }
@@ -291,8 +300,7 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_param_type = "Order")] order: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
-        let order = read_order(order)?;
+        let (order, options) = order_and_options(order, options)?;
         to_js(&self.inner.facts(&order, &options))
     }
 
@@ -306,8 +314,7 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_param_type = "Order")] order: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
-        let order = read_order(order)?;
+        let (order, options) = order_and_options(order, options)?;
         to_js(&self.inner.explain(&order, &options))
     }
 
