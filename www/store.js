@@ -5,22 +5,17 @@ import { t } from "./i18n.js";
 import { maskIdentifier, extractRules } from "./lib.js";
 import { $, state, el, decisionBadge, table, storeData, freshEngine, safeCall } from "./state.js";
 
-/** The engine's item facts (`high_value`, `limited`…) for each catalog SKU, by SKU. */
-function catalogFacts(catalog) {
+/** `engine`'s item facts (`high_value`, `limited`…) for each catalog SKU, by SKU. */
+function catalogFacts(engine, catalog) {
   const bySku = new Map();
-  const engine = freshEngine();
-  try {
-    const CHUNK = 500; // an order holds at most 1000 lines
-    for (let i = 0; i < catalog.length; i += CHUNK) {
-      const items = catalog.slice(i, i + CHUNK).map((r) => {
-        const price = Number(r.price);
-        return Number.isFinite(price) && price >= 0 ? { sku: r.sku, quantity: 1, unit_price: price } : { sku: r.sku, quantity: 1 };
-      });
-      const facts = safeCall(() => engine.facts({ items }, { now: state.now }));
-      for (const it of facts?.items ?? []) bySku.set(it.sku, it);
-    }
-  } finally {
-    engine.free();
+  const CHUNK = 500; // an order holds at most 1000 lines
+  for (let i = 0; i < catalog.length; i += CHUNK) {
+    const items = catalog.slice(i, i + CHUNK).map((r) => {
+      const price = Number(r.price);
+      return Number.isFinite(price) && price >= 0 ? { sku: r.sku, quantity: 1, unit_price: price } : { sku: r.sku, quantity: 1 };
+    });
+    const facts = safeCall(() => engine.facts({ items }, { now: state.now }));
+    for (const it of facts?.items ?? []) bySku.set(it.sku, it);
   }
   return bySku;
 }
@@ -28,9 +23,14 @@ function catalogFacts(catalog) {
 export function renderStore() {
   const { blocklist, catalog, customers } = storeData();
   const engine = freshEngine();
-  const threshold = safeCall(() => engine.info().policy.high_value_threshold);
-  engine.free();
-  const itemFacts = catalogFacts(catalog);
+  let threshold;
+  let itemFacts;
+  try {
+    threshold = safeCall(() => engine.info().policy.high_value_threshold);
+    itemFacts = catalogFacts(engine, catalog);
+  } finally {
+    engine.free();
+  }
   const nowMs = Date.parse(state.now);
   $("#restricted-note").textContent = t("store.restrictedNote", { threshold: threshold ?? "—" });
   const rules = extractRules(state.files["policy.toml"] || "");
