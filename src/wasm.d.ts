@@ -263,6 +263,42 @@ export interface SnapshotInfo {
   customers: number;
 }
 
+/** The settings of the policy a snapshot was compiled from (the top of `policy.toml`). */
+export interface PolicySettings {
+  /** ISO 4217 code of the shop's currency (`"CNY"`). */
+  currency: string;
+  /** Prepended to 11-digit phone numbers starting with `1` (`"86"`). */
+  default_country_code: string;
+  /** Locale of messages when `check` names none. */
+  default_locale: string;
+  /** Catalog price (major units) from which an item is `high_value`. */
+  high_value_threshold: number;
+  /** What a stale snapshot does to `allow`. */
+  on_stale: "allow" | "review";
+  /** How far back `duplicate_recent` looks. */
+  duplicate_window_seconds: number;
+  /** How long a compiled snapshot stays fresh. */
+  valid_for_seconds: number;
+}
+
+/** What `engine.info()` reports: the snapshot's info plus its policy's settings. */
+export interface EngineInfo extends SnapshotInfo {
+  policy: PolicySettings;
+}
+
+/** What `engine.explain(order)` returns. */
+export interface Explanation {
+  /** The verdict, exactly as `check` returns it. */
+  verdict: Verdict;
+  /** The facts the rules read, as `facts()` returns them before the check. */
+  facts: Facts;
+  /**
+   * Ids of firing rules (in `verdict.reasons`) whose action a firing `allow` rule
+   * suppressed (review and step_up, never deny), in policy order.
+   */
+  suppressed: string[];
+}
+
 /** Counters since the engine was created. */
 export interface EngineStats {
   checks: number;

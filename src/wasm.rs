@@ -230,6 +230,16 @@ fn check_options(options: &JsValue) -> Result<CheckOptions, JsValue> {
     })
 }
 
+/// The order and options of `check`, `facts` and `explain` (options read first, so a bad
+/// option is reported before a bad order, as always).
+fn order_and_options(
+    order: &JsValue,
+    options: Option<JsValue>,
+) -> Result<(Order, CheckOptions), JsValue> {
+    let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
+    Ok((read_order(order)?, options))
+}
+
 // ---------------------------------------------------------------------------
 // Engine
 
@@ -276,8 +286,7 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_param_type = "Order")] order: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
-        let order = read_order(order)?;
+        let (order, options) = order_and_options(order, options)?;
         let verdict = self.inner.check(&order, &options);
         to_js(&verdict)
     }
@@ -291,9 +300,22 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_param_type = "Order")] order: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
-        let order = read_order(order)?;
+        let (order, options) = order_and_options(order, options)?;
         to_js(&self.inner.facts(&order, &options))
+    }
+
+    /// Judges `order` as `check` does (recording it, moving the counters) and returns
+    /// `{verdict, facts, suppressed}`: the verdict, the facts the rules read (as
+    /// `facts()` gives them before the check), and the ids of firing rules an allow rule
+    /// suppressed — what a rule editor needs to explain the decision.
+    #[wasm_bindgen(unchecked_return_type = "Explanation")]
+    pub fn explain(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Order")] order: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let (order, options) = order_and_options(order, options)?;
+        to_js(&self.inner.explain(&order, &options))
     }
 
     /// Judges an order given as JSON text and returns the verdict as JSON text (for an
@@ -341,10 +363,13 @@ impl JsEngine {
         to_js(&out)
     }
 
-    /// What the snapshot in use is.
-    #[wasm_bindgen(unchecked_return_type = "SnapshotInfo")]
+    /// What the snapshot in use is, and its policy's settings (`policy`).
+    #[wasm_bindgen(unchecked_return_type = "EngineInfo")]
     pub fn info(&self) -> Result<JsValue, JsValue> {
-        to_js(self.inner.info())
+        to_js(&EngineInfo {
+            snapshot: self.inner.info(),
+            policy: self.inner.settings(),
+        })
     }
 
     /// Counters since the engine was created.
@@ -364,6 +389,15 @@ impl JsEngine {
             .collect();
         to_js(&map)
     }
+}
+
+/// `engine.info()`: the snapshot's info (as `checkout-guard inspect --json` prints it)
+/// with the policy settings added under `policy`.
+#[derive(Serialize)]
+struct EngineInfo<'a> {
+    #[serde(flatten)]
+    snapshot: &'a crate::SnapshotInfo,
+    policy: crate::engine::Settings<'a>,
 }
 
 #[derive(Serialize)]

@@ -217,3 +217,52 @@ fn compile_policy_round_trips_and_reports_located_diagnostics() {
         diags.length()
     );
 }
+
+#[wasm_bindgen_test]
+fn explain_gives_the_verdict_its_facts_and_the_rules_an_allow_suppressed() {
+    let order = js(include_str!(
+        "../examples/orders/trusted-many-addresses.json"
+    ));
+    let verdict = JsEngine::new()
+        .unwrap()
+        .check(&order, options(NOW))
+        .unwrap();
+    let mut engine = JsEngine::new().unwrap();
+    let out = engine.explain(&order, options(NOW)).unwrap();
+    // The verdict is the one `check` gives, and the check counted.
+    assert_eq!(
+        JSON::stringify(&prop(&out, "verdict")).unwrap(),
+        JSON::stringify(&verdict).unwrap()
+    );
+    assert_eq!(prop(&engine.stats().unwrap(), "checks").as_f64(), Some(1.0));
+    assert_eq!(
+        prop(&prop(&prop(&out, "facts"), "customer"), "known").as_bool(),
+        Some(true)
+    );
+    // address-hopping (review) fired, and trusted-customer (allow) suppressed it.
+    let suppressed: Vec<String> = Array::from(&prop(&out, "suppressed"))
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    assert_eq!(suppressed, ["address-hopping"]);
+    // An allow never suppresses a deny.
+    let over = js(include_str!("../examples/orders/trusted-over-limit.json"));
+    let out = engine.explain(&over, options(NOW)).unwrap();
+    assert_eq!(text(&prop(&out, "verdict"), "decision"), "deny");
+    assert_eq!(Array::from(&prop(&out, "suppressed")).length(), 0);
+}
+
+#[wasm_bindgen_test]
+fn info_reports_the_policy_settings() {
+    let info = JsEngine::new().unwrap().info().unwrap();
+    assert_eq!(text(&info, "merchant"), "demo-store");
+    let policy = prop(&info, "policy");
+    assert_eq!(text(&policy, "currency"), "CNY");
+    assert_eq!(text(&policy, "default_locale"), "zh-CN");
+    assert_eq!(text(&policy, "on_stale"), "review");
+    assert_eq!(prop(&policy, "high_value_threshold").as_f64(), Some(2000.0));
+    assert_eq!(
+        prop(&policy, "duplicate_window_seconds").as_f64(),
+        Some(600.0)
+    );
+}

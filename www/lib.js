@@ -1,7 +1,7 @@
 // Pure helpers of the demo page, with no DOM: CSV parsing, identifier masking, the
-// page-side fact preview, the rule table, orders from CSV and the deterministic
-// sample-batch generator. Kept DOM-free so the end-to-end tests can import the same
-// generator and write the very batch the page generates.
+// rule table, reading a fact path off the engine's facts, orders from CSV and the
+// deterministic sample-batch generator. Kept DOM-free so the end-to-end tests can
+// import the same generator and write the very batch the page generates.
 
 /** RFC 4180 CSV → array of objects keyed by the header row (BOM tolerated). */
 export function parseCsv(text) {
@@ -84,111 +84,10 @@ export function extractRules(toml) {
   return rules;
 }
 
-// ---------------------------------------------------------------------------------
-// Fact preview: what the page can tell about an order from the store's source files,
-// to explain why a rule fired. The engine stays the judge; these values only annotate.
-// ---------------------------------------------------------------------------------
-
-function normEmail(s) { return String(s || "").trim().toLowerCase(); }
-function normPhone(s, cc = "86") {
-  let d = String(s || "").replace(/\D/g, "");
-  if (d.startsWith("00")) d = d.slice(2);
-  if (d.length === 11 && d.startsWith("1")) d = cc + d;
-  return d;
-}
-function normAddress(s) {
-  return [...String(s || "")]
-    .map((ch) => {
-      const c = ch.codePointAt(0);
-      if (c >= 0xff01 && c <= 0xff5e) return String.fromCodePoint(c - 0xfee0);
-      if (c === 0x3000) return " ";
-      return ch;
-    })
-    .join("")
-    .toLowerCase()
-    .replace(/[\s!-/:-@[-`{-~]/g, "");
-}
-
-const LEVELS = ["none", "watch", "step_up", "block"];
-
 /**
- * A page-side preview of the facts the engine computes (PRODUCT §2), from the store's
- * CSV rows. `now` is an RFC 3339 string.
+ * Reads a fact path (`customer.level`, `item.restricted`, `items.high_value`) off the
+ * facts `engine.facts()` / `engine.explain()` returns; `line` picks the item for `item.*`.
  */
-export function previewFacts(order, store, now, settings = {}) {
-  const nowMs = Date.parse(now);
-  const c = order.customer || {};
-  const s = order.shipping || {};
-  const cc = settings.default_country_code || "86";
-  const ids = [
-    ["customer_id", String(c.id || "").trim()],
-    ["email", normEmail(c.email)],
-    ["phone", normPhone(c.phone, cc)],
-    ["phone", normPhone(s.phone, cc)],
-    ["device_id", String(c.device_id || "").trim()],
-    ["payment_fingerprint", String(c.payment_fingerprint || "").trim()],
-    ["ip", String(c.ip || "").trim()],
-    ["address", normAddress((s.province || "") + (s.city || "") + (s.district || "") + (s.line1 || ""))],
-  ].filter(([, v]) => v);
-  let level = "none";
-  const matched = [];
-  const reasons = [];
-  for (const e of store.blocklist || []) {
-    if (e.expires_at && Date.parse(e.expires_at) <= nowMs) continue;
-    let v = e.value;
-    if (e.kind === "email") v = normEmail(v);
-    else if (e.kind === "phone") v = normPhone(v, cc);
-    else if (e.kind === "address") v = normAddress(v);
-    else v = String(v).trim();
-    if (!ids.some(([k, x]) => k === e.kind && x === v)) continue;
-    if (LEVELS.indexOf(e.level) > LEVELS.indexOf(level)) level = e.level;
-    if (!matched.includes(e.kind)) matched.push(e.kind);
-    if (!reasons.includes(e.reason)) reasons.push(e.reason);
-  }
-  const hist = (store.customers || []).find((r) => r.customer_id === String(c.id || ""));
-  const created = hist ? hist.account_created_at : c.account_created_at;
-  const age = created && !Number.isNaN(Date.parse(created))
-    ? Math.floor((nowMs - Date.parse(created)) / 86400000) : -1;
-  const num = (x) => (hist ? Number(x) || 0 : 0);
-  const orders90 = num(hist?.orders_90d);
-  const refunds90 = num(hist?.refunds_90d);
-  const threshold = Number(settings.high_value_threshold ?? 2000);
-  let totalMinor = 0;
-  let itemCount = 0;
-  const catalog = new Map((store.catalog || []).map((r) => [r.sku, r]));
-  const items = (order.items || []).map((it) => {
-    const row = catalog.get(it.sku);
-    const price = row ? Number(row.price) : Number(it.unit_price) || 0;
-    const tags = row && row.tags ? row.tags.split(";").filter(Boolean) : [];
-    const high = tags.includes("high_value") || price >= threshold;
-    const limited = tags.includes("limited_edition");
-    const q = Number(it.quantity) || 0;
-    totalMinor += Math.round(price * 100) * q;
-    itemCount += q;
-    return {
-      sku: it.sku, name: row?.name || "", category: row?.category || "", price, quantity: q,
-      tags, high_value: high, limited, restricted: high || limited, known: !!row,
-      max_per_order: row && row.max_per_order ? Number(row.max_per_order) : 0,
-    };
-  });
-  return {
-    customer: {
-      level, listed: level !== "none", matched, reasons, known: !!hist, account_age_days: age,
-      orders_90d: orders90, refunds_90d: refunds90,
-      refund_rate: refunds90 / Math.max(orders90, 1),
-      chargebacks_365d: num(hist?.chargebacks_365d), addresses_90d: num(hist?.addresses_90d),
-    },
-    order: {
-      total: totalMinor / 100, currency: order.currency || settings.currency || "",
-      line_count: items.length, item_count: itemCount, channel: order.channel || "",
-      shipping: s,
-    },
-    items,
-    verified: order.verified || [],
-  };
-}
-
-/** Reads a fact path (`customer.level`, `item.restricted`, `items.high_value`) off a preview. */
 export function factValue(facts, path, line) {
   const parts = path.split(".");
   if (parts[0] === "item" || parts[0] === "items") {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Demo page suite: builds the wasm package and the CLI, serves www/ on a free localhost
 # port and runs the Playwright tests in tests/www/ (Debian's Chromium through
-# playwright-core). The tests save screenshots to docs/screenshots/.
+# playwright-core). The tests save screenshots to target/screenshots/; with
+# UPDATE_SCREENSHOTS=1, to docs/screenshots/ (the ones the README shows).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 step() { printf -- '--- %s\n' "$*" >&2; }

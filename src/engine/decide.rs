@@ -85,17 +85,7 @@ fn evaluate(
         }
     }
 
-    let most_severe = fired
-        .iter()
-        .map(|r| r.action)
-        .max()
-        .unwrap_or(Action::Allow);
-    let allowlisted = fired.iter().any(|r| r.action == Action::Allow);
-    let mut decision = if most_severe == Action::Deny || !allowlisted {
-        most_severe
-    } else {
-        Action::Allow
-    };
+    let mut decision = firing_decision(fired.iter().map(|r| r.action));
     if now >= snapshot.expires_at() {
         warnings.push(format!(
             "snapshot expired at {}; compile and deploy a fresh one",
@@ -140,6 +130,31 @@ fn evaluate(
         warnings,
     };
     (verdict, rule_errors)
+}
+
+/// The decision the firing rules' actions make, before stale handling: the most severe
+/// one, except that a firing `allow` rule suppresses `review` and `step_up` (never
+/// `deny`) — docs/semantics.md, "Allow suppression".
+fn firing_decision(actions: impl Iterator<Item = Action> + Clone) -> Action {
+    let most_severe = actions.clone().max().unwrap_or(Action::Allow);
+    let allowlisted = actions.into_iter().any(|a| a == Action::Allow);
+    if most_severe == Action::Deny || !allowlisted {
+        most_severe
+    } else {
+        Action::Allow
+    }
+}
+
+/// The firing rules (by id, in policy order) that an `allow` rule suppressed: those more
+/// severe than the decision their actions make. Stale handling, which may raise the
+/// verdict's decision afterwards, does not un-suppress them.
+pub(super) fn suppressed(reasons: &[Reason]) -> Vec<Arc<str>> {
+    let decision = firing_decision(reasons.iter().map(|r| r.action));
+    reasons
+        .iter()
+        .filter(|r| r.action > decision)
+        .map(|r| r.rule.clone())
+        .collect()
 }
 
 fn reason(rule: &super::CompiledRule, lines: Vec<usize>) -> Reason {

@@ -96,6 +96,37 @@ pub struct Stats {
     pub duplicate_memory: usize,
 }
 
+/// A verdict with what explains it ([`Engine::explain`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The verdict, exactly as [`Engine::check`] returns it.
+    pub verdict: Verdict,
+    /// The facts the rules read, as [`Engine::facts`] returns them.
+    pub facts: serde_json::Value,
+    /// Ids of firing rules (in `verdict.reasons`) whose action an `allow` rule
+    /// suppressed, in policy order; empty when no `allow` rule fired or a `deny` did.
+    pub suppressed: Vec<Arc<str>>,
+}
+
+/// The settings of a policy (the top of `policy.toml`), as a caller may show them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Settings<'a> {
+    /// ISO 4217 code of the shop's currency.
+    pub currency: &'a str,
+    /// Prepended to 11-digit phone numbers starting with `1`.
+    pub default_country_code: &'a str,
+    /// Locale of messages when the caller names none.
+    pub default_locale: &'a str,
+    /// Catalog price from which an item is high-value, in the shop's currency.
+    pub high_value_threshold: f64,
+    /// What a stale snapshot does to `allow`.
+    pub on_stale: crate::model::OnStale,
+    /// How far back `duplicate_recent` looks, in seconds.
+    pub duplicate_window_seconds: i64,
+    /// How long a compiled snapshot stays fresh, in seconds.
+    pub valid_for_seconds: i64,
+}
+
 /// The loaded state that a reload replaces as a whole.
 #[derive(Debug)]
 pub(crate) struct Loaded {
@@ -204,6 +235,40 @@ impl Engine {
         let (_, duplicate) = self.duplicate(order, now);
         let facts = fact_builder::build(&self.loaded, order, now, duplicate);
         serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// [`Engine::check`] plus what explains the verdict: the facts the rules read (as
+    /// [`Engine::facts`] gives them, before the check records the order) and the firing
+    /// rules an `allow` rule suppressed. Records the order and moves the counters as
+    /// `check` does; the verdict is the one `check` would return.
+    pub fn explain(&mut self, order: &Order, options: &CheckOptions) -> Explanation {
+        // One `now` for the facts and the check, even when the caller gave none.
+        let options = CheckOptions {
+            now: Some(options.now.unwrap_or_else(Timestamp::now)),
+            locale: options.locale.clone(),
+        };
+        let facts = self.facts(order, &options);
+        let verdict = self.check(order, &options);
+        let suppressed = decide::suppressed(&verdict.reasons);
+        Explanation {
+            verdict,
+            facts,
+            suppressed,
+        }
+    }
+
+    /// The policy settings of the snapshot in use (currency, locale, thresholds…).
+    pub fn settings(&self) -> Settings<'_> {
+        let policy = self.loaded.snapshot.policy();
+        Settings {
+            currency: &policy.currency,
+            default_country_code: &policy.default_country_code,
+            default_locale: &policy.default_locale,
+            high_value_threshold: policy.high_value_threshold,
+            on_stale: policy.on_stale,
+            duplicate_window_seconds: policy.duplicate_window.seconds(),
+            valid_for_seconds: policy.valid_for.seconds(),
+        }
     }
 
     /// The order's duplicate-memory key (none for an anonymous customer) and whether

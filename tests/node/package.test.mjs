@@ -104,6 +104,30 @@ test("facts explain a verdict with what the rules read, without checking", async
   engine.free();
 });
 
+test("explain gives the verdict, its facts and the rules an allow suppressed", async () => {
+  const { esm } = await load();
+  const order = JSON.parse(read("examples/orders/trusted-many-addresses.json"));
+  const options = { now: "2026-11-25T10:00:00Z" };
+  const checker = new esm.Engine();
+  const verdict = checker.check(order, options);
+  const engine = new esm.Engine();
+  const out = engine.explain(order, options);
+  assert.deepStrictEqual(out.verdict, verdict);
+  assert.deepStrictEqual(out.facts, new esm.Engine().facts(order, options));
+  assert.deepStrictEqual(out.suppressed, ["address-hopping"]);
+  assert.equal(engine.stats().checks, 1);
+  const over = engine.explain(JSON.parse(read("examples/orders/trusted-over-limit.json")), options);
+  assert.equal(over.verdict.decision, "deny");
+  assert.deepStrictEqual(over.suppressed, []);
+  const policy = engine.info().policy;
+  assert.equal(policy.currency, "CNY");
+  assert.equal(policy.default_locale, "zh-CN");
+  assert.equal(policy.high_value_threshold, 2000);
+  assert.equal(policy.duplicate_window_seconds, 600);
+  checker.free();
+  engine.free();
+});
+
 test("bad inputs throw Errors with a JSON path, never a verdict", async () => {
   const { esm } = await load();
   const engine = new esm.Engine();

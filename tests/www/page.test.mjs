@@ -1,5 +1,6 @@
 // End-to-end tests of the demo page in Chromium: it loads cleanly, a broken rule is
-// reported at its line with the hint and fixing it restores the verdict, every sample
+// reported at its line with the hint and fixing it restores the verdict, a broken CSV
+// row (a diagnostic with a line but no byte range) is marked on its line, every sample
 // order shows the decision the conformance corpus expects, and the step-up clears.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -70,6 +71,26 @@ test("a broken rule shows its diagnostic at the right line; fixing it restores t
   await context.close();
 });
 
+test("a CSV row with the wrong number of fields is marked on its own line", async () => {
+  const { page, problems, context } = await openPage(browser);
+  await page.click('#file-tabs button:has-text("blocklist.csv")');
+  const rows = read("examples/demo-store/blocklist.csv").split("\n");
+  const bad = "email,oops@example.cn,block"; // three fields where the header has more
+  rows.splice(3, 0, bad);
+  const line = 4; // 1-based: the header, two rows, then the broken one
+  await page.fill("#source", rows.join("\n"));
+  const diag = await page.waitForSelector('#diagnostics li.diag.err[data-code="csv-row"]', { timeout: 5000 });
+  assert.equal(await diag.getAttribute("data-file"), "blocklist.csv");
+  assert.equal(await diag.getAttribute("data-line"), String(line));
+  // The row is underlined in the editor and in the excerpt (not character 1 of the file).
+  assert.equal(await page.textContent("#gutter .g-err"), String(line));
+  assert.equal(await page.textContent("#mirror mark.sq-err"), bad);
+  assert.equal(await diag.$eval(".diag-excerpt mark", (m) => m.textContent), bad);
+  assert.match(await page.textContent("#compile-status"), /Errors · 1 error$/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("every sample order shows its expected decision", async () => {
   const index = readJson("www/samples.json");
   const files = readdirSync(path.join(root, "examples/orders")).filter((f) => f.endsWith(".json")).sort();
@@ -99,6 +120,12 @@ test("every sample order shows its expected decision", async () => {
     checked++;
   }
   assert.ok(checked >= 30, `checked ${checked} samples`);
+  // the allow rule's suppression, as the engine reports it: on the review, not the allow
+  await page.fill("#now", "2026-11-25T10:00:00Z");
+  await page.selectOption("#sample", "trusted-many-addresses.json");
+  assert.equal(await waitDecision(page, "allow"), "allow");
+  const marked = await page.$$eval('#verdict li.reason:has([data-testid="suppressed"])', (els) => els.map((e) => e.dataset.rule));
+  assert.deepEqual(marked, ["address-hopping"]);
   // a duplicate: the gallery checks duplicate-first five minutes earlier
   await page.selectOption("#sample", "duplicate-second.json");
   assert.equal(await waitDecision(page, "deny"), "deny");

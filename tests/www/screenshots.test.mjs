@@ -1,12 +1,13 @@
-// Screenshots of the demo page at 1280×800 and at phone width (390×844), saved to
-// docs/screenshots/ for the README and for looking at: the page must look finished.
+// Screenshots of the demo page at 1280×800 and at phone width (390×844), for looking
+// at: the page must look finished. Saved to target/screenshots/, so a test run leaves
+// the working tree clean; with UPDATE_SCREENSHOTS=1 to docs/screenshots/ (the README's).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { launch, openPage, pageUrl, stopServer, read, root, waitDecision } from "./helpers.mjs";
 
-const out = path.join(root, "docs/screenshots");
+const out = path.join(root, process.env.UPDATE_SCREENSHOTS === "1" ? "docs/screenshots" : "target/screenshots");
 let browser;
 before(async () => { mkdirSync(out, { recursive: true }); await pageUrl(); browser = await launch(); });
 after(async () => { await browser?.close(); stopServer(); });

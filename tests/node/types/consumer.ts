@@ -9,6 +9,8 @@ import type {
   Decision,
   Diagnostic,
   SnapshotInfo,
+  EngineInfo,
+  Explanation,
   EngineStats,
   BacktestReport,
   OrderError,
@@ -56,6 +58,16 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   const info: SnapshotInfo = engine.info();
   const entries: number = info.blocklist.entries;
   void entries;
+  const engineInfo: EngineInfo = engine.info();
+  const threshold: number = engineInfo.policy.high_value_threshold;
+  void threshold;
+  const explained: Explanation = engine.explain(order, options);
+  const suppressed: string[] = explained.suppressed;
+  const level: string = explained.facts.customer.level;
+  const explainedDecision: Decision = explained.verdict.decision;
+  void suppressed;
+  void level;
+  void explainedDecision;
   const stats: EngineStats = engine.stats();
   const checks: number = stats.checks;
   void checks;

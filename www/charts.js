@@ -1,0 +1,41 @@
+// SVG bar charts of the backtest report, drawn by hand (no chart library, no build step).
+import { el } from "./state.js";
+
+export const ACTION_COLORS = { allow: "var(--allow)", review: "var(--review)", step_up: "var(--stepup)", deny: "var(--deny)" };
+
+/** Horizontal bar chart as SVG in a <figure>. rows: {label, value, base?, color}. */
+export function barChart(rows, { title, baseLabel, valueLabel } = {}) {
+  // narrow screens get a narrower drawing, so its text is not scaled down to nothing
+  const W = window.innerWidth < 700 ? Math.max(300, window.innerWidth - 56) : 560;
+  const labelW = W < 420 ? 128 : 190;
+  const rowH = 26;
+  const H = rows.length * rowH + 8;
+  const max = Math.max(1, ...rows.map((r) => Math.max(r.value, r.base ?? 0)));
+  const scale = (W - labelW - 60) / max;
+  const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": title, class: "chart" });
+  rows.forEach((r, i) => {
+    const y = 4 + i * rowH;
+    const g = svgEl("g", { "data-label": r.label });
+    const lbl = svgEl("text", { x: labelW - 8, y: y + rowH / 2 + 4, "text-anchor": "end", class: "c-label" });
+    const maxChars = W < 420 ? 17 : 26;
+    lbl.textContent = r.label.length > maxChars ? r.label.slice(0, maxChars - 1) + "…" : r.label;
+    const tip = svgEl("title", {});
+    tip.textContent = `${r.label}: ${r.value}${r.base !== undefined ? ` (${baseLabel}: ${r.base})` : ""}`;
+    g.append(tip, lbl);
+    if (r.base !== undefined) g.append(svgEl("rect", { x: labelW, y: y + 3, width: Math.max(r.base * scale, r.base ? 2 : 0), height: rowH - 6, rx: 3, class: "c-base" }));
+    g.append(svgEl("rect", { x: labelW, y: y + (r.base !== undefined ? 8 : 3), width: Math.max(r.value * scale, r.value ? 2 : 0), height: r.base !== undefined ? rowH - 16 : rowH - 6, rx: 3, fill: r.color || "var(--accent)", class: "c-bar" }));
+    const val = svgEl("text", { x: labelW + Math.max(r.value, r.base ?? 0) * scale + 6, y: y + rowH / 2 + 4, class: "c-value" });
+    val.textContent = r.value.toLocaleString();
+    g.append(val);
+    svg.append(g);
+  });
+  const fig = el("figure", { class: "chart-fig" }, svg);
+  if (baseLabel) fig.append(el("figcaption", { class: "legend" }, el("span", { class: "key base" }), baseLabel, el("span", { class: "key cur" }), valueLabel));
+  return fig;
+}
+
+function svgEl(name, attrs) {
+  const e = document.createElementNS("http://www.w3.org/2000/svg", name);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  return e;
+}

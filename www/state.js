@@ -1,0 +1,84 @@
+// The page's shared state and the small DOM helpers every view uses. The views
+// (editor.js, order.js, verdict.js, store.js, backtest.js, charts.js) read and write
+// `state`; app.js starts them.
+import { t } from "./i18n.js";
+import { parseCsv } from "./lib.js";
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+export const FILES = ["policy.toml", "blocklist.csv", "catalog.csv", "customers.csv"];
+export const DECISIONS = ["allow", "review", "step_up", "deny"];
+
+export const state = {
+  cg: null,                 // the wasm module
+  original: {},             // file name → demo store text
+  files: {},                // file name → edited text
+  active: "policy.toml",
+  compiled: null,           // last good {bytes, warnings, info}
+  compileOk: false,
+  diagnostics: [],
+  embeddedBytes: null,
+  index: null,              // samples.json
+  sampleOrders: {},         // file → order
+  sample: null,             // selected sample entry
+  order: null,
+  before: [],
+  now: "2026-11-25T10:00:00Z",
+  msgLocale: "zh-CN",
+  verdict: null,            // the shown verdict, or {policyError} / {inputError, path}
+  explained: null,          // engine.explain(): {verdict, facts, suppressed}
+  cleared: null,            // {from, methods} after "complete verification"
+  orderView: "form",
+  ruleFacts: {},
+  lastReport: null,
+};
+
+export function safeCall(f) { try { return f(); } catch { return null; } }
+
+/** An engine on the last policy that compiled (the embedded demo store before any). */
+export function freshEngine() {
+  const { Engine } = state.cg;
+  return state.compiled ? Engine.fromBytes(state.compiled.bytes) : new Engine();
+}
+
+/** The store's CSV files as rows, for the store view, the SKU list and the batch generator. */
+export function storeData() {
+  return {
+    blocklist: parseCsv(state.files["blocklist.csv"] || ""),
+    catalog: parseCsv(state.files["catalog.csv"] || ""),
+    customers: parseCsv(state.files["customers.csv"] || ""),
+  };
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") e.className = v;
+    else if (k === "value") e.value = v;
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) if (c !== "" && c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+export function decisionBadge(d, big = false) {
+  return el("span", { class: `badge d-${d}${big ? " big" : ""}`, "data-decision": d }, t(`decision.${d}`), big ? el("small", {}, d) : "");
+}
+
+export function table(headers, rows, name) {
+  const tb = el("tbody");
+  for (const r of rows) {
+    const cells = Array.isArray(r) ? r : r.cells;
+    tb.append(el("tr", { class: Array.isArray(r) ? "" : r.cls }, ...cells.map((c) => el("td", {}, c))));
+  }
+  return el("table", { class: `data ${name || ""}` }, el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))), tb);
+}
+
+/** Saves `blob` as `name` through a temporary link. */
+export function download(blob, name) {
+  const a = el("a", { href: URL.createObjectURL(blob), download: name });
+  document.body.append(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+}

@@ -1,0 +1,61 @@
+// The store view: what the snapshot was compiled from — rules, blocklist (identifiers
+// masked), catalog and customer history. Which catalog items are restricted, and the
+// high-value threshold, are the engine's answers for the last policy that compiled.
+import { t } from "./i18n.js";
+import { maskIdentifier, extractRules } from "./lib.js";
+import { $, state, el, decisionBadge, table, storeData, freshEngine, safeCall } from "./state.js";
+
+/** `engine`'s item facts (`high_value`, `limited`…) for each catalog SKU, by SKU. */
+function catalogFacts(engine, catalog) {
+  const bySku = new Map();
+  const CHUNK = 500; // an order holds at most 1000 lines
+  for (let i = 0; i < catalog.length; i += CHUNK) {
+    const items = catalog.slice(i, i + CHUNK).map((r) => {
+      const price = Number(r.price);
+      return Number.isFinite(price) && price >= 0 ? { sku: r.sku, quantity: 1, unit_price: price } : { sku: r.sku, quantity: 1 };
+    });
+    const facts = safeCall(() => engine.facts({ items }, { now: state.now }));
+    for (const it of facts?.items ?? []) bySku.set(it.sku, it);
+  }
+  return bySku;
+}
+
+export function renderStore() {
+  const { blocklist, catalog, customers } = storeData();
+  const engine = freshEngine();
+  let threshold;
+  let itemFacts;
+  try {
+    threshold = safeCall(() => engine.info().policy.high_value_threshold);
+    itemFacts = catalogFacts(engine, catalog);
+  } finally {
+    engine.free();
+  }
+  const nowMs = Date.parse(state.now);
+  $("#restricted-note").textContent = t("store.restrictedNote", { threshold: threshold ?? "—" });
+  const rules = extractRules(state.files["policy.toml"] || "");
+  $("#rules-table").replaceChildren(table(
+    ["#", t("store.id"), t("store.scope"), t("store.action"), t("store.code"), t("store.when")],
+    rules.map((r, i) => [String(i + 1), el("code", {}, r.id), r.scope, decisionBadge(r.action || "allow"),
+      el("code", {}, r.reason || ""), el("code", { class: "when" }, r.when || "")]), "rules"));
+  $("#blocklist-table").replaceChildren(table(
+    [t("store.kind"), t("store.value"), t("store.level"), t("store.reason"), t("store.expires"), t("store.note")],
+    blocklist.map((e) => {
+      const expired = e.expires_at && Date.parse(e.expires_at) <= nowMs;
+      return { cls: expired ? "expired" : "", cells: [el("code", {}, e.kind), el("code", {}, maskIdentifier(e.kind, e.value)),
+        el("span", { class: `lvl lvl-${e.level}` }, e.level), el("code", {}, e.reason),
+        expired ? el("span", { class: "muted" }, `${e.expires_at.slice(0, 10)} (${t("store.expired")})`) : e.expires_at ? e.expires_at.slice(0, 10) : el("span", { class: "muted" }, t("store.never")),
+        el("span", { class: "note-cell" }, e.note)] };
+    }), "blocklist"));
+  $("#catalog-table").replaceChildren(table(
+    [t("store.sku"), t("store.name"), t("store.category"), t("store.price"), t("store.tags"), t("store.max")],
+    catalog.map((r) => {
+      const f = itemFacts.get(r.sku) ?? {};
+      return { cls: f.restricted ? "restricted" : "", cells: [el("code", {}, r.sku), r.name, r.category, el("span", { class: "num" }, `¥${Number(r.price).toFixed(2)}`),
+        el("span", {}, ...(f.high_value ? [el("span", { class: "tag hv" }, t("verdict.highValue"))] : []), ...(f.limited ? [el("span", { class: "tag ltd" }, t("verdict.limited"))] : [])),
+        r.max_per_order || "—"] };
+    }), "catalog"));
+  $("#customers-table").replaceChildren(table(
+    [t("store.customer"), t("store.since"), t("store.orders"), t("store.refunds"), t("store.chargebacks"), t("store.addresses")],
+    customers.map((c) => [el("code", {}, c.customer_id), c.account_created_at.slice(0, 10), c.orders_90d, c.refunds_90d, c.chargebacks_365d, c.addresses_90d]), "customers"));
+}

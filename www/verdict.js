@@ -1,0 +1,173 @@
+// Checking the order and showing the verdict: the decision, verification, message,
+// lines, and for each firing rule the facts it read. Everything shown comes from the
+// engine's `explain` (verdict, facts, rules an allow suppressed) and `ruleFacts`.
+// A fresh engine per check (its duplicate memory holds only the sample's `before`
+// orders), so editing a field never looks like a duplicate submission.
+import { t } from "./i18n.js";
+import { factValue } from "./lib.js";
+import { $, state, el, decisionBadge, freshEngine } from "./state.js";
+import { renderForm, showOrderJson } from "./order.js";
+
+function shiftTime(iso, minutes) {
+  return new Date(Date.parse(iso) - minutes * 60000).toISOString().replace(".000Z", "Z");
+}
+
+function explain(order) {
+  const engine = freshEngine();
+  try {
+    for (const b of state.before) {
+      engine.check(state.sampleOrders[b.file], { now: shiftTime(state.now, b.minutes), locale: state.msgLocale });
+    }
+    const out = engine.explain(order, { now: state.now, locale: state.msgLocale });
+    state.ruleFacts = engine.ruleFacts();
+    return out;
+  } finally {
+    engine.free();
+  }
+}
+
+export function runCheck() {
+  if (!state.cg || !state.order) return;
+  state.explained = null;
+  if (!state.compileOk) { state.verdict = { policyError: true }; renderVerdict(); return; }
+  try {
+    state.explained = explain(state.order);
+    state.verdict = state.explained.verdict;
+  } catch (e) {
+    const text = e?.path !== undefined && e?.reason ? `${e.path || "order"}: ${e.reason}` : String(e?.message || e);
+    state.verdict = { inputError: text, path: e?.path };
+  }
+  renderVerdict();
+}
+
+function completeVerification() {
+  const v = state.verdict;
+  if (!v || v.decision !== "step_up") return;
+  const from = v;
+  const o = state.order;
+  o.verified = [...new Set([...(o.verified || []), ...v.verify])];
+  runCheck();
+  state.cleared = { from, methods: v.verify };
+  renderVerdict();
+  renderForm();
+  showOrderJson();
+  $("#verdict-card").scrollIntoView({ block: "nearest" });
+}
+
+export function renderVerdict() {
+  const box = $("#verdict");
+  const v = state.verdict;
+  const exp = $("#expected");
+  exp.replaceChildren();
+  if (state.sample) exp.append(`${t("verdict.expected")}: `, decisionBadge(state.sample.expected));
+  if (!v) { box.replaceChildren(); return; }
+  if (v.policyError) {
+    box.replaceChildren(el("div", { class: "alert err", "data-testid": "verdict-policy-error" }, t("verdict.policyError")));
+    return;
+  }
+  if (v.inputError) {
+    box.replaceChildren(el("div", { class: "alert err", "data-testid": "verdict-input-error" }, el("b", {}, t("verdict.inputError")), el("div", {}, el("code", {}, v.inputError))));
+    return;
+  }
+  const { facts, suppressed } = state.explained;
+  box.replaceChildren(
+    decisionRow(v),
+    ...(state.cleared ? [clearedNote(v)] : []),
+    messageBox(v),
+    linesTable(v, facts),
+    reasonsList(v, facts, new Set(suppressed)),
+    ...(v.warnings?.length ? [el("div", { class: "alert warn" }, `${t("verdict.warnings")}: `, v.warnings.join("; "))] : []),
+    el("div", { class: "muted small snap" }, `${t("verdict.snapshot")}: ${v.snapshot.merchant} · ${v.snapshot.version} · → ${v.snapshot.expires_at}`),
+  );
+}
+
+/** The decision, and for a step-up the methods and the "complete verification" button. */
+function decisionRow(v) {
+  const head = el("div", { class: "decision-row" }, decisionBadge(v.decision, true));
+  head.firstChild.dataset.testid = "decision";
+  if (v.decision === "step_up") {
+    head.append(el("div", { class: "verify" }, el("span", { class: "muted small" }, t("verdict.verify")),
+      ...v.verify.map((m) => el("span", { class: "chip method" }, t(`method.${m}`), " ", el("code", {}, m)))));
+    const btn = el("button", { type: "button", class: "btn primary", id: "complete-verification", title: t("verdict.completeHelp") }, t("verdict.complete"));
+    btn.addEventListener("click", completeVerification);
+    head.append(btn);
+  }
+  return head;
+}
+
+function clearedNote(v) {
+  return el("div", { class: `alert ${v.decision === "step_up" ? "warn" : "ok"}`, "data-testid": "cleared" },
+    decisionBadge(state.cleared.from.decision), " → ", decisionBadge(v.decision), " ",
+    t("verdict.cleared", { decision: t(`decision.${v.decision}`) }), " ",
+    el("code", {}, `verified: ${JSON.stringify(state.order.verified || [])}`));
+}
+
+function messageBox(v) {
+  const msgBox = el("div", { class: "message" });
+  const seg = el("div", { class: "seg small", role: "group", "aria-label": t("verdict.msgLocale") },
+    ...["zh-CN", "en"].map((l) => {
+      const b = el("button", { type: "button", "aria-pressed": String(state.msgLocale === l), "data-msg-locale": l }, l === "zh-CN" ? "中文" : "English");
+      b.addEventListener("click", () => { state.msgLocale = l; runCheck(); });
+      return b;
+    }));
+  msgBox.append(el("div", { class: "sub-head" }, el("h3", {}, t("verdict.message")), seg));
+  if (v.message) {
+    msgBox.append(el("blockquote", { lang: v.message.locale, "data-testid": "message" }, v.message.text),
+      el("div", { class: "muted small" }, el("code", {}, v.message.key), ` · ${v.message.locale}`));
+  } else msgBox.append(el("p", { class: "muted" }, t("verdict.noMessage")));
+  return msgBox;
+}
+
+/** Each line's decision, with the engine's item facts (name, price, restrictions). */
+function linesTable(v, facts) {
+  const table = el("table", { class: "lines" });
+  table.append(el("thead", {}, el("tr", {}, ...["#", "SKU", t("verdict.name"), t("verdict.qty"), t("verdict.price"), t("verdict.decision")].map((h) => el("th", { scope: "col" }, h)))));
+  const tb = el("tbody");
+  v.lines.forEach((ln, i) => {
+    const it = facts.items[i] || {};
+    const tags = [];
+    if (it.high_value) tags.push(el("span", { class: "tag hv" }, t("verdict.highValue")));
+    if (it.limited) tags.push(el("span", { class: "tag ltd" }, t("verdict.limited")));
+    tb.append(el("tr", { class: `${it.restricted ? "restricted" : ""} ld-${ln.decision}`, "data-line-decision": ln.decision },
+      el("td", {}, String(i)), el("td", {}, el("code", {}, ln.sku)),
+      el("td", {}, it.name || "—", " ", ...tags), el("td", { class: "num" }, String(it.quantity ?? "")),
+      el("td", { class: "num" }, it.price !== undefined ? `¥${Number(it.price).toFixed(2)}` : ""), el("td", {}, decisionBadge(ln.decision))));
+  });
+  table.append(tb);
+  return el("div", { class: "sub" }, el("h3", {}, t("verdict.lines")), el("div", { class: "table-wrap" }, table));
+}
+
+/** The firing rules, each with the fact paths it reads and their values ("why"). */
+function reasonsList(v, facts, suppressed) {
+  const rs = el("ol", { class: "reasons" });
+  for (const r of v.reasons) {
+    const li = el("li", { class: `reason a-${r.action}`, "data-rule": r.rule });
+    li.append(el("div", { class: "reason-head" }, decisionBadge(r.action), el("code", { class: "rule-id" }, r.rule),
+      el("span", { class: "code" }, r.code),
+      r.lines.length ? el("span", { class: "muted small" }, r.lines.map((n) => t("verdict.lineN", { n })).join(", ")) : "",
+      suppressed.has(r.rule) ? el("span", { class: "chip muted", "data-testid": "suppressed" }, t("verdict.suppressed")) : ""));
+    const read = state.ruleFacts[r.rule] || [];
+    if (read.length) {
+      const dl = el("dl", { class: "why" });
+      for (const p of read) {
+        const val = r.lines.length && p.startsWith("item.")
+          ? r.lines.map((n) => `${n}: ${fmt(factValue(facts, p, n))}`).join(" · ")
+          : p === "items" ? factValue(facts, p) : fmt(factValue(facts, p));
+        dl.append(el("dt", {}, el("code", {}, p)), el("dd", {}, val));
+      }
+      li.append(el("div", { class: "why-label muted small" }, `${t("verdict.why")} — ${t("verdict.factsRead")}`), dl);
+    }
+    rs.append(li);
+  }
+  return el("div", { class: "sub" }, el("h3", {}, t("verdict.reasons")),
+    v.reasons.length ? rs : el("p", { class: "muted" }, t("verdict.noReasons")));
+}
+
+function fmt(v) {
+  if (v === undefined) return "—";
+  if (Array.isArray(v)) return `[${v.map(fmt).join(", ")}]`;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000);
+  if (v && typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
