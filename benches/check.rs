@@ -14,7 +14,7 @@ use checkout_guard::{CheckOptions, Engine, Order, Snapshot};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use std::hint::black_box;
 
-#[path = "../tests/support/generated_store.rs"]
+#[path = "support/generated_store.rs"]
 mod store;
 
 fn bytes() -> Vec<u8> {

@@ -3,16 +3,29 @@
 # safe to run again and again. Sourced by scripts/test.sh and scripts/demo.sh.
 #
 #   rust components (rustfmt, clippy) and the wasm32 target   — rustup
-#   wasm-bindgen-cli, pinned to the crate's wasm-bindgen       — cargo install
+#   wasm-bindgen-cli, the version of wasm-bindgen in Cargo.lock — cargo install
 #   chromium + chromedriver for browser tests                  — apt (Debian)
 #   node tooling (vite, miniflare, playwright-core, binaryen…) — npm ci
 #
-# Usage: source scripts/setup.sh [rust|wasm|browser|node|all]...  (default: all)
+# and, asked for by name only (not part of `all`), `pkg`: the npm package in pkg/ that
+# the wasm, edge and page suites test (scripts/build-pkg.sh).
+#
+# Usage: source scripts/setup.sh [rust|wasm|browser|node|pkg|all]...  (default: all)
 set -euo pipefail
 
-WASM_BINDGEN_VERSION=0.2.130
-
 setup_log() { echo "setup: $*" >&2; }
+
+# The checkout's root (this file is scripts/setup.sh).
+setup_root() { (cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd); }
+
+# The CLI must be exactly the version of the wasm-bindgen crate the module is built with
+# (their schemas must match), and Cargo.lock is where that version is written down.
+setup_wasm_bindgen_version() {
+  local version
+  version="$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' "$(setup_root)/Cargo.lock")"
+  [ -n "$version" ] || { setup_log "no wasm-bindgen package in Cargo.lock"; return 2; }
+  echo "$version"
+}
 
 setup_rust() {
   if ! command -v cargo >/dev/null 2>&1; then
@@ -29,10 +42,12 @@ setup_wasm() {
     setup_log "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
   fi
-  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
-    setup_log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes)"
+  local version
+  version="$(setup_wasm_bindgen_version)"
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $version" ]; then
+    setup_log "installing wasm-bindgen-cli $version (about 3 minutes)"
     # Not --locked: its lock file names a crate version this registry does not serve.
-    cargo install wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION"
+    cargo install wasm-bindgen-cli --version "=$version"
   fi
 }
 
@@ -48,7 +63,7 @@ setup_browser() {
 
 setup_node() {
   local root
-  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+  root="$(setup_root)"
   if ! command -v npm >/dev/null 2>&1; then
     setup_log "npm not found; install Node.js 20 or newer"
     return 2
@@ -65,6 +80,16 @@ setup_node() {
   fi
 }
 
+# scripts/test.sh builds pkg/ once for every suite and exports CG_PKG_BUILT=1; a suite
+# run on its own builds it here, so it never tests a package older than the sources.
+setup_pkg() {
+  if [ "${CG_PKG_BUILT:-0}" = 1 ]; then
+    setup_log "pkg/ already built by this run"
+    return 0
+  fi
+  bash "$(setup_root)/scripts/build-pkg.sh"
+}
+
 setup_main() {
   local what=("$@")
   [ ${#what[@]} -gt 0 ] || what=(all)
@@ -74,6 +99,7 @@ setup_main() {
       wasm) setup_wasm ;;
       browser) setup_browser ;;
       node) setup_node ;;
+      pkg) setup_pkg ;;
       all) setup_rust; setup_wasm; setup_browser; setup_node ;;
       *) setup_log "unknown part $w"; return 2 ;;
     esac

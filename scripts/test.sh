@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 setup_main all
+# The npm package, built once here for the suites that test it (see setup_pkg).
+unset CG_PKG_BUILT
+setup_main pkg
+export CG_PKG_BUILT=1
 
 for suite in scripts/tests/*.sh; do
   printf '\n=== %s\n' "$suite" >&2

@@ -1,12 +1,6 @@
 //! Golden tests of the `checkout-guard` binary: exact stdout, stderr and exit status of
 //! each subcommand on the demo store and on broken inputs. Regenerate after an intended
-//! change with `UPDATE_GOLDEN=1 cargo test --test cli` and review the diff.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)] // test code: a failure should stop loudly
+//! change with `UPDATE_GOLDEN=1 cargo test --test integration cli::` and review the diff.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

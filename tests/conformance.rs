@@ -1,12 +1,6 @@
 //! The conformance corpus (`tests/conformance/cases.json`, expected verdicts worked out
 //! by hand from PRODUCT.md) through the library and through the CLI binary. Each case's
 //! `expect` lists the verdict fields it asserts; each must match exactly.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)] // test code: a failure should stop loudly
 
 use checkout_guard::{CheckOptions, Engine, Order, Timestamp};
 use serde_json::Value;

@@ -1,12 +1,6 @@
 //! The embedded demo snapshot (`assets/demo-store.snapshot`, built into the library and
 //! the CLI) must be exactly what `examples/demo-store/` compiles to. When this fails,
 //! run `scripts/update-demo-snapshot.sh`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)] // test code: a failure should stop loudly
 
 use checkout_guard::{compile_dir, CompileOptions, Engine, DEMO_SNAPSHOT};
 use std::path::Path;

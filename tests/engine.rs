@@ -1,12 +1,6 @@
 //! The verdict semantics of PRODUCT §3 on small hand-made policies: precedence, the
 //! allowlist, step-up satisfied by `verified`, per-line decisions, messages and locale
 //! fallback, stale snapshots, duplicates, customer facts, money, atomic reload.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)] // test code: a failure should stop loudly
 
 use checkout_guard::model::{
     Action, BlockEntry, CatalogItem, CustomerRecord, CustomerStats, IdKind, Level, OnStale, Policy,

@@ -1,12 +1,6 @@
 //! "No input can panic the engine" (PRODUCT §6), as properties: arbitrary text and
 //! arbitrary JSON as orders, and well-formed orders with arbitrary field values checked
 //! against the demo snapshot, end in a verdict or a path-carrying error.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)] // test code: a failure should stop loudly
 
 use checkout_guard::{CheckOptions, Engine, Order, Timestamp};
 use proptest::prelude::*;

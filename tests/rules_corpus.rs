@@ -1,12 +1,5 @@
 //! The rule-language conformance corpus (`tests/data/cel/cases.txt`) run against sample
 //! facts, plus property tests that compiling and evaluating never panic.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "tests fail loudly"
-)]
 
 use checkout_guard::model::{Level, Scope};
 use checkout_guard::rules::compile;

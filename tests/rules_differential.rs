@@ -1,13 +1,6 @@
 //! Differential test: every corpus case without time values (the `cel` crate is built
 //! without chrono here) is also evaluated by the `cel` crate (cel-rust), and the
 //! results must agree except for the listed, documented differences.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "tests fail loudly"
-)]
 
 use cel::objects::Value as CelValue;
 use cel::{Context, Program as CelProgram};

@@ -2,14 +2,6 @@
 //! bar, the committed v1 fixture, and a reader that never panics and never accepts
 //! damaged bytes silently.
 
-// Test helpers may fail loudly.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-
 use checkout_guard::model::{
     BlockEntry, CatalogItem, CustomerRecord, CustomerStats, IdKind, Level, PolicySource,
 };
@@ -469,7 +461,7 @@ fn time_loads(bytes: &[u8], runs: u32) -> (std::time::Duration, std::time::Durat
 
 /// Not a test of timing (no assertions on it): prints load and lookup times for a
 /// 100k-entry snapshot. Run with
-/// `cargo test --release --test snapshot_format -- --ignored --nocapture load_time`.
+/// `cargo test --release --test integration -- --ignored --nocapture load_time`.
 #[test]
 #[ignore]
 fn load_time_100k() {

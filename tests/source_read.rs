@@ -1,14 +1,6 @@
 //! Reading policy sources (PRODUCT §2): the fixture folder, defaults, normalization,
 //! and the wording and position of errors in `policy.toml`, `policy.json` and the CSVs.
 
-// Test helpers may fail loudly.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic
-)]
-
 use checkout_guard::compile::{compile_files, lint_files, CompileOptions};
 use checkout_guard::model::{Action, IdKind, Level, OnStale, Scope};
 use checkout_guard::source::{self, SourceFiles};

@@ -3,13 +3,6 @@
 //! output for every `i64` of nanoseconds, and the same result — the same instant, or
 //! an error with the same message — for text in and near the RFC 3339 grammar.
 #![cfg(not(target_arch = "wasm32"))]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::indexing_slicing,
-    clippy::panic,
-    reason = "tests fail loudly"
-)]
 
 use checkout_guard::Timestamp;
 use chrono::{DateTime, SecondsFormat, Utc};

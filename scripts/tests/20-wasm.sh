@@ -18,7 +18,7 @@ step "wasm-bindgen-test in Node"
 step "wasm-bindgen-test in headless Chromium"
 WASM_BINDGEN_USE_BROWSER=1 CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}" "${wasm_test[@]}"
 step "the npm package"
-./scripts/build-pkg.sh
+setup_main pkg
 cargo build --bin checkout-guard   # the Backtest test compares with the CLI's report
 step "node --test tests/node/"
 node --test tests/node/

@@ -2,7 +2,7 @@
 # Edge and browser suite: the edge worker example in real workerd (Miniflare), the npm
 # package as plain ESM in a page and through a scratch Vite project, both in headless
 # Chromium (playwright-core + Debian chromium), and the freshness of the example's
-# committed snapshot. Builds pkg/ first (scripts/build-pkg.sh is idempotent).
+# committed snapshot. Builds pkg/ first unless scripts/test.sh already did.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 step() { printf -- '--- %s\n' "$*" >&2; }
@@ -10,7 +10,7 @@ source scripts/setup.sh
 setup_main wasm browser node
 
 step "npm package (scripts/build-pkg.sh)"
-bash scripts/build-pkg.sh
+setup_main pkg
 
 step "native CLI (compiles the example's snapshot; the edge test compares verdicts with it)"
 cargo build --release --quiet --bin checkout-guard

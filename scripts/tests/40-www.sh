@@ -10,7 +10,7 @@ source scripts/setup.sh
 setup_main wasm browser node
 
 step "package (scripts/build-pkg.sh)"
-bash scripts/build-pkg.sh
+setup_main pkg
 step "CLI (the backtest test compares the page with it)"
 cargo build --quiet
 

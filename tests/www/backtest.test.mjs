@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { launch, openPage, pageUrl, stopServer, read, readJson, root } from "./helpers.mjs";
@@ -20,6 +20,15 @@ before(async () => {
 });
 after(async () => { await browser?.close(); stopServer(); });
 
+// Uploaded and downloaded files live in temporary folders, removed when the tests end.
+const scratchDirs = [];
+function scratchDir() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "cg-www-"));
+  scratchDirs.push(dir);
+  return dir;
+}
+after(() => { for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true }); });
+
 function sampleOrders() {
   return readJson("www/samples.json").samples.map((s) => readJson(`examples/orders/${s.file}`));
 }
@@ -31,7 +40,7 @@ async function waitReport(page) {
 
 test("a backtest of an uploaded batch matches the CLI's report", async () => {
   const batch = generateBatch(sampleOrders(), parseCsv(read("examples/demo-store/catalog.csv")), { count: 3000, seed: 7 });
-  const dir = mkdtempSync(path.join(os.tmpdir(), "cg-www-"));
+  const dir = scratchDir();
   const file = path.join(dir, "batch.jsonl");
   writeFileSync(file, batch.map((o) => JSON.stringify(o)).join("\n") + "\n");
   const expected = JSON.parse(execFileSync(cli, ["backtest", "--json", "--baseline", path.join(root, "assets/demo-store.snapshot"), file], { encoding: "utf8", maxBuffer: 64 << 20 }));
@@ -91,7 +100,7 @@ test("a CSV file of orders is read too", async () => {
     "CSV-2,2026-11-25T09:01:00Z,C10007,赵强,13800138107,浙江省,杭州市,西湖区,文三路1号,COL-001*1@1280.00",
     "CSV-3,2026-11-25T09:02:00Z,C10001,,13800138101,江苏省,南京市,鼓楼区,中山北路100号,TEA-001*1",
   ].join("\n");
-  const dir = mkdtempSync(path.join(os.tmpdir(), "cg-www-"));
+  const dir = scratchDir();
   const file = path.join(dir, "orders.csv");
   writeFileSync(file, csv);
   const { page, problems, context } = await openPage(browser);
@@ -111,7 +120,7 @@ test("the downloaded snapshot of the edited policy loads in the CLI", async () =
   await page.fill("#source", policy.replace("customer.addresses_90d >= 5", "customer.addresses_90d >= 3"));
   await page.waitForSelector("#compile-status.ok");
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("#download-snapshot")]);
-  const dir = mkdtempSync(path.join(os.tmpdir(), "cg-www-"));
+  const dir = scratchDir();
   const file = path.join(dir, download.suggestedFilename());
   await download.saveAs(file);
   const info = JSON.parse(execFileSync(cli, ["inspect", file], { encoding: "utf8" }));

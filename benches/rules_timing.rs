@@ -1,5 +1,5 @@
 //! A rough timing of `Program::eval` on typical rules (not a benchmark gate): run with
-//! `cargo test --release --test rules_timing -- --ignored --nocapture`.
+//! `cargo bench --bench rules_timing` (a plain `main`, `harness = false`).
 #![allow(
     clippy::unwrap_used,
     clippy::indexing_slicing,
@@ -13,9 +13,7 @@ use checkout_guard::Timestamp;
 use std::hint::black_box;
 use std::time::Instant;
 
-#[test]
-#[ignore = "timing, run in release with --ignored --nocapture"]
-fn eval_time_per_rule() {
+fn main() {
     let tags: &'static [String] = Vec::leak(vec!["high_value".to_string()]);
     let line = |sku, restricted| ItemFacts {
         sku,

@@ -1,14 +1,15 @@
-//! Not a timing test (timings live in `benches/`): an ignored driver that runs a fixed
+//! Not a timing (the criterion timings are `benches/check.rs`): a driver that runs a fixed
 //! number of checks on the generated benchmark store, so that instruction and cache-miss
-//! counts can be measured deterministically:
-//! `valgrind --tool=cachegrind target/release/deps/check_cost-* --ignored --exact run_checks`
-//! (`CHECKS=20000` to change the count). Divide by the count for per-check figures.
+//! counts can be measured deterministically. `cargo bench --bench check_cost --no-run`
+//! builds it and prints its path, `target/release/deps/check_cost-<hash>`; run that under
+//! `valgrind --tool=cachegrind` with `CHECKS=1` and `CHECKS=20001` (20,000 by default):
+//! the difference divided by 20,000 is the per-check figure, without the setup.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing
-)] // test code
+)] // measurement code: a failure should stop loudly
 
 use checkout_guard::snapshot::{self, WriteOptions};
 use checkout_guard::{CheckOptions, Engine};
@@ -16,9 +17,7 @@ use checkout_guard::{CheckOptions, Engine};
 #[path = "support/generated_store.rs"]
 mod store;
 
-#[test]
-#[ignore = "a measurement driver, run on demand"]
-fn run_checks() {
+fn main() {
     let count: usize = std::env::var("CHECKS")
         .ok()
         .and_then(|s| s.parse().ok())
