@@ -588,11 +588,7 @@ pub fn lint_policy(
     let options = crate::CompileOptions {
         created_at: Some(js_now()),
     };
-    let diags = match crate::compile_files(&files, &options) {
-        Ok(c) => c.warnings,
-        Err(d) => d.0,
-    };
-    to_js(&diags)
+    to_js(&crate::lint_files(&files, &options))
 }
 
 /// The version of this package (the crate's).
