@@ -116,7 +116,9 @@ fn check_refuses_a_single_document_over_the_size_limit() {
     let out = run(&["check", "--now", NOW, "-"], Some(&order));
     assert!(out.contains("--- exit: 1"), "{out}");
     assert!(
-        out.contains(r#"{"error":{"path":"","message":"document is 1048645 bytes; the limit is 1048576"}}"#),
+        out.contains(
+            r#"{"error":{"path":"","message":"document is 1048645 bytes; the limit is 1048576"}}"#
+        ),
         "{out}"
     );
 }

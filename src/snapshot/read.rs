@@ -323,7 +323,7 @@ struct Blocklist {
     info: BlocklistInfo,
 }
 
-/// `BLKL`: its header ([`blocklist`] offsets), then `count` keys and `count` expiries,
+/// `BLKL`: its header (offsets in [`format::blocklist`](super::format::blocklist)), then `count` keys and `count` expiries,
 /// validated in one pass over the keys: strictly ascending, a level on every entry and
 /// a reason index below `reasons`.
 fn blocklist(body: &[u8], reasons: usize) -> Result<Blocklist, SnapshotError> {
@@ -537,7 +537,7 @@ pub(super) fn parse(bytes: Cow<'static, [u8]>) -> Result<Snapshot, SnapshotError
     let Contents {
         policy,
         reasons,
-        blocklist,
+        blocklist: blk,
         catalog,
         customers: cust_count,
     } = contents;
@@ -556,7 +556,7 @@ pub(super) fn parse(bytes: Cow<'static, [u8]>) -> Result<Snapshot, SnapshotError
     let (blk_offset, _) = sections.get(TAG_BLOCKLIST)?;
     let (cust_offset, _) = sections.get(TAG_CUSTOMERS)?;
     let block_keys = blk_offset + blocklist::KEYS;
-    let block_count = blocklist.count;
+    let block_count = blk.count;
     let block_dir = Directory::build(block_count, 64 - KEY_PAYLOAD_BITS, |i| {
         read_u64(b, block_keys + i * BLOCKLIST_KEY_LEN).map_or(u64::MAX, key_hash)
     });
@@ -578,7 +578,7 @@ pub(super) fn parse(bytes: Cow<'static, [u8]>) -> Result<Snapshot, SnapshotError
         block_keys,
         block_expiries: block_keys + block_count * BLOCKLIST_KEY_LEN,
         block_count,
-        expiry_base: blocklist.expiry_base,
+        expiry_base: blk.expiry_base,
         catalog,
         cust_hashes,
         cust_records: cust_hashes + cust_count * CUSTOMER_HASH_LEN,
