@@ -9,7 +9,7 @@
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::PolicySource;
 use crate::snapshot::{self, Snapshot, SnapshotInfo, WriteOptions};
-use crate::source::{self, SourceFiles};
+use crate::source::{self, ReadSource, SourceFiles};
 use crate::time::Timestamp;
 use std::path::Path;
 
@@ -103,30 +103,21 @@ pub fn compile_files(
     files: &SourceFiles,
     options: &CompileOptions,
 ) -> Result<Compiled, Diagnostics> {
-    let parts = source::read_parts(files);
-    let mut diags = parts.diagnostics;
-    let policy_text = files
-        .files
-        .get(&parts.policy_file)
-        .map_or("", String::as_str);
+    let mut parts = source::read_parts(files);
     if let Some(policy) = &parts.policy {
-        diags.extend(check_rules(
-            policy,
-            &parts.policy_file,
-            policy_text,
-            &parts.when_offsets,
-        ));
+        let policy_text = files
+            .files
+            .get(&parts.policy_file)
+            .map_or("", String::as_str);
+        let rule_diagnostics =
+            check_rules(policy, &parts.policy_file, policy_text, &parts.when_offsets);
+        parts.diagnostics.extend(rule_diagnostics);
     }
-    let policy = match parts.policy {
-        Some(p) if !diags.iter().any(Diagnostic::is_error) => p,
-        _ => return Err(Diagnostics(diags)),
-    };
-    let source = PolicySource {
-        policy,
-        blocklist: parts.source_blocklist,
-        catalog: parts.source_catalog,
-        customers: parts.source_customers,
-    };
+    let ReadSource {
+        source,
+        warnings: mut diags,
+        ..
+    } = parts.into_source()?;
     let created_at = options.created_at.unwrap_or_else(Timestamp::now);
     diags.extend(time_warnings(&source, created_at));
     // The hash key is derived from the content and `created_at` (see
@@ -162,9 +153,11 @@ pub fn compile_dir(dir: &Path, options: &CompileOptions) -> Result<Compiled, Dia
     compile_files(&files, options)
 }
 
-/// Every diagnostic (errors and warnings) for a source, without writing a snapshot.
-pub fn lint_files(files: &SourceFiles) -> Vec<Diagnostic> {
-    match compile_files(files, &CompileOptions::default()) {
+/// Every diagnostic (errors and warnings) for a source: what [`compile_files`] would
+/// report, without keeping a snapshot. `options.created_at` is when expiry warnings
+/// are judged (default: now). The CLI's `lint` and the package's `lintPolicy` call this.
+pub fn lint_files(files: &SourceFiles, options: &CompileOptions) -> Vec<Diagnostic> {
+    match compile_files(files, options) {
         Ok(c) => c.warnings,
         Err(d) => d.0,
     }

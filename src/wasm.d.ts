@@ -104,9 +104,12 @@ export interface CheckOptions {
   locale?: string;
 }
 
-/** Options of `Engine.fromBytes`. */
+/** Options of `Engine.fromBytes` and `engine.load`. */
 export interface EngineOptions {
-  /** When given, the snapshot's merchant must be this one (else a `SnapshotError`). */
+  /**
+   * When given, the snapshot's merchant must be this one, else a `SnapshotError` of
+   * kind `"wrong_merchant"` (and `engine.load` keeps the snapshot in use).
+   */
   merchant?: string;
 }
 
@@ -221,6 +224,10 @@ export interface SnapshotError extends Error {
   kind: SnapshotErrorKind;
   /** With `kind: "rules"`: why the snapshot's rules do not compile with this engine. */
   diagnostics?: Diagnostic[];
+  /** With `kind: "wrong_merchant"`: the merchant asked for (`options.merchant`). */
+  expected?: string;
+  /** With `kind: "wrong_merchant"`: the merchant the snapshot is for. */
+  found?: string;
 }
 
 /** A section of the snapshot file. */

@@ -14,7 +14,7 @@
 
 use crate::backtest::Backtest;
 use crate::engine::{CheckOptions, Engine, LoadError, Order, OrderError};
-use crate::snapshot::SnapshotError;
+use crate::snapshot::{Snapshot, SnapshotError};
 use crate::time::Timestamp;
 
 use js_sys::{Array, Reflect, JSON};
@@ -266,17 +266,22 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &[u8],
         #[wasm_bindgen(unchecked_optional_param_type = "EngineOptions")] options: Option<JsValue>,
     ) -> Result<JsEngine, JsValue> {
-        let inner = Engine::from_bytes(bytes.to_vec()).map_err(|e| load_error(&e))?;
-        expect_merchant(&inner, &options.unwrap_or(JsValue::UNDEFINED))?;
+        let snapshot = read_snapshot(bytes, options)?;
+        let inner = Engine::new(snapshot).map_err(|e| load_error(&e))?;
         Ok(JsEngine { inner })
     }
 
-    /// Replaces the snapshot; on error the old one stays in use.
+    /// Replaces the snapshot; on error (`options.merchant` included) the old one stays
+    /// in use.
     pub fn load(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &[u8],
+        #[wasm_bindgen(unchecked_optional_param_type = "EngineOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        self.inner.load(bytes.to_vec()).map_err(|e| load_error(&e))
+        let snapshot = read_snapshot(bytes, options)?;
+        self.inner
+            .load_snapshot(snapshot)
+            .map_err(|e| load_error(&e))
     }
 
     /// Judges one order.
@@ -407,29 +412,43 @@ enum ManyItem {
     Error { error: OrderError },
 }
 
-fn expect_merchant(engine: &Engine, options: &JsValue) -> Result<(), JsValue> {
+/// Snapshot bytes read and validated, then held to `options.merchant` when given: a
+/// snapshot of another merchant is a `SnapshotError` of kind `wrong_merchant` whose
+/// `expected` and `found` name both, before any rule is compiled.
+fn read_snapshot(bytes: &[u8], options: Option<JsValue>) -> Result<Snapshot, JsValue> {
+    let expected = expected_merchant(&options.unwrap_or(JsValue::UNDEFINED))?;
+    let snapshot =
+        Snapshot::from_bytes(bytes.to_vec()).map_err(|e| load_error(&LoadError::Snapshot(e)))?;
+    let found = &snapshot.info().merchant;
+    match expected {
+        Some(want) if *found != want => Err(js_error(
+            "SnapshotError",
+            &format!("snapshot is for merchant `{found}`, expected `{want}`; deploy this store's own snapshot"),
+            &[
+                ("kind", JsValue::from_str("wrong_merchant")),
+                ("expected", JsValue::from_str(&want)),
+                ("found", JsValue::from_str(found)),
+            ],
+        )),
+        _ => Ok(snapshot),
+    }
+}
+
+/// `options.merchant` of `Engine.fromBytes` and `engine.load`, if given.
+fn expected_merchant(options: &JsValue) -> Result<Option<String>, JsValue> {
     if options.is_undefined() || options.is_null() {
-        return Ok(());
+        return Ok(None);
     }
     if !options.is_object() {
         return Err(usage_error("options", "expected an object"));
     }
     let want = get(options, "merchant");
     if want.is_undefined() || want.is_null() {
-        return Ok(());
+        return Ok(None);
     }
-    let want = want
-        .as_string()
-        .ok_or_else(|| usage_error("options.merchant", "expected a string"))?;
-    let have = &engine.info().merchant;
-    if *have != want {
-        return Err(js_error(
-            "SnapshotError",
-            &format!("snapshot is for merchant `{have}`, expected `{want}`; deploy this store's own snapshot"),
-            &[("kind", JsValue::from_str("wrong_merchant"))],
-        ));
-    }
-    Ok(())
+    want.as_string()
+        .map(Some)
+        .ok_or_else(|| usage_error("options.merchant", "expected a string"))
 }
 
 // ---------------------------------------------------------------------------
@@ -603,11 +622,7 @@ pub fn lint_policy(
     let options = crate::CompileOptions {
         created_at: Some(js_now()),
     };
-    let diags = match crate::compile_files(&files, &options) {
-        Ok(c) => c.warnings,
-        Err(d) => d.0,
-    };
-    to_js(&diags)
+    to_js(&crate::lint_files(&files, &options))
 }
 
 /// The version of this package (the crate's).

@@ -99,6 +99,24 @@ fn check_json_lines_with_an_unusable_line() {
     );
 }
 
+/// A single document goes through the same bounded reader as JSON Lines and the
+/// package: one over the 1 MiB limit is refused, not parsed.
+#[test]
+fn check_refuses_a_single_document_over_the_size_limit() {
+    let padding = "x".repeat(1 << 20);
+    let order = format!(
+        "{{\n  \"order_id\": \"{padding}\",\n  \"items\": [{{\"sku\": \"TEA-001\", \"quantity\": 1}}]\n}}\n"
+    );
+    let out = run(&["check", "--now", NOW, "-"], Some(&order));
+    assert!(out.contains("--- exit: 1"), "{out}");
+    assert!(
+        out.contains(
+            r#"{"error":{"path":"","message":"document is 1048645 bytes; the limit is 1048576"}}"#
+        ),
+        "{out}"
+    );
+}
+
 #[test]
 fn lint_shows_caret_diagnostics() {
     golden(

@@ -330,7 +330,7 @@ fn errors_in_every_file_are_reported_together() {
         "customers.csv".into(),
         "customer_id,account_created_at,orders_90d,refunds_90d,chargebacks_365d,addresses_90d\nC-1,yesterday,1,2,3,-4\n".into(),
     );
-    let errs = lint_files(&files);
+    let errs = lint_files(&files, &CompileOptions::default());
     let text = render_all(&files, &errs);
     assert!(
         text.contains("rule id `block-restricted` is used twice"),

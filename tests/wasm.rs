@@ -124,13 +124,13 @@ fn now_can_be_a_date_a_string_or_milliseconds() {
 #[wasm_bindgen_test]
 fn a_damaged_snapshot_is_refused_and_the_old_one_keeps_working() {
     let mut engine = JsEngine::new().unwrap();
-    let err = engine.load(&[1, 2, 3]).err().unwrap();
+    let err = engine.load(&[1, 2, 3], None).err().unwrap();
     assert_eq!(text(&err, "name"), "SnapshotError");
     assert_eq!(text(&err, "kind"), "bad_magic");
     let mut damaged = checkout_guard::DEMO_SNAPSHOT.to_vec();
     let middle = damaged.len() / 2;
     damaged[middle] ^= 0xff;
-    let err = engine.load(&damaged).err().unwrap();
+    let err = engine.load(&damaged, None).err().unwrap();
     assert_eq!(text(&err, "kind"), "checksum_mismatch");
     assert!(JsEngine::from_bytes(&damaged, None).is_err());
     let order = js(include_str!("../examples/orders/blacklisted-limited.json"));
@@ -142,13 +142,29 @@ fn a_damaged_snapshot_is_refused_and_the_old_one_keeps_working() {
     assert_eq!(prop(&stats, "loads").as_f64(), Some(1.0));
     assert_eq!(prop(&stats, "checks").as_f64(), Some(1.0));
     // A good snapshot loads.
-    engine.load(checkout_guard::DEMO_SNAPSHOT).unwrap();
+    engine.load(checkout_guard::DEMO_SNAPSHOT, None).unwrap();
     assert_eq!(prop(&engine.stats().unwrap(), "loads").as_f64(), Some(2.0));
     let merchant = js(r#"{"merchant": "another-store"}"#);
     let err = JsEngine::from_bytes(checkout_guard::DEMO_SNAPSHOT, Some(merchant))
         .err()
         .unwrap();
     assert_eq!(text(&err, "kind"), "wrong_merchant");
+    // A swap to another merchant's snapshot is refused and the old one stays in use;
+    // the store's own is accepted.
+    let merchant = js(r#"{"merchant": "another-store"}"#);
+    let err = engine
+        .load(checkout_guard::DEMO_SNAPSHOT, Some(merchant))
+        .err()
+        .unwrap();
+    assert_eq!(text(&err, "kind"), "wrong_merchant");
+    assert_eq!(text(&err, "expected"), "another-store");
+    assert_eq!(text(&err, "found"), "demo-store");
+    assert_eq!(prop(&engine.stats().unwrap(), "loads").as_f64(), Some(2.0));
+    let merchant = js(r#"{"merchant": "demo-store"}"#);
+    engine
+        .load(checkout_guard::DEMO_SNAPSHOT, Some(merchant))
+        .unwrap();
+    assert_eq!(prop(&engine.stats().unwrap(), "loads").as_f64(), Some(3.0));
 }
 
 #[wasm_bindgen_test]

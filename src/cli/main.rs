@@ -9,9 +9,7 @@
 mod report;
 
 use checkout_guard::backtest::Backtest;
-use checkout_guard::{
-    CheckOptions, CompileOptions, Diagnostic, Engine, Order, SourceFiles, Timestamp,
-};
+use checkout_guard::{CheckOptions, CompileOptions, Diagnostic, Engine, SourceFiles, Timestamp};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -212,11 +210,12 @@ fn check(
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     // One JSON document (possibly pretty-printed over many lines) → one pretty verdict;
-    // otherwise JSON Lines → one compact verdict per line.
-    if let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) {
-        return match Order::from_value(&value) {
-            Ok(order) => {
-                let verdict = engine.check(&order, &options);
+    // otherwise JSON Lines → one compact verdict per line. Either way each order goes
+    // through `check_json`, the reader (and size limit) the package uses; telling the
+    // two apart only checks the syntax, without building a value.
+    if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
+        return match engine.check_json(&text, &options) {
+            Ok(verdict) => {
                 let json =
                     serde_json::to_string_pretty(&verdict).map_err(|e| Fail(2, e.to_string()))?;
                 writeln!(out, "{json}")?;
@@ -348,11 +347,7 @@ fn inspect(file: &Path) -> Result<u8, Fail> {
 
 fn lint(dir: &Path, now: Option<Timestamp>) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
-    let options = CompileOptions { created_at: now };
-    let diags = match checkout_guard::compile_files(&files, &options) {
-        Ok(compiled) => compiled.warnings,
-        Err(diags) => diags.0,
-    };
+    let diags = checkout_guard::lint_files(&files, &CompileOptions { created_at: now });
     print_diagnostics(&diags, Some(&files));
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;

@@ -169,7 +169,11 @@ impl Engine {
     /// Replaces the snapshot atomically: on error the engine keeps the old one. The
     /// duplicate memory is kept (it is about customers, not policies).
     pub fn load(&mut self, bytes: impl Into<Cow<'static, [u8]>>) -> Result<(), LoadError> {
-        let snapshot = Snapshot::from_bytes(bytes)?;
+        self.load_snapshot(Snapshot::from_bytes(bytes)?)
+    }
+
+    /// [`Engine::load`] of a snapshot already read (say, to check its merchant first).
+    pub fn load_snapshot(&mut self, snapshot: Snapshot) -> Result<(), LoadError> {
         self.loaded = prepare(snapshot)?;
         self.stats.loads += 1;
         Ok(())

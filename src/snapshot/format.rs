@@ -13,9 +13,59 @@ pub const MAGIC: [u8; 8] = *b"CKGUARD\0";
 /// The format version this build writes and reads.
 pub const FORMAT_VERSION: u16 = 1;
 /// Size of the fixed part of the header (before the merchant name).
-pub const FIXED_HEADER_LEN: usize = 58;
+pub const FIXED_HEADER_LEN: usize = header::MERCHANT;
 /// Size of one section-table entry: tag, flags, offset, length.
 pub const SECTION_ENTRY_LEN: usize = 16;
+
+/// Where each field of the fixed header starts (docs/snapshot-format.md, "Layout"). The
+/// writer puts every field at its offset here and the reader reads it from there, so
+/// the two cannot disagree; the comment on each says its type and what it holds.
+pub mod header {
+    /// `[u8; 8]`: [`super::MAGIC`].
+    pub const MAGIC: usize = 0;
+    /// `u16`: the format version ([`super::FORMAT_VERSION`]).
+    pub const VERSION: usize = 8;
+    /// `u16`: the header's length, merchant name and padding included: where the
+    /// section table starts (a multiple of 8).
+    pub const HEADER_LEN: usize = 10;
+    /// `u8`: [`super::PROFILE_PRIVATE`] or [`super::PROFILE_PUBLIC`].
+    pub const PROFILE: usize = 12;
+    /// `u8`: the identifier hash, [`super::HASH_SIPHASH24`].
+    pub const HASH_SCHEME: usize = 13;
+    /// `u8`: hash bits kept per blocklist entry ([`super::HASH_BITS_PRIVATE`]).
+    pub const HASH_BITS: usize = 14;
+    /// `u8`: header flags ([`super::FLAG_SIGNED`]).
+    pub const FLAGS: usize = 15;
+    /// `[u8; KEY_LEN]`: the SipHash key of every identifier hash in the file.
+    pub const KEY: usize = 16;
+    /// Length of the SipHash key (128 bits).
+    pub const KEY_LEN: usize = 16;
+    /// `i64`: creation time, nanoseconds since the Unix epoch.
+    pub const CREATED_AT: usize = 32;
+    /// `i64`: expiry time (creation time plus the policy's `valid_for`), nanoseconds.
+    pub const EXPIRES_AT: usize = 40;
+    /// `u32`: number of section-table entries.
+    pub const SECTION_COUNT: usize = 48;
+    /// `u32`: the whole file's length, trailer included.
+    pub const TOTAL_LEN: usize = 52;
+    /// `u16`: length in bytes of the merchant name.
+    pub const MERCHANT_LEN: usize = 56;
+    /// The merchant name (UTF-8) starts here, right after the fixed fields.
+    pub const MERCHANT: usize = 58;
+}
+
+/// Where each field of a section-table entry starts (each entry is
+/// [`super::SECTION_ENTRY_LEN`] bytes).
+pub mod entry {
+    /// `[u8; 4]`: the section's tag (`META`…).
+    pub const TAG: usize = 0;
+    /// `u32`: section flags ([`super::SECTION_REQUIRED`]).
+    pub const FLAGS: usize = 4;
+    /// `u32`: where the section starts in the file.
+    pub const OFFSET: usize = 8;
+    /// `u32`: the section's length in bytes (padding excluded).
+    pub const LEN: usize = 12;
+}
 /// Size of the trailing checksum.
 pub const CHECKSUM_LEN: usize = 8;
 /// Size of the reserved Ed25519 signature trailer (present when [`FLAG_SIGNED`]).
@@ -52,16 +102,48 @@ pub const TAG_CUSTOMERS: [u8; 4] = *b"CUST";
 /// unknown sections are skipped, so optional sections can be added within v1).
 pub const SECTION_REQUIRED: u32 = 1;
 
+/// Where each field of the blocklist section's header starts; the keys follow it.
+pub mod blocklist {
+    /// `u32`: number of entries.
+    pub const COUNT: usize = 0;
+    /// `u32`: section flags, 0 (reserved).
+    pub const FLAGS: usize = 4;
+    /// `i64`: seconds since the epoch that every expiry is relative to.
+    pub const EXPIRY_BASE: usize = 8;
+    /// `KIND_SLOTS × u32`: source rows per identifier kind code.
+    pub const KIND_COUNTS: usize = 16;
+    /// Kind-count slots: the seven kind codes and one reserved.
+    pub const KIND_SLOTS: usize = 8;
+    /// `count × u64` keys start here, then `count × u32` expiries.
+    pub const KEYS: usize = KIND_COUNTS + 4 * KIND_SLOTS;
+}
+
 /// Blocklist section header: count, flags, expiry base, 8 per-kind counts.
-pub const BLOCKLIST_HEADER_LEN: usize = 4 + 4 + 8 + 8 * 4;
+pub const BLOCKLIST_HEADER_LEN: usize = blocklist::KEYS;
+/// Bytes per blocklist key (`u64`).
+pub const BLOCKLIST_KEY_LEN: usize = 8;
+/// Bytes per blocklist expiry (`u32`, seconds after the expiry base).
+pub const BLOCKLIST_EXPIRY_LEN: usize = 4;
 /// Bytes per blocklist entry: a `u64` key and a `u32` expiry.
-pub const BLOCKLIST_ENTRY_LEN: usize = 12;
+pub const BLOCKLIST_ENTRY_LEN: usize = BLOCKLIST_KEY_LEN + BLOCKLIST_EXPIRY_LEN;
 /// Expiry value meaning "never expires".
 pub const EXPIRY_NEVER: u32 = u32::MAX;
+/// Low bits of a blocklist key holding the reason index.
+pub const KEY_REASON_BITS: u32 = 8;
+/// Bits of a blocklist key, above the reason index, holding the level code.
+pub const KEY_LEVEL_BITS: u32 = 2;
 /// Low bits of a blocklist key holding level (2 bits) and reason index (8 bits).
-pub const KEY_PAYLOAD_BITS: u32 = 10;
+pub const KEY_PAYLOAD_BITS: u32 = KEY_REASON_BITS + KEY_LEVEL_BITS;
 /// At most this many distinct reason codes (8-bit reason index).
-pub const MAX_REASONS: usize = 256;
+pub const MAX_REASONS: usize = 1 << KEY_REASON_BITS;
+
+/// Bytes of a length-prefixed string (reason codes, catalog texts) before its UTF-8
+/// bytes: a `u32` length.
+pub const STR_LEN_LEN: usize = 4;
+
+/// The fewest bytes a catalog item takes: sku, name and category (empty strings, a
+/// `u32` length each), `price_minor` `i64`, `max_per_order` `u32`, tag count `u32`.
+pub const CATALOG_ITEM_MIN_LEN: usize = 3 * STR_LEN_LEN + 8 + 4 + 4;
 
 /// Customers section header: count, flags.
 pub const CUSTOMERS_HEADER_LEN: usize = 8;
@@ -71,6 +153,21 @@ pub const CUSTOMER_HASH_LEN: usize = 8;
 pub const CUSTOMER_RECORD_LEN: usize = 24;
 /// `account_created_at` value meaning unknown.
 pub const CREATED_UNKNOWN: i64 = i64::MIN;
+
+/// Where each field of a customer record starts (each record is
+/// [`super::CUSTOMER_RECORD_LEN`] bytes).
+pub mod customer {
+    /// `i64`: account creation, nanoseconds ([`super::CREATED_UNKNOWN`] when unknown).
+    pub const CREATED_AT: usize = 0;
+    /// `u32`: orders in the last 90 days.
+    pub const ORDERS_90D: usize = 8;
+    /// `u32`: refunds in the last 90 days.
+    pub const REFUNDS_90D: usize = 12;
+    /// `u32`: chargebacks in the last 365 days.
+    pub const CHARGEBACKS_365D: usize = 16;
+    /// `u32`: distinct shipping addresses in the last 90 days.
+    pub const ADDRESSES_90D: usize = 20;
+}
 
 /// The keyed 64-bit hash of a normalized identifier.
 pub fn id_hash(key: &[u8; 16], kind: IdKind, normalized: &str) -> u64 {
@@ -115,7 +212,24 @@ pub fn level_of_code(code: u64) -> Option<Level> {
 
 /// A blocklist key: the top 54 hash bits, then level and reason index.
 pub fn blocklist_key(hash: u64, level: Level, reason: u8) -> u64 {
-    (hash >> KEY_PAYLOAD_BITS << KEY_PAYLOAD_BITS) | (level_code(level) << 8) | u64::from(reason)
+    (hash >> KEY_PAYLOAD_BITS << KEY_PAYLOAD_BITS)
+        | (level_code(level) << KEY_REASON_BITS)
+        | u64::from(reason)
+}
+
+/// The hash bits of a blocklist key (what two entries of one identifier share).
+pub fn key_hash(key: u64) -> u64 {
+    key >> KEY_PAYLOAD_BITS
+}
+
+/// The 2-bit level code of a blocklist key (see [`level_of_code`]).
+pub fn key_level_code(key: u64) -> u64 {
+    (key >> KEY_REASON_BITS) & ((1 << KEY_LEVEL_BITS) - 1)
+}
+
+/// The reason index of a blocklist key (into the `RSNS` section).
+pub fn key_reason(key: u64) -> usize {
+    (key & ((1 << KEY_REASON_BITS) - 1)) as usize
 }
 
 /// Reads a little-endian `u16` at `at`, if in bounds.

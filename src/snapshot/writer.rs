@@ -44,7 +44,7 @@ pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, D
         .with_help("merge rare reason codes into broader ones (`OTHER`, `FRAUD`…)"));
     }
 
-    let mut sections: Vec<([u8; 4], u32, Vec<u8>)> = vec![
+    let sections: Vec<([u8; 4], u32, Vec<u8>)> = vec![
         (TAG_META, SECTION_REQUIRED, meta),
         (TAG_REASONS, SECTION_REQUIRED, reasons_section(&reasons)),
         (
@@ -71,33 +71,55 @@ pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, D
     let header_len = align8(FIXED_HEADER_LEN + merchant.len());
     let table_len = sections.len() * SECTION_ENTRY_LEN;
     let mut offset = align8(header_len + table_len);
-    let mut table = Vec::with_capacity(table_len);
-    for (tag, flags, body) in &mut sections {
-        table.extend_from_slice(tag);
-        table.extend_from_slice(&flags.to_le_bytes());
-        table.extend_from_slice(&to_u32(offset)?.to_le_bytes());
-        table.extend_from_slice(&to_u32(body.len())?.to_le_bytes());
+    let mut table = vec![0u8; table_len];
+    for (i, (tag, flags, body)) in sections.iter().enumerate() {
+        let at = i * SECTION_ENTRY_LEN;
+        put(&mut table, at + entry::TAG, tag);
+        put(&mut table, at + entry::FLAGS, &flags.to_le_bytes());
+        put(
+            &mut table,
+            at + entry::OFFSET,
+            &to_u32(offset)?.to_le_bytes(),
+        );
+        put(
+            &mut table,
+            at + entry::LEN,
+            &to_u32(body.len())?.to_le_bytes(),
+        );
         offset = align8(offset + body.len());
     }
     let total = offset + CHECKSUM_LEN;
 
+    // The header, zero-padded to `header_len`: every field at its offset.
     let mut out = Vec::with_capacity(total);
-    out.extend_from_slice(&MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&to_u16(header_len)?.to_le_bytes());
-    out.push(PROFILE_PRIVATE);
-    out.push(HASH_SIPHASH24);
-    out.push(HASH_BITS_PRIVATE);
-    out.push(0); // flags: unsigned
-    out.extend_from_slice(&key);
-    out.extend_from_slice(&options.created_at.0.to_le_bytes());
-    let expires = options.created_at.saturating_add(source.policy.valid_for);
-    out.extend_from_slice(&expires.0.to_le_bytes());
-    out.extend_from_slice(&to_u32(sections.len())?.to_le_bytes());
-    out.extend_from_slice(&to_u32(total)?.to_le_bytes());
-    out.extend_from_slice(&merchant_len.to_le_bytes());
-    out.extend_from_slice(merchant);
     out.resize(header_len, 0);
+    put(&mut out, header::MAGIC, &MAGIC);
+    put(&mut out, header::VERSION, &FORMAT_VERSION.to_le_bytes());
+    put(
+        &mut out,
+        header::HEADER_LEN,
+        &to_u16(header_len)?.to_le_bytes(),
+    );
+    put(&mut out, header::PROFILE, &[PROFILE_PRIVATE]);
+    put(&mut out, header::HASH_SCHEME, &[HASH_SIPHASH24]);
+    put(&mut out, header::HASH_BITS, &[HASH_BITS_PRIVATE]);
+    put(&mut out, header::FLAGS, &[0]); // unsigned
+    put(&mut out, header::KEY, &key);
+    put(
+        &mut out,
+        header::CREATED_AT,
+        &options.created_at.0.to_le_bytes(),
+    );
+    let expires = options.created_at.saturating_add(source.policy.valid_for);
+    put(&mut out, header::EXPIRES_AT, &expires.0.to_le_bytes());
+    put(
+        &mut out,
+        header::SECTION_COUNT,
+        &to_u32(sections.len())?.to_le_bytes(),
+    );
+    put(&mut out, header::TOTAL_LEN, &to_u32(total)?.to_le_bytes());
+    put(&mut out, header::MERCHANT_LEN, &merchant_len.to_le_bytes());
+    put(&mut out, header::MERCHANT, merchant);
     out.extend_from_slice(&table);
     for (_, _, body) in &sections {
         out.resize(align8(out.len()), 0);
@@ -107,6 +129,23 @@ pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, D
     let checksum = xxhash_rust::xxh3::xxh3_64(&out);
     out.extend_from_slice(&checksum.to_le_bytes());
     Ok(out)
+}
+
+/// Copies `bytes` into `buf` at `at`. Every caller sizes `buf` for the fields it puts,
+/// from the same constants, so nothing is ever out of range (and nothing panics if it
+/// were).
+fn put(buf: &mut [u8], at: usize, bytes: &[u8]) {
+    let dst = at
+        .checked_add(bytes.len())
+        .and_then(|end| buf.get_mut(at..end));
+    debug_assert!(
+        dst.is_some(),
+        "field at {at} outside a {}-byte buffer",
+        buf.len()
+    );
+    if let Some(dst) = dst {
+        dst.copy_from_slice(bytes);
+    }
 }
 
 fn align8(n: usize) -> usize {
@@ -203,7 +242,7 @@ fn blocklist_section(entries: &[BlockEntry], reasons: &[&str], key: &[u8; 16]) -
     };
     let base = entries.iter().filter_map(expiry_seconds).min().unwrap_or(0);
     let mut rows: Vec<(u64, u32)> = Vec::with_capacity(entries.len());
-    let mut by_kind = [0u32; 8];
+    let mut by_kind = [0u32; blocklist::KIND_SLOTS];
     for e in entries {
         let reason = reasons
             .binary_search(&e.reason.as_str())
@@ -230,11 +269,16 @@ fn blocklist_section(entries: &[BlockEntry], reasons: &[&str], key: &[u8; 16]) -
     rows.dedup_by_key(|row| row.0);
     rows.reverse();
     let mut out = Vec::with_capacity(BLOCKLIST_HEADER_LEN + rows.len() * BLOCKLIST_ENTRY_LEN);
-    out.extend_from_slice(&(rows.len() as u32).to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&base.to_le_bytes());
-    for n in by_kind {
-        out.extend_from_slice(&n.to_le_bytes());
+    out.resize(BLOCKLIST_HEADER_LEN, 0);
+    put(
+        &mut out,
+        blocklist::COUNT,
+        &(rows.len() as u32).to_le_bytes(),
+    );
+    put(&mut out, blocklist::FLAGS, &0u32.to_le_bytes());
+    put(&mut out, blocklist::EXPIRY_BASE, &base.to_le_bytes());
+    for (i, n) in by_kind.iter().enumerate() {
+        put(&mut out, blocklist::KIND_COUNTS + 4 * i, &n.to_le_bytes());
     }
     for (k, _) in &rows {
         out.extend_from_slice(&k.to_le_bytes());
@@ -286,22 +330,19 @@ fn catalog_section(source: &PolicySource) -> Result<Vec<u8>, Diagnostic> {
 fn customer_record(s: &crate::model::CustomerStats) -> [u8; CUSTOMER_RECORD_LEN] {
     let mut r = [0u8; CUSTOMER_RECORD_LEN];
     let created = s.account_created_at.map_or(CREATED_UNKNOWN, |t| t.0);
-    let parts: [&[u8]; 5] = [
-        &created.to_le_bytes(),
-        &s.orders_90d.to_le_bytes(),
-        &s.refunds_90d.to_le_bytes(),
+    put(&mut r, customer::CREATED_AT, &created.to_le_bytes());
+    put(&mut r, customer::ORDERS_90D, &s.orders_90d.to_le_bytes());
+    put(&mut r, customer::REFUNDS_90D, &s.refunds_90d.to_le_bytes());
+    put(
+        &mut r,
+        customer::CHARGEBACKS_365D,
         &s.chargebacks_365d.to_le_bytes(),
+    );
+    put(
+        &mut r,
+        customer::ADDRESSES_90D,
         &s.addresses_90d.to_le_bytes(),
-    ];
-    let mut i = 0;
-    for p in parts {
-        for b in p {
-            if let Some(slot) = r.get_mut(i) {
-                *slot = *b;
-            }
-            i += 1;
-        }
-    }
+    );
     r
 }
 

@@ -209,23 +209,30 @@ pub fn read_parts(files: &SourceFiles) -> ReadParts {
     }
 }
 
+impl ReadParts {
+    /// The source, when the policy was read and no diagnostic (including any a caller
+    /// added, such as rule errors) is an error; otherwise every diagnostic.
+    pub fn into_source(self) -> Result<ReadSource, Diagnostics> {
+        let failed = self.diagnostics.iter().any(Diagnostic::is_error);
+        match self.policy {
+            Some(policy) if !failed => Ok(ReadSource {
+                source: PolicySource {
+                    policy,
+                    blocklist: self.source_blocklist,
+                    catalog: self.source_catalog,
+                    customers: self.source_customers,
+                },
+                policy_file: self.policy_file,
+                when_offsets: self.when_offsets,
+                warnings: self.diagnostics,
+            }),
+            _ => Err(Diagnostics(self.diagnostics)),
+        }
+    }
+}
+
 /// Parses and validates every file. Rules' `when` expressions are not checked here
 /// (see `compile`). On failure returns every error and warning found.
 pub fn read(files: &SourceFiles) -> Result<ReadSource, Diagnostics> {
-    let parts = read_parts(files);
-    let failed = parts.diagnostics.iter().any(Diagnostic::is_error);
-    match parts.policy {
-        Some(policy) if !failed => Ok(ReadSource {
-            source: PolicySource {
-                policy,
-                blocklist: parts.source_blocklist,
-                catalog: parts.source_catalog,
-                customers: parts.source_customers,
-            },
-            policy_file: parts.policy_file,
-            when_offsets: parts.when_offsets,
-            warnings: parts.diagnostics,
-        }),
-        _ => Err(Diagnostics(parts.diagnostics)),
-    }
+    read_parts(files).into_source()
 }

@@ -202,6 +202,14 @@ test("a damaged snapshot is refused by load, and the old one keeps working", asy
   engine.load(good);
   assert.equal(engine.stats().loads, 2);
   assert.throws(() => esm.Engine.fromBytes(good, { merchant: "someone-else" }), (e) => e.kind === "wrong_merchant");
+  // A swap to another merchant's snapshot is refused, naming both; the old one stays.
+  assert.throws(
+    () => engine.load(good, { merchant: "someone-else" }),
+    (e) => e.name === "SnapshotError" && e.kind === "wrong_merchant" && e.expected === "someone-else" && e.found === "demo-store",
+  );
+  assert.equal(engine.stats().loads, 2);
+  engine.load(good, { merchant: "demo-store" });
+  assert.equal(engine.stats().loads, 3);
 });
 
 function demoFiles() {

@@ -229,15 +229,14 @@ async function downloadFromKv(env) {
 }
 
 function load(bytes, source, env) {
-  // MERCHANT set: another store's snapshot (a wrong URL or KV key) is refused.
-  const merchant = headerMerchant(bytes);
-  if (env.MERCHANT && merchant !== null && merchant !== env.MERCHANT) {
-    throw fail(`snapshot rejected, keeping ${state.info.merchant} ${state.info.version}: it is for merchant \`${merchant}\`, this worker serves \`${env.MERCHANT}\` (MERCHANT)`);
-  }
   try {
-    engine.load(bytes);
+    // MERCHANT set: another store's snapshot (a wrong URL or KV key) is refused.
+    engine.load(bytes, { merchant: env.MERCHANT || undefined });
   } catch (e) {
-    throw fail(`snapshot rejected, keeping ${state.info.merchant} ${state.info.version}: ${e.message}`);
+    const why = e && e.kind === "wrong_merchant"
+      ? `it is for merchant \`${e.found}\`, this worker serves \`${e.expected}\` (MERCHANT)`
+      : e.message;
+    throw fail(`snapshot rejected, keeping ${state.info.merchant} ${state.info.version}: ${why}`);
   }
   state.info = engine.info();
   state.source = source;
@@ -429,15 +428,6 @@ function timingSafeEqual(a, b) {
   let diff = x.length ^ y.length;
   for (let i = 0; i < y.length; i++) diff |= (x[i] ?? 0) ^ y[i];
   return diff === 0;
-}
-
-// The merchant named in a snapshot's header (docs/snapshot-format.md: u16 length at 56,
-// UTF-8 from 58), or null when the bytes are too short to say (load() then refuses them).
-function headerMerchant(bytes) {
-  if (bytes.length < 58) return null;
-  const length = bytes[56] | (bytes[57] << 8);
-  if (bytes.length < 58 + length) return null;
-  return new TextDecoder().decode(bytes.subarray(58, 58 + length));
 }
 
 async function sha256(bytes) {

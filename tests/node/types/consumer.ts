@@ -75,11 +75,14 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   void facts;
   try {
     engine.load(bytes);
+    engine.load(bytes, { merchant: "demo-store" });
     Engine.fromBytes(bytes, { merchant: "demo-store" });
   } catch (e) {
     const err = e as SnapshotError;
     const kind: string = err.kind;
+    const found: string | undefined = err.found;
     void kind;
+    void found;
   }
   try {
     engine.check({ items: [] });

@@ -1,0 +1,588 @@
+//! Reading a snapshot: one function per part of the file, in the order they are
+//! checked — the fixed header, the trailer (checksum), the merchant name, the section
+//! table, then each section (`META`, `RSNS`, `BLKL`, `CATL`, `CUST`) — and one that
+//! gathers the statistics [`SnapshotInfo`] reports.
+//!
+//! Every offset comes from [`super::format`], which the writer uses too, and every length
+//! read from the file is checked against the bytes actually there before it is used:
+//! the reader never panics and never allocates for a count the bytes could not hold.
+
+use super::directory::Directory;
+use super::format::*;
+use super::{sku_hash, BlocklistInfo, Profile, SectionInfo, Snapshot, SnapshotError, SnapshotInfo};
+use crate::model::{CatalogItem, IdKind, Level, Policy};
+use crate::time::Timestamp;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+fn truncated(section: &str, needed: usize, have: usize) -> SnapshotError {
+    SnapshotError::Truncated {
+        section: section.to_string(),
+        needed,
+        have,
+    }
+}
+
+fn bad(section: &str, problem: impl Into<String>) -> SnapshotError {
+    SnapshotError::BadSection {
+        section: section.to_string(),
+        problem: problem.into(),
+    }
+}
+
+/// A bounds-checked reader over one section.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    section: &'static str,
+}
+
+impl<'a> Cursor<'a> {
+    fn new(bytes: &'a [u8], section: &'static str) -> Cursor<'a> {
+        Cursor {
+            bytes,
+            at: 0,
+            section,
+        }
+    }
+    fn take(&mut self, n: usize) -> Result<&'a [u8], SnapshotError> {
+        let end = self
+            .at
+            .checked_add(n)
+            .ok_or_else(|| truncated(self.section, usize::MAX, self.bytes.len()))?;
+        let out = self
+            .bytes
+            .get(self.at..end)
+            .ok_or_else(|| truncated(self.section, end, self.bytes.len()))?;
+        self.at = end;
+        Ok(out)
+    }
+    fn u32(&mut self) -> Result<u32, SnapshotError> {
+        let b = self.take(4)?;
+        Ok(read_u32(b, 0).unwrap_or(0))
+    }
+    fn i64(&mut self) -> Result<i64, SnapshotError> {
+        let b = self.take(8)?;
+        Ok(read_i64(b, 0).unwrap_or(0))
+    }
+    /// A `u32` count of items that take at least `min_item_bytes` each.
+    fn count(&mut self, min_item_bytes: usize) -> Result<usize, SnapshotError> {
+        let n = self.u32()? as usize;
+        // A count cannot exceed what the remaining bytes could hold: refuse before
+        // allocating for it.
+        let remaining = self.bytes.len().saturating_sub(self.at);
+        if n.saturating_mul(min_item_bytes.max(1)) > remaining {
+            return Err(truncated(
+                self.section,
+                self.at
+                    .saturating_add(n.saturating_mul(min_item_bytes.max(1))),
+                self.bytes.len(),
+            ));
+        }
+        Ok(n)
+    }
+    /// A string: its `u32` length, then that many bytes of UTF-8.
+    fn str(&mut self) -> Result<&'a str, SnapshotError> {
+        let n = self.u32()? as usize;
+        let b = self.take(n)?;
+        std::str::from_utf8(b).map_err(|_| bad(self.section, "a string is not valid UTF-8"))
+    }
+}
+
+/// The fixed header's fields, read by [`header`].
+struct Header {
+    version: u16,
+    /// Where the section table starts.
+    header_len: usize,
+    profile: u8,
+    hash_scheme: u8,
+    hash_bits: u8,
+    signed: bool,
+    key: [u8; header::KEY_LEN],
+    created_at: Timestamp,
+    expires_at: Timestamp,
+    section_count: usize,
+    merchant_len: usize,
+}
+
+/// The fixed header: magic, version, total length and flags are checked here (before
+/// the checksum, so a file of another version or a cut file says so rather than
+/// "damaged"); profile and hash scheme in [`hashing`], after it.
+fn header(b: &[u8]) -> Result<Header, SnapshotError> {
+    // Compare as much of the magic as there is: eight bytes that are not a snapshot
+    // and three bytes that are not one are both "not a snapshot".
+    let magic_have = b.len().min(MAGIC.len());
+    if b.get(header::MAGIC..header::MAGIC + magic_have) != MAGIC.get(..magic_have) {
+        return Err(SnapshotError::BadMagic);
+    }
+    // From here on every fixed field is in bounds (the reads below cannot fail).
+    if b.len() < FIXED_HEADER_LEN {
+        return Err(truncated("header", FIXED_HEADER_LEN, b.len()));
+    }
+    let version = read_u16(b, header::VERSION).unwrap_or(0);
+    if version != FORMAT_VERSION {
+        return Err(SnapshotError::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    let declared = read_u32(b, header::TOTAL_LEN).unwrap_or(0) as usize;
+    if declared != b.len() {
+        return Err(SnapshotError::LengthMismatch {
+            declared,
+            actual: b.len(),
+        });
+    }
+    let byte = |at: usize| b.get(at).copied().unwrap_or(0);
+    let flags = byte(header::FLAGS);
+    if flags & !KNOWN_FLAGS != 0 {
+        return Err(SnapshotError::Unsupported(format!(
+            "header flags {flags:#04x}"
+        )));
+    }
+    let mut key = [0u8; header::KEY_LEN];
+    if let Some(stored) = b.get(header::KEY..header::KEY + header::KEY_LEN) {
+        key.copy_from_slice(stored);
+    }
+    Ok(Header {
+        version,
+        header_len: read_u16(b, header::HEADER_LEN).unwrap_or(0) as usize,
+        profile: byte(header::PROFILE),
+        hash_scheme: byte(header::HASH_SCHEME),
+        hash_bits: byte(header::HASH_BITS),
+        signed: flags & FLAG_SIGNED != 0,
+        key,
+        created_at: Timestamp(read_i64(b, header::CREATED_AT).unwrap_or(0)),
+        expires_at: Timestamp(read_i64(b, header::EXPIRES_AT).unwrap_or(0)),
+        section_count: read_u32(b, header::SECTION_COUNT).unwrap_or(0) as usize,
+        merchant_len: read_u16(b, header::MERCHANT_LEN).unwrap_or(0) as usize,
+    })
+}
+
+/// The trailer: the checksum (and the signature when the header says so) ends the file;
+/// everything before it is the content it covers. Returns the content and its checksum.
+fn trailer<'a>(b: &'a [u8], head: &Header) -> Result<(&'a [u8], u64), SnapshotError> {
+    let trailer = CHECKSUM_LEN + if head.signed { SIGNATURE_LEN } else { 0 };
+    let checksum_at = b
+        .len()
+        .checked_sub(trailer)
+        .filter(|&at| at >= FIXED_HEADER_LEN)
+        .ok_or_else(|| truncated("trailer", FIXED_HEADER_LEN + trailer, b.len()))?;
+    let content = b.get(..checksum_at).unwrap_or(&[]);
+    let stored = read_u64(b, checksum_at).unwrap_or(0);
+    let computed = xxhash_rust::xxh3::xxh3_64(content);
+    if stored != computed {
+        return Err(SnapshotError::ChecksumMismatch { stored, computed });
+    }
+    Ok((content, computed))
+}
+
+/// Profile and hash scheme: only the private profile's full SipHash is implemented.
+fn hashing(head: &Header) -> Result<(), SnapshotError> {
+    if head.profile != PROFILE_PRIVATE {
+        return Err(SnapshotError::Unsupported(
+            if head.profile == PROFILE_PUBLIC {
+                "the `public` profile".to_string()
+            } else {
+                format!("profile {}", head.profile)
+            },
+        ));
+    }
+    if head.hash_scheme != HASH_SIPHASH24 || head.hash_bits != HASH_BITS_PRIVATE {
+        return Err(SnapshotError::Unsupported(format!(
+            "hash scheme {} with {} bits",
+            head.hash_scheme, head.hash_bits
+        )));
+    }
+    Ok(())
+}
+
+/// The merchant name: `merchant_len` bytes of UTF-8 right after the fixed fields, which
+/// the header length (where the section table starts) must cover.
+fn merchant(content: &[u8], head: &Header) -> Result<String, SnapshotError> {
+    let end = header::MERCHANT + head.merchant_len;
+    let name = content
+        .get(header::MERCHANT..end)
+        .ok_or_else(|| truncated("header", end, content.len()))?;
+    let name = std::str::from_utf8(name)
+        .map_err(|_| bad("header", "the merchant name is not valid UTF-8"))?;
+    if head.header_len < end {
+        return Err(bad(
+            "header",
+            "the header length is smaller than its content",
+        ));
+    }
+    Ok(name.to_string())
+}
+
+/// One entry of the section table.
+struct Section {
+    tag: [u8; 4],
+    offset: usize,
+    len: usize,
+}
+
+/// The section table over the content it indexes.
+struct Sections<'a> {
+    content: &'a [u8],
+    list: Vec<Section>,
+}
+
+impl<'a> Sections<'a> {
+    /// The offset and bytes of the section `tag` (bounds were checked when the table
+    /// was read).
+    fn get(&self, tag: [u8; 4]) -> Result<(usize, &'a [u8]), SnapshotError> {
+        self.list
+            .iter()
+            .find(|s| s.tag == tag)
+            .and_then(|s| Some((s.offset, self.content.get(s.offset..s.offset + s.len)?)))
+            .ok_or_else(|| SnapshotError::MissingSection(tag_name(&tag)))
+    }
+    fn body(&self, tag: [u8; 4]) -> Result<&'a [u8], SnapshotError> {
+        self.get(tag).map(|(_, body)| body)
+    }
+}
+
+fn tag_name(tag: &[u8; 4]) -> String {
+    String::from_utf8_lossy(tag).into_owned()
+}
+
+/// The section table: `section_count` entries of [`SECTION_ENTRY_LEN`] bytes at the
+/// header length. Each section must lie after the table and inside the content; a tag
+/// appears once; an unknown tag is skipped unless flagged required.
+fn section_table<'a>(content: &'a [u8], head: &Header) -> Result<Sections<'a>, SnapshotError> {
+    let table_len = head
+        .section_count
+        .checked_mul(SECTION_ENTRY_LEN)
+        .ok_or_else(|| bad("header", "absurd section count"))?;
+    let table_end = head.header_len.saturating_add(table_len);
+    let table = content
+        .get(head.header_len..table_end)
+        .ok_or_else(|| truncated("section table", table_end, content.len()))?;
+    let known = [
+        TAG_META,
+        TAG_REASONS,
+        TAG_BLOCKLIST,
+        TAG_CATALOG,
+        TAG_CUSTOMERS,
+    ];
+    let mut list: Vec<Section> = Vec::with_capacity(head.section_count.min(64));
+    for e in table.chunks_exact(SECTION_ENTRY_LEN) {
+        let mut tag = [0u8; 4];
+        if let Some(stored) = e.get(entry::TAG..entry::TAG + 4) {
+            tag.copy_from_slice(stored);
+        }
+        let flags = read_u32(e, entry::FLAGS).unwrap_or(0);
+        let offset = read_u32(e, entry::OFFSET).unwrap_or(0) as usize;
+        let len = read_u32(e, entry::LEN).unwrap_or(0) as usize;
+        let name = tag_name(&tag);
+        offset
+            .checked_add(len)
+            .filter(|&end| end <= content.len())
+            .ok_or_else(|| truncated(&name, offset.saturating_add(len), content.len()))?;
+        if offset < table_end {
+            return Err(bad(&name, "its offset points into the header"));
+        }
+        if !known.contains(&tag) && flags & SECTION_REQUIRED != 0 {
+            return Err(SnapshotError::Unsupported(format!(
+                "the required section `{name}`"
+            )));
+        }
+        if list.iter().any(|s| s.tag == tag) {
+            return Err(bad(&name, "it appears twice in the section table"));
+        }
+        list.push(Section { tag, offset, len });
+    }
+    Ok(Sections { content, list })
+}
+
+/// `META`: the policy as JSON.
+fn meta(body: &[u8]) -> Result<Policy, SnapshotError> {
+    serde_json::from_slice(body).map_err(|e| SnapshotError::BadMeta(e.to_string()))
+}
+
+/// `RSNS`: a `u32` count (at most [`MAX_REASONS`]), then each reason code as a string.
+fn reasons(body: &[u8]) -> Result<Vec<String>, SnapshotError> {
+    let mut cur = Cursor::new(body, "RSNS");
+    // Each code takes at least its length prefix.
+    let n = cur.count(STR_LEN_LEN)?;
+    if n > MAX_REASONS {
+        return Err(bad(
+            "RSNS",
+            format!("{n} reason codes, at most {MAX_REASONS}"),
+        ));
+    }
+    (0..n).map(|_| Ok(cur.str()?.to_string())).collect()
+}
+
+/// What the blocklist section holds, once validated.
+struct Blocklist {
+    /// Number of entries (keys, and as many expiries after them).
+    count: usize,
+    expiry_base: i64,
+    info: BlocklistInfo,
+}
+
+/// `BLKL`: its header (offsets in [`format::blocklist`](super::format::blocklist)), then `count` keys and `count` expiries,
+/// validated in one pass over the keys: strictly ascending, a level on every entry and
+/// a reason index below `reasons`.
+fn blocklist(body: &[u8], reasons: usize) -> Result<Blocklist, SnapshotError> {
+    let mut cur = Cursor::new(body, "BLKL");
+    let head = cur.take(BLOCKLIST_HEADER_LEN)?;
+    let count = read_u32(head, blocklist::COUNT).unwrap_or(0) as usize;
+    // The entries must fit in what follows the header: refuse before any work.
+    let remaining = body.len().saturating_sub(BLOCKLIST_HEADER_LEN);
+    if count.saturating_mul(BLOCKLIST_ENTRY_LEN) > remaining {
+        return Err(truncated(
+            "BLKL",
+            BLOCKLIST_HEADER_LEN.saturating_add(count.saturating_mul(BLOCKLIST_ENTRY_LEN)),
+            body.len(),
+        ));
+    }
+    let expiry_base = read_i64(head, blocklist::EXPIRY_BASE).unwrap_or(0);
+    let mut by_kind = BTreeMap::new();
+    // One slot per kind code; the last slot is reserved.
+    for kind in IdKind::ALL {
+        let at = blocklist::KIND_COUNTS + 4 * usize::from(kind.code());
+        let n = read_u32(head, at).unwrap_or(0);
+        if n > 0 {
+            by_kind.insert(kind.as_str().to_string(), n);
+        }
+    }
+    let keys = cur.take(count * BLOCKLIST_KEY_LEN)?;
+    let expiries = cur.take(count * BLOCKLIST_EXPIRY_LEN)?;
+
+    let mut levels = [0u32; 4];
+    let mut distinct = 0usize;
+    let mut prev: Option<u64> = None;
+    for chunk in keys.chunks_exact(BLOCKLIST_KEY_LEN) {
+        let k = read_u64(chunk, 0).unwrap_or(0);
+        match prev {
+            Some(p) if k <= p => return Err(bad("BLKL", "entries are not sorted")),
+            Some(p) if key_hash(k) != key_hash(p) => distinct += 1,
+            Some(_) => {}
+            None => distinct = 1,
+        }
+        prev = Some(k);
+        let level = key_level_code(k);
+        if level_of_code(level).is_none() {
+            return Err(bad("BLKL", "an entry has no level"));
+        }
+        if key_reason(k) >= reasons {
+            return Err(bad(
+                "BLKL",
+                "an entry names a reason code that does not exist",
+            ));
+        }
+        if let Some(slot) = levels.get_mut(level as usize) {
+            *slot += 1;
+        }
+    }
+    let never_expiring = expiries
+        .chunks_exact(BLOCKLIST_EXPIRY_LEN)
+        .filter(|c| read_u32(c, 0) == Some(EXPIRY_NEVER))
+        .count();
+    let info = BlocklistInfo {
+        entries: count,
+        distinct_identifiers: distinct,
+        by_kind,
+        by_level: [Level::Watch, Level::StepUp, Level::Block]
+            .into_iter()
+            .map(|l| (l, levels.get(level_code(l) as usize).copied().unwrap_or(0)))
+            .filter(|(_, n)| *n > 0)
+            .map(|(l, n)| (l.as_str().to_string(), n))
+            .collect(),
+        never_expiring,
+        reasons,
+        section_bytes: body.len(),
+        bytes_per_entry: if count == 0 {
+            0.0
+        } else {
+            body.len() as f64 / count as f64
+        },
+        false_positive_rate: distinct as f64 / (1u64 << HASH_BITS_PRIVATE) as f64,
+    };
+    Ok(Blocklist {
+        count,
+        expiry_base,
+        info,
+    })
+}
+
+/// `CATL`: a `u32` count, `u32` flags, then the items (each at least
+/// [`CATALOG_ITEM_MIN_LEN`] bytes), strictly ascending by SKU. Decoded: it is small.
+fn catalog(body: &[u8]) -> Result<Vec<CatalogItem>, SnapshotError> {
+    let mut cur = Cursor::new(body, "CATL");
+    let n = cur.count(CATALOG_ITEM_MIN_LEN)?;
+    let _flags = cur.u32()?;
+    let mut catalog: Vec<CatalogItem> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let sku = cur.str()?.to_string();
+        let name = cur.str()?.to_string();
+        let category = cur.str()?.to_string();
+        let price_minor = cur.i64()?;
+        let max_per_order = cur.u32()?;
+        // Each tag takes at least its length prefix.
+        let tag_count = cur.count(STR_LEN_LEN)?;
+        let tags = (0..tag_count)
+            .map(|_| Ok(cur.str()?.to_string()))
+            .collect::<Result<Vec<_>, SnapshotError>>()?;
+        if catalog.last().is_some_and(|last| last.sku >= sku) {
+            return Err(bad("CATL", "items are not sorted by sku"));
+        }
+        catalog.push(CatalogItem {
+            sku,
+            name,
+            category,
+            price_minor,
+            tags,
+            max_per_order,
+        });
+    }
+    Ok(catalog)
+}
+
+/// `CUST`: a `u32` count, `u32` flags, `count` hashes strictly ascending, then `count`
+/// records of [`CUSTOMER_RECORD_LEN`] bytes (read at lookup). Returns the count.
+fn customers(body: &[u8]) -> Result<usize, SnapshotError> {
+    let mut cur = Cursor::new(body, "CUST");
+    let count = cur.count(CUSTOMER_HASH_LEN + CUSTOMER_RECORD_LEN)?;
+    let _flags = cur.u32()?;
+    let hashes = cur.take(count * CUSTOMER_HASH_LEN)?;
+    let _records = cur.take(count * CUSTOMER_RECORD_LEN)?;
+    let mut prev: Option<u64> = None;
+    for chunk in hashes.chunks_exact(CUSTOMER_HASH_LEN) {
+        let h = read_u64(chunk, 0).unwrap_or(0);
+        if prev.is_some_and(|p| h <= p) {
+            return Err(bad("CUST", "customers are not sorted"));
+        }
+        prev = Some(h);
+    }
+    Ok(count)
+}
+
+/// The sections' contents, once validated.
+struct Contents {
+    policy: Policy,
+    reasons: Vec<String>,
+    blocklist: Blocklist,
+    catalog: Vec<CatalogItem>,
+    customers: usize,
+}
+
+/// Every section, each by its own function (an absent one is a `MissingSection`).
+fn contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
+    let policy = meta(sections.body(TAG_META)?)?;
+    let reasons = reasons(sections.body(TAG_REASONS)?)?;
+    let blocklist = blocklist(sections.body(TAG_BLOCKLIST)?, reasons.len())?;
+    let catalog = catalog(sections.body(TAG_CATALOG)?)?;
+    let customers = customers(sections.body(TAG_CUSTOMERS)?)?;
+    Ok(Contents {
+        policy,
+        reasons,
+        blocklist,
+        catalog,
+        customers,
+    })
+}
+
+/// What `inspect` and `engine.info()` report, from the parts read.
+fn info(
+    head: &Header,
+    merchant: String,
+    checksum: u64,
+    file_bytes: usize,
+    sections: &Sections<'_>,
+    contents: &Contents,
+) -> SnapshotInfo {
+    SnapshotInfo {
+        format_version: head.version,
+        merchant,
+        version: format!("{checksum:016x}"),
+        created_at: head.created_at.to_rfc3339(),
+        expires_at: head.expires_at.to_rfc3339(),
+        profile: Profile::Private,
+        hash_scheme: "siphash-2-4".to_string(),
+        hash_bits: head.hash_bits,
+        signed: head.signed,
+        file_bytes,
+        sections: sections
+            .list
+            .iter()
+            .map(|s| SectionInfo {
+                tag: tag_name(&s.tag),
+                offset: s.offset,
+                bytes: s.len,
+            })
+            .collect(),
+        rules: contents.policy.rules.len(),
+        locales: contents.policy.messages.keys().cloned().collect(),
+        blocklist: contents.blocklist.info.clone(),
+        catalog_items: contents.catalog.len(),
+        customers: contents.customers,
+    }
+}
+
+/// Validates `bytes` part by part and indexes them without copying the large sections.
+pub(super) fn parse(bytes: Cow<'static, [u8]>) -> Result<Snapshot, SnapshotError> {
+    let b: &[u8] = &bytes;
+    let head = header(b)?;
+    let (content, checksum) = trailer(b, &head)?;
+    hashing(&head)?;
+    let merchant = merchant(content, &head)?;
+    let sections = section_table(content, &head)?;
+
+    let contents = contents(&sections)?;
+    let info = info(&head, merchant, checksum, b.len(), &sections, &contents);
+    let Contents {
+        policy,
+        reasons,
+        blocklist: blk,
+        catalog,
+        customers: cust_count,
+    } = contents;
+
+    // In-memory indexes (never stored, so the format does not depend on them).
+    let mut catalog_index: Vec<(u64, u32)> = catalog
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (sku_hash(&item.sku), i as u32))
+        .collect();
+    catalog_index.sort_unstable();
+    let catalog_dir = Directory::build(catalog_index.len(), 64, |i| {
+        catalog_index.get(i).map_or(u64::MAX, |&(h, _)| h)
+    });
+    // The blocklist and customers are read in place: keep where their arrays start.
+    let (blk_offset, _) = sections.get(TAG_BLOCKLIST)?;
+    let (cust_offset, _) = sections.get(TAG_CUSTOMERS)?;
+    let block_keys = blk_offset + blocklist::KEYS;
+    let block_count = blk.count;
+    let block_dir = Directory::build(block_count, 64 - KEY_PAYLOAD_BITS, |i| {
+        read_u64(b, block_keys + i * BLOCKLIST_KEY_LEN).map_or(u64::MAX, key_hash)
+    });
+    let cust_hashes = cust_offset + CUSTOMERS_HEADER_LEN;
+    let cust_dir = Directory::build(cust_count, 64, |i| {
+        read_u64(b, cust_hashes + i * CUSTOMER_HASH_LEN).unwrap_or(u64::MAX)
+    });
+    Ok(Snapshot {
+        catalog_dir,
+        block_dir,
+        cust_dir,
+        policy,
+        info,
+        created_at: head.created_at,
+        expires_at: head.expires_at,
+        key: head.key,
+        reasons,
+        catalog_index,
+        block_keys,
+        block_expiries: block_keys + block_count * BLOCKLIST_KEY_LEN,
+        block_count,
+        expiry_base: blk.expiry_base,
+        catalog,
+        cust_hashes,
+        cust_records: cust_hashes + cust_count * CUSTOMER_HASH_LEN,
+        cust_count,
+        bytes,
+    })
+}
