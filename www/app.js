@@ -719,7 +719,7 @@ function policySettings() {
   return s;
 }
 
-/** Order issues as the page sees them (PRODUCT §2), for the "why" panel. */
+/** Order issues as the page sees them (docs/semantics.md §7), for the "why" panel. */
 function pageIssues(facts) {
   const o = state.order;
   const s = o.shipping;

@@ -112,7 +112,7 @@ function normAddress(s) {
 const LEVELS = ["none", "watch", "step_up", "block"];
 
 /**
- * A page-side preview of the facts the engine computes (PRODUCT §2), from the store's
+ * A page-side preview of the facts the engine computes (docs/semantics.md §6), from the store's
  * CSV rows. `now` is an RFC 3339 string.
  */
 export function previewFacts(order, store, now, settings = {}) {

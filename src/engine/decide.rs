@@ -1,6 +1,6 @@
 //! One check, start to end: order → facts (blocklist level, customer history, item
 //! prices and restrictions, issues) → rule evaluation → decision, verify methods, lines
-//! and message, following PRODUCT §3 to the letter.
+//! and message, following docs/semantics.md §9 to the letter.
 
 use super::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
 use super::issues;
@@ -92,7 +92,7 @@ pub(super) fn facts<'a>(
     }
 }
 
-/// Runs every rule over `facts` and assembles the verdict (PRODUCT §3).
+/// Runs every rule over `facts` and assembles the verdict (docs/semantics.md §9).
 fn evaluate(
     loaded: &Loaded,
     order: &Order,

@@ -1,4 +1,4 @@
-//! The fact schema (PRODUCT §2 "Facts a rule can read"): which names exist, their
+//! The fact schema (docs/semantics.md §6): which names exist, their
 //! types, and the [`Field`] the evaluator reads for each. The docs' facts table and
 //! this file must agree; `docs/rules.md` is checked against [`ROOTS`] and the field
 //! tables in the tests.
@@ -143,7 +143,7 @@ pub const ITEM: &[Entry] = entries![
 /// The customer levels `customer.level` can hold.
 pub const LEVELS: &[&str] = &["none", "watch", "step_up", "block"];
 
-/// The names `order.issues` can hold (PRODUCT §2 "Order issues").
+/// The names `order.issues` can hold (docs/semantics.md §7).
 pub const ISSUES: &[&str] = &[
     "missing_recipient",
     "invalid_phone",
