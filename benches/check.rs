@@ -1,5 +1,5 @@
 #![allow(missing_docs)] // criterion macros generate undocumented items
-//! Speed bars of PRODUCT §6, natively: `check` throughput on a generated 100k-entry
+//! Speed bars of docs/semantics.md §13, natively: `check` throughput on a generated 100k-entry
 //! blocklist / 5k-SKU / ~10-rule store, parse+check from JSON, and snapshot load.
 //! Run: `cargo bench --bench check`; results go to docs/BENCHMARKS.md.
 #![allow(

@@ -1,7 +1,8 @@
 //! The merchant's policy as data: settings, rules, messages, blocklist entries, catalog
 //! items and customer statistics. `source/` produces these from the files a merchant
 //! exports, `snapshot/` stores them, `engine/` reads them back. Enums here spell the
-//! fixed vocabularies of PRODUCT §2 (levels, identifier kinds, actions, scopes).
+//! fixed vocabularies of docs/semantics.md (levels §4.1, identifier kinds §3.1, actions §9.3,
+//! scopes §9.2).
 
 use crate::time::{Duration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -71,7 +72,7 @@ impl Level {
 }
 
 vocabulary! {
-    /// An order issue (PRODUCT §2 "Order issues"): a data-quality or tampering finding
+    /// An order issue (docs/semantics.md §7 "Order issues"): a data-quality or tampering finding
     /// that rules read as a name in `order.issues`, listed in this order.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
     pub enum Issue {
@@ -100,7 +101,7 @@ impl fmt::Display for Level {
     }
 }
 
-/// The kinds of identifier a blocklist entry can name (PRODUCT §2).
+/// The kinds of identifier a blocklist entry can name (docs/semantics.md §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IdKind {
@@ -172,7 +173,7 @@ impl fmt::Display for IdKind {
 }
 
 /// What a rule does when it fires. Declared from least to most severe, so `Ord` is the
-/// precedence of PRODUCT §3 (`deny` > `step_up` > `review` > `allow`).
+/// precedence of docs/semantics.md §9.3 (`deny` > `step_up` > `review` > `allow`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {

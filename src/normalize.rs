@@ -1,4 +1,4 @@
-//! Normalization of identifiers before matching and hashing (PRODUCT §2): the same
+//! Normalization of identifiers before matching and hashing (docs/semantics.md §3.2): the same
 //! function runs on blocklist values at compile time and on order fields at check
 //! time, so `+86 138-0013-8000` and `13800138000` meet.
 //!

@@ -1,4 +1,4 @@
-/** The decision of a verdict, from least to most severe (PRODUCT §3). */
+/** The decision of a verdict, from least to most severe (docs/semantics.md §9.3). */
 export type Decision = "allow" | "review" | "step_up" | "deny";
 
 /** A time: a `Date`, RFC 3339 text (`"2026-11-25T10:00:00Z"`) or epoch milliseconds. */
@@ -35,7 +35,7 @@ export interface OrderItem {
   unit_price?: number | null;
 }
 
-/** An order as a checkout submits it (PRODUCT §2). Unknown fields are ignored. */
+/** An order as a checkout submits it (docs/semantics.md §5). Unknown fields are ignored. */
 export interface Order {
   order_id?: string | null;
   /** RFC 3339. Read by rules as `order.created_at`; never used as `now` by `check`. */
@@ -52,7 +52,7 @@ export interface Order {
 
 /** Options of `check` and `checkMany`. */
 /**
- * What the rules can read about an order (PRODUCT §2 "Facts a rule can read"), as
+ * What the rules can read about an order (docs/semantics.md §6), as
  * `engine.facts(order)` returns it, to explain a verdict next to `engine.ruleFacts()`.
  */
 export interface Facts {
@@ -143,7 +143,7 @@ export interface SnapshotRef {
   expires_at: string;
 }
 
-/** The verdict (PRODUCT §3, a Contract). */
+/** The verdict (docs/semantics.md §9, a contract). */
 export interface Verdict {
   decision: Decision;
   /** When `decision` is `"step_up"`: methods any one of which satisfies it. */

@@ -1,4 +1,4 @@
-//! The JavaScript API (PRODUCT §4) over wasm-bindgen: `Engine`, `Backtest`,
+//! The JavaScript API (docs/semantics.md §11.2) over wasm-bindgen: `Engine`, `Backtest`,
 //! `compilePolicy` and `lintPolicy`. This is the only file that imports wasm-bindgen;
 //! everything here converts between JS values and the crate's public API, and every
 //! path returns a `Result` — a Rust panic would kill the whole wasm instance.

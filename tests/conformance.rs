@@ -1,5 +1,5 @@
 //! The conformance corpus (`tests/conformance/cases.json`, expected verdicts worked out
-//! by hand from PRODUCT.md) through the library and through the CLI binary. Each case's
+//! by hand per docs/semantics.md) through the library and through the CLI binary. Each case's
 //! `expect` lists the verdict fields it asserts; each must match exactly.
 
 use checkout_guard::{CheckOptions, Engine, Order, Timestamp};

@@ -1,4 +1,4 @@
-//! The verdict semantics of PRODUCT §3 on small hand-made policies: precedence, the
+//! The verdict semantics of docs/semantics.md §9 on small hand-made policies: precedence, the
 //! allowlist, step-up satisfied by `verified`, per-line decisions, messages and locale
 //! fallback, stale snapshots, duplicates, customer facts, money, atomic reload.
 

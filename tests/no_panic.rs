@@ -1,4 +1,4 @@
-//! "No input can panic the engine" (PRODUCT §6), as properties: arbitrary text and
+//! "No input can panic the engine" (docs/semantics.md §13), as properties: arbitrary text and
 //! arbitrary JSON as orders, and well-formed orders with arbitrary field values checked
 //! against the demo snapshot, end in a verdict or a path-carrying error.
 

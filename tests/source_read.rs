@@ -1,4 +1,4 @@
-//! Reading policy sources (PRODUCT §2): the fixture folder, defaults, normalization,
+//! Reading policy sources (docs/semantics.md §2): the fixture folder, defaults, normalization,
 //! and the wording and position of errors in `policy.toml`, `policy.json` and the CSVs.
 
 use checkout_guard::compile::{compile_files, lint_files, CompileOptions};

@@ -1,4 +1,4 @@
-//! A generated store at benchmark scale (PRODUCT §6): 100k blocklist entries, 5k SKUs,
+//! A generated store at benchmark scale (docs/semantics.md §13): 100k blocklist entries, 5k SKUs,
 //! 20k known customers, ~10 rules, and a deterministic stream of 1–5 line orders. Shared
 //! by the benchmarks in `benches/` (`#[path]`-included, not a crate).
 

@@ -1,5 +1,5 @@
 //! The decision for one check: the order's facts (from `fact_builder`) → rule
-//! evaluation → decision, verify methods, lines and message, following PRODUCT §3 to
+//! evaluation → decision, verify methods, lines and message, following docs/semantics.md §9 to
 //! the letter.
 
 use super::fact_builder;
@@ -23,7 +23,7 @@ pub(super) fn decide(
     evaluate(loaded, order, &facts, now, locale)
 }
 
-/// Runs every rule over `facts` and assembles the verdict (PRODUCT §3).
+/// Runs every rule over `facts` and assembles the verdict (docs/semantics.md §9).
 fn evaluate(
     loaded: &Loaded,
     order: &Order,

@@ -1,4 +1,4 @@
-//! Order issues (PRODUCT §2 "Order issues"): the data-quality and tampering checks a
+//! Order issues (docs/semantics.md §7): the data-quality and tampering checks a
 //! merchant uses to "kick" bad orders, computed before rules run so rules can read
 //! them as `order.issues`. `duplicate_recent` comes from [`super::dedup`].
 

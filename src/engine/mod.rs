@@ -1,5 +1,5 @@
 //! The engine: holds a loaded snapshot and its compiled rules, turns an order into
-//! facts, evaluates the rules and assembles the verdict (PRODUCT §2–3).
+//! facts, evaluates the rules and assembles the verdict (docs/semantics.md §6–§9).
 //!
 //! `check` takes `&mut self` only for the duplicate memory and the counters; everything
 //! read on the hot path (snapshot, rules, interned strings) is immutable after load.
@@ -75,7 +75,7 @@ pub(crate) struct CompiledRule {
     pub program: Program,
 }
 
-/// Counters since the engine was created (PRODUCT §4 `engine.stats()`).
+/// Counters since the engine was created (docs/semantics.md §11.2 `engine.stats()`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Stats {
     /// Orders checked.
@@ -231,7 +231,7 @@ impl Engine {
         verdict
     }
 
-    /// The facts the rules would read for `order` (PRODUCT §2), as JSON — `customer`,
+    /// The facts the rules would read for `order` (docs/semantics.md §6), as JSON — `customer`,
     /// `order`, `items`, `verified`, `now` — to explain a verdict next to
     /// [`Engine::rule_facts`]. Read-only: the duplicate memory is consulted, not updated.
     pub fn facts(&self, order: &Order, options: &CheckOptions) -> serde_json::Value {

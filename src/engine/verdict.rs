@@ -1,4 +1,4 @@
-//! The verdict (PRODUCT §3, a Contract): the decision, the verification methods, every
+//! The verdict (docs/semantics.md §9, a contract): the decision, the verification methods, every
 //! firing rule with the lines it fired on, each line's own decision, the customer
 //! message, which snapshot judged, and warnings.
 //!

@@ -1,4 +1,4 @@
-//! The facts a rule can read (PRODUCT §2 "Facts a rule can read"), computed once per
+//! The facts a rule can read (docs/semantics.md §6), computed once per
 //! order by the engine's fact builder and borrowed by the rule evaluator. Strings borrow from the order
 //! or the snapshot, so building facts copies no text.
 //!
@@ -88,7 +88,7 @@ pub struct OrderFacts<'a> {
     pub created_at: Timestamp,
     /// `shipping`
     pub shipping: ShippingFacts<'a>,
-    /// `issues`: names from PRODUCT §2 "Order issues", in that order.
+    /// `issues`: names from docs/semantics.md §7 "Order issues", in that order.
     pub issues: Vec<&'a str>,
 }
 

@@ -1,4 +1,4 @@
-//! The fact schema (PRODUCT §2 "Facts a rule can read"): which names exist, their
+//! The fact schema (docs/semantics.md §6): which names exist, their
 //! types, and the [`Field`] the evaluator reads for each. The checker and the evaluator
 //! read these tables; `docs/rules.md`'s facts tables, the `Facts` interface in
 //! `src/wasm.d.ts` and the JSON of `rules::facts` are tested against them both ways
@@ -130,7 +130,7 @@ fact_table!(schema_tables);
 /// The customer levels `customer.level` can hold ([`Level`]'s names).
 pub const LEVELS: &[&str] = Level::NAMES;
 
-/// The names `order.issues` can hold ([`Issue`]'s names, PRODUCT §2 "Order issues").
+/// The names `order.issues` can hold ([`Issue`]'s names, docs/semantics.md §7 "Order issues").
 pub const ISSUES: &[&str] = Issue::NAMES;
 
 /// The fields of an object type, if it has any.

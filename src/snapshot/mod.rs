@@ -123,7 +123,7 @@ impl fmt::Display for SnapshotError {
 
 impl std::error::Error for SnapshotError {}
 
-/// Who the snapshot is for (PRODUCT §5).
+/// Who the snapshot is for (docs/semantics.md §12).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Profile {

@@ -1,4 +1,4 @@
-//! Reading a merchant's policy source folder (PRODUCT §2): `policy.toml` or
+//! Reading a merchant's policy source folder (docs/semantics.md §2): `policy.toml` or
 //! `policy.json`, `blocklist.csv`, `catalog.csv`, `customers.csv`.
 //!
 //! Every file is read even when an earlier one has errors, so one run reports every

@@ -1,6 +1,6 @@
 # Independent cross-check of tests/conformance/cases.json: a small Python model of
-# PRODUCT §2–§3 with the demo-store rules transcribed by hand as lambdas. A second
-# opinion for people editing the corpus, not the reference (PRODUCT.md is).
+# docs/semantics.md §6–§9 with the demo-store rules transcribed by hand as lambdas. A second
+# opinion for people editing the corpus, not the reference (docs/semantics.md is).
 # Run: python3 tests/conformance/crosscheck.py  (Python >= 3.11, stdlib only)
 import csv, json, re, tomllib, sys
 from datetime import datetime, timedelta

@@ -1,4 +1,4 @@
-//! The order as a checkout submits it (PRODUCT §2 "The order"), read from JSON by an
+//! The order as a checkout submits it (docs/semantics.md §5), read from JSON by an
 //! explicit walker so that every problem is reported with its JSON path
 //! (`items[2].quantity: expected a positive integer`) — serde's derive would stop at
 //! the first error without a path, and a bad order must never become a silent `allow`.
