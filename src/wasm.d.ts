@@ -291,6 +291,22 @@ export interface PolicySettings {
 /** What `engine.info()` reports: the snapshot's info plus its policy's settings. */
 export interface EngineInfo extends SnapshotInfo {
   policy: PolicySettings;
+  /** The policy's rules, in policy order, as written in `policy.toml`. */
+  rules: PolicyRule[];
+}
+
+/** One `[[rule]]` of the policy (docs/policy.md). */
+export interface PolicyRule {
+  id: string;
+  /** The CEL condition, as written. */
+  when: string;
+  action: Decision;
+  /** step_up only; omitted when empty. */
+  verify?: string[];
+  reason: string;
+  /** Key into the policy's messages; omitted when the rule names none. */
+  message?: string;
+  scope: "order" | "item";
 }
 
 /** What `engine.explain(order)` returns. */

@@ -62,29 +62,6 @@ export function maskIdentifier(kind, value) {
 }
 
 /**
- * The `[[rule]]` tables of a policy.toml, read loosely (string, array and bare values on
- * one line each) — only to list the rules in the store view; the engine compiles the
- * real thing.
- */
-export function extractRules(toml) {
-  const rules = [];
-  let cur = null;
-  for (const raw of toml.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line.startsWith("[[rule]]")) { cur = { scope: "order" }; rules.push(cur); continue; }
-    if (line.startsWith("[")) { cur = null; continue; }
-    if (!cur || line.startsWith("#")) continue;
-    const m = /^([A-Za-z_]+)\s*=\s*(.+)$/.exec(line);
-    if (!m) continue;
-    let v = m[2].trim();
-    if (v.startsWith("'") || v.startsWith('"')) v = v.slice(1, v.lastIndexOf(v[0]));
-    else if (v.startsWith("[")) v = [...v.matchAll(/"([^"]*)"/g)].map((x) => x[1]);
-    cur[m[1]] = v;
-  }
-  return rules;
-}
-
-/**
  * Reads a fact path (`customer.level`, `item.restricted`, `items.high_value`) off the
  * facts `engine.facts()` / `engine.explain()` returns; `line` picks the item for `item.*`.
  */

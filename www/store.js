@@ -2,7 +2,7 @@
 // masked), catalog and customer history. Which catalog items are restricted, and the
 // high-value threshold, are the engine's answers for the last policy that compiled.
 import { t } from "./i18n.js";
-import { maskIdentifier, extractRules } from "./lib.js";
+import { maskIdentifier } from "./lib.js";
 import { $, state, el, decisionBadge, table, storeData, freshEngine, safeCall } from "./state.js";
 
 /** `engine`'s item facts (`high_value`, `limited`…) for each catalog SKU, by SKU. */
@@ -23,17 +23,17 @@ function catalogFacts(engine, catalog) {
 export function renderStore() {
   const { blocklist, catalog, customers } = storeData();
   const engine = freshEngine();
-  let threshold;
+  let info;
   let itemFacts;
   try {
-    threshold = safeCall(() => engine.info().policy.high_value_threshold);
+    info = safeCall(() => engine.info());
     itemFacts = catalogFacts(engine, catalog);
   } finally {
     engine.free();
   }
   const nowMs = Date.parse(state.now);
-  $("#restricted-note").textContent = t("store.restrictedNote", { threshold: threshold ?? "—" });
-  const rules = extractRules(state.files["policy.toml"] || "");
+  $("#restricted-note").textContent = t("store.restrictedNote", { threshold: info?.policy.high_value_threshold ?? "—" });
+  const rules = info?.rules ?? [];
   $("#rules-table").replaceChildren(table(
     ["#", t("store.id"), t("store.scope"), t("store.action"), t("store.code"), t("store.when")],
     rules.map((r, i) => [String(i + 1), el("code", {}, r.id), r.scope, decisionBadge(r.action || "allow"),
