@@ -1,5 +1,5 @@
-// Pure helpers of the demo page, with no DOM: CSV parsing, identifier masking, the
-// rule table, reading a fact path off the engine's facts, orders from CSV and the
+// Pure helpers of the demo page, with no DOM: CSV parsing, identifier masking,
+// reading a fact path off the engine's facts, orders from CSV and the
 // deterministic sample-batch generator. Kept DOM-free so the end-to-end tests can
 // import the same generator and write the very batch the page generates.
 
