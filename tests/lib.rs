@@ -12,6 +12,7 @@
     reason = "test code: a failure should stop loudly"
 )]
 
+mod alloc_bounds;
 mod cli;
 mod conformance;
 mod demo_snapshot;

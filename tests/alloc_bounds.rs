@@ -1,0 +1,73 @@
+//! Memory a snapshot costs to load: a catalog section may cost at most a fixed multiple
+//! of its bytes, however its counts and lengths are chosen (the crate forbids `unsafe`,
+//! so no counting allocator: the capacities of what was decoded are summed instead).
+
+use checkout_guard::model::CatalogItem;
+use checkout_guard::snapshot::Snapshot;
+use checkout_guard::source::SourceFiles;
+use checkout_guard::{compile_files, CompileOptions};
+use std::mem::size_of;
+
+/// The heap a decoded catalog holds, from its capacities: each item, its strings, its
+/// tag list and tags, and its entry in the SKU index (a `(u64, u32)` per item).
+fn heap_bytes(catalog: &[CatalogItem]) -> usize {
+    catalog
+        .iter()
+        .map(|item| {
+            size_of::<CatalogItem>()
+                + size_of::<(u64, u32)>()
+                + item.sku.capacity()
+                + item.name.capacity()
+                + item.category.capacity()
+                + item.tags.capacity() * size_of::<String>()
+                + item.tags.iter().map(String::capacity).sum::<usize>()
+        })
+        .sum()
+}
+
+const POLICY: &str = r#"merchant = "m"
+currency = "CNY"
+
+[[rule]]
+id = "r1"
+when = 'customer.level == "block"'
+action = "deny"
+reason = "LISTED"
+"#;
+
+/// The costliest catalog per byte the compiler writes: short SKUs, no names, and long
+/// lists of one-letter tags (1,025 each, one past a power of two, where a list grown by
+/// doubling holds almost twice what it needs).
+fn tag_heavy_catalog(items: usize) -> String {
+    let tags = vec!["a"; 1025].join(";");
+    let mut csv = String::from("sku,name,category,price,tags,max_per_order\n");
+    for i in 0..items {
+        csv.push_str(&format!("S{i},,,1,{tags},\n"));
+    }
+    csv
+}
+
+#[test]
+fn a_catalog_costs_at_most_five_bytes_of_memory_per_byte() {
+    let catalog = tag_heavy_catalog(400);
+    let files =
+        SourceFiles::from_pairs([("policy.toml", POLICY), ("catalog.csv", catalog.as_str())]);
+    let bytes = compile_files(&files, &CompileOptions::default())
+        .unwrap()
+        .bytes;
+    let snapshot = Snapshot::from_bytes(bytes).unwrap();
+    let catl = snapshot
+        .info()
+        .sections
+        .iter()
+        .find(|s| s.tag == "CATL")
+        .unwrap()
+        .bytes;
+    assert_eq!(snapshot.catalog().len(), 400);
+    assert!(catl > 2_000_000, "{catl}");
+    let held = heap_bytes(snapshot.catalog());
+    assert!(
+        held <= 5 * catl,
+        "the decoded catalog holds {held} bytes for a {catl}-byte section"
+    );
+}
