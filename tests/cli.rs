@@ -136,6 +136,25 @@ fn lint_demo_store_is_clean() {
     );
 }
 
+/// The demo store with one closing quote removed in `blocklist.csv`: lint warns where the
+/// quoted field opens, and the entry count shows the three rows it swallowed.
+#[test]
+fn lint_warns_of_a_missing_closing_quote_and_counts_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples/demo-store"), dir.path());
+    let path = dir.path().join("blocklist.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("已书面告知\"\n", "已书面告知\n", 1)).unwrap();
+    let out = run(&["lint", "--now", NOW, dir.path().to_str().unwrap()], None);
+    assert!(out.contains("--- exit: 0"), "{out}");
+    assert!(
+        out.contains("warning[csv-multiline]: a quoted field opens here and ends on line 5"),
+        "{out}"
+    );
+    assert!(out.contains("  --> blocklist.csv:2:82\n"), "{out}");
+    assert!(out.contains("blocklist.csv: 26 entries\n"), "{out}");
+}
+
 #[test]
 fn inspect_demo_snapshot() {
     golden(

@@ -142,12 +142,24 @@ fn print_diagnostics(diags: &[Diagnostic], files: Option<&SourceFiles>) {
     }
 }
 
+/// `blocklist.csv: 29 entries`, one line per CSV file read: a count lower than the rows
+/// the merchant exported shows rows lost (to a quoting mistake, say).
+fn entry_lines(entries: &std::collections::BTreeMap<String, usize>) -> Vec<String> {
+    entries
+        .iter()
+        .map(|(file, n)| format!("{file}: {n} entr{}", if *n == 1 { "y" } else { "ies" }))
+        .collect()
+}
+
 fn compile(dir: &Path, output: &Path, created_at: Option<Timestamp>) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
     let options = CompileOptions { created_at };
     match checkout_guard::compile_files(&files, &options) {
         Ok(compiled) => {
             print_diagnostics(&compiled.warnings, Some(&files));
+            for line in entry_lines(&compiled.entries) {
+                eprintln!("{line}");
+            }
             // Write next to the target then rename, so a failure never leaves half a file.
             let tmp = output.with_extension("snapshot.tmp");
             std::fs::write(&tmp, &compiled.bytes)
@@ -347,8 +359,12 @@ fn inspect(file: &Path) -> Result<u8, Fail> {
 
 fn lint(dir: &Path, now: Option<Timestamp>) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
-    let diags = checkout_guard::lint_files(&files, &CompileOptions { created_at: now });
+    let linted = checkout_guard::lint(&files, &CompileOptions { created_at: now });
+    let diags = linted.diagnostics;
     print_diagnostics(&diags, Some(&files));
+    for line in entry_lines(&linted.entries) {
+        println!("{line}");
+    }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     if errors > 0 {
