@@ -71,3 +71,26 @@ fn a_catalog_costs_at_most_five_bytes_of_memory_per_byte() {
         "the decoded catalog holds {held} bytes for a {catl}-byte section"
     );
 }
+
+/// A crafted catalog (an empty tag, which a tag list's cost is bounded by refusing) is
+/// refused by `inspect` with the reason, and by the library the package uses.
+#[test]
+fn a_crafted_catalog_is_refused_through_the_cli() {
+    let crafted = crate::crafted::demo_with_an_empty_tag();
+    let err = Snapshot::from_bytes(crafted.clone()).unwrap_err();
+    assert!(
+        err.to_string().contains("an item has an empty tag"),
+        "{err}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("crafted.snapshot");
+    std::fs::write(&path, &crafted).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_checkout-guard"))
+        .args(["inspect", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("an item has an empty tag"), "{stderr}");
+}

@@ -15,6 +15,7 @@
 mod alloc_bounds;
 mod cli;
 mod conformance;
+mod crafted;
 mod demo_snapshot;
 mod engine;
 mod no_panic;
