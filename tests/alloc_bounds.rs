@@ -25,16 +25,6 @@ fn heap_bytes(catalog: &[CatalogItem]) -> usize {
         .sum()
 }
 
-const POLICY: &str = r#"merchant = "m"
-currency = "CNY"
-
-[[rule]]
-id = "r1"
-when = 'customer.level == "block"'
-action = "deny"
-reason = "LISTED"
-"#;
-
 /// The costliest catalog per byte the compiler writes: short SKUs, no names, and long
 /// lists of one-letter tags (1,025 each, one past a power of two, where a list grown by
 /// doubling holds almost twice what it needs).
@@ -50,8 +40,11 @@ fn tag_heavy_catalog(items: usize) -> String {
 #[test]
 fn a_catalog_costs_at_most_five_bytes_of_memory_per_byte() {
     let catalog = tag_heavy_catalog(400);
-    let files =
-        SourceFiles::from_pairs([("policy.toml", POLICY), ("catalog.csv", catalog.as_str())]);
+    let mut files = SourceFiles::read_dir(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal"),
+    )
+    .unwrap();
+    files.files.insert("catalog.csv".into(), catalog);
     let bytes = compile_files(&files, &CompileOptions::default())
         .unwrap()
         .bytes;
