@@ -290,9 +290,8 @@ export interface PolicySettings {
 
 /** What `engine.info()` reports: the snapshot's info plus its policy's settings. */
 export interface EngineInfo extends SnapshotInfo {
-  policy: PolicySettings;
-  /** The policy's rules, in policy order, as written in `policy.toml`. */
-  rules: PolicyRule[];
+  /** The policy's settings, and its rules in policy order as written in `policy.toml`. */
+  policy: PolicySettings & { rules: PolicyRule[] };
 }
 
 /** One `[[rule]]` of the policy (docs/policy.md). */

@@ -368,13 +368,15 @@ impl JsEngine {
         to_js(&out)
     }
 
-    /// What the snapshot in use is, its policy's settings (`policy`) and rules (`rules`).
+    /// What the snapshot in use is, and its policy's settings and rules (`policy`).
     #[wasm_bindgen(unchecked_return_type = "EngineInfo")]
     pub fn info(&self) -> Result<JsValue, JsValue> {
         to_js(&EngineInfo {
             snapshot: self.inner.info(),
-            policy: self.inner.settings(),
-            rules: &self.inner.snapshot().policy().rules,
+            policy: PolicyInfo {
+                settings: self.inner.settings(),
+                rules: &self.inner.snapshot().policy().rules,
+            },
         })
     }
 
@@ -398,13 +400,20 @@ impl JsEngine {
 }
 
 /// `engine.info()`: the snapshot's info (as `checkout-guard inspect --json` prints it)
-/// with the policy settings added under `policy` and the rules, in policy order, under
-/// `rules` (so a page lists them from the snapshot instead of re-reading `policy.toml`).
+/// with the policy's settings and rules added under `policy`.
 #[derive(Serialize)]
 struct EngineInfo<'a> {
     #[serde(flatten)]
     snapshot: &'a crate::SnapshotInfo,
-    policy: crate::engine::Settings<'a>,
+    policy: PolicyInfo<'a>,
+}
+
+/// `engine.info().policy`: the settings, and the rules in policy order (so a page lists
+/// them from the snapshot instead of re-reading `policy.toml`).
+#[derive(Serialize)]
+struct PolicyInfo<'a> {
+    #[serde(flatten)]
+    settings: crate::engine::Settings<'a>,
     rules: &'a [crate::model::Rule],
 }
 

@@ -33,7 +33,7 @@ export function renderStore() {
   }
   const nowMs = Date.parse(state.now);
   $("#restricted-note").textContent = t("store.restrictedNote", { threshold: info?.policy.high_value_threshold ?? "—" });
-  const rules = info?.rules ?? [];
+  const rules = info?.policy.rules ?? [];
   $("#rules-table").replaceChildren(table(
     ["#", t("store.id"), t("store.scope"), t("store.action"), t("store.code"), t("store.when")],
     rules.map((r, i) => [String(i + 1), el("code", {}, r.id), r.scope, decisionBadge(r.action || "allow"),

@@ -10,6 +10,7 @@ import type {
   Diagnostic,
   SnapshotInfo,
   EngineInfo,
+  PolicyRule,
   Explanation,
   EngineStats,
   BacktestReport,
@@ -61,6 +62,10 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   const engineInfo: EngineInfo = engine.info();
   const threshold: number = engineInfo.policy.high_value_threshold;
   void threshold;
+  const ruleCount: number = engineInfo.rules;
+  const firstRule: PolicyRule | undefined = engineInfo.policy.rules[0];
+  const ruleScope: "order" | "item" | undefined = firstRule?.scope;
+  void ruleCount; void ruleScope;
   const explained: Explanation = engine.explain(order, options);
   const suppressed: string[] = explained.suppressed;
   const level: string = explained.facts.customer.level;
