@@ -11,6 +11,7 @@ use crate::model::PolicySource;
 use crate::snapshot::{self, Snapshot, SnapshotInfo, WriteOptions};
 use crate::source::{self, ReadSource, SourceFiles};
 use crate::time::Timestamp;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// Options for compiling.
@@ -30,6 +31,18 @@ pub struct Compiled {
     pub warnings: Vec<Diagnostic>,
     /// What `inspect` reports about the snapshot (sizes, counts, checksum).
     pub info: SnapshotInfo,
+    /// Entries read per CSV file (`blocklist.csv` → rows kept).
+    pub entries: BTreeMap<String, usize>,
+}
+
+/// What [`lint`] finds: every diagnostic, and the entries read per CSV file (also when
+/// the source has errors).
+#[derive(Debug, Clone, Default)]
+pub struct Linted {
+    /// Every error and warning.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Entries read per CSV file (`blocklist.csv` → rows kept).
+    pub entries: BTreeMap<String, usize>,
 }
 
 /// Checks every rule of `policy`, returning all diagnostics located in the policy file.
@@ -103,7 +116,25 @@ pub fn compile_files(
     files: &SourceFiles,
     options: &CompileOptions,
 ) -> Result<Compiled, Diagnostics> {
-    let mut parts = source::read_parts(files);
+    compile_counted(files, options).0
+}
+
+/// [`compile_files`], and the entries read per CSV file whether or not it succeeds.
+fn compile_counted(
+    files: &SourceFiles,
+    options: &CompileOptions,
+) -> (Result<Compiled, Diagnostics>, BTreeMap<String, usize>) {
+    let parts = source::read_parts(files);
+    let entries = parts.entries.clone();
+    (compile_parts(files, parts, options), entries)
+}
+
+/// Checks the rules of what was read and writes the snapshot.
+fn compile_parts(
+    files: &SourceFiles,
+    mut parts: source::ReadParts,
+    options: &CompileOptions,
+) -> Result<Compiled, Diagnostics> {
     if let Some(policy) = &parts.policy {
         let policy_text = files
             .files
@@ -116,6 +147,7 @@ pub fn compile_files(
     let ReadSource {
         source,
         warnings: mut diags,
+        entries,
         ..
     } = parts.into_source()?;
     let created_at = options.created_at.unwrap_or_else(Timestamp::now);
@@ -144,6 +176,7 @@ pub fn compile_files(
         bytes,
         warnings: diags,
         info,
+        entries,
     })
 }
 
@@ -157,9 +190,19 @@ pub fn compile_dir(dir: &Path, options: &CompileOptions) -> Result<Compiled, Dia
 /// report, without keeping a snapshot. `options.created_at` is when expiry warnings
 /// are judged (default: now). The CLI's `lint` and the package's `lintPolicy` call this.
 pub fn lint_files(files: &SourceFiles, options: &CompileOptions) -> Vec<Diagnostic> {
-    match compile_files(files, options) {
+    lint(files, options).diagnostics
+}
+
+/// [`lint_files`] with the entries read per CSV file.
+pub fn lint(files: &SourceFiles, options: &CompileOptions) -> Linted {
+    let (compiled, entries) = compile_counted(files, options);
+    let diagnostics = match compiled {
         Ok(c) => c.warnings,
         Err(d) => d.0,
+    };
+    Linted {
+        diagnostics,
+        entries,
     }
 }
 

@@ -90,6 +90,12 @@ codes! {
     CsvField = "csv-field",
     /// A row cannot be read as CSV (e.g. not UTF-8).
     CsvSyntax = "csv-syntax",
+    /// (warning) A quoted field spans lines: often a missing closing quote that made
+    /// the field swallow the rows after it.
+    CsvMultiline = "csv-multiline",
+    /// More problems in one file than are listed; one summary counts the rest (an
+    /// error when any of them is).
+    TooManyDiagnostics = "too-many-diagnostics",
 
     // Compiling the snapshot.
     /// (warning) Blocklist entries had already expired at compile time.

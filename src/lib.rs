@@ -64,7 +64,7 @@ pub use snapshot::{Snapshot, SnapshotError, SnapshotInfo};
 pub use time::{Duration, Timestamp};
 
 #[cfg(feature = "compiler")]
-pub use compile::{compile_dir, compile_files, lint_files, CompileOptions, Compiled};
+pub use compile::{compile_dir, compile_files, lint, lint_files, CompileOptions, Compiled, Linted};
 #[cfg(feature = "compiler")]
 pub use source::SourceFiles;
 

@@ -345,7 +345,12 @@ export interface CompiledPolicy {
   bytes: Uint8Array;
   warnings: Diagnostic[];
   info: SnapshotInfo;
+  /** Entries read per CSV file (`{"blocklist.csv": 29}`): fewer than the rows exported means rows were lost, e.g. to a missing quote. */
+  entries: Record<string, number>;
 }
+
+/** What `lintPolicy` returns: every diagnostic, and (non-enumerable, so the array compares and serializes as before) the entries read per CSV file. */
+export type LintResult = Diagnostic[] & { readonly entries: Record<string, number> };
 
 /** Options of `new Backtest`. */
 export interface BacktestOptions {

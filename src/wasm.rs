@@ -621,12 +621,15 @@ pub fn compile_policy(
     )?;
     set("warnings", &to_js(&compiled.warnings)?)?;
     set("info", &to_js(&compiled.info)?)?;
+    set("entries", &to_js(&compiled.entries)?)?;
     Ok(out.into())
 }
 
-/// Every error and warning of a policy source, without building a snapshot.
+/// Every error and warning of a policy source, without building a snapshot: an array of
+/// diagnostics with a non-enumerable `entries` (entries read per CSV file), so it still
+/// compares and serializes as the plain array it always was.
 #[cfg(feature = "compiler")]
-#[wasm_bindgen(js_name = lintPolicy, unchecked_return_type = "Diagnostic[]")]
+#[wasm_bindgen(js_name = lintPolicy, unchecked_return_type = "LintResult")]
 pub fn lint_policy(
     #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] files: &JsValue,
 ) -> Result<JsValue, JsValue> {
@@ -634,7 +637,16 @@ pub fn lint_policy(
     let options = crate::CompileOptions {
         created_at: Some(js_now()),
     };
-    to_js(&crate::lint_files(&files, &options))
+    let linted = crate::lint(&files, &options);
+    let out = to_js(&linted.diagnostics)?;
+    let entries = js_sys::Object::new();
+    Reflect::set(
+        &entries,
+        &JsValue::from_str("value"),
+        &to_js(&linted.entries)?,
+    )?;
+    js_sys::Object::define_property(&out.clone().into(), &JsValue::from_str("entries"), &entries);
+    Ok(out)
 }
 
 /// The version of this package (the crate's).

@@ -11,6 +11,11 @@ fn root() -> PathBuf {
 
 /// Runs the binary in the repository root and renders what a user sees.
 fn run(args: &[&str], stdin: Option<&str>) -> String {
+    run_bytes(args, stdin.map(str::as_bytes))
+}
+
+/// [`run`] with standard input given as bytes (which need not be UTF-8).
+fn run_bytes(args: &[&str], stdin: Option<&[u8]>) -> String {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_checkout-guard"));
     cmd.current_dir(root()).args(args);
     let out = if let Some(input) = stdin {
@@ -21,12 +26,7 @@ fn run(args: &[&str], stdin: Option<&str>) -> String {
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
         child.wait_with_output().unwrap()
     } else {
         cmd.output().unwrap()
@@ -117,6 +117,48 @@ fn check_refuses_a_single_document_over_the_size_limit() {
     );
 }
 
+/// Empty input (or only blank lines) is an error, not a silent success.
+#[test]
+fn check_refuses_empty_input() {
+    golden(
+        "check-empty",
+        &run(&["check", "--now", NOW, "-"], Some("\n  \n")),
+    );
+}
+
+/// JSON Lines where one line has a byte that is not UTF-8 and one is over the size
+/// limit: an error line for each of those two, and every other line still checked.
+#[test]
+fn check_json_lines_with_a_bad_byte_and_a_line_over_the_limit() {
+    let good = std::fs::read_to_string(root().join("examples/orders/clean.json")).unwrap();
+    let good: serde_json::Value = serde_json::from_str(&good).unwrap();
+    let good = good.to_string();
+    let mut input = format!("{good}\n").into_bytes();
+    input.extend_from_slice(b"{\"order_id\": \"A\xff\", \"items\": []}\n");
+    input.extend_from_slice(format!("{good}\n").as_bytes());
+    input.extend_from_slice(format!("{{\"order_id\": \"{}\"}}\n", "x".repeat(1 << 21)).as_bytes());
+    input.extend_from_slice(format!("{good}\n").as_bytes());
+    golden(
+        "check-jsonl-bad-bytes",
+        &run_bytes(&["check", "--now", NOW, "-"], Some(&input)),
+    );
+}
+
+/// A pretty-printed order with one comma missing is one document with one error at
+/// its line, not JSON Lines with an error per line.
+#[test]
+fn check_a_pretty_order_with_a_missing_comma_gives_one_error() {
+    let order =
+        std::fs::read_to_string(root().join("examples/orders/blacklisted-limited.json")).unwrap();
+    assert!(order.lines().count() > 10);
+    let at = order.find(",\n").unwrap();
+    let broken = format!("{}{}", &order[..at], &order[at + 1..]);
+    golden(
+        "check-missing-comma",
+        &run(&["check", "--now", NOW, "-"], Some(&broken)),
+    );
+}
+
 #[test]
 fn lint_shows_caret_diagnostics() {
     golden(
@@ -134,6 +176,25 @@ fn lint_demo_store_is_clean() {
         "lint-demo",
         &run(&["lint", "--now", NOW, "examples/demo-store"], None),
     );
+}
+
+/// The demo store with one closing quote removed in `blocklist.csv`: lint warns where the
+/// quoted field opens, and the entry count shows the three rows it swallowed.
+#[test]
+fn lint_warns_of_a_missing_closing_quote_and_counts_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("examples/demo-store"), dir.path());
+    let path = dir.path().join("blocklist.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("已书面告知\"\n", "已书面告知\n", 1)).unwrap();
+    let out = run(&["lint", "--now", NOW, dir.path().to_str().unwrap()], None);
+    assert!(out.contains("--- exit: 0"), "{out}");
+    assert!(
+        out.contains("warning[csv-multiline]: a quoted field opens here and ends on line 5"),
+        "{out}"
+    );
+    assert!(out.contains("  --> blocklist.csv:2:82\n"), "{out}");
+    assert!(out.contains("blocklist.csv: 26 entries\n"), "{out}");
 }
 
 #[test]

@@ -12,8 +12,10 @@
     reason = "test code: a failure should stop loudly"
 )]
 
+mod alloc_bounds;
 mod cli;
 mod conformance;
+mod crafted;
 mod demo_snapshot;
 mod engine;
 mod no_panic;

@@ -411,3 +411,82 @@ fn integer_threshold_and_plus_country_code_are_accepted() {
     assert_eq!(read.source.policy.default_country_code, "852");
     assert_eq!(read.source.policy.on_stale, OnStale::Review);
 }
+
+/// 40,000 rows that each raise a warning: the first 100 are listed and one summary
+/// counts the rest; locating each costs its row, not the file before it (this took 27 s
+/// when every diagnostic rescanned the file from the start).
+#[test]
+fn diagnostics_per_file_are_capped_with_a_summary() {
+    let mut blocklist = String::from("kind,value,level,reason,added_at,expires_at,note\n");
+    for i in 0..40_000 {
+        blocklist.push_str(&format!("email,no-at-sign-{i},watch,R,,,\n"));
+    }
+    let files = with(&[("policy.toml", MIN_POLICY), ("blocklist.csv", &blocklist)]);
+    let linted = checkout_guard::lint(&files, &CompileOptions::default());
+    let in_blocklist: Vec<&Diagnostic> = linted
+        .diagnostics
+        .iter()
+        .filter(|d| d.file.as_deref() == Some("blocklist.csv"))
+        .collect();
+    assert_eq!(in_blocklist.len(), 101, "{:?}", in_blocklist.last());
+    assert!(in_blocklist[..100].iter().all(|d| d.code == "csv-field"));
+    assert_eq!(in_blocklist[99].spans[0].line, 101);
+    assert_eq!(in_blocklist[99].spans[0].column, 7);
+    let summary = in_blocklist[100];
+    assert_eq!(summary.code, "too-many-diagnostics");
+    assert!(!summary.is_error(), "only warnings were hidden");
+    assert_eq!(
+        summary.message,
+        "39900 more problems in this file not shown (0 errors, 39900 warnings)"
+    );
+    // Warnings only: every row is still an entry.
+    assert_eq!(linted.entries["blocklist.csv"], 40_000);
+}
+
+/// A hidden error keeps the source from compiling: the summary is then an error.
+#[test]
+fn a_hidden_error_makes_the_summary_an_error() {
+    let mut catalog = String::from("sku,name,category,price,tags,max_per_order\n");
+    for i in 0..150 {
+        catalog.push_str(&format!("S{i},n,c,not-a-price,,\n"));
+    }
+    let files = with(&[("policy.toml", MIN_POLICY), ("catalog.csv", &catalog)]);
+    let errs = compile_files(&files, &CompileOptions::default())
+        .unwrap_err()
+        .0;
+    let summary = errs.last().unwrap();
+    assert_eq!(summary.code, "too-many-diagnostics");
+    assert!(summary.is_error());
+    assert_eq!(
+        summary.message,
+        "50 more problems in this file not shown (50 errors, 0 warnings)"
+    );
+}
+
+/// The demo store's blocklist with one closing quote removed: the note of line 2
+/// swallows lines 3–5, three listed customers are no longer rows, and lint says where.
+#[test]
+fn a_quoted_field_spanning_lines_is_a_warning_where_it_opens() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-store");
+    let mut files = SourceFiles::read_dir(&dir).unwrap();
+    let intact = checkout_guard::lint(&files, &CompileOptions::default());
+    let blocklist = files.files["blocklist.csv"].replacen("已书面告知\"\n", "已书面告知\n", 1);
+    assert_ne!(blocklist, files.files["blocklist.csv"]);
+    files.files.insert("blocklist.csv".into(), blocklist);
+    let linted = checkout_guard::lint(&files, &CompileOptions::default());
+    let multiline: Vec<&Diagnostic> = linted
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "csv-multiline")
+        .collect();
+    let [d] = multiline.as_slice() else {
+        panic!("{:?}", linted.diagnostics)
+    };
+    assert_eq!(d.file.as_deref(), Some("blocklist.csv"));
+    assert_eq!((d.spans[0].line, d.spans[0].column), (2, 82));
+    assert!(d.message.contains("ends on line 5"), "{}", d.message);
+    assert_eq!(
+        intact.entries["blocklist.csv"] - linted.entries["blocklist.csv"],
+        3
+    );
+}

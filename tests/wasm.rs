@@ -17,6 +17,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
+#[path = "crafted.rs"]
+mod crafted;
+
 const NOW: &str = "2026-11-25T10:00:00Z";
 
 fn js(text: &str) -> JsValue {
@@ -280,5 +283,51 @@ fn info_reports_the_policy_settings() {
     assert_eq!(
         prop(&policy, "duplicate_window_seconds").as_f64(),
         Some(600.0)
+    );
+}
+
+/// A crafted catalog section is refused by `Engine.fromBytes` (its memory is bounded by
+/// refusing what the compiler never writes), and the policy compiler counts entries
+/// per file and warns where a quoted CSV field spans lines.
+#[wasm_bindgen_test]
+fn crafted_catalogs_are_refused_and_lost_csv_rows_are_reported() {
+    let err = JsEngine::from_bytes(&crafted::demo_with_an_empty_tag(), None)
+        .err()
+        .unwrap();
+    assert_eq!(text(&err, "kind"), "bad_section");
+    assert!(text(&err, "message").contains("an item has an empty tag"));
+
+    let blocklist = include_str!("../examples/demo-store/blocklist.csv").replacen(
+        "已书面告知\"\n",
+        "已书面告知\n",
+        1,
+    );
+    let files = js_sys::Object::new();
+    for (name, body) in [
+        (
+            "policy.toml",
+            include_str!("../examples/demo-store/policy.toml"),
+        ),
+        ("blocklist.csv", blocklist.as_str()),
+    ] {
+        Reflect::set(&files, &name.into(), &body.into()).unwrap();
+    }
+    let lint = lint_policy(&files).unwrap();
+    let found: Vec<JsValue> = Array::from(&lint)
+        .iter()
+        .filter(|d| text(d, "code") == "csv-multiline")
+        .collect();
+    assert_eq!(found.len(), 1);
+    let span = Array::from(&prop(&found[0], "spans")).get(0);
+    assert_eq!(prop(&span, "line").as_f64(), Some(2.0));
+    assert_eq!(
+        prop(&prop(&lint, "entries"), "blocklist.csv").as_f64(),
+        Some(26.0)
+    );
+    let compiled =
+        compile_policy(&files, Some(js(r#"{"createdAt": "2026-11-22T00:00:00Z"}"#))).unwrap();
+    assert_eq!(
+        prop(&prop(&compiled, "entries"), "blocklist.csv").as_f64(),
+        Some(26.0)
     );
 }

@@ -6,12 +6,14 @@
 //! Exit status: 0 on success (whatever the decisions), 1 when an input was unusable or
 //! a source has errors, 2 when the command could not run at all (bad snapshot, I/O).
 
+mod input;
 mod report;
 
 use checkout_guard::backtest::Backtest;
+use checkout_guard::engine::order::MAX_JSON_BYTES;
 use checkout_guard::{CheckOptions, CompileOptions, Diagnostic, Engine, SourceFiles, Timestamp};
 use clap::{Parser, Subcommand};
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -142,12 +144,24 @@ fn print_diagnostics(diags: &[Diagnostic], files: Option<&SourceFiles>) {
     }
 }
 
+/// `blocklist.csv: 29 entries`, one line per CSV file read: a count lower than the rows
+/// the merchant exported shows rows lost (to a quoting mistake, say).
+fn entry_lines(entries: &std::collections::BTreeMap<String, usize>) -> Vec<String> {
+    entries
+        .iter()
+        .map(|(file, n)| format!("{file}: {n} entr{}", if *n == 1 { "y" } else { "ies" }))
+        .collect()
+}
+
 fn compile(dir: &Path, output: &Path, created_at: Option<Timestamp>) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
     let options = CompileOptions { created_at };
     match checkout_guard::compile_files(&files, &options) {
         Ok(compiled) => {
             print_diagnostics(&compiled.warnings, Some(&files));
+            for line in entry_lines(&compiled.entries) {
+                eprintln!("{line}");
+            }
             // Write next to the target then rename, so a failure never leaves half a file.
             let tmp = output.with_extension("snapshot.tmp");
             std::fs::write(&tmp, &compiled.bytes)
@@ -187,15 +201,16 @@ fn load_engine(snapshot: Option<&Path>) -> Result<Engine, Fail> {
     }
 }
 
-fn read_input(path: &Path) -> Result<String, Fail> {
-    let mut text = String::new();
-    if path.as_os_str() == "-" {
-        std::io::stdin().read_to_string(&mut text)?;
+/// `check`'s input, read by [`input::read`] with the order size limit.
+fn open_input(path: &Path) -> Result<input::Input<Box<dyn BufRead>>, Fail> {
+    let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdin().lock())
     } else {
-        text = std::fs::read_to_string(path)
+        let file = std::fs::File::open(path)
             .map_err(|e| Fail(2, format!("cannot read `{}`: {e}", path.display())))?;
-    }
-    Ok(text.trim_start_matches('\u{feff}').to_string())
+        Box::new(std::io::BufReader::new(file))
+    };
+    Ok(input::read(reader, MAX_JSON_BYTES)?)
 }
 
 fn check(
@@ -206,37 +221,47 @@ fn check(
 ) -> Result<u8, Fail> {
     let mut engine = load_engine(snapshot)?;
     let options = CheckOptions { now, locale };
-    let text = read_input(input)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     // One JSON document (possibly pretty-printed over many lines) → one pretty verdict;
-    // otherwise JSON Lines → one compact verdict per line. Either way each order goes
-    // through `check_json`, the reader (and size limit) the package uses; telling the
-    // two apart only checks the syntax, without building a value.
-    if serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok() {
-        return match engine.check_json(&text, &options) {
-            Ok(verdict) => {
-                let json =
-                    serde_json::to_string_pretty(&verdict).map_err(|e| Fail(2, e.to_string()))?;
-                writeln!(out, "{json}")?;
-                Ok(0)
-            }
-            Err(e) => {
-                writeln!(out, "{}", error_json(&e.path, &e.message))?;
-                Err(Fail(1, format!("unusable order: {e}")))
-            }
-        };
-    }
-    let mut unusable = 0usize;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
+    // JSON Lines → one compact verdict per line. Either way each order goes through
+    // `check_json`, the reader the package uses.
+    let lines = match open_input(input)? {
+        input::Input::Empty => {
+            let name = if input.as_os_str() == "-" {
+                "the standard input".to_string()
+            } else {
+                format!("`{}`", input.display())
+            };
+            return Err(Fail(
+                1,
+                format!("{name} is empty: give one JSON order, or JSON Lines of orders"),
+            ));
         }
-        match engine.check_json(line, &options) {
+        input::Input::Document(text) => {
+            return match text.and_then(|t| engine.check_json(&t, &options)) {
+                Ok(verdict) => {
+                    let json = serde_json::to_string_pretty(&verdict)
+                        .map_err(|e| Fail(2, e.to_string()))?;
+                    writeln!(out, "{json}")?;
+                    Ok(0)
+                }
+                Err(e) => {
+                    writeln!(out, "{}", error_json(&e.path, &e.message))?;
+                    Err(Fail(1, format!("unusable order: {e}")))
+                }
+            };
+        }
+        input::Input::Lines(lines) => lines,
+    };
+    let mut unusable = 0usize;
+    for item in lines {
+        let (line, text) = item?;
+        match text.and_then(|t| engine.check_json(&t, &options)) {
             Ok(verdict) => writeln!(out, "{}", verdict.to_json())?,
             Err(e) => {
                 unusable += 1;
-                eprintln!("checkout-guard: line {}: {e}", i + 1);
+                eprintln!("checkout-guard: line {line}: {e}");
                 writeln!(out, "{}", error_json(&e.path, &e.message))?;
             }
         }
@@ -347,8 +372,12 @@ fn inspect(file: &Path) -> Result<u8, Fail> {
 
 fn lint(dir: &Path, now: Option<Timestamp>) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
-    let diags = checkout_guard::lint_files(&files, &CompileOptions { created_at: now });
+    let linted = checkout_guard::lint(&files, &CompileOptions { created_at: now });
+    let diags = linted.diagnostics;
     print_diagnostics(&diags, Some(&files));
+    for line in entry_lines(&linted.entries) {
+        println!("{line}");
+    }
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
     if errors > 0 {

@@ -409,31 +409,75 @@ fn blocklist(body: &[u8], reasons: usize) -> Result<Blocklist, SnapshotError> {
     })
 }
 
+/// The fewest bytes a catalog tag takes: its length prefix and one byte (the compiler
+/// drops empty tags, so a stored empty tag is refused).
+const CATALOG_TAG_MIN_LEN: usize = STR_LEN_LEN + 1;
+
+/// At most this many bytes of memory per byte of `CATL` for the decoded catalog (items,
+/// their strings and tag lists, the SKU index). The per-item and per-tag minimum sizes
+/// keep every catalog under it (an item of [`CATALOG_ITEM_MIN_LEN`] bytes costs its
+/// struct and index entry; a tag of [`CATALOG_TAG_MIN_LEN`] bytes its `String`); the
+/// check before each allocation keeps it true should the in-memory types grow, so a
+/// crafted section can never cost more than this multiple of its size.
+pub(super) const CATALOG_COST_PER_BYTE: usize = 5;
+
+/// Memory of one decoded item before its strings: the item and its SKU index entry.
+const CATALOG_ITEM_COST: usize =
+    std::mem::size_of::<CatalogItem>() + std::mem::size_of::<(u64, u32)>();
+
 /// `CATL`: a `u32` count, `u32` flags, then the items (each at least
-/// [`CATALOG_ITEM_MIN_LEN`] bytes), strictly ascending by SKU. Decoded: it is small.
+/// [`CATALOG_ITEM_MIN_LEN`] bytes), strictly ascending by SKU. Decoded (it is small),
+/// every allocation sized exactly and charged to a budget of [`CATALOG_COST_PER_BYTE`]
+/// per section byte before it is made.
 fn catalog(body: &[u8]) -> Result<Vec<CatalogItem>, SnapshotError> {
     let mut cur = Cursor::new(body, "CATL");
     let n = cur.count(CATALOG_ITEM_MIN_LEN)?;
     let _flags = cur.u32()?;
+    let budget = body.len().saturating_mul(CATALOG_COST_PER_BYTE);
+    let mut cost = n.saturating_mul(CATALOG_ITEM_COST);
+    let mut charge = |bytes: usize| {
+        cost = cost.saturating_add(bytes);
+        if cost > budget {
+            return Err(bad(
+                "CATL",
+                format!(
+                    "decoding it would take more than {CATALOG_COST_PER_BYTE} bytes of memory per byte"
+                ),
+            ));
+        }
+        Ok(())
+    };
+    charge(0)?;
     let mut catalog: Vec<CatalogItem> = Vec::with_capacity(n);
     for _ in 0..n {
-        let sku = cur.str()?.to_string();
-        let name = cur.str()?.to_string();
-        let category = cur.str()?.to_string();
+        let sku = cur.str()?;
+        let name = cur.str()?;
+        let category = cur.str()?;
         let price_minor = cur.i64()?;
         let max_per_order = cur.u32()?;
-        // Each tag takes at least its length prefix.
-        let tag_count = cur.count(STR_LEN_LEN)?;
-        let tags = (0..tag_count)
-            .map(|_| Ok(cur.str()?.to_string()))
-            .collect::<Result<Vec<_>, SnapshotError>>()?;
-        if catalog.last().is_some_and(|last| last.sku >= sku) {
+        let tag_count = cur.count(CATALOG_TAG_MIN_LEN)?;
+        charge(
+            sku.len()
+                + name.len()
+                + category.len()
+                + tag_count.saturating_mul(std::mem::size_of::<String>()),
+        )?;
+        let mut tags = Vec::with_capacity(tag_count);
+        for _ in 0..tag_count {
+            let tag = cur.str()?;
+            if tag.is_empty() {
+                return Err(bad("CATL", "an item has an empty tag"));
+            }
+            charge(tag.len())?;
+            tags.push(tag.to_string());
+        }
+        if catalog.last().is_some_and(|last| last.sku.as_str() >= sku) {
             return Err(bad("CATL", "items are not sorted by sku"));
         }
         catalog.push(CatalogItem {
-            sku,
-            name,
-            category,
+            sku: sku.to_string(),
+            name: name.to_string(),
+            category: category.to_string(),
             price_minor,
             tags,
             max_per_order,
@@ -585,4 +629,62 @@ pub(super) fn parse(bytes: Cow<'static, [u8]>) -> Result<Snapshot, SnapshotError
         cust_count,
         bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `CATL` body of one item (sku `A`) whose tags are `tags`.
+    fn one_item(tag_count: u32, tags: &[&str]) -> Vec<u8> {
+        let mut b = Vec::new();
+        let str_at = |b: &mut Vec<u8>, s: &str| {
+            b.extend_from_slice(&(s.len() as u32).to_le_bytes());
+            b.extend_from_slice(s.as_bytes());
+        };
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        str_at(&mut b, "A");
+        str_at(&mut b, "");
+        str_at(&mut b, "");
+        b.extend_from_slice(&100i64.to_le_bytes());
+        b.extend_from_slice(&0u32.to_le_bytes());
+        b.extend_from_slice(&tag_count.to_le_bytes());
+        for t in tags {
+            str_at(&mut b, t);
+        }
+        b
+    }
+
+    #[test]
+    fn empty_tags_are_refused() {
+        // Four bytes of section for a 24-byte `String`: the cheapest way to make a
+        // catalog expensive, and never written by the compiler.
+        // A count of them: more than the bytes hold at five bytes a tag.
+        let body = one_item(1000, &[""; 1000]);
+        assert!(matches!(
+            catalog(&body),
+            Err(SnapshotError::Truncated { .. })
+        ));
+        // One of them among tags the count check lets through.
+        let body = one_item(2, &["", "gift"]);
+        let err = catalog(&body).unwrap_err();
+        assert!(err.to_string().contains("empty tag"), "{err}");
+    }
+
+    #[test]
+    fn a_tag_count_the_bytes_cannot_hold_is_refused_before_allocating() {
+        let body = one_item(u32::MAX, &["a"; 3]);
+        assert!(matches!(
+            catalog(&body),
+            Err(SnapshotError::Truncated { .. })
+        ));
+    }
+
+    #[test]
+    fn a_legitimate_item_is_within_the_budget() {
+        let body = one_item(3, &["gift", "tea", "a"]);
+        let items = catalog(&body).unwrap();
+        assert_eq!(items[0].tags, ["gift", "tea", "a"]);
+    }
 }

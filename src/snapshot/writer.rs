@@ -321,6 +321,14 @@ fn catalog_section(source: &PolicySource) -> Result<Vec<u8>, Diagnostic> {
         out.extend_from_slice(&item.max_per_order.to_le_bytes());
         out.extend_from_slice(&to_u32(item.tags.len())?.to_le_bytes());
         for t in &item.tags {
+            // The reader refuses an empty tag (it bounds the memory a tag list costs).
+            if t.is_empty() {
+                return Err(Diagnostic::error(
+                    Code::SnapshotWrite,
+                    format!("sku `{}` has an empty tag", item.sku),
+                )
+                .in_file("catalog.csv"));
+            }
             put_str(&mut out, t)?;
         }
     }

@@ -113,6 +113,8 @@ pub struct ReadSource {
     pub when_offsets: Vec<Option<usize>>,
     /// Non-fatal findings.
     pub warnings: Vec<Diagnostic>,
+    /// See [`ReadParts::entries`].
+    pub entries: BTreeMap<String, usize>,
 }
 
 /// Everything read, even when some files had errors: `compile` still checks the rules
@@ -133,6 +135,9 @@ pub struct ReadParts {
     pub source_customers: Vec<crate::model::CustomerRecord>,
     /// Every error and warning, in file order.
     pub diagnostics: Vec<Diagnostic>,
+    /// For each CSV file of the source, the entries read from it (rows without errors),
+    /// so a row lost to a quoting mistake shows as a count lower than expected.
+    pub entries: BTreeMap<String, usize>,
 }
 
 /// Reads every file, collecting all diagnostics.
@@ -171,17 +176,21 @@ pub fn read_parts(files: &SourceFiles) -> ReadParts {
         .map_or(DEFAULT_COUNTRY_CODE, |p| p.default_country_code.as_str());
     let currency = policy.as_ref().map_or("CNY", |p| p.currency.as_str());
 
+    let mut entries = BTreeMap::new();
     let mut source_blocklist = Vec::new();
     if let Some(text) = files.files.get("blocklist.csv") {
         source_blocklist = tables::read_blocklist("blocklist.csv", text, country, &mut diags);
+        entries.insert("blocklist.csv".to_string(), source_blocklist.len());
     }
     let mut source_catalog = Vec::new();
     if let Some(text) = files.files.get("catalog.csv") {
         source_catalog = tables::read_catalog("catalog.csv", text, currency, &mut diags);
+        entries.insert("catalog.csv".to_string(), source_catalog.len());
     }
     let mut source_customers = Vec::new();
     if let Some(text) = files.files.get("customers.csv") {
         source_customers = tables::read_customers("customers.csv", text, &mut diags);
+        entries.insert("customers.csv".to_string(), source_customers.len());
     }
     for name in files.files.keys() {
         if !KNOWN_FILES.contains(&name.as_str()) {
@@ -206,6 +215,7 @@ pub fn read_parts(files: &SourceFiles) -> ReadParts {
         source_catalog,
         source_customers,
         diagnostics: diags,
+        entries,
     }
 }
 
@@ -225,6 +235,7 @@ impl ReadParts {
                 policy_file: self.policy_file,
                 when_offsets: self.when_offsets,
                 warnings: self.diagnostics,
+                entries: self.entries,
             }),
             _ => Err(Diagnostics(self.diagnostics)),
         }

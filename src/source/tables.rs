@@ -40,6 +40,8 @@ pub(crate) struct Row<'a> {
     file: &'a str,
     text: &'a str,
     line: usize,
+    /// Byte offset of the row's first byte in `text` (on `line`).
+    start: usize,
     /// Byte range of each field in `text` (raw, quotes included).
     raw_fields: Vec<(usize, usize)>,
     record: csv::StringRecord,
@@ -54,6 +56,24 @@ impl Row<'_> {
             .get(c)
             .and_then(|&i| self.record.get(i))
             .unwrap_or("")
+    }
+
+    /// The span `s..e` (inside this row), located from the row's own line and start so
+    /// that a diagnostic costs the length of its row, not of the file before it.
+    fn locate(&self, s: usize, e: usize) -> Span {
+        let before = self.text.get(self.start..s).unwrap_or("");
+        let line_start = before
+            .rfind('\n')
+            .map_or(self.start, |i| self.start + i + 1);
+        Span {
+            start: Some(s),
+            end: Some(e.max(s)),
+            line: self.line + before.matches('\n').count(),
+            column: self
+                .text
+                .get(line_start..s)
+                .map_or(1, |t| t.chars().count() + 1),
+        }
     }
 
     /// A diagnostic about the cell of column `c`.
@@ -71,37 +91,112 @@ impl Row<'_> {
             .and_then(|&i| self.raw_fields.get(i))
             .map_or_else(
                 || Span::at_line_column(self.line, 1),
-                |&(s, e)| Span::new(s, e).located_in(self.text),
+                |&(s, e)| self.locate(s, e),
             );
         d.in_file(self.file).with_span(span)
     }
 }
 
-/// Byte ranges of the raw fields of the record starting at `start` (quote-aware).
-fn raw_fields(text: &str, start: usize) -> Vec<(usize, usize)> {
+/// The raw fields of the record starting at `start`: the byte range of each (quote-aware)
+/// and the start of the first quoted field that spans lines, if any.
+fn raw_fields(text: &str, start: usize) -> (Vec<(usize, usize)>, Option<usize>) {
     let mut out = Vec::new();
+    let mut multiline = None;
     let Some(rest) = text.get(start..) else {
-        return out;
+        return (out, multiline);
     };
     let mut field_start = start;
     let mut in_quotes = false;
-    for (i, b) in rest.bytes().enumerate() {
+    let mut bytes = rest.bytes().enumerate().peekable();
+    while let Some((i, b)) = bytes.next() {
         let at = start + i;
         match b {
-            b'"' => in_quotes = !in_quotes,
+            // As RFC 4180 (and the csv reader): a quote opens a quoted field only as its
+            // first byte; inside one, `""` is a quote and a lone `"` closes it.
+            b'"' if in_quotes && bytes.next_if(|&(_, n)| n == b'"').is_none() => {
+                in_quotes = false;
+            }
+            b'"' if in_quotes => {}
+            b'"' if at == field_start => in_quotes = true,
             b',' if !in_quotes => {
                 out.push((field_start, at));
                 field_start = at + 1;
             }
             b'\n' | b'\r' if !in_quotes => {
                 out.push((field_start, at));
-                return out;
+                return (out, multiline);
             }
+            b'\n' if multiline.is_none() => multiline = Some(field_start),
             _ => {}
         }
     }
     out.push((field_start, text.len()));
-    out
+    (out, multiline)
+}
+
+/// At most this many diagnostics are kept per file; the rest are counted in one summary
+/// (a file where every row has a problem would otherwise bury the first ones).
+pub(crate) const MAX_DIAGNOSTICS_PER_FILE: usize = 100;
+
+/// The diagnostics of one file: the first [`MAX_DIAGNOSTICS_PER_FILE`] are kept, the
+/// others counted, and [`finish`](FileDiagnostics::finish) adds the summary.
+struct FileDiagnostics<'a> {
+    file: &'a str,
+    out: &'a mut Vec<Diagnostic>,
+    kept: usize,
+    hidden_errors: usize,
+    hidden_warnings: usize,
+}
+
+impl<'a> FileDiagnostics<'a> {
+    fn new(file: &'a str, out: &'a mut Vec<Diagnostic>) -> FileDiagnostics<'a> {
+        FileDiagnostics {
+            file,
+            out,
+            kept: 0,
+            hidden_errors: 0,
+            hidden_warnings: 0,
+        }
+    }
+
+    fn push(&mut self, d: Diagnostic) {
+        if self.kept < MAX_DIAGNOSTICS_PER_FILE {
+            self.kept += 1;
+            self.out.push(d);
+        } else if d.is_error() {
+            self.hidden_errors += 1;
+        } else {
+            self.hidden_warnings += 1;
+        }
+    }
+
+    /// Adds the summary of what was not kept: an error if any of it was one, so a
+    /// source whose hidden problems are errors still fails to compile.
+    fn finish(self) {
+        let hidden = self.hidden_errors + self.hidden_warnings;
+        if hidden == 0 {
+            return;
+        }
+        let message = format!(
+            "{hidden} more problem{} in this file not shown ({} error{}, {} warning{})",
+            if hidden == 1 { "" } else { "s" },
+            self.hidden_errors,
+            if self.hidden_errors == 1 { "" } else { "s" },
+            self.hidden_warnings,
+            if self.hidden_warnings == 1 { "" } else { "s" },
+        );
+        let d = if self.hidden_errors > 0 {
+            Diagnostic::error(Code::TooManyDiagnostics, message)
+        } else {
+            Diagnostic::warning(Code::TooManyDiagnostics, message)
+        };
+        self.out.push(
+            d.with_help(format!(
+                "only the first {MAX_DIAGNOSTICS_PER_FILE} are listed; fix them and run again"
+            ))
+            .in_file(self.file),
+        );
+    }
 }
 
 /// Reads one CSV file, calling `row` for each data row. Header problems stop the file.
@@ -110,6 +205,19 @@ fn read_table(
     text: &str,
     columns: &[&str],
     diags: &mut Vec<Diagnostic>,
+    row: impl FnMut(&Row<'_>, &mut Vec<Diagnostic>),
+) {
+    let mut capped = FileDiagnostics::new(file, diags);
+    read_rows(file, text, columns, &mut capped, row);
+    capped.finish();
+}
+
+/// [`read_table`] before the cap on diagnostics.
+fn read_rows(
+    file: &str,
+    text: &str,
+    columns: &[&str],
+    diags: &mut FileDiagnostics<'_>,
     mut row: impl FnMut(&Row<'_>, &mut Vec<Diagnostic>),
 ) {
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
@@ -217,11 +325,25 @@ fn read_table(
         if record.len() == 1 && record.get(0).is_some_and(|f| f.trim().is_empty()) {
             continue; // a blank line
         }
-        if record.len() != names.len() {
+        let (raw_fields, multiline) = raw_fields(text, start);
+        let r = Row {
+            file,
+            text,
+            line,
+            start,
+            raw_fields,
+            record,
+            index: &index,
+            columns,
+        };
+        if let Some(at) = multiline {
+            diags.push(multiline_field(&r, at));
+        }
+        if r.record.len() != names.len() {
             diags.push(
                 Diagnostic::error(
                     Code::CsvRow,
-                    format!("expected {} fields, found {}", names.len(), record.len()),
+                    format!("expected {} fields, found {}", names.len(), r.record.len()),
                 )
                 .with_help("quote fields that contain commas: `\"a, b\"`")
                 .in_file(file)
@@ -229,17 +351,32 @@ fn read_table(
             );
             continue;
         }
-        let r = Row {
-            file,
-            text,
-            line,
-            raw_fields: raw_fields(text, start),
-            record,
-            index: &index,
-            columns,
-        };
-        row(&r, diags);
+        let mut found = Vec::new();
+        row(&r, &mut found);
+        for d in found {
+            diags.push(d);
+        }
     }
+}
+
+/// The warning for a quoted field (opening at byte `at` of row `r`) that spans lines:
+/// usually a closing quote is missing and the field swallowed the rows after it.
+fn multiline_field(r: &Row<'_>, at: usize) -> Diagnostic {
+    let span = r.locate(at, at + 1);
+    let end_line = r.line
+        + r.raw_fields
+            .last()
+            .and_then(|&(_, e)| r.text.get(r.start..e))
+            .map_or(0, |t| t.matches('\n').count());
+    Diagnostic::warning(
+        Code::CsvMultiline,
+        format!(
+            "a quoted field opens here and ends on line {end_line}: the lines in between are part of it, not rows"
+        ),
+    )
+    .with_help("if a closing quote `\"` is missing, add it; line breaks inside a field are kept as they are")
+    .in_file(r.file)
+    .with_span(span)
 }
 
 fn csv_error(file: &str, e: &csv::Error) -> Diagnostic {
@@ -522,7 +659,12 @@ mod tests {
     #[test]
     fn raw_fields_follow_quotes() {
         let text = "a,\"b,c\",d\nx";
-        assert_eq!(raw_fields(text, 0), vec![(0, 1), (2, 7), (8, 9)]);
+        assert_eq!(raw_fields(text, 0), (vec![(0, 1), (2, 7), (8, 9)], None));
+        let text = "a,\"b\nc\",d\nx";
+        assert_eq!(raw_fields(text, 0), (vec![(0, 1), (2, 7), (8, 9)], Some(2)));
+        // A quote inside an unquoted field is a character; `""` inside quotes is one.
+        let text = "5\" cup,\"say \"\"hi\"\"\",d\nx";
+        assert_eq!(raw_fields(text, 0), (vec![(0, 6), (7, 19), (20, 21)], None));
     }
 
     #[test]

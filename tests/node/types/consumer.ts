@@ -116,6 +116,8 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   }
   const lint: Diagnostic[] = lintPolicy({ "policy.toml": "" });
   void lint;
+  const counted: number | undefined = lintPolicy({ "policy.toml": "" }).entries["blocklist.csv"];
+  void counted;
 
   // @ts-expect-error: items are required
   engine.check({ customer: { id: "C1" } });
