@@ -8,7 +8,7 @@
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::PolicySource;
-use crate::snapshot::{self, Snapshot, SnapshotInfo, WriteOptions};
+use crate::snapshot::{self, Snapshot, SnapshotInfo, SnapshotKey, WriteOptions, DEMO_KEY};
 use crate::source::{self, ReadSource, SourceFiles};
 use crate::time::Timestamp;
 use std::path::Path;
@@ -19,6 +19,9 @@ pub struct CompileOptions {
     /// Creation time recorded in the snapshot (default: now). Fixing it makes output
     /// reproducible.
     pub created_at: Option<Timestamp>,
+    /// The merchant key every identifier is hashed under (a secret kept beside the
+    /// snapshot, never in it). Required by [`compile_files`]: there is no default key.
+    pub key: Option<SnapshotKey>,
 }
 
 /// A successful compile.
@@ -98,10 +101,28 @@ fn time_warnings(source: &PolicySource, created_at: Timestamp) -> Vec<Diagnostic
     .in_file("blocklist.csv")]
 }
 
-/// Compiles in-memory source files.
+/// Compiles in-memory source files under `options.key`; without a key it refuses
+/// (`key-required`): a snapshot's hashes are only as secret as its key, so none is ever
+/// made up.
 pub fn compile_files(
     files: &SourceFiles,
     options: &CompileOptions,
+) -> Result<Compiled, Diagnostics> {
+    let Some(key) = &options.key else {
+        return Err(Diagnostics(vec![Diagnostic::error(
+            Code::KeyRequired,
+            "compiling a snapshot needs the merchant key its identifiers are hashed under",
+        )
+        .with_help("make one once with `checkout-guard keygen -o store.key`, keep it secret, and pass `--key store.key` (package: `compilePolicy(files, { key })`)")]));
+    };
+    compile_with_key(files, options.created_at, key)
+}
+
+/// [`compile_files`] once the key is known.
+fn compile_with_key(
+    files: &SourceFiles,
+    created_at: Option<Timestamp>,
+    key: &SnapshotKey,
 ) -> Result<Compiled, Diagnostics> {
     let mut parts = source::read_parts(files);
     if let Some(policy) = &parts.policy {
@@ -118,19 +139,17 @@ pub fn compile_files(
         warnings: mut diags,
         ..
     } = parts.into_source()?;
-    let created_at = options.created_at.unwrap_or_else(Timestamp::now);
+    let created_at = created_at.unwrap_or_else(Timestamp::now);
     diags.extend(time_warnings(&source, created_at));
-    // The hash key is derived from the content and `created_at` (see
-    // docs/snapshot-format.md); callers needing a fixed key use `snapshot::write`.
     let write_options = WriteOptions {
         created_at,
-        key: None,
+        key: key.clone(),
     };
     let bytes = snapshot::write(&source, &write_options).map_err(|d| {
         diags.push(d);
         Diagnostics(diags.clone())
     })?;
-    let info = Snapshot::from_bytes(bytes.clone())
+    let info = Snapshot::open(bytes.clone(), Some(key))
         .map_err(|e| {
             Diagnostic::error(
                 Code::Internal,
@@ -156,8 +175,10 @@ pub fn compile_dir(dir: &Path, options: &CompileOptions) -> Result<Compiled, Dia
 /// Every diagnostic (errors and warnings) for a source: what [`compile_files`] would
 /// report, without keeping a snapshot. `options.created_at` is when expiry warnings
 /// are judged (default: now). The CLI's `lint` and the package's `lintPolicy` call this.
+/// Linting needs no key (nothing is kept): without one, the demo key stands in.
 pub fn lint_files(files: &SourceFiles, options: &CompileOptions) -> Vec<Diagnostic> {
-    match compile_files(files, options) {
+    let key = options.key.as_ref().unwrap_or(&DEMO_KEY);
+    match compile_with_key(files, options.created_at, key) {
         Ok(c) => c.warnings,
         Err(d) => d.0,
     }
