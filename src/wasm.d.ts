@@ -275,6 +275,7 @@ export interface SnapshotInfo {
   profile: "private" | "public";
   hash_scheme: string;
   hash_bits: number;
+  /** Whether an Ed25519 signature was verified: always `false` in this version. */
   signed: boolean;
   file_bytes: number;
   sections: SectionInfo[];

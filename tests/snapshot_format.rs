@@ -399,6 +399,21 @@ fn public_profile_and_unknown_flags_are_refused() {
 }
 
 #[test]
+fn a_signed_flag_with_junk_appended_does_not_read_as_signed() {
+    // Set the flag, append 64 junk bytes as the "signature", fix length and checksum:
+    // the file loads (the trailer is skipped) but is not reported as signed.
+    let mut bytes = minimal_bytes();
+    bytes[format::header::FLAGS] |= format::FLAG_SIGNED;
+    let total = (bytes.len() + format::SIGNATURE_LEN) as u32;
+    bytes[format::header::TOTAL_LEN..format::header::TOTAL_LEN + 4]
+        .copy_from_slice(&total.to_le_bytes());
+    reseal(&mut bytes);
+    bytes.extend_from_slice(&[0xAB; format::SIGNATURE_LEN]);
+    let s = load(bytes).unwrap();
+    assert!(!s.info().signed);
+}
+
+#[test]
 fn static_bytes_load_without_copying() {
     let leaked: &'static [u8] = Box::leak(minimal_bytes().into_boxed_slice());
     let s = load(leaked).unwrap();

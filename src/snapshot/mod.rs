@@ -206,7 +206,8 @@ pub struct SnapshotInfo {
     pub hash_scheme: String,
     /// Hash bits kept per blocklist entry (54 in the private profile).
     pub hash_bits: u8,
-    /// Whether an Ed25519 signature trailer is present (not verified by this build).
+    /// Whether the snapshot's Ed25519 signature was verified. Always `false` in this
+    /// build, which verifies none: a signature trailer is skipped, never trusted.
     pub signed: bool,
     /// Total file size.
     pub file_bytes: usize,
