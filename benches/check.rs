@@ -23,7 +23,7 @@ fn bytes() -> Vec<u8> {
         &source,
         &WriteOptions {
             created_at: store::created_at(),
-            ..WriteOptions::default()
+            key: snapshot::DEMO_KEY,
         },
     )
     .expect("generated store compiles")

@@ -26,7 +26,7 @@ fn main() {
         &store::source(store::BLOCKLIST),
         &WriteOptions {
             created_at: store::created_at(),
-            ..WriteOptions::default()
+            key: snapshot::DEMO_KEY,
         },
     )
     .unwrap();

@@ -8,7 +8,7 @@
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::PolicySource;
-use crate::snapshot::{self, Snapshot, SnapshotInfo, WriteOptions};
+use crate::snapshot::{self, Snapshot, SnapshotInfo, SnapshotKey, WriteOptions, DEMO_KEY};
 use crate::source::{self, ReadSource, SourceFiles};
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
@@ -20,6 +20,9 @@ pub struct CompileOptions {
     /// Creation time recorded in the snapshot (default: now). Fixing it makes output
     /// reproducible.
     pub created_at: Option<Timestamp>,
+    /// The merchant key every identifier is hashed under (a secret kept beside the
+    /// snapshot, never in it). Required by [`compile_files`]: there is no default key.
+    pub key: Option<SnapshotKey>,
 }
 
 /// A successful compile.
@@ -111,29 +114,41 @@ fn time_warnings(source: &PolicySource, created_at: Timestamp) -> Vec<Diagnostic
     .in_file("blocklist.csv")]
 }
 
-/// Compiles in-memory source files.
+/// Compiles in-memory source files under `options.key`; without a key it refuses
+/// (`key-required`): a snapshot's hashes are only as secret as its key, so none is ever
+/// made up.
 pub fn compile_files(
     files: &SourceFiles,
     options: &CompileOptions,
 ) -> Result<Compiled, Diagnostics> {
-    compile_counted(files, options).0
+    let Some(key) = &options.key else {
+        return Err(Diagnostics(vec![Diagnostic::error(
+            Code::KeyRequired,
+            "compiling a snapshot needs the merchant key its identifiers are hashed under",
+        )
+        .with_help("make one once with `checkout-guard keygen -o store.key`, keep it secret, and pass `--key store.key` (package: `compilePolicy(files, { key })`)")]));
+    };
+    compile_counted(files, options.created_at, key).0
 }
 
-/// [`compile_files`], and the entries read per CSV file whether or not it succeeds.
+/// [`compile_files`] once the key is known, and the entries read per CSV file whether
+/// or not it succeeds.
 fn compile_counted(
     files: &SourceFiles,
-    options: &CompileOptions,
+    created_at: Option<Timestamp>,
+    key: &SnapshotKey,
 ) -> (Result<Compiled, Diagnostics>, BTreeMap<String, usize>) {
     let parts = source::read_parts(files);
     let entries = parts.entries.clone();
-    (compile_parts(files, parts, options), entries)
+    (compile_parts(files, parts, created_at, key), entries)
 }
 
 /// Checks the rules of what was read and writes the snapshot.
 fn compile_parts(
     files: &SourceFiles,
     mut parts: source::ReadParts,
-    options: &CompileOptions,
+    created_at: Option<Timestamp>,
+    key: &SnapshotKey,
 ) -> Result<Compiled, Diagnostics> {
     if let Some(policy) = &parts.policy {
         let policy_text = files
@@ -150,19 +165,17 @@ fn compile_parts(
         entries,
         ..
     } = parts.into_source()?;
-    let created_at = options.created_at.unwrap_or_else(Timestamp::now);
+    let created_at = created_at.unwrap_or_else(Timestamp::now);
     diags.extend(time_warnings(&source, created_at));
-    // The hash key is derived from the content and `created_at` (see
-    // docs/snapshot-format.md); callers needing a fixed key use `snapshot::write`.
     let write_options = WriteOptions {
         created_at,
-        key: None,
+        key: key.clone(),
     };
     let bytes = snapshot::write(&source, &write_options).map_err(|d| {
         diags.push(d);
         Diagnostics(diags.clone())
     })?;
-    let info = Snapshot::from_bytes(bytes.clone())
+    let info = Snapshot::open(bytes.clone(), Some(key))
         .map_err(|e| {
             Diagnostic::error(
                 Code::Internal,
@@ -189,13 +202,15 @@ pub fn compile_dir(dir: &Path, options: &CompileOptions) -> Result<Compiled, Dia
 /// Every diagnostic (errors and warnings) for a source: what [`compile_files`] would
 /// report, without keeping a snapshot. `options.created_at` is when expiry warnings
 /// are judged (default: now). The CLI's `lint` and the package's `lintPolicy` call this.
+/// Linting needs no key (nothing is kept): without one, the demo key stands in.
 pub fn lint_files(files: &SourceFiles, options: &CompileOptions) -> Vec<Diagnostic> {
     lint(files, options).diagnostics
 }
 
 /// [`lint_files`] with the entries read per CSV file.
 pub fn lint(files: &SourceFiles, options: &CompileOptions) -> Linted {
-    let (compiled, entries) = compile_counted(files, options);
+    let key = options.key.as_ref().unwrap_or(&DEMO_KEY);
+    let (compiled, entries) = compile_counted(files, options.created_at, key);
     let diagnostics = match compiled {
         Ok(c) => c.warnings,
         Err(d) => d.0,

@@ -110,6 +110,8 @@ codes! {
     SnapshotTooLarge = "snapshot-too-large",
     /// The snapshot cannot be written (a value does not fit its format).
     SnapshotWrite = "snapshot-write",
+    /// Compiling without the merchant key (`--key`; `checkout-guard keygen` makes one).
+    KeyRequired = "key-required",
     /// A bug in checkout-guard (the written snapshot does not load back).
     Internal = "internal",
 

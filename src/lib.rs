@@ -15,11 +15,16 @@
 //! ```
 //! use checkout_guard::{compile_dir, CheckOptions, CompileOptions, Engine, Timestamp};
 //! use checkout_guard::model::Action;
+//! use checkout_guard::snapshot::SnapshotKey;
 //! use std::path::Path;
 //!
+//! // The merchant key: a secret kept beside the snapshot, never in it (`checkout-guard
+//! // keygen` makes one; the demo store's is published, demo only).
+//! let key = SnapshotKey::parse(&std::fs::read_to_string("examples/demo-store/demo.key")?)?;
 //! // Compile a policy source folder (rules are type-checked here) into snapshot bytes.
-//! let compiled = compile_dir(Path::new("examples/demo-store"), &CompileOptions::default())?;
-//! let mut engine = Engine::from_bytes(compiled.bytes)?;
+//! let options = CompileOptions { key: Some(key.clone()), ..CompileOptions::default() };
+//! let compiled = compile_dir(Path::new("examples/demo-store"), &options)?;
+//! let mut engine = Engine::open(compiled.bytes, Some(&key))?;
 //!
 //! // A blocklisted customer (block level) buying a limited-edition item.
 //! let order = r#"{

@@ -104,8 +104,21 @@ export interface CheckOptions {
   locale?: string;
 }
 
+/**
+ * The merchant key a snapshot's identifiers are hashed under: a key file's text (32
+ * hexadecimal digits; `checkout-guard keygen` writes one) or its 16 bytes. A secret:
+ * never ship it to a browser.
+ */
+export type SnapshotKeyInput = string | Uint8Array;
+
 /** Options of `Engine.fromBytes` and `engine.load`. */
 export interface EngineOptions {
+  /**
+   * The key the snapshot was compiled with. Without it only a snapshot compiled with
+   * the published demo key loads (else a `SnapshotError` of kind `"key_required"`); a
+   * different key is refused (`"wrong_key"`), and `engine.load` keeps the snapshot in use.
+   */
+  key?: SnapshotKeyInput;
   /**
    * When given, the snapshot's merchant must be this one, else a `SnapshotError` of
    * kind `"wrong_merchant"` (and `engine.load` keeps the snapshot in use).
@@ -216,7 +229,9 @@ export type SnapshotErrorKind =
   | "bad_section"
   | "bad_meta"
   | "rules"
-  | "wrong_merchant";
+  | "wrong_merchant"
+  | "key_required"
+  | "wrong_key";
 
 /** Thrown by `new Engine`, `Engine.fromBytes`, `engine.load` and `new Backtest`. */
 export interface SnapshotError extends Error {
@@ -260,6 +275,7 @@ export interface SnapshotInfo {
   profile: "private" | "public";
   hash_scheme: string;
   hash_bits: number;
+  /** Whether an Ed25519 signature was verified: always `false` in this version. */
   signed: boolean;
   file_bytes: number;
   sections: SectionInfo[];
@@ -337,6 +353,11 @@ export interface EngineStats {
 export interface CompileOptions {
   /** Creation time recorded in the snapshot (default now); fixing it makes the bytes reproducible. */
   createdAt?: TimeInput;
+  /**
+   * The merchant key to hash identifiers under (required: without it a `PolicyError`
+   * with a `key-required` diagnostic). Only its check value goes into the snapshot.
+   */
+  key?: SnapshotKeyInput;
 }
 
 /** A compiled policy. */
@@ -356,6 +377,8 @@ export type LintResult = Diagnostic[] & { readonly entries: Record<string, numbe
 export interface BacktestOptions {
   /** `now` for orders without `created_at` (default: the JS clock). */
   now?: TimeInput;
+  /** The key of both snapshots (see `EngineOptions.key`). */
+  key?: SnapshotKeyInput;
 }
 
 /** Counts per decision. */

@@ -14,7 +14,7 @@
 
 use crate::backtest::Backtest;
 use crate::engine::{CheckOptions, Engine, LoadError, Order, OrderError};
-use crate::snapshot::{Snapshot, SnapshotError};
+use crate::snapshot::{Snapshot, SnapshotError, SnapshotKey};
 use crate::time::Timestamp;
 
 use js_sys::{Array, Reflect, JSON};
@@ -75,6 +75,8 @@ fn snapshot_kind(e: &SnapshotError) -> &'static str {
         SnapshotError::MissingSection(_) => "missing_section",
         SnapshotError::BadSection { .. } => "bad_section",
         SnapshotError::BadMeta(_) => "bad_meta",
+        SnapshotError::KeyRequired => "key_required",
+        SnapshotError::WrongKey => "wrong_key",
     }
 }
 
@@ -196,6 +198,35 @@ fn js_now() -> Timestamp {
     Timestamp::from_millis(js_sys::Date::now() as i64)
 }
 
+/// `options.key`: the merchant key as 32 hexadecimal digits (a key file's text) or a
+/// 16-byte `Uint8Array`; absent means none (only demo-keyed snapshots load then).
+fn read_key(options: &JsValue) -> Result<Option<SnapshotKey>, JsValue> {
+    let value = get(options, "key");
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if let Some(text) = value.as_string() {
+        return SnapshotKey::parse(&text)
+            .map(Some)
+            .map_err(|e| usage_error("options.key", &e));
+    }
+    if let Some(array) = value.dyn_ref::<js_sys::Uint8Array>() {
+        let mut bytes = [0u8; crate::snapshot::format::header::KEY_CHECK_LEN];
+        if array.length() as usize != bytes.len() {
+            return Err(usage_error(
+                "options.key",
+                "a key is 16 bytes (or 32 hexadecimal digits)",
+            ));
+        }
+        array.copy_to(&mut bytes);
+        return Ok(Some(SnapshotKey::from_bytes(bytes)));
+    }
+    Err(usage_error(
+        "options.key",
+        "expected the key as a hex string or a 16-byte Uint8Array",
+    ))
+}
+
 fn get(object: &JsValue, key: &str) -> JsValue {
     if !object.is_object() {
         return JsValue::UNDEFINED;
@@ -259,8 +290,10 @@ impl JsEngine {
             .map_err(|e| load_error(&e))
     }
 
-    /// An engine on snapshot bytes; `options.merchant`, when given, must match the
-    /// snapshot's merchant (guards against deploying another store's file).
+    /// An engine on snapshot bytes and `options.key`, the merchant key they were
+    /// compiled with (none: only a demo-keyed snapshot loads); `options.merchant`, when
+    /// given, must match the snapshot's merchant (guards against deploying another
+    /// store's file).
     #[wasm_bindgen(js_name = fromBytes)]
     pub fn from_bytes(
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &[u8],
@@ -424,13 +457,17 @@ enum ManyItem {
     Error { error: OrderError },
 }
 
-/// Snapshot bytes read and validated, then held to `options.merchant` when given: a
-/// snapshot of another merchant is a `SnapshotError` of kind `wrong_merchant` whose
-/// `expected` and `found` name both, before any rule is compiled.
+/// Snapshot bytes read and validated with `options.key` (kinds `key_required` and
+/// `wrong_key` when it is missing or not the snapshot's), then held to
+/// `options.merchant` when given: a snapshot of another merchant is a `SnapshotError`
+/// of kind `wrong_merchant` whose `expected` and `found` name both, before any rule is
+/// compiled.
 fn read_snapshot(bytes: &[u8], options: Option<JsValue>) -> Result<Snapshot, JsValue> {
-    let expected = expected_merchant(&options.unwrap_or(JsValue::UNDEFINED))?;
-    let snapshot =
-        Snapshot::from_bytes(bytes.to_vec()).map_err(|e| load_error(&LoadError::Snapshot(e)))?;
+    let options = options.unwrap_or(JsValue::UNDEFINED);
+    let expected = expected_merchant(&options)?;
+    let key = read_key(&options)?;
+    let snapshot = Snapshot::open(bytes.to_vec(), key.as_ref())
+        .map_err(|e| load_error(&LoadError::Snapshot(e)))?;
     let found = &snapshot.info().merchant;
     match expected {
         Some(want) if *found != want => Err(js_error(
@@ -486,9 +523,9 @@ impl JsBacktest {
     }
 }
 
-fn engine_for(bytes: Option<Vec<u8>>) -> Result<Engine, JsValue> {
+fn engine_for(bytes: Option<Vec<u8>>, key: Option<&SnapshotKey>) -> Result<Engine, JsValue> {
     match bytes {
-        Some(b) => Engine::from_bytes(b),
+        Some(b) => Engine::open(b, key),
         None => Engine::demo(),
     }
     .map_err(|e| load_error(&e))
@@ -497,7 +534,8 @@ fn engine_for(bytes: Option<Vec<u8>>) -> Result<Engine, JsValue> {
 #[wasm_bindgen(js_class = Backtest)]
 impl JsBacktest {
     /// A backtest of `bytes`' policy (the demo store when null), optionally compared
-    /// with `baselineBytes`' policy; `options.now` judges orders without `created_at`.
+    /// with `baselineBytes`' policy (both under `options.key`); `options.now` judges
+    /// orders without `created_at`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "Uint8Array | null")] bytes: Option<Vec<u8>>,
@@ -505,9 +543,12 @@ impl JsBacktest {
         baseline_bytes: Option<Vec<u8>>,
         #[wasm_bindgen(unchecked_optional_param_type = "BacktestOptions")] options: Option<JsValue>,
     ) -> Result<JsBacktest, JsValue> {
-        let engine = engine_for(bytes)?;
-        let baseline = baseline_bytes.map(|b| engine_for(Some(b))).transpose()?;
         let options = options.unwrap_or(JsValue::UNDEFINED);
+        let key = read_key(&options)?;
+        let engine = engine_for(bytes, key.as_ref())?;
+        let baseline = baseline_bytes
+            .map(|b| engine_for(Some(b), key.as_ref()))
+            .transpose()?;
         let fallback_now = if options.is_object() {
             read_time(&get(&options, "now"), "options.now")?
         } else {
@@ -584,7 +625,8 @@ fn read_files(files: &JsValue) -> Result<crate::SourceFiles, JsValue> {
     Ok(crate::SourceFiles { files })
 }
 
-/// Compiles a policy source (file name → text) into snapshot bytes; throws a
+/// Compiles a policy source (file name → text) into snapshot bytes under `options.key`
+/// (required: a `PolicyError` with a `key-required` diagnostic without it); throws a
 /// `PolicyError` with `diagnostics` when it has errors.
 #[cfg(feature = "compiler")]
 #[wasm_bindgen(js_name = compilePolicy, unchecked_return_type = "CompiledPolicy")]
@@ -602,6 +644,7 @@ pub fn compile_policy(
     .unwrap_or_else(js_now);
     let options = crate::CompileOptions {
         created_at: Some(created_at),
+        key: read_key(&options)?,
     };
     let compiled = crate::compile_files(&files, &options).map_err(|d| {
         let errors = d.0.iter().filter(|d| d.is_error()).count();
@@ -636,6 +679,7 @@ pub fn lint_policy(
     let files = read_files(files)?;
     let options = crate::CompileOptions {
         created_at: Some(js_now()),
+        key: None,
     };
     let linted = crate::lint(&files, &options);
     let out = to_js(&linted.diagnostics)?;

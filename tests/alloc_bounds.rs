@@ -45,9 +45,15 @@ fn a_catalog_costs_at_most_five_bytes_of_memory_per_byte() {
     )
     .unwrap();
     files.files.insert("catalog.csv".into(), catalog);
-    let bytes = compile_files(&files, &CompileOptions::default())
-        .unwrap()
-        .bytes;
+    let bytes = compile_files(
+        &files,
+        &CompileOptions {
+            key: Some(checkout_guard::snapshot::DEMO_KEY),
+            ..CompileOptions::default()
+        },
+    )
+    .unwrap()
+    .bytes;
     let snapshot = Snapshot::from_bytes(bytes).unwrap();
     let catl = snapshot
         .info()

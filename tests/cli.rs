@@ -326,3 +326,144 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The key of `tests/fixtures/v2-minimal.snapshot` (a test key, committed beside it).
+const FIXTURE_KEY: &str = "tests/fixtures/v2-minimal.key";
+const FIXTURE: &str = "tests/fixtures/v2-minimal.snapshot";
+
+#[test]
+fn a_snapshot_refuses_a_missing_or_wrong_key() {
+    let order = "examples/orders/clean.json";
+    let missing = run(&["check", "--snapshot", FIXTURE, "--now", NOW, order], None);
+    let wrong = run(
+        &[
+            "check",
+            "--snapshot",
+            FIXTURE,
+            "--key",
+            "examples/demo-store/demo.key",
+            "--now",
+            NOW,
+            order,
+        ],
+        None,
+    );
+    let inspect = run(&["inspect", FIXTURE], None);
+    golden("key-refused", &format!("{missing}{wrong}{inspect}"));
+    let right = run(
+        &[
+            "check",
+            "--snapshot",
+            FIXTURE,
+            "--key",
+            FIXTURE_KEY,
+            "--now",
+            NOW,
+            order,
+        ],
+        None,
+    );
+    assert!(right.contains("--- exit: 0"), "{right}");
+    assert!(right.contains("\"decision\""), "{right}");
+    let inspect = run(&["inspect", FIXTURE, "--key", FIXTURE_KEY], None);
+    assert!(inspect.contains("\"format_version\": 2"), "{inspect}");
+}
+
+#[test]
+fn keygen_compile_and_check_with_a_merchant_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("store.key");
+    let key_arg = key.to_str().unwrap();
+    let made = run(&["keygen", "-o", key_arg], None);
+    assert!(made.contains("--- exit: 0"), "{made}");
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert_eq!(text.len(), 33, "32 hex digits and a newline: {text:?}");
+    assert!(text.trim_end().bytes().all(|b| b.is_ascii_hexdigit()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the key file is readable by others");
+    }
+    // Never overwritten.
+    let again = run(&["keygen", "-o", key_arg], None);
+    assert!(again.contains("--- exit: 2"), "{again}");
+    assert!(again.contains("already exists"), "{again}");
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), text);
+    // A second key differs (the OS generator, not a constant).
+    let other = dir.path().join("other.key");
+    run(&["keygen", "-o", other.to_str().unwrap()], None);
+    assert_ne!(std::fs::read_to_string(&other).unwrap(), text);
+
+    // A store that is not the demo does not compile without a key.
+    let out = dir.path().join("store.snapshot");
+    let out_arg = out.to_str().unwrap();
+    let refused = run(&["compile", "tests/fixtures/minimal", "-o", out_arg], None);
+    assert!(refused.contains("--- exit: 1"), "{refused}");
+    assert!(refused.contains("error[key-required]"), "{refused}");
+    assert!(refused.contains("checkout-guard keygen"), "{refused}");
+    assert!(!out.exists());
+
+    let compiled = run(
+        &[
+            "compile",
+            "tests/fixtures/minimal",
+            "--key",
+            key_arg,
+            "-o",
+            out_arg,
+        ],
+        None,
+    );
+    assert!(compiled.contains("--- exit: 0"), "{compiled}");
+    let bytes = std::fs::read(&out).unwrap();
+    let hex = text.trim_end();
+    let raw: Vec<u8> = (0..16)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+        .collect();
+    assert!(
+        !bytes.windows(16).any(|w| w == raw.as_slice()),
+        "the key is in the snapshot"
+    );
+    // Checked with its key (flag or environment), refused with another or none.
+    let order = "examples/orders/clean.json";
+    let ok = run(
+        &["check", "--snapshot", out_arg, "--key", key_arg, order],
+        None,
+    );
+    assert!(ok.contains("--- exit: 0"), "{ok}");
+    let env_ok = Command::new(env!("CARGO_BIN_EXE_checkout-guard"))
+        .current_dir(root())
+        .env("CHECKOUT_GUARD_KEY_FILE", &key)
+        .args(["inspect", out_arg])
+        .output()
+        .unwrap();
+    assert!(env_ok.status.success(), "{env_ok:?}");
+    let wrong = run(
+        &[
+            "check",
+            "--snapshot",
+            out_arg,
+            "--key",
+            other.to_str().unwrap(),
+            order,
+        ],
+        None,
+    );
+    assert!(wrong.contains("--- exit: 2"), "{wrong}");
+    assert!(
+        wrong.contains("not the one this snapshot was compiled with"),
+        "{wrong}"
+    );
+    let none = run(
+        &[
+            "backtest",
+            "--snapshot",
+            out_arg,
+            "examples/orders/all.jsonl",
+        ],
+        None,
+    );
+    assert!(none.contains("--- exit: 2"), "{none}");
+    assert!(none.contains("needs its key"), "{none}");
+}

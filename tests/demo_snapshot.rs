@@ -2,6 +2,7 @@
 //! the CLI) must be exactly what `examples/demo-store/` compiles to. When this fails,
 //! run `scripts/update-demo-snapshot.sh`.
 
+use checkout_guard::snapshot::DEMO_KEY;
 use checkout_guard::{compile_dir, CompileOptions, Engine, DEMO_SNAPSHOT};
 use std::path::Path;
 
@@ -14,6 +15,7 @@ fn embedded_demo_snapshot_matches_its_source() {
         &dir,
         &CompileOptions {
             created_at: Some(created_at),
+            key: Some(DEMO_KEY),
         },
     )
     .unwrap_or_else(|d| panic!("the demo store does not compile:\n{d}"));

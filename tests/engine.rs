@@ -150,7 +150,7 @@ fn engine(rules: Vec<Rule>) -> Engine {
         &source(rules),
         &WriteOptions {
             created_at: ts("2026-11-20T00:00:00Z"),
-            ..WriteOptions::default()
+            key: checkout_guard::snapshot::DEMO_KEY,
         },
     )
     .unwrap();
@@ -432,7 +432,7 @@ fn a_failed_reload_keeps_the_old_snapshot() {
         &source(vec![]),
         &WriteOptions {
             created_at: ts("2026-11-20T00:00:00Z"),
-            ..WriteOptions::default()
+            key: checkout_guard::snapshot::DEMO_KEY,
         },
     )
     .unwrap();

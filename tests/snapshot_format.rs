@@ -1,14 +1,16 @@
-//! Snapshot format v1: write → load round trips, reproducibility, the 12-bytes-per-entry
-//! bar, the committed v1 fixture, and a reader that never panics and never accepts
+//! Snapshot format v2: write → load round trips, reproducibility, the 12-bytes-per-entry
+//! bar, the committed fixtures (v2 loads, v1 is refused), the merchant key (never in
+//! the file; a wrong or missing key refused), and a reader that never panics and never accepts
 //! damaged bytes silently.
 
 use checkout_guard::model::{
     BlockEntry, CatalogItem, CustomerRecord, CustomerStats, IdKind, Level, PolicySource,
 };
-use checkout_guard::snapshot::{self, format, Snapshot, SnapshotError, WriteOptions};
+use checkout_guard::snapshot::{self, format, Snapshot, SnapshotError, SnapshotKey, WriteOptions};
 use checkout_guard::source::{self, SourceFiles};
 use checkout_guard::{compile_files, CompileOptions, Timestamp};
 use proptest::prelude::*;
+use std::borrow::Cow;
 use std::path::Path;
 
 const POLICY: &str = r#"merchant = "测试店"
@@ -31,10 +33,20 @@ fn t(s: &str) -> Timestamp {
     Timestamp::parse_rfc3339(s).unwrap()
 }
 
+/// The merchant key of these tests' snapshots.
+fn key() -> SnapshotKey {
+    SnapshotKey::from_bytes(*b"test-key-16bytes")
+}
+
+/// Loads with [`key`].
+fn load(bytes: impl Into<Cow<'static, [u8]>>) -> Result<Snapshot, SnapshotError> {
+    Snapshot::open(bytes, Some(&key()))
+}
+
 fn options() -> WriteOptions {
     WriteOptions {
         created_at: t("2026-11-25T00:00:00Z"),
-        key: None,
+        key: key(),
     }
 }
 
@@ -55,13 +67,14 @@ fn minimal_bytes() -> Vec<u8> {
     let files = SourceFiles::read_dir(&fixture_dir().join("minimal")).unwrap();
     let options = CompileOptions {
         created_at: Some(t("2026-11-25T00:00:00Z")),
+        key: Some(key()),
     };
     compile_files(&files, &options).unwrap().bytes
 }
 
 #[test]
 fn fixture_round_trips_through_lookups() {
-    let s = Snapshot::from_bytes(minimal_bytes()).unwrap();
+    let s = load(minimal_bytes()).unwrap();
     assert_eq!(s.info().merchant, "demo-store");
     assert_eq!(s.policy().rules.len(), 3);
     assert_eq!(
@@ -116,14 +129,14 @@ fn fixture_round_trips_through_lookups() {
 }
 
 #[test]
-fn v1_fixture_keeps_loading() {
-    let path = fixture_dir().join("v1-minimal.snapshot");
+fn v2_fixture_keeps_loading() {
+    let path = fixture_dir().join("v2-minimal.snapshot");
     if std::env::var_os("UPDATE_SNAPSHOT_FIXTURE").is_some() {
         std::fs::write(&path, minimal_bytes()).unwrap();
     }
     let bytes = std::fs::read(&path).unwrap();
-    let s = Snapshot::from_bytes(bytes).unwrap();
-    assert_eq!(s.info().format_version, 1);
+    let s = load(bytes).unwrap();
+    assert_eq!(s.info().format_version, 2);
     assert_eq!(s.info().merchant, "demo-store");
     assert_eq!(s.info().created_at, "2026-11-25T00:00:00Z");
     assert_eq!(s.blocklist_len(), 8);
@@ -137,6 +150,126 @@ fn v1_fixture_keeps_loading() {
     );
     assert_eq!(s.customer("C-1").unwrap().orders_90d, 12);
     assert_eq!(s.catalog_item("CUP-010").unwrap().price_minor, 8850);
+}
+
+#[test]
+fn v1_fixture_is_refused_with_a_recompile_message() {
+    // Format v1 stored the hash key in the header; v2 stores only a check value, so a
+    // v1 file is refused rather than read with its published key.
+    let bytes = std::fs::read(fixture_dir().join("v1-minimal.snapshot")).unwrap();
+    let err = load(bytes.clone()).unwrap_err();
+    assert_eq!(
+        err,
+        SnapshotError::UnsupportedVersion {
+            found: 1,
+            supported: 2
+        }
+    );
+    let text = err.to_string();
+    assert!(
+        text.contains("written by an older checkout-guard"),
+        "{text}"
+    );
+    assert!(
+        text.contains("recompile the snapshot from its source with this version"),
+        "{text}"
+    );
+    assert_eq!(
+        Snapshot::from_bytes(bytes).unwrap_err(),
+        err,
+        "the version is checked before the key"
+    );
+}
+
+/// Whether `needle` occurs anywhere in `hay`.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn the_key_is_not_in_the_file_only_its_check_value() {
+    let bytes = minimal_bytes();
+    let k = key();
+    assert!(!contains(&bytes, k.as_bytes()), "the key is in the file");
+    assert!(!contains(&bytes, k.to_hex().as_bytes()));
+    assert_eq!(
+        bytes[format::header::KEY_CHECK..format::header::KEY_CHECK + 16],
+        k.check_value()
+    );
+}
+
+#[test]
+fn without_its_key_the_file_yields_no_identifier() {
+    let bytes = minimal_bytes();
+    // No key: refused (the file is not the demo's).
+    assert_eq!(
+        Snapshot::from_bytes(bytes.clone()).unwrap_err(),
+        SnapshotError::KeyRequired
+    );
+    let err = Snapshot::open(bytes.clone(), None).unwrap_err();
+    assert!(err.to_string().contains("needs its key"), "{err}");
+    // Another key: refused by the check value, before any lookup.
+    let other = SnapshotKey::from_bytes(*b"another-key-here");
+    let err = Snapshot::open(bytes.clone(), Some(&other)).unwrap_err();
+    assert_eq!(err, SnapshotError::WrongKey);
+    assert!(err
+        .to_string()
+        .contains("not the one this snapshot was compiled with"));
+    // Forging the check value for a guessed key (and resealing the checksum) makes the
+    // file load, but the listed phone, email and customer are not found under that key:
+    // the hashes in the file say nothing without the merchant's key.
+    let mut forged = bytes.clone();
+    forged[format::header::KEY_CHECK..format::header::KEY_CHECK + 16]
+        .copy_from_slice(&other.check_value());
+    reseal(&mut forged);
+    let s = Snapshot::open(forged, Some(&other)).unwrap();
+    assert!(matches(&s, IdKind::Phone, "8613800138000").is_empty());
+    assert!(matches(&s, IdKind::Email, "bad.buyer@example.com").is_empty());
+    assert!(matches(&s, IdKind::CustomerId, "C-666").is_empty());
+    assert!(
+        s.customer("C-1").is_none(),
+        "customer statistics are keyed too"
+    );
+    // With the right key all of them are there.
+    let s = load(bytes).unwrap();
+    assert!(!matches(&s, IdKind::Phone, "8613800138000").is_empty());
+    assert!(s.customer("C-1").is_some());
+}
+
+#[test]
+fn blocklist_and_customer_hashes_depend_on_the_key() {
+    let files = SourceFiles::read_dir(&fixture_dir().join("minimal")).unwrap();
+    let compile = |key: SnapshotKey| {
+        let options = CompileOptions {
+            created_at: Some(t("2026-11-25T00:00:00Z")),
+            key: Some(key),
+        };
+        compile_files(&files, &options).unwrap()
+    };
+    let a = compile(key());
+    let b = compile(SnapshotKey::from_bytes(*b"another-key-here"));
+    for tag in ["BLKL", "CUST"] {
+        let section = |c: &checkout_guard::Compiled| {
+            let s = c.info.sections.iter().find(|s| s.tag == tag).unwrap();
+            c.bytes[s.offset..s.offset + s.bytes].to_vec()
+        };
+        assert_ne!(
+            section(&a),
+            section(&b),
+            "`{tag}` does not depend on the key"
+        );
+    }
+    let meta = |c: &checkout_guard::Compiled| c.info.sections[0].clone();
+    assert_eq!(meta(&a), meta(&b));
+}
+
+#[test]
+fn compiling_without_a_key_is_refused_with_help() {
+    let files = SourceFiles::read_dir(&fixture_dir().join("minimal")).unwrap();
+    let err = compile_files(&files, &CompileOptions::default()).unwrap_err();
+    assert_eq!(err.0.len(), 1);
+    assert_eq!(err.0[0].code, checkout_guard::Code::KeyRequired);
+    assert!(err.0[0].help.as_deref().unwrap().contains("keygen"));
 }
 
 #[test]
@@ -169,7 +302,7 @@ fn blocklist_costs_twelve_bytes_per_entry() {
     let mut src = base_source();
     src.blocklist = entries(100_000);
     let bytes = snapshot::write(&src, &options()).unwrap();
-    let s = Snapshot::from_bytes(bytes).unwrap();
+    let s = load(bytes).unwrap();
     let info = &s.info().blocklist;
     assert_eq!(info.entries, 100_000);
     assert_eq!(
@@ -209,32 +342,32 @@ fn too_many_reasons_is_a_clear_error() {
 fn errors_say_how_to_fix() {
     let good = minimal_bytes();
     assert_eq!(
-        Snapshot::from_bytes(b"PK\x03\x04".to_vec()).unwrap_err(),
+        load(b"PK\x03\x04".to_vec()).unwrap_err(),
         SnapshotError::BadMagic
     );
-    let mut v2 = good.clone();
-    v2[8] = 2;
-    let err = Snapshot::from_bytes(v2).unwrap_err();
+    let mut v3 = good.clone();
+    v3[8] = 3;
+    let err = load(v3).unwrap_err();
     assert_eq!(
         err,
         SnapshotError::UnsupportedVersion {
-            found: 2,
-            supported: 1
+            found: 3,
+            supported: 2
         }
     );
     assert!(err.to_string().contains("recompile the snapshot"), "{err}");
-    let err = Snapshot::from_bytes(good[..good.len() - 1].to_vec()).unwrap_err();
+    let err = load(good[..good.len() - 1].to_vec()).unwrap_err();
     assert!(matches!(err, SnapshotError::LengthMismatch { .. }), "{err}");
     let mut flipped = good.clone();
     let at = flipped.len() / 2;
     flipped[at] ^= 0x40;
-    let err = Snapshot::from_bytes(flipped).unwrap_err();
+    let err = load(flipped).unwrap_err();
     assert!(
         matches!(err, SnapshotError::ChecksumMismatch { .. }),
         "{err}"
     );
     assert!(err.to_string().contains("damaged or was edited"), "{err}");
-    let err = Snapshot::from_bytes(good[..20].to_vec()).unwrap_err();
+    let err = load(good[..20].to_vec()).unwrap_err();
     assert!(matches!(err, SnapshotError::Truncated { .. }), "{err}");
 }
 
@@ -254,21 +387,36 @@ fn public_profile_and_unknown_flags_are_refused() {
     let mut public = good.clone();
     public[12] = format::PROFILE_PUBLIC;
     reseal(&mut public);
-    let err = Snapshot::from_bytes(public).unwrap_err();
+    let err = load(public).unwrap_err();
     assert!(err.to_string().contains("the `public` profile"), "{err}");
     let mut flags = good.clone();
     flags[15] = 0x80;
     reseal(&mut flags);
     assert!(matches!(
-        Snapshot::from_bytes(flags).unwrap_err(),
+        load(flags).unwrap_err(),
         SnapshotError::Unsupported(_)
     ));
 }
 
 #[test]
+fn a_signed_flag_with_junk_appended_does_not_read_as_signed() {
+    // Set the flag, append 64 junk bytes as the "signature", fix length and checksum:
+    // the file loads (the trailer is skipped) but is not reported as signed.
+    let mut bytes = minimal_bytes();
+    bytes[format::header::FLAGS] |= format::FLAG_SIGNED;
+    let total = (bytes.len() + format::SIGNATURE_LEN) as u32;
+    bytes[format::header::TOTAL_LEN..format::header::TOTAL_LEN + 4]
+        .copy_from_slice(&total.to_le_bytes());
+    reseal(&mut bytes);
+    bytes.extend_from_slice(&[0xAB; format::SIGNATURE_LEN]);
+    let s = load(bytes).unwrap();
+    assert!(!s.info().signed);
+}
+
+#[test]
 fn static_bytes_load_without_copying() {
     let leaked: &'static [u8] = Box::leak(minimal_bytes().into_boxed_slice());
-    let s = Snapshot::from_bytes(leaked).unwrap();
+    let s = load(leaked).unwrap();
     assert!(std::ptr::eq(s.bytes().as_ptr(), leaked.as_ptr()));
 }
 
@@ -347,7 +495,7 @@ proptest! {
         items in prop::collection::vec(arb_item(), 0..20),
         customers in prop::collection::vec(arb_customer(), 0..30),
         absent in prop::collection::vec(("[A-Z]{13,16}", arb_kind()), 0..10),
-        key in prop::option::of(any::<[u8; 16]>()),
+        key in any::<[u8; 16]>(),
     ) {
         let mut src = base_source();
         src.blocklist = blocklist;
@@ -359,9 +507,10 @@ proptest! {
         customers.sort_by(|a, b| a.customer_id.cmp(&b.customer_id));
         customers.dedup_by(|a, b| a.customer_id == b.customer_id);
         src.customers = customers;
-        let opts = WriteOptions { created_at: t("2026-11-25T00:00:00Z"), key };
+        let key = SnapshotKey::from_bytes(key);
+        let opts = WriteOptions { created_at: t("2026-11-25T00:00:00Z"), key: key.clone() };
         let bytes = snapshot::write(&src, &opts).unwrap();
-        let s = Snapshot::from_bytes(bytes).unwrap();
+        let s = Snapshot::open(bytes, Some(&key)).unwrap();
         prop_assert_eq!(s.policy(), &src.policy);
         for e in &src.blocklist {
             let found = matches(&s, e.kind, &e.value);
@@ -402,12 +551,12 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
-        let _ = Snapshot::from_bytes(bytes.clone());
+        let _ = load(bytes.clone());
         // With a valid magic and version, to get past the first checks.
         let mut prefixed = format::MAGIC.to_vec();
         prefixed.extend_from_slice(&1u16.to_le_bytes());
         prefixed.extend_from_slice(&bytes);
-        let _ = Snapshot::from_bytes(prefixed);
+        let _ = load(prefixed);
     }
 
     #[test]
@@ -416,12 +565,12 @@ proptest! {
         let mut bad = good.clone();
         let i = at.index(bad.len());
         bad[i] ^= xor;
-        prop_assert!(Snapshot::from_bytes(bad.clone()).is_err(), "flip at {} accepted", i);
+        prop_assert!(load(bad.clone()).is_err(), "flip at {} accepted", i);
         let truncated = good[..cut.index(good.len())].to_vec();
-        prop_assert!(Snapshot::from_bytes(truncated).is_err());
+        prop_assert!(load(truncated).is_err());
         // Resealed (checksum fixed): structure checks must hold without panicking.
         reseal(&mut bad);
-        let _ = Snapshot::from_bytes(bad);
+        let _ = load(bad);
     }
 
     #[test]
@@ -434,7 +583,7 @@ proptest! {
             bytes[i] = value;
         }
         reseal(&mut bytes);
-        if let Ok(s) = Snapshot::from_bytes(bytes) {
+        if let Ok(s) = load(bytes) {
             // Whatever loaded must answer lookups without panicking.
             let _ = matches(&s, IdKind::Phone, "8613800138000");
             let _ = s.customer("C-1");
@@ -450,7 +599,7 @@ fn time_loads(bytes: &[u8], runs: u32) -> (std::time::Duration, std::time::Durat
     for _ in 0..runs {
         let copy = bytes.to_vec();
         let start = std::time::Instant::now();
-        let s = Snapshot::from_bytes(copy).unwrap();
+        let s = load(copy).unwrap();
         let took = start.elapsed();
         std::hint::black_box(&s);
         best = best.min(took);
@@ -498,7 +647,7 @@ fn load_time_100k() {
         );
     }
 
-    let s = Snapshot::from_bytes(full.clone()).unwrap();
+    let s = load(full.clone()).unwrap();
     let start = std::time::Instant::now();
     let mut hits = 0;
     for e in &src.blocklist {
@@ -544,7 +693,7 @@ fn expiries_are_exact_to_the_second_and_far_future_means_never() {
         entry("fraction", t("2026-12-01T10:00:00.250Z")),
         entry("far", t("2200-01-01T00:00:00Z")),
     ];
-    let s = Snapshot::from_bytes(snapshot::write(&src, &options()).unwrap()).unwrap();
+    let s = load(snapshot::write(&src, &options()).unwrap()).unwrap();
     assert_eq!(
         matches(&s, IdKind::DeviceId, "soon")[0].2,
         Some(t("2026-12-01T10:00:00Z"))
@@ -574,13 +723,13 @@ fn rows_differing_only_by_expiry_keep_the_latest() {
         row(Some(t("2026-12-01T00:00:00Z"))),
         row(Some(t("2027-01-01T00:00:00Z"))),
     ];
-    let s = Snapshot::from_bytes(snapshot::write(&src, &options()).unwrap()).unwrap();
+    let s = load(snapshot::write(&src, &options()).unwrap()).unwrap();
     assert_eq!(
         matches(&s, IdKind::DeviceId, "."),
         vec![(Level::Watch, "_".into(), Some(t("2027-01-01T00:00:00Z")))]
     );
     src.blocklist.push(row(None));
-    let s = Snapshot::from_bytes(snapshot::write(&src, &options()).unwrap()).unwrap();
+    let s = load(snapshot::write(&src, &options()).unwrap()).unwrap();
     assert_eq!(
         matches(&s, IdKind::DeviceId, "."),
         vec![(Level::Watch, "_".into(), None)]
@@ -589,7 +738,7 @@ fn rows_differing_only_by_expiry_keep_the_latest() {
 
 #[test]
 fn info_is_informative_json() {
-    let s = Snapshot::from_bytes(minimal_bytes()).unwrap();
+    let s = load(minimal_bytes()).unwrap();
     let json: serde_json::Value = serde_json::to_value(s.info()).unwrap();
     assert_eq!(json["profile"], "private");
     assert_eq!(json["hash_scheme"], "siphash-2-4");

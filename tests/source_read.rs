@@ -360,8 +360,10 @@ fn warnings_do_not_stop_reading() {
 #[test]
 fn compile_is_reproducible_and_reports_stats() {
     let files = fixture();
+    let key = checkout_guard::snapshot::SnapshotKey::from_bytes([7; 16]);
     let options = CompileOptions {
         created_at: Some(Timestamp::parse_rfc3339("2026-11-25T00:00:00Z").unwrap()),
+        key: Some(key.clone()),
     };
     let a = compile_files(&files, &options).unwrap();
     let b = compile_files(&files, &options).unwrap();
@@ -376,12 +378,14 @@ fn compile_is_reproducible_and_reports_stats() {
         text.contains("1 blocklist entry had already expired at compile time"),
         "{text}"
     );
-    // A different compile time gives a different key, so hashes are not linkable.
+    // The header holds the key's check value, which depends on the key only.
     let later = CompileOptions {
         created_at: Some(Timestamp::parse_rfc3339("2026-11-26T00:00:00Z").unwrap()),
+        key: Some(key.clone()),
     };
     let c = compile_files(&files, &later).unwrap();
-    assert_ne!(a.bytes[16..32], c.bytes[16..32]);
+    assert_eq!(a.bytes[16..32], c.bytes[16..32]);
+    assert_eq!(a.bytes[16..32], key.check_value());
 }
 
 #[test]
@@ -451,9 +455,15 @@ fn a_hidden_error_makes_the_summary_an_error() {
         catalog.push_str(&format!("S{i},n,c,not-a-price,,\n"));
     }
     let files = with(&[("policy.toml", MIN_POLICY), ("catalog.csv", &catalog)]);
-    let errs = compile_files(&files, &CompileOptions::default())
-        .unwrap_err()
-        .0;
+    let errs = compile_files(
+        &files,
+        &CompileOptions {
+            key: Some(checkout_guard::snapshot::DEMO_KEY),
+            ..CompileOptions::default()
+        },
+    )
+    .unwrap_err()
+    .0;
     let summary = errs.last().unwrap();
     assert_eq!(summary.code, "too-many-diagnostics");
     assert!(summary.is_error());

@@ -21,6 +21,8 @@ use wasm_bindgen_test::*;
 mod crafted;
 
 const NOW: &str = "2026-11-25T10:00:00Z";
+/// A merchant key for these tests: the hex of `wasm-test-key-16`.
+const MERCHANT_KEY: &str = "7761736d2d746573742d6b65792d3136";
 
 fn js(text: &str) -> JsValue {
     JSON::parse(text).unwrap()
@@ -210,10 +212,38 @@ fn compile_policy_round_trips_and_reports_located_diagnostics() {
     ] {
         Reflect::set(&files, &name.into(), &body.into()).unwrap();
     }
-    let compiled =
-        compile_policy(&files, Some(js(r#"{"createdAt": "2026-11-22T00:00:00Z"}"#))).unwrap();
+    let compiled = compile_policy(
+        &files,
+        Some(js(&format!(
+            r#"{{"createdAt": "2026-11-22T00:00:00Z", "key": "{MERCHANT_KEY}"}}"#
+        ))),
+    )
+    .unwrap();
     let bytes: js_sys::Uint8Array = prop(&compiled, "bytes").dyn_into().unwrap();
-    let mut engine = JsEngine::from_bytes(&bytes.to_vec(), None).unwrap();
+    let bytes = bytes.to_vec();
+    // Without its key, or with another, the snapshot is refused with a typed error.
+    let err = JsEngine::from_bytes(&bytes, None).err().unwrap();
+    assert_eq!(text(&err, "kind"), "key_required");
+    let demo_key = js(&format!(
+        r#"{{"key": "{}"}}"#,
+        include_str!("../examples/demo-store/demo.key").trim()
+    ));
+    let err = JsEngine::from_bytes(&bytes, Some(demo_key)).err().unwrap();
+    assert_eq!(text(&err, "name"), "SnapshotError");
+    assert_eq!(text(&err, "kind"), "wrong_key");
+    let bad_key = js(r#"{"key": "not hex"}"#);
+    assert_eq!(
+        text(
+            &JsEngine::from_bytes(&bytes, Some(bad_key)).err().unwrap(),
+            "path"
+        ),
+        "options.key"
+    );
+    // As a Uint8Array of 16 bytes, as well as hex text.
+    let raw = js_sys::Uint8Array::from(&b"wasm-test-key-16"[..]);
+    let with_bytes = js_sys::Object::new();
+    Reflect::set(&with_bytes, &"key".into(), &raw).unwrap();
+    let mut engine = JsEngine::from_bytes(&bytes, Some(with_bytes.into())).unwrap();
     let order = js(include_str!("../examples/orders/blacklisted-limited.json"));
     assert_eq!(
         text(&engine.check(&order, options(NOW)).unwrap(), "decision"),
@@ -223,7 +253,8 @@ fn compile_policy_round_trips_and_reports_located_diagnostics() {
     let policy = include_str!("../examples/demo-store/policy.toml")
         .replace("customer.level ==", "customer.lvl ==");
     Reflect::set(&files, &"policy.toml".into(), &policy.into()).unwrap();
-    let err = compile_policy(&files, None).unwrap_err();
+    let keyed = js(&format!(r#"{{"key": "{MERCHANT_KEY}"}}"#));
+    let err = compile_policy(&files, Some(keyed)).unwrap_err();
     assert_eq!(text(&err, "name"), "PolicyError");
     let diags: Array = prop(&err, "diagnostics").dyn_into().unwrap();
     let first = diags.get(0);
@@ -235,6 +266,22 @@ fn compile_policy_round_trips_and_reports_located_diagnostics() {
         Array::from(&lint_policy(&files).unwrap()).length(),
         diags.length()
     );
+}
+
+#[wasm_bindgen_test]
+fn compile_policy_without_a_key_is_refused() {
+    let files = js_sys::Object::new();
+    Reflect::set(
+        &files,
+        &"policy.toml".into(),
+        &include_str!("../examples/demo-store/policy.toml").into(),
+    )
+    .unwrap();
+    let err = compile_policy(&files, None).unwrap_err();
+    assert_eq!(text(&err, "name"), "PolicyError");
+    let first = Array::from(&prop(&err, "diagnostics")).get(0);
+    assert_eq!(text(&first, "code"), "key-required");
+    assert!(text(&first, "help").contains("keygen"));
 }
 
 #[wasm_bindgen_test]

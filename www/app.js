@@ -26,13 +26,15 @@ async function boot() {
     const cg = await import("../pkg/web/checkout_guard_compiler.js");
     await cg.default();
     state.cg = cg;
-    const [texts, index, snap] = await Promise.all([
+    const [texts, demoKey, index, snap] = await Promise.all([
       Promise.all(FILES.map((f) => fetchText(`../examples/demo-store/${f}`))),
+      fetchText("../examples/demo-store/demo.key"),
       fetch("samples.json").then((r) => r.json()),
       fetch("../assets/demo-store.snapshot").then((r) => (r.ok ? r.arrayBuffer() : null)).catch(() => null),
     ]);
     FILES.forEach((f, i) => { state.original[f] = texts[i]; });
     state.files = { ...state.original };
+    state.demoKey = demoKey.trim();
     state.index = index;
     state.now = index.now;
     state.embeddedBytes = snap ? new Uint8Array(snap) : null;

@@ -182,7 +182,9 @@ export function compileNow() {
   clearTimeout(compileTimer);
   const status = $("#compile-status");
   try {
-    const out = state.cg.compilePolicy({ ...state.files });
+    // The demo store's published key (demo only): the page's snapshots then load with
+    // no key argument, like the embedded one.
+    const out = state.cg.compilePolicy({ ...state.files }, { key: state.demoKey });
     state.compiled = { bytes: out.bytes, warnings: out.warnings, info: out.info };
     state.compileOk = true;
     state.diagnostics = out.warnings;

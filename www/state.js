@@ -13,6 +13,7 @@ export const state = {
   cg: null,                 // the wasm module
   original: {},             // file name → demo store text
   files: {},                // file name → edited text
+  demoKey: null,            // examples/demo-store/demo.key: the demo's published key
   active: "policy.toml",
   compiled: null,           // last good {bytes, warnings, info}
   compileOk: false,

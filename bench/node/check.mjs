@@ -146,7 +146,10 @@ const files = {
   "customers.csv": customers.join("\n") + "\n",
 };
 let t0 = performance.now();
-const compiled = compiler.compilePolicy(files, { createdAt: "2026-11-20T00:00:00Z" });
+// Under the published demo key (a benchmark store, not secret), so the engine loads it
+// without a key argument like the demo.
+const DEMO_KEY = "44bf790c46aea9942984686b39f95bf9";
+const compiled = compiler.compilePolicy(files, { createdAt: "2026-11-20T00:00:00Z", key: DEMO_KEY });
 const compileMs = performance.now() - t0;
 t0 = performance.now();
 const big = runtime.Engine.fromBytes(compiled.bytes);

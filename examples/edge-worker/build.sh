@@ -7,7 +7,10 @@
 #   bash build.sh           rebuild src/store.snapshot
 #   bash build.sh --check   exit 1 if src/store.snapshot is not what the source compiles to
 #
-# A fixed --created-at keeps the file byte-for-byte reproducible. CHECKOUT_GUARD_BIN
+# A fixed --created-at keeps the file byte-for-byte reproducible. The key is the demo
+# store's published key (examples/demo-store/demo.key), so the bundled snapshot loads
+# with no secret; a real store compiles with its own secret key (`checkout-guard
+# keygen`) and gives the worker that key as the SNAPSHOT_HASH_KEY secret. CHECKOUT_GUARD_BIN
 # may name an already built CLI; otherwise `cargo run --release` builds it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -23,10 +26,10 @@ sed -i -E "s/^merchant([[:space:]]*)=.*/merchant\1= \"$MERCHANT\"/" "$tmp/store/
 grep -q "^merchant *= \"$MERCHANT\"" "$tmp/store/policy.toml" || { echo "build.sh: could not set the merchant" >&2; exit 2; }
 
 if [ -n "${CHECKOUT_GUARD_BIN:-}" ]; then
-  "$CHECKOUT_GUARD_BIN" compile "$tmp/store" -o "$tmp/store.snapshot" --created-at "$CREATED_AT" >&2
+  "$CHECKOUT_GUARD_BIN" compile "$tmp/store" --key "$root/examples/demo-store/demo.key" -o "$tmp/store.snapshot" --created-at "$CREATED_AT" >&2
 else
   cargo run --quiet --release --manifest-path "$root/Cargo.toml" --bin checkout-guard -- \
-    compile "$tmp/store" -o "$tmp/store.snapshot" --created-at "$CREATED_AT" >&2
+    compile "$tmp/store" --key "$root/examples/demo-store/demo.key" -o "$tmp/store.snapshot" --created-at "$CREATED_AT" >&2
 fi
 
 if [ "${1:-}" = "--check" ]; then

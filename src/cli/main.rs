@@ -4,13 +4,19 @@
 //! the wasm package and the edge worker.
 //!
 //! Exit status: 0 on success (whatever the decisions), 1 when an input was unusable or
-//! a source has errors, 2 when the command could not run at all (bad snapshot, I/O).
+//! a source has errors, 2 when the command could not run at all (bad snapshot, wrong or
+//! missing key, I/O).
+//!
+//! The merchant key (a key file, `keygen` writes one) comes from `--key FILE` or the
+//! environment variable `CHECKOUT_GUARD_KEY_FILE`; see `docs/snapshot-format.md`,
+//! "Identifier hashing".
 
 mod input;
 mod report;
 
 use checkout_guard::backtest::Backtest;
 use checkout_guard::engine::order::MAX_JSON_BYTES;
+use checkout_guard::snapshot::SnapshotKey;
 use checkout_guard::{CheckOptions, CompileOptions, Diagnostic, Engine, SourceFiles, Timestamp};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
@@ -30,6 +36,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Write a new merchant key file (32 hex digits from the OS random generator).
+    Keygen {
+        /// Where to write the key (never overwritten; keep it secret, beside the snapshot's source).
+        #[arg(short, long)]
+        output: PathBuf,
+    },
     /// Compile a policy source folder into a snapshot file.
     Compile {
         /// Folder with policy.toml (or policy.json) and optional blocklist.csv, catalog.csv, customers.csv.
@@ -37,6 +49,9 @@ enum Command {
         /// Where to write the snapshot.
         #[arg(short, long)]
         output: PathBuf,
+        /// Merchant key file (`keygen`; or env CHECKOUT_GUARD_KEY_FILE). Only the demo store compiles without one.
+        #[arg(long)]
+        key: Option<PathBuf>,
         /// Creation time to record (RFC 3339; default now). Fixing it makes the output reproducible.
         #[arg(long, value_parser = parse_time)]
         created_at: Option<Timestamp>,
@@ -46,6 +61,9 @@ enum Command {
         /// Snapshot to use (default: the embedded demo store).
         #[arg(long)]
         snapshot: Option<PathBuf>,
+        /// The snapshot's key file (or env CHECKOUT_GUARD_KEY_FILE; not needed for the demo store).
+        #[arg(long)]
+        key: Option<PathBuf>,
         /// Judge at this time (RFC 3339; default: the clock).
         #[arg(long, value_parser = parse_time)]
         now: Option<Timestamp>,
@@ -60,6 +78,9 @@ enum Command {
         /// Snapshot to use (default: the embedded demo store).
         #[arg(long)]
         snapshot: Option<PathBuf>,
+        /// The snapshot's key file (or env CHECKOUT_GUARD_KEY_FILE; not needed for the demo store).
+        #[arg(long)]
+        key: Option<PathBuf>,
         /// Compare with this snapshot and list the orders whose decision changes.
         #[arg(long)]
         baseline: Option<PathBuf>,
@@ -76,6 +97,9 @@ enum Command {
     Inspect {
         /// Snapshot file.
         file: PathBuf,
+        /// The snapshot's key file (or env CHECKOUT_GUARD_KEY_FILE; not needed for the demo store).
+        #[arg(long)]
+        key: Option<PathBuf>,
     },
     /// Report every problem in a policy source without writing a snapshot.
     Lint {
@@ -103,25 +127,36 @@ impl From<std::io::Error> for Fail {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Keygen { output } => keygen(&output),
         Command::Compile {
             source_dir,
             output,
+            key,
             created_at,
-        } => compile(&source_dir, &output, created_at),
+        } => compile(&source_dir, &output, key.as_deref(), created_at),
         Command::Check {
             snapshot,
+            key,
             now,
             locale,
             input,
-        } => check(snapshot.as_deref(), now, locale, &input),
+        } => check(snapshot.as_deref(), key.as_deref(), now, locale, &input),
         Command::Backtest {
             snapshot,
+            key,
             baseline,
             json,
             now,
             orders,
-        } => backtest(snapshot.as_deref(), baseline.as_deref(), json, now, &orders),
-        Command::Inspect { file } => inspect(&file),
+        } => backtest(
+            snapshot.as_deref(),
+            key.as_deref(),
+            baseline.as_deref(),
+            json,
+            now,
+            &orders,
+        ),
+        Command::Inspect { file, key } => inspect(&file, key.as_deref()),
         Command::Lint { source_dir, now } => lint(&source_dir, now),
     };
     match result {
@@ -153,9 +188,111 @@ fn entry_lines(entries: &std::collections::BTreeMap<String, usize>) -> Vec<Strin
         .collect()
 }
 
-fn compile(dir: &Path, output: &Path, created_at: Option<Timestamp>) -> Result<u8, Fail> {
+/// Environment variable naming the key file when `--key` is not given.
+const KEY_FILE_ENV: &str = "CHECKOUT_GUARD_KEY_FILE";
+
+/// The key file given by `--key`, else by [`KEY_FILE_ENV`], read and parsed.
+fn read_key(flag: Option<&Path>) -> Result<Option<SnapshotKey>, Fail> {
+    let env = std::env::var_os(KEY_FILE_ENV).filter(|v| !v.is_empty());
+    let Some(path) = flag.map(Path::to_path_buf).or(env.map(PathBuf::from)) else {
+        return Ok(None);
+    };
+    key_file(&path).map(Some)
+}
+
+fn key_file(path: &Path) -> Result<SnapshotKey, Fail> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Fail(
+            2,
+            format!("cannot read the key file `{}`: {e}", path.display()),
+        )
+    })?;
+    SnapshotKey::parse(&text).map_err(|e| {
+        Fail(
+            2,
+            format!(
+                "`{}` is not a key file: {e}; make one with `checkout-guard keygen -o FILE`",
+                path.display()
+            ),
+        )
+    })
+}
+
+/// Writes a fresh key from the OS random generator to `output`, which must not exist
+/// (overwriting a key would orphan every snapshot compiled with it). Owner-only
+/// permissions on Unix.
+fn keygen(output: &Path) -> Result<u8, Fail> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| Fail(2, format!("the OS random generator failed: {e}")))?;
+    let key = SnapshotKey::from_bytes(bytes);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(output).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Fail(
+                2,
+                format!(
+                    "`{}` already exists; a key is never overwritten (snapshots compiled with it would no longer load): choose another file name",
+                    output.display()
+                ),
+            )
+        } else {
+            Fail(2, format!("cannot write `{}`: {e}", output.display()))
+        }
+    })?;
+    writeln!(file, "{}", key.to_hex())
+        .map_err(|e| Fail(2, format!("cannot write `{}`: {e}", output.display())))?;
+    eprintln!(
+        "wrote a new key to `{}`: keep it secret (whoever holds it and a snapshot can test identifiers against it); pass it to `compile --key` and to the engines that load the snapshot",
+        output.display()
+    );
+    Ok(0)
+}
+
+/// The key to compile `dir` with: `--key` or the environment, else the demo store's
+/// published `demo.key` in the folder (only that key is taken from there). Without
+/// either, `compile_files` refuses with help pointing to `keygen`.
+fn compile_key(dir: &Path, flag: Option<&Path>) -> Result<Option<SnapshotKey>, Fail> {
+    if let Some(key) = read_key(flag)? {
+        return Ok(Some(key));
+    }
+    let demo = dir.join("demo.key");
+    if !demo.exists() {
+        return Ok(None);
+    }
+    let key = key_file(&demo)?;
+    if !key.is_demo() {
+        return Err(Fail(
+            2,
+            format!(
+                "`{}` is not the published demo key; pass a merchant key with `--key FILE` (and keep it out of the source folder)",
+                demo.display()
+            ),
+        ));
+    }
+    Ok(Some(key))
+}
+
+fn compile(
+    dir: &Path,
+    output: &Path,
+    key: Option<&Path>,
+    created_at: Option<Timestamp>,
+) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
-    let options = CompileOptions { created_at };
+    let key = compile_key(dir, key)?;
+    if key.as_ref().is_some_and(SnapshotKey::is_demo) {
+        eprintln!(
+            "note: compiling with the published demo key: anyone can test identifiers against this snapshot; for a real store use `checkout-guard keygen`"
+        );
+    }
+    let options = CompileOptions {
+        created_at,
+        key: key.clone(),
+    };
     match checkout_guard::compile_files(&files, &options) {
         Ok(compiled) => {
             print_diagnostics(&compiled.warnings, Some(&files));
@@ -167,7 +304,7 @@ fn compile(dir: &Path, output: &Path, created_at: Option<Timestamp>) -> Result<u
             std::fs::write(&tmp, &compiled.bytes)
                 .and_then(|()| std::fs::rename(&tmp, output))
                 .map_err(|e| Fail(2, format!("cannot write `{}`: {e}", output.display())))?;
-            let engine = Engine::from_bytes(compiled.bytes)
+            let engine = Engine::open(compiled.bytes, key.as_ref())
                 .map_err(|e| Fail(2, format!("the written snapshot does not load: {e}")))?;
             let info = engine.info();
             eprintln!(
@@ -190,13 +327,15 @@ fn compile(dir: &Path, output: &Path, created_at: Option<Timestamp>) -> Result<u
     }
 }
 
-fn load_engine(snapshot: Option<&Path>) -> Result<Engine, Fail> {
+/// The engine on `snapshot` (default: the embedded demo store) with the key of
+/// [`read_key`]; without a key only a demo-keyed snapshot loads.
+fn load_engine(snapshot: Option<&Path>, key: Option<&SnapshotKey>) -> Result<Engine, Fail> {
     match snapshot {
         None => Engine::demo().map_err(|e| Fail(2, format!("embedded demo snapshot: {e}"))),
         Some(path) => {
             let bytes = std::fs::read(path)
                 .map_err(|e| Fail(2, format!("cannot read `{}`: {e}", path.display())))?;
-            Engine::from_bytes(bytes).map_err(|e| Fail(2, format!("`{}`: {e}", path.display())))
+            Engine::open(bytes, key).map_err(|e| Fail(2, format!("`{}`: {e}", path.display())))
         }
     }
 }
@@ -215,11 +354,12 @@ fn open_input(path: &Path) -> Result<input::Input<Box<dyn BufRead>>, Fail> {
 
 fn check(
     snapshot: Option<&Path>,
+    key: Option<&Path>,
     now: Option<Timestamp>,
     locale: Option<String>,
     input: &Path,
 ) -> Result<u8, Fail> {
-    let mut engine = load_engine(snapshot)?;
+    let mut engine = load_engine(snapshot, read_key(key)?.as_ref())?;
     let options = CheckOptions { now, locale };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -291,13 +431,18 @@ fn error_json(path: &str, message: &str) -> String {
 
 fn backtest(
     snapshot: Option<&Path>,
+    key: Option<&Path>,
     baseline: Option<&Path>,
     json: bool,
     now: Option<Timestamp>,
     orders: &Path,
 ) -> Result<u8, Fail> {
-    let engine = load_engine(snapshot)?;
-    let baseline = baseline.map(|p| load_engine(Some(p))).transpose()?;
+    let key = read_key(key)?;
+    let engine = load_engine(snapshot, key.as_ref())?;
+    // The baseline is the same store's previous snapshot: the same key.
+    let baseline = baseline
+        .map(|p| load_engine(Some(p), key.as_ref()))
+        .transpose()?;
     let fallback = now.unwrap_or_else(Timestamp::now);
     let (reader, total_bytes): (Box<dyn BufRead>, u64) = if orders.as_os_str() == "-" {
         (Box::new(std::io::stdin().lock()), 0)
@@ -363,8 +508,8 @@ fn backtest(
     Ok(0)
 }
 
-fn inspect(file: &Path) -> Result<u8, Fail> {
-    let engine = load_engine(Some(file))?;
+fn inspect(file: &Path, key: Option<&Path>) -> Result<u8, Fail> {
+    let engine = load_engine(Some(file), read_key(key)?.as_ref())?;
     let text = serde_json::to_string_pretty(engine.info()).map_err(|e| Fail(2, e.to_string()))?;
     println!("{text}");
     Ok(0)
@@ -372,7 +517,11 @@ fn inspect(file: &Path) -> Result<u8, Fail> {
 
 fn lint(dir: &Path, now: Option<Timestamp>) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
-    let linted = checkout_guard::lint(&files, &CompileOptions { created_at: now });
+    let options = CompileOptions {
+        created_at: now,
+        key: None,
+    };
+    let linted = checkout_guard::lint(&files, &options);
     let diags = linted.diagnostics;
     print_diagnostics(&diags, Some(&files));
     for line in entry_lines(&linted.entries) {

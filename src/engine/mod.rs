@@ -149,9 +149,20 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine on snapshot bytes (validated, checksum verified, rules type-checked).
+    /// An engine on snapshot bytes (validated, checksum verified, rules type-checked)
+    /// given no key: only a snapshot compiled with the published demo key loads
+    /// ([`Snapshot::from_bytes`]); use [`Engine::open`] for a merchant's.
     pub fn from_bytes(bytes: impl Into<Cow<'static, [u8]>>) -> Result<Engine, LoadError> {
         Engine::new(Snapshot::from_bytes(bytes)?)
+    }
+
+    /// An engine on snapshot bytes and the merchant key they were compiled with
+    /// ([`Snapshot::open`]: a wrong key is refused before any rule runs).
+    pub fn open(
+        bytes: impl Into<Cow<'static, [u8]>>,
+        key: Option<&crate::snapshot::SnapshotKey>,
+    ) -> Result<Engine, LoadError> {
+        Engine::new(Snapshot::open(bytes, key)?)
     }
 
     /// An engine on a loaded snapshot.

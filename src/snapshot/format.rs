@@ -1,4 +1,4 @@
-//! The byte layout of snapshot format v1 (see `docs/snapshot-format.md`), shared by the
+//! The byte layout of snapshot format v2 (see `docs/snapshot-format.md`), shared by the
 //! writer and the reader so the two cannot drift apart, and the keyed identifier hash.
 //!
 //! Everything is little-endian. Offsets and lengths are `u32`: a snapshot is at most
@@ -11,7 +11,7 @@ use std::hash::Hasher;
 /// First eight bytes of every snapshot.
 pub const MAGIC: [u8; 8] = *b"CKGUARD\0";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 /// Size of the fixed part of the header (before the merchant name).
 pub const FIXED_HEADER_LEN: usize = header::MERCHANT;
 /// Size of one section-table entry: tag, flags, offset, length.
@@ -36,10 +36,12 @@ pub mod header {
     pub const HASH_BITS: usize = 14;
     /// `u8`: header flags ([`super::FLAG_SIGNED`]).
     pub const FLAGS: usize = 15;
-    /// `[u8; KEY_LEN]`: the SipHash key of every identifier hash in the file.
-    pub const KEY: usize = 16;
-    /// Length of the SipHash key (128 bits).
-    pub const KEY_LEN: usize = 16;
+    /// `[u8; KEY_CHECK_LEN]`: the key check value
+    /// ([`crate::snapshot::SnapshotKey::check_value`]), never the key itself (format v1
+    /// stored the key here).
+    pub const KEY_CHECK: usize = 16;
+    /// Length of the key check value.
+    pub const KEY_CHECK_LEN: usize = 16;
     /// `i64`: creation time, nanoseconds since the Unix epoch.
     pub const CREATED_AT: usize = 32;
     /// `i64`: expiry time (creation time plus the policy's `valid_for`), nanoseconds.
@@ -71,8 +73,8 @@ pub const CHECKSUM_LEN: usize = 8;
 /// Size of the reserved Ed25519 signature trailer (present when [`FLAG_SIGNED`]).
 pub const SIGNATURE_LEN: usize = 64;
 
-/// Header flag: a 64-byte Ed25519 signature follows the checksum (reserved; v1 writers
-/// never set it, v1 readers accept and skip it).
+/// Header flag: a 64-byte Ed25519 signature follows the checksum (reserved; writers
+/// never set it yet, readers accept and skip it).
 pub const FLAG_SIGNED: u8 = 0b0000_0001;
 /// Header flags this build understands.
 pub const KNOWN_FLAGS: u8 = FLAG_SIGNED;
@@ -99,7 +101,7 @@ pub const TAG_CATALOG: [u8; 4] = *b"CATL";
 pub const TAG_CUSTOMERS: [u8; 4] = *b"CUST";
 
 /// Section flag: a reader that does not know the tag must refuse the file (otherwise
-/// unknown sections are skipped, so optional sections can be added within v1).
+/// unknown sections are skipped, so optional sections can be added within a version).
 pub const SECTION_REQUIRED: u32 = 1;
 
 /// Where each field of the blocklist section's header starts; the keys follow it.

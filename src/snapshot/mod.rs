@@ -10,10 +10,12 @@
 
 mod directory;
 pub mod format;
+mod key;
 mod read;
 #[cfg(feature = "compiler")]
 mod writer;
 
+pub use key::{SnapshotKey, DEMO_KEY};
 #[cfg(feature = "compiler")]
 pub use writer::write;
 
@@ -75,6 +77,11 @@ pub enum SnapshotError {
     },
     /// The policy metadata is not valid JSON for this build's policy schema.
     BadMeta(String),
+    /// The snapshot's identifiers are hashed under a merchant key and none was given.
+    KeyRequired,
+    /// The key given is not the one the snapshot was compiled with (its key check value
+    /// differs).
+    WrongKey,
 }
 
 const RECOMPILE: &str =
@@ -86,6 +93,10 @@ impl fmt::Display for SnapshotError {
             SnapshotError::BadMagic => write!(
                 f,
                 "not a checkout-guard snapshot (bad magic bytes); pass the `.snapshot` file written by `checkout-guard compile`"
+            ),
+            SnapshotError::UnsupportedVersion { found, supported } if found < supported => write!(
+                f,
+                "snapshot format version {found} was written by an older checkout-guard and is no longer read (this build reads version {supported}); recompile the snapshot from its source with this version: `checkout-guard compile --key KEY_FILE`"
             ),
             SnapshotError::UnsupportedVersion { found, supported } => write!(
                 f,
@@ -117,6 +128,14 @@ impl fmt::Display for SnapshotError {
             SnapshotError::BadMeta(why) => {
                 write!(f, "snapshot policy metadata is invalid: {why}; {RECOMPILE}")
             }
+            SnapshotError::KeyRequired => write!(
+                f,
+                "this snapshot needs its key: pass the key file it was compiled with (`--key FILE`, or `{{ key }}` in the package)"
+            ),
+            SnapshotError::WrongKey => write!(
+                f,
+                "the key given is not the one this snapshot was compiled with; pass the key file given to `checkout-guard compile --key`"
+            ),
         }
     }
 }
@@ -187,7 +206,8 @@ pub struct SnapshotInfo {
     pub hash_scheme: String,
     /// Hash bits kept per blocklist entry (54 in the private profile).
     pub hash_bits: u8,
-    /// Whether an Ed25519 signature trailer is present (not verified by this build).
+    /// Whether the snapshot's Ed25519 signature was verified. Always `false` in this
+    /// build, which verifies none: a signature trailer is skipped, never trusted.
     pub signed: bool,
     /// Total file size.
     pub file_bytes: usize,
@@ -217,12 +237,12 @@ pub struct ListMatch<'a> {
 }
 
 /// Options for `write` (available with the `compiler` feature).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WriteOptions {
     /// Recorded creation time; expiry is this plus `valid_for`.
     pub created_at: Timestamp,
-    /// Key for identifier hashes; derived from the content when `None`.
-    pub key: Option<[u8; 16]>,
+    /// The merchant key of every identifier hash (stored only as its check value).
+    pub key: SnapshotKey,
 }
 
 /// A loaded, validated snapshot.
@@ -233,7 +253,7 @@ pub struct Snapshot {
     info: SnapshotInfo,
     created_at: Timestamp,
     expires_at: Timestamp,
-    key: [u8; 16],
+    key: SnapshotKey,
     reasons: Vec<String>,
     /// Offset of the blocklist keys (`u64` each) and of the expiries (`u32` each).
     block_keys: usize,
@@ -265,9 +285,23 @@ impl fmt::Debug for Snapshot {
 impl Snapshot {
     /// Validates `bytes` and indexes them without copying the large sections.
     ///
+    /// No key is given: this loads only a snapshot compiled with the published demo key
+    /// ([`DEMO_KEY`]); any other gives [`SnapshotError::KeyRequired`] (use
+    /// [`Snapshot::open`]).
+    ///
     /// Never panics: any byte string either loads or gives a [`SnapshotError`].
     pub fn from_bytes(bytes: impl Into<Cow<'static, [u8]>>) -> Result<Snapshot, SnapshotError> {
-        read::parse(bytes.into())
+        read::parse(bytes.into(), None)
+    }
+
+    /// Validates `bytes` with the merchant key they were compiled with (`None`: as
+    /// [`Snapshot::from_bytes`]). A key other than the snapshot's gives
+    /// [`SnapshotError::WrongKey`] before any lookup can run.
+    pub fn open(
+        bytes: impl Into<Cow<'static, [u8]>>,
+        key: Option<&SnapshotKey>,
+    ) -> Result<Snapshot, SnapshotError> {
+        read::parse(bytes.into(), key)
     }
 
     /// The policy (settings, rules, messages).
@@ -311,7 +345,7 @@ impl Snapshot {
         if normalized.is_empty() || self.block_count == 0 {
             return;
         }
-        let prefix = key_hash(id_hash(&self.key, kind, normalized));
+        let prefix = key_hash(id_hash(self.key.as_bytes(), kind, normalized));
         let bytes: &[u8] = &self.bytes;
         let key_at =
             |i: usize| read_u64(bytes, self.block_keys + i * BLOCKLIST_KEY_LEN).unwrap_or(u64::MAX);
@@ -369,7 +403,7 @@ impl Snapshot {
         if id.is_empty() || self.cust_count == 0 {
             return None;
         }
-        let h = id_hash(&self.key, IdKind::CustomerId, id);
+        let h = id_hash(self.key.as_bytes(), IdKind::CustomerId, id);
         let bytes: &[u8] = &self.bytes;
         let (lo, hi) = self.cust_dir.range(h);
         let hash_at = |i: usize| read_u64(bytes, self.cust_hashes + i * CUSTOMER_HASH_LEN);

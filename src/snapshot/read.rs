@@ -9,6 +9,7 @@
 
 use super::directory::Directory;
 use super::format::*;
+use super::key::{SnapshotKey, DEMO_KEY};
 use super::{sku_hash, BlocklistInfo, Profile, SectionInfo, Snapshot, SnapshotError, SnapshotInfo};
 use crate::model::{CatalogItem, IdKind, Level, Policy};
 use crate::time::Timestamp;
@@ -98,7 +99,7 @@ struct Header {
     hash_scheme: u8,
     hash_bits: u8,
     signed: bool,
-    key: [u8; header::KEY_LEN],
+    key_check: [u8; header::KEY_CHECK_LEN],
     created_at: Timestamp,
     expires_at: Timestamp,
     section_count: usize,
@@ -140,9 +141,9 @@ fn header(b: &[u8]) -> Result<Header, SnapshotError> {
             "header flags {flags:#04x}"
         )));
     }
-    let mut key = [0u8; header::KEY_LEN];
-    if let Some(stored) = b.get(header::KEY..header::KEY + header::KEY_LEN) {
-        key.copy_from_slice(stored);
+    let mut key_check = [0u8; header::KEY_CHECK_LEN];
+    if let Some(stored) = b.get(header::KEY_CHECK..header::KEY_CHECK + header::KEY_CHECK_LEN) {
+        key_check.copy_from_slice(stored);
     }
     Ok(Header {
         version,
@@ -151,7 +152,7 @@ fn header(b: &[u8]) -> Result<Header, SnapshotError> {
         hash_scheme: byte(header::HASH_SCHEME),
         hash_bits: byte(header::HASH_BITS),
         signed: flags & FLAG_SIGNED != 0,
-        key,
+        key_check,
         created_at: Timestamp(read_i64(b, header::CREATED_AT).unwrap_or(0)),
         expires_at: Timestamp(read_i64(b, header::EXPIRES_AT).unwrap_or(0)),
         section_count: read_u32(b, header::SECTION_COUNT).unwrap_or(0) as usize,
@@ -195,6 +196,18 @@ fn hashing(head: &Header) -> Result<(), SnapshotError> {
         )));
     }
     Ok(())
+}
+
+/// The key the file's hashes were made with: the one given if the header's key check
+/// value matches it; with none given, the published demo key if it matches (so the
+/// demo store loads without a key argument); otherwise `KeyRequired` or `WrongKey`.
+fn key(head: &Header, given: Option<&SnapshotKey>) -> Result<SnapshotKey, SnapshotError> {
+    match given {
+        Some(k) if k.check_value() == head.key_check => Ok(k.clone()),
+        Some(_) => Err(SnapshotError::WrongKey),
+        None if DEMO_KEY.check_value() == head.key_check => Ok(DEMO_KEY),
+        None => Err(SnapshotError::KeyRequired),
+    }
 }
 
 /// The merchant name: `merchant_len` bytes of UTF-8 right after the fixed fields, which
@@ -548,7 +561,10 @@ fn info(
         profile: Profile::Private,
         hash_scheme: "siphash-2-4".to_string(),
         hash_bits: head.hash_bits,
-        signed: head.signed,
+        // Only a verified signature may read as signed, and this build verifies none
+        // (docs/SECURITY.md, "Not yet built"): a flag bit and 64 bytes anyone can
+        // append prove nothing.
+        signed: false,
         file_bytes,
         sections: sections
             .list
@@ -568,11 +584,15 @@ fn info(
 }
 
 /// Validates `bytes` part by part and indexes them without copying the large sections.
-pub(super) fn parse(bytes: Cow<'static, [u8]>) -> Result<Snapshot, SnapshotError> {
+pub(super) fn parse(
+    bytes: Cow<'static, [u8]>,
+    given: Option<&SnapshotKey>,
+) -> Result<Snapshot, SnapshotError> {
     let b: &[u8] = &bytes;
     let head = header(b)?;
     let (content, checksum) = trailer(b, &head)?;
     hashing(&head)?;
+    let key = key(&head, given)?;
     let merchant = merchant(content, &head)?;
     let sections = section_table(content, &head)?;
 
@@ -616,7 +636,7 @@ pub(super) fn parse(bytes: Cow<'static, [u8]>) -> Result<Snapshot, SnapshotError
         info,
         created_at: head.created_at,
         expires_at: head.expires_at,
-        key: head.key,
+        key,
         reasons,
         catalog_index,
         block_keys,

@@ -1,11 +1,11 @@
-//! Writing a snapshot: a `PolicySource` becomes the bytes of format v1. Output is a pure
-//! function of the source, `created_at` and the key, so the same source compiled at the
-//! same time gives byte-identical files (the demo snapshot test relies on it).
+//! Writing a snapshot: a `PolicySource` becomes the bytes of format v2. Output is a pure
+//! function of the source, `created_at` and the merchant key, so the same source
+//! compiled at the same time with the same key gives byte-identical files (the demo
+//! snapshot test relies on it). The key itself is never written: only its check value.
 
 use super::format::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{BlockEntry, IdKind, PolicySource};
-use sha2::{Digest, Sha256};
 
 use super::WriteOptions;
 
@@ -22,9 +22,7 @@ pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, D
             format!("cannot serialize the policy: {e}"),
         )
     })?;
-    let key = options
-        .key
-        .unwrap_or_else(|| derive_key(source, &meta, options));
+    let key = options.key.as_bytes();
 
     let reasons: Vec<&str> = {
         let mut r: Vec<&str> = source.blocklist.iter().map(|e| e.reason.as_str()).collect();
@@ -50,13 +48,13 @@ pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, D
         (
             TAG_BLOCKLIST,
             SECTION_REQUIRED,
-            blocklist_section(&source.blocklist, &reasons, &key),
+            blocklist_section(&source.blocklist, &reasons, key),
         ),
         (TAG_CATALOG, SECTION_REQUIRED, catalog_section(source)?),
         (
             TAG_CUSTOMERS,
             SECTION_REQUIRED,
-            customers_section(source, &key)?,
+            customers_section(source, key)?,
         ),
     ];
 
@@ -104,7 +102,7 @@ pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, D
     put(&mut out, header::HASH_SCHEME, &[HASH_SIPHASH24]);
     put(&mut out, header::HASH_BITS, &[HASH_BITS_PRIVATE]);
     put(&mut out, header::FLAGS, &[0]); // unsigned
-    put(&mut out, header::KEY, &key);
+    put(&mut out, header::KEY_CHECK, &options.key.check_value());
     put(
         &mut out,
         header::CREATED_AT,
@@ -157,7 +155,7 @@ fn to_u32(n: usize) -> Result<u32, Diagnostic> {
     u32::try_from(n).map_err(|_| {
         Diagnostic::error(
             Code::SnapshotTooLarge,
-            "the snapshot would be larger than 4 GiB, the limit of format v1",
+            "the snapshot would be larger than 4 GiB, the limit of the snapshot format",
         )
     })
 }
@@ -166,62 +164,6 @@ fn to_u32(n: usize) -> Result<u32, Diagnostic> {
 fn to_u16(n: usize) -> Result<u16, Diagnostic> {
     u16::try_from(n)
         .map_err(|_| Diagnostic::error(Code::SnapshotWrite, "the snapshot header is too large"))
-}
-
-/// SHA-256 over a domain tag, the creation time and every piece of source data; the
-/// first 16 bytes are the SipHash key. Deterministic (reproducible builds), different
-/// for every content and compile time (hashes are not linkable across snapshots).
-fn derive_key(source: &PolicySource, meta: &[u8], options: &WriteOptions) -> [u8; 16] {
-    let mut h = Sha256::new();
-    let mut field = |bytes: &[u8]| {
-        h.update((bytes.len() as u64).to_le_bytes());
-        h.update(bytes);
-    };
-    field(b"checkout-guard snapshot key v1");
-    field(&options.created_at.0.to_le_bytes());
-    field(meta);
-    // Rows are fed in a canonical order, so the order of CSV rows does not matter.
-    let mut rows: Vec<Vec<u8>> = Vec::new();
-    for e in &source.blocklist {
-        let mut r = vec![b'B', e.kind.code(), level_code(e.level) as u8];
-        for part in [e.value.as_bytes(), e.reason.as_bytes()] {
-            r.extend_from_slice(&(part.len() as u64).to_le_bytes());
-            r.extend_from_slice(part);
-        }
-        r.extend_from_slice(&e.expires_at.map_or(i64::MIN, |t| t.0).to_le_bytes());
-        rows.push(r);
-    }
-    for c in &source.catalog {
-        let mut r = vec![b'C'];
-        for part in [c.sku.as_bytes(), c.name.as_bytes(), c.category.as_bytes()] {
-            r.extend_from_slice(&(part.len() as u64).to_le_bytes());
-            r.extend_from_slice(part);
-        }
-        for t in &c.tags {
-            r.extend_from_slice(&(t.len() as u64).to_le_bytes());
-            r.extend_from_slice(t.as_bytes());
-        }
-        r.extend_from_slice(&c.price_minor.to_le_bytes());
-        r.extend_from_slice(&c.max_per_order.to_le_bytes());
-        rows.push(r);
-    }
-    for c in &source.customers {
-        let mut r = vec![b'U'];
-        r.extend_from_slice(&(c.customer_id.len() as u64).to_le_bytes());
-        r.extend_from_slice(c.customer_id.as_bytes());
-        r.extend_from_slice(&customer_record(&c.stats));
-        rows.push(r);
-    }
-    rows.sort_unstable();
-    for r in &rows {
-        field(r);
-    }
-    let digest = h.finalize();
-    let mut key = [0u8; 16];
-    for (k, d) in key.iter_mut().zip(digest.iter()) {
-        *k = *d;
-    }
-    key
 }
 
 fn reasons_section(reasons: &[&str]) -> Vec<u8> {
@@ -378,7 +320,7 @@ fn customers_section(source: &PolicySource, key: &[u8; 16]) -> Result<Vec<u8>, D
                 };
                 return Err(Diagnostic::error(Code::DuplicateCustomer, message)
                     .in_file("customers.csv")
-                    .with_help("list each customer once (a hash collision is astronomically unlikely; recompile at another time to change the key)"));
+                    .with_help("list each customer once (a hash collision is astronomically unlikely; compile with another key)"));
             }
         }
     }

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Response } from "miniflare";
@@ -402,6 +403,48 @@ describe("MERCHANT pins the store", () => {
     const ok = await post(mf, "/__checkout-guard/reload", BUNDLED, auth);
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.json.snapshot.source, "admin");
+  });
+});
+
+describe("SNAPSHOT_HASH_KEY: a merchant snapshot loads only with its key", () => {
+  // The native CLI compiles the store under a merchant key (30-edge.sh sets CHECKOUT_GUARD_BIN).
+  const bin = process.env.CHECKOUT_GUARD_BIN || join(ROOT, "target", "release", "checkout-guard");
+  const skip = existsSync(bin) || process.env.CHECKOUT_GUARD_BIN ? false : `no native CLI at ${bin} (cargo build --release)`;
+  const KEY = "6564676574657374206b657920313621";
+  const auth = { authorization: `Bearer ${ADMIN}`, "content-type": "application/octet-stream" };
+  let mf;
+  let dir;
+  after(async () => {
+    if (mf) await mf.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("without the secret, or with another key, it is refused and the old one keeps serving", { timeout: 60_000, skip }, async () => {
+    dir = mkdtempSync(join(tmpdir(), "cg-edge-key-"));
+    writeFileSync(join(dir, "store.key"), KEY + "\n");
+    execFileSync(bin, ["compile", join(ROOT, "examples", "demo-store"), "--key", join(dir, "store.key"), "-o", join(dir, "store.snapshot")], { stdio: "ignore" });
+    const keyed = readFileSync(join(dir, "store.snapshot"));
+    // No secret: refused (key_required), the bundled snapshot keeps serving.
+    mf = await startWorker(bundle, { bindings: { ADMIN_TOKEN: ADMIN } });
+    let r = await post(mf, "/__checkout-guard/reload", keyed, auth);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.json.error.message, /needs its key.*SNAPSHOT_HASH_KEY/);
+    assert.equal(r.json.snapshot.merchant, "edge-demo-store");
+    await mf.dispose();
+    // Another key: refused (wrong_key).
+    mf = await startWorker(bundle, { bindings: { ADMIN_TOKEN: ADMIN, SNAPSHOT_HASH_KEY: "00112233445566778899aabbccddeeff" } });
+    r = await post(mf, "/__checkout-guard/reload", keyed, auth);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.json.error.message, /not the one this snapshot was compiled with/);
+    assert.equal(r.json.snapshot.merchant, "edge-demo-store");
+    await mf.dispose();
+    // Its key: loaded, and a listed customer is denied by it.
+    mf = await startWorker(bundle, { bindings: { ADMIN_TOKEN: ADMIN, SNAPSHOT_HASH_KEY: KEY } });
+    r = await post(mf, "/__checkout-guard/reload", keyed, auth);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.snapshot.merchant, "demo-store");
+    const denied = await post(mf, "/orders", JSON.stringify(readOrder("blacklisted-limited.json")));
+    assert.equal(denied.status, 403, denied.text);
   });
 });
 

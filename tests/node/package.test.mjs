@@ -189,7 +189,7 @@ test("a damaged snapshot is refused by load, and the old one keeps working", asy
   const engine = new esm.Engine();
   const order = JSON.parse(read("examples/orders/blacklisted-limited.json"));
   const before = engine.check(order, { now: "2026-11-25T10:00:00Z" });
-  const good = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z" }).bytes;
+  const good = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z", key: DEMO_KEY }).bytes;
   const damaged = good.slice();
   damaged[Math.floor(damaged.length / 2)] ^= 0x55;
   for (const [bytes, kind] of [
@@ -222,17 +222,22 @@ test("a damaged snapshot is refused by load, and the old one keeps working", asy
 
 function demoFiles() {
   const dir = path.join(root, "examples/demo-store");
-  return Object.fromEntries(readdirSync(dir).filter((f) => !f.endsWith(".md")).map((f) => [f, readFileSync(path.join(dir, f), "utf8")]));
+  return Object.fromEntries(readdirSync(dir).filter((f) => /\.(toml|csv)$/.test(f)).map((f) => [f, readFileSync(path.join(dir, f), "utf8")]));
 }
+
+/** The demo store's published key (demo only), as a key file's text. */
+const DEMO_KEY = readFileSync(path.join(root, "examples/demo-store/demo.key"), "utf8");
+/** A merchant key for these tests (hex of `node-test-key-16`). */
+const MERCHANT_KEY = "6e6f64652d746573742d6b65792d3136";
 
 test("compilePolicy of the demo store round-trips to an engine with the corpus verdicts", async () => {
   const { esm, compiler } = await load();
-  const compiled = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z" });
+  const compiled = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z", key: DEMO_KEY });
   assert.ok(compiled.bytes instanceof Uint8Array);
   assert.equal(compiled.info.merchant, "demo-store");
   assert.ok(Array.isArray(compiled.warnings));
   // The same source at the same time gives the same bytes (reproducible).
-  const again = compiler.compilePolicy(demoFiles(), { createdAt: Date.parse("2026-11-22T00:00:00Z") });
+  const again = compiler.compilePolicy(demoFiles(), { createdAt: Date.parse("2026-11-22T00:00:00Z"), key: DEMO_KEY });
   assert.deepStrictEqual(again.bytes, compiled.bytes);
   // The runtime module loads what the compiler module wrote.
   assert.equal(runCorpus(esm, () => esm.Engine.fromBytes(compiled.bytes)), cases.length);
@@ -240,7 +245,7 @@ test("compilePolicy of the demo store round-trips to an engine with the corpus v
   const files = demoFiles();
   files["policy.toml"] = files["policy.toml"].replace("customer.level == \"block\" && item.restricted", "customer.lvl == \"block\" && item.restricted");
   assert.throws(
-    () => compiler.compilePolicy(files),
+    () => compiler.compilePolicy(files, { key: DEMO_KEY }),
     (e) => {
       assert.ok(e instanceof Error);
       assert.equal(e.name, "PolicyError");
@@ -262,7 +267,7 @@ test("compilePolicy of the demo store round-trips to an engine with the corpus v
 test("compilePolicy and lintPolicy count entries per file, and a missing closing quote is a warning", async () => {
   const { compiler } = await load();
   const entries = { "blocklist.csv": 29, "catalog.csv": 33, "customers.csv": 20 };
-  assert.deepStrictEqual(compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z" }).entries, entries);
+  assert.deepStrictEqual(compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z", key: DEMO_KEY }).entries, entries);
   assert.deepStrictEqual(compiler.lintPolicy(demoFiles()).entries, entries);
   // One closing quote removed: the note of line 2 swallows the next three rows.
   const files = demoFiles();
@@ -282,6 +287,38 @@ test("compilePolicy and lintPolicy count entries per file, and a missing closing
   assert.equal(inFile.length, 101);
   assert.equal(inFile[100].code, "too-many-diagnostics");
   assert.equal(inFile[100].message, "39900 more problems in this file not shown (0 errors, 39900 warnings)");
+});
+
+test("a merchant snapshot is useless without its key: refused without it or with another, typed", async () => {
+  const { esm, compiler } = await load();
+  // No key: compilePolicy refuses and points to keygen.
+  assert.throws(
+    () => compiler.compilePolicy(demoFiles()),
+    (e) => e.name === "PolicyError" && e.diagnostics[0].code === "key-required" && /keygen/.test(e.diagnostics[0].help),
+  );
+  const bytes = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z", key: MERCHANT_KEY }).bytes;
+  // The key is nowhere in the file.
+  const raw = Buffer.from(MERCHANT_KEY, "hex");
+  assert.equal(Buffer.from(bytes).indexOf(raw), -1);
+  assert.equal(Buffer.from(bytes).indexOf(Buffer.from(MERCHANT_KEY)), -1);
+  assert.throws(() => esm.Engine.fromBytes(bytes), (e) => e.name === "SnapshotError" && e.kind === "key_required");
+  assert.throws(() => esm.Engine.fromBytes(bytes, { key: DEMO_KEY }), (e) => e.name === "SnapshotError" && e.kind === "wrong_key");
+  assert.throws(() => new esm.Backtest(bytes), (e) => e.kind === "key_required");
+  assert.throws(() => esm.Engine.fromBytes(bytes, { key: "abc" }), (e) => e.path === "options.key");
+  // A listed customer is found only with the merchant's key.
+  const order = JSON.parse(read("examples/orders/blacklisted-limited.json"));
+  const engine = esm.Engine.fromBytes(bytes, { key: MERCHANT_KEY });
+  assert.equal(engine.check(order, { now: "2026-11-25T10:00:00Z" }).decision, "deny");
+  assert.equal(esm.Engine.fromBytes(bytes, { key: new Uint8Array(raw) }).check(order, { now: "2026-11-25T10:00:00Z" }).decision, "deny");
+  // A refused swap keeps the snapshot in use.
+  const demo = new esm.Engine();
+  assert.throws(() => demo.load(bytes), (e) => e.kind === "key_required");
+  assert.throws(() => demo.load(bytes, { key: DEMO_KEY }), (e) => e.kind === "wrong_key");
+  assert.equal(demo.info().merchant, "demo-store");
+  assert.equal(demo.stats().loads, 1);
+  demo.load(bytes, { key: MERCHANT_KEY });
+  assert.equal(demo.stats().loads, 2);
+  assert.ok(new esm.Backtest(bytes, bytes, { key: MERCHANT_KEY }));
 });
 
 test("Backtest of the sample orders equals `checkout-guard backtest --json`", async () => {

@@ -231,11 +231,16 @@ async function downloadFromKv(env) {
 function load(bytes, source, env) {
   try {
     // MERCHANT set: another store's snapshot (a wrong URL or KV key) is refused.
-    engine.load(bytes, { merchant: env.MERCHANT || undefined });
+    // SNAPSHOT_HASH_KEY (a secret): the merchant key the snapshot was compiled with;
+    // without it only a demo-keyed snapshot loads, and a snapshot made with another key
+    // is refused (kinds key_required / wrong_key).
+    engine.load(bytes, { merchant: env.MERCHANT || undefined, key: env.SNAPSHOT_HASH_KEY || undefined });
   } catch (e) {
     const why = e && e.kind === "wrong_merchant"
       ? `it is for merchant \`${e.found}\`, this worker serves \`${e.expected}\` (MERCHANT)`
-      : e.message;
+      : e && (e.kind === "key_required" || e.kind === "wrong_key")
+        ? `${e.message} (SNAPSHOT_HASH_KEY)`
+        : e.message;
     throw fail(`snapshot rejected, keeping ${state.info.merchant} ${state.info.version}: ${why}`);
   }
   state.info = engine.info();

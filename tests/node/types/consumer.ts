@@ -82,8 +82,12 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
     engine.load(bytes);
     engine.load(bytes, { merchant: "demo-store" });
     Engine.fromBytes(bytes, { merchant: "demo-store" });
+    Engine.fromBytes(bytes, { key: "44bf790c46aea9942984686b39f95bf9", merchant: "demo-store" });
+    engine.load(bytes, { key: new Uint8Array(16) });
   } catch (e) {
     const err = e as SnapshotError;
+    const keyProblem: boolean = err.kind === "key_required" || err.kind === "wrong_key";
+    void keyProblem;
     const kind: string = err.kind;
     const found: string | undefined = err.found;
     void kind;
@@ -96,7 +100,7 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
     const path: string = err.path;
     void path;
   }
-  const bt = new Backtest(null, null, { now: new Date() });
+  const bt = new Backtest(null, null, { now: new Date(), key: "44bf790c46aea9942984686b39f95bf9" });
   const added: number = bt.addJsonLines('{"items": []}\n');
   void added;
   bt.add(order);
@@ -106,7 +110,7 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   void denied;
   new Backtest();
   try {
-    const compiled: CompiledPolicy = compilePolicy({ "policy.toml": "merchant = 'x'" }, { createdAt: new Date() });
+    const compiled: CompiledPolicy = compilePolicy({ "policy.toml": "merchant = 'x'" }, { createdAt: new Date(), key: new Uint8Array(16) });
     const snapshot: Uint8Array = compiled.bytes;
     void snapshot;
   } catch (e) {
@@ -130,5 +134,7 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   engine.check(order, { now: true });
   // @ts-expect-error: snapshot bytes are a Uint8Array
   Engine.fromBytes("store.snapshot");
+  // @ts-expect-error: a key is hex text or a Uint8Array
+  Engine.fromBytes(new Uint8Array(0), { key: 42 });
   return verdict.decision;
 }
