@@ -40,7 +40,7 @@ for t in $targets; do
       echo "fuzz target $t failed; the input is in fuzz/artifacts/$t/" >&2
       exit 1
     fi
-    grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units)' "$log" >&2 || true
+    grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units)' "$log" >&2 || true
     rm -f "$log"
   fi
 done
