@@ -6,11 +6,12 @@
 #   wasm-bindgen-cli, the version of wasm-bindgen in Cargo.lock — cargo install
 #   chromium + chromedriver for browser tests                  — apt (Debian)
 #   node tooling (vite, miniflare, playwright-core, binaryen…) — npm ci
+#   cargo-fuzz, for the fuzz targets in fuzz/ (15-fuzz.sh)      — cargo install
 #
 # and, asked for by name only (not part of `all`), `pkg`: the npm package in pkg/ that
 # the wasm, edge and page suites test (scripts/build-pkg.sh).
 #
-# Usage: source scripts/setup.sh [rust|wasm|browser|node|pkg|all]...  (default: all)
+# Usage: source scripts/setup.sh [rust|wasm|browser|node|fuzz|pkg|all]...  (default: all)
 set -euo pipefail
 
 setup_log() { echo "setup: $*" >&2; }
@@ -48,6 +49,18 @@ setup_wasm() {
     setup_log "installing wasm-bindgen-cli $version (about 3 minutes)"
     # Not --locked: its lock file names a crate version this registry does not serve.
     cargo install wasm-bindgen-cli --version "=$version"
+  fi
+}
+
+# cargo-fuzz 0.13.2 builds and runs the targets on the stable toolchain with
+# `--sanitizer none` (no nightly needed; fuzz/README.md).
+SETUP_CARGO_FUZZ_VERSION=0.13.2
+
+setup_fuzz() {
+  setup_rust
+  if [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz $SETUP_CARGO_FUZZ_VERSION" ]; then
+    setup_log "installing cargo-fuzz $SETUP_CARGO_FUZZ_VERSION (about 2 minutes)"
+    cargo install cargo-fuzz --version "=$SETUP_CARGO_FUZZ_VERSION"
   fi
 }
 
@@ -99,8 +112,9 @@ setup_main() {
       wasm) setup_wasm ;;
       browser) setup_browser ;;
       node) setup_node ;;
+      fuzz) setup_fuzz ;;
       pkg) setup_pkg ;;
-      all) setup_rust; setup_wasm; setup_browser; setup_node ;;
+      all) setup_rust; setup_wasm; setup_browser; setup_node; setup_fuzz ;;
       *) setup_log "unknown part $w"; return 2 ;;
     esac
   done

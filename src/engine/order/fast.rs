@@ -69,8 +69,49 @@ fn time(s: Option<String>) -> Option<Option<Timestamp>> {
     }
 }
 
+/// Deepest nesting of arrays and objects the careful reader's `serde_json::Value`
+/// parse accepts: its recursion limit of 128 admits 127 levels, the root included.
+const MAX_DEPTH: usize = 127;
+
+/// Whether `json` nests arrays and objects deeper than [`MAX_DEPTH`]. serde skips an
+/// unknown field without any depth limit, so without this check the fast reader would
+/// accept an order the careful one refuses (found by `fuzz/` target `order_json`).
+/// Only well-formed JSON matters here (anything else fails to parse anyway), so a scan
+/// that skips strings and counts brackets is exact.
+fn too_deep(json: &str) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in json.as_bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The order, when `json` is a well-formed order within every limit; `None` otherwise.
 pub(super) fn read(json: &str) -> Option<Order> {
+    if too_deep(json) {
+        return None;
+    }
     let raw: RawOrder = serde_json::from_str(json).ok()?;
     if raw.items.len() > MAX_LINES {
         return None;
@@ -210,5 +251,29 @@ mod tests {
         assert_eq!(fast, slow);
         assert!(read(r#"{"items":[{"sku":"A","quantity":0}]}"#).is_none());
         assert!(read(r#"{"items":[{"sku":" ","quantity":1}]}"#).is_none());
+    }
+
+    /// An order whose unknown field nests `levels` arrays (the root object is one more).
+    fn nested_unknown(levels: usize) -> String {
+        format!(
+            r#"{{"items":[{{"sku":"A","quantity":1}}],"x":{}1{},"s":"[[{{\"]"}}"#,
+            "[".repeat(levels),
+            "]".repeat(levels)
+        )
+    }
+
+    #[test]
+    fn refuses_nesting_the_careful_reader_refuses() {
+        // Regression (fuzz/regressions/order_json): a 127-deep unknown field was read
+        // by the fast path although the careful reader refuses it.
+        let deep = nested_unknown(MAX_DEPTH);
+        assert!(read(&deep).is_none());
+        assert!(Order::from_json(&deep).is_err());
+        agree(&deep).unwrap();
+        // One level less is within both limits; brackets inside strings do not count.
+        let ok = nested_unknown(MAX_DEPTH - 1);
+        assert!(read(&ok).is_some());
+        agree(&ok).unwrap();
+        assert!(Order::from_json(&ok).is_ok());
     }
 }
