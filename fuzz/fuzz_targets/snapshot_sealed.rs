@@ -1,8 +1,9 @@
 //! Snapshot bytes past the cheap gates, as regex-automata's fuzzers prepend a valid
 //! header: the input is a snapshot's content after its magic and version; the target
-//! prepends those, writes the true total length and appends the right checksum (and a
+//! prepends those, writes the demo key's check value (the reader checks the key right
+//! after the checksum), the true total length and appends the right checksum (and a
 //! signature-sized trailer when the flags ask for one), so mutations reach the section
-//! table and every section reader instead of stopping at `ChecksumMismatch`.
+//! table and every section reader instead of stopping at `ChecksumMismatch` or `WrongKey`.
 //! Everything it uses is the public `snapshot::format`. The seed is the demo snapshot's
 //! content (fuzz/README.md). A snapshot that loads must pass `exercise`.
 #![no_main]
@@ -10,6 +11,7 @@
 use checkout_guard::snapshot::format::{
     header, CHECKSUM_LEN, FLAG_SIGNED, FORMAT_VERSION, MAGIC, SIGNATURE_LEN,
 };
+use checkout_guard::snapshot::DEMO_KEY;
 use checkout_guard::Snapshot;
 use libfuzzer_sys::fuzz_target;
 
@@ -22,6 +24,9 @@ fn seal(body: &[u8]) -> Vec<u8> {
     let signed = file
         .get(header::FLAGS)
         .is_some_and(|f| f & FLAG_SIGNED != 0);
+    if let Some(at) = file.get_mut(header::KEY_CHECK..header::KEY_CHECK + header::KEY_CHECK_LEN) {
+        at.copy_from_slice(&DEMO_KEY.check_value());
+    }
     let total = file.len() + CHECKSUM_LEN + if signed { SIGNATURE_LEN } else { 0 };
     if let Some(at) = file.get_mut(header::TOTAL_LEN..header::TOTAL_LEN + 4) {
         at.copy_from_slice(&(total as u32).to_le_bytes());

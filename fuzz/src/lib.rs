@@ -94,10 +94,12 @@ pub const DEMO_FILES: [(&str, &str); 4] = [
 /// snapshot reporting the same statistics, and that snapshot passes [`exercise`].
 /// Returns the loaded snapshot's info on success.
 pub fn compile_and_exercise(files: &SourceFiles) -> Option<SnapshotInfo> {
-    // Every option but the time keeps its default, including any added later.
+    // The demo key, so `Snapshot::from_bytes` (no key: demo-keyed files only) loads the
+    // result; every other option keeps its default, including any added later.
     #[allow(clippy::needless_update)]
     let options = CompileOptions {
         created_at: Timestamp::parse_rfc3339("2026-11-25T00:00:00Z").ok(),
+        key: Some(checkout_guard::snapshot::DEMO_KEY),
         ..CompileOptions::default()
     };
     match compile_files(files, &options) {
