@@ -371,8 +371,8 @@ fn crafted_catalogs_are_refused_and_lost_csv_rows_are_reported() {
         prop(&prop(&lint, "entries"), "blocklist.csv").as_f64(),
         Some(26.0)
     );
-    let compiled =
-        compile_policy(&files, Some(js(r#"{"createdAt": "2026-11-22T00:00:00Z"}"#))).unwrap();
+    let options = format!(r#"{{"createdAt": "2026-11-22T00:00:00Z", "key": "{MERCHANT_KEY}"}}"#);
+    let compiled = compile_policy(&files, Some(js(&options))).unwrap();
     assert_eq!(
         prop(&prop(&compiled, "entries"), "blocklist.csv").as_f64(),
         Some(26.0)
