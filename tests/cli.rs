@@ -144,6 +144,24 @@ fn check_json_lines_with_a_bad_byte_and_a_line_over_the_limit() {
     );
 }
 
+/// The same input through `backtest`: the two bad lines are unusable orders, the
+/// three good ones are judged; the long line is counted without being held whole.
+#[test]
+fn backtest_json_lines_with_a_bad_byte_and_a_line_over_the_limit() {
+    let good = std::fs::read_to_string(root().join("examples/orders/clean.json")).unwrap();
+    let good: serde_json::Value = serde_json::from_str(&good).unwrap();
+    let good = good.to_string();
+    let mut input = format!("\u{feff}{good}\n\n").into_bytes();
+    input.extend_from_slice(b"{\"order_id\": \"A\xff\", \"items\": []}\n");
+    input.extend_from_slice(format!("{good}\r\n").as_bytes());
+    input.extend_from_slice(format!("{{\"order_id\": \"{}\"}}\n", "x".repeat(1 << 21)).as_bytes());
+    input.extend_from_slice(good.as_bytes());
+    golden(
+        "backtest-jsonl-bad-bytes",
+        &run_bytes(&["backtest", "--now", NOW, "-"], Some(&input)),
+    );
+}
+
 /// A pretty-printed order with one comma missing is one document with one error at
 /// its line, not JSON Lines with an error per line.
 #[test]

@@ -1,6 +1,6 @@
-//! Reading `check`'s input with bounded memory (docs/semantics.md, Errors): one JSON
-//! document, or JSON Lines of orders, never holding more than the order size limit plus
-//! one byte of any of them. A line or document over the limit is counted and skipped,
+//! Reading `check`'s and `backtest`'s input with bounded memory (docs/semantics.md,
+//! Errors): one JSON document, or JSON Lines of orders, never holding more than the order
+//! size limit plus one byte of any of them. A line or document over the limit is counted and skipped,
 //! not read whole; a line that is not UTF-8 is an error for that line only.
 //!
 //! Which of the two the input is: JSON Lines when its first non-blank line is a
@@ -83,6 +83,9 @@ fn read_line(r: &mut impl BufRead, limit: usize, buf: &mut Vec<u8>) -> io::Resul
     Ok(Some(total))
 }
 
+/// A UTF-8 byte order mark, skipped at the start of the input.
+const BOM: &[u8] = "\u{feff}".as_bytes();
+
 fn is_blank(bytes: &[u8]) -> bool {
     bytes.iter().all(u8::is_ascii_whitespace)
 }
@@ -104,6 +107,28 @@ pub struct Lines<R> {
     /// The first order line, read while deciding what the input is.
     first: Option<(usize, Result<String, OrderError>)>,
     buf: Vec<u8>,
+    /// Bytes consumed so far, line ends included (for progress).
+    bytes: u64,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// Every non-blank line of `reader` as JSON Lines (`backtest`'s input, which is
+    /// never one document), a leading byte order mark skipped.
+    pub fn new(reader: R, limit: usize) -> Lines<R> {
+        Lines {
+            reader,
+            limit,
+            line: 0,
+            first: None,
+            buf: Vec::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Bytes consumed so far, line ends included.
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes
+    }
 }
 
 impl<R: BufRead> Iterator for Lines<R> {
@@ -120,6 +145,13 @@ impl<R: BufRead> Iterator for Lines<R> {
                 Err(e) => return Some(Err(e)),
             };
             self.line += 1;
+            self.bytes = self
+                .bytes
+                .saturating_add(u64::try_from(total).unwrap_or(u64::MAX))
+                .saturating_add(1);
+            if self.line == 1 && self.buf.starts_with(BOM) {
+                self.buf.drain(..BOM.len());
+            }
             if total <= self.limit && is_blank(&self.buf) {
                 continue;
             }
@@ -142,8 +174,8 @@ pub fn read<R: BufRead>(mut reader: R, limit: usize) -> io::Result<Input<R>> {
             return Ok(Input::Empty);
         };
         line += 1;
-        if line == 1 && buf.starts_with("\u{feff}".as_bytes()) {
-            buf.drain(..3);
+        if line == 1 && buf.starts_with(BOM) {
+            buf.drain(..BOM.len());
         }
         if total > limit || !is_blank(&buf) {
             break total;
@@ -160,6 +192,7 @@ pub fn read<R: BufRead>(mut reader: R, limit: usize) -> io::Result<Input<R>> {
             line,
             first: Some((line, first)),
             buf,
+            bytes: 0,
         }));
     }
     // One document: its first line, then the rest up to the limit; past it, only counted.

@@ -466,20 +466,24 @@ fn backtest(
         None
     };
     let mut bt = Backtest::new(engine, baseline);
+    // Line by line with the order size limit: an over-long line is counted, not held,
+    // and a line that is not UTF-8 is unusable on its own (docs/semantics.md, Errors).
+    let mut lines = input::Lines::new(reader, MAX_JSON_BYTES);
     let mut count = 0u64;
-    for line in reader.lines() {
-        let line = line?;
-        if let Some(bar) = &progress {
-            bar.inc(line.len() as u64 + 1);
+    while let Some(item) = lines.next() {
+        let (_, text) = item?;
+        match text {
+            Ok(text) => {
+                let _ = bt.add_json(&text, fallback);
+            }
+            Err(e) => bt.unusable(e),
         }
-        let line = line.trim_start_matches('\u{feff}');
-        if line.trim().is_empty() {
-            continue;
-        }
-        let _ = bt.add_json(line, fallback);
         count += 1;
-        if let Some(bar) = progress.as_ref().filter(|_| count % 1024 == 0) {
-            bar.set_message(format!("{count} orders"));
+        if let Some(bar) = &progress {
+            bar.set_position(lines.bytes_read());
+            if count % 1024 == 0 {
+                bar.set_message(format!("{count} orders"));
+            }
         }
     }
     if let Some(bar) = progress {
