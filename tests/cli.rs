@@ -490,8 +490,11 @@ fn a_public_key_refuses_unsigned_wrongly_signed_tampered_and_truncated_snapshots
     let good = std::fs::read(root().join(SIGNED_FIXTURE)).unwrap();
     let mut tampered = good.clone();
     // `customer.level == "block"` of the first rule becomes "watch".
-    let at = tampered.windows(5).position(|w| w == b"block").unwrap();
-    tampered[at..at + 5].copy_from_slice(b"watch");
+    let at = tampered
+        .windows(9)
+        .position(|w| w == br#"\"block\""#)
+        .unwrap();
+    tampered[at + 2..at + 7].copy_from_slice(b"watch");
     let end = tampered.len() - 64 - 8;
     let sum = xxhash_rust::xxh3::xxh3_64(&tampered[..end]);
     tampered[end..end + 8].copy_from_slice(&sum.to_le_bytes());

@@ -336,3 +336,23 @@ fn plain_load_refuses_rollback_too() {
     ));
     assert_eq!(engine.info().created_at, "2026-11-25T00:00:00Z");
 }
+
+/// `tests/fixtures/v2-minimal-signed-tampered.snapshot`, for the package and edge tests
+/// (JavaScript has no xxh3): the signed fixture with its first rule weakened
+/// (`customer.level == "block"` → `"watch"`) and the checksum recomputed, signature
+/// kept. Checked here byte for byte; `UPDATE_FIXTURES=1` rewrites it.
+#[test]
+fn the_committed_tampered_fixture_is_the_signed_one_edited_and_resealed() {
+    let mut bytes = std::fs::read(fixtures().join("v2-minimal-signed.snapshot")).unwrap();
+    let at = bytes.windows(9).position(|w| w == br#"\"block\""#).unwrap();
+    bytes[at + 2..at + 7].copy_from_slice(b"watch");
+    reseal(&mut bytes, format::SIGNATURE_LEN);
+    let path = fixtures().join("v2-minimal-signed-tampered.snapshot");
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(&path, &bytes).unwrap();
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    let s = Snapshot::open(bytes.clone(), Some(&key())).unwrap();
+    assert!(s.policy().rules[0].when.contains("\"watch\""));
+    assert_eq!(verified(bytes).unwrap_err(), SnapshotError::BadSignature);
+}
