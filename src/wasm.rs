@@ -362,7 +362,7 @@ impl JsEngine {
     pub fn load(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &[u8],
-        #[wasm_bindgen(unchecked_optional_param_type = "EngineOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoadOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let (snapshot, options) = read_snapshot(bytes, options)?;
         self.inner
