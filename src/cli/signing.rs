@@ -15,43 +15,48 @@ pub const PUBLIC_KEY_ENV: &str = "CHECKOUT_GUARD_PUBLIC_KEY_FILE";
 
 /// The public key file named by `--public-key` or [`PUBLIC_KEY_ENV`], read and parsed.
 pub fn read_public_key(flag: Option<&Path>) -> Result<Option<PublicKey>, Fail> {
-    let Some(path) = flag_or_env(flag, PUBLIC_KEY_ENV) else {
-        return Ok(None);
-    };
-    let text = read(&path, "public key")?;
-    PublicKey::parse(&text).map(Some).map_err(|e| {
-        Fail(
-            2,
-            format!(
-                "`{}` is not a public key file: {e}; it is the `.pub` file `checkout-guard keygen --signing -o FILE` writes",
-                path.display()
-            ),
-        )
-    })
+    read_key_file(
+        flag,
+        PUBLIC_KEY_ENV,
+        "public key",
+        PublicKey::parse,
+        "it is the `.pub` file `checkout-guard keygen --signing -o FILE` writes",
+    )
 }
 
 /// The signing key file named by `--sign` or [`SIGNING_KEY_ENV`], read and parsed.
 pub fn read_signing_key(flag: Option<&Path>) -> Result<Option<SigningKey>, Fail> {
-    let Some(path) = flag_or_env(flag, SIGNING_KEY_ENV) else {
-        return Ok(None);
-    };
-    let text = read(&path, "signing key")?;
-    SigningKey::parse(&text).map(Some).map_err(|e| {
-        Fail(
-            2,
-            format!(
-                "`{}` is not a signing key file: {e}; make one with `checkout-guard keygen --signing -o FILE`",
-                path.display()
-            ),
-        )
-    })
+    read_key_file(
+        flag,
+        SIGNING_KEY_ENV,
+        "signing key",
+        SigningKey::parse,
+        "make one with `checkout-guard keygen --signing -o FILE`",
+    )
 }
 
-fn read(path: &Path, what: &str) -> Result<String, Fail> {
-    std::fs::read_to_string(path).map_err(|e| {
+/// The `what` file named by `flag`, else by the environment variable `env`, parsed by
+/// `parse`; a file that does not parse is refused with `hint`. None named: `None`.
+fn read_key_file<K>(
+    flag: Option<&Path>,
+    env: &str,
+    what: &str,
+    parse: fn(&str) -> Result<K, String>,
+    hint: &str,
+) -> Result<Option<K>, Fail> {
+    let Some(path) = flag_or_env(flag, env) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
         Fail(
             2,
             format!("cannot read the {what} file `{}`: {e}", path.display()),
+        )
+    })?;
+    parse(&text).map(Some).map_err(|e| {
+        Fail(
+            2,
+            format!("`{}` is not a {what} file: {e}; {hint}", path.display()),
         )
     })
 }

@@ -109,7 +109,7 @@ mod signing {
         pub fn parse(text: &str) -> Result<SigningKey, String> {
             if text.trim().len() == 2 * PUBLIC_KEY_LEN {
                 return Err(
-                    "this is a public key (64 hexadecimal digits); sign with the secret key file `keygen --signing` wrote beside it".into(),
+                    "this is a public key (64 hexadecimal digits): sign with the secret key file beside it (the same name without `.pub`)".into(),
                 );
             }
             let bytes: [u8; 2 * PUBLIC_KEY_LEN] = parse_hex(text, "a signing key")?;
