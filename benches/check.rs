@@ -10,7 +10,7 @@
 )] // test code: a failure should stop loudly
 
 use checkout_guard::snapshot::{self, WriteOptions};
-use checkout_guard::{CheckOptions, Engine, Order, Snapshot};
+use checkout_guard::{CheckOptions, Engine, LoadOptions, Order, Snapshot};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use std::hint::black_box;
 
@@ -66,6 +66,21 @@ fn bench(c: &mut Criterion) {
         b.iter_batched(
             || bytes.clone(),
             |bytes| black_box(Engine::new(Snapshot::from_bytes(bytes).expect("valid"))),
+            BatchSize::LargeInput,
+        )
+    });
+    // The same load verifying an Ed25519 signature (docs/snapshot-format.md, "Signature"):
+    // what a public key adds, mostly SHA-512 over the whole file.
+    let signer = snapshot::SigningKey::from_seed([7; 32]);
+    let signed = snapshot::sign(&bytes, &signer).expect("signs");
+    let verified = LoadOptions {
+        public_key: Some(signer.public_key()),
+        ..LoadOptions::default()
+    };
+    group.bench_function("snapshot_100k_entries_signature_verified", |b| {
+        b.iter_batched(
+            || signed.clone(),
+            |bytes| black_box(Engine::open_with(bytes, &verified).expect("verifies")),
             BatchSize::LargeInput,
         )
     });

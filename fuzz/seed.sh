@@ -16,10 +16,16 @@ done
 # content after the magic and version (10 bytes) without the 8-byte checksum.
 cp "$snapshot" "$corpus/snapshot_bytes/demo-store.snapshot"
 cp "$root/tests/fixtures/v1-minimal.snapshot" "$corpus/snapshot_bytes/"
+cp "$root/tests/fixtures/v2-minimal-signed.snapshot" "$corpus/snapshot_bytes/"
 for s in "$snapshot" "$root/tests/fixtures/v1-minimal.snapshot"; do
   size=$(wc -c <"$s")
   tail -c +11 "$s" | head -c $((size - 18)) >"$corpus/snapshot_sealed/$(basename "$s").body"
 done
+# A signed one (flag set): the sealed target signs it again, so without the 64-byte
+# signature too.
+s="$root/tests/fixtures/v2-minimal-signed.snapshot"
+size=$(wc -c <"$s")
+tail -c +11 "$s" | head -c $((size - 18 - 64)) >"$corpus/snapshot_sealed/$(basename "$s").body"
 
 # Orders: every sample order, each JSON Lines order on its own.
 cp "$root"/examples/orders/*.json "$corpus/order_json/"

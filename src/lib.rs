@@ -65,7 +65,7 @@ pub mod source;
 
 pub use diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
 pub use engine::{CheckOptions, Engine, LoadError, Order, OrderError, Verdict};
-pub use snapshot::{Snapshot, SnapshotError, SnapshotInfo};
+pub use snapshot::{LoadOptions, Snapshot, SnapshotError, SnapshotInfo};
 pub use time::{Duration, Timestamp};
 
 #[cfg(feature = "compiler")]

@@ -111,6 +111,14 @@ export interface CheckOptions {
  */
 export type SnapshotKeyInput = string | Uint8Array;
 
+/**
+ * The public key of a merchant's snapshot signing key: a `.pub` file's text (64
+ * hexadecimal digits; `checkout-guard keygen --signing -o FILE` writes FILE.pub) or its 32
+ * bytes. Public: safe anywhere. (The signing key itself never leaves the build: the
+ * package cannot sign.)
+ */
+export type PublicKeyInput = string | Uint8Array;
+
 /** Options of `Engine.fromBytes` and `engine.load`. */
 export interface EngineOptions {
   /**
@@ -124,6 +132,24 @@ export interface EngineOptions {
    * kind `"wrong_merchant"` (and `engine.load` keeps the snapshot in use).
    */
   merchant?: string;
+  /**
+   * When given, only a snapshot carrying a valid Ed25519 signature by this key loads:
+   * an unsigned one is a `SnapshotError` of kind `"signature_required"`, one signed by
+   * another key or edited after signing `"bad_signature"` (and `engine.load` keeps the
+   * snapshot in use). `info().signed` is `true` only after this verification.
+   */
+  publicKey?: PublicKeyInput;
+}
+
+/** Options of `engine.load`. */
+export interface LoadOptions extends EngineOptions {
+  /**
+   * Accept a snapshot older than the one serving (its `created_at` is the version), or
+   * another one with the same `created_at`: a deliberate rollback. Without it such a
+   * load is a `SnapshotError` of kind `"rollback"` and the snapshot in use stays. Never
+   * bypasses `publicKey`.
+   */
+  force?: boolean;
 }
 
 /** A firing rule. */
@@ -231,7 +257,10 @@ export type SnapshotErrorKind =
   | "rules"
   | "wrong_merchant"
   | "key_required"
-  | "wrong_key";
+  | "wrong_key"
+  | "signature_required"
+  | "bad_signature"
+  | "rollback";
 
 /** Thrown by `new Engine`, `Engine.fromBytes`, `engine.load` and `new Backtest`. */
 export interface SnapshotError extends Error {
@@ -243,6 +272,10 @@ export interface SnapshotError extends Error {
   expected?: string;
   /** With `kind: "wrong_merchant"`: the merchant the snapshot is for. */
   found?: string;
+  /** With `kind: "rollback"`: `created_at` of the snapshot in use (RFC 3339). */
+  serving?: string;
+  /** With `kind: "rollback"`: `created_at` of the snapshot refused (RFC 3339). */
+  offered?: string;
 }
 
 /** A section of the snapshot file. */
@@ -275,8 +308,10 @@ export interface SnapshotInfo {
   profile: "private" | "public";
   hash_scheme: string;
   hash_bits: number;
-  /** Whether an Ed25519 signature was verified: always `false` in this version. */
+  /** Whether its Ed25519 signature was verified against `publicKey` (never without one). */
   signed: boolean;
+  /** Whether the file carries a signature, verified or not. */
+  signature_present: boolean;
   file_bytes: number;
   sections: SectionInfo[];
   rules: number;
@@ -379,6 +414,8 @@ export interface BacktestOptions {
   now?: TimeInput;
   /** The key of both snapshots (see `EngineOptions.key`). */
   key?: SnapshotKeyInput;
+  /** Both snapshots must be signed by this key (see `EngineOptions.publicKey`). */
+  publicKey?: PublicKeyInput;
 }
 
 /** Counts per decision. */

@@ -14,7 +14,7 @@
 
 use crate::backtest::Backtest;
 use crate::engine::{CheckOptions, Engine, LoadError, Order, OrderError};
-use crate::snapshot::{Snapshot, SnapshotError, SnapshotKey};
+use crate::snapshot::{LoadOptions, PublicKey, Snapshot, SnapshotError, SnapshotKey};
 use crate::time::Timestamp;
 
 use js_sys::{Array, Reflect, JSON};
@@ -77,6 +77,8 @@ fn snapshot_kind(e: &SnapshotError) -> &'static str {
         SnapshotError::BadMeta(_) => "bad_meta",
         SnapshotError::KeyRequired => "key_required",
         SnapshotError::WrongKey => "wrong_key",
+        SnapshotError::SignatureRequired => "signature_required",
+        SnapshotError::BadSignature => "bad_signature",
     }
 }
 
@@ -95,6 +97,15 @@ fn load_error(e: &LoadError) -> JsValue {
                 &[("kind", JsValue::from_str("rules")), ("diagnostics", list)],
             )
         }
+        LoadError::Rollback { serving, offered } => js_error(
+            "SnapshotError",
+            &e.to_string(),
+            &[
+                ("kind", JsValue::from_str("rollback")),
+                ("serving", JsValue::from_str(&serving.to_rfc3339())),
+                ("offered", JsValue::from_str(&offered.to_rfc3339())),
+            ],
+        ),
     }
 }
 
@@ -201,30 +212,71 @@ fn js_now() -> Timestamp {
 /// `options.key`: the merchant key as 32 hexadecimal digits (a key file's text) or a
 /// 16-byte `Uint8Array`; absent means none (only demo-keyed snapshots load then).
 fn read_key(options: &JsValue) -> Result<Option<SnapshotKey>, JsValue> {
-    let value = get(options, "key");
+    read_key_input(options, "key", SnapshotKey::parse, SnapshotKey::from_bytes)
+}
+
+/// `options.publicKey`: the public key signatures must verify against, as 64
+/// hexadecimal digits (a `.pub` file's text) or a 32-byte `Uint8Array`; absent means
+/// none (a signature is then not verified, and `signed` reads `false`).
+fn read_public_key(options: &JsValue) -> Result<Option<PublicKey>, JsValue> {
+    read_key_input(
+        options,
+        "publicKey",
+        PublicKey::parse,
+        PublicKey::from_bytes,
+    )
+}
+
+/// `options[name]`: a key given as its file's text (hexadecimal, `parse`) or as its `N`
+/// bytes in a `Uint8Array` (`from_bytes`); absent or null means none.
+fn read_key_input<const N: usize, K>(
+    options: &JsValue,
+    name: &str,
+    parse: fn(&str) -> Result<K, String>,
+    from_bytes: fn([u8; N]) -> K,
+) -> Result<Option<K>, JsValue> {
+    let value = get(options, name);
+    let path = format!("options.{name}");
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
     if let Some(text) = value.as_string() {
-        return SnapshotKey::parse(&text)
-            .map(Some)
-            .map_err(|e| usage_error("options.key", &e));
+        return parse(&text).map(Some).map_err(|e| usage_error(&path, &e));
     }
+    let what = if name == "key" { "key" } else { "public key" };
     if let Some(array) = value.dyn_ref::<js_sys::Uint8Array>() {
-        let mut bytes = [0u8; crate::snapshot::format::header::KEY_CHECK_LEN];
-        if array.length() as usize != bytes.len() {
+        let mut bytes = [0u8; N];
+        if array.length() as usize != N {
             return Err(usage_error(
-                "options.key",
-                "a key is 16 bytes (or 32 hexadecimal digits)",
+                &path,
+                &format!("a {what} is {N} bytes (or {} hexadecimal digits)", 2 * N),
             ));
         }
         array.copy_to(&mut bytes);
-        return Ok(Some(SnapshotKey::from_bytes(bytes)));
+        return Ok(Some(from_bytes(bytes)));
     }
     Err(usage_error(
-        "options.key",
-        "expected the key as a hex string or a 16-byte Uint8Array",
+        &path,
+        &format!("expected the {what} as a hex string or a {N}-byte Uint8Array"),
     ))
+}
+
+/// The loading options of `Engine.fromBytes`, `engine.load` and `new Backtest`:
+/// `key`, `publicKey` and (reloads only) `force`, a boolean.
+fn load_options(options: &JsValue) -> Result<LoadOptions, JsValue> {
+    let force = get(options, "force");
+    let force = if force.is_undefined() || force.is_null() {
+        false
+    } else {
+        force
+            .as_bool()
+            .ok_or_else(|| usage_error("options.force", "expected a boolean"))?
+    };
+    Ok(LoadOptions {
+        key: read_key(options)?,
+        public_key: read_public_key(options)?,
+        force,
+    })
 }
 
 fn get(object: &JsValue, key: &str) -> JsValue {
@@ -299,21 +351,22 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &[u8],
         #[wasm_bindgen(unchecked_optional_param_type = "EngineOptions")] options: Option<JsValue>,
     ) -> Result<JsEngine, JsValue> {
-        let snapshot = read_snapshot(bytes, options)?;
+        let (snapshot, _) = read_snapshot(bytes, options)?;
         let inner = Engine::new(snapshot).map_err(|e| load_error(&e))?;
         Ok(JsEngine { inner })
     }
 
-    /// Replaces the snapshot; on error (`options.merchant` included) the old one stays
-    /// in use.
+    /// Replaces the snapshot; on error (`options.merchant`, `options.publicKey`
+    /// included) the old one stays in use. A snapshot older than the one serving is
+    /// refused (kind `rollback`) unless `options.force`.
     pub fn load(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: &[u8],
-        #[wasm_bindgen(unchecked_optional_param_type = "EngineOptions")] options: Option<JsValue>,
+        #[wasm_bindgen(unchecked_optional_param_type = "LoadOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
-        let snapshot = read_snapshot(bytes, options)?;
+        let (snapshot, options) = read_snapshot(bytes, options)?;
         self.inner
-            .load_snapshot(snapshot)
+            .load_snapshot_with(snapshot, &options)
             .map_err(|e| load_error(&e))
     }
 
@@ -458,15 +511,19 @@ enum ManyItem {
 }
 
 /// Snapshot bytes read and validated with `options.key` (kinds `key_required` and
-/// `wrong_key` when it is missing or not the snapshot's), then held to
-/// `options.merchant` when given: a snapshot of another merchant is a `SnapshotError`
-/// of kind `wrong_merchant` whose `expected` and `found` name both, before any rule is
-/// compiled.
-fn read_snapshot(bytes: &[u8], options: Option<JsValue>) -> Result<Snapshot, JsValue> {
+/// `wrong_key` when it is missing or not the snapshot's) and `options.publicKey`
+/// (`signature_required`, `bad_signature`), then held to `options.merchant` when
+/// given: a snapshot of another merchant is a `SnapshotError` of kind `wrong_merchant`
+/// whose `expected` and `found` name both, before any rule is compiled. Returns the
+/// loading options too (`force` is for `load`).
+fn read_snapshot(
+    bytes: &[u8],
+    options: Option<JsValue>,
+) -> Result<(Snapshot, LoadOptions), JsValue> {
     let options = options.unwrap_or(JsValue::UNDEFINED);
     let expected = expected_merchant(&options)?;
-    let key = read_key(&options)?;
-    let snapshot = Snapshot::open(bytes.to_vec(), key.as_ref())
+    let options = load_options(&options)?;
+    let snapshot = Snapshot::open_with(bytes.to_vec(), &options)
         .map_err(|e| load_error(&LoadError::Snapshot(e)))?;
     let found = &snapshot.info().merchant;
     match expected {
@@ -479,7 +536,7 @@ fn read_snapshot(bytes: &[u8], options: Option<JsValue>) -> Result<Snapshot, JsV
                 ("found", JsValue::from_str(found)),
             ],
         )),
-        _ => Ok(snapshot),
+        _ => Ok((snapshot, options)),
     }
 }
 
@@ -523,9 +580,9 @@ impl JsBacktest {
     }
 }
 
-fn engine_for(bytes: Option<Vec<u8>>, key: Option<&SnapshotKey>) -> Result<Engine, JsValue> {
+fn engine_for(bytes: Option<Vec<u8>>, options: &LoadOptions) -> Result<Engine, JsValue> {
     match bytes {
-        Some(b) => Engine::open(b, key),
+        Some(b) => Engine::open_with(b, options),
         None => Engine::demo(),
     }
     .map_err(|e| load_error(&e))
@@ -534,8 +591,9 @@ fn engine_for(bytes: Option<Vec<u8>>, key: Option<&SnapshotKey>) -> Result<Engin
 #[wasm_bindgen(js_class = Backtest)]
 impl JsBacktest {
     /// A backtest of `bytes`' policy (the demo store when null), optionally compared
-    /// with `baselineBytes`' policy (both under `options.key`); `options.now` judges
-    /// orders without `created_at`.
+    /// with `baselineBytes`' policy (both under `options.key` and, when given,
+    /// verified with `options.publicKey`); `options.now` judges orders without
+    /// `created_at`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "Uint8Array | null")] bytes: Option<Vec<u8>>,
@@ -544,10 +602,10 @@ impl JsBacktest {
         #[wasm_bindgen(unchecked_optional_param_type = "BacktestOptions")] options: Option<JsValue>,
     ) -> Result<JsBacktest, JsValue> {
         let options = options.unwrap_or(JsValue::UNDEFINED);
-        let key = read_key(&options)?;
-        let engine = engine_for(bytes, key.as_ref())?;
+        let load = load_options(&options)?;
+        let engine = engine_for(bytes, &load)?;
         let baseline = baseline_bytes
-            .map(|b| engine_for(Some(b), key.as_ref()))
+            .map(|b| engine_for(Some(b), &load))
             .transpose()?;
         let fallback_now = if options.is_object() {
             read_time(&get(&options, "now"), "options.now")?

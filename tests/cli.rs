@@ -485,3 +485,179 @@ fn keygen_compile_and_check_with_a_merchant_key() {
     assert!(none.contains("--- exit: 2"), "{none}");
     assert!(none.contains("needs its key"), "{none}");
 }
+
+/// The committed signed fixture (`v2-minimal.snapshot` signed by the test signing key
+/// `tests/fixtures/signing.key`) and that key's public half.
+const SIGNED_FIXTURE: &str = "tests/fixtures/v2-minimal-signed.snapshot";
+const FIXTURE_PUBLIC_KEY: &str = "tests/fixtures/signing.key.pub";
+
+/// [`run`] with the temporary directory's path replaced by `$TMP` (stable goldens).
+fn run_in(dir: &Path, args: &[&str]) -> String {
+    run(args, None).replace(dir.to_str().unwrap(), "$TMP")
+}
+
+#[test]
+fn a_public_key_refuses_unsigned_wrongly_signed_tampered_and_truncated_snapshots() {
+    let dir = tempfile::tempdir().unwrap();
+    let tmp = dir.path();
+    let path = |name: &str| tmp.join(name).to_str().unwrap().to_string();
+    // Another signing key's public half.
+    run(&["keygen", "--signing", "-o", &path("other.key")], None);
+    // The signed fixture with one byte of its rules changed and the checksum recomputed
+    // (what anyone editing the file can do), and the genuine file cut short.
+    let good = std::fs::read(root().join(SIGNED_FIXTURE)).unwrap();
+    let mut tampered = good.clone();
+    // `customer.level == "block"` of the first rule becomes "watch".
+    let at = tampered
+        .windows(9)
+        .position(|w| w == br#"\"block\""#)
+        .unwrap();
+    tampered[at + 2..at + 7].copy_from_slice(b"watch");
+    let end = tampered.len() - 64 - 8;
+    let sum = xxhash_rust::xxh3::xxh3_64(&tampered[..end]);
+    tampered[end..end + 8].copy_from_slice(&sum.to_le_bytes());
+    std::fs::write(path("tampered.snapshot"), &tampered).unwrap();
+    std::fs::write(path("truncated.snapshot"), &good[..good.len() - 10]).unwrap();
+
+    let order = "examples/orders/clean.json";
+    let check = |snapshot: &str, public: &str| {
+        run_in(
+            tmp,
+            &[
+                "check",
+                "--snapshot",
+                snapshot,
+                "--key",
+                FIXTURE_KEY,
+                "--public-key",
+                public,
+                "--now",
+                NOW,
+                order,
+            ],
+        )
+    };
+    let unsigned = check(FIXTURE, FIXTURE_PUBLIC_KEY);
+    let wrong = check(SIGNED_FIXTURE, &path("other.key.pub"));
+    let edited = check(&path("tampered.snapshot"), FIXTURE_PUBLIC_KEY);
+    let cut = check(&path("truncated.snapshot"), FIXTURE_PUBLIC_KEY);
+    // A secret key where the public one belongs, and the demo store (unsigned).
+    let swapped = check(SIGNED_FIXTURE, "tests/fixtures/signing.key");
+    let demo = run_in(
+        tmp,
+        &[
+            "check",
+            "--public-key",
+            FIXTURE_PUBLIC_KEY,
+            "--now",
+            NOW,
+            order,
+        ],
+    );
+    golden(
+        "signature-refused",
+        &format!("{unsigned}{wrong}{edited}{cut}{swapped}{demo}"),
+    );
+
+    // The tampered file loads without a public key: only the signature catches it.
+    let open = run(
+        &["inspect", &path("tampered.snapshot"), "--key", FIXTURE_KEY],
+        None,
+    );
+    assert!(open.contains("--- exit: 0"), "{open}");
+    assert!(open.contains("\"signed\": false"), "{open}");
+    assert!(open.contains("\"signature_present\": true"), "{open}");
+    // The genuine one, verified: signed.
+    let verified = run(
+        &[
+            "inspect",
+            SIGNED_FIXTURE,
+            "--key",
+            FIXTURE_KEY,
+            "--public-key",
+            FIXTURE_PUBLIC_KEY,
+        ],
+        None,
+    );
+    assert!(verified.contains("\"signed\": true"), "{verified}");
+    let right = check(SIGNED_FIXTURE, FIXTURE_PUBLIC_KEY);
+    assert!(right.contains("--- exit: 0"), "{right}");
+}
+
+#[test]
+fn keygen_signing_then_compile_sign_and_check_with_the_public_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("release.key");
+    let key_arg = key.to_str().unwrap();
+    let public = dir.path().join("release.key.pub");
+    let made = run(&["keygen", "--signing", "-o", key_arg], None);
+    assert!(made.contains("--- exit: 0"), "{made}");
+    let secret = std::fs::read_to_string(&key).unwrap();
+    let public_text = std::fs::read_to_string(&public).unwrap();
+    assert_eq!(secret.len(), 129, "seed and public key, hex, newline");
+    assert_eq!(public_text.len(), 65, "64 hex digits and a newline");
+    assert!(secret.trim_end().ends_with(public_text.trim_end()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the signing key is readable by others");
+    }
+    // Never overwritten, neither half.
+    let again = run(&["keygen", "--signing", "-o", key_arg], None);
+    assert!(again.contains("--- exit: 2"), "{again}");
+    assert!(again.contains("already exists"), "{again}");
+    assert_eq!(std::fs::read_to_string(&key).unwrap(), secret);
+    assert_eq!(std::fs::read_to_string(&public).unwrap(), public_text);
+
+    // compile --sign through the environment variable; check and backtest through theirs.
+    let out = dir.path().join("store.snapshot");
+    let compiled = Command::new(env!("CARGO_BIN_EXE_checkout-guard"))
+        .current_dir(root())
+        .env("CHECKOUT_GUARD_SIGNING_KEY_FILE", &key)
+        .args([
+            "compile",
+            "tests/fixtures/minimal",
+            "--key",
+            FIXTURE_KEY,
+            "-o",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(compiled.status.success(), "{compiled:?}");
+    assert!(String::from_utf8_lossy(&compiled.stderr).contains(", signed)"));
+    for args in [
+        vec!["inspect", out.to_str().unwrap()],
+        vec![
+            "backtest",
+            "--snapshot",
+            out.to_str().unwrap(),
+            "examples/orders/all.jsonl",
+        ],
+    ] {
+        let ran = Command::new(env!("CARGO_BIN_EXE_checkout-guard"))
+            .current_dir(root())
+            .env("CHECKOUT_GUARD_KEY_FILE", FIXTURE_KEY)
+            .env("CHECKOUT_GUARD_PUBLIC_KEY_FILE", &public)
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(ran.status.success(), "{args:?}: {ran:?}");
+        if args[0] == "inspect" {
+            assert!(String::from_utf8_lossy(&ran.stdout).contains("\"signed\": true"));
+        }
+    }
+    // The environment's public key refuses an unsigned baseline.
+    let refused = Command::new(env!("CARGO_BIN_EXE_checkout-guard"))
+        .current_dir(root())
+        .env("CHECKOUT_GUARD_KEY_FILE", FIXTURE_KEY)
+        .env("CHECKOUT_GUARD_PUBLIC_KEY_FILE", &public)
+        .args(["backtest", "--snapshot"])
+        .arg(&out)
+        .args(["--baseline", FIXTURE, "examples/orders/all.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2), "{refused:?}");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("not signed"));
+}

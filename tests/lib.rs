@@ -21,6 +21,7 @@ mod engine;
 mod no_panic;
 mod rules_corpus;
 mod rules_differential;
+mod signature;
 mod snapshot_format;
 mod source_read;
 mod time_rfc3339;

@@ -378,3 +378,99 @@ fn crafted_catalogs_are_refused_and_lost_csv_rows_are_reported() {
         Some(26.0)
     );
 }
+
+/// The committed signed fixture, its merchant key and its signer's public key.
+const SIGNED: &[u8] = include_bytes!("fixtures/v2-minimal-signed.snapshot");
+const UNSIGNED: &[u8] = include_bytes!("fixtures/v2-minimal.snapshot");
+const TAMPERED: &[u8] = include_bytes!("fixtures/v2-minimal-signed-tampered.snapshot");
+const FIXTURE_KEY: &str = include_str!("fixtures/v2-minimal.key");
+const PUBLIC_KEY: &str = include_str!("fixtures/signing.key.pub");
+
+/// `{"key": FIXTURE_KEY, "publicKey": PUBLIC_KEY}` plus `extra` fields.
+fn signed_options(extra: &str) -> Option<JsValue> {
+    Some(js(&format!(
+        r#"{{"key": "{}", "publicKey": "{}"{extra}}}"#,
+        FIXTURE_KEY.trim(),
+        PUBLIC_KEY.trim()
+    )))
+}
+
+#[wasm_bindgen_test]
+fn a_public_key_admits_only_verified_signatures() {
+    let engine = JsEngine::from_bytes(SIGNED, signed_options("")).unwrap();
+    let info = engine.info().unwrap();
+    assert_eq!(prop(&info, "signed").as_bool(), Some(true));
+    assert_eq!(prop(&info, "signature_present").as_bool(), Some(true));
+    for (bytes, kind) in [
+        (UNSIGNED, "signature_required"),
+        (TAMPERED, "bad_signature"),
+        (&SIGNED[..SIGNED.len() - 1], "length_mismatch"),
+    ] {
+        let err = JsEngine::from_bytes(bytes, signed_options(""))
+            .err()
+            .unwrap();
+        assert_eq!(text(&err, "name"), "SnapshotError");
+        assert_eq!(text(&err, "kind"), kind);
+    }
+    // Without a public key the tampered file loads, and nothing reads as signed.
+    let key = Some(js(&format!(r#"{{"key": "{}"}}"#, FIXTURE_KEY.trim())));
+    let open = JsEngine::from_bytes(TAMPERED, key).unwrap();
+    assert_eq!(prop(&open.info().unwrap(), "signed").as_bool(), Some(false));
+    let err = JsEngine::from_bytes(SIGNED, Some(js(r#"{"publicKey": 7}"#)))
+        .err()
+        .unwrap();
+    assert_eq!(text(&err, "path"), "options.publicKey");
+}
+
+#[wasm_bindgen_test]
+fn load_refuses_a_rollback_unless_forced_and_keeps_the_old_snapshot() {
+    let mut engine = JsEngine::new().unwrap(); // the demo store, created 2026-11-25
+                                               // Another snapshot with the same created_at: refused, then forced.
+    let err = engine.load(SIGNED, signed_options("")).err().unwrap();
+    assert_eq!(text(&err, "kind"), "rollback");
+    assert_eq!(text(&err, "serving"), "2026-11-25T00:00:00Z");
+    assert_eq!(text(&err, "offered"), "2026-11-25T00:00:00Z");
+    assert_eq!(text(&engine.info().unwrap(), "merchant"), "demo-store");
+    assert_eq!(prop(&engine.stats().unwrap(), "loads").as_f64(), Some(1.0));
+    engine
+        .load(SIGNED, signed_options(r#", "force": true"#))
+        .unwrap();
+    assert_eq!(
+        prop(&engine.info().unwrap(), "signed").as_bool(),
+        Some(true)
+    );
+    // An older one compiled here: refused, and the signed one keeps serving.
+    let files = js(&format!(
+        r#"{{"policy.toml": {}}}"#,
+        JSON::stringify(&JsValue::from_str(include_str!(
+            "fixtures/minimal/policy.toml"
+        )))
+        .unwrap()
+        .as_string()
+        .unwrap()
+    ));
+    let older = compile_policy(
+        &files,
+        Some(js(&format!(
+            r#"{{"createdAt": "2026-11-20T00:00:00Z", "key": "{}"}}"#,
+            FIXTURE_KEY.trim()
+        ))),
+    )
+    .unwrap();
+    let older: js_sys::Uint8Array = prop(&older, "bytes").dyn_into().unwrap();
+    let older = older.to_vec();
+    let key = || Some(js(&format!(r#"{{"key": "{}"}}"#, FIXTURE_KEY.trim())));
+    let err = engine.load(&older, key()).err().unwrap();
+    assert_eq!(text(&err, "kind"), "rollback");
+    assert_eq!(text(&err, "offered"), "2026-11-20T00:00:00Z");
+    assert_eq!(
+        prop(&engine.info().unwrap(), "signed").as_bool(),
+        Some(true)
+    );
+    let err = engine
+        .load(&older, Some(js(r#"{"force": 1}"#)))
+        .err()
+        .unwrap();
+    assert_eq!(text(&err, "path"), "options.force");
+    assert_eq!(prop(&engine.stats().unwrap(), "loads").as_f64(), Some(2.0));
+}

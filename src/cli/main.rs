@@ -9,15 +9,19 @@
 //!
 //! The merchant key (a key file, `keygen` writes one) comes from `--key FILE` or the
 //! environment variable `CHECKOUT_GUARD_KEY_FILE`; see `docs/snapshot-format.md`,
-//! "Identifier hashing".
+//! "Identifier hashing". Snapshot signing keys (`keygen --signing`, `compile --sign`,
+//! `--public-key`) are in `signing.rs`.
 
 mod input;
 mod report;
+mod signing;
 
 use checkout_guard::backtest::Backtest;
 use checkout_guard::engine::order::MAX_JSON_BYTES;
 use checkout_guard::snapshot::SnapshotKey;
-use checkout_guard::{CheckOptions, CompileOptions, Diagnostic, Engine, SourceFiles, Timestamp};
+use checkout_guard::{
+    CheckOptions, CompileOptions, Diagnostic, Engine, LoadOptions, SourceFiles, Timestamp,
+};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -36,11 +40,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Write a new merchant key file (32 hex digits from the OS random generator).
+    /// Write a new merchant key file (32 hex digits from the OS random generator), or with
+    /// --signing a snapshot signing key pair (FILE and FILE.pub).
     Keygen {
         /// Where to write the key (never overwritten; keep it secret, beside the snapshot's source).
         #[arg(short, long)]
         output: PathBuf,
+        /// Write an Ed25519 snapshot signing key to FILE (secret, for `compile --sign`) and its public key to FILE.pub (for `--public-key`).
+        #[arg(long)]
+        signing: bool,
     },
     /// Compile a policy source folder into a snapshot file.
     Compile {
@@ -52,9 +60,12 @@ enum Command {
         /// Merchant key file (`keygen`; or env CHECKOUT_GUARD_KEY_FILE). Only the demo store compiles without one.
         #[arg(long)]
         key: Option<PathBuf>,
-        /// Creation time to record (RFC 3339; default now). Fixing it makes the output reproducible.
+        /// Creation time to record (RFC 3339; default now). Fixing it makes the output reproducible. It is the snapshot's version: an engine refuses to reload an older one.
         #[arg(long, value_parser = parse_time)]
         created_at: Option<Timestamp>,
+        /// Sign the snapshot with this signing key file (`keygen --signing`; or env CHECKOUT_GUARD_SIGNING_KEY_FILE).
+        #[arg(long, value_name = "SIGNING_KEY_FILE")]
+        sign: Option<PathBuf>,
     },
     /// Check one JSON order, or JSON Lines of orders, and print the verdicts.
     Check {
@@ -64,6 +75,9 @@ enum Command {
         /// The snapshot's key file (or env CHECKOUT_GUARD_KEY_FILE; not needed for the demo store).
         #[arg(long)]
         key: Option<PathBuf>,
+        /// Accept only a snapshot signed by this public key file's key (or env CHECKOUT_GUARD_PUBLIC_KEY_FILE).
+        #[arg(long, value_name = "PUBLIC_KEY_FILE")]
+        public_key: Option<PathBuf>,
         /// Judge at this time (RFC 3339; default: the clock).
         #[arg(long, value_parser = parse_time)]
         now: Option<Timestamp>,
@@ -81,6 +95,9 @@ enum Command {
         /// The snapshot's key file (or env CHECKOUT_GUARD_KEY_FILE; not needed for the demo store).
         #[arg(long)]
         key: Option<PathBuf>,
+        /// Accept only a snapshot signed by this public key file's key (or env CHECKOUT_GUARD_PUBLIC_KEY_FILE).
+        #[arg(long, value_name = "PUBLIC_KEY_FILE")]
+        public_key: Option<PathBuf>,
         /// Compare with this snapshot and list the orders whose decision changes.
         #[arg(long)]
         baseline: Option<PathBuf>,
@@ -100,6 +117,9 @@ enum Command {
         /// The snapshot's key file (or env CHECKOUT_GUARD_KEY_FILE; not needed for the demo store).
         #[arg(long)]
         key: Option<PathBuf>,
+        /// Accept only a snapshot signed by this public key file's key (or env CHECKOUT_GUARD_PUBLIC_KEY_FILE).
+        #[arg(long, value_name = "PUBLIC_KEY_FILE")]
+        public_key: Option<PathBuf>,
     },
     /// Report every problem in a policy source without writing a snapshot.
     Lint {
@@ -127,36 +147,60 @@ impl From<std::io::Error> for Fail {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Keygen { output } => keygen(&output),
+        Command::Keygen {
+            output,
+            signing: false,
+        } => keygen(&output),
+        Command::Keygen {
+            output,
+            signing: true,
+        } => signing::keygen(&output),
         Command::Compile {
             source_dir,
             output,
             key,
             created_at,
-        } => compile(&source_dir, &output, key.as_deref(), created_at),
+            sign,
+        } => compile(
+            &source_dir,
+            &output,
+            key.as_deref(),
+            created_at,
+            sign.as_deref(),
+        ),
         Command::Check {
             snapshot,
             key,
+            public_key,
             now,
             locale,
             input,
-        } => check(snapshot.as_deref(), key.as_deref(), now, locale, &input),
+        } => load_options(key.as_deref(), public_key.as_deref())
+            .and_then(|load| check(snapshot.as_deref(), &load, now, locale, &input)),
         Command::Backtest {
             snapshot,
             key,
+            public_key,
             baseline,
             json,
             now,
             orders,
-        } => backtest(
-            snapshot.as_deref(),
-            key.as_deref(),
-            baseline.as_deref(),
-            json,
-            now,
-            &orders,
-        ),
-        Command::Inspect { file, key } => inspect(&file, key.as_deref()),
+        } => load_options(key.as_deref(), public_key.as_deref()).and_then(|load| {
+            backtest(
+                snapshot.as_deref(),
+                &load,
+                baseline.as_deref(),
+                json,
+                now,
+                &orders,
+            )
+        }),
+        Command::Inspect {
+            file,
+            key,
+            public_key,
+        } => load_options(key.as_deref(), public_key.as_deref())
+            .and_then(|load| inspect(&file, &load)),
         Command::Lint { source_dir, now } => lint(&source_dir, now),
     };
     match result {
@@ -191,13 +235,29 @@ fn entry_lines(entries: &std::collections::BTreeMap<String, usize>) -> Vec<Strin
 /// Environment variable naming the key file when `--key` is not given.
 const KEY_FILE_ENV: &str = "CHECKOUT_GUARD_KEY_FILE";
 
+/// The file a flag names, else the one the environment variable `env` names (unset or
+/// empty: none).
+fn flag_or_env(flag: Option<&Path>, env: &str) -> Option<PathBuf> {
+    let env = std::env::var_os(env).filter(|v| !v.is_empty());
+    flag.map(Path::to_path_buf).or(env.map(PathBuf::from))
+}
+
 /// The key file given by `--key`, else by [`KEY_FILE_ENV`], read and parsed.
 fn read_key(flag: Option<&Path>) -> Result<Option<SnapshotKey>, Fail> {
-    let env = std::env::var_os(KEY_FILE_ENV).filter(|v| !v.is_empty());
-    let Some(path) = flag.map(Path::to_path_buf).or(env.map(PathBuf::from)) else {
+    let Some(path) = flag_or_env(flag, KEY_FILE_ENV) else {
         return Ok(None);
     };
     key_file(&path).map(Some)
+}
+
+/// What `check`, `backtest` and `inspect` load snapshots with: the merchant key and the
+/// public key signatures must verify against (flags, else the environment).
+fn load_options(key: Option<&Path>, public_key: Option<&Path>) -> Result<LoadOptions, Fail> {
+    Ok(LoadOptions {
+        key: read_key(key)?,
+        public_key: signing::read_public_key(public_key)?,
+        force: false,
+    })
 }
 
 fn key_file(path: &Path) -> Result<SnapshotKey, Fail> {
@@ -218,6 +278,32 @@ fn key_file(path: &Path) -> Result<SnapshotKey, Fail> {
     })
 }
 
+/// Writes `text` and a newline to `path`, which must not exist (a key file is never
+/// overwritten: snapshots made with it would no longer load), with permissions `mode`
+/// on Unix (0600 for secrets).
+fn write_new(path: &Path, text: &str, mode: u32) -> Result<(), Fail> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Fail(
+                2,
+                format!(
+                    "`{}` already exists; a key is never overwritten (snapshots compiled with it would no longer load): choose another file name",
+                    path.display()
+                ),
+            )
+        } else {
+            Fail(2, format!("cannot write `{}`: {e}", path.display()))
+        }
+    })?;
+    writeln!(file, "{text}").map_err(|e| Fail(2, format!("cannot write `{}`: {e}", path.display())))
+}
+
 /// Writes a fresh key from the OS random generator to `output`, which must not exist
 /// (overwriting a key would orphan every snapshot compiled with it). Owner-only
 /// permissions on Unix.
@@ -226,25 +312,7 @@ fn keygen(output: &Path) -> Result<u8, Fail> {
     getrandom::fill(&mut bytes)
         .map_err(|e| Fail(2, format!("the OS random generator failed: {e}")))?;
     let key = SnapshotKey::from_bytes(bytes);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(output).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Fail(
-                2,
-                format!(
-                    "`{}` already exists; a key is never overwritten (snapshots compiled with it would no longer load): choose another file name",
-                    output.display()
-                ),
-            )
-        } else {
-            Fail(2, format!("cannot write `{}`: {e}", output.display()))
-        }
-    })?;
-    writeln!(file, "{}", key.to_hex())
-        .map_err(|e| Fail(2, format!("cannot write `{}`: {e}", output.display())))?;
+    write_new(output, &key.to_hex(), 0o600)?;
     eprintln!(
         "wrote a new key to `{}`: keep it secret (whoever holds it and a snapshot can test identifiers against it); pass it to `compile --key` and to the engines that load the snapshot",
         output.display()
@@ -281,9 +349,11 @@ fn compile(
     output: &Path,
     key: Option<&Path>,
     created_at: Option<Timestamp>,
+    sign: Option<&Path>,
 ) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
     let key = compile_key(dir, key)?;
+    let signing = signing::read_signing_key(sign)?;
     if key.as_ref().is_some_and(SnapshotKey::is_demo) {
         eprintln!(
             "note: compiling with the published demo key: anyone can test identifiers against this snapshot; for a real store use `checkout-guard keygen`"
@@ -299,21 +369,33 @@ fn compile(
             for line in entry_lines(&compiled.entries) {
                 eprintln!("{line}");
             }
+            let bytes = match &signing {
+                Some(s) => checkout_guard::snapshot::sign(&compiled.bytes, s)
+                    .map_err(|e| Fail(2, format!("cannot sign the snapshot: {e}")))?,
+                None => compiled.bytes,
+            };
             // Write next to the target then rename, so a failure never leaves half a file.
             let tmp = output.with_extension("snapshot.tmp");
-            std::fs::write(&tmp, &compiled.bytes)
+            std::fs::write(&tmp, &bytes)
                 .and_then(|()| std::fs::rename(&tmp, output))
                 .map_err(|e| Fail(2, format!("cannot write `{}`: {e}", output.display())))?;
-            let engine = Engine::open(compiled.bytes, key.as_ref())
+            // Loaded back as an engine holding the public key would load it.
+            let load = LoadOptions {
+                key: key.clone(),
+                public_key: signing.as_ref().map(|s| s.public_key()),
+                force: false,
+            };
+            let engine = Engine::open_with(bytes, &load)
                 .map_err(|e| Fail(2, format!("the written snapshot does not load: {e}")))?;
             let info = engine.info();
             eprintln!(
-                "compiled `{}` → {} ({} bytes, version {}, expires {})",
+                "compiled `{}` → {} ({} bytes, version {}, expires {}{})",
                 info.merchant,
                 output.display(),
                 std::fs::metadata(output).map(|m| m.len()).unwrap_or(0),
                 info.version,
-                info.expires_at
+                info.expires_at,
+                if info.signed { ", signed" } else { "" }
             );
             Ok(0)
         }
@@ -327,15 +409,25 @@ fn compile(
     }
 }
 
-/// The engine on `snapshot` (default: the embedded demo store) with the key of
-/// [`read_key`]; without a key only a demo-keyed snapshot loads.
-fn load_engine(snapshot: Option<&Path>, key: Option<&SnapshotKey>) -> Result<Engine, Fail> {
+/// The engine on `snapshot` (default: the embedded demo store) loaded with `load`
+/// ([`load_options`]); without a key only a demo-keyed snapshot loads, and with a public
+/// key only a snapshot it signed (the demo store is unsigned, so it is refused then).
+fn load_engine(snapshot: Option<&Path>, load: &LoadOptions) -> Result<Engine, Fail> {
     match snapshot {
-        None => Engine::demo().map_err(|e| Fail(2, format!("embedded demo snapshot: {e}"))),
+        None => {
+            // The demo store has its own (published) key: the merchant key is not for it.
+            let demo = LoadOptions {
+                key: None,
+                ..load.clone()
+            };
+            Engine::open_with(checkout_guard::DEMO_SNAPSHOT, &demo)
+                .map_err(|e| Fail(2, format!("embedded demo snapshot: {e}")))
+        }
         Some(path) => {
             let bytes = std::fs::read(path)
                 .map_err(|e| Fail(2, format!("cannot read `{}`: {e}", path.display())))?;
-            Engine::open(bytes, key).map_err(|e| Fail(2, format!("`{}`: {e}", path.display())))
+            Engine::open_with(bytes, load)
+                .map_err(|e| Fail(2, format!("`{}`: {e}", path.display())))
         }
     }
 }
@@ -354,12 +446,12 @@ fn open_input(path: &Path) -> Result<input::Input<Box<dyn BufRead>>, Fail> {
 
 fn check(
     snapshot: Option<&Path>,
-    key: Option<&Path>,
+    load: &LoadOptions,
     now: Option<Timestamp>,
     locale: Option<String>,
     input: &Path,
 ) -> Result<u8, Fail> {
-    let mut engine = load_engine(snapshot, read_key(key)?.as_ref())?;
+    let mut engine = load_engine(snapshot, load)?;
     let options = CheckOptions { now, locale };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -431,18 +523,15 @@ fn error_json(path: &str, message: &str) -> String {
 
 fn backtest(
     snapshot: Option<&Path>,
-    key: Option<&Path>,
+    load: &LoadOptions,
     baseline: Option<&Path>,
     json: bool,
     now: Option<Timestamp>,
     orders: &Path,
 ) -> Result<u8, Fail> {
-    let key = read_key(key)?;
-    let engine = load_engine(snapshot, key.as_ref())?;
-    // The baseline is the same store's previous snapshot: the same key.
-    let baseline = baseline
-        .map(|p| load_engine(Some(p), key.as_ref()))
-        .transpose()?;
+    let engine = load_engine(snapshot, load)?;
+    // The baseline is the same store's previous snapshot: the same keys.
+    let baseline = baseline.map(|p| load_engine(Some(p), load)).transpose()?;
     let fallback = now.unwrap_or_else(Timestamp::now);
     let (reader, total_bytes): (Box<dyn BufRead>, u64) = if orders.as_os_str() == "-" {
         (Box::new(std::io::stdin().lock()), 0)
@@ -512,8 +601,8 @@ fn backtest(
     Ok(0)
 }
 
-fn inspect(file: &Path, key: Option<&Path>) -> Result<u8, Fail> {
-    let engine = load_engine(Some(file), read_key(key)?.as_ref())?;
+fn inspect(file: &Path, load: &LoadOptions) -> Result<u8, Fail> {
+    let engine = load_engine(Some(file), load)?;
     let text = serde_json::to_string_pretty(engine.info()).map_err(|e| Fail(2, e.to_string()))?;
     println!("{text}");
     Ok(0)

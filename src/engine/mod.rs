@@ -9,6 +9,7 @@ pub mod dedup;
 mod fact_builder;
 pub mod issues;
 pub mod order;
+mod reload;
 pub mod verdict;
 
 pub use order::{Order, OrderError};
@@ -41,6 +42,15 @@ pub enum LoadError {
     Snapshot(SnapshotError),
     /// The rules inside do not compile with this engine version.
     Rules(Diagnostics),
+    /// A reload offered a snapshot created before the one serving, or another snapshot
+    /// with the same `created_at` (its version): refused unless forced
+    /// (`LoadOptions::force`); the old one keeps serving.
+    Rollback {
+        /// `created_at` of the snapshot serving.
+        serving: Timestamp,
+        /// `created_at` of the snapshot offered.
+        offered: Timestamp,
+    },
 }
 
 impl fmt::Display for LoadError {
@@ -50,6 +60,14 @@ impl fmt::Display for LoadError {
             LoadError::Rules(d) => write!(
                 f,
                 "the snapshot's rules do not compile with this engine (recompile the policy with this version of checkout-guard): {d}"
+            ),
+            LoadError::Rollback { serving, offered } if offered == serving => write!(
+                f,
+                "refusing to replace the snapshot serving with another one of the same version (created_at {offered}): created_at is the version, so a new snapshot needs a later one (recompile without --created-at, or force the load to replace it on purpose)"
+            ),
+            LoadError::Rollback { serving, offered } => write!(
+                f,
+                "refusing to roll back: the snapshot offered was created at {offered}, before the one serving ({serving}); load a newer one, or force the load to roll back on purpose"
             ),
         }
     }
@@ -178,16 +196,18 @@ impl Engine {
     }
 
     /// Replaces the snapshot atomically: on error the engine keeps the old one. The
-    /// duplicate memory is kept (it is about customers, not policies).
+    /// duplicate memory is kept (it is about customers, not policies). Given no key,
+    /// like [`Engine::from_bytes`]; an older snapshot than the one serving is refused
+    /// ([`LoadError::Rollback`]; [`Engine::load_with`] takes a key, a public key and
+    /// `force`).
     pub fn load(&mut self, bytes: impl Into<Cow<'static, [u8]>>) -> Result<(), LoadError> {
-        self.load_snapshot(Snapshot::from_bytes(bytes)?)
+        self.load_with(bytes, &crate::snapshot::LoadOptions::default())
     }
 
-    /// [`Engine::load`] of a snapshot already read (say, to check its merchant first).
+    /// [`Engine::load`] of a snapshot already read (say, to check its merchant first):
+    /// refused if older than the one serving.
     pub fn load_snapshot(&mut self, snapshot: Snapshot) -> Result<(), LoadError> {
-        self.loaded = prepare(snapshot)?;
-        self.stats.loads += 1;
-        Ok(())
+        self.load_snapshot_with(snapshot, &crate::snapshot::LoadOptions::default())
     }
 
     /// The snapshot in use.

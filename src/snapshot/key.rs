@@ -43,32 +43,13 @@ impl SnapshotKey {
     /// Parses a key file's text: 32 hexadecimal digits, surrounding whitespace ignored.
     /// The error says what is wrong without echoing the text (it may be a secret).
     pub fn parse(text: &str) -> Result<SnapshotKey, String> {
-        let hex = text.trim().as_bytes();
-        if hex.len() != 2 * KEY_LEN {
-            return Err(format!(
-                "a key is {} hexadecimal digits, this one has {} characters",
-                2 * KEY_LEN,
-                hex.len()
-            ));
-        }
-        let mut out = [0u8; KEY_LEN];
-        for (byte, pair) in out.iter_mut().zip(hex.chunks_exact(2)) {
-            let digit = |c: u8| (c as char).to_digit(16);
-            match pair {
-                [hi, lo] => match (digit(*hi), digit(*lo)) {
-                    (Some(h), Some(l)) => *byte = (h * 16 + l) as u8,
-                    _ => return Err("a key holds only hexadecimal digits (0-9, a-f)".into()),
-                },
-                _ => return Err("a key holds only hexadecimal digits (0-9, a-f)".into()),
-            }
-        }
-        Ok(SnapshotKey(out))
+        parse_hex(text, "a key").map(SnapshotKey)
     }
 
     /// The key as 32 lowercase hexadecimal digits (a key file's content without the
     /// newline).
     pub fn to_hex(&self) -> String {
-        self.0.iter().map(|b| format!("{b:02x}")).collect()
+        hex(&self.0)
     }
 
     /// The key check value stored in the header: the first 16 bytes of a 128-bit
@@ -85,6 +66,37 @@ impl SnapshotKey {
     pub fn is_demo(&self) -> bool {
         *self == DEMO_KEY
     }
+}
+
+/// `N` bytes from key-file text: `2N` hexadecimal digits, surrounding whitespace
+/// ignored. `what` names the key in the error ("a key"), which never echoes the text
+/// (it may be a secret). Shared by every key file (merchant, signing, public).
+pub(super) fn parse_hex<const N: usize>(text: &str, what: &str) -> Result<[u8; N], String> {
+    let digits = text.trim().as_bytes();
+    if digits.len() != 2 * N {
+        return Err(format!(
+            "{what} is {} hexadecimal digits, this one has {} characters",
+            2 * N,
+            digits.len()
+        ));
+    }
+    let mut out = [0u8; N];
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let digit = |c: u8| (c as char).to_digit(16);
+        match pair {
+            [hi, lo] => match (digit(*hi), digit(*lo)) {
+                (Some(h), Some(l)) => *byte = (h * 16 + l) as u8,
+                _ => return Err(format!("{what} holds only hexadecimal digits (0-9, a-f)")),
+            },
+            _ => return Err(format!("{what} holds only hexadecimal digits (0-9, a-f)")),
+        }
+    }
+    Ok(out)
+}
+
+/// Bytes as lowercase hexadecimal digits (a key file's content).
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl fmt::Debug for SnapshotKey {

@@ -11,11 +11,17 @@
 mod directory;
 pub mod format;
 mod key;
+mod open;
 mod read;
+mod signature;
 #[cfg(feature = "compiler")]
 mod writer;
 
 pub use key::{SnapshotKey, DEMO_KEY};
+pub use open::LoadOptions;
+#[cfg(feature = "compiler")]
+pub use signature::{sign, SigningKey, SIGNING_KEY_FILE_LEN};
+pub use signature::{PublicKey, PUBLIC_KEY_LEN};
 #[cfg(feature = "compiler")]
 pub use writer::write;
 
@@ -82,6 +88,11 @@ pub enum SnapshotError {
     /// The key given is not the one the snapshot was compiled with (its key check value
     /// differs).
     WrongKey,
+    /// A public key was given and the snapshot is not signed.
+    SignatureRequired,
+    /// A public key was given and the snapshot's signature is not a valid signature of
+    /// its bytes by that key: signed with another key, or edited after signing.
+    BadSignature,
 }
 
 const RECOMPILE: &str =
@@ -135,6 +146,14 @@ impl fmt::Display for SnapshotError {
             SnapshotError::WrongKey => write!(
                 f,
                 "the key given is not the one this snapshot was compiled with; pass the key file given to `checkout-guard compile --key`"
+            ),
+            SnapshotError::SignatureRequired => write!(
+                f,
+                "this snapshot is not signed and a public key was given, so only a signed one is accepted; compile it with `checkout-guard compile --sign SIGNING_KEY_FILE`"
+            ),
+            SnapshotError::BadSignature => write!(
+                f,
+                "the snapshot's signature does not verify with the public key given: it was signed with another key, or edited after signing; do not use it — recompile and sign it with the signing key of this public key"
             ),
         }
     }
@@ -206,9 +225,12 @@ pub struct SnapshotInfo {
     pub hash_scheme: String,
     /// Hash bits kept per blocklist entry (54 in the private profile).
     pub hash_bits: u8,
-    /// Whether the snapshot's Ed25519 signature was verified. Always `false` in this
-    /// build, which verifies none: a signature trailer is skipped, never trusted.
+    /// Whether the snapshot's Ed25519 signature was verified against the public key
+    /// given at load (`LoadOptions::public_key`). Without a public key it is `false`
+    /// even for a signed file: a signature is never trusted unverified.
     pub signed: bool,
+    /// Whether the file carries a signature trailer (header flag), verified or not.
+    pub signature_present: bool,
     /// Total file size.
     pub file_bytes: usize,
     /// The section table.
@@ -291,7 +313,7 @@ impl Snapshot {
     ///
     /// Never panics: any byte string either loads or gives a [`SnapshotError`].
     pub fn from_bytes(bytes: impl Into<Cow<'static, [u8]>>) -> Result<Snapshot, SnapshotError> {
-        read::parse(bytes.into(), None)
+        read::parse(bytes.into(), None, None)
     }
 
     /// Validates `bytes` with the merchant key they were compiled with (`None`: as
@@ -301,7 +323,7 @@ impl Snapshot {
         bytes: impl Into<Cow<'static, [u8]>>,
         key: Option<&SnapshotKey>,
     ) -> Result<Snapshot, SnapshotError> {
-        read::parse(bytes.into(), key)
+        read::parse(bytes.into(), key, None)
     }
 
     /// The policy (settings, rules, messages).

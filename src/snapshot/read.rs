@@ -10,6 +10,7 @@
 use super::directory::Directory;
 use super::format::*;
 use super::key::{SnapshotKey, DEMO_KEY};
+use super::signature::{self, PublicKey};
 use super::{sku_hash, BlocklistInfo, Profile, SectionInfo, Snapshot, SnapshotError, SnapshotInfo};
 use crate::model::{CatalogItem, IdKind, Level, Policy};
 use crate::time::Timestamp;
@@ -176,6 +177,27 @@ fn trailer<'a>(b: &'a [u8], head: &Header) -> Result<(&'a [u8], u64), SnapshotEr
         return Err(SnapshotError::ChecksumMismatch { stored, computed });
     }
     Ok((content, computed))
+}
+
+/// The signature, when a public key is given: the header must announce one
+/// (`SignatureRequired`) and it must be a valid Ed25519 signature by that key of every
+/// byte before it (`BadSignature`). Without a public key it is not verified, so never
+/// trusted. Returns whether it was verified.
+fn signature(b: &[u8], head: &Header, public: Option<&PublicKey>) -> Result<bool, SnapshotError> {
+    let Some(public) = public else {
+        return Ok(false);
+    };
+    if !head.signed {
+        return Err(SnapshotError::SignatureRequired);
+    }
+    // `trailer` has checked that the file holds the checksum and the signature.
+    let at = b.len().saturating_sub(SIGNATURE_LEN);
+    let (message, sig) = (b.get(..at).unwrap_or(&[]), b.get(at..).unwrap_or(&[]));
+    if signature::verify(public, message, sig) {
+        Ok(true)
+    } else {
+        Err(SnapshotError::BadSignature)
+    }
 }
 
 /// Profile and hash scheme: only the private profile's full SipHash is implemented.
@@ -546,6 +568,7 @@ fn contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
 /// What `inspect` and `engine.info()` report, from the parts read.
 fn info(
     head: &Header,
+    verified: bool,
     merchant: String,
     checksum: u64,
     file_bytes: usize,
@@ -561,10 +584,10 @@ fn info(
         profile: Profile::Private,
         hash_scheme: "siphash-2-4".to_string(),
         hash_bits: head.hash_bits,
-        // Only a verified signature may read as signed, and this build verifies none
-        // (docs/SECURITY.md, "Not yet built"): a flag bit and 64 bytes anyone can
-        // append prove nothing.
-        signed: false,
+        // Only a verified signature reads as signed: a flag bit and 64 bytes anyone
+        // can append prove nothing without the public key.
+        signed: verified,
+        signature_present: head.signed,
         file_bytes,
         sections: sections
             .list
@@ -587,17 +610,29 @@ fn info(
 pub(super) fn parse(
     bytes: Cow<'static, [u8]>,
     given: Option<&SnapshotKey>,
+    public: Option<&PublicKey>,
 ) -> Result<Snapshot, SnapshotError> {
     let b: &[u8] = &bytes;
     let head = header(b)?;
     let (content, checksum) = trailer(b, &head)?;
+    // After the checksum (damage in transit says "damaged", not "bad signature"),
+    // before anything else in the file is believed.
+    let verified = signature(b, &head, public)?;
     hashing(&head)?;
     let key = key(&head, given)?;
     let merchant = merchant(content, &head)?;
     let sections = section_table(content, &head)?;
 
     let contents = contents(&sections)?;
-    let info = info(&head, merchant, checksum, b.len(), &sections, &contents);
+    let info = info(
+        &head,
+        verified,
+        merchant,
+        checksum,
+        b.len(),
+        &sections,
+        &contents,
+    );
     let Contents {
         policy,
         reasons,

@@ -66,11 +66,32 @@ function fakeInternet() {
   return net;
 }
 
+// The native CLI (30-edge.sh sets CHECKOUT_GUARD_BIN) compiles the snapshots these tests
+// swap in: a reload never goes back, so they are created after the bundled one.
+const bin = process.env.CHECKOUT_GUARD_BIN || join(ROOT, "target", "release", "checkout-guard");
+const noCli = existsSync(bin) || process.env.CHECKOUT_GUARD_BIN ? false : `no native CLI at ${bin} (cargo build --release)`;
+const DEMO_KEY_FILE = join(ROOT, "examples", "demo-store", "demo.key");
+
+/** The demo store compiled by the CLI into `dir` at `createdAt`, with extra CLI args. */
+function compileDemo(dir, createdAt, ...args) {
+  const out = join(dir, `demo-${createdAt.replace(/:/g, "")}-${args.length}.snapshot`);
+  execFileSync(bin, ["compile", join(ROOT, "examples", "demo-store"), "--key", DEMO_KEY_FILE, "--created-at", createdAt, "-o", out, ...args], { stdio: "ignore" });
+  return readFileSync(out);
+}
+
 let bundle;
+let work;
+/** The demo store's snapshot created a day after the bundled one (2026-11-25). */
+let NEWER;
 before(async () => {
   bundle = await bundleWorker();
+  work = mkdtempSync(join(tmpdir(), "cg-edge-snapshots-"));
+  if (!noCli) NEWER = compileDemo(work, "2026-11-26T00:00:00Z");
 });
-after(() => bundle && bundle.cleanup());
+after(() => {
+  if (bundle) bundle.cleanup();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
 
 test("wrangler.toml bundles what the tests bundle", { timeout: 5_000 }, () => {
   const toml = readFileSync(join(EXAMPLE, "wrangler.toml"), "utf8");
@@ -246,13 +267,19 @@ describe("POST /orders, origin as a URL", () => {
     const deny = await post(mf, "/orders", denyOrder());
     assert.equal(deny.status, 403, "still judging with the old snapshot");
 
-    // A good push swaps it: the demo store's snapshot, then back to the bundled one.
-    const ok = await post(mf, "/__checkout-guard/reload", DEMO, auth);
+    // A good push swaps it: the demo store's newer snapshot. Going back to the bundled
+    // one is a rollback: refused, the newer one keeps serving, until forced.
+    const ok = await post(mf, "/__checkout-guard/reload", NEWER, auth);
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.json.snapshot.merchant, "demo-store");
     assert.equal(ok.json.snapshot.source, "admin");
     assert.equal(ok.json.last_error, null);
-    const back = await post(mf, "/__checkout-guard/reload", BUNDLED, auth);
+    const rollback = await post(mf, "/__checkout-guard/reload", BUNDLED, auth);
+    assert.equal(rollback.status, 422, rollback.text);
+    assert.match(rollback.json.error.message, /refusing to roll back.*force=1/);
+    assert.equal(rollback.json.snapshot.merchant, "demo-store");
+    const back = await post(mf, "/__checkout-guard/reload?force=1", BUNDLED, auth);
+    assert.equal(back.status, 200, back.text);
     assert.equal(back.json.snapshot.merchant, "edge-demo-store");
     assert.equal(back.json.snapshot.version, beforeStatus.snapshot.version);
   });
@@ -311,7 +338,7 @@ describe("snapshot refresh from SNAPSHOT_URL", () => {
   test("a good download is swapped in, then not fetched again while unchanged (ETag)", T, async () => {
     // Duplicate memory survives the swap (it is about customers, not policies).
     assert.equal((await post(mf, "/orders", readOrder("duplicate-first.json"))).status, 201);
-    net.snapshot = { status: 200, body: DEMO, etag: '"demo-v1"' };
+    net.snapshot = { status: 200, body: NEWER, etag: '"demo-v1"' };
     const r = await post(mf, "/__checkout-guard/reload", "", auth);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.snapshot.merchant, "demo-store");
@@ -369,7 +396,7 @@ describe("snapshot refresh from a KV namespace (SNAPSHOT_KV)", () => {
   });
 
   test("a good value is loaded, and not loaded again while unchanged", T, async () => {
-    await kv.put("edge/current", new Uint8Array(DEMO).buffer);
+    await kv.put("edge/current", new Uint8Array(NEWER).buffer);
     const r = await post(mf, "/__checkout-guard/reload", "", auth);
     assert.equal(r.status, 200, r.text);
     assert.equal(r.json.snapshot.merchant, "demo-store");
@@ -407,9 +434,8 @@ describe("MERCHANT pins the store", () => {
 });
 
 describe("SNAPSHOT_HASH_KEY: a merchant snapshot loads only with its key", () => {
-  // The native CLI compiles the store under a merchant key (30-edge.sh sets CHECKOUT_GUARD_BIN).
-  const bin = process.env.CHECKOUT_GUARD_BIN || join(ROOT, "target", "release", "checkout-guard");
-  const skip = existsSync(bin) || process.env.CHECKOUT_GUARD_BIN ? false : `no native CLI at ${bin} (cargo build --release)`;
+  // The native CLI compiles the store under a merchant key.
+  const skip = noCli;
   const KEY = "6564676574657374206b657920313621";
   const auth = { authorization: `Bearer ${ADMIN}`, "content-type": "application/octet-stream" };
   let mf;
@@ -445,6 +471,100 @@ describe("SNAPSHOT_HASH_KEY: a merchant snapshot loads only with its key", () =>
     assert.equal(r.json.snapshot.merchant, "demo-store");
     const denied = await post(mf, "/orders", JSON.stringify(readOrder("blacklisted-limited.json")));
     assert.equal(denied.status, 403, denied.text);
+  });
+});
+
+describe("SNAPSHOT_PUBLIC_KEY: only signed snapshots judge orders", () => {
+  const auth = { authorization: `Bearer ${ADMIN}`, "content-type": "application/octet-stream" };
+  let mf;
+  let dir;
+  let older;
+  let newer;
+  let foreign;
+  before(async () => {
+    if (noCli) return;
+    dir = mkdtempSync(join(tmpdir(), "cg-edge-sign-"));
+    execFileSync(bin, ["keygen", "--signing", "-o", join(dir, "release.key")], { stdio: "ignore" });
+    execFileSync(bin, ["keygen", "--signing", "-o", join(dir, "other.key")], { stdio: "ignore" });
+    older = compileDemo(dir, "2026-11-27T00:00:00Z", "--sign", join(dir, "release.key"));
+    newer = compileDemo(dir, "2026-11-28T00:00:00Z", "--sign", join(dir, "release.key"));
+    foreign = compileDemo(dir, "2026-11-29T00:00:00Z", "--sign", join(dir, "other.key"));
+    const publicKey = readFileSync(join(dir, "release.key.pub"), "utf8").trim();
+    mf = await startWorker(bundle, { bindings: { ADMIN_TOKEN: ADMIN, SNAPSHOT_PUBLIC_KEY: publicKey } });
+  });
+  after(async () => {
+    if (mf) await mf.dispose();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the unsigned bundled snapshot judges nothing: 503, never forwarded", { ...T, skip: noCli }, async () => {
+    const r = await post(mf, "/orders", readOrder("clean.json"));
+    assert.equal(r.status, 503, r.text);
+    assert.match(r.json.error.message, /no verified snapshot.*SNAPSHOT_PUBLIC_KEY.*not signed/);
+    const s = (await get(mf, "/__checkout-guard/status", auth)).json;
+    assert.equal(s.snapshot.signed, false);
+    assert.match(s.last_error.message, /not signed/);
+  });
+
+  test("unsigned, tampered and foreign-signed uploads are refused; a signed one serves", { ...T, skip: noCli }, async () => {
+    const tampered = Buffer.from(newer);
+    tampered[tampered.length - 1] ^= 0x01; // the signature's last byte
+    for (const [bytes, why] of [
+      [NEWER, /not signed.*SNAPSHOT_PUBLIC_KEY/],
+      [tampered, /does not verify.*SNAPSHOT_PUBLIC_KEY/],
+      [foreign, /does not verify.*SNAPSHOT_PUBLIC_KEY/],
+    ]) {
+      const r = await post(mf, "/__checkout-guard/reload", bytes, auth);
+      assert.equal(r.status, 422, r.text);
+      assert.match(r.json.error.message, why);
+      assert.equal(r.json.snapshot.signed, false);
+      assert.equal((await post(mf, "/orders", readOrder("clean.json"))).status, 503);
+    }
+    const ok = await post(mf, "/__checkout-guard/reload", newer, auth);
+    assert.equal(ok.status, 200, ok.text);
+    assert.equal(ok.json.snapshot.signed, true);
+    assert.equal(ok.json.snapshot.created_at, "2026-11-28T00:00:00Z");
+    assert.equal((await post(mf, "/orders", denyOrder())).status, 403);
+  });
+
+  test("an older signed snapshot is a rollback: refused, unless forced", { ...T, skip: noCli }, async () => {
+    const r = await post(mf, "/__checkout-guard/reload", older, auth);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.json.error.message, /refusing to roll back/);
+    assert.equal(r.json.snapshot.created_at, "2026-11-28T00:00:00Z");
+    assert.equal((await post(mf, "/orders", denyOrder())).status, 403);
+    const forced = await post(mf, "/__checkout-guard/reload?force=1", older, auth);
+    assert.equal(forced.status, 200, forced.text);
+    assert.equal(forced.json.snapshot.created_at, "2026-11-27T00:00:00Z");
+    assert.equal(forced.json.snapshot.signed, true);
+    // Force never admits an unsigned one.
+    const unsigned = await post(mf, "/__checkout-guard/reload?force=1", NEWER, auth);
+    assert.equal(unsigned.status, 422, unsigned.text);
+  });
+});
+
+describe("SNAPSHOT_URL must be https", () => {
+  let mf;
+  const net = fakeInternet();
+  const auth = { authorization: `Bearer ${ADMIN}` };
+  before(async () => {
+    net.snapshot = { status: 200, body: "would be a snapshot", etag: null };
+    mf = await startWorker(bundle, {
+      bindings: { ADMIN_TOKEN: ADMIN, SNAPSHOT_URL: "http://snapshots.example.test/edge/current.snapshot" },
+      outboundService: (req) => net.handle(req),
+    });
+  });
+  after(async () => {
+    if (mf) await mf.dispose();
+  });
+
+  test("a plain-http URL is never fetched; the old snapshot keeps serving", T, async () => {
+    const r = await post(mf, "/__checkout-guard/reload", "", auth);
+    assert.equal(r.status, 422, r.text);
+    assert.match(r.json.error.message, /SNAPSHOT_URL must be an https: URL/);
+    assert.equal(r.json.snapshot.merchant, "edge-demo-store");
+    assert.equal(net.snapshotRequests.length, 0);
+    assert.equal((await post(mf, "/orders", denyOrder())).status, 403);
   });
 });
 

@@ -189,7 +189,8 @@ test("a damaged snapshot is refused by load, and the old one keeps working", asy
   const engine = new esm.Engine();
   const order = JSON.parse(read("examples/orders/blacklisted-limited.json"));
   const before = engine.check(order, { now: "2026-11-25T10:00:00Z" });
-  const good = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z", key: DEMO_KEY }).bytes;
+  // Created after the embedded demo snapshot (2026-11-25): a reload never goes back.
+  const good = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-26T00:00:00Z", key: DEMO_KEY }).bytes;
   const damaged = good.slice();
   damaged[Math.floor(damaged.length / 2)] ^= 0x55;
   for (const [bytes, kind] of [
@@ -296,7 +297,8 @@ test("a merchant snapshot is useless without its key: refused without it or with
     () => compiler.compilePolicy(demoFiles()),
     (e) => e.name === "PolicyError" && e.diagnostics[0].code === "key-required" && /keygen/.test(e.diagnostics[0].help),
   );
-  const bytes = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z", key: MERCHANT_KEY }).bytes;
+  // Created after the embedded demo snapshot, which `demo.load(bytes)` below replaces.
+  const bytes = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-26T00:00:00Z", key: MERCHANT_KEY }).bytes;
   // The key is nowhere in the file.
   const raw = Buffer.from(MERCHANT_KEY, "hex");
   assert.equal(Buffer.from(bytes).indexOf(raw), -1);
@@ -319,6 +321,91 @@ test("a merchant snapshot is useless without its key: refused without it or with
   demo.load(bytes, { key: MERCHANT_KEY });
   assert.equal(demo.stats().loads, 2);
   assert.ok(new esm.Backtest(bytes, bytes, { key: MERCHANT_KEY }));
+});
+
+/** The committed signed fixture: `v2-minimal.snapshot` signed by the test key `signing.key`. */
+const SIGNED = readFileSync(path.join(root, "tests/fixtures/v2-minimal-signed.snapshot"));
+const UNSIGNED = readFileSync(path.join(root, "tests/fixtures/v2-minimal.snapshot"));
+const FIXTURE_KEY = read("tests/fixtures/v2-minimal.key");
+const PUBLIC_KEY = read("tests/fixtures/signing.key.pub");
+
+/** `tests/fixtures/minimal` compiled and signed by the CLI at `createdAt` (RFC 3339). */
+function signedAt(dir, createdAt) {
+  const out = path.join(dir, `${createdAt.replace(/:/g, "")}.snapshot`);
+  execFileSync(cli, ["compile", path.join(root, "tests/fixtures/minimal"), "--key", path.join(root, "tests/fixtures/v2-minimal.key"),
+    "--sign", path.join(root, "tests/fixtures/signing.key"), "--created-at", createdAt, "-o", out], { stdio: "pipe" });
+  return readFileSync(out);
+}
+
+test("with { publicKey } only a verified signature loads; `signed` only after verification", async () => {
+  const { esm } = await load();
+  const withKey = { key: FIXTURE_KEY, publicKey: PUBLIC_KEY };
+  const engine = esm.Engine.fromBytes(SIGNED, withKey);
+  assert.equal(engine.info().signed, true);
+  assert.equal(engine.info().signature_present, true);
+  // The public key as its 32 bytes works too.
+  assert.equal(esm.Engine.fromBytes(SIGNED, { key: FIXTURE_KEY, publicKey: new Uint8Array(Buffer.from(PUBLIC_KEY.trim(), "hex")) }).info().signed, true);
+  // Without a public key a signature is not trusted.
+  const unverified = esm.Engine.fromBytes(SIGNED, { key: FIXTURE_KEY }).info();
+  assert.equal(unverified.signed, false);
+  assert.equal(unverified.signature_present, true);
+  // Unsigned, junk-signed, tampered (checksum recomputed), truncated: refused, typed.
+  assert.throws(() => esm.Engine.fromBytes(UNSIGNED, withKey), (e) => e.name === "SnapshotError" && e.kind === "signature_required" && /compile --sign/.test(e.message));
+  const junk = Buffer.from(SIGNED);
+  junk.fill(0xab, junk.length - 64);
+  assert.throws(() => esm.Engine.fromBytes(junk, withKey), (e) => e.kind === "bad_signature");
+  // The first rule weakened and the checksum recomputed (tests/signature.rs makes it): it
+  // loads without a public key, and is refused with one.
+  const tampered = readFileSync(path.join(root, "tests/fixtures/v2-minimal-signed-tampered.snapshot"));
+  assert.equal(esm.Engine.fromBytes(tampered, { key: FIXTURE_KEY }).info().signed, false);
+  assert.throws(() => esm.Engine.fromBytes(tampered, withKey), (e) => e.kind === "bad_signature");
+  assert.throws(() => esm.Engine.fromBytes(SIGNED.subarray(0, SIGNED.length - 1), withKey), (e) => e.kind === "length_mismatch");
+  // Another key's signature.
+  const other = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+  assert.throws(() => esm.Engine.fromBytes(SIGNED, { key: FIXTURE_KEY, publicKey: other }), (e) => e.kind === "bad_signature");
+  // A malformed public key is a usage error at its path.
+  assert.throws(() => esm.Engine.fromBytes(SIGNED, { key: FIXTURE_KEY, publicKey: "abc" }), (e) => e.path === "options.publicKey");
+  assert.throws(() => esm.Engine.fromBytes(SIGNED, { key: FIXTURE_KEY, publicKey: new Uint8Array(16) }), (e) => e.path === "options.publicKey");
+  // Backtest verifies both snapshots.
+  assert.ok(new esm.Backtest(SIGNED, SIGNED, withKey));
+  assert.throws(() => new esm.Backtest(SIGNED, UNSIGNED, withKey), (e) => e.kind === "signature_required");
+  // A refused load keeps the verified snapshot serving.
+  assert.throws(() => engine.load(UNSIGNED, withKey), (e) => e.kind === "signature_required");
+  assert.throws(() => engine.load(junk, withKey), (e) => e.kind === "bad_signature");
+  assert.equal(engine.info().signed, true);
+  assert.equal(engine.stats().loads, 1);
+});
+
+test("load refuses to roll back unless { force: true }, and the old snapshot keeps serving", async () => {
+  const { esm } = await load();
+  const dir = mkdtempSync(path.join(tmpdir(), "checkout-guard-signed-"));
+  try {
+    const withKey = { key: FIXTURE_KEY, publicKey: PUBLIC_KEY };
+    const older = signedAt(dir, "2026-11-24T00:00:00Z");
+    const newer = signedAt(dir, "2026-11-26T00:00:00Z");
+    const engine = esm.Engine.fromBytes(SIGNED, withKey); // created 2026-11-25
+    const order = { order_id: "o-1", customer: { id: "C-666" }, items: [{ sku: "TEA-099", quantity: 1 }] };
+    assert.equal(engine.check(order, { now: "2026-11-25T10:00:00Z" }).decision, "deny");
+    assert.throws(
+      () => engine.load(older, withKey),
+      (e) => e.name === "SnapshotError" && e.kind === "rollback" && e.serving === "2026-11-25T00:00:00Z" && e.offered === "2026-11-24T00:00:00Z",
+    );
+    assert.equal(engine.info().created_at, "2026-11-25T00:00:00Z");
+    assert.equal(engine.stats().loads, 1);
+    assert.equal(engine.check(order, { now: "2026-11-25T10:00:00Z" }).decision, "deny");
+    engine.load(SIGNED, withKey); // the same bytes again: fine
+    engine.load(newer, withKey);
+    assert.equal(engine.info().created_at, "2026-11-26T00:00:00Z");
+    assert.throws(() => engine.load(older, { ...withKey, force: "yes" }), (e) => e.path === "options.force");
+    engine.load(older, { ...withKey, force: true });
+    assert.equal(engine.info().created_at, "2026-11-24T00:00:00Z");
+    assert.equal(engine.info().signed, true);
+    // Force never bypasses the signature.
+    assert.throws(() => engine.load(UNSIGNED, { key: FIXTURE_KEY, publicKey: PUBLIC_KEY, force: true }), (e) => e.kind === "signature_required");
+    assert.equal(engine.stats().loads, 4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("Backtest of the sample orders equals `checkout-guard backtest --json`", async () => {

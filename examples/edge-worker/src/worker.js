@@ -27,6 +27,7 @@ const state = {
   lastAttempt: 0, // ms, last remote refresh started
   lastError: null, // {at, message} of the last failed reload, cleared on success
   refreshing: null, // the in-flight refresh, so requests don't pile up fetches
+  bundledChecked: false, // SNAPSHOT_PUBLIC_KEY set: the bundled snapshot's signature was checked
 };
 
 const ADMIN_PREFIX = "/__checkout-guard/";
@@ -56,6 +57,8 @@ export default {
 // ---------------------------------------------------------------------------------
 
 async function checkOrder(request, url, env) {
+  const unverified = requireSignature(env);
+  if (unverified) return unverified;
   const type = request.headers.get("content-type");
   if (type && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) {
     return json(415, errorBody("", `expected Content-Type: application/json, got ${type}`));
@@ -173,6 +176,27 @@ function remote(env) {
   return null;
 }
 
+// SNAPSHOT_PUBLIC_KEY set: orders are judged only by a snapshot whose signature verified
+// (engine.info().signed). Every reload verifies (load() below); the bundled snapshot,
+// loaded at start-up before env is known, is verified on the first order. Until a
+// verified snapshot serves, orders get 503 (fail safe: never judged by, nor forwarded
+// past, a snapshot anyone could have written), and a refresh is under way.
+function requireSignature(env) {
+  if (!env.SNAPSHOT_PUBLIC_KEY || state.info.signed) return null;
+  if (state.source === "bundled" && !state.bundledChecked) {
+    state.bundledChecked = true;
+    try {
+      // The same bytes again: no rollback question, only the signature.
+      load(new Uint8Array(bundledSnapshot), "bundled", env);
+    } catch {
+      // fail() kept the reason in state.lastError, shown by the status route.
+    }
+  }
+  if (state.info.signed) return null;
+  const why = state.lastError ? state.lastError.message : "the snapshot in use is not signed";
+  return json(503, errorBody("", `no verified snapshot to judge with (SNAPSHOT_PUBLIC_KEY is set): ${why}`), { "retry-after": "30" });
+}
+
 function maybeRefresh(env, ctx) {
   if (!remote(env) || state.refreshing) return;
   const every = positiveInt(env.SNAPSHOT_REFRESH_SECONDS, 300) * 1000;
@@ -180,7 +204,7 @@ function maybeRefresh(env, ctx) {
   ctx.waitUntil(refresh(env).catch(() => {})); // this request keeps the current one
 }
 
-function refresh(env) {
+function refresh(env, force = false) {
   if (state.refreshing) return state.refreshing;
   state.lastAttempt = Date.now();
   state.refreshing = (async () => {
@@ -189,7 +213,7 @@ function refresh(env) {
     if (!got) return { changed: false }; // 304 Not Modified
     const digest = await sha256(got.bytes);
     if (digest === state.digest) return { changed: false }; // same bytes as loaded
-    load(got.bytes, source, env);
+    load(got.bytes, source, env, force);
     state.digest = digest;
     state.etag = got.etag || null;
     return { changed: true };
@@ -200,6 +224,17 @@ function refresh(env) {
 }
 
 async function downloadFromUrl(env) {
+  // Only https: over plain http anyone on the path could swap the rules (and, without
+  // SNAPSHOT_PUBLIC_KEY, nothing else would notice).
+  let protocol;
+  try {
+    protocol = new URL(env.SNAPSHOT_URL).protocol;
+  } catch {
+    throw fail(`SNAPSHOT_URL is not a URL: ${env.SNAPSHOT_URL}`);
+  }
+  if (protocol !== "https:") {
+    throw fail(`SNAPSHOT_URL must be an https: URL, refusing ${env.SNAPSHOT_URL} (a snapshot fetched over ${protocol} could be replaced in transit)`);
+  }
   const headers = {};
   if (state.etag) headers["if-none-match"] = state.etag;
   if (env.SNAPSHOT_AUTH) headers.authorization = env.SNAPSHOT_AUTH;
@@ -228,19 +263,31 @@ async function downloadFromKv(env) {
   return { bytes: new Uint8Array(value) };
 }
 
-function load(bytes, source, env) {
+function load(bytes, source, env, force = false) {
   try {
     // MERCHANT set: another store's snapshot (a wrong URL or KV key) is refused.
     // SNAPSHOT_HASH_KEY (a secret): the merchant key the snapshot was compiled with;
     // without it only a demo-keyed snapshot loads, and a snapshot made with another key
     // is refused (kinds key_required / wrong_key).
-    engine.load(bytes, { merchant: env.MERCHANT || undefined, key: env.SNAPSHOT_HASH_KEY || undefined });
+    // SNAPSHOT_PUBLIC_KEY: only a snapshot signed by its key loads (signature_required,
+    // bad_signature). A snapshot older than the one serving is refused (rollback) unless
+    // forced through the admin route.
+    engine.load(bytes, {
+      merchant: env.MERCHANT || undefined,
+      key: env.SNAPSHOT_HASH_KEY || undefined,
+      publicKey: env.SNAPSHOT_PUBLIC_KEY || undefined,
+      force,
+    });
   } catch (e) {
     const why = e && e.kind === "wrong_merchant"
       ? `it is for merchant \`${e.found}\`, this worker serves \`${e.expected}\` (MERCHANT)`
       : e && (e.kind === "key_required" || e.kind === "wrong_key")
         ? `${e.message} (SNAPSHOT_HASH_KEY)`
-        : e.message;
+        : e && (e.kind === "signature_required" || e.kind === "bad_signature")
+          ? `${e.message} (SNAPSHOT_PUBLIC_KEY)`
+          : e && e.kind === "rollback"
+            ? `${e.message} (POST ${ADMIN_PREFIX}reload?force=1 rolls back on purpose)`
+            : e.message;
     throw fail(`snapshot rejected, keeping ${state.info.merchant} ${state.info.version}: ${why}`);
   }
   state.info = engine.info();
@@ -272,13 +319,15 @@ async function admin(request, url, env) {
   }
   if (route === "reload") {
     if (request.method !== "POST") return json(405, errorBody("", "use POST"), { allow: "POST" });
+    // ?force=1: accept an older snapshot than the one serving (a deliberate rollback).
+    const force = url.searchParams.get("force") === "1";
     try {
       const body = new Uint8Array(await request.arrayBuffer());
       if (body.length) {
-        load(body, "admin", env); // the snapshot itself, as the request body
+        load(body, "admin", env, force); // the snapshot itself, as the request body
       } else if (remote(env)) {
         state.etag = null; // an explicit reload always downloads
-        await refresh(env);
+        await refresh(env, force);
       } else {
         return json(400, errorBody("", "send the snapshot as the body, or configure SNAPSHOT_KV or SNAPSHOT_URL"));
       }
@@ -291,9 +340,9 @@ async function admin(request, url, env) {
 }
 
 function status() {
-  const { merchant, version, created_at, expires_at } = state.info;
+  const { merchant, version, created_at, expires_at, signed } = state.info;
   return {
-    snapshot: { merchant, version, created_at, expires_at, source: state.source, loaded_at: state.loadedAt },
+    snapshot: { merchant, version, created_at, expires_at, signed, source: state.source, loaded_at: state.loadedAt },
     last_error: state.lastError,
     stats: engine.stats(),
   };

@@ -84,10 +84,18 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
     Engine.fromBytes(bytes, { merchant: "demo-store" });
     Engine.fromBytes(bytes, { key: "44bf790c46aea9942984686b39f95bf9", merchant: "demo-store" });
     engine.load(bytes, { key: new Uint8Array(16) });
+    Engine.fromBytes(bytes, { publicKey: "ab".repeat(32) });
+    engine.load(bytes, { publicKey: new Uint8Array(32), force: true });
+    const signed: boolean = engine.info().signed && engine.info().signature_present;
+    void signed;
   } catch (e) {
     const err = e as SnapshotError;
     const keyProblem: boolean = err.kind === "key_required" || err.kind === "wrong_key";
     void keyProblem;
+    const signatureProblem: boolean = err.kind === "signature_required" || err.kind === "bad_signature";
+    void signatureProblem;
+    const rolledBack: string | undefined = err.kind === "rollback" ? err.offered : err.serving;
+    void rolledBack;
     const kind: string = err.kind;
     const found: string | undefined = err.found;
     void kind;
@@ -136,5 +144,9 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   Engine.fromBytes("store.snapshot");
   // @ts-expect-error: a key is hex text or a Uint8Array
   Engine.fromBytes(new Uint8Array(0), { key: 42 });
+  // @ts-expect-error: force is for load, not fromBytes (nothing is serving yet)
+  Engine.fromBytes(new Uint8Array(0), { force: true });
+  // @ts-expect-error: force is a boolean
+  engine.load(new Uint8Array(0), { force: "yes" });
   return verdict.decision;
 }
