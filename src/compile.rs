@@ -8,7 +8,7 @@
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::PolicySource;
-use crate::snapshot::{self, Snapshot, SnapshotInfo, SnapshotKey, WriteOptions, DEMO_KEY};
+use crate::snapshot::{self, Profile, Snapshot, SnapshotInfo, SnapshotKey, WriteOptions, DEMO_KEY};
 use crate::source::{self, ReadSource, SourceFiles};
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
@@ -23,6 +23,9 @@ pub struct CompileOptions {
     /// The merchant key every identifier is hashed under (a secret kept beside the
     /// snapshot, never in it). Required by [`compile_files`]: there is no default key.
     pub key: Option<SnapshotKey>,
+    /// `Private` (default: edge and backend) or `Public` (what a checkout page may hold,
+    /// docs/snapshot-format.md, "The public profile").
+    pub profile: Profile,
 }
 
 /// A successful compile.
@@ -114,6 +117,29 @@ fn time_warnings(source: &PolicySource, created_at: Timestamp) -> Vec<Diagnostic
     .in_file("blocklist.csv")]
 }
 
+/// Warnings of a public snapshot: listed kinds whose assumed space is too small for a
+/// bucket of 200 values even at one prefix bit, so the browser cannot check them at all
+/// (docs/snapshot-format.md, "Not checkable in the browser").
+fn public_warnings(info: &SnapshotInfo) -> Vec<Diagnostic> {
+    let kinds = info.blocklist.public.iter().flatten();
+    kinds
+        .filter(|(_, k)| !k.checkable && k.listed > 0)
+        .map(|(kind, k)| {
+            Diagnostic::warning(
+                Code::PublicKindOmitted,
+                format!(
+                    "{} listed {kind} value{} left out of the public snapshot: their space (~{} values) is too small to hide each among 200",
+                    k.listed,
+                    if k.listed == 1 { " is" } else { "s are" },
+                    k.assumed_space
+                ),
+            )
+            .with_help("a checkout page cannot check them; the edge, holding the private snapshot, still does")
+            .in_file("blocklist.csv")
+        })
+        .collect()
+}
+
 /// Compiles in-memory source files under `options.key`; without a key it refuses
 /// (`key-required`): a snapshot's hashes are only as secret as its key, so none is ever
 /// made up.
@@ -128,26 +154,26 @@ pub fn compile_files(
         )
         .with_help("make one once with `checkout-guard keygen -o store.key`, keep it secret, and pass `--key store.key` (package: `compilePolicy(files, { key })`)")]));
     };
-    compile_counted(files, options.created_at, key).0
+    compile_counted(files, options, key).0
 }
 
 /// [`compile_files`] once the key is known, and the entries read per CSV file whether
 /// or not it succeeds.
 fn compile_counted(
     files: &SourceFiles,
-    created_at: Option<Timestamp>,
+    options: &CompileOptions,
     key: &SnapshotKey,
 ) -> (Result<Compiled, Diagnostics>, BTreeMap<String, usize>) {
     let parts = source::read_parts(files);
     let entries = parts.entries.clone();
-    (compile_parts(files, parts, created_at, key), entries)
+    (compile_parts(files, parts, options, key), entries)
 }
 
 /// Checks the rules of what was read and writes the snapshot.
 fn compile_parts(
     files: &SourceFiles,
     mut parts: source::ReadParts,
-    created_at: Option<Timestamp>,
+    options: &CompileOptions,
     key: &SnapshotKey,
 ) -> Result<Compiled, Diagnostics> {
     if let Some(policy) = &parts.policy {
@@ -165,13 +191,13 @@ fn compile_parts(
         entries,
         ..
     } = parts.into_source()?;
-    let created_at = created_at.unwrap_or_else(Timestamp::now);
+    let created_at = options.created_at.unwrap_or_else(Timestamp::now);
     diags.extend(time_warnings(&source, created_at));
     let write_options = WriteOptions {
         created_at,
         key: key.clone(),
     };
-    let bytes = snapshot::write(&source, &write_options).map_err(|d| {
+    let bytes = snapshot::write_profile(&source, &write_options, options.profile).map_err(|d| {
         diags.push(d);
         Diagnostics(diags.clone())
     })?;
@@ -185,6 +211,7 @@ fn compile_parts(
         })?
         .info()
         .clone();
+    diags.extend(public_warnings(&info));
     Ok(Compiled {
         bytes,
         warnings: diags,
@@ -210,7 +237,7 @@ pub fn lint_files(files: &SourceFiles, options: &CompileOptions) -> Vec<Diagnost
 /// [`lint_files`] with the entries read per CSV file.
 pub fn lint(files: &SourceFiles, options: &CompileOptions) -> Linted {
     let key = options.key.as_ref().unwrap_or(&DEMO_KEY);
-    let (compiled, entries) = compile_counted(files, options.created_at, key);
+    let (compiled, entries) = compile_counted(files, options, key);
     let diagnostics = match compiled {
         Ok(c) => c.warnings,
         Err(d) => d.0,

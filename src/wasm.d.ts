@@ -58,6 +58,7 @@ export interface Order {
 export interface Facts {
   customer: {
     level: "none" | "watch" | "step_up" | "block";
+    level_certain: boolean;
     listed: boolean;
     reasons: string[];
     matched: string[];
@@ -263,6 +264,25 @@ export interface BlocklistInfo {
   section_bytes: number;
   bytes_per_entry: number;
   false_positive_rate: number;
+  /** Public profile only: per identifier kind, what a browser holding the file can learn. */
+  public?: Record<string, PublicKindInfo>;
+}
+
+/** One identifier kind of a public snapshot (docs/snapshot-format.md, "The public profile"). */
+export interface PublicKindInfo {
+  /** Hash-prefix bits `k` (0: not checkable in the browser). */
+  bits: number;
+  checkable: boolean;
+  /** Distinct prefixes stored. */
+  entries: number;
+  /** Distinct listed values they stand for. */
+  listed: number;
+  /** The identifier space `S` an attacker is assumed able to enumerate. */
+  assumed_space: number;
+  /** Chance that one lookup of an unlisted value hits: entries / 2^k. */
+  false_positive_rate: number;
+  /** Expected unlisted values sharing a listed value's bucket: (S − listed) / 2^k. */
+  anonymity_set: number;
 }
 
 /** What `engine.info()` and `checkout-guard inspect` report. */
@@ -358,6 +378,12 @@ export interface CompileOptions {
    * with a `key-required` diagnostic). Only its check value goes into the snapshot.
    */
   key?: SnapshotKeyInput;
+  /**
+   * `"private"` (default; edge and backend, with its key) or `"public"`: what a checkout
+   * page may hold — hash prefixes that hide each listed value among ≥ 100 others, no
+   * reasons, no customer statistics; it loads without a key.
+   */
+  profile?: "private" | "public";
 }
 
 /** A compiled policy. */

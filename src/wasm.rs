@@ -642,9 +642,23 @@ pub fn compile_policy(
         None
     }
     .unwrap_or_else(js_now);
+    let profile = if options.is_object() {
+        get(&options, "profile")
+    } else {
+        JsValue::UNDEFINED
+    };
+    let profile = if profile.is_undefined() {
+        crate::snapshot::Profile::Private
+    } else {
+        profile
+            .as_string()
+            .and_then(|name| crate::snapshot::Profile::from_name(&name))
+            .ok_or_else(|| usage_error("options.profile", "expected \"private\" or \"public\""))?
+    };
     let options = crate::CompileOptions {
         created_at: Some(created_at),
         key: read_key(&options)?,
+        profile,
     };
     let compiled = crate::compile_files(&files, &options).map_err(|d| {
         let errors = d.0.iter().filter(|d| d.is_error()).count();
@@ -679,7 +693,7 @@ pub fn lint_policy(
     let files = read_files(files)?;
     let options = crate::CompileOptions {
         created_at: Some(js_now()),
-        key: None,
+        ..crate::CompileOptions::default()
     };
     let linted = crate::lint(&files, &options);
     let out = to_js(&linted.diagnostics)?;

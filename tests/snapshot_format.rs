@@ -68,6 +68,7 @@ fn minimal_bytes() -> Vec<u8> {
     let options = CompileOptions {
         created_at: Some(t("2026-11-25T00:00:00Z")),
         key: Some(key()),
+        ..CompileOptions::default()
     };
     compile_files(&files, &options).unwrap().bytes
 }
@@ -243,6 +244,7 @@ fn blocklist_and_customer_hashes_depend_on_the_key() {
         let options = CompileOptions {
             created_at: Some(t("2026-11-25T00:00:00Z")),
             key: Some(key),
+            ..CompileOptions::default()
         };
         compile_files(&files, &options).unwrap()
     };

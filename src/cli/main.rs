@@ -16,7 +16,7 @@ mod report;
 
 use checkout_guard::backtest::Backtest;
 use checkout_guard::engine::order::MAX_JSON_BYTES;
-use checkout_guard::snapshot::SnapshotKey;
+use checkout_guard::snapshot::{Profile, SnapshotInfo, SnapshotKey};
 use checkout_guard::{CheckOptions, CompileOptions, Diagnostic, Engine, SourceFiles, Timestamp};
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
@@ -55,6 +55,9 @@ enum Command {
         /// Creation time to record (RFC 3339; default now). Fixing it makes the output reproducible.
         #[arg(long, value_parser = parse_time)]
         created_at: Option<Timestamp>,
+        /// `private` (edge and backend: exact lookups, reasons, customer statistics; keep it with its key) or `public` (checkout pages: hash prefixes that hide each listed value among ≥ 100 others, no reasons, no customers; loads without a key).
+        #[arg(long, default_value = "private", value_parser = ["private", "public"])]
+        profile: String,
     },
     /// Check one JSON order, or JSON Lines of orders, and print the verdicts.
     Check {
@@ -133,7 +136,14 @@ fn main() -> ExitCode {
             output,
             key,
             created_at,
-        } => compile(&source_dir, &output, key.as_deref(), created_at),
+            profile,
+        } => compile(
+            &source_dir,
+            &output,
+            key.as_deref(),
+            created_at,
+            Profile::from_name(&profile).unwrap_or_default(),
+        ),
         Command::Check {
             snapshot,
             key,
@@ -281,6 +291,7 @@ fn compile(
     output: &Path,
     key: Option<&Path>,
     created_at: Option<Timestamp>,
+    profile: Profile,
 ) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
     let key = compile_key(dir, key)?;
@@ -292,6 +303,7 @@ fn compile(
     let options = CompileOptions {
         created_at,
         key: key.clone(),
+        profile,
     };
     match checkout_guard::compile_files(&files, &options) {
         Ok(compiled) => {
@@ -315,6 +327,9 @@ fn compile(
                 info.version,
                 info.expires_at
             );
+            for line in public_lines(info) {
+                eprintln!("{line}");
+            }
             Ok(0)
         }
         Err(diags) => {
@@ -512,14 +527,44 @@ fn inspect(file: &Path, key: Option<&Path>) -> Result<u8, Fail> {
     let engine = load_engine(Some(file), read_key(key)?.as_ref())?;
     let text = serde_json::to_string_pretty(engine.info()).map_err(|e| Fail(2, e.to_string()))?;
     println!("{text}");
+    for line in public_lines(engine.info()) {
+        eprintln!("{line}");
+    }
     Ok(0)
+}
+
+/// For a public snapshot, one line per identifier kind: prefix bits, entries, the
+/// assumed space, the false-positive rate of one lookup of an unlisted value and the
+/// anonymity set (docs/snapshot-format.md, "The public profile"). Nothing for a private one.
+fn public_lines(info: &SnapshotInfo) -> Vec<String> {
+    let Some(kinds) = &info.blocklist.public else {
+        return Vec::new();
+    };
+    let mut lines = vec![format!(
+        "public profile: each listed value hides among the anonymity set of unlisted values sharing its bucket\n{:<20} {:>4} {:>8} {:>10} {:>12} {:>10}",
+        "kind", "bits", "entries", "space", "false_pos", "anonymity"
+    )];
+    for (kind, k) in kinds {
+        lines.push(if k.checkable {
+            format!(
+                "{kind:<20} {:>4} {:>8} {:>10.3e} {:>12.3e} {:>10.1}",
+                k.bits, k.entries, k.assumed_space, k.false_positive_rate, k.anonymity_set
+            )
+        } else {
+            format!(
+                "{kind:<20}    - {:>8} {:>10.3e}   not checkable in the browser (space too small)",
+                k.listed, k.assumed_space
+            )
+        });
+    }
+    lines
 }
 
 fn lint(dir: &Path, now: Option<Timestamp>) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
     let options = CompileOptions {
         created_at: now,
-        key: None,
+        ..CompileOptions::default()
     };
     let linted = checkout_guard::lint(&files, &options);
     let diags = linted.diagnostics;
