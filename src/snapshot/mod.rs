@@ -198,7 +198,7 @@ pub struct BlocklistInfo {
     /// Section bytes per entry (header included; tends to 12).
     pub bytes_per_entry: f64,
     /// Chance that one lookup of an unlisted identifier hits an entry by hash collision
-    /// (private profile; the public one reports it per kind in `public`).
+    /// (public profile: the highest of the per-kind rates in `public`).
     pub false_positive_rate: f64,
     /// Public profile only: per identifier kind, the prefix bits, entries, assumed
     /// space, false-positive rate and anonymity set (docs/snapshot-format.md).

@@ -581,6 +581,11 @@ fn public_contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
         } else {
             body.len() as f64 / entries as f64
         },
+        // The highest per-kind rate: one lookup of an unlisted value hits at most so often.
+        false_positive_rate: kinds
+            .values()
+            .map(|k| k.false_positive_rate)
+            .fold(0.0, f64::max),
         public: Some(kinds),
         ..BlocklistInfo::default()
     };
