@@ -468,6 +468,7 @@ fn read_snapshot(bytes: &[u8], options: Option<JsValue>) -> Result<Snapshot, JsV
     let key = read_key(&options)?;
     let snapshot = Snapshot::open(bytes.to_vec(), key.as_ref())
         .map_err(|e| load_error(&LoadError::Snapshot(e)))?;
+    warn_if_private_in_browser(&snapshot);
     let found = &snapshot.info().merchant;
     match expected {
         Some(want) if *found != want => Err(js_error(
@@ -480,6 +481,34 @@ fn read_snapshot(bytes: &[u8], options: Option<JsValue>) -> Result<Snapshot, JsV
             ],
         )),
         _ => Ok(snapshot),
+    }
+}
+
+/// Warns loudly (`console.warn`) when a web page (`window` and `document` exist) loads
+/// a private snapshot of a real store: whoever opens the page holds the file and its key
+/// and can test any phone number against the blacklist (docs/SECURITY.md). Pages should
+/// get a public snapshot; the demo store's, made with the published key, is exempt.
+/// Edge workers and Node have no `window`, and are where private snapshots belong.
+fn warn_if_private_in_browser(snapshot: &Snapshot) {
+    if snapshot.info().profile != crate::snapshot::Profile::Private || snapshot.is_demo_keyed() {
+        return;
+    }
+    let global: JsValue = js_sys::global().into();
+    let has = |name: &str| Reflect::has(&global, &JsValue::from_str(name)).unwrap_or(false);
+    if !(has("window") && has("document")) {
+        return;
+    }
+    let warn = Reflect::get(&global, &JsValue::from_str("console"))
+        .and_then(|console| Ok((Reflect::get(&console, &JsValue::from_str("warn"))?, console)));
+    if let Ok((warn, console)) = warn {
+        if let Some(warn) = warn.dyn_ref::<js_sys::Function>() {
+            let message = format!(
+                "checkout-guard: this page loaded the PRIVATE snapshot of `{}` with its key: anyone who opens the page can test phone numbers, emails and customer ids against the blacklist and read its reason codes and customer statistics. Give pages a public snapshot (`checkout-guard compile --profile public`, or compilePolicy(files, {{ key, profile: \"public\" }})), which loads without a key; keep the private snapshot and its key on the edge or backend, which decide.",
+                snapshot.info().merchant
+            );
+            // A failing console is no reason to refuse the snapshot.
+            let _ = warn.call1(&console, &JsValue::from_str(&message));
+        }
     }
 }
 

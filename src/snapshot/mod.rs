@@ -330,6 +330,12 @@ impl Snapshot {
         read::parse(bytes.into(), key)
     }
 
+    /// Whether this private snapshot's hashes are made with the published demo key
+    /// (anyone can test identifiers against it, so it holds no real store's data).
+    pub fn is_demo_keyed(&self) -> bool {
+        self.key.as_ref().is_some_and(SnapshotKey::is_demo)
+    }
+
     /// The policy (settings, rules, messages).
     pub fn policy(&self) -> &Policy {
         &self.policy
