@@ -189,8 +189,8 @@ fn backtest_counts_the_sample_orders() {
     );
 }
 
-#[wasm_bindgen_test]
-fn compile_policy_round_trips_and_reports_located_diagnostics() {
+/// The demo store's source files, as `compilePolicy` takes them.
+fn demo_files() -> js_sys::Object {
     let files = js_sys::Object::new();
     for (name, body) in [
         (
@@ -212,6 +212,12 @@ fn compile_policy_round_trips_and_reports_located_diagnostics() {
     ] {
         Reflect::set(&files, &name.into(), &body.into()).unwrap();
     }
+    files
+}
+
+#[wasm_bindgen_test]
+fn compile_policy_round_trips_and_reports_located_diagnostics() {
+    let files = demo_files();
     let compiled = compile_policy(
         &files,
         Some(js(&format!(
@@ -381,23 +387,7 @@ fn crafted_catalogs_are_refused_and_lost_csv_rows_are_reported() {
 
 /// The demo store compiled under the test merchant key in `profile`.
 fn store_bytes(profile: &str) -> Vec<u8> {
-    let files = js_sys::Object::new();
-    for (name, text) in [
-        (
-            "policy.toml",
-            include_str!("../examples/demo-store/policy.toml"),
-        ),
-        (
-            "blocklist.csv",
-            include_str!("../examples/demo-store/blocklist.csv"),
-        ),
-        (
-            "catalog.csv",
-            include_str!("../examples/demo-store/catalog.csv"),
-        ),
-    ] {
-        Reflect::set(&files, &name.into(), &text.into()).unwrap();
-    }
+    let files = demo_files();
     let options = js(&format!(
         r#"{{"key": "{MERCHANT_KEY}", "profile": "{profile}", "createdAt": "2026-11-25T00:00:00Z"}}"#
     ));
