@@ -117,21 +117,35 @@ fn time_warnings(source: &PolicySource, created_at: Timestamp) -> Vec<Diagnostic
     .in_file("blocklist.csv")]
 }
 
-/// Warnings of a public snapshot: listed kinds whose assumed space is too small for a
-/// bucket of 200 values even at one prefix bit, so the browser cannot check them at all
-/// (docs/snapshot-format.md, "Not checkable in the browser").
+/// Warnings of a public snapshot: listed kinds left out, because their assumed space is
+/// too small for a bucket of 200 values even at one prefix bit, or because their
+/// prefixes would match too many unlisted values (docs/snapshot-format.md, "Not
+/// checkable in the browser").
 fn public_warnings(info: &SnapshotInfo) -> Vec<Diagnostic> {
+    use crate::snapshot::public;
     let kinds = info.blocklist.public.iter().flatten();
     kinds
         .filter(|(_, k)| !k.checkable && k.listed > 0)
         .map(|(kind, k)| {
+            let bits = public::bits_for_space(k.assumed_space);
+            let why = if bits == 0 {
+                format!(
+                    "their space (~{} values) is too small to hide each among 200",
+                    k.assumed_space
+                )
+            } else {
+                format!(
+                    "in a space of ~{} values they would match more than {} % of unlisted values",
+                    k.assumed_space,
+                    public::MAX_FALSE_POSITIVE_RATE * 100.0
+                )
+            };
             Diagnostic::warning(
                 Code::PublicKindOmitted,
                 format!(
-                    "{} listed {kind} value{} left out of the public snapshot: their space (~{} values) is too small to hide each among 200",
+                    "{} listed {kind} value{} left out of the public snapshot: {why}",
                     k.listed,
                     if k.listed == 1 { " is" } else { "s are" },
-                    k.assumed_space
                 ),
             )
             .with_help("a checkout page cannot check them; the edge, holding the private snapshot, still does")

@@ -310,6 +310,27 @@ fn a_value_keeps_its_bucket_across_versions() {
 fn a_kind_too_small_to_hide_is_left_out_with_a_warning() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-store");
     let mut files = SourceFiles::read_dir(&dir).unwrap();
+    let options = CompileOptions {
+        created_at: Some(t(CREATED)),
+        key: Some(key()),
+        profile: Profile::Public,
+    };
+    // The demo store's ids (`C10001`…) have a space of 10³: k = 2, and its 5 live listed
+    // ids would fill 3 of 4 buckets, matching 75 % of unlisted ids: left out too.
+    let compiled = compile_files(&files, &options).unwrap();
+    let ids = &compiled.info.blocklist.public.as_ref().unwrap()["customer_id"];
+    assert_eq!(
+        checkout_guard::snapshot::public::bits_for_space(ids.assumed_space),
+        2
+    );
+    assert!(
+        !ids.checkable && ids.entries == 0 && ids.listed == 5,
+        "{ids:?}"
+    );
+    assert!(compiled
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("more than 10 %")));
     // Two customer ids `A1`, `A2`: a space of 10, not one bucket of 200.
     files.files.insert(
         "customers.csv".into(),
@@ -361,7 +382,7 @@ fn demo(profile: Profile) -> Engine {
 #[test]
 fn the_demo_policy_steps_up_on_an_uncertain_block_and_denies_on_a_certain_one() {
     let order = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/orders/blacklisted-limited.json"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/orders/payment-block-limited.json"),
     )
     .unwrap();
     let options = CheckOptions {

@@ -428,7 +428,10 @@ fn a_page_loading_a_private_snapshot_is_warned_and_a_public_one_is_not() {
         let mut engine = JsEngine::from_bytes(&public, None).unwrap();
         let info = engine.info().unwrap();
         assert_eq!(text(&info, "profile"), "public");
-        let order = js(include_str!("../examples/orders/blacklisted-limited.json"));
+        // A guest whose card is blocked, buying a limited item (the private profile denies).
+        let order = js(include_str!(
+            "../examples/orders/payment-block-limited.json"
+        ));
         let verdict = engine.check(&order, options(NOW)).unwrap();
         assert_eq!(text(&verdict, "decision"), "step_up");
     });

@@ -552,7 +552,7 @@ fn public_lines(info: &SnapshotInfo) -> Vec<String> {
             )
         } else {
             format!(
-                "{kind:<20}    - {:>8} {:>10.3e}   not checkable in the browser (space too small)",
+                "{kind:<20}    - {:>8} {:>10.3e}   listed, left out: not checkable in the browser",
                 k.listed, k.assumed_space
             )
         });

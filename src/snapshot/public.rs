@@ -51,6 +51,13 @@ pub const MAX_BITS: u8 = 30;
 /// (docs/snapshot-format.md, "Why 200").
 pub const MIN_MEAN_BUCKET: f64 = 200.0;
 
+/// The highest false-positive rate a kind may have: a kind whose prefixes would match
+/// more than this share of unlisted values (a tiny id space with a few listed ids) is
+/// left out, as if not checkable. Asking one honest customer in ten for an SMS code or
+/// an ID check costs more than the page's early hint is worth; the edge still checks
+/// the kind exactly.
+pub const MAX_FALSE_POSITIVE_RATE: f64 = 0.1;
+
 /// The identifier space an attacker is assumed able to enumerate, per kind, when it
 /// is not estimated from the data (customer ids are; see [`id_format_space`]).
 /// Documented with its reasons in docs/snapshot-format.md, "Assumed spaces".
@@ -304,7 +311,9 @@ pub mod write {
     /// The `PBLK` body for `source`: entries not expired at `created_at`, one per
     /// distinct prefix with the highest level listed under it, per kind; `k` of each
     /// kind from its assumed space (customer ids: from the format of the listed ids and
-    /// the `customers.csv` ids). A kind with `k = 0` keeps its counts and no entries.
+    /// the `customers.csv` ids). A kind with `k = 0`, or whose prefixes would match more
+    /// than [`MAX_FALSE_POSITIVE_RATE`] of unlisted values, keeps its counts and space but
+    /// no entries (bits 0).
     pub fn section(source: &PolicySource, salt: &[u8; 16], created_at: Timestamp) -> Vec<u8> {
         let live: Vec<_> = source
             .blocklist
@@ -354,6 +363,13 @@ pub mod write {
             };
             prefixes.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
             prefixes.dedup_by_key(|p| p.0);
+            let fp = prefixes.len() as f64 / f64::from(1u32 << bits);
+            let bits = if fp > MAX_FALSE_POSITIVE_RATE {
+                prefixes.clear();
+                0
+            } else {
+                bits
+            };
             put(&mut out, layout::BITS + slot, &[bits]);
             put(
                 &mut out,

@@ -326,7 +326,7 @@ test("a public snapshot loads without a key in Node (ESM and CommonJS), and its 
   const compiled = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z", key: MERCHANT_KEY, profile: "public" });
   assert.equal(compiled.info.profile, "public");
   assert.throws(() => compiler.compilePolicy(demoFiles(), { key: MERCHANT_KEY, profile: "secret" }), (e) => e.path === "options.profile");
-  const order = JSON.parse(read("examples/orders/blacklisted-limited.json"));
+  const order = JSON.parse(read("examples/orders/payment-block-limited.json"));
   const now = "2026-11-25T10:00:00Z";
   for (const api of [esm, cjs]) {
     const engine = api.Engine.fromBytes(compiled.bytes); // no key: a browser has none
