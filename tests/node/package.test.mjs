@@ -243,7 +243,7 @@ test("compilePolicy of the demo store round-trips to an engine with the corpus v
   assert.equal(runCorpus(esm, () => esm.Engine.fromBytes(compiled.bytes)), cases.length);
   // A broken rule: a PolicyError with located diagnostics, and lintPolicy agrees.
   const files = demoFiles();
-  files["policy.toml"] = files["policy.toml"].replace("customer.level == \"block\" && item.restricted", "customer.lvl == \"block\" && item.restricted");
+  files["policy.toml"] = files["policy.toml"].replace("customer.level == \"block\" && customer.level_certain", "customer.lvl == \"block\" && customer.level_certain");
   assert.throws(
     () => compiler.compilePolicy(files, { key: DEMO_KEY }),
     (e) => {
