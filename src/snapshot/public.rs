@@ -209,8 +209,9 @@ impl PublicBlocklist {
     }
 }
 
-/// What went wrong in a `PBLK` section.
-pub type Problem = String;
+/// What went wrong in a `PBLK` section (static text: the runtime wasm carries no
+/// formatting code for what only a corrupt file reaches).
+pub type Problem = &'static str;
 
 /// Validates a `PBLK` body at `offset` in the file: header, per-kind bits and counts
 /// against the bytes, entries strictly ascending by prefix, each below `2^k` with a
@@ -225,7 +226,7 @@ pub fn read(
             .ok_or("shorter than its header")?,
     );
     if body.len() < layout::ENTRIES {
-        return Err("shorter than its header".into());
+        return Err("shorter than its header");
     }
     let mut out = PublicBlocklist {
         salt,
@@ -240,27 +241,24 @@ pub fn read(
         let listed = read_u32(body, layout::LISTED + 4 * slot).unwrap_or(0) as usize;
         let space = read_u64(body, layout::SPACES + 8 * slot).unwrap_or(0) as f64;
         if bits > MAX_BITS || (bits == 0 && count > 0) {
-            return Err(format!("{} has {bits} prefix bits", kind.as_str()));
+            return Err("a kind has over 30 prefix bits, or entries and none");
         }
         let end = count
             .checked_mul(ENTRY_LEN)
             .and_then(|n| n.checked_add(at))
             .filter(|&end| end <= body.len())
-            .ok_or_else(|| format!("{} entries of {} overrun it", count, kind.as_str()))?;
+            .ok_or("the entries of a kind overrun it")?;
         let mut prev: Option<u32> = None;
         for chunk in body.get(at..end).unwrap_or(&[]).chunks_exact(ENTRY_LEN) {
             let e = read_u32(chunk, 0).unwrap_or(0);
             if prev.is_some_and(|p| e >> 2 <= p >> 2) {
-                return Err(format!("the {} entries are not sorted", kind.as_str()));
+                return Err("the entries of a kind are not sorted");
             }
             if level_of_code(u64::from(e & 3)).is_none() {
-                return Err("an entry has no level".into());
+                return Err("an entry has no level");
             }
             if u64::from(e >> 2) >> bits != 0 {
-                return Err(format!(
-                    "a {} prefix is longer than its bits",
-                    kind.as_str()
-                ));
+                return Err("a prefix is longer than its kind's bits");
             }
             prev = Some(e);
         }
@@ -295,7 +293,7 @@ pub fn read(
         at = end;
     }
     if at != body.len() {
-        return Err("bytes after the last entry".into());
+        return Err("bytes after the last entry");
     }
     Ok((out, info))
 }
