@@ -115,9 +115,10 @@ export type SnapshotKeyInput = string | Uint8Array;
 /** Options of `Engine.fromBytes` and `engine.load`. */
 export interface EngineOptions {
   /**
-   * The key the snapshot was compiled with. Without it only a snapshot compiled with
-   * the published demo key loads (else a `SnapshotError` of kind `"key_required"`); a
-   * different key is refused (`"wrong_key"`), and `engine.load` keeps the snapshot in use.
+   * The key the snapshot was compiled with. Without it only a public snapshot
+   * (`compile --profile public`, what pages load) or one compiled with the published
+   * demo key loads (else a `SnapshotError` of kind `"key_required"`); a different key is
+   * refused (`"wrong_key"`), and `engine.load` keeps the snapshot in use.
    */
   key?: SnapshotKeyInput;
   /**

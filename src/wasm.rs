@@ -291,7 +291,7 @@ impl JsEngine {
     }
 
     /// An engine on snapshot bytes and `options.key`, the merchant key they were
-    /// compiled with (none: only a demo-keyed snapshot loads); `options.merchant`, when
+    /// compiled with (none: only a public or a demo-keyed snapshot loads); `options.merchant`, when
     /// given, must match the snapshot's merchant (guards against deploying another
     /// store's file).
     #[wasm_bindgen(js_name = fromBytes)]

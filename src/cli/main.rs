@@ -343,7 +343,7 @@ fn compile(
 }
 
 /// The engine on `snapshot` (default: the embedded demo store) with the key of
-/// [`read_key`]; without a key only a demo-keyed snapshot loads.
+/// [`read_key`]; without a key only a public or a demo-keyed snapshot loads.
 fn load_engine(snapshot: Option<&Path>, key: Option<&SnapshotKey>) -> Result<Engine, Fail> {
     match snapshot {
         None => Engine::demo().map_err(|e| Fail(2, format!("embedded demo snapshot: {e}"))),

@@ -311,9 +311,9 @@ impl fmt::Debug for Snapshot {
 impl Snapshot {
     /// Validates `bytes` and indexes them without copying the large sections.
     ///
-    /// No key is given: this loads only a snapshot compiled with the published demo key
-    /// ([`DEMO_KEY`]); any other gives [`SnapshotError::KeyRequired`] (use
-    /// [`Snapshot::open`]).
+    /// No key is given: this loads a public snapshot (which needs none) or a private one
+    /// compiled with the published demo key ([`DEMO_KEY`]); any other gives
+    /// [`SnapshotError::KeyRequired`] (use [`Snapshot::open`]).
     ///
     /// Never panics: any byte string either loads or gives a [`SnapshotError`].
     pub fn from_bytes(bytes: impl Into<Cow<'static, [u8]>>) -> Result<Snapshot, SnapshotError> {
