@@ -125,8 +125,9 @@ fn public_warnings(info: &SnapshotInfo) -> Vec<Diagnostic> {
     use crate::snapshot::public;
     let kinds = info.blocklist.public.iter().flatten();
     kinds
-        .filter(|(_, k)| !k.checkable && k.listed > 0)
-        .map(|(kind, k)| {
+        .filter(|k| !k.checkable && k.listed > 0)
+        .map(|k| {
+            let kind = k.kind;
             let bits = public::bits_for_space(k.assumed_space);
             let why = if bits == 0 {
                 format!(

@@ -266,11 +266,13 @@ export interface BlocklistInfo {
   bytes_per_entry: number;
   false_positive_rate: number;
   /** Public profile only: per identifier kind, what a browser holding the file can learn. */
-  public?: Record<string, PublicKindInfo>;
+  public?: PublicKindInfo[];
 }
 
 /** One identifier kind of a public snapshot (docs/snapshot-format.md, "The public profile"). */
 export interface PublicKindInfo {
+  /** The identifier kind: `"customer_id"`, `"email"`, `"phone"`, `"device_id"`, `"address"`, `"payment_fingerprint"` or `"ip"`. */
+  kind: string;
   /** Hash-prefix bits `k` (0: not checkable in the browser). */
   bits: number;
   checkable: boolean;

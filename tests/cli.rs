@@ -553,7 +553,8 @@ fn public_profile_of_100k_phones_keeps_each_among_100() {
         .and_then(|s| s.split("--- stderr\n").next())
         .unwrap();
     let info: serde_json::Value = serde_json::from_str(json).unwrap();
-    let phone = &info["blocklist"]["public"]["phone"];
+    let kinds = info["blocklist"]["public"].as_array().unwrap();
+    let phone = kinds.iter().find(|k| k["kind"] == "phone").unwrap();
     assert_eq!(phone["listed"], 100_000, "{phone}");
     assert!(phone["anonymity_set"].as_f64().unwrap() >= 100.0, "{phone}");
     assert!(inspect.contains("phone                  25"), "{inspect}");

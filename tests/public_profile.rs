@@ -72,7 +72,7 @@ fn write_public(source: &PolicySource) -> Vec<u8> {
 }
 
 fn phones_info(s: &Snapshot) -> PublicKindInfo {
-    s.info().blocklist.public.as_ref().unwrap()["phone"].clone()
+    s.info().blocklist.public_kind("phone").unwrap().clone()
 }
 
 #[test]
@@ -203,8 +203,8 @@ fn the_public_file_holds_no_reason_customer_private_hash_or_expired_entry() {
         assert!(s.customer(&c.customer_id).is_none());
     }
     // The expired phone is not stored: one phone listed, and it misses.
-    let kinds = s.info().blocklist.public.clone().unwrap();
-    assert_eq!((kinds["phone"].listed, kinds["phone"].entries), (1, 1));
+    let phones = s.info().blocklist.public_kind("phone").unwrap();
+    assert_eq!((phones.listed, phones.entries), (1, 1));
     let expired = &source.blocklist[1].value;
     let mut hit = false;
     s.for_each_match(IdKind::Phone, expired, |_| hit = true);
@@ -318,7 +318,7 @@ fn a_kind_too_small_to_hide_is_left_out_with_a_warning() {
     // The demo store's ids (`C10001`…) have a space of 10³: k = 2, and its 5 live listed
     // ids would fill 3 of 4 buckets, matching 75 % of unlisted ids: left out too.
     let compiled = compile_files(&files, &options).unwrap();
-    let ids = &compiled.info.blocklist.public.as_ref().unwrap()["customer_id"];
+    let ids = compiled.info.blocklist.public_kind("customer_id").unwrap();
     assert_eq!(
         checkout_guard::snapshot::public::bits_for_space(ids.assumed_space),
         2
@@ -352,7 +352,7 @@ fn a_kind_too_small_to_hide_is_left_out_with_a_warning() {
         profile: Profile::Public,
     };
     let compiled = compile_files(&files, &options).unwrap();
-    let ids = &compiled.info.blocklist.public.as_ref().unwrap()["customer_id"];
+    let ids = compiled.info.blocklist.public_kind("customer_id").unwrap();
     assert!(
         !ids.checkable && ids.entries == 0 && ids.listed == 1,
         "{ids:?}"

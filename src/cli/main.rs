@@ -544,7 +544,8 @@ fn public_lines(info: &SnapshotInfo) -> Vec<String> {
         "public profile: each listed value hides among the anonymity set of unlisted values sharing its bucket\n{:<20} {:>4} {:>8} {:>10} {:>12} {:>10}",
         "kind", "bits", "entries", "space", "false_pos", "anonymity"
     )];
-    for (kind, k) in kinds {
+    for k in kinds {
+        let kind = k.kind;
         lines.push(if k.checkable {
             format!(
                 "{kind:<20} {:>4} {:>8} {:>10.3e} {:>12.3e} {:>10.1}",

@@ -203,7 +203,15 @@ pub struct BlocklistInfo {
     /// Public profile only: per identifier kind, the prefix bits, entries, assumed
     /// space, false-positive rate and anonymity set (docs/snapshot-format.md).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub public: Option<BTreeMap<String, PublicKindInfo>>,
+    pub public: Option<Vec<PublicKindInfo>>,
+}
+
+impl BlocklistInfo {
+    /// The public profile's figures for one kind (`"phone"`…); `None` in the private
+    /// profile.
+    pub fn public_kind(&self, kind: &str) -> Option<&PublicKindInfo> {
+        self.public.iter().flatten().find(|k| k.kind == kind)
+    }
 }
 
 /// What `inspect` and `engine.info()` report.

@@ -154,6 +154,8 @@ pub fn entry(prefix: u32, level: Level) -> u32 {
 /// What `inspect` reports about one kind of a public snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PublicKindInfo {
+    /// The identifier kind (`phone`…).
+    pub kind: &'static str,
     /// Prefix bits `k` (0: the kind is not checkable in the browser).
     pub bits: u8,
     /// Whether the browser can check this kind at all (`bits > 0`).
@@ -216,10 +218,7 @@ pub type Problem = &'static str;
 /// Validates a `PBLK` body at `offset` in the file: header, per-kind bits and counts
 /// against the bytes, entries strictly ascending by prefix, each below `2^k` with a
 /// level. Returns the tables and what `inspect` reports per kind.
-pub fn read(
-    body: &[u8],
-    offset: usize,
-) -> Result<(PublicBlocklist, BTreeMap<String, PublicKindInfo>), Problem> {
+pub fn read(body: &[u8], offset: usize) -> Result<(PublicBlocklist, Vec<PublicKindInfo>), Problem> {
     let mut salt = [0u8; 16];
     salt.copy_from_slice(
         body.get(layout::SALT..layout::SALT + 16)
@@ -232,7 +231,7 @@ pub fn read(
         salt,
         kinds: [KindTable::default(); layout::SLOTS],
     };
-    let mut info = BTreeMap::new();
+    let mut info = Vec::with_capacity(IdKind::ALL.len());
     let mut at = layout::ENTRIES;
     for kind in IdKind::ALL {
         let slot = usize::from(kind.code());
@@ -270,26 +269,24 @@ pub fn read(
             };
         }
         let buckets = (1u64 << bits) as f64;
-        info.insert(
-            kind.as_str().to_string(),
-            PublicKindInfo {
-                bits,
-                checkable: bits > 0,
-                entries: count,
-                listed,
-                assumed_space: space,
-                false_positive_rate: if bits == 0 {
-                    0.0
-                } else {
-                    count as f64 / buckets
-                },
-                anonymity_set: if bits == 0 {
-                    0.0
-                } else {
-                    (space - listed as f64).max(0.0) / buckets
-                },
+        info.push(PublicKindInfo {
+            kind: kind.as_str(),
+            bits,
+            checkable: bits > 0,
+            entries: count,
+            listed,
+            assumed_space: space,
+            false_positive_rate: if bits == 0 {
+                0.0
+            } else {
+                count as f64 / buckets
             },
-        );
+            anonymity_set: if bits == 0 {
+                0.0
+            } else {
+                (space - listed as f64).max(0.0) / buckets
+            },
+        });
         at = end;
     }
     if at != body.len() {

@@ -571,10 +571,10 @@ fn public_contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
     let catalog = catalog(sections.body(TAG_CATALOG)?)?;
     let (offset, body) = sections.get(TAG_PUBLIC_BLOCKLIST)?;
     let (table, kinds) = public::read(body, offset).map_err(|p| bad("PBLK", p))?;
-    let entries: usize = kinds.values().map(|k| k.entries).sum();
+    let entries: usize = kinds.iter().map(|k| k.entries).sum();
     let info = BlocklistInfo {
         entries,
-        distinct_identifiers: kinds.values().map(|k| k.listed).sum(),
+        distinct_identifiers: kinds.iter().map(|k| k.listed).sum(),
         section_bytes: body.len(),
         bytes_per_entry: if entries == 0 {
             0.0
@@ -583,7 +583,7 @@ fn public_contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
         },
         // The highest per-kind rate: one lookup of an unlisted value hits at most so often.
         false_positive_rate: kinds
-            .values()
+            .iter()
             .map(|k| k.false_positive_rate)
             .fold(0.0, f64::max),
         public: Some(kinds),
