@@ -493,23 +493,25 @@ fn warn_if_private_in_browser(snapshot: &Snapshot) {
     if snapshot.info().profile != crate::snapshot::Profile::Private || snapshot.is_demo_keyed() {
         return;
     }
-    let global: JsValue = js_sys::global().into();
-    let has = |name: &str| Reflect::has(&global, &JsValue::from_str(name)).unwrap_or(false);
-    if !(has("window") && has("document")) {
-        return;
+    let in_page = WINDOW.with(|w| !w.is_undefined()) && DOCUMENT.with(|d| !d.is_undefined());
+    if in_page {
+        console_warn(&format!(
+            "checkout-guard: this page loaded the PRIVATE snapshot of `{}` with its key: anyone who opens the page can test phone numbers, emails and customer ids against the blacklist and read its reason codes and customer statistics. Give pages a public snapshot (`checkout-guard compile --profile public`, or compilePolicy(files, {{ key, profile: \"public\" }})), which loads without a key; keep the private snapshot and its key on the edge or backend, which decide.",
+            snapshot.info().merchant
+        ));
     }
-    let warn = Reflect::get(&global, &JsValue::from_str("console"))
-        .and_then(|console| Ok((Reflect::get(&console, &JsValue::from_str("warn"))?, console)));
-    if let Ok((warn, console)) = warn {
-        if let Some(warn) = warn.dyn_ref::<js_sys::Function>() {
-            let message = format!(
-                "checkout-guard: this page loaded the PRIVATE snapshot of `{}` with its key: anyone who opens the page can test phone numbers, emails and customer ids against the blacklist and read its reason codes and customer statistics. Give pages a public snapshot (`checkout-guard compile --profile public`, or compilePolicy(files, {{ key, profile: \"public\" }})), which loads without a key; keep the private snapshot and its key on the edge or backend, which decide.",
-                snapshot.info().merchant
-            );
-            // A failing console is no reason to refuse the snapshot.
-            let _ = warn.call1(&console, &JsValue::from_str(&message));
-        }
-    }
+}
+
+// What `warn_if_private_in_browser` reads of the JS world: direct imports, cheaper in
+// the runtime wasm than reflecting over `globalThis`.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(thread_local_v2, js_namespace = globalThis, js_name = window)]
+    static WINDOW: JsValue;
+    #[wasm_bindgen(thread_local_v2, js_namespace = globalThis, js_name = document)]
+    static DOCUMENT: JsValue;
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn console_warn(message: &str);
 }
 
 /// `options.merchant` of `Engine.fromBytes` and `engine.load`, if given.
