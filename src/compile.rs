@@ -93,8 +93,13 @@ fn check_rules_with(
     out
 }
 
-/// Warnings that need the compile time: entries already expired when compiled.
-fn time_warnings(source: &PolicySource, created_at: Timestamp) -> Vec<Diagnostic> {
+/// Warnings that need the compile time: entries already expired when compiled (a public
+/// snapshot leaves them out).
+fn time_warnings(
+    source: &PolicySource,
+    created_at: Timestamp,
+    profile: Profile,
+) -> Vec<Diagnostic> {
     let expired = source
         .blocklist
         .iter()
@@ -111,9 +116,10 @@ fn time_warnings(source: &PolicySource, created_at: Timestamp) -> Vec<Diagnostic
             created_at
         ),
     )
-    .with_help(
-        "they match only orders judged before their expiry (backtests); remove them from the export if you do not backtest that far",
-    )
+    .with_help(match profile {
+        Profile::Private => "they match only orders judged before their expiry (backtests); remove them from the export if you do not backtest that far",
+        Profile::Public => "the public snapshot leaves them out; remove them from the export",
+    })
     .in_file("blocklist.csv")]
 }
 
@@ -207,7 +213,7 @@ fn compile_parts(
         ..
     } = parts.into_source()?;
     let created_at = options.created_at.unwrap_or_else(Timestamp::now);
-    diags.extend(time_warnings(&source, created_at));
+    diags.extend(time_warnings(&source, created_at, options.profile));
     let write_options = WriteOptions {
         created_at,
         key: key.clone(),
