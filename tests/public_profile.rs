@@ -346,11 +346,6 @@ fn a_kind_too_small_to_hide_is_left_out_with_a_warning() {
         "blocklist.csv".into(),
         format!("{ids}\ncustomer_id,A1,block,X,,,\n"),
     );
-    let options = CompileOptions {
-        created_at: Some(t(CREATED)),
-        key: Some(key()),
-        profile: Profile::Public,
-    };
     let compiled = compile_files(&files, &options).unwrap();
     let ids = compiled.info.blocklist.public_kind("customer_id").unwrap();
     assert!(
