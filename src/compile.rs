@@ -8,7 +8,7 @@
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::PolicySource;
-use crate::snapshot::{self, Snapshot, SnapshotInfo, SnapshotKey, WriteOptions, DEMO_KEY};
+use crate::snapshot::{self, Profile, Snapshot, SnapshotInfo, SnapshotKey, WriteOptions, DEMO_KEY};
 use crate::source::{self, ReadSource, SourceFiles};
 use crate::time::Timestamp;
 use std::collections::BTreeMap;
@@ -23,6 +23,9 @@ pub struct CompileOptions {
     /// The merchant key every identifier is hashed under (a secret kept beside the
     /// snapshot, never in it). Required by [`compile_files`]: there is no default key.
     pub key: Option<SnapshotKey>,
+    /// `Private` (default: edge and backend) or `Public` (what a checkout page may hold,
+    /// docs/snapshot-format.md, "The public profile").
+    pub profile: Profile,
 }
 
 /// A successful compile.
@@ -90,8 +93,13 @@ fn check_rules_with(
     out
 }
 
-/// Warnings that need the compile time: entries already expired when compiled.
-fn time_warnings(source: &PolicySource, created_at: Timestamp) -> Vec<Diagnostic> {
+/// Warnings that need the compile time: entries already expired when compiled (a public
+/// snapshot leaves them out).
+fn time_warnings(
+    source: &PolicySource,
+    created_at: Timestamp,
+    profile: Profile,
+) -> Vec<Diagnostic> {
     let expired = source
         .blocklist
         .iter()
@@ -108,10 +116,49 @@ fn time_warnings(source: &PolicySource, created_at: Timestamp) -> Vec<Diagnostic
             created_at
         ),
     )
-    .with_help(
-        "they match only orders judged before their expiry (backtests); remove them from the export if you do not backtest that far",
-    )
+    .with_help(match profile {
+        Profile::Private => "they match only orders judged before their expiry (backtests); remove them from the export if you do not backtest that far",
+        Profile::Public => "the public snapshot leaves them out; remove them from the export",
+    })
     .in_file("blocklist.csv")]
+}
+
+/// Warnings of a public snapshot: listed kinds left out, because their assumed space is
+/// too small for a bucket of 200 values even at one prefix bit, or because their
+/// prefixes would match too many unlisted values (docs/snapshot-format.md, "Not
+/// checkable in the browser").
+fn public_warnings(info: &SnapshotInfo) -> Vec<Diagnostic> {
+    use crate::snapshot::public;
+    let kinds = info.blocklist.public.iter().flatten();
+    kinds
+        .filter(|k| !k.checkable && k.listed > 0)
+        .map(|k| {
+            let kind = k.kind;
+            let bits = public::bits_for_space(k.assumed_space);
+            let why = if bits == 0 {
+                format!(
+                    "their space (~{} values) is too small to hide each among 200",
+                    k.assumed_space
+                )
+            } else {
+                format!(
+                    "in a space of ~{} values they would match more than {} % of unlisted values",
+                    k.assumed_space,
+                    public::MAX_FALSE_POSITIVE_RATE * 100.0
+                )
+            };
+            Diagnostic::warning(
+                Code::PublicKindOmitted,
+                format!(
+                    "{} listed {kind} value{} left out of the public snapshot: {why}",
+                    k.listed,
+                    if k.listed == 1 { " is" } else { "s are" },
+                ),
+            )
+            .with_help("a checkout page cannot check them; the edge, holding the private snapshot, still does")
+            .in_file("blocklist.csv")
+        })
+        .collect()
 }
 
 /// Compiles in-memory source files under `options.key`; without a key it refuses
@@ -128,26 +175,26 @@ pub fn compile_files(
         )
         .with_help("make one once with `checkout-guard keygen -o store.key`, keep it secret, and pass `--key store.key` (package: `compilePolicy(files, { key })`)")]));
     };
-    compile_counted(files, options.created_at, key).0
+    compile_counted(files, options, key).0
 }
 
 /// [`compile_files`] once the key is known, and the entries read per CSV file whether
 /// or not it succeeds.
 fn compile_counted(
     files: &SourceFiles,
-    created_at: Option<Timestamp>,
+    options: &CompileOptions,
     key: &SnapshotKey,
 ) -> (Result<Compiled, Diagnostics>, BTreeMap<String, usize>) {
     let parts = source::read_parts(files);
     let entries = parts.entries.clone();
-    (compile_parts(files, parts, created_at, key), entries)
+    (compile_parts(files, parts, options, key), entries)
 }
 
 /// Checks the rules of what was read and writes the snapshot.
 fn compile_parts(
     files: &SourceFiles,
     mut parts: source::ReadParts,
-    created_at: Option<Timestamp>,
+    options: &CompileOptions,
     key: &SnapshotKey,
 ) -> Result<Compiled, Diagnostics> {
     if let Some(policy) = &parts.policy {
@@ -165,13 +212,13 @@ fn compile_parts(
         entries,
         ..
     } = parts.into_source()?;
-    let created_at = created_at.unwrap_or_else(Timestamp::now);
-    diags.extend(time_warnings(&source, created_at));
+    let created_at = options.created_at.unwrap_or_else(Timestamp::now);
+    diags.extend(time_warnings(&source, created_at, options.profile));
     let write_options = WriteOptions {
         created_at,
         key: key.clone(),
     };
-    let bytes = snapshot::write(&source, &write_options).map_err(|d| {
+    let bytes = snapshot::write_profile(&source, &write_options, options.profile).map_err(|d| {
         diags.push(d);
         Diagnostics(diags.clone())
     })?;
@@ -185,6 +232,7 @@ fn compile_parts(
         })?
         .info()
         .clone();
+    diags.extend(public_warnings(&info));
     Ok(Compiled {
         bytes,
         warnings: diags,
@@ -210,7 +258,7 @@ pub fn lint_files(files: &SourceFiles, options: &CompileOptions) -> Vec<Diagnost
 /// [`lint_files`] with the entries read per CSV file.
 pub fn lint(files: &SourceFiles, options: &CompileOptions) -> Linted {
     let key = options.key.as_ref().unwrap_or(&DEMO_KEY);
-    let (compiled, entries) = compile_counted(files, options.created_at, key);
+    let (compiled, entries) = compile_counted(files, options, key);
     let diagnostics = match compiled {
         Ok(c) => c.warnings,
         Err(d) => d.0,

@@ -100,6 +100,9 @@ codes! {
     // Compiling the snapshot.
     /// (warning) Blocklist entries had already expired at compile time.
     ExpiredEntries = "expired-entries",
+    /// (warning) A public snapshot leaves out a kind whose identifier space is too small
+    /// to hide a listed value (`compile --profile public`).
+    PublicKindOmitted = "public-kind-omitted",
     /// The blocklist uses more reason codes than a snapshot holds.
     TooManyReasons = "too-many-reasons",
     /// Two customer ids collide in the snapshot's hash space.

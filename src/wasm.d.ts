@@ -58,6 +58,7 @@ export interface Order {
 export interface Facts {
   customer: {
     level: "none" | "watch" | "step_up" | "block";
+    level_certain: boolean;
     listed: boolean;
     reasons: string[];
     matched: string[];
@@ -122,9 +123,10 @@ export type PublicKeyInput = string | Uint8Array;
 /** Options of `Engine.fromBytes` and `engine.load`. */
 export interface EngineOptions {
   /**
-   * The key the snapshot was compiled with. Without it only a snapshot compiled with
-   * the published demo key loads (else a `SnapshotError` of kind `"key_required"`); a
-   * different key is refused (`"wrong_key"`), and `engine.load` keeps the snapshot in use.
+   * The key the snapshot was compiled with. Without it only a public snapshot
+   * (`compile --profile public`, what pages load) or one compiled with the published
+   * demo key loads (else a `SnapshotError` of kind `"key_required"`); a different key is
+   * refused (`"wrong_key"`), and `engine.load` keeps the snapshot in use.
    */
   key?: SnapshotKeyInput;
   /**
@@ -296,6 +298,27 @@ export interface BlocklistInfo {
   section_bytes: number;
   bytes_per_entry: number;
   false_positive_rate: number;
+  /** Public profile only: per identifier kind, what a browser holding the file can learn. */
+  public?: PublicKindInfo[];
+}
+
+/** One identifier kind of a public snapshot (docs/snapshot-format.md, "The public profile"). */
+export interface PublicKindInfo {
+  /** The identifier kind: `"customer_id"`, `"email"`, `"phone"`, `"device_id"`, `"address"`, `"payment_fingerprint"` or `"ip"`. */
+  kind: string;
+  /** Hash-prefix bits `k` (0: not checkable in the browser). */
+  bits: number;
+  checkable: boolean;
+  /** Distinct prefixes stored. */
+  entries: number;
+  /** Distinct listed values they stand for. */
+  listed: number;
+  /** The identifier space `S` an attacker is assumed able to enumerate. */
+  assumed_space: number;
+  /** Chance that one lookup of an unlisted value hits: entries / 2^k. */
+  false_positive_rate: number;
+  /** Expected unlisted values sharing a listed value's bucket: (S − listed) / 2^k. */
+  anonymity_set: number;
 }
 
 /** What `engine.info()` and `checkout-guard inspect` report. */
@@ -393,6 +416,12 @@ export interface CompileOptions {
    * with a `key-required` diagnostic). Only its check value goes into the snapshot.
    */
   key?: SnapshotKeyInput;
+  /**
+   * `"private"` (default; edge and backend, with its key) or `"public"`: what a checkout
+   * page may hold — hash prefixes that hide each listed value among ≥ 100 others, no
+   * reasons, no customer statistics; it loads without a key.
+   */
+  profile?: "private" | "public";
 }
 
 /** A compiled policy. */

@@ -343,7 +343,7 @@ impl JsEngine {
     }
 
     /// An engine on snapshot bytes and `options.key`, the merchant key they were
-    /// compiled with (none: only a demo-keyed snapshot loads); `options.merchant`, when
+    /// compiled with (none: only a public or a demo-keyed snapshot loads); `options.merchant`, when
     /// given, must match the snapshot's merchant (guards against deploying another
     /// store's file).
     #[wasm_bindgen(js_name = fromBytes)]
@@ -525,6 +525,7 @@ fn read_snapshot(
     let options = load_options(&options)?;
     let snapshot = Snapshot::open_with(bytes.to_vec(), &options)
         .map_err(|e| load_error(&LoadError::Snapshot(e)))?;
+    warn_if_private_in_browser(&snapshot);
     let found = &snapshot.info().merchant;
     match expected {
         Some(want) if *found != want => Err(js_error(
@@ -538,6 +539,36 @@ fn read_snapshot(
         )),
         _ => Ok((snapshot, options)),
     }
+}
+
+/// Warns loudly (`console.warn`) when a web page (`window` and `document` exist) loads
+/// a private snapshot of a real store: whoever opens the page holds the file and its key
+/// and can test any phone number against the blacklist (docs/SECURITY.md). Pages should
+/// get a public snapshot; the demo store's, made with the published key, is exempt.
+/// Edge workers and Node have no `window`, and are where private snapshots belong.
+fn warn_if_private_in_browser(snapshot: &Snapshot) {
+    if snapshot.info().profile != crate::snapshot::Profile::Private || snapshot.is_demo_keyed() {
+        return;
+    }
+    let in_page = WINDOW.with(|w| !w.is_undefined()) && DOCUMENT.with(|d| !d.is_undefined());
+    if in_page {
+        console_warn(&format!(
+            "checkout-guard: this page loaded the PRIVATE snapshot of `{}` with its key: anyone who opens the page can test phone numbers, emails and customer ids against the blacklist and read its reason codes and customer statistics. Give pages a public snapshot (`checkout-guard compile --profile public`, or compilePolicy(files, {{ key, profile: \"public\" }})), which loads without a key; keep the private snapshot and its key on the edge or backend, which decide.",
+            snapshot.info().merchant
+        ));
+    }
+}
+
+// What `warn_if_private_in_browser` reads of the JS world: direct imports, cheaper in
+// the runtime wasm than reflecting over `globalThis`.
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(thread_local_v2, js_namespace = globalThis, js_name = window)]
+    static WINDOW: JsValue;
+    #[wasm_bindgen(thread_local_v2, js_namespace = globalThis, js_name = document)]
+    static DOCUMENT: JsValue;
+    #[wasm_bindgen(js_namespace = console, js_name = warn)]
+    fn console_warn(message: &str);
 }
 
 /// `options.merchant` of `Engine.fromBytes` and `engine.load`, if given.
@@ -700,9 +731,23 @@ pub fn compile_policy(
         None
     }
     .unwrap_or_else(js_now);
+    let profile = if options.is_object() {
+        get(&options, "profile")
+    } else {
+        JsValue::UNDEFINED
+    };
+    let profile = if profile.is_undefined() {
+        crate::snapshot::Profile::Private
+    } else {
+        profile
+            .as_string()
+            .and_then(|name| crate::snapshot::Profile::from_name(&name))
+            .ok_or_else(|| usage_error("options.profile", "expected \"private\" or \"public\""))?
+    };
     let options = crate::CompileOptions {
         created_at: Some(created_at),
         key: read_key(&options)?,
+        profile,
     };
     let compiled = crate::compile_files(&files, &options).map_err(|d| {
         let errors = d.0.iter().filter(|d| d.is_error()).count();
@@ -737,7 +782,7 @@ pub fn lint_policy(
     let files = read_files(files)?;
     let options = crate::CompileOptions {
         created_at: Some(js_now()),
-        key: None,
+        ..crate::CompileOptions::default()
     };
     let linted = crate::lint(&files, &options);
     let out = to_js(&linted.diagnostics)?;

@@ -661,3 +661,95 @@ fn keygen_signing_then_compile_sign_and_check_with_the_public_key() {
     assert_eq!(refused.status.code(), Some(2), "{refused:?}");
     assert!(String::from_utf8_lossy(&refused.stderr).contains("not signed"));
 }
+
+#[test]
+fn public_profile_of_the_demo_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("public.snapshot");
+    let out_arg = out.to_str().unwrap();
+    let tmp = dir.path().to_str().unwrap();
+    let compiled = run(
+        &[
+            "compile",
+            "examples/demo-store",
+            "--key",
+            "examples/demo-store/demo.key",
+            "--profile",
+            "public",
+            "--created-at",
+            "2026-11-25T00:00:00Z",
+            "-o",
+            out_arg,
+        ],
+        None,
+    );
+    let inspect = run(&["inspect", out_arg], None);
+    // A guest whose card is blocked buys a limited item: the private demo snapshot
+    // denies, the public one only knows an uncertain block and steps up with an
+    // identity check. The demo store's customer ids are left out (public-kind-omitted:
+    // 24 ids of a 10³ format would match 75 % of unlisted ids).
+    let check = run(
+        &[
+            "check",
+            "--snapshot",
+            out_arg,
+            "--now",
+            NOW,
+            "examples/orders/payment-block-limited.json",
+        ],
+        None,
+    );
+    golden(
+        "public-demo",
+        &format!("{compiled}{inspect}{check}").replace(tmp, "$TMP"),
+    );
+}
+
+#[test]
+fn public_profile_of_100k_phones_keeps_each_among_100() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("store");
+    copy_dir(&root().join("tests/fixtures/minimal"), &src);
+    let mut csv = String::from("kind,value,level,reason,added_at,expires_at,note\n");
+    // 100,000 distinct mainland mobiles spread over the space (an odd stride mod 7×10⁹).
+    for i in 0..100_000u64 {
+        let n = (i * 69_999_989 + 12_345) % 7_000_000_000;
+        csv.push_str(&format!(
+            "phone,1{}{:09},block,FRAUD,,,\n",
+            3 + n / 1_000_000_000,
+            n % 1_000_000_000
+        ));
+    }
+    std::fs::write(src.join("blocklist.csv"), csv).unwrap();
+    let key = dir.path().join("store.key");
+    run(&["keygen", "-o", key.to_str().unwrap()], None);
+    let out = dir.path().join("public.snapshot");
+    let compiled = run(
+        &[
+            "compile",
+            src.to_str().unwrap(),
+            "--key",
+            key.to_str().unwrap(),
+            "--profile",
+            "public",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(compiled.contains("--- exit: 0"), "{compiled}");
+    // Inspected without the key: a browser has none.
+    let inspect = run(&["inspect", out.to_str().unwrap()], None);
+    assert!(inspect.contains("--- exit: 0"), "{inspect}");
+    let json = inspect
+        .split("--- stdout\n")
+        .nth(1)
+        .and_then(|s| s.split("--- stderr\n").next())
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(json).unwrap();
+    let kinds = info["blocklist"]["public"].as_array().unwrap();
+    let phone = kinds.iter().find(|k| k["kind"] == "phone").unwrap();
+    assert_eq!(phone["listed"], 100_000, "{phone}");
+    assert!(phone["anonymity_set"].as_f64().unwrap() >= 100.0, "{phone}");
+    assert!(inspect.contains("phone                  25"), "{inspect}");
+}

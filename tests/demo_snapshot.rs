@@ -16,6 +16,7 @@ fn embedded_demo_snapshot_matches_its_source() {
         &CompileOptions {
             created_at: Some(created_at),
             key: Some(DEMO_KEY),
+            ..CompileOptions::default()
         },
     )
     .unwrap_or_else(|d| panic!("the demo store does not compile:\n{d}"));

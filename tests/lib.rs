@@ -19,6 +19,7 @@ mod crafted;
 mod demo_snapshot;
 mod engine;
 mod no_panic;
+mod public_profile;
 mod rules_corpus;
 mod rules_differential;
 mod signature;

@@ -20,6 +20,7 @@ fn sample() -> Facts<'static> {
     Facts {
         customer: CustomerFacts {
             level: Level::Block,
+            level_certain: true,
             listed: true,
             reasons: vec!["REFUND_ABUSE", "CHARGEBACK"],
             matched: vec!["email", "phone"],

@@ -44,6 +44,7 @@ fn compiled(created_at: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
     let options = CompileOptions {
         created_at: Some(t(created_at)),
         key: Some(key()),
+        ..CompileOptions::default()
     };
     compile_files(&files, &options).unwrap().bytes
 }

@@ -68,6 +68,7 @@ fn minimal_bytes() -> Vec<u8> {
     let options = CompileOptions {
         created_at: Some(t("2026-11-25T00:00:00Z")),
         key: Some(key()),
+        ..CompileOptions::default()
     };
     compile_files(&files, &options).unwrap().bytes
 }
@@ -243,6 +244,7 @@ fn blocklist_and_customer_hashes_depend_on_the_key() {
         let options = CompileOptions {
             created_at: Some(t("2026-11-25T00:00:00Z")),
             key: Some(key),
+            ..CompileOptions::default()
         };
         compile_files(&files, &options).unwrap()
     };
@@ -387,8 +389,15 @@ fn public_profile_and_unknown_flags_are_refused() {
     let mut public = good.clone();
     public[12] = format::PROFILE_PUBLIC;
     reseal(&mut public);
+    // A private file relabelled public: its 54 hash bits are not the public profile's.
+    let err = load(public.clone()).unwrap_err();
+    assert!(err.to_string().contains("with 54 bits"), "{err}");
+    // With the bits relabelled too, its private sections are refused: a public file
+    // (what browsers hold) never carries them.
+    public[14] = 0;
+    reseal(&mut public);
     let err = load(public).unwrap_err();
-    assert!(err.to_string().contains("the `public` profile"), "{err}");
+    assert!(err.to_string().contains("may not hold"), "{err}");
     let mut flags = good.clone();
     flags[15] = 0x80;
     reseal(&mut flags);

@@ -364,6 +364,7 @@ fn compile_is_reproducible_and_reports_stats() {
     let options = CompileOptions {
         created_at: Some(Timestamp::parse_rfc3339("2026-11-25T00:00:00Z").unwrap()),
         key: Some(key.clone()),
+        ..CompileOptions::default()
     };
     let a = compile_files(&files, &options).unwrap();
     let b = compile_files(&files, &options).unwrap();
@@ -382,6 +383,7 @@ fn compile_is_reproducible_and_reports_stats() {
     let later = CompileOptions {
         created_at: Some(Timestamp::parse_rfc3339("2026-11-26T00:00:00Z").unwrap()),
         key: Some(key.clone()),
+        ..CompileOptions::default()
     };
     let c = compile_files(&files, &later).unwrap();
     assert_eq!(a.bytes[16..32], c.bytes[16..32]);

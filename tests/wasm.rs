@@ -189,8 +189,8 @@ fn backtest_counts_the_sample_orders() {
     );
 }
 
-#[wasm_bindgen_test]
-fn compile_policy_round_trips_and_reports_located_diagnostics() {
+/// The demo store's source files, as `compilePolicy` takes them.
+fn demo_files() -> js_sys::Object {
     let files = js_sys::Object::new();
     for (name, body) in [
         (
@@ -212,6 +212,12 @@ fn compile_policy_round_trips_and_reports_located_diagnostics() {
     ] {
         Reflect::set(&files, &name.into(), &body.into()).unwrap();
     }
+    files
+}
+
+#[wasm_bindgen_test]
+fn compile_policy_round_trips_and_reports_located_diagnostics() {
+    let files = demo_files();
     let compiled = compile_policy(
         &files,
         Some(js(&format!(
@@ -473,4 +479,63 @@ fn load_refuses_a_rollback_unless_forced_and_keeps_the_old_snapshot() {
         .unwrap();
     assert_eq!(text(&err, "path"), "options.force");
     assert_eq!(prop(&engine.stats().unwrap(), "loads").as_f64(), Some(2.0));
+}
+
+/// The demo store compiled under the test merchant key in `profile`.
+fn store_bytes(profile: &str) -> Vec<u8> {
+    let files = demo_files();
+    let options = js(&format!(
+        r#"{{"key": "{MERCHANT_KEY}", "profile": "{profile}", "createdAt": "2026-11-25T00:00:00Z"}}"#
+    ));
+    let compiled = compile_policy(&files, Some(options)).unwrap();
+    js_sys::Uint8Array::from(prop(&compiled, "bytes")).to_vec()
+}
+
+/// The `console.warn` messages `f` causes.
+fn warnings_of(f: impl FnOnce()) -> Vec<String> {
+    let console = prop(&js_sys::global(), "console");
+    let original = prop(&console, "warn");
+    let seen = Array::new();
+    let record = js_sys::Function::new_with_args("m", "this.push(m)").bind0(&seen);
+    Reflect::set(&console, &"warn".into(), &record).unwrap();
+    f();
+    Reflect::set(&console, &"warn".into(), &original).unwrap();
+    seen.iter().filter_map(|m| m.as_string()).collect()
+}
+
+#[wasm_bindgen_test]
+fn a_page_loading_a_private_snapshot_is_warned_and_a_public_one_is_not() {
+    let in_browser = !prop(&js_sys::global(), "document").is_undefined();
+    let keyed = || Some(js(&format!(r#"{{"key": "{MERCHANT_KEY}"}}"#)));
+    let private = store_bytes("private");
+    let warned = warnings_of(|| {
+        JsEngine::from_bytes(&private, keyed()).unwrap();
+    });
+    if in_browser {
+        assert_eq!(warned.len(), 1, "{warned:?}");
+        assert!(warned[0].contains("--profile public"), "{warned:?}");
+    } else {
+        // Node and edge workers are where private snapshots belong.
+        assert!(warned.is_empty(), "{warned:?}");
+    }
+    // A public snapshot loads without a key and warns nowhere; its hits are uncertain.
+    let public = store_bytes("public");
+    let warned = warnings_of(|| {
+        let mut engine = JsEngine::from_bytes(&public, None).unwrap();
+        let info = engine.info().unwrap();
+        assert_eq!(text(&info, "profile"), "public");
+        // A guest whose card is blocked, buying a limited item (the private profile denies).
+        let order = js(include_str!(
+            "../examples/orders/payment-block-limited.json"
+        ));
+        let verdict = engine.check(&order, options(NOW)).unwrap();
+        assert_eq!(text(&verdict, "decision"), "step_up");
+    });
+    assert!(warned.is_empty(), "{warned:?}");
+    // The demo store (published key) is exempt.
+    let demo: &[u8] = include_bytes!("../assets/demo-store.snapshot");
+    assert!(warnings_of(|| {
+        JsEngine::from_bytes(demo, None).unwrap();
+    })
+    .is_empty());
 }

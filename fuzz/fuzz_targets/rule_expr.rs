@@ -62,6 +62,7 @@ fuzz_target!(|data: &[u8]| {
     let facts = Facts {
         customer: CustomerFacts {
             level: Level::StepUp,
+            level_certain: true,
             listed: true,
             reasons: vec!["STOLEN_CARD", "HARASSMENT"],
             matched: vec!["phone", "customer_id"],

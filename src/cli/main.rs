@@ -18,7 +18,7 @@ mod signing;
 
 use checkout_guard::backtest::Backtest;
 use checkout_guard::engine::order::MAX_JSON_BYTES;
-use checkout_guard::snapshot::SnapshotKey;
+use checkout_guard::snapshot::{Profile, SnapshotInfo, SnapshotKey};
 use checkout_guard::{
     CheckOptions, CompileOptions, Diagnostic, Engine, LoadOptions, SourceFiles, Timestamp,
 };
@@ -66,6 +66,9 @@ enum Command {
         /// Sign the snapshot with this signing key file (`keygen --signing`; or env CHECKOUT_GUARD_SIGNING_KEY_FILE).
         #[arg(long, value_name = "SIGNING_KEY_FILE")]
         sign: Option<PathBuf>,
+        /// `private` (edge and backend: exact lookups, reasons, customer statistics; keep it with its key) or `public` (checkout pages: hash prefixes that hide each listed value among ≥ 100 others, no reasons, no customers; loads without a key).
+        #[arg(long, default_value = "private", value_parser = ["private", "public"])]
+        profile: String,
     },
     /// Check one JSON order, or JSON Lines of orders, and print the verdicts.
     Check {
@@ -161,12 +164,14 @@ fn main() -> ExitCode {
             key,
             created_at,
             sign,
+            profile,
         } => compile(
             &source_dir,
             &output,
             key.as_deref(),
             created_at,
             sign.as_deref(),
+            Profile::from_name(&profile).unwrap_or_default(),
         ),
         Command::Check {
             snapshot,
@@ -350,6 +355,7 @@ fn compile(
     key: Option<&Path>,
     created_at: Option<Timestamp>,
     sign: Option<&Path>,
+    profile: Profile,
 ) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
     let key = compile_key(dir, key)?;
@@ -362,6 +368,7 @@ fn compile(
     let options = CompileOptions {
         created_at,
         key: key.clone(),
+        profile,
     };
     match checkout_guard::compile_files(&files, &options) {
         Ok(compiled) => {
@@ -397,6 +404,9 @@ fn compile(
                 info.expires_at,
                 if info.signed { ", signed" } else { "" }
             );
+            for line in public_lines(info) {
+                eprintln!("{line}");
+            }
             Ok(0)
         }
         Err(diags) => {
@@ -410,7 +420,7 @@ fn compile(
 }
 
 /// The engine on `snapshot` (default: the embedded demo store) loaded with `load`
-/// ([`load_options`]); without a key only a demo-keyed snapshot loads, and with a public
+/// ([`load_options`]); without a key only a public or a demo-keyed snapshot loads, and with a public
 /// key only a snapshot it signed (the demo store is unsigned, so it is refused then).
 fn load_engine(snapshot: Option<&Path>, load: &LoadOptions) -> Result<Engine, Fail> {
     match snapshot {
@@ -605,14 +615,45 @@ fn inspect(file: &Path, load: &LoadOptions) -> Result<u8, Fail> {
     let engine = load_engine(Some(file), load)?;
     let text = serde_json::to_string_pretty(engine.info()).map_err(|e| Fail(2, e.to_string()))?;
     println!("{text}");
+    for line in public_lines(engine.info()) {
+        eprintln!("{line}");
+    }
     Ok(0)
+}
+
+/// For a public snapshot, one line per identifier kind: prefix bits, entries, the
+/// assumed space, the false-positive rate of one lookup of an unlisted value and the
+/// anonymity set (docs/snapshot-format.md, "The public profile"). Nothing for a private one.
+fn public_lines(info: &SnapshotInfo) -> Vec<String> {
+    let Some(kinds) = &info.blocklist.public else {
+        return Vec::new();
+    };
+    let mut lines = vec![format!(
+        "public profile: each listed value hides among the anonymity set of unlisted values sharing its bucket\n{:<20} {:>4} {:>8} {:>10} {:>12} {:>10}",
+        "kind", "bits", "entries", "space", "false_pos", "anonymity"
+    )];
+    for k in kinds {
+        let kind = k.kind;
+        lines.push(if k.checkable {
+            format!(
+                "{kind:<20} {:>4} {:>8} {:>10.3e} {:>12.3e} {:>10.1}",
+                k.bits, k.entries, k.assumed_space, k.false_positive_rate, k.anonymity_set
+            )
+        } else {
+            format!(
+                "{kind:<20}    - {:>8} {:>10.3e}   listed, left out: not checkable in the browser",
+                k.listed, k.assumed_space
+            )
+        });
+    }
+    lines
 }
 
 fn lint(dir: &Path, now: Option<Timestamp>) -> Result<u8, Fail> {
     let files = SourceFiles::read_dir(dir).map_err(|d| Fail(1, d.to_string()))?;
     let options = CompileOptions {
         created_at: now,
-        key: None,
+        ..CompileOptions::default()
     };
     let linted = checkout_guard::lint(&files, &options);
     let diags = linted.diagnostics;

@@ -90,6 +90,9 @@ fn customer_facts<'a>(
     let c = &order.customer;
     let mut facts = CustomerFacts::default();
     let mut kinds_matched = [false; IdKind::ALL.len()];
+    // The highest level among certain (private-profile) matches: `level` is certain
+    // when they reach it.
+    let mut certain_level = crate::model::Level::None;
     let mut lookup = |kind: IdKind, normalized: &str| {
         if normalized.is_empty() {
             return;
@@ -100,7 +103,11 @@ fn customer_facts<'a>(
             }
             facts.listed = true;
             facts.level = facts.level.max(m.level);
-            if !facts.reasons.contains(&m.reason) {
+            if m.certain {
+                certain_level = certain_level.max(m.level);
+            }
+            // A public snapshot's hit has no reason code.
+            if !m.reason.is_empty() && !facts.reasons.contains(&m.reason) {
                 facts.reasons.push(m.reason);
             }
             if let Some(seen) = kinds_matched.get_mut(usize::from(kind.code())) {
@@ -139,6 +146,7 @@ fn customer_facts<'a>(
         );
         lookup(IdKind::Address, &address);
     }
+    facts.level_certain = certain_level == facts.level;
     facts.matched = IdKind::ALL
         .iter()
         .zip(kinds_matched)

@@ -31,6 +31,10 @@ pub struct Facts<'a> {
 pub struct CustomerFacts<'a> {
     /// `level`: highest level among unexpired matching blocklist entries, else `none`.
     pub level: Level,
+    /// `level_certain`: `level` is exact — false when it comes from a public snapshot's
+    /// hit, which says only that the identifier's bucket holds a listed value
+    /// (docs/semantics.md, "Profiles"); true otherwise, `none` included.
+    pub level_certain: bool,
     /// `listed`: some unexpired entry matched.
     pub listed: bool,
     /// `reasons`: reason codes of the matching entries, no repeats, first-seen order.

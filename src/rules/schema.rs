@@ -28,6 +28,7 @@ macro_rules! fact_table {
             /// `customer.*`
             CUSTOMER: customer_field(c: CustomerFacts) {
                 "level" => CustomerLevel (Type::String) = str_value(c.level.as_str()),
+                "level_certain" => CustomerLevelCertain (Type::Bool) = Value::Bool(c.level_certain),
                 "listed" => CustomerListed (Type::Bool) = Value::Bool(c.listed),
                 "reasons" => CustomerReasons (Type::list(Type::String)) = Value::List(List::Strs(&c.reasons)),
                 "matched" => CustomerMatched (Type::list(Type::String)) = Value::List(List::Strs(&c.matched)),
@@ -155,7 +156,7 @@ mod tests {
 
     #[test]
     fn every_object_has_its_fields() {
-        assert_eq!(fields_of(&Type::Customer).map(<[_]>::len), Some(11));
+        assert_eq!(fields_of(&Type::Customer).map(<[_]>::len), Some(12));
         assert_eq!(fields_of(&Type::Item).map(<[_]>::len), Some(12));
         assert!(fields_of(&Type::Int).is_none());
         assert_eq!(

@@ -28,6 +28,8 @@ pub const DEMO_KEY: SnapshotKey = SnapshotKey([
 
 /// The label whose keyed hash is the key check value (versioned with the format).
 const CHECK_LABEL: &[u8] = b"checkout-guard key check v2";
+/// The label whose keyed hash is the public profile's salt.
+const SALT_LABEL: &[u8] = b"checkout-guard public salt v1";
 
 impl SnapshotKey {
     /// A key from its 16 bytes.
@@ -57,8 +59,22 @@ impl SnapshotKey {
     /// whether a candidate key is right but finding the key from it means trying
     /// 2¹²⁸ keys.
     pub fn check_value(&self) -> [u8; KEY_LEN] {
+        self.keyed_label(CHECK_LABEL)
+    }
+
+    /// The public profile's salt (docs/snapshot-format.md, "The public profile"): the
+    /// SipHash key of its hash prefixes, stored in clear in a public snapshot. A PRF of
+    /// the merchant key alone, so it is the same in every version of the merchant's
+    /// public snapshot (a value keeps its bucket), differs between merchants (no table
+    /// precomputed for one serves another) and tells nothing about the key or the
+    /// private hashes made with it.
+    pub fn public_salt(&self) -> [u8; KEY_LEN] {
+        self.keyed_label(SALT_LABEL)
+    }
+
+    fn keyed_label(&self, label: &[u8]) -> [u8; KEY_LEN] {
         let mut h = SipHasher24::new_with_key(&self.0);
-        h.write(CHECK_LABEL);
+        h.write(label);
         h.finish128().as_bytes()
     }
 
@@ -142,5 +158,7 @@ mod tests {
         let b = SnapshotKey::from_bytes([2; 16]);
         assert_ne!(a.check_value(), b.check_value());
         assert_ne!(&a.check_value(), a.as_bytes());
+        assert_ne!(a.public_salt(), a.check_value());
+        assert_ne!(a.public_salt(), b.public_salt());
     }
 }

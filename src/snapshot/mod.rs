@@ -12,6 +12,7 @@ mod directory;
 pub mod format;
 mod key;
 mod open;
+pub mod public;
 mod read;
 mod signature;
 #[cfg(feature = "compiler")]
@@ -19,11 +20,12 @@ mod writer;
 
 pub use key::{SnapshotKey, DEMO_KEY};
 pub use open::LoadOptions;
+pub use public::PublicKindInfo;
 #[cfg(feature = "compiler")]
 pub use signature::{sign, SigningKey, SIGNING_KEY_FILE_LEN};
 pub use signature::{PublicKey, PUBLIC_KEY_LEN};
 #[cfg(feature = "compiler")]
-pub use writer::write;
+pub use writer::{write, write_profile};
 
 use crate::model::{CatalogItem, CustomerStats, IdKind, Level, Policy};
 use crate::time::Timestamp;
@@ -168,8 +170,20 @@ pub enum Profile {
     /// Edge and backend: full hashes, exact match.
     #[default]
     Private,
-    /// Browsers: truncated hash prefixes (reserved; a later format revision adds it).
+    /// Browsers: per-kind hash prefixes under a public salt, no reasons, expiries or
+    /// customer statistics (docs/snapshot-format.md, "The public profile").
     Public,
+}
+
+impl Profile {
+    /// The profile named `private` or `public`.
+    pub fn from_name(name: &str) -> Option<Profile> {
+        match name {
+            "private" => Some(Profile::Private),
+            "public" => Some(Profile::Public),
+            _ => None,
+        }
+    }
 }
 
 /// One entry of the section table, as `inspect` shows it.
@@ -202,8 +216,21 @@ pub struct BlocklistInfo {
     pub section_bytes: usize,
     /// Section bytes per entry (header included; tends to 12).
     pub bytes_per_entry: f64,
-    /// Chance that one lookup of an unlisted identifier hits an entry by hash collision.
+    /// Chance that one lookup of an unlisted identifier hits an entry by hash collision
+    /// (public profile: the highest of the per-kind rates in `public`).
     pub false_positive_rate: f64,
+    /// Public profile only: per identifier kind, the prefix bits, entries, assumed
+    /// space, false-positive rate and anonymity set (docs/snapshot-format.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public: Option<Vec<PublicKindInfo>>,
+}
+
+impl BlocklistInfo {
+    /// The public profile's figures for one kind (`"phone"`…); `None` in the private
+    /// profile.
+    pub fn public_kind(&self, kind: &str) -> Option<&PublicKindInfo> {
+        self.public.iter().flatten().find(|k| k.kind == kind)
+    }
 }
 
 /// What `inspect` and `engine.info()` report.
@@ -252,10 +279,13 @@ pub struct SnapshotInfo {
 pub struct ListMatch<'a> {
     /// Its level.
     pub level: Level,
-    /// Its reason code.
+    /// Its reason code (empty from a public snapshot, which keeps none).
     pub reason: &'a str,
-    /// When it stops applying (`None`: never).
+    /// When it stops applying (`None`: never, or unknown in a public snapshot).
     pub expires_at: Option<Timestamp>,
+    /// `false` for a public snapshot's hit: the identifier's bucket holds a listed
+    /// value, which may be another one (docs/semantics.md, "Profiles").
+    pub certain: bool,
 }
 
 /// Options for `write` (available with the `compiler` feature).
@@ -275,7 +305,11 @@ pub struct Snapshot {
     info: SnapshotInfo,
     created_at: Timestamp,
     expires_at: Timestamp,
-    key: SnapshotKey,
+    /// The merchant key; `None` for a public snapshot loaded without one (it has no
+    /// keyed section).
+    key: Option<SnapshotKey>,
+    /// The public profile's blocklist (`None` in the private profile).
+    public: Option<public::PublicBlocklist>,
     reasons: Vec<String>,
     /// Offset of the blocklist keys (`u64` each) and of the expiries (`u32` each).
     block_keys: usize,
@@ -307,9 +341,9 @@ impl fmt::Debug for Snapshot {
 impl Snapshot {
     /// Validates `bytes` and indexes them without copying the large sections.
     ///
-    /// No key is given: this loads only a snapshot compiled with the published demo key
-    /// ([`DEMO_KEY`]); any other gives [`SnapshotError::KeyRequired`] (use
-    /// [`Snapshot::open`]).
+    /// No key is given: this loads a public snapshot (which needs none) or a private one
+    /// compiled with the published demo key ([`DEMO_KEY`]); any other gives
+    /// [`SnapshotError::KeyRequired`] (use [`Snapshot::open`]).
     ///
     /// Never panics: any byte string either loads or gives a [`SnapshotError`].
     pub fn from_bytes(bytes: impl Into<Cow<'static, [u8]>>) -> Result<Snapshot, SnapshotError> {
@@ -324,6 +358,12 @@ impl Snapshot {
         key: Option<&SnapshotKey>,
     ) -> Result<Snapshot, SnapshotError> {
         read::parse(bytes.into(), key, None)
+    }
+
+    /// Whether this private snapshot's hashes are made with the published demo key
+    /// (anyone can test identifiers against it, so it holds no real store's data).
+    pub fn is_demo_keyed(&self) -> bool {
+        self.key.as_ref().is_some_and(SnapshotKey::is_demo)
     }
 
     /// The policy (settings, rules, messages).
@@ -364,10 +404,25 @@ impl Snapshot {
         normalized: &str,
         mut f: impl FnMut(ListMatch<'s>),
     ) {
-        if normalized.is_empty() || self.block_count == 0 {
+        if normalized.is_empty() {
             return;
         }
-        let prefix = key_hash(id_hash(self.key.as_bytes(), kind, normalized));
+        if let Some(public) = &self.public {
+            if let Some(level) = public.lookup(&self.bytes, kind, normalized) {
+                f(ListMatch {
+                    level,
+                    reason: "",
+                    expires_at: None,
+                    certain: false,
+                });
+            }
+            return;
+        }
+        let Some(key) = &self.key else { return };
+        if self.block_count == 0 {
+            return;
+        }
+        let prefix = key_hash(id_hash(key.as_bytes(), kind, normalized));
         let bytes: &[u8] = &self.bytes;
         let key_at =
             |i: usize| read_u64(bytes, self.block_keys + i * BLOCKLIST_KEY_LEN).unwrap_or(u64::MAX);
@@ -393,6 +448,7 @@ impl Snapshot {
                     level,
                     reason,
                     expires_at,
+                    certain: true,
                 });
             }
             i += 1;
@@ -422,10 +478,11 @@ impl Snapshot {
     /// normalized (trimmed) as a `customer_id` identifier.
     pub fn customer(&self, customer_id: &str) -> Option<CustomerStats> {
         let id = crate::normalize::trim(customer_id);
+        let key = self.key.as_ref()?;
         if id.is_empty() || self.cust_count == 0 {
             return None;
         }
-        let h = id_hash(self.key.as_bytes(), IdKind::CustomerId, id);
+        let h = id_hash(key.as_bytes(), IdKind::CustomerId, id);
         let bytes: &[u8] = &self.bytes;
         let (lo, hi) = self.cust_dir.range(h);
         let hash_at = |i: usize| read_u64(bytes, self.cust_hashes + i * CUSTOMER_HASH_LEN);

@@ -10,6 +10,7 @@
 use super::directory::Directory;
 use super::format::*;
 use super::key::{SnapshotKey, DEMO_KEY};
+use super::public::{self, PublicBlocklist, TAG_PUBLIC_BLOCKLIST};
 use super::signature::{self, PublicKey};
 use super::{sku_hash, BlocklistInfo, Profile, SectionInfo, Snapshot, SnapshotError, SnapshotInfo};
 use crate::model::{CatalogItem, IdKind, Level, Policy};
@@ -200,34 +201,38 @@ fn signature(b: &[u8], head: &Header, public: Option<&PublicKey>) -> Result<bool
     }
 }
 
-/// Profile and hash scheme: only the private profile's full SipHash is implemented.
-fn hashing(head: &Header) -> Result<(), SnapshotError> {
-    if head.profile != PROFILE_PRIVATE {
-        return Err(SnapshotError::Unsupported(
-            if head.profile == PROFILE_PUBLIC {
-                "the `public` profile".to_string()
-            } else {
-                format!("profile {}", head.profile)
-            },
-        ));
-    }
-    if head.hash_scheme != HASH_SIPHASH24 || head.hash_bits != HASH_BITS_PRIVATE {
+/// Profile and hash scheme: SipHash-2-4 with 54 bits kept (private) or with the bits
+/// given per kind in `PBLK` (public, header hash bits 0).
+fn hashing(head: &Header) -> Result<Profile, SnapshotError> {
+    let (profile, bits) = match head.profile {
+        PROFILE_PRIVATE => (Profile::Private, HASH_BITS_PRIVATE),
+        PROFILE_PUBLIC => (Profile::Public, public::HASH_BITS_PUBLIC),
+        other => return Err(SnapshotError::Unsupported(format!("profile {other}"))),
+    };
+    if head.hash_scheme != HASH_SIPHASH24 || head.hash_bits != bits {
         return Err(SnapshotError::Unsupported(format!(
             "hash scheme {} with {} bits",
             head.hash_scheme, head.hash_bits
         )));
     }
-    Ok(())
+    Ok(profile)
 }
 
 /// The key the file's hashes were made with: the one given if the header's key check
 /// value matches it; with none given, the published demo key if it matches (so the
 /// demo store loads without a key argument); otherwise `KeyRequired` or `WrongKey`.
-fn key(head: &Header, given: Option<&SnapshotKey>) -> Result<SnapshotKey, SnapshotError> {
+/// A public snapshot needs none (a browser has none; nothing in it is keyed): `None`
+/// then, but a key given must still be its merchant's.
+fn key(
+    head: &Header,
+    profile: Profile,
+    given: Option<&SnapshotKey>,
+) -> Result<Option<SnapshotKey>, SnapshotError> {
     match given {
-        Some(k) if k.check_value() == head.key_check => Ok(k.clone()),
+        Some(k) if k.check_value() == head.key_check => Ok(Some(k.clone())),
         Some(_) => Err(SnapshotError::WrongKey),
-        None if DEMO_KEY.check_value() == head.key_check => Ok(DEMO_KEY),
+        None if profile == Profile::Public => Ok(None),
+        None if DEMO_KEY.check_value() == head.key_check => Ok(Some(DEMO_KEY)),
         None => Err(SnapshotError::KeyRequired),
     }
 }
@@ -300,6 +305,7 @@ fn section_table<'a>(content: &'a [u8], head: &Header) -> Result<Sections<'a>, S
         TAG_BLOCKLIST,
         TAG_CATALOG,
         TAG_CUSTOMERS,
+        TAG_PUBLIC_BLOCKLIST,
     ];
     let mut list: Vec<Section> = Vec::with_capacity(head.section_count.min(64));
     for e in table.chunks_exact(SECTION_ENTRY_LEN) {
@@ -436,6 +442,7 @@ fn blocklist(body: &[u8], reasons: usize) -> Result<Blocklist, SnapshotError> {
             body.len() as f64 / count as f64
         },
         false_positive_rate: distinct as f64 / (1u64 << HASH_BITS_PRIVATE) as f64,
+        public: None,
     };
     Ok(Blocklist {
         count,
@@ -547,10 +554,14 @@ struct Contents {
     blocklist: Blocklist,
     catalog: Vec<CatalogItem>,
     customers: usize,
+    public: Option<PublicBlocklist>,
 }
 
 /// Every section, each by its own function (an absent one is a `MissingSection`).
-fn contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
+fn contents(sections: &Sections<'_>, profile: Profile) -> Result<Contents, SnapshotError> {
+    if profile == Profile::Public {
+        return public_contents(sections);
+    }
     let policy = meta(sections.body(TAG_META)?)?;
     let reasons = reasons(sections.body(TAG_REASONS)?)?;
     let blocklist = blocklist(sections.body(TAG_BLOCKLIST)?, reasons.len())?;
@@ -562,13 +573,63 @@ fn contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
         blocklist,
         catalog,
         customers,
+        public: None,
     })
 }
 
-/// What `inspect` and `engine.info()` report, from the parts read.
+/// A public snapshot's sections: `META`, `CATL`, `PBLK`, and none of the private
+/// profile's (reason codes, keyed blocklist, customers), which a file a browser holds
+/// must not carry: one that does is refused.
+fn public_contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
+    for tag in [TAG_REASONS, TAG_BLOCKLIST, TAG_CUSTOMERS] {
+        if sections.get(tag).is_ok() {
+            return Err(bad(
+                &tag_name(&tag),
+                "a public snapshot may not hold this private section",
+            ));
+        }
+    }
+    let policy = meta(sections.body(TAG_META)?)?;
+    let catalog = catalog(sections.body(TAG_CATALOG)?)?;
+    let (offset, body) = sections.get(TAG_PUBLIC_BLOCKLIST)?;
+    let (table, kinds) = public::read(body, offset).map_err(|p| bad("PBLK", p))?;
+    let entries: usize = kinds.iter().map(|k| k.entries).sum();
+    let info = BlocklistInfo {
+        entries,
+        distinct_identifiers: kinds.iter().map(|k| k.listed).sum(),
+        section_bytes: body.len(),
+        bytes_per_entry: if entries == 0 {
+            0.0
+        } else {
+            body.len() as f64 / entries as f64
+        },
+        // The highest per-kind rate: one lookup of an unlisted value hits at most so often.
+        false_positive_rate: kinds
+            .iter()
+            .map(|k| k.false_positive_rate)
+            .fold(0.0, f64::max),
+        public: Some(kinds),
+        ..BlocklistInfo::default()
+    };
+    Ok(Contents {
+        policy,
+        reasons: Vec::new(),
+        blocklist: Blocklist {
+            count: 0,
+            expiry_base: 0,
+            info,
+        },
+        catalog,
+        customers: 0,
+        public: Some(table),
+    })
+}
+
+/// What `inspect` and `engine.info()` report, from the parts read (`signed` false:
+/// [`parse`] sets it once the signature is verified).
 fn info(
     head: &Header,
-    verified: bool,
+    profile: Profile,
     merchant: String,
     checksum: u64,
     file_bytes: usize,
@@ -581,12 +642,10 @@ fn info(
         version: format!("{checksum:016x}"),
         created_at: head.created_at.to_rfc3339(),
         expires_at: head.expires_at.to_rfc3339(),
-        profile: Profile::Private,
+        profile,
         hash_scheme: "siphash-2-4".to_string(),
         hash_bits: head.hash_bits,
-        // Only a verified signature reads as signed: a flag bit and 64 bytes anyone
-        // can append prove nothing without the public key.
-        signed: verified,
+        signed: false,
         signature_present: head.signed,
         file_bytes,
         sections: sections
@@ -618,27 +677,31 @@ pub(super) fn parse(
     // After the checksum (damage in transit says "damaged", not "bad signature"),
     // before anything else in the file is believed.
     let verified = signature(b, &head, public)?;
-    hashing(&head)?;
-    let key = key(&head, given)?;
+    let profile = hashing(&head)?;
+    let key = key(&head, profile, given)?;
     let merchant = merchant(content, &head)?;
     let sections = section_table(content, &head)?;
 
-    let contents = contents(&sections)?;
-    let info = info(
+    let contents = contents(&sections, profile)?;
+    let mut info = info(
         &head,
-        verified,
+        profile,
         merchant,
         checksum,
         b.len(),
         &sections,
         &contents,
     );
+    // Only a verified signature reads as signed: a flag bit and 64 bytes anyone can
+    // append prove nothing without the public key.
+    info.signed = verified;
     let Contents {
         policy,
         reasons,
         blocklist: blk,
         catalog,
         customers: cust_count,
+        public,
     } = contents;
 
     // In-memory indexes (never stored, so the format does not depend on them).
@@ -651,9 +714,10 @@ pub(super) fn parse(
     let catalog_dir = Directory::build(catalog_index.len(), 64, |i| {
         catalog_index.get(i).map_or(u64::MAX, |&(h, _)| h)
     });
-    // The blocklist and customers are read in place: keep where their arrays start.
-    let (blk_offset, _) = sections.get(TAG_BLOCKLIST)?;
-    let (cust_offset, _) = sections.get(TAG_CUSTOMERS)?;
+    // The blocklist and customers are read in place: keep where their arrays start
+    // (a public snapshot has neither: both counts are 0).
+    let blk_offset = sections.get(TAG_BLOCKLIST).map_or(0, |(at, _)| at);
+    let cust_offset = sections.get(TAG_CUSTOMERS).map_or(0, |(at, _)| at);
     let block_keys = blk_offset + blocklist::KEYS;
     let block_count = blk.count;
     let block_dir = Directory::build(block_count, 64 - KEY_PAYLOAD_BITS, |i| {
@@ -672,6 +736,7 @@ pub(super) fn parse(
         created_at: head.created_at,
         expires_at: head.expires_at,
         key,
+        public,
         reasons,
         catalog_index,
         block_keys,

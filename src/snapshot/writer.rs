@@ -7,15 +7,27 @@ use super::format::*;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{BlockEntry, IdKind, PolicySource};
 
-use super::WriteOptions;
+use super::{public, Profile, WriteOptions};
 
-/// Serializes a policy source into snapshot bytes.
+/// Serializes a policy source into snapshot bytes of the private profile.
 ///
 /// Fails (with a diagnostic naming the limit) when the blocklist uses more than 256
 /// distinct reason codes, when two customer ids collide in 64-bit hash space, or when a
 /// section would exceed 4 GiB.
 #[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
 pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, Diagnostic> {
+    write_profile(source, options, Profile::Private)
+}
+
+/// [`write`] for either profile. The public one (docs/snapshot-format.md, "The public
+/// profile") holds only `META`, `CATL` and `PBLK`: no reason codes, no customers, no
+/// keyed hash and no expired entry.
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+pub fn write_profile(
+    source: &PolicySource,
+    options: &WriteOptions,
+    profile: Profile,
+) -> Result<Vec<u8>, Diagnostic> {
     let meta = serde_json::to_vec(&source.policy).map_err(|e| {
         Diagnostic::error(
             Code::SnapshotWrite,
@@ -42,21 +54,38 @@ pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, D
         .with_help("merge rare reason codes into broader ones (`OTHER`, `FRAUD`…)"));
     }
 
-    let sections: Vec<([u8; 4], u32, Vec<u8>)> = vec![
-        (TAG_META, SECTION_REQUIRED, meta),
-        (TAG_REASONS, SECTION_REQUIRED, reasons_section(&reasons)),
-        (
-            TAG_BLOCKLIST,
-            SECTION_REQUIRED,
-            blocklist_section(&source.blocklist, &reasons, key),
-        ),
-        (TAG_CATALOG, SECTION_REQUIRED, catalog_section(source)?),
-        (
-            TAG_CUSTOMERS,
-            SECTION_REQUIRED,
-            customers_section(source, key)?,
-        ),
-    ];
+    let sections: Vec<([u8; 4], u32, Vec<u8>)> = if profile == Profile::Public {
+        let salt = options.key.public_salt();
+        vec![
+            (TAG_META, SECTION_REQUIRED, meta),
+            (TAG_CATALOG, SECTION_REQUIRED, catalog_section(source)?),
+            (
+                public::TAG_PUBLIC_BLOCKLIST,
+                SECTION_REQUIRED,
+                public::write::section(source, &salt, options.created_at),
+            ),
+        ]
+    } else {
+        vec![
+            (TAG_META, SECTION_REQUIRED, meta),
+            (TAG_REASONS, SECTION_REQUIRED, reasons_section(&reasons)),
+            (
+                TAG_BLOCKLIST,
+                SECTION_REQUIRED,
+                blocklist_section(&source.blocklist, &reasons, key),
+            ),
+            (TAG_CATALOG, SECTION_REQUIRED, catalog_section(source)?),
+            (
+                TAG_CUSTOMERS,
+                SECTION_REQUIRED,
+                customers_section(source, key)?,
+            ),
+        ]
+    };
+    let (profile_byte, hash_bits) = match profile {
+        Profile::Private => (PROFILE_PRIVATE, HASH_BITS_PRIVATE),
+        Profile::Public => (PROFILE_PUBLIC, public::HASH_BITS_PUBLIC),
+    };
 
     let merchant = source.policy.merchant.as_bytes();
     let merchant_len = u16::try_from(merchant.len()).map_err(|_| {
@@ -98,9 +127,9 @@ pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, D
         header::HEADER_LEN,
         &to_u16(header_len)?.to_le_bytes(),
     );
-    put(&mut out, header::PROFILE, &[PROFILE_PRIVATE]);
+    put(&mut out, header::PROFILE, &[profile_byte]);
     put(&mut out, header::HASH_SCHEME, &[HASH_SIPHASH24]);
-    put(&mut out, header::HASH_BITS, &[HASH_BITS_PRIVATE]);
+    put(&mut out, header::HASH_BITS, &[hash_bits]);
     put(&mut out, header::FLAGS, &[0]); // unsigned
     put(&mut out, header::KEY_CHECK, &options.key.check_value());
     put(
@@ -132,7 +161,7 @@ pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, D
 /// Copies `bytes` into `buf` at `at`. Every caller sizes `buf` for the fields it puts,
 /// from the same constants, so nothing is ever out of range (and nothing panics if it
 /// were).
-fn put(buf: &mut [u8], at: usize, bytes: &[u8]) {
+pub(super) fn put(buf: &mut [u8], at: usize, bytes: &[u8]) {
     let dst = at
         .checked_add(bytes.len())
         .and_then(|end| buf.get_mut(at..end));

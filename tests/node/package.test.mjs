@@ -244,7 +244,7 @@ test("compilePolicy of the demo store round-trips to an engine with the corpus v
   assert.equal(runCorpus(esm, () => esm.Engine.fromBytes(compiled.bytes)), cases.length);
   // A broken rule: a PolicyError with located diagnostics, and lintPolicy agrees.
   const files = demoFiles();
-  files["policy.toml"] = files["policy.toml"].replace("customer.level == \"block\" && item.restricted", "customer.lvl == \"block\" && item.restricted");
+  files["policy.toml"] = files["policy.toml"].replace("customer.level == \"block\" && customer.level_certain", "customer.lvl == \"block\" && customer.level_certain");
   assert.throws(
     () => compiler.compilePolicy(files, { key: DEMO_KEY }),
     (e) => {
@@ -406,6 +406,35 @@ test("load refuses to roll back unless { force: true }, and the old snapshot kee
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a public snapshot loads without a key in Node (ESM and CommonJS), and its hits are uncertain", async () => {
+  const { esm, compiler } = await load();
+  const compiled = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z", key: MERCHANT_KEY, profile: "public" });
+  assert.equal(compiled.info.profile, "public");
+  assert.throws(() => compiler.compilePolicy(demoFiles(), { key: MERCHANT_KEY, profile: "secret" }), (e) => e.path === "options.profile");
+  const order = JSON.parse(read("examples/orders/payment-block-limited.json"));
+  const now = "2026-11-25T10:00:00Z";
+  for (const api of [esm, cjs]) {
+    const engine = api.Engine.fromBytes(compiled.bytes); // no key: a browser has none
+    const info = engine.info();
+    assert.equal(info.profile, "public");
+    assert.equal(info.customers, 0);
+    const phone = info.blocklist.public.find((k) => k.kind === "phone");
+    assert.ok(phone.anonymity_set >= 100, JSON.stringify(phone));
+    const facts = engine.facts(order, { now });
+    assert.equal(facts.customer.level, "block");
+    assert.equal(facts.customer.level_certain, false);
+    assert.deepStrictEqual(facts.customer.reasons, []);
+    // The private snapshot denies this order; the public one steps up and leaves the decision to the edge.
+    const verdict = engine.check(order, { now });
+    assert.equal(verdict.decision, "step_up");
+    assert.deepStrictEqual(verdict.verify, ["id_check"]);
+    engine.free();
+  }
+  // The private one needs the key (and denies).
+  const priv = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-22T00:00:00Z", key: MERCHANT_KEY }).bytes;
+  assert.equal(esm.Engine.fromBytes(priv, { key: MERCHANT_KEY }).check(order, { now }).decision, "deny");
 });
 
 test("Backtest of the sample orders equals `checkout-guard backtest --json`", async () => {

@@ -39,7 +39,7 @@ test("a broken rule shows its diagnostic at the right line; fixing it restores t
   await page.selectOption("#sample", "blacklisted-limited.json");
   assert.equal(await waitDecision(page, "deny"), "deny");
   const policy = read("examples/demo-store/policy.toml");
-  const target = `when    = 'customer.level == "block" && item.restricted'`;
+  const target = `when    = 'customer.level == "block" && customer.level_certain && item.restricted'`;
   const offset = policy.indexOf(target);
   assert.ok(offset > 0);
   const line = policy.slice(0, offset).split("\n").length;

@@ -23,7 +23,7 @@ test("desktop screenshots (1280×800)", async () => {
   await shot(page, "playground-1280x800.png");
 
   const policy = read("examples/demo-store/policy.toml");
-  const target = `when    = 'customer.level == "block" && item.restricted'`;
+  const target = `when    = 'customer.level == "block" && customer.level_certain && item.restricted'`;
   await page.fill("#source", policy.replace(target, target.replace("customer.level", "customer.lvl")));
   await page.waitForSelector("#diagnostics li.diag.err");
   await page.$eval("#diagnostics li.diag.err .diag-btn", (b) => b.click());

@@ -1,7 +1,8 @@
 // A checkout page's advisory pre-check, as the npm README shows it for Vite: the
-// merchant's snapshot is a bundled asset (`?url`), fetched and loaded with
-// Engine.fromBytes. (The test copies examples/edge-worker/src/store.snapshot here.)
-// The edge worker repeats the check authoritatively: a browser can be bypassed.
+// merchant's public snapshot is a bundled asset (`?url`), fetched and loaded with
+// Engine.fromBytes and no key. (The test compiles it with `--profile public` here.)
+// The edge worker repeats the check authoritatively, on the private snapshot: a
+// browser can be bypassed.
 import init, { Engine } from "checkout-guard";
 import snapshotUrl from "./store.snapshot?url";
 
