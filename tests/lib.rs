@@ -23,4 +23,5 @@ mod rules_corpus;
 mod rules_differential;
 mod snapshot_format;
 mod source_read;
+mod spellings;
 mod time_rfc3339;

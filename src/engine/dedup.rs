@@ -32,29 +32,21 @@ pub struct DuplicateMemory {
     order: VecDeque<(u64, Timestamp)>,
 }
 
-fn present(s: &Option<String>) -> Option<&str> {
-    s.as_deref().filter(|s| !normalize::trim(s).is_empty())
-}
-
-/// The key of an order: its customer (first present of id, normalized email,
-/// normalized phone) and its basket; `None` when the customer is anonymous.
+/// The key of an order: its customer (first present of normalized id, email, phone:
+/// docs/semantics.md §3.2, so other spellings are the same customer) and its basket;
+/// `None` when the customer is anonymous.
 pub fn key(order: &Order, default_country_code: &str) -> Option<u64> {
     let c = &order.customer;
-    let (tag, who): (u8, std::borrow::Cow<'_, str>) = if let Some(id) = present(&c.id) {
-        (0, normalize::trim(id).into())
-    } else if let Some(email) = present(&c.email) {
-        (
-            1,
-            normalize::identifier(IdKind::Email, email, default_country_code).into(),
-        )
-    } else if let Some(phone) = present(&c.phone) {
-        (
-            2,
-            normalize::identifier(IdKind::Phone, phone, default_country_code).into(),
-        )
-    } else {
-        return None;
-    };
+    let (tag, who) = [
+        (0u8, IdKind::CustomerId, &c.id),
+        (1, IdKind::Email, &c.email),
+        (2, IdKind::Phone, &c.phone),
+    ]
+    .into_iter()
+    .find_map(|(tag, kind, value)| {
+        let normalized = normalize::identifier(kind, value.as_deref()?, default_country_code);
+        (!normalized.is_empty()).then_some((tag, normalized))
+    })?;
     let mut basket: Vec<(&str, u64)> = Vec::with_capacity(order.items.len());
     for line in &order.items {
         match basket.iter_mut().find(|(sku, _)| *sku == line.sku) {

@@ -609,7 +609,8 @@ pub(crate) fn read_customers(
     let mut out = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     read_table(file, text, &CUSTOMERS_COLUMNS, diags, |row, diags| {
-        let id = row.get(0).trim().to_string();
+        // Normalized as the identifier it is matched as (docs/semantics.md §3.2).
+        let id = normalize::identifier(IdKind::CustomerId, row.get(0), "");
         if id.is_empty() {
             diags.push(row.problem(true, 0, "the customer id is empty"));
             return;
