@@ -227,6 +227,20 @@ pub enum OnStale {
     Review,
 }
 
+/// What a rule that cannot be evaluated (it ran out of its step budget, overflowed…)
+/// does to the order: docs/semantics.md §9, "Rules that fail".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// Nothing: the rule counts as not firing (the default for `allow` rules).
+    Ignore,
+    /// Hold the order (its lines, for an item rule) for review (the default for every
+    /// other rule).
+    Review,
+    /// Deny it.
+    Deny,
+}
+
 /// One `[[rule]]` of `policy.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
@@ -247,6 +261,24 @@ pub struct Rule {
     /// `order` or `item`.
     #[serde(default)]
     pub scope: Scope,
+    /// What the rule does when it cannot be evaluated (`None`: the default, see
+    /// [`Rule::error_action`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_error: Option<OnError>,
+}
+
+impl Rule {
+    /// The action an evaluation failure of this rule takes, if any: under doubt a
+    /// restricting rule never quietly allows, so `deny`, `step_up` and `review` rules
+    /// give `review` unless `on_error` says otherwise; an `allow` rule that fails does
+    /// not allowlist.
+    pub fn error_action(&self) -> Option<Action> {
+        match (self.on_error, self.action) {
+            (Some(OnError::Ignore), _) | (None, Action::Allow) => None,
+            (Some(OnError::Review), _) | (None, _) => Some(Action::Review),
+            (Some(OnError::Deny), _) => Some(Action::Deny),
+        }
+    }
 }
 
 /// `policy.toml`: metadata, settings, rules and messages.

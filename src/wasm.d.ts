@@ -322,6 +322,11 @@ export interface PolicyRule {
   /** Key into the policy's messages; omitted when the rule names none. */
   message?: string;
   scope: "order" | "item";
+  /**
+   * What the rule does when it cannot be evaluated; omitted for the default
+   * (`review`, or nothing for `allow` rules). See docs/semantics.md §9.2.
+   */
+  on_error?: "ignore" | "review" | "deny";
 }
 
 /** What `engine.explain(order)` returns. */

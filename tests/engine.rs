@@ -28,6 +28,7 @@ fn rule(id: &str, when: &str, action: Action) -> Rule {
         reason: id.to_uppercase().replace('-', "_"),
         message: Some(id.into()),
         scope: Scope::Order,
+        on_error: None,
     }
 }
 

@@ -18,6 +18,7 @@ mod conformance;
 mod crafted;
 mod demo_snapshot;
 mod engine;
+mod fail_closed;
 mod no_panic;
 mod rules_corpus;
 mod rules_differential;

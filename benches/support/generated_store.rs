@@ -39,6 +39,7 @@ fn rule(id: &str, when: &str, action: Action, verify: &[&str], scope: Scope) -> 
         reason: id.to_uppercase().replace('-', "_"),
         message: Some(id.to_string()),
         scope,
+        on_error: None,
     }
 }
 

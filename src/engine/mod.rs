@@ -73,6 +73,8 @@ pub(crate) struct CompiledRule {
     pub verify: Vec<Arc<str>>,
     pub message: Option<Arc<str>>,
     pub program: Program,
+    /// What the rule does when it cannot be evaluated (`Rule::error_action`).
+    pub on_error: Option<Action>,
 }
 
 /// Counters since the engine was created (docs/semantics.md §11.2 `engine.stats()`).
@@ -368,5 +370,6 @@ fn compiled(rule: &Rule, program: Program) -> CompiledRule {
         verify: rule.verify.iter().map(|v| Arc::from(v.as_str())).collect(),
         message: rule.message.as_deref().map(Arc::from),
         program,
+        on_error: rule.error_action(),
     }
 }

@@ -7,7 +7,7 @@
 //! text).
 
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::model::{Action, OnStale, Policy, Rule, Scope};
+use crate::model::{Action, OnError, OnStale, Policy, Rule, Scope};
 use crate::time::{parse_setting_duration, Duration};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -94,6 +94,8 @@ struct RawRule<M: Mode> {
     message: Option<M::L<String>>,
     #[serde(default)]
     scope: Option<M::L<Scope>>,
+    #[serde(default)]
+    on_error: Option<M::L<OnError>>,
 }
 
 /// Defaults for optional settings (documented in `docs/policy.md`).
@@ -477,6 +479,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             reason,
             message,
             scope: r.scope.as_ref().map_or(Scope::Order, |l| *l.value()),
+            on_error: r.on_error.as_ref().map(|l| *l.value()),
         });
     }
     if named_messages && default_messages.is_none() {
