@@ -85,6 +85,8 @@ export interface Facts {
     category: string;
     price: number;
     quantity: number;
+    /** The quantities of this line's SKU summed over all the order's lines. */
+    sku_quantity: number;
     line_total: number;
     tags: string[];
     high_value: boolean;

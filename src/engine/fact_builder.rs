@@ -199,7 +199,28 @@ fn item_facts<'a>(loaded: &'a Loaded, order: &'a Order) -> (Vec<ItemFacts<'a>>, 
         facts.restricted = facts.high_value || facts.limited;
         items.push(facts);
     }
+    sum_by_sku(&mut items);
     (items, total)
+}
+
+/// Sets each line's `sku_quantity`: its SKU's quantities summed over the order's lines,
+/// so a limit holds however the quantity is split (docs/rules.md, `item.sku_quantity`).
+/// Sorting (SKU, line) pairs keeps a 1,000-line order linearithmic.
+fn sum_by_sku(items: &mut [ItemFacts<'_>]) {
+    let mut by_sku: Vec<(&str, usize)> =
+        items.iter().enumerate().map(|(i, f)| (f.sku, i)).collect();
+    by_sku.sort_unstable();
+    for run in by_sku.chunk_by(|a, b| a.0 == b.0) {
+        let total = run
+            .iter()
+            .filter_map(|&(_, i)| items.get(i))
+            .fold(0i64, |sum, f| sum.saturating_add(f.quantity));
+        for &(_, i) in run {
+            if let Some(f) = items.get_mut(i) {
+                f.sku_quantity = total;
+            }
+        }
+    }
 }
 
 fn line_price_minor(loaded: &Loaded, line: &Line, catalog: Option<&CatalogItem>) -> i64 {
