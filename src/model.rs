@@ -241,6 +241,25 @@ pub enum OnError {
     Deny,
 }
 
+/// Where a `+tag` in an e-mail name is dropped before matching (docs/semantics.md §3.2):
+/// the policy's `email_plus_tags`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PlusTags {
+    /// At the mail providers known to deliver `name+tag@` to `name@` (Gmail, Outlook…).
+    #[default]
+    Providers,
+    /// At every domain: for shops whose customers' own domains do it too, at the risk of
+    /// matching a different mailbox whose name holds a `+`.
+    Everywhere,
+}
+
+impl PlusTags {
+    fn is_default(&self) -> bool {
+        *self == PlusTags::Providers
+    }
+}
+
 /// One `[[rule]]` of `policy.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
@@ -300,6 +319,9 @@ pub struct Policy {
     pub duplicate_window: Duration,
     /// Catalog price from which an item is high-value, in the shop's currency.
     pub high_value_threshold: f64,
+    /// Where e-mail `+tags` are dropped (omitted from the snapshot when the default).
+    #[serde(default, skip_serializing_if = "PlusTags::is_default")]
+    pub email_plus_tags: PlusTags,
     /// Rules in policy order.
     pub rules: Vec<Rule>,
     /// `messages[locale][key] = text`.

@@ -6,7 +6,34 @@
 //! a proptest guards it) and allocates at most the one `String` it returns, because the
 //! engine calls it about eight times per order. [`identifier_into`] reuses a buffer.
 
-use crate::model::IdKind;
+use crate::model::{IdKind, PlusTags, Policy};
+
+/// The policy settings normalization depends on (docs/semantics.md §3.2).
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    /// Put in front of an 11-digit number starting with `1` (`default_country_code`).
+    pub default_country_code: &'a str,
+    /// Where an e-mail `+tag` is dropped (`email_plus_tags`).
+    pub plus_tags: PlusTags,
+}
+
+impl<'a> Rules<'a> {
+    /// The rules `policy` sets.
+    pub fn of(policy: &'a Policy) -> Rules<'a> {
+        Rules {
+            default_country_code: &policy.default_country_code,
+            plus_tags: policy.email_plus_tags,
+        }
+    }
+
+    /// The default rules with this country code.
+    pub fn with_country_code(default_country_code: &'a str) -> Rules<'a> {
+        Rules {
+            default_country_code,
+            plus_tags: PlusTags::Providers,
+        }
+    }
+}
 
 /// Normalizes `raw` as an identifier of `kind`; an empty result means "absent".
 ///
@@ -36,8 +63,13 @@ use crate::model::IdKind;
 /// assert_eq!(identifier(IdKind::Ip, "::FFFF:203.0.113.7", "86"), "203.0.113.7");
 /// ```
 pub fn identifier(kind: IdKind, raw: &str, default_country_code: &str) -> String {
+    identifier_with(kind, raw, &Rules::with_country_code(default_country_code))
+}
+
+/// [`identifier`] under a policy's [`Rules`].
+pub fn identifier_with(kind: IdKind, raw: &str, rules: &Rules<'_>) -> String {
     let mut out = String::new();
-    identifier_into(kind, raw, default_country_code, &mut out);
+    identifier_into(kind, raw, rules, &mut out);
     out
 }
 
@@ -54,11 +86,11 @@ pub fn trim(s: &str) -> &str {
 
 /// Like [`identifier`], but writes into `out` (cleared first) so a caller normalizing
 /// many values can reuse one buffer.
-pub fn identifier_into(kind: IdKind, raw: &str, default_country_code: &str, out: &mut String) {
+pub fn identifier_into(kind: IdKind, raw: &str, rules: &Rules<'_>, out: &mut String) {
     out.clear();
     match kind {
-        IdKind::Email => email_into(raw, out),
-        IdKind::Phone => phone_into(raw, default_country_code, out),
+        IdKind::Email => email_into(raw, rules.plus_tags, out),
+        IdKind::Phone => phone_into(raw, rules.default_country_code, out),
         IdKind::Address => {
             out.reserve(raw.len());
             push_address(raw, out);
@@ -165,7 +197,7 @@ fn mail_provider(domain: &str) -> Option<bool> {
     }
 }
 
-fn email_into(raw: &str, out: &mut String) {
+fn email_into(raw: &str, plus_tags: PlusTags, out: &mut String) {
     let mut folded = String::new();
     folded_into(raw, &mut folded);
     out.reserve(folded.len());
@@ -185,10 +217,14 @@ fn email_into(raw: &str, out: &mut String) {
     } else {
         domain
     };
-    let Some(no_dots) = mail_provider(domain) else {
-        let end = at + 1 + domain.len();
-        out.truncate(end);
-        return;
+    let no_dots = match (mail_provider(domain), plus_tags) {
+        (Some(no_dots), _) => no_dots,
+        (None, PlusTags::Everywhere) => false,
+        (None, PlusTags::Providers) => {
+            let end = at + 1 + domain.len();
+            out.truncate(end);
+            return;
+        }
     };
     let name = out.get(..at).unwrap_or("");
     let name = name.split('+').next().unwrap_or("");
@@ -564,9 +600,31 @@ mod tests {
     }
 
     #[test]
+    fn plus_tags_everywhere_drops_them_at_any_domain_idempotently() {
+        let everywhere = Rules {
+            default_country_code: "86",
+            plus_tags: PlusTags::Everywhere,
+        };
+        for (raw, want) in [
+            ("A.B+x+y@Example.com.", "a.b@example.com"),
+            ("a.b@gmail.com", "ab@gmail.com"),
+            ("+x@example.com", "@example.com"),
+        ] {
+            let once = identifier_with(IdKind::Email, raw, &everywhere);
+            assert_eq!(once, want, "{raw}");
+            assert_eq!(identifier_with(IdKind::Email, &once, &everywhere), once);
+        }
+    }
+
+    #[test]
     fn into_reuses_and_clears_the_buffer() {
         let mut buf = String::from("leftover");
-        identifier_into(IdKind::Email, "A@B.CN", "86", &mut buf);
+        identifier_into(
+            IdKind::Email,
+            "A@B.CN",
+            &Rules::with_country_code("86"),
+            &mut buf,
+        );
         assert_eq!(buf, "a@b.cn");
     }
 

@@ -304,6 +304,8 @@ export interface PolicySettings {
   duplicate_window_seconds: number;
   /** How long a compiled snapshot stays fresh. */
   valid_for_seconds: number;
+  /** Where e-mail `+tags` are dropped before matching (docs/policy.md). */
+  email_plus_tags: "providers" | "everywhere";
 }
 
 /** What `engine.info()` reports: the snapshot's info plus its policy's settings. */

@@ -203,3 +203,36 @@ fn the_cli_lists_every_spelling_and_no_neighbour() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// `email_plus_tags = "everywhere"` drops a `+tag` at every domain, for blocklist values
+/// and order fields alike; the default keeps it outside the known providers.
+#[test]
+fn the_policy_can_drop_plus_tags_at_every_domain() {
+    use checkout_guard::{
+        compile_files, snapshot, CheckOptions, CompileOptions, Engine, Order, SourceFiles,
+    };
+    let blocklist = "kind,value,level,reason,added_at,expires_at,note\nemail,bad.buyer@example.com,block,FRAUD,,,\n";
+    let order = Order::from_json(
+        r#"{"order_id": "P-1", "customer": {"email": "Bad.Buyer+shoes@Example.com"},
+            "items": [{"sku": "A", "quantity": 1, "unit_price": 1.0}]}"#,
+    )
+    .unwrap();
+    let level = |setting: &str| {
+        let policy = format!(
+            "merchant = \"m\"\ncurrency = \"CNY\"\n{setting}\n[[rule]]\nid = \"r\"\nwhen = 'customer.level == \"block\"'\naction = \"deny\"\nreason = \"R\"\n"
+        );
+        let files = SourceFiles::from_pairs([
+            ("policy.toml", policy.as_str()),
+            ("blocklist.csv", blocklist),
+        ]);
+        let options = CompileOptions {
+            created_at: None,
+            key: Some(snapshot::DEMO_KEY),
+        };
+        let engine = Engine::from_bytes(compile_files(&files, &options).unwrap().bytes).unwrap();
+        engine.facts(&order, &CheckOptions::default())["customer"]["level"].clone()
+    };
+    assert_eq!(level(""), "none");
+    assert_eq!(level("email_plus_tags = \"providers\""), "none");
+    assert_eq!(level("email_plus_tags = \"everywhere\""), "block");
+}

@@ -90,6 +90,7 @@ pub fn source(blocklist: usize) -> PolicySource {
         on_stale: OnStale::Review,
         duplicate_window: Duration::from_seconds(600),
         high_value_threshold: 2000.0,
+        email_plus_tags: Default::default(),
         rules: rules(),
         messages,
     };

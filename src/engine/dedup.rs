@@ -35,7 +35,7 @@ pub struct DuplicateMemory {
 /// The key of an order: its customer (first present of normalized id, email, phone:
 /// docs/semantics.md §3.2, so other spellings are the same customer) and its basket;
 /// `None` when the customer is anonymous.
-pub fn key(order: &Order, default_country_code: &str) -> Option<u64> {
+pub fn key(order: &Order, rules: &normalize::Rules<'_>) -> Option<u64> {
     let c = &order.customer;
     let (tag, who) = [
         (0u8, IdKind::CustomerId, &c.id),
@@ -44,7 +44,7 @@ pub fn key(order: &Order, default_country_code: &str) -> Option<u64> {
     ]
     .into_iter()
     .find_map(|(tag, kind, value)| {
-        let normalized = normalize::identifier(kind, value.as_deref()?, default_country_code);
+        let normalized = normalize::identifier_with(kind, value.as_deref()?, rules);
         (!normalized.is_empty()).then_some((tag, normalized))
     })?;
     let mut basket: Vec<(&str, u64)> = Vec::with_capacity(order.items.len());
@@ -163,12 +163,27 @@ mod tests {
 
     #[test]
     fn basket_is_a_multiset() {
-        let a = key(&order(None, "C", &[("A", 1), ("B", 2)]), "86");
-        let b = key(&order(None, "C", &[("B", 1), ("A", 1), ("B", 1)]), "86");
-        let c = key(&order(None, "C", &[("A", 2), ("B", 1)]), "86");
+        let a = key(
+            &order(None, "C", &[("A", 1), ("B", 2)]),
+            &crate::normalize::Rules::with_country_code("86"),
+        );
+        let b = key(
+            &order(None, "C", &[("B", 1), ("A", 1), ("B", 1)]),
+            &crate::normalize::Rules::with_country_code("86"),
+        );
+        let c = key(
+            &order(None, "C", &[("A", 2), ("B", 1)]),
+            &crate::normalize::Rules::with_country_code("86"),
+        );
         assert_eq!(a, b);
         assert_ne!(a, c);
-        assert_eq!(key(&Order::default(), "86"), None);
+        assert_eq!(
+            key(
+                &Order::default(),
+                &crate::normalize::Rules::with_country_code("86")
+            ),
+            None
+        );
     }
 
     #[test]

@@ -22,14 +22,14 @@ pub(super) fn build<'a>(
 ) -> Facts<'a> {
     let snapshot = &loaded.snapshot;
     let policy = snapshot.policy();
-    let cc = policy.default_country_code.as_str();
+    let rules = normalize::Rules::of(policy);
 
     // Normalized once: looked up in the blocklist and checked for `invalid_phone`.
     let shipping_phone = order
         .shipping
         .as_ref()
         .and_then(|s| s.phone.as_deref())
-        .map(|p| normalize::identifier(IdKind::Phone, p, cc))
+        .map(|p| normalize::identifier_with(IdKind::Phone, p, &rules))
         .unwrap_or_default();
     let customer = customer_facts(loaded, order, &shipping_phone, now);
     let (items, total_minor) = item_facts(loaded, order);
@@ -86,7 +86,7 @@ fn customer_facts<'a>(
     now: Timestamp,
 ) -> CustomerFacts<'a> {
     let snapshot = &loaded.snapshot;
-    let cc = snapshot.policy().default_country_code.as_str();
+    let rules = normalize::Rules::of(snapshot.policy());
     let c = &order.customer;
     let mut facts = CustomerFacts::default();
     let mut kinds_matched = [false; IdKind::ALL.len()];
@@ -112,7 +112,7 @@ fn customer_facts<'a>(
     let ident = |kind, raw: &Option<String>, out: &mut String| {
         out.clear();
         if let Some(r) = raw.as_deref() {
-            normalize::identifier_into(kind, r, cc, out);
+            normalize::identifier_into(kind, r, &rules, out);
         }
     };
     for (kind, raw) in [

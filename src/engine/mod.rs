@@ -127,6 +127,8 @@ pub struct Settings<'a> {
     pub duplicate_window_seconds: i64,
     /// How long a compiled snapshot stays fresh, in seconds.
     pub valid_for_seconds: i64,
+    /// Where e-mail `+tags` are dropped before matching.
+    pub email_plus_tags: crate::model::PlusTags,
 }
 
 /// The loaded state that a reload replaces as a whole.
@@ -285,6 +287,7 @@ impl Engine {
             on_stale: policy.on_stale,
             duplicate_window_seconds: policy.duplicate_window.seconds(),
             valid_for_seconds: policy.valid_for.seconds(),
+            email_plus_tags: policy.email_plus_tags,
         }
     }
 
@@ -292,7 +295,7 @@ impl Engine {
     /// the memory has seen it within the window under another order id.
     fn duplicate(&self, order: &Order, now: Timestamp) -> (Option<u64>, bool) {
         let policy = self.loaded.snapshot.policy();
-        let key = dedup::key(order, &policy.default_country_code);
+        let key = dedup::key(order, &crate::normalize::Rules::of(policy));
         let seen = key.is_some_and(|k| {
             self.dedup
                 .is_duplicate(k, order.order_id.as_deref(), now, policy.duplicate_window)

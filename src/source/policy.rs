@@ -7,7 +7,7 @@
 //! text).
 
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::model::{Action, OnError, OnStale, Policy, Rule, Scope};
+use crate::model::{Action, OnError, OnStale, PlusTags, Policy, Rule, Scope};
 use crate::time::{parse_setting_duration, Duration};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -75,6 +75,8 @@ struct RawPolicy<M: Mode> {
     duplicate_window: Option<M::L<String>>,
     #[serde(default)]
     high_value_threshold: Option<M::L<f64>>,
+    #[serde(default)]
+    email_plus_tags: Option<M::L<PlusTags>>,
     #[serde(alias = "rules")]
     rule: Vec<RawRule<M>>,
     #[serde(default)]
@@ -522,6 +524,10 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             on_stale,
             duplicate_window,
             high_value_threshold,
+            email_plus_tags: raw
+                .email_plus_tags
+                .as_ref()
+                .map_or(PlusTags::default(), |l| *l.value()),
             rules,
             messages: raw.messages,
         },
