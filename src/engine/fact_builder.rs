@@ -205,18 +205,19 @@ fn item_facts<'a>(loaded: &'a Loaded, order: &'a Order) -> (Vec<ItemFacts<'a>>, 
 
 /// Sets each line's `sku_quantity`: its SKU's quantities summed over the order's lines,
 /// so a limit holds however the quantity is split (docs/rules.md, `item.sku_quantity`).
-/// Sorting (SKU, line) pairs keeps a 1,000-line order linearithmic.
+/// Sorting (SKU, line) pairs keeps a 1,000-line order linearithmic; they are `(&str,
+/// u64)` like the duplicate memory's basket so the wasm carries one sort, not two.
 fn sum_by_sku(items: &mut [ItemFacts<'_>]) {
-    let mut by_sku: Vec<(&str, usize)> =
-        items.iter().enumerate().map(|(i, f)| (f.sku, i)).collect();
+    let mut by_sku: Vec<(&str, u64)> = items.iter().zip(0u64..).map(|(f, i)| (f.sku, i)).collect();
     by_sku.sort_unstable();
+    let line = |i: u64| usize::try_from(i).unwrap_or(usize::MAX);
     for run in by_sku.chunk_by(|a, b| a.0 == b.0) {
         let total = run
             .iter()
-            .filter_map(|&(_, i)| items.get(i))
+            .filter_map(|&(_, i)| items.get(line(i)))
             .fold(0i64, |sum, f| sum.saturating_add(f.quantity));
         for &(_, i) in run {
-            if let Some(f) = items.get_mut(i) {
+            if let Some(f) = items.get_mut(line(i)) {
                 f.sku_quantity = total;
             }
         }
