@@ -153,6 +153,9 @@ codes! {
     UnknownIssue = "unknown-issue",
     /// (warning) An item-scoped rule that never reads `item`.
     ItemUnused = "item-unused",
+    /// (warning) A comprehension over `items` inside another one (or in an item-scoped
+    /// rule): its work grows with the square of the order's lines.
+    NestedItems = "nested-items",
 }
 
 impl fmt::Display for Code {

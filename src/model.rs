@@ -227,6 +227,39 @@ pub enum OnStale {
     Review,
 }
 
+/// What a rule that cannot be evaluated (it ran out of its step budget, overflowed…)
+/// does to the order: docs/semantics.md §9, "Rules that fail".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// Nothing: the rule counts as not firing (the default for `allow` rules).
+    Ignore,
+    /// Hold the order (its lines, for an item rule) for review (the default for every
+    /// other rule).
+    Review,
+    /// Deny it.
+    Deny,
+}
+
+/// Where a `+tag` in an e-mail name is dropped before matching (docs/semantics.md §3.2):
+/// the policy's `email_plus_tags`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PlusTags {
+    /// At the mail providers known to deliver `name+tag@` to `name@` (Gmail, Outlook…).
+    #[default]
+    Providers,
+    /// At every domain: for shops whose customers' own domains do it too, at the risk of
+    /// matching a different mailbox whose name holds a `+`.
+    Everywhere,
+}
+
+impl PlusTags {
+    fn is_default(&self) -> bool {
+        *self == PlusTags::Providers
+    }
+}
+
 /// One `[[rule]]` of `policy.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rule {
@@ -247,6 +280,24 @@ pub struct Rule {
     /// `order` or `item`.
     #[serde(default)]
     pub scope: Scope,
+    /// What the rule does when it cannot be evaluated (`None`: the default, see
+    /// [`Rule::error_action`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_error: Option<OnError>,
+}
+
+impl Rule {
+    /// The action an evaluation failure of this rule takes, if any: under doubt a
+    /// restricting rule never quietly allows, so `deny`, `step_up` and `review` rules
+    /// give `review` unless `on_error` says otherwise; an `allow` rule that fails does
+    /// not allowlist.
+    pub fn error_action(&self) -> Option<Action> {
+        match (self.on_error, self.action) {
+            (Some(OnError::Ignore), _) | (None, Action::Allow) => None,
+            (Some(OnError::Review), _) | (None, _) => Some(Action::Review),
+            (Some(OnError::Deny), _) => Some(Action::Deny),
+        }
+    }
 }
 
 /// `policy.toml`: metadata, settings, rules and messages.
@@ -268,6 +319,9 @@ pub struct Policy {
     pub duplicate_window: Duration,
     /// Catalog price from which an item is high-value, in the shop's currency.
     pub high_value_threshold: f64,
+    /// Where e-mail `+tags` are dropped (omitted from the snapshot when the default).
+    #[serde(default, skip_serializing_if = "PlusTags::is_default")]
+    pub email_plus_tags: PlusTags,
     /// Rules in policy order.
     pub rules: Vec<Rule>,
     /// `messages[locale][key] = text`.

@@ -6,27 +6,70 @@
 //! a proptest guards it) and allocates at most the one `String` it returns, because the
 //! engine calls it about eight times per order. [`identifier_into`] reuses a buffer.
 
-use crate::model::IdKind;
+use crate::model::{IdKind, PlusTags, Policy};
+
+/// The policy settings normalization depends on (docs/semantics.md §3.2).
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    /// Put in front of an 11-digit number starting with `1` (`default_country_code`).
+    pub default_country_code: &'a str,
+    /// Where an e-mail `+tag` is dropped (`email_plus_tags`).
+    pub plus_tags: PlusTags,
+}
+
+impl<'a> Rules<'a> {
+    /// The rules `policy` sets.
+    pub fn of(policy: &'a Policy) -> Rules<'a> {
+        Rules {
+            default_country_code: &policy.default_country_code,
+            plus_tags: policy.email_plus_tags,
+        }
+    }
+
+    /// The default rules with this country code.
+    pub fn with_country_code(default_country_code: &'a str) -> Rules<'a> {
+        Rules {
+            default_country_code,
+            plus_tags: PlusTags::Providers,
+        }
+    }
+}
 
 /// Normalizes `raw` as an identifier of `kind`; an empty result means "absent".
 ///
-/// - `email`: trimmed, lowercased;
-/// - `phone`: digits only (full-width digits count as digits), leading `00` dropped, an
-///   11-digit number starting with `1` gets `default_country_code` prepended;
-/// - `address`: full-width ASCII (U+FF01–U+FF5E) folded to half-width and U+3000 to a
-///   space, lowercased, whitespace and ASCII punctuation removed;
-/// - every other kind: trimmed.
+/// Every kind first drops invisible characters (format characters such as zero-width
+/// spaces and a byte order mark, variation selectors, controls) and folds full-width
+/// forms to ASCII ([`fold`]); then (docs/semantics.md §3.2):
+///
+/// - `email`: whitespace removed, lowercased, trailing dots of the domain dropped;
+///   `googlemail.com` is `gmail.com`; at providers that deliver `name+tag` to `name`
+///   the `+tag` is dropped, and at Gmail the dots of the name too;
+/// - `phone`: digits only (digits of any script in [`decimal_digit`]), leading `00`
+///   pairs dropped, a trunk `0` before an 11-digit number starting with `1` (alone or
+///   after the default country code, as in `+86 (0) 139…`) dropped, and such an 11-digit
+///   number gets `default_country_code` prepended;
+/// - `address`: letters and digits only (any script), lowercased;
+/// - `ip`: an IPv4 or IPv6 address in canonical form (IPv4-mapped IPv6 as IPv4, IPv6
+///   compressed and lowercase, brackets, zone and port dropped); other text lowercased;
+/// - `customer_id`, `device_id`, `payment_fingerprint`: trimmed (case is kept).
 ///
 /// ```
 /// use checkout_guard::model::IdKind;
 /// use checkout_guard::normalize::identifier;
 /// assert_eq!(identifier(IdKind::Phone, "+86 138-0013-8000", "86"), "8613800138000");
-/// assert_eq!(identifier(IdKind::Phone, "0086 13800138000", "86"), "8613800138000");
+/// assert_eq!(identifier(IdKind::Phone, "+86 (0) 138 0013 8000", "86"), "8613800138000");
 /// assert_eq!(identifier(IdKind::Email, "  A@B.cn ", "86"), "a@b.cn");
+/// assert_eq!(identifier(IdKind::Email, "Bad.Buyer+x@GoogleMail.com", "86"), "badbuyer@gmail.com");
+/// assert_eq!(identifier(IdKind::Ip, "::FFFF:203.0.113.7", "86"), "203.0.113.7");
 /// ```
 pub fn identifier(kind: IdKind, raw: &str, default_country_code: &str) -> String {
+    identifier_with(kind, raw, &Rules::with_country_code(default_country_code))
+}
+
+/// [`identifier`] under a policy's [`Rules`].
+pub fn identifier_with(kind: IdKind, raw: &str, rules: &Rules<'_>) -> String {
     let mut out = String::new();
-    identifier_into(kind, raw, default_country_code, &mut out);
+    identifier_into(kind, raw, rules, &mut out);
     out
 }
 
@@ -43,29 +86,19 @@ pub fn trim(s: &str) -> &str {
 
 /// Like [`identifier`], but writes into `out` (cleared first) so a caller normalizing
 /// many values can reuse one buffer.
-pub fn identifier_into(kind: IdKind, raw: &str, default_country_code: &str, out: &mut String) {
+pub fn identifier_into(kind: IdKind, raw: &str, rules: &Rules<'_>, out: &mut String) {
     out.clear();
     match kind {
-        IdKind::Email => {
-            let trimmed = trim(raw);
-            if trimmed.is_ascii() {
-                // Almost every address: copy, then lowercase in place (vectorized).
-                out.push_str(trimmed);
-                out.make_ascii_lowercase();
-            } else {
-                out.reserve(trimmed.len());
-                for c in trimmed.chars() {
-                    out.extend(c.to_lowercase());
-                }
-            }
-        }
-        IdKind::Phone => phone_into(raw, default_country_code, out),
+        IdKind::Email => email_into(raw, rules.plus_tags, out),
+        IdKind::Phone => phone_into(raw, rules.default_country_code, out),
         IdKind::Address => {
             out.reserve(raw.len());
             push_address(raw, out);
         }
-        IdKind::CustomerId | IdKind::DeviceId | IdKind::PaymentFingerprint | IdKind::Ip => {
-            out.push_str(trim(raw));
+        IdKind::Ip => ip_into(raw, out),
+        IdKind::CustomerId | IdKind::DeviceId | IdKind::PaymentFingerprint => {
+            folded_into(raw, out);
+            trim_in_place(out);
         }
     }
 }
@@ -88,17 +121,157 @@ pub fn order_address(province: &str, city: &str, district: &str, line1: &str) ->
     out
 }
 
+/// What a character becomes before any kind-specific step: `None` for a character
+/// that is invisible in text (so a spelling with one inside looks the same as one
+/// without) — format characters (Unicode category Cf: zero-width spaces and joiners,
+/// bidirectional marks, the byte order mark, soft hyphen…), variation selectors, the
+/// combining grapheme joiner, Hangul fillers and controls other than whitespace;
+/// full-width ASCII (U+FF01–U+FF5E) as ASCII; the ideographic space and other Unicode
+/// spaces as a space.
+pub fn fold(c: char) -> Option<char> {
+    let u = u32::from(c);
+    match u {
+        0x20..=0x7E => Some(c),
+        0x09..=0x0D => Some(c),
+        0x00..=0x1F | 0x7F..=0x9F => None,
+        0xFF01..=0xFF5E => char::from_u32(u - 0xFEE0),
+        0x3000 | 0x00A0 | 0x1680 | 0x2000..=0x200A | 0x202F | 0x205F => Some(' '),
+        // Cf (format) characters and other invisibles, by range (Unicode 15).
+        0x00AD
+        | 0x034F
+        | 0x0600..=0x0605
+        | 0x061C
+        | 0x06DD
+        | 0x070F
+        | 0x0890..=0x0891
+        | 0x08E2
+        | 0x115F..=0x1160
+        | 0x17B4..=0x17B5
+        | 0x180B..=0x180F
+        | 0x200B..=0x200F
+        | 0x2028..=0x202E
+        | 0x2060..=0x206F
+        | 0x3164
+        | 0xFE00..=0xFE0F
+        | 0xFEFF
+        | 0xFFA0
+        | 0xFFF0..=0xFFFB
+        | 0x110BD
+        | 0x110CD
+        | 0x13430..=0x1343F
+        | 0x1BCA0..=0x1BCA3
+        | 0x1D173..=0x1D17A
+        | 0xE0000..=0xE0FFF => None,
+        _ => Some(c),
+    }
+}
+
+/// `raw` with [`fold`] applied to each character, appended to `out`.
+fn folded_into(raw: &str, out: &mut String) {
+    if raw.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+        // Printable ASCII, the usual case: nothing to fold.
+        out.push_str(raw);
+    } else {
+        out.reserve(raw.len());
+        out.extend(raw.chars().filter_map(fold));
+    }
+}
+
+/// Removes leading and trailing whitespace from `s` without a new allocation.
+fn trim_in_place(s: &mut String) {
+    let end = s.trim_end().len();
+    s.truncate(end);
+    let start = s.len() - s.trim_start().len();
+    s.replace_range(..start, "");
+}
+
+/// Mail providers whose addresses ignore a `+tag` (sub-addressing), and whether they
+/// also ignore dots in the name (Gmail only). Elsewhere the name is the provider's to
+/// interpret, so `a+b@example.com` and `a@example.com` stay different addresses.
+fn mail_provider(domain: &str) -> Option<bool> {
+    match domain {
+        "gmail.com" => Some(true),
+        "outlook.com" | "hotmail.com" | "live.com" | "msn.com" | "icloud.com" | "me.com"
+        | "mac.com" | "protonmail.com" | "proton.me" | "pm.me" | "fastmail.com" => Some(false),
+        _ => None,
+    }
+}
+
+fn email_into(raw: &str, plus_tags: PlusTags, out: &mut String) {
+    let mut folded = String::new();
+    folded_into(raw, &mut folded);
+    out.reserve(folded.len());
+    for c in folded.chars().filter(|c| !c.is_whitespace()) {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else {
+            out.extend(c.to_lowercase().filter(|&l| fold(l).is_some()));
+        }
+    }
+    let Some(at) = out.rfind('@') else {
+        return;
+    };
+    let domain = out.get(at + 1..).unwrap_or("").trim_end_matches('.');
+    let domain = if domain == "googlemail.com" {
+        "gmail.com"
+    } else {
+        domain
+    };
+    let no_dots = match (mail_provider(domain), plus_tags) {
+        (Some(no_dots), _) => no_dots,
+        (None, PlusTags::Everywhere) => false,
+        (None, PlusTags::Providers) => {
+            let end = at + 1 + domain.len();
+            out.truncate(end);
+            return;
+        }
+    };
+    let name = out.get(..at).unwrap_or("");
+    let name = name.split('+').next().unwrap_or("");
+    let mut canonical: String = if no_dots {
+        name.chars().filter(|&c| c != '.').collect()
+    } else {
+        name.to_string()
+    };
+    canonical.push('@');
+    canonical.push_str(domain);
+    *out = canonical;
+}
+
+/// The value of a decimal digit of any common script: ASCII, full-width, Arabic-Indic
+/// and extended Arabic-Indic, Devanagari, Bengali, Thai and the mathematical digits.
+pub fn decimal_digit(c: char) -> Option<u8> {
+    let u = u32::from(c);
+    let zero = match u {
+        0x30..=0x39 => 0x30,
+        0xFF10..=0xFF19 => 0xFF10,
+        0x0660..=0x0669 => 0x0660,
+        0x06F0..=0x06F9 => 0x06F0,
+        0x0966..=0x096F => 0x0966,
+        0x09E6..=0x09EF => 0x09E6,
+        0x0E50..=0x0E59 => 0x0E50,
+        0x1D7CE..=0x1D7FF => return u8::try_from((u - 0x1D7CE) % 10).ok(),
+        _ => return None,
+    };
+    u8::try_from(u - zero).ok()
+}
+
+/// The "national number" of the phone rule: 11 digits starting with `1`.
+fn is_national_mobile(digits: &str) -> bool {
+    digits.len() == 11 && digits.starts_with('1')
+}
+
 fn phone_into(raw: &str, default_country_code: &str, out: &mut String) {
     out.reserve(raw.len().min(32) + default_country_code.len());
     if raw.is_ascii() {
         // Bytes are chars here; skips UTF-8 decoding for the usual `+86 138-…`.
         out.extend(raw.bytes().filter(u8::is_ascii_digit).map(char::from));
     } else {
-        for c in raw.chars() {
-            if let Some(d) = ascii_digit(c) {
-                out.push(d);
-            }
-        }
+        out.extend(
+            raw.chars()
+                .filter_map(decimal_digit)
+                .map(|d| char::from(b'0' + d)),
+        );
     }
     // Drop every leading `00` pair (international call prefix); dropping only one would
     // make `0000…` normalize differently twice in a row.
@@ -106,48 +279,43 @@ fn phone_into(raw: &str, default_country_code: &str, out: &mut String) {
     if zeros > 0 {
         out.replace_range(..zeros, "");
     }
-    if out.len() == 11 && out.starts_with('1') {
-        if default_country_code.bytes().all(|b| b.is_ascii_digit()) {
-            out.insert_str(0, default_country_code);
-        } else {
-            // Only digits, or the result would not be idempotent.
-            let code: String = default_country_code
-                .chars()
-                .filter(char::is_ascii_digit)
-                .collect();
-            out.insert_str(0, &code);
+    // Only digits go in front, or the result would not be idempotent.
+    let code: String = default_country_code
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    // A trunk `0` before the national number, written alone (`0139…`) or after the
+    // country code (`+86 (0) 139…`), is not part of the number.
+    let after_code = if code.is_empty() {
+        None
+    } else {
+        out.strip_prefix(code.as_str())
+    };
+    if let Some(rest) = after_code.filter(|r| r.starts_with('0')) {
+        let national = rest.trim_start_matches('0');
+        if is_national_mobile(national) {
+            *out = national.to_string();
         }
     }
-}
-
-fn ascii_digit(c: char) -> Option<char> {
-    if c.is_ascii_digit() {
-        Some(c)
-    } else if ('\u{FF10}'..='\u{FF19}').contains(&c) {
-        char::from_u32(c as u32 - 0xFEE0)
-    } else {
-        None
+    if let Some(national) = out.strip_prefix('0').filter(|n| is_national_mobile(n)) {
+        *out = national.to_string();
+    }
+    if is_national_mobile(out) {
+        out.insert_str(0, &code);
     }
 }
 
-/// Folds full-width ASCII and the ideographic space to half-width.
-fn half_width(c: char) -> char {
-    match c {
-        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
-        '\u{3000}' => ' ',
-        _ => c,
-    }
-}
-
+/// Address text: only letters and digits of any script are kept (punctuation, symbols,
+/// spaces and invisible characters of any script go), lowercased.
 fn push_address(raw: &str, out: &mut String) {
-    // Copy runs of characters that normalize to themselves (CJK text, lowercase ASCII
-    // letters and digits) as whole slices; transform or drop the rest one by one.
+    // Copy runs of characters that normalize to themselves (CJK ideographs, lowercase
+    // ASCII letters and digits) as whole slices; transform or drop the rest one by one.
     let mut run = 0;
     for (i, c) in raw.char_indices() {
         let unchanged = match u32::from(c) {
             0x30..=0x39 | 0x61..=0x7A => true,
-            // CJK text: caseless, never whitespace or ASCII.
-            0x3001..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF => true,
+            // CJK ideographs and Hangul syllables: letters, caseless.
+            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF => true,
             _ => false,
         };
         if unchanged {
@@ -155,16 +323,201 @@ fn push_address(raw: &str, out: &mut String) {
         }
         out.push_str(raw.get(run..i).unwrap_or(""));
         run = i + c.len_utf8();
-        let c = half_width(c);
+        let Some(c) = fold(c) else {
+            continue;
+        };
         if c.is_ascii() {
-            if !(c.is_ascii_whitespace() || c.is_ascii_punctuation() || c.is_ascii_control()) {
+            if c.is_ascii_alphanumeric() {
                 out.push(c.to_ascii_lowercase());
             }
-        } else if !c.is_whitespace() {
-            out.extend(c.to_lowercase());
+        } else if c.is_alphanumeric() {
+            // A lowercase form may hold a combining mark (`İ` → `i̇`): keep only
+            // its letters, so normalizing twice changes nothing.
+            out.extend(c.to_lowercase().filter(|l| l.is_alphanumeric()));
         }
     }
     out.push_str(raw.get(run..).unwrap_or(""));
+}
+
+/// An IP address in one spelling: parsed and written back (IPv6 compressed, lowercase,
+/// per RFC 5952; an IPv4-mapped IPv6 address as its IPv4 address). Brackets, a zone
+/// (`%eth0`) and a port are dropped; an IPv4 part with leading zeros is read as
+/// decimal. Text that is not an address is kept, trimmed and lowercased.
+///
+/// Parsed here rather than with `core::net`, whose parser and formatter cost ~3 KB of
+/// gzipped wasm for the same result.
+fn ip_into(raw: &str, out: &mut String) {
+    let mut text = String::new();
+    folded_into(raw, &mut text);
+    let t = trim(&text);
+    let parsed = parse_ip(t).or_else(|| {
+        // `[v6]:port`, `[v6]`, `v4:port`
+        let inner = match t.strip_prefix('[') {
+            Some(rest) => rest.split(']').next().unwrap_or(""),
+            None => match t.rsplit_once(':') {
+                Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+                _ => return None,
+            },
+        };
+        parse_ip(inner)
+    });
+    match parsed {
+        Some(groups) => write_ip(&groups, out),
+        None => {
+            out.push_str(t);
+            out.make_ascii_lowercase();
+        }
+    }
+}
+
+/// An address as eight 16-bit groups; IPv4 in IPv4-mapped form (`::ffff:a.b.c.d`), so
+/// that one representation serves both families.
+type Groups = [u16; 8];
+
+/// Dotted-decimal IPv4 (`a.b.c.d`, each part 0–255, leading zeros read as decimal).
+fn parse_v4(t: &str) -> Option<[u8; 4]> {
+    let mut parts = [0u8; 4];
+    let mut n = 0;
+    for part in t.split('.') {
+        let slot = parts.get_mut(n)?;
+        *slot = u8::try_from(number(part, 10, 4)?).ok()?;
+        n += 1;
+    }
+    (n == 4).then_some(parts)
+}
+
+/// `part` as a number in `radix`: 1 to `max_len` digits, nothing else.
+fn number(part: &str, radix: u32, max_len: usize) -> Option<u32> {
+    if part.is_empty() || part.len() > max_len {
+        return None;
+    }
+    part.chars()
+        .try_fold(0u32, |n, c| Some(n * radix + c.to_digit(radix)?))
+}
+
+/// IPv4 or IPv6 text (a zone after `%` ignored) as eight 16-bit groups.
+fn parse_ip(t: &str) -> Option<Groups> {
+    let t = t.split('%').next().unwrap_or("");
+    if let Some([a, b, c, d]) = parse_v4(t) {
+        return Some([
+            0,
+            0,
+            0,
+            0,
+            0,
+            0xffff,
+            u16::from_be_bytes([a, b]),
+            u16::from_be_bytes([c, d]),
+        ]);
+    }
+    // IPv6: hex groups, at most one `::`, optionally a dotted IPv4 tail.
+    // (Byte search: a `&str` pattern would pull the two-way searcher into the wasm.)
+    let double = |s: &str| s.as_bytes().windows(2).position(|w| w == b"::");
+    let (head, tail) = match double(t) {
+        Some(i) => (t.get(..i).unwrap_or(""), Some(t.get(i + 2..).unwrap_or(""))),
+        None => (t, None),
+    };
+    let read = |part: &str| -> Option<Vec<u16>> {
+        let mut groups = Vec::new();
+        if part.is_empty() {
+            return Some(groups);
+        }
+        let pieces: Vec<&str> = part.split(':').collect();
+        for (i, piece) in pieces.iter().enumerate() {
+            if i + 1 == pieces.len() && piece.contains('.') {
+                let [a, b, c, d] = parse_v4(piece)?;
+                groups.extend([u16::from_be_bytes([a, b]), u16::from_be_bytes([c, d])]);
+            } else {
+                groups.push(u16::try_from(number(piece, 16, 4)?).ok()?);
+            }
+        }
+        Some(groups)
+    };
+    let front = read(head)?;
+    let mut groups = [0u16; 8];
+    match tail {
+        None if front.len() == 8 => groups.copy_from_slice(&front),
+        None => return None,
+        Some(tail) => {
+            // No second `::`, and an IPv4 tail only at the very end.
+            if double(tail).is_some() || head.contains('.') {
+                return None;
+            }
+            let back = read(tail)?;
+            if front.len() + back.len() > 7 {
+                return None;
+            }
+            groups.get_mut(..front.len())?.copy_from_slice(&front);
+            groups.get_mut(8 - back.len()..)?.copy_from_slice(&back);
+        }
+    }
+    Some(groups)
+}
+
+/// Writes `g` as IPv4 when it is IPv4-mapped, else as RFC 5952 IPv6: lowercase hex
+/// without leading zeros, the longest run of two or more zero groups (the first of
+/// equal runs) as `::`.
+fn write_ip(g: &Groups, out: &mut String) {
+    if let [0, 0, 0, 0, 0, 0xffff, hi, lo] = *g {
+        let [a, b] = hi.to_be_bytes();
+        let [c, d] = lo.to_be_bytes();
+        for (i, part) in [a, b, c, d].into_iter().enumerate() {
+            if i > 0 {
+                out.push('.');
+            }
+            push_decimal(u32::from(part), out);
+        }
+        return;
+    }
+    let (mut best, mut best_len, mut run, mut run_len) = (8, 0, 0, 0);
+    for (i, &x) in g.iter().enumerate() {
+        if x == 0 {
+            if run_len == 0 {
+                run = i;
+            }
+            run_len += 1;
+            if run_len > best_len {
+                (best, best_len) = (run, run_len);
+            }
+        } else {
+            run_len = 0;
+        }
+    }
+    if best_len < 2 {
+        best = 8;
+    }
+    let mut i = 0;
+    while i < 8 {
+        if i == best {
+            out.push_str("::");
+            i += best_len;
+            continue;
+        }
+        if i > 0 && i != best + best_len {
+            out.push(':');
+        }
+        push_hex(g.get(i).copied().unwrap_or(0), out);
+        i += 1;
+    }
+}
+
+fn push_decimal(n: u32, out: &mut String) {
+    if n >= 10 {
+        push_decimal(n / 10, out);
+    }
+    out.extend(char::from_digit(n % 10, 10));
+}
+
+/// `x` in lowercase hex without leading zeros.
+fn push_hex(x: u16, out: &mut String) {
+    let mut started = false;
+    for shift in [12u16, 8, 4, 0] {
+        let d = u32::from((x >> shift) & 0xf);
+        if d != 0 || started || shift == 0 {
+            started = true;
+            out.extend(char::from_digit(d, 16));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -247,14 +600,43 @@ mod tests {
     }
 
     #[test]
+    fn plus_tags_everywhere_drops_them_at_any_domain_idempotently() {
+        let everywhere = Rules {
+            default_country_code: "86",
+            plus_tags: PlusTags::Everywhere,
+        };
+        for (raw, want) in [
+            ("A.B+x+y@Example.com.", "a.b@example.com"),
+            ("a.b@gmail.com", "ab@gmail.com"),
+            ("+x@example.com", "@example.com"),
+        ] {
+            let once = identifier_with(IdKind::Email, raw, &everywhere);
+            assert_eq!(once, want, "{raw}");
+            assert_eq!(identifier_with(IdKind::Email, &once, &everywhere), once);
+        }
+    }
+
+    #[test]
     fn into_reuses_and_clears_the_buffer() {
         let mut buf = String::from("leftover");
-        identifier_into(IdKind::Email, "A@B.CN", "86", &mut buf);
+        identifier_into(
+            IdKind::Email,
+            "A@B.CN",
+            &Rules::with_country_code("86"),
+            &mut buf,
+        );
         assert_eq!(buf, "a@b.cn");
     }
 
     fn any_kind() -> impl Strategy<Value = IdKind> {
         prop::sample::select(IdKind::ALL.to_vec())
+    }
+
+    /// What the standard library writes for `groups` (the reference for RFC 5952).
+    fn std_canonical(groups: [u16; 8]) -> String {
+        let v6 = std::net::Ipv6Addr::from(groups);
+        v6.to_ipv4_mapped()
+            .map_or_else(|| v6.to_string(), |v4| v4.to_string())
     }
 
     proptest! {
@@ -267,6 +649,20 @@ mod tests {
             let once = identifier(kind, &raw, code);
             let twice = identifier(kind, &once, code);
             prop_assert_eq!(once, twice);
+        }
+
+        /// Our IP reader and writer agree with `std::net` on every address, written
+        /// compressed, in full with capitals, or (IPv4) dotted.
+        #[test]
+        fn ip_spellings_agree_with_std(
+            groups in prop::array::uniform8(prop::sample::select(vec![0u16, 0, 0, 1, 0xffff, 0xdb8, 0x2001, 0xabcd])),
+        ) {
+            let canonical = std_canonical(groups);
+            let v6 = std::net::Ipv6Addr::from(groups);
+            let full = groups.iter().map(|g| format!("{g:04X}")).collect::<Vec<_>>().join(":");
+            for spelling in [v6.to_string(), full, format!("[{v6}]:443"), canonical.clone()] {
+                prop_assert_eq!(identifier(IdKind::Ip, &spelling, "86"), canonical.clone(), "{}", spelling);
+            }
         }
 
         #[test]

@@ -86,6 +86,8 @@ export interface Facts {
     category: string;
     price: number;
     quantity: number;
+    /** The quantities of this line's SKU summed over all the order's lines. */
+    sku_quantity: number;
     line_total: number;
     tags: string[];
     high_value: boolean;
@@ -360,6 +362,8 @@ export interface PolicySettings {
   duplicate_window_seconds: number;
   /** How long a compiled snapshot stays fresh. */
   valid_for_seconds: number;
+  /** Where e-mail `+tags` are dropped before matching (docs/policy.md). */
+  email_plus_tags: "providers" | "everywhere";
 }
 
 /** What `engine.info()` reports: the snapshot's info plus its policy's settings. */
@@ -380,6 +384,11 @@ export interface PolicyRule {
   /** Key into the policy's messages; omitted when the rule names none. */
   message?: string;
   scope: "order" | "item";
+  /**
+   * What the rule does when it cannot be evaluated; omitted for the default
+   * (`review`, or nothing for `allow` rules). See docs/semantics.md §9.2.
+   */
+  on_error?: "ignore" | "review" | "deny";
 }
 
 /** What `engine.explain(order)` returns. */

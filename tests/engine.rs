@@ -28,6 +28,7 @@ fn rule(id: &str, when: &str, action: Action) -> Rule {
         reason: id.to_uppercase().replace('-', "_"),
         message: Some(id.into()),
         scope: Scope::Order,
+        on_error: None,
     }
 }
 
@@ -71,6 +72,7 @@ fn source(rules: Vec<Rule>) -> PolicySource {
             on_stale: OnStale::Review,
             duplicate_window: Duration::from_seconds(600),
             high_value_threshold: 2000.0,
+            email_plus_tags: Default::default(),
             rules,
             messages,
         },

@@ -122,7 +122,7 @@ fn unknown_toml_key_names_line_and_column() {
     assert!(text.contains("unknown field `lvl`"), "{text}");
     assert_eq!(
         text,
-        "error[policy-syntax]: unknown field `lvl`, expected one of `id`, `when`, `action`, `verify`, `reason`, `message`, `scope`\n\
+        "error[policy-syntax]: unknown field `lvl`, expected one of `id`, `when`, `action`, `verify`, `reason`, `message`, `scope`, `on_error`\n\
          \x20 --> policy.toml:9:1\n\
          \x20 |\n\
          9 | lvl = 2\n\

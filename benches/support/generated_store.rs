@@ -39,6 +39,7 @@ fn rule(id: &str, when: &str, action: Action, verify: &[&str], scope: Scope) -> 
         reason: id.to_uppercase().replace('-', "_"),
         message: Some(id.to_string()),
         scope,
+        on_error: None,
     }
 }
 
@@ -47,7 +48,7 @@ pub fn rules() -> Vec<Rule> {
     vec![
         rule("deny-invalid", r#""missing_recipient" in order.issues || "invalid_phone" in order.issues || "incomplete_address" in order.issues"#, Deny, &[], Scope::Order),
         rule("deny-tampered", r#""price_mismatch" in order.issues || "unknown_sku" in order.issues || "currency_mismatch" in order.issues"#, Deny, &[], Scope::Order),
-        rule("deny-over-limit", "item.max_per_order > 0 && item.quantity > item.max_per_order", Deny, &[], Scope::Item),
+        rule("deny-over-limit", "item.max_per_order > 0 && item.sku_quantity > item.max_per_order", Deny, &[], Scope::Item),
         rule("review-duplicate", r#""duplicate_recent" in order.issues"#, Review, &[], Scope::Order),
         rule("deny-blocked-restricted", r#"customer.level == "block" && item.restricted"#, Deny, &[], Scope::Item),
         rule("step-up-blocked", r#"customer.level == "block""#, StepUp, &["id_check"], Scope::Order),
@@ -89,6 +90,7 @@ pub fn source(blocklist: usize) -> PolicySource {
         on_stale: OnStale::Review,
         duplicate_window: Duration::from_seconds(600),
         high_value_threshold: 2000.0,
+        email_plus_tags: Default::default(),
         rules: rules(),
         messages,
     };

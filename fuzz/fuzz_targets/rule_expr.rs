@@ -51,6 +51,7 @@ fuzz_target!(|data: &[u8]| {
         category: "tea",
         price,
         quantity,
+        sku_quantity: quantity,
         line_total: price * quantity as f64,
         tags: &tags,
         high_value: price >= 1000.0,

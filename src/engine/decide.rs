@@ -8,6 +8,7 @@ use super::verdict::{LineVerdict, Message, Reason, Verdict};
 use super::Loaded;
 use crate::model::{Action, OnStale, Scope};
 use crate::rules::facts::Facts;
+use crate::rules::OrderBudget;
 use crate::time::Timestamp;
 use std::sync::Arc;
 
@@ -37,7 +38,10 @@ fn evaluate(
     let mut warnings = Vec::new();
     let mut rule_errors = 0u64;
     let mut line_actions: Vec<Action> = vec![Action::Allow; order.items.len()];
-    let mut fired: Vec<&super::CompiledRule> = Vec::new();
+    // A rule counts with the action it takes: its own when it fires, its `on_error`
+    // action when it cannot be evaluated (docs/semantics.md §9, "Rules that fail").
+    let mut fired: Vec<(&super::CompiledRule, Action)> = Vec::new();
+    let budget = OrderBudget::new();
     for rule in &loaded.rules {
         if rule.action == Action::StepUp
             && rule
@@ -47,45 +51,48 @@ fn evaluate(
         {
             continue;
         }
-        let mut report = |e: crate::rules::EvalError, line: Option<usize>| {
-            rule_errors += 1;
-            warnings.push(match line {
-                Some(i) => format!("rule `{}` failed on line {i}: {e}", rule.id),
-                None => format!("rule `{}` failed: {e}", rule.id),
-            });
-        };
-        match rule.scope {
-            Scope::Order => match rule.program.eval(facts, None) {
-                Ok(true) => {
-                    fired.push(rule);
-                    reasons.push(reason(rule, Vec::new()));
-                }
-                Ok(false) => {}
-                Err(e) => report(e, None),
-            },
-            Scope::Item => {
-                let mut lines = Vec::new();
-                for (i, item) in facts.items.iter().enumerate() {
-                    match rule.program.eval(facts, Some(item)) {
-                        Ok(true) => lines.push(i),
-                        Ok(false) => {}
-                        Err(e) => report(e, Some(i)),
-                    }
-                }
-                if !lines.is_empty() {
-                    for &i in &lines {
-                        if let Some(a) = line_actions.get_mut(i) {
-                            *a = (*a).max(rule.action);
-                        }
-                    }
-                    fired.push(rule);
-                    reasons.push(reason(rule, lines));
-                }
+        // Lines (or the order, `None`) the rule could not be evaluated on, and the
+        // first error: one warning per rule, however many lines failed.
+        let mut failed: Vec<Option<usize>> = Vec::new();
+        let mut first_error = None;
+        let mut hit = Vec::new();
+        let mut run = |item, line| match rule.program.eval_within(facts, item, &budget) {
+            Ok(fires) => fires,
+            Err(e) => {
+                failed.push(line);
+                first_error.get_or_insert(e);
+                false
             }
+        };
+        let ok = match rule.scope {
+            Scope::Order => run(None, None),
+            Scope::Item => {
+                for (i, item) in facts.items.iter().enumerate() {
+                    if run(Some(item), Some(i)) {
+                        hit.push(i);
+                    }
+                }
+                !hit.is_empty()
+            }
+        };
+        if let Some(e) = first_error {
+            rule_errors += failed.len() as u64;
+            warnings.push(failure_warning(rule, &failed, &e));
+        }
+        if ok {
+            fired.push((rule, rule.action));
+            mark_lines(&mut line_actions, &hit, rule.action);
+            reasons.push(reason(rule, rule.action, hit));
+        }
+        if let (Some(action), false) = (rule.on_error, failed.is_empty()) {
+            let lines: Vec<usize> = failed.into_iter().flatten().collect();
+            fired.push((rule, action));
+            mark_lines(&mut line_actions, &lines, action);
+            reasons.push(reason(rule, action, lines));
         }
     }
 
-    let mut decision = firing_decision(fired.iter().map(|r| r.action));
+    let mut decision = firing_decision(fired.iter().map(|&(_, a)| a));
     if now >= snapshot.expires_at() {
         warnings.push(format!(
             "snapshot expired at {}; compile and deploy a fresh one",
@@ -98,7 +105,7 @@ fn evaluate(
 
     let mut verify: Vec<Arc<str>> = Vec::new();
     if decision == Action::StepUp {
-        for rule in fired.iter().filter(|r| r.action == Action::StepUp) {
+        for (rule, _) in fired.iter().filter(|&&(_, a)| a == Action::StepUp) {
             for m in &rule.verify {
                 if !verify.contains(m) {
                     verify.push(m.clone());
@@ -106,10 +113,11 @@ fn evaluate(
             }
         }
     }
+    // A rule's message speaks for its own action, never for its `on_error` one.
     let message = fired
         .iter()
-        .filter(|r| r.action == decision)
-        .find_map(|r| r.message.as_ref())
+        .filter(|&&(r, a)| a == decision && r.action == a)
+        .find_map(|(r, _)| r.message.as_ref())
         .and_then(|key| message(loaded, key, locale));
     let lines = order
         .items
@@ -157,12 +165,44 @@ pub(super) fn suppressed(reasons: &[Reason]) -> Vec<Arc<str>> {
         .collect()
 }
 
-fn reason(rule: &super::CompiledRule, lines: Vec<usize>) -> Reason {
+fn reason(rule: &super::CompiledRule, action: Action, lines: Vec<usize>) -> Reason {
     Reason {
         rule: rule.id.clone(),
         code: rule.code.clone(),
-        action: rule.action,
+        action,
         lines,
+    }
+}
+
+/// The verdict warning for a rule that could not be evaluated on `failed` (lines, or
+/// `None` for the order), with the first error and what the failure counted as.
+fn failure_warning(
+    rule: &super::CompiledRule,
+    failed: &[Option<usize>],
+    e: &crate::rules::EvalError,
+) -> String {
+    let then = match rule.on_error {
+        Some(a) => format!("counted as `{}`", a.as_str()),
+        None => "ignored".to_string(),
+    };
+    let lines: Vec<usize> = failed.iter().copied().flatten().collect();
+    match lines.as_slice() {
+        [] => format!("rule `{}` failed: {e}; {then}", rule.id),
+        [i] => format!("rule `{}` failed on line {i}: {e}; {then}", rule.id),
+        [i, ..] => format!(
+            "rule `{}` failed on {} lines (first line {i}): {e}; {then}",
+            rule.id,
+            lines.len()
+        ),
+    }
+}
+
+/// Raises the decision of each of `lines` to at least `action`.
+fn mark_lines(line_actions: &mut [Action], lines: &[usize], action: Action) {
+    for &i in lines {
+        if let Some(a) = line_actions.get_mut(i) {
+            *a = (*a).max(action);
+        }
     }
 }
 

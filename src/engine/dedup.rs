@@ -32,29 +32,21 @@ pub struct DuplicateMemory {
     order: VecDeque<(u64, Timestamp)>,
 }
 
-fn present(s: &Option<String>) -> Option<&str> {
-    s.as_deref().filter(|s| !normalize::trim(s).is_empty())
-}
-
-/// The key of an order: its customer (first present of id, normalized email,
-/// normalized phone) and its basket; `None` when the customer is anonymous.
-pub fn key(order: &Order, default_country_code: &str) -> Option<u64> {
+/// The key of an order: its customer (first present of normalized id, email, phone:
+/// docs/semantics.md §3.2, so other spellings are the same customer) and its basket;
+/// `None` when the customer is anonymous.
+pub fn key(order: &Order, rules: &normalize::Rules<'_>) -> Option<u64> {
     let c = &order.customer;
-    let (tag, who): (u8, std::borrow::Cow<'_, str>) = if let Some(id) = present(&c.id) {
-        (0, normalize::trim(id).into())
-    } else if let Some(email) = present(&c.email) {
-        (
-            1,
-            normalize::identifier(IdKind::Email, email, default_country_code).into(),
-        )
-    } else if let Some(phone) = present(&c.phone) {
-        (
-            2,
-            normalize::identifier(IdKind::Phone, phone, default_country_code).into(),
-        )
-    } else {
-        return None;
-    };
+    let (tag, who) = [
+        (0u8, IdKind::CustomerId, &c.id),
+        (1, IdKind::Email, &c.email),
+        (2, IdKind::Phone, &c.phone),
+    ]
+    .into_iter()
+    .find_map(|(tag, kind, value)| {
+        let normalized = normalize::identifier_with(kind, value.as_deref()?, rules);
+        (!normalized.is_empty()).then_some((tag, normalized))
+    })?;
     let mut basket: Vec<(&str, u64)> = Vec::with_capacity(order.items.len());
     for line in &order.items {
         match basket.iter_mut().find(|(sku, _)| *sku == line.sku) {
@@ -171,12 +163,27 @@ mod tests {
 
     #[test]
     fn basket_is_a_multiset() {
-        let a = key(&order(None, "C", &[("A", 1), ("B", 2)]), "86");
-        let b = key(&order(None, "C", &[("B", 1), ("A", 1), ("B", 1)]), "86");
-        let c = key(&order(None, "C", &[("A", 2), ("B", 1)]), "86");
+        let a = key(
+            &order(None, "C", &[("A", 1), ("B", 2)]),
+            &crate::normalize::Rules::with_country_code("86"),
+        );
+        let b = key(
+            &order(None, "C", &[("B", 1), ("A", 1), ("B", 1)]),
+            &crate::normalize::Rules::with_country_code("86"),
+        );
+        let c = key(
+            &order(None, "C", &[("A", 2), ("B", 1)]),
+            &crate::normalize::Rules::with_country_code("86"),
+        );
         assert_eq!(a, b);
         assert_ne!(a, c);
-        assert_eq!(key(&Order::default(), "86"), None);
+        assert_eq!(
+            key(
+                &Order::default(),
+                &crate::normalize::Rules::with_country_code("86")
+            ),
+            None
+        );
     }
 
     #[test]

@@ -22,14 +22,14 @@ pub(super) fn build<'a>(
 ) -> Facts<'a> {
     let snapshot = &loaded.snapshot;
     let policy = snapshot.policy();
-    let cc = policy.default_country_code.as_str();
+    let rules = normalize::Rules::of(policy);
 
     // Normalized once: looked up in the blocklist and checked for `invalid_phone`.
     let shipping_phone = order
         .shipping
         .as_ref()
         .and_then(|s| s.phone.as_deref())
-        .map(|p| normalize::identifier(IdKind::Phone, p, cc))
+        .map(|p| normalize::identifier_with(IdKind::Phone, p, &rules))
         .unwrap_or_default();
     let customer = customer_facts(loaded, order, &shipping_phone, now);
     let (items, total_minor) = item_facts(loaded, order);
@@ -86,7 +86,7 @@ fn customer_facts<'a>(
     now: Timestamp,
 ) -> CustomerFacts<'a> {
     let snapshot = &loaded.snapshot;
-    let cc = snapshot.policy().default_country_code.as_str();
+    let rules = normalize::Rules::of(snapshot.policy());
     let c = &order.customer;
     let mut facts = CustomerFacts::default();
     let mut kinds_matched = [false; IdKind::ALL.len()];
@@ -119,7 +119,7 @@ fn customer_facts<'a>(
     let ident = |kind, raw: &Option<String>, out: &mut String| {
         out.clear();
         if let Some(r) = raw.as_deref() {
-            normalize::identifier_into(kind, r, cc, out);
+            normalize::identifier_into(kind, r, &rules, out);
         }
     };
     for (kind, raw) in [
@@ -207,7 +207,29 @@ fn item_facts<'a>(loaded: &'a Loaded, order: &'a Order) -> (Vec<ItemFacts<'a>>, 
         facts.restricted = facts.high_value || facts.limited;
         items.push(facts);
     }
+    sum_by_sku(&mut items);
     (items, total)
+}
+
+/// Sets each line's `sku_quantity`: its SKU's quantities summed over the order's lines,
+/// so a limit holds however the quantity is split (docs/rules.md, `item.sku_quantity`).
+/// Sorting (SKU, line) pairs keeps a 1,000-line order linearithmic; they are `(&str,
+/// u64)` like the duplicate memory's basket so the wasm carries one sort, not two.
+fn sum_by_sku(items: &mut [ItemFacts<'_>]) {
+    let mut by_sku: Vec<(&str, u64)> = items.iter().zip(0u64..).map(|(f, i)| (f.sku, i)).collect();
+    by_sku.sort_unstable();
+    let line = |i: u64| usize::try_from(i).unwrap_or(usize::MAX);
+    for run in by_sku.chunk_by(|a, b| a.0 == b.0) {
+        let total = run
+            .iter()
+            .filter_map(|&(_, i)| items.get(line(i)))
+            .fold(0i64, |sum, f| sum.saturating_add(f.quantity));
+        for &(_, i) in run {
+            if let Some(f) = items.get_mut(line(i)) {
+                f.sku_quantity = total;
+            }
+        }
+    }
 }
 
 fn line_price_minor(loaded: &Loaded, line: &Line, catalog: Option<&CatalogItem>) -> i64 {

@@ -63,32 +63,14 @@ pub fn find(
             out.push(Issue::CurrencyMismatch.as_str());
         }
     }
-    if over_max(order, lines) {
+    if over_max(lines) {
         out.push(Issue::OverMaxPerOrder.as_str());
     }
 }
 
 /// A SKU's quantities summed over all its lines exceed its `max_per_order` (> 0).
-fn over_max(order: &Order, lines: &[ItemFacts<'_>]) -> bool {
-    order
-        .items
+fn over_max(lines: &[ItemFacts<'_>]) -> bool {
+    lines
         .iter()
-        .zip(lines)
-        .enumerate()
-        .any(|(i, (line, info))| {
-            if info.max_per_order == 0 {
-                return false;
-            }
-            let first = order.items.iter().position(|l| l.sku == line.sku) == Some(i);
-            let max = u64::try_from(info.max_per_order).unwrap_or(0);
-            first && {
-                let total: u64 = order
-                    .items
-                    .iter()
-                    .filter(|l| l.sku == line.sku)
-                    .map(|l| l.quantity)
-                    .sum();
-                total > max
-            }
-        })
+        .any(|l| l.max_per_order > 0 && l.sku_quantity > l.max_per_order)
 }

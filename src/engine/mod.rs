@@ -91,6 +91,8 @@ pub(crate) struct CompiledRule {
     pub verify: Vec<Arc<str>>,
     pub message: Option<Arc<str>>,
     pub program: Program,
+    /// What the rule does when it cannot be evaluated (`Rule::error_action`).
+    pub on_error: Option<Action>,
 }
 
 /// Counters since the engine was created (docs/semantics.md §11.2 `engine.stats()`).
@@ -143,6 +145,8 @@ pub struct Settings<'a> {
     pub duplicate_window_seconds: i64,
     /// How long a compiled snapshot stays fresh, in seconds.
     pub valid_for_seconds: i64,
+    /// Where e-mail `+tags` are dropped before matching.
+    pub email_plus_tags: crate::model::PlusTags,
 }
 
 /// The loaded state that a reload replaces as a whole.
@@ -303,6 +307,7 @@ impl Engine {
             on_stale: policy.on_stale,
             duplicate_window_seconds: policy.duplicate_window.seconds(),
             valid_for_seconds: policy.valid_for.seconds(),
+            email_plus_tags: policy.email_plus_tags,
         }
     }
 
@@ -310,7 +315,7 @@ impl Engine {
     /// the memory has seen it within the window under another order id.
     fn duplicate(&self, order: &Order, now: Timestamp) -> (Option<u64>, bool) {
         let policy = self.loaded.snapshot.policy();
-        let key = dedup::key(order, &policy.default_country_code);
+        let key = dedup::key(order, &crate::normalize::Rules::of(policy));
         let seen = key.is_some_and(|k| {
             self.dedup
                 .is_duplicate(k, order.order_id.as_deref(), now, policy.duplicate_window)
@@ -388,5 +393,6 @@ fn compiled(rule: &Rule, program: Program) -> CompiledRule {
         verify: rule.verify.iter().map(|v| Arc::from(v.as_str())).collect(),
         message: rule.message.as_deref().map(Arc::from),
         program,
+        on_error: rule.error_action(),
     }
 }

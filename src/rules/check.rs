@@ -33,6 +33,7 @@ pub fn check(expr: &Expr, src: &str, scope: Scope) -> Result<Checked, Vec<Diagno
         errors: Vec::new(),
         warnings: Vec::new(),
         facts_read: Vec::new(),
+        items_depth: u32::from(scope == Scope::Item),
     };
     let (root, ty) = c.expr(expr);
     if ty != Type::Bool && ty != Type::Error {
@@ -84,6 +85,9 @@ struct Checker<'s> {
     errors: Vec<Diagnostic>,
     warnings: Vec<Diagnostic>,
     facts_read: Vec<String>,
+    /// Comprehensions over `items` enclosing the expression being checked (an
+    /// item-scoped rule starts at one: it runs once per line).
+    items_depth: u32,
 }
 
 type Typed = (Node, Type);
@@ -519,18 +523,25 @@ impl Checker<'_> {
                             .with_span(pattern.span),
                     );
                 };
-                let re = regex_lite::RegexBuilder::new(pat)
-                    .size_limit(1 << 20)
-                    .nest_limit(64)
-                    .build();
-                match re {
-                    Ok(re) if st == Type::String => {
-                        (Node::Matches(Box::new(sn), Box::new(re)), Type::Bool)
-                    }
+                match compile_regex(pat) {
+                    Ok((re, compiled_bytes)) if st == Type::String => (
+                        Node::Matches(
+                            Box::new(sn),
+                            Box::new(re),
+                            super::eval::regex_cost_per_byte(compiled_bytes),
+                        ),
+                        Type::Bool,
+                    ),
                     Ok(_) => failed(),
                     Err(e) => {
                         let why = e.to_string();
-                        let why = why.lines().last().unwrap_or("").trim().to_string();
+                        let mut why = why.lines().last().unwrap_or("").trim().to_string();
+                        if why.contains("size limit") {
+                            why = format!(
+                                "the pattern compiles to more than {} KiB, and matching costs text length × that size; write counted repetitions such as `{{1,100}}` smaller or fewer",
+                                MAX_REGEX_BYTES / 1024
+                            );
+                        }
                         self.error(
                             Diagnostic::error(Code::InvalidRegex, format!("invalid regular expression `{pat}`"))
                                 .with_help(why)
@@ -695,6 +706,17 @@ impl Checker<'_> {
             return self.arity(name, expected, args.len(), span);
         }
         let (rn, rt) = self.expr(target);
+        let over_items = matches!(rn, Node::Fact(Field::Items));
+        if over_items && self.items_depth > 0 {
+            self.warnings.push(
+                Diagnostic::warning(
+                    Code::NestedItems,
+                    format!("`items.{name}` inside a comprehension over `items` or an item-scoped rule: its work grows with the square of the order's lines"),
+                )
+                .with_help("a large order can exhaust the rule's step budget, and the rule then counts as its `on_error` (`review` by default); compare each line with order facts instead where you can")
+                .with_span(span),
+            );
+        }
         let Some((var_expr, rest)) = args.split_first() else {
             return failed();
         };
@@ -720,10 +742,12 @@ impl Checker<'_> {
             }
         };
         self.vars.push((var.clone(), elem));
+        self.items_depth += u32::from(over_items);
         let mut checked = Vec::with_capacity(rest.len());
         for a in rest {
             checked.push((self.expr(a), a.span));
         }
+        self.items_depth -= u32::from(over_items);
         self.vars.pop();
         if rt == Type::Error || !matches!(rt, Type::List(_)) {
             return failed();
@@ -1041,6 +1065,28 @@ fn value_to_const(v: super::eval::Value<'_>) -> Option<Const> {
         Value::Dur(d) => Const::Dur(d),
         _ => return None,
     })
+}
+
+/// The largest compiled program a `matches` pattern may have: matching costs subject
+/// length × program size, so this bounds the cost per byte (docs/rules.md, `matches`).
+pub const MAX_REGEX_BYTES: usize = 64 * 1024;
+
+/// Compiles a `matches` pattern within [`MAX_REGEX_BYTES`], and says how large its
+/// program is: the smallest power-of-two size limit (from 256 bytes) it builds under,
+/// which prices each match (`eval::regex_cost_per_byte`).
+fn compile_regex(pat: &str) -> Result<(regex_lite::Regex, usize), regex_lite::Error> {
+    let build = |limit: usize| {
+        regex_lite::RegexBuilder::new(pat)
+            .size_limit(limit)
+            .nest_limit(64)
+            .build()
+    };
+    let re = build(MAX_REGEX_BYTES)?;
+    let mut limit = 256;
+    while limit < MAX_REGEX_BYTES && build(limit).is_err() {
+        limit *= 2;
+    }
+    Ok((re, limit))
 }
 
 #[cfg(test)]

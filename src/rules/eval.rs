@@ -146,10 +146,50 @@ pub fn const_value(c: &Const) -> Value<'_> {
 }
 
 /// How much work one evaluation may do, in steps: a comprehension iteration is one
-/// step, building a list costs its length, building a string its length / 16. Real
-/// rules use a few hundred; the limit is what keeps nested comprehensions over a huge
-/// order (`items.exists(a, items.exists(b, items.exists(c, …)))`) from hanging.
+/// step, building a list costs its length, building a string or reading one
+/// (`size`, `contains`, `startsWith`, `endsWith`) its length / 16, and `matches` its
+/// length times the pattern's cost per byte ([`regex_cost_per_byte`]). Real rules use a
+/// few hundred; the limit is what keeps nested comprehensions over a huge order
+/// (`items.exists(a, items.exists(b, items.exists(c, …)))`) from hanging.
 pub const STEP_BUDGET: u64 = 100_000;
+
+/// Steps one check may spend over all its rules and lines together
+/// (docs/semantics.md §9, "Rules that fail"): whatever the order's size, one check does
+/// bounded work — one step is ~200 ns of comprehension work natively (measured with
+/// nested `exists` over a 300-line order, docs/BENCHMARKS.md), so ~50 ms at most. An
+/// evaluation that finds it spent fails like one over its own budget.
+pub const ORDER_STEP_BUDGET: u64 = 250_000;
+
+/// The steps left to one check, shared by every rule evaluation in it.
+#[derive(Debug)]
+pub struct OrderBudget(Cell<u64>);
+
+impl OrderBudget {
+    /// A full budget of [`ORDER_STEP_BUDGET`] steps.
+    pub fn new() -> OrderBudget {
+        OrderBudget(Cell::new(ORDER_STEP_BUDGET))
+    }
+
+    /// Steps left.
+    pub fn left(&self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl Default for OrderBudget {
+    fn default() -> Self {
+        OrderBudget::new()
+    }
+}
+
+/// Steps `matches` is charged per byte of its subject for a pattern whose compiled
+/// program takes at most `compiled_bytes` (the smallest power-of-two size limit it
+/// builds under). regex-lite's matching time grows with subject length × program size:
+/// measured at up to ~0.8 µs per byte per KiB of program natively (`x{1000}y`,
+/// `[a-z]{100}[0-9]{100}`), i.e. ~4 steps of ~200 ns.
+pub fn regex_cost_per_byte(compiled_bytes: usize) -> u32 {
+    u32::try_from(compiled_bytes.div_ceil(1024).saturating_mul(4)).unwrap_or(u32::MAX)
+}
 
 /// What a rule sees while it runs.
 pub struct Ctx<'a> {
@@ -157,42 +197,56 @@ pub struct Ctx<'a> {
     pub facts: &'a Facts<'a>,
     /// The line being evaluated in item-scoped rules.
     pub item: Option<&'a ItemFacts<'a>>,
-    /// Steps left (see [`STEP_BUDGET`]).
+    /// Steps left to this evaluation (see [`STEP_BUDGET`]).
     steps: Cell<u64>,
+    /// Steps left to the whole check (see [`ORDER_STEP_BUDGET`]).
+    order: &'a OrderBudget,
 }
 
 impl<'a> Ctx<'a> {
-    /// A context with a full step budget.
-    pub fn new(facts: &'a Facts<'a>, item: Option<&'a ItemFacts<'a>>) -> Self {
+    /// A context with a full step budget, drawing on `order` too.
+    pub fn new(
+        facts: &'a Facts<'a>,
+        item: Option<&'a ItemFacts<'a>>,
+        order: &'a OrderBudget,
+    ) -> Self {
         Ctx {
             facts,
             item,
             steps: Cell::new(STEP_BUDGET),
+            order,
         }
     }
 
     fn charge(&self, steps: usize) -> Result<(), Error> {
         let steps = u64::try_from(steps).unwrap_or(u64::MAX);
-        match self.steps.get().checked_sub(steps) {
-            Some(left) => {
+        match (
+            self.steps.get().checked_sub(steps),
+            self.order.0.get().checked_sub(steps),
+        ) {
+            (Some(left), Some(order_left)) => {
                 self.steps.set(left);
+                self.order.0.set(order_left);
                 Ok(())
             }
-            None => {
+            (_, order_left) => {
                 self.steps.set(0);
+                if order_left.is_none() {
+                    self.order.0.set(0);
+                }
                 Err(budget_error())
             }
         }
     }
 
     fn exhausted(&self) -> bool {
-        self.steps.get() == 0
+        self.steps.get() == 0 || self.order.0.get() == 0
     }
 }
 
 fn budget_error() -> Error {
     fail(format!(
-        "evaluation exceeded its budget of {STEP_BUDGET} steps (nested comprehensions over a large order?)"
+        "evaluation exceeded its budget of {STEP_BUDGET} steps, or the order its budget of {ORDER_STEP_BUDGET} (nested comprehensions, long strings or costly patterns over a large order?)"
     ))
 }
 
@@ -558,20 +612,35 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
             }
         }
         Node::Size(x) => match eval(x, ctx, frame)? {
-            Value::Str(s) => Ok(Value::Int(count_i64(s.chars().count()))),
+            Value::Str(s) => {
+                ctx.charge(s.len() / 16)?;
+                Ok(Value::Int(count_i64(s.chars().count())))
+            }
             Value::List(l) => Ok(Value::Int(count_i64(l.len()))),
             _ => no_overload("size"),
         },
         Node::Str(op, s, arg) => match (eval(s, ctx, frame)?, eval(arg, ctx, frame)?) {
-            (Value::Str(s), Value::Str(t)) => Ok(Value::Bool(match op {
-                StrOp::StartsWith => s.starts_with(&*t),
-                StrOp::EndsWith => s.ends_with(&*t),
-                StrOp::Contains => s.contains(&*t),
-            })),
+            (Value::Str(s), Value::Str(t)) => {
+                // Prefix and suffix tests read at most the argument; `contains` both.
+                let read = match op {
+                    StrOp::Contains => s.len() + t.len(),
+                    StrOp::StartsWith | StrOp::EndsWith => t.len(),
+                };
+                ctx.charge(read / 16)?;
+                Ok(Value::Bool(match op {
+                    StrOp::StartsWith => s.starts_with(&*t),
+                    StrOp::EndsWith => s.ends_with(&*t),
+                    StrOp::Contains => s.contains(&*t),
+                }))
+            }
             _ => no_overload("string function"),
         },
-        Node::Matches(s, re) => match eval(s, ctx, frame)? {
-            Value::Str(s) => Ok(Value::Bool(re.is_match(&s))),
+        Node::Matches(s, re, cost_per_byte) => match eval(s, ctx, frame)? {
+            Value::Str(s) => {
+                let cost = usize::try_from(*cost_per_byte).unwrap_or(usize::MAX);
+                ctx.charge(s.len().saturating_mul(cost).saturating_add(1))?;
+                Ok(Value::Bool(re.is_match(&s)))
+            }
             _ => no_overload("matches"),
         },
         Node::Convert(conv, x) => convert(*conv, eval(x, ctx, frame)?),
@@ -875,7 +944,8 @@ mod tests {
             verified: &[],
             now: Timestamp(0),
         };
-        let ctx = Ctx::new(&facts, None);
+        let budget = OrderBudget::new();
+        let ctx = Ctx::new(&facts, None, &budget);
         let e = |r: R<'_>| r.unwrap_err().0;
         assert_eq!(
             e(arith(Arith::Div, Value::Int(1), Value::Int(0), &ctx)),

@@ -109,6 +109,9 @@ pub struct ItemFacts<'a> {
     pub price: f64,
     /// `quantity`
     pub quantity: i64,
+    /// `sku_quantity`: the quantities of this line's SKU summed over all the order's
+    /// lines.
+    pub sku_quantity: i64,
     /// `line_total`: price × quantity, computed in minor units.
     pub line_total: f64,
     /// `tags` from the catalog, else empty.

@@ -28,7 +28,8 @@ mod schema_agreement;
 pub mod types;
 
 pub use check::MAX_DIAGNOSTICS;
-pub use eval::STEP_BUDGET;
+pub use check::MAX_REGEX_BYTES;
+pub use eval::{OrderBudget, ORDER_STEP_BUDGET, STEP_BUDGET};
 pub use parser::{MAX_DEPTH, MAX_EXPR_LEN, MAX_NESTING};
 
 use crate::diagnostic::Diagnostic;
@@ -88,9 +89,21 @@ pub fn compile(expr: &str, scope: Scope) -> Result<(Program, Vec<Diagnostic>), V
 }
 
 impl Program {
-    /// Evaluates the condition. `item` is the line being evaluated in item-scoped rules.
+    /// Evaluates the condition on its own budget. `item` is the line being evaluated in
+    /// item-scoped rules.
     pub fn eval(&self, facts: &Facts<'_>, item: Option<&ItemFacts<'_>>) -> Result<bool, EvalError> {
-        let ctx = eval::Ctx::new(facts, item);
+        self.eval_within(facts, item, &OrderBudget::new())
+    }
+
+    /// Evaluates the condition, drawing on `budget`, the budget of the whole check
+    /// (every rule and line of one order share it: [`ORDER_STEP_BUDGET`]).
+    pub fn eval_within(
+        &self,
+        facts: &Facts<'_>,
+        item: Option<&ItemFacts<'_>>,
+        budget: &OrderBudget,
+    ) -> Result<bool, EvalError> {
+        let ctx = eval::Ctx::new(facts, item, budget);
         eval::eval_bool(&self.root, &ctx)
     }
 

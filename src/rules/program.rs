@@ -147,8 +147,9 @@ pub enum Node {
     Size(Box<Node>),
     /// `s.startsWith(t)` etc.
     Str(StrOp, Box<Node>, Box<Node>),
-    /// `s.matches("re")`, the pattern compiled when the rule was.
-    Matches(Box<Node>, Box<regex_lite::Regex>),
+    /// `s.matches("re")`, the pattern compiled when the rule was, and the steps it
+    /// costs per byte of subject (`eval::regex_cost_per_byte`).
+    Matches(Box<Node>, Box<regex_lite::Regex>, u32),
     /// `int(x)` etc.
     Convert(Conv, Box<Node>),
     /// A comprehension over `range` with the variable bound to each element.

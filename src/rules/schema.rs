@@ -67,6 +67,7 @@ macro_rules! fact_table {
                 "category" => ItemCategory (Type::String) = str_value(i.category),
                 "price" => ItemPrice (Type::Double) = Value::Double(i.price),
                 "quantity" => ItemQuantity (Type::Int) = Value::Int(i.quantity),
+                "sku_quantity" => ItemSkuQuantity (Type::Int) = Value::Int(i.sku_quantity),
                 "line_total" => ItemLineTotal (Type::Double) = Value::Double(i.line_total),
                 "tags" => ItemTags (Type::list(Type::String)) = Value::List(List::Strings(i.tags)),
                 "high_value" => ItemHighValue (Type::Bool) = Value::Bool(i.high_value),
@@ -157,7 +158,7 @@ mod tests {
     #[test]
     fn every_object_has_its_fields() {
         assert_eq!(fields_of(&Type::Customer).map(<[_]>::len), Some(12));
-        assert_eq!(fields_of(&Type::Item).map(<[_]>::len), Some(12));
+        assert_eq!(fields_of(&Type::Item).map(<[_]>::len), Some(13));
         assert!(fields_of(&Type::Int).is_none());
         assert_eq!(
             lookup(ORDER, "issues").map(|e| (e.ty)()),

@@ -475,14 +475,17 @@ impl Snapshot {
         &self.catalog
     }
     /// The statistics of the customer with this id, if in `customers.csv`. The id is
-    /// normalized (trimmed) as a `customer_id` identifier.
+    /// normalized as a `customer_id` identifier (docs/semantics.md §3.2).
     pub fn customer(&self, customer_id: &str) -> Option<CustomerStats> {
-        let id = crate::normalize::trim(customer_id);
         let key = self.key.as_ref()?;
-        if id.is_empty() || self.cust_count == 0 {
+        if self.cust_count == 0 {
             return None;
         }
-        let h = id_hash(key.as_bytes(), IdKind::CustomerId, id);
+        let id = crate::normalize::identifier(IdKind::CustomerId, customer_id, "");
+        if id.is_empty() {
+            return None;
+        }
+        let h = id_hash(key.as_bytes(), IdKind::CustomerId, &id);
         let bytes: &[u8] = &self.bytes;
         let (lo, hi) = self.cust_dir.range(h);
         let hash_at = |i: usize| read_u64(bytes, self.cust_hashes + i * CUSTOMER_HASH_LEN);

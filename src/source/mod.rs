@@ -17,6 +17,7 @@ pub use tables::{BLOCKLIST_COLUMNS, CATALOG_COLUMNS, CUSTOMERS_COLUMNS};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::{Policy, PolicySource};
+use crate::normalize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -171,15 +172,16 @@ pub fn read_parts(files: &SourceFiles) -> ReadParts {
         Some(r) => (Some(r.policy), r.when_offsets),
         None => (None, Vec::new()),
     };
-    let country = policy
-        .as_ref()
-        .map_or(DEFAULT_COUNTRY_CODE, |p| p.default_country_code.as_str());
+    let rules = policy.as_ref().map_or(
+        normalize::Rules::with_country_code(DEFAULT_COUNTRY_CODE),
+        normalize::Rules::of,
+    );
     let currency = policy.as_ref().map_or("CNY", |p| p.currency.as_str());
 
     let mut entries = BTreeMap::new();
     let mut source_blocklist = Vec::new();
     if let Some(text) = files.files.get("blocklist.csv") {
-        source_blocklist = tables::read_blocklist("blocklist.csv", text, country, &mut diags);
+        source_blocklist = tables::read_blocklist("blocklist.csv", text, &rules, &mut diags);
         entries.insert("blocklist.csv".to_string(), source_blocklist.len());
     }
     let mut source_catalog = Vec::new();

@@ -7,7 +7,7 @@
 //! text).
 
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::model::{Action, OnStale, Policy, Rule, Scope};
+use crate::model::{Action, OnError, OnStale, PlusTags, Policy, Rule, Scope};
 use crate::time::{parse_setting_duration, Duration};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -75,6 +75,8 @@ struct RawPolicy<M: Mode> {
     duplicate_window: Option<M::L<String>>,
     #[serde(default)]
     high_value_threshold: Option<M::L<f64>>,
+    #[serde(default)]
+    email_plus_tags: Option<M::L<PlusTags>>,
     #[serde(alias = "rules")]
     rule: Vec<RawRule<M>>,
     #[serde(default)]
@@ -94,6 +96,8 @@ struct RawRule<M: Mode> {
     message: Option<M::L<String>>,
     #[serde(default)]
     scope: Option<M::L<Scope>>,
+    #[serde(default)]
+    on_error: Option<M::L<OnError>>,
 }
 
 /// Defaults for optional settings (documented in `docs/policy.md`).
@@ -477,6 +481,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             reason,
             message,
             scope: r.scope.as_ref().map_or(Scope::Order, |l| *l.value()),
+            on_error: r.on_error.as_ref().map(|l| *l.value()),
         });
     }
     if named_messages && default_messages.is_none() {
@@ -519,6 +524,10 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             on_stale,
             duplicate_window,
             high_value_threshold,
+            email_plus_tags: raw
+                .email_plus_tags
+                .as_ref()
+                .map_or(PlusTags::default(), |l| *l.value()),
             rules,
             messages: raw.messages,
         },

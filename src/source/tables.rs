@@ -423,11 +423,11 @@ fn parse_count(row: &Row<'_>, c: usize, diags: &mut Vec<Diagnostic>) -> u32 {
     }
 }
 
-/// Parses `blocklist.csv`, normalizing each value with `default_country_code`.
+/// Parses `blocklist.csv`, normalizing each value under the policy's `rules`.
 pub(crate) fn read_blocklist(
     file: &str,
     text: &str,
-    default_country_code: &str,
+    rules: &normalize::Rules<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> Vec<BlockEntry> {
     let mut out = Vec::new();
@@ -476,7 +476,7 @@ pub(crate) fn read_blocklist(
             return;
         };
         let raw_value = row.get(1);
-        let value = normalize::identifier(kind, raw_value, default_country_code);
+        let value = normalize::identifier_with(kind, raw_value, rules);
         if value.is_empty() {
             diags.push(row.problem(true, 1, "the value is empty"));
             return;
@@ -609,7 +609,8 @@ pub(crate) fn read_customers(
     let mut out = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     read_table(file, text, &CUSTOMERS_COLUMNS, diags, |row, diags| {
-        let id = row.get(0).trim().to_string();
+        // Normalized as the identifier it is matched as (docs/semantics.md §3.2).
+        let id = normalize::identifier(IdKind::CustomerId, row.get(0), "");
         if id.is_empty() {
             diags.push(row.problem(true, 0, "the customer id is empty"));
             return;
