@@ -1,7 +1,8 @@
 //! The duplicate memory behind `duplicate_recent`: which customer submitted which
 //! basket (multiset of SKU quantities) when, under which order id.
 //!
-//! It is bounded ([`CAPACITY`] baskets, oldest forgotten first) and lives in one engine
+//! It is bounded ([`CAPACITY`] baskets, least recently seen forgotten first; memory
+//! proportional to the baskets held) and lives in one engine
 //! instance — at the edge that means one isolate, so a duplicate sent to another
 //! isolate is not seen. Keys are SipHash digests, so the memory holds no identifiers.
 
@@ -47,14 +48,21 @@ pub fn key(order: &Order, rules: &normalize::Rules<'_>) -> Option<u64> {
         let normalized = normalize::identifier_with(kind, value.as_deref()?, rules);
         (!normalized.is_empty()).then_some((tag, normalized))
     })?;
-    let mut basket: Vec<(&str, u64)> = Vec::with_capacity(order.items.len());
-    for line in &order.items {
-        match basket.iter_mut().find(|(sku, _)| *sku == line.sku) {
-            Some((_, q)) => *q = q.saturating_add(line.quantity),
-            None => basket.push((&line.sku, line.quantity)),
+    // Sorted, then equal SKUs merged: linearithmic however many lines (a linear search
+    // per line was quadratic in a 10,000-line order).
+    let mut lines: Vec<(&str, u64)> = order
+        .items
+        .iter()
+        .map(|l| (l.sku.as_str(), l.quantity))
+        .collect();
+    lines.sort_unstable();
+    let mut basket: Vec<(&str, u64)> = Vec::with_capacity(lines.len());
+    for (sku, q) in lines {
+        match basket.last_mut() {
+            Some((last, total)) if *last == sku => *total = total.saturating_add(q),
+            _ => basket.push((sku, q)),
         }
     }
-    basket.sort_unstable();
     let mut h = SipHasher13::new_with_keys(0x636b_6775_6172_6421, 0x6475_7065_6d65_6d6f);
     h.write_u8(tag);
     h.write(who.as_bytes());
@@ -113,7 +121,14 @@ impl DuplicateMemory {
             }
         }
         self.order.push_back((key, now));
-        while self.seen.len() > CAPACITY || self.order.len() > 4 * CAPACITY {
+        // Every check adds a sighting; once most of the queue is stale sightings of keys
+        // seen again later, keep only each key's newest, so the memory stays
+        // proportional to the keys it holds (a loop re-checking one basket used to hold
+        // 4 × CAPACITY sightings).
+        if self.order.len() > 2 * self.seen.len() + 64 {
+            self.compact();
+        }
+        while self.seen.len() > CAPACITY {
             let Some((old, at)) = self.order.pop_front() else {
                 break;
             };
@@ -126,6 +141,23 @@ impl DuplicateMemory {
                 self.seen.remove(&old);
             }
         }
+    }
+
+    /// Keeps in the recency queue only the newest sighting of each key (amortized O(1)
+    /// per record: it runs when the queue has doubled past the keys).
+    fn compact(&mut self) {
+        let mut kept = std::collections::HashSet::with_capacity(self.seen.len());
+        let mut newest_first: Vec<(u64, Timestamp)> = Vec::with_capacity(self.seen.len());
+        while let Some((key, at)) = self.order.pop_back() {
+            let newest = self
+                .seen
+                .get(&key)
+                .and_then(|l| l.iter().map(|s| s.at).max());
+            if newest.is_some_and(|n| n <= at) && kept.insert(key) {
+                newest_first.push((key, at));
+            }
+        }
+        self.order.extend(newest_first.into_iter().rev());
     }
 
     /// How many customer-and-basket keys are remembered.
@@ -220,5 +252,29 @@ mod tests {
             Timestamp::from_seconds(CAPACITY as i64 + 99),
             Duration::from_seconds(1)
         ));
+    }
+
+    #[test]
+    fn memory_stays_proportional_to_the_keys_it_holds() {
+        let mut m = DuplicateMemory::default();
+        for i in 0..100_000i64 {
+            m.record(u64::try_from(i % 32).unwrap(), Some("A"), Timestamp(i));
+        }
+        assert_eq!(m.len(), 32);
+        assert!(m.order.len() <= 2 * 32 + 65, "{} sightings", m.order.len());
+        // The same holds when every check has the same clock (CLI `--now`, backtests).
+        for _ in 0..10_000 {
+            m.record(7, Some("B"), Timestamp(5));
+        }
+        assert!(m.order.len() <= 2 * 32 + 65, "{} sightings", m.order.len());
+        // And eviction still forgets the least recently seen keys first.
+        let mut m = DuplicateMemory::default();
+        for i in 0..(CAPACITY as u64 + 10) {
+            m.record(i, None, Timestamp(i64::try_from(i).unwrap()));
+            m.record(0, None, Timestamp(i64::try_from(i).unwrap()));
+        }
+        assert_eq!(m.len(), CAPACITY);
+        assert!(m.seen.contains_key(&0), "the key seen at every step stays");
+        assert!(!m.seen.contains_key(&1), "the oldest key went first");
     }
 }
