@@ -73,15 +73,24 @@ fn time(s: Option<String>) -> Option<Option<Timestamp>> {
 /// parse accepts: its recursion limit of 128 admits 127 levels, the root included.
 const MAX_DEPTH: usize = 127;
 
-/// Whether `json` nests arrays and objects deeper than [`MAX_DEPTH`]. serde skips an
-/// unknown field without any depth limit, so without this check the fast reader would
-/// accept an order the careful one refuses (found by `fuzz/` target `order_json`).
+/// Longest run of digits a JSON number can have and still fit an `f64` whatever its
+/// exponent (above ~309 digits an integer overflows).
+const MAX_DIGITS: usize = 300;
+
+/// Whether `json` holds something serde skips in an unknown field without the checks the
+/// careful reader's `serde_json::Value` parse makes, so only that reader may judge it
+/// (both found by `fuzz/` target `order_json`): arrays and objects nested deeper than
+/// [`MAX_DEPTH`], or a number that may be out of `f64` range (one with an exponent, or
+/// over [`MAX_DIGITS`] digits: `"x": 78e636` is refused by the careful reader and was
+/// skipped by this one). Orders rarely hold such numbers; those take the careful path.
 /// Only well-formed JSON matters here (anything else fails to parse anyway), so a scan
-/// that skips strings and counts brackets is exact.
-fn too_deep(json: &str) -> bool {
+/// that skips strings is exact.
+fn needs_careful_reader(json: &str) -> bool {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
+    let mut digits = 0usize;
+    let mut prev = 0u8;
     for &b in json.as_bytes() {
         if in_string {
             match b {
@@ -92,6 +101,7 @@ fn too_deep(json: &str) -> bool {
             }
             continue;
         }
+        digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
         match b {
             b'"' => in_string = true,
             b'{' | b'[' => {
@@ -101,15 +111,18 @@ fn too_deep(json: &str) -> bool {
                 }
             }
             b'}' | b']' => depth = depth.saturating_sub(1),
+            b'e' | b'E' if prev.is_ascii_digit() || prev == b'.' => return true,
+            _ if digits > MAX_DIGITS => return true,
             _ => {}
         }
+        prev = b;
     }
     false
 }
 
 /// The order, when `json` is a well-formed order within every limit; `None` otherwise.
 pub(super) fn read(json: &str) -> Option<Order> {
-    if too_deep(json) {
+    if needs_careful_reader(json) {
         return None;
     }
     let raw: RawOrder = serde_json::from_str(json).ok()?;
@@ -275,5 +288,30 @@ mod tests {
         assert!(read(&ok).is_some());
         agree(&ok).unwrap();
         assert!(Order::from_json(&ok).is_ok());
+    }
+
+    #[test]
+    fn leaves_numbers_that_may_overflow_to_the_careful_reader() {
+        // Regression (fuzz/regressions/order_json): serde skipped `78e636` in an unknown
+        // field; the careful reader refuses it as out of range.
+        let huge = r#"{"items":[{"sku":"A","quantity":1}],"x":78e636}"#;
+        assert!(read(huge).is_none());
+        assert!(Order::from_json(huge).is_err());
+        agree(huge).unwrap();
+        let long = format!(
+            r#"{{"items":[{{"sku":"A","quantity":1}}],"x":1{}}}"#,
+            "0".repeat(400)
+        );
+        assert!(read(&long).is_none());
+        agree(&long).unwrap();
+        // An exponent in range still reads (by the careful path), and `true`/`false`
+        // are no exponents.
+        let price = r#"{"items":[{"sku":"A","quantity":1,"unit_price":1.5e2}],"f":false,"t":true}"#;
+        assert!(read(price).is_none());
+        assert_eq!(
+            Order::from_json(price).unwrap().items[0].unit_price,
+            Some(150.0)
+        );
+        assert!(read(r#"{"items":[{"sku":"A","quantity":1}],"f":false,"t":true}"#).is_some());
     }
 }
