@@ -32,9 +32,9 @@ function stepUpOrder() {
 }
 
 /** POST /orders over `agent` (node:http, so the connection is reused), to workerd's own socket. */
-function rawPost(agent, base, body) {
+function rawPost(agent, base, body, path = "/orders") {
   return new Promise((resolve, reject) => {
-    const req = http.request(new URL("/orders", base), { method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {
+    const req = http.request(new URL(path, base), { method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {
       let text = "";
       res.on("data", (c) => (text += c));
       res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text, reusedSocket: req.reusedSocket }));
@@ -174,7 +174,7 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(net.origin.length, 0);
   });
 
-  test("after a 413 the client's next request on its keep-alive connection succeeds", T, async () => {
+  test("after a 413 or a refusal the client's next request on its keep-alive connection succeeds", T, async () => {
     // Straight to workerd's socket (not dispatchFetch), one socket for both requests.
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     try {
@@ -184,6 +184,13 @@ describe("POST /orders, origin as a URL", () => {
       const next = await rawPost(agent, base, "{not json");
       assert.equal(next.status, 400, next.text);
       assert.ok(next.reusedSocket, "the second request went over the same connection");
+      // Refusals before the body is read (an ambiguous path, 415) keep it usable too.
+      const refused = await rawPost(agent, base, JSON.stringify(readOrder("clean.json")), "/orders;x=1");
+      assert.equal(refused.status, 400, refused.text);
+      const after = await rawPost(agent, base, "{not json");
+      assert.equal(after.status, 400, after.text);
+      assert.match(after.text, /invalid JSON/);
+      assert.ok(after.reusedSocket, "still the same connection");
     } finally {
       agent.destroy();
     }

@@ -54,11 +54,11 @@ export default {
     maybeRefresh(env, ctx);
     const url = new URL(request.url);
     if (url.pathname.startsWith(ADMIN_PREFIX)) return admin(request, url, env);
-    const refused = refuseUnchecked(request, url, env);
-    if (refused) return refused;
-    if (request.method === "POST" && classifyPath(url.pathname, ordersPath(env)) === "order") {
-      return checkOrder(request, url, env);
-    }
+    const method = request.method.toUpperCase();
+    const kind = classifyPath(url.pathname, ordersPath(env));
+    const refused = refusal(method, request, kind, url, env);
+    if (refused) return answerEarly(request, refused);
+    if (method === "POST" && kind === "order") return checkOrder(request, url, env);
     return forward(request, env); // not ours: the origin decides (404, 405, CORS, …)
   },
 
@@ -81,11 +81,8 @@ function ordersPath(env) {
 // checked) or refused here, never forwarded unchecked with the worker's headers: an
 // ambiguous spelling (`/orders;x=1`, `/orders.json`, `/orders%00`) gets 400, another
 // method on the order path (PUT, PATCH, DELETE, an OPTIONS with a body) gets 405.
-function refuseUnchecked(request, url, env) {
-  const method = request.method.toUpperCase();
-  const hasBody = request.body !== null;
-  if (READ_METHODS.has(method) && !(method === "OPTIONS" && hasBody)) return null;
-  const kind = classifyPath(url.pathname, ordersPath(env));
+function refusal(method, request, kind, url, env) {
+  if (READ_METHODS.has(method) && !(method === "OPTIONS" && request.body !== null)) return null;
   if (kind === "ambiguous") {
     return json(400, errorBody("", `${url.pathname} is not a canonical spelling of the order path; send orders to ${ordersPath(env)}`));
   }
@@ -101,10 +98,10 @@ function refuseUnchecked(request, url, env) {
 
 async function checkOrder(request, url, env) {
   const unverified = requireSignature(env);
-  if (unverified) return unverified;
+  if (unverified) return answerEarly(request, unverified);
   const type = request.headers.get("content-type");
   if (type && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) {
-    return json(415, errorBody("", `expected Content-Type: application/json, got ${type}`));
+    return answerEarly(request, json(415, errorBody("", `expected Content-Type: application/json, got ${type}`)));
   }
   const limit = positiveInt(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY);
   const text = await readText(request, limit);
@@ -493,6 +490,17 @@ function pickLocale(request, url) {
     if (near) return near;
   }
   return undefined;
+}
+
+// Answers without using the request body, after reading and discarding it (up to
+// MAX_DRAIN_BYTES): see tooLarge for why an unread body breaks the connection.
+async function answerEarly(request, response) {
+  try {
+    await readBytes(request, 0, MAX_DRAIN_BYTES);
+  } catch {
+    // The client went away mid-body: nobody is left to keep the connection for.
+  }
+  return response;
 }
 
 // 413 for a body over MAX_BODY_BYTES. workerd resets a keep-alive connection whose
