@@ -205,7 +205,7 @@ describe("POST /orders, origin as a URL", () => {
     }
     // Ambiguous: some origin reads it as the order path. Refused whatever the body.
     for (const path of ["/orders;x=1", "/Orders;jsessionid=1/", "/orders.json", "/orders.json/", "/orders.", "/orders%20", "/orders%09",
-      "/orders%00", "/orders%00.php", "/orders%2F", "/orders%2e", "/orders%E2%80%8B", "/%EF%BD%8Frders", "/orders%3Bx"]) {
+      "/orders%00", "/orders%00.php", "/orders%2F", "/orders%2e", "/orders%E2%80%8B", "/%EF%BD%8Frders", "/orders%3Bx", "/%256Frders", "/api/..;/orders", "/orders/x/..;/"]) {
       for (const body of [denyOrder(), readOrder("clean.json")]) {
         const r = await post(mf, path, body);
         assert.equal(r.status, 400, `${path}: ${r.text}`);

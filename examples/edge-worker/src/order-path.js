@@ -28,15 +28,18 @@ export function canonicalPath(pathname) {
 
 /**
  * The loose form: what the most lenient origin could make of the path. Everything in
- * the canonical form, plus: every percent-escape decoded (as UTF-8, bad bytes kept as
- * U+FFFD) and NFKC-folded (full-width letters); `\` as `/`; each segment cut at a
- * `;param` or a control character (NUL, CR…); format characters (zero-width space,
+ * the canonical form, plus: every percent-escape decoded, three times over (as UTF-8,
+ * bad bytes as U+FFFD) and NFKC-folded (full-width letters); `\` as `/`; each segment
+ * cut at a `;param` or a control character (NUL, CR…); format characters (zero-width space,
  * BOM) removed; spaces and dots trimmed off segment ends; and the last segment's
  * `.suffix` dropped. Used only to refuse, never to accept: a path whose loose form is
  * the order path's but whose canonical form is not is "ambiguous".
  */
 export function loosePath(pathname) {
-  const text = decodeAll(pathname).normalize("NFKC").replace(/\\/g, "/");
+  // Decoded up to three times: some stacks decode twice (`%256F` → `%6F` → `o`).
+  let text = pathname;
+  for (let i = 0; i < 3; i++) text = decodeAll(text);
+  text = text.normalize("NFKC").replace(/\\/g, "/");
   const segments = removeDots(text.split("/").map(looseSegment));
   const last = segments.length - 1;
   const dot = last >= 0 ? segments[last].indexOf(".") : -1;
@@ -54,10 +57,11 @@ export function classifyPath(pathname, ordersPath) {
 // One segment as a lenient origin might read it: cut at `;` (matrix parameters) or at a
 // control character (C-string truncation at NUL), without format characters, and
 // without the spaces and trailing dots some file systems and routers ignore.
+// A segment that is `..` once cut (Tomcat's `..;`) stays a dot segment: it climbs.
 function looseSegment(segment) {
-  if (segment === "." || segment === "..") return segment;
-  const cut = segment.split(";")[0].split(/\p{Cc}/u)[0].replace(/\p{Cf}/gu, "");
-  return cut.replace(/^\s+/u, "").replace(/[\s.]+$/u, "");
+  const cut = segment.split(";")[0].split(/\p{Cc}/u)[0].replace(/\p{Cf}/gu, "").trim();
+  if (cut === "." || cut === "..") return cut;
+  return cut.replace(/[\s.]+$/u, "");
 }
 
 // Resolves `.` and `..` segments (RFC 3986 §5.2.4) and drops empty ones (`//`).
