@@ -222,7 +222,15 @@ describe("POST /orders, origin as a URL", () => {
       assert.equal(r.headers.get("allow"), "GET, HEAD, OPTIONS, POST");
     }
     assert.equal(net.origin.length, before, "no spelling reached the origin");
+    // A checked order reaches the origin at ORDERS_PATH, whatever spelling it came in as.
+    for (const path of ["/ORDERS/", "/%6Frders?src=web"]) {
+      assert.equal((await post(mf, path, readOrder("clean.json"))).status, 201, path);
+      assert.equal(net.origin.at(-1).path, path.includes("?") ? "/api/orders?src=web" : "/api/orders", path);
+      assert.match(net.origin.at(-1).headers["x-checkout-guard"], /^allow/);
+    }
+    const checkedCount = net.origin.length;
     // Near neighbours are other paths: passed through, unchecked, as before.
+    assert.equal(checkedCount, before + 2);
     for (const path of ["/orders-history", "/orderstatus", "/order", "/orders/42", "/orders/42.json", "/api/orders", "/ordersx;y"]) {
       const r = await post(mf, path, denyOrder());
       assert.equal(r.status, 201, `${path}: ${r.text}`);

@@ -219,11 +219,14 @@ function verdictSummary(verdict) {
 // ORIGIN is either a service binding ([[services]] binding = "ORIGIN") or a URL string
 // ([vars] ORIGIN = "https://backend.example.com"); unset, the request goes on to the
 // URL it was made to (a worker on a route in front of the zone's own origin).
+// A checked order goes to ORDERS_PATH as configured, whichever spelling it came in as
+// (`/Orders/`, `/%6Frders`), so the origin's router sees one path for checked orders.
 function forward(request, env, checked) {
-  let target = request.url;
+  const u = new URL(request.url);
+  if (checked) u.pathname = ordersPath(env);
+  let target = u.toString();
   if (typeof env.ORIGIN === "string" && env.ORIGIN) {
     const base = new URL(env.ORIGIN);
-    const u = new URL(request.url);
     base.pathname = base.pathname.replace(/\/$/, "") + u.pathname;
     base.search = u.search;
     target = base.toString();
