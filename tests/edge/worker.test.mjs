@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
+import http from "node:http";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -28,6 +29,19 @@ function stepUpOrder() {
   const o = readOrder("step-up-level.json"); // C10008, step_up device → sms_otp
   o.customer.ip = "203.0.113.200"; // step_up, BOT_CHECKOUT, no expiry
   return o;
+}
+
+/** POST /orders over `agent` (node:http, so the connection is reused), to workerd's own socket. */
+function rawPost(agent, base, body, path = "/orders") {
+  return new Promise((resolve, reject) => {
+    const req = http.request(new URL(path, base), { method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {
+      let text = "";
+      res.on("data", (c) => (text += c));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text, reusedSocket: req.reusedSocket }));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 function damaged(bytes) {
@@ -137,6 +151,8 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(r.status, 400, r.text);
     assert.equal(r.json.error.path, "items[1].quantity");
     assert.ok(r.json.error.message.length > 0);
+    assert.ok(!r.json.error.message.includes("items[1]"), `the path is said once, in its field: ${r.text}`);
+    assert.deepEqual(Object.keys(r.json.error).sort(), ["message", "path"]);
 
     const notObject = await post(mf, "/orders", "[1,2]");
     assert.equal(notObject.status, 400);
@@ -154,30 +170,94 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(form.json.error.path, "");
     const big = await post(mf, "/orders", JSON.stringify({ items: [], pad: "x".repeat(70 * 1024) }));
     assert.equal(big.status, 413, big.text);
+    assert.equal(big.json.error.path, "");
     assert.equal(net.origin.length, 0);
   });
 
-  test("deny → 403 with reason codes, the customer message and per-line decisions", T, async () => {
-    const r = await post(mf, "/orders", denyOrder(), { "accept-language": "en-US,en;q=0.9" });
-    assert.equal(r.status, 403, r.text);
-    assert.equal(r.json.decision, "deny");
-    assert.ok(r.json.reasons.includes("BLOCKLIST_RESTRICTED_ITEM"), JSON.stringify(r.json));
-    assert.equal(typeof r.json.message, "string");
-    assert.ok(r.json.message.length > 0);
-    assert.equal(r.json.locale, "en");
-    assert.deepEqual(r.json.lines.map((l) => l.decision), ["allow", "deny"]);
-    assert.equal(net.origin.length, 0, "a denied order never reaches the origin");
+  test("after a 413 or a refusal the client's next request on its keep-alive connection succeeds", T, async () => {
+    // Straight to workerd's socket (not dispatchFetch), one socket for both requests.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const base = await mf.ready;
+      const big = await rawPost(agent, base, JSON.stringify({ items: [], pad: "x".repeat(200 * 1024) }));
+      assert.equal(big.status, 413, big.text);
+      const next = await rawPost(agent, base, "{not json");
+      assert.equal(next.status, 400, next.text);
+      assert.ok(next.reusedSocket, "the second request went over the same connection");
+      // Refusals before the body is read (an ambiguous path, 415) keep it usable too.
+      const refused = await rawPost(agent, base, JSON.stringify(readOrder("clean.json")), "/orders;x=1");
+      assert.equal(refused.status, 400, refused.text);
+      const after = await rawPost(agent, base, "{not json");
+      assert.equal(after.status, 400, after.text);
+      assert.match(after.text, /invalid JSON/);
+      assert.ok(after.reusedSocket, "still the same connection");
+    } finally {
+      agent.destroy();
+    }
   });
 
-  test("other spellings of the order path are checked too", T, async () => {
-    for (const path of ["/orders/", "//orders", "/Orders", "/%6Frders", "/orders?debug=1"]) {
+  test("every spelling of the order path is checked or refused, never forwarded unchecked", T, async () => {
+    const before = net.origin.length;
+    // Canonically the order path (RFC 3986 equivalents, case, slashes, dot segments): checked.
+    for (const path of ["/orders/", "//orders", "/Orders", "/ORDERS/", "/%6Frders", "/%6frders", "/x/../orders", "/orders/.", "/orders?debug=1"]) {
       const r = await post(mf, path, denyOrder());
       assert.equal(r.status, 403, `${path}: ${r.text}`);
     }
-    assert.equal(net.origin.length, 0);
+    // Ambiguous: some origin reads it as the order path. Refused whatever the body.
+    for (const path of ["/orders;x=1", "/Orders;jsessionid=1/", "/orders.json", "/orders.json/", "/orders.", "/orders%20", "/orders%09",
+      "/orders%00", "/orders%00.php", "/orders%2F", "/orders%2e", "/orders%E2%80%8B", "/%EF%BD%8Frders", "/orders%3Bx", "/%256Frders", "/api/..;/orders", "/orders/x/..;/"]) {
+      for (const body of [denyOrder(), readOrder("clean.json")]) {
+        const r = await post(mf, path, body);
+        assert.equal(r.status, 400, `${path}: ${r.text}`);
+        assert.match(r.json.error.message, /not a canonical spelling of the order path/);
+      }
+      for (const method of ["PUT", "PATCH", "DELETE"]) {
+        assert.equal((await post(mf, path, readOrder("clean.json"), {}, method)).status, 400, `${method} ${path}`);
+      }
+    }
+    // Other writes on the order path itself: refused, not forwarded.
+    for (const method of ["PUT", "PATCH", "DELETE"]) {
+      const r = await post(mf, "/orders", readOrder("clean.json"), {}, method);
+      assert.equal(r.status, 405, `${method}: ${r.text}`);
+      assert.equal(r.headers.get("allow"), "GET, HEAD, OPTIONS, POST");
+    }
+    assert.equal(net.origin.length, before, "no spelling reached the origin");
+    // A checked order reaches the origin at ORDERS_PATH, whatever spelling it came in as.
+    for (const path of ["/ORDERS/", "/%6Frders?src=web"]) {
+      assert.equal((await post(mf, path, readOrder("clean.json"))).status, 201, path);
+      assert.equal(net.origin.at(-1).path, path.includes("?") ? "/api/orders?src=web" : "/api/orders", path);
+      assert.match(net.origin.at(-1).headers["x-checkout-guard"], /^allow/);
+    }
+    const checkedCount = net.origin.length;
+    // Near neighbours are other paths: passed through, unchecked, as before.
+    assert.equal(checkedCount, before + 2);
+    for (const path of ["/orders-history", "/orderstatus", "/order", "/orders/42", "/orders/42.json", "/api/orders", "/ordersx;y"]) {
+      const r = await post(mf, path, denyOrder());
+      assert.equal(r.status, 201, `${path}: ${r.text}`);
+      assert.equal(net.origin.at(-1).headers["x-checkout-guard"], undefined, path);
+    }
+    // Reads and the CORS preflight pass through on every spelling.
+    for (const [method, path] of [["GET", "/orders;x=1"], ["HEAD", "/orders.json"], ["OPTIONS", "/orders"]]) {
+      assert.equal((await get(mf, path, {}, method)).status, 201, `${method} ${path}`);
+    }
+  });
+
+  test("deny → 403 with the customer message and a reference, never a reason code", T, async () => {
+    const forwarded = net.origin.length;
+    const r = await post(mf, "/orders", denyOrder(), { "accept-language": "en-US,en;q=0.9" });
+    assert.equal(r.status, 403, r.text);
+    assert.deepEqual(Object.keys(r.json).sort(), ["decision", "locale", "message", "reference"]);
+    assert.equal(r.json.decision, "deny");
+    assert.equal(typeof r.json.message, "string");
+    assert.ok(r.json.message.length > 0);
+    assert.equal(r.json.locale, "en");
+    assert.match(r.json.reference, /^[0-9a-f-]{36}$/);
+    assert.doesNotMatch(r.text, /BLOCKLIST|STOLEN_CARD|RESTRICTED|"reasons"|"lines"|"rule"/);
+    assert.equal(net.origin.length, forwarded, "a denied order never reaches the origin");
   });
 
   test("step_up → 401 challenge; the re-POST with `verified` is forwarded", T, async () => {
+    const forwarded = net.origin.length;
     const first = await post(mf, "/orders", stepUpOrder());
     assert.equal(first.status, 401, first.text);
     assert.equal(first.headers.get("www-authenticate"), 'Step-Up methods="sms_otp"');
@@ -186,12 +266,14 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(first.json.order_id, "DS-20261125-0020");
     assert.equal(typeof first.json.message, "string");
     assert.equal(first.json.locale, "zh-CN");
-    assert.equal(net.origin.length, 0);
+    assert.equal(first.json.reasons, undefined, "no reason codes to the client");
+    assert.doesNotMatch(first.text, /BLOCKLIST|BOT_CHECKOUT|"rule"/);
+    assert.equal(net.origin.length, forwarded);
 
     const again = { ...stepUpOrder(), verified: ["sms_otp"] };
     const second = await post(mf, "/orders", again);
     assert.equal(second.status, 201, second.text);
-    assert.equal(net.origin.length, 1);
+    assert.equal(net.origin.length, forwarded + 1);
     const call = net.origin.at(-1);
     assert.equal(call.method, "POST");
     assert.equal(call.path, "/api/orders");
@@ -216,6 +298,24 @@ describe("POST /orders, origin as a URL", () => {
     assert.deepEqual(JSON.parse(call.body), order);
   });
 
+  test("a 1000-line order is forwarded with small, bounded headers", T, async () => {
+    // An allowed order whose full verdict is 37 KB of JSON (50 KB as base64).
+    const order = readOrder("clean.json");
+    order.items = Array.from({ length: 1000 }, (_, i) => (i % 2 ? { sku: "TEA-002", quantity: 1, unit_price: 98 } : { sku: "TEA-004", quantity: 1, unit_price: 128 }));
+    const r = await post(mf, "/orders", order);
+    assert.equal(r.status, 201, r.text);
+    const call = net.origin.at(-1);
+    const header = call.headers["x-checkout-guard-verdict"];
+    assert.ok(header.length <= 4096, `verdict header ${header.length} bytes`);
+    assert.ok(call.headers["x-checkout-guard"].length <= 2048);
+    const summary = decodeVerdict(header);
+    assert.equal(summary.decision, "allow");
+    assert.equal(summary.line_count, 1000);
+    assert.ok(summary.lines.length <= 32);
+    assert.match(call.headers["x-checkout-guard"], new RegExp(`^${summary.decision}(;|$)`));
+    assert.equal(JSON.parse(call.body).items.length, 1000, "the order itself is forwarded whole");
+  });
+
   test("review → forwarded with the rules that fired", T, async () => {
     const r = await post(mf, "/orders", readOrder("refund-abuser.json"));
     assert.equal(r.status, 201, r.text);
@@ -233,7 +333,7 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal((await post(mf, "/orders", first)).status, 201);
     const r = await post(mf, "/orders", second);
     assert.equal(r.status, 403, r.text);
-    assert.deepEqual(r.json.reasons, ["DUPLICATE_SUBMISSION"]);
+    assert.equal(r.json.decision, "deny");
   });
 
   test("other paths and methods pass through to the origin, stripped of verdict headers", T, async () => {
@@ -346,7 +446,7 @@ describe("snapshot refresh from SNAPSHOT_URL", () => {
 
     const dup = await post(mf, "/orders", readOrder("duplicate-second.json"));
     assert.equal(dup.status, 403, dup.text);
-    assert.deepEqual(dup.json.reasons, ["DUPLICATE_SUBMISSION"]);
+    assert.equal(dup.json.decision, "deny");
 
     // The forwarded verdict now names the new snapshot.
     const fwd = await post(mf, "/orders", readOrder("clean.json"));
@@ -676,19 +776,24 @@ describe("the edge agrees with the native CLI", () => {
       const what = `line ${i + 1} (${JSON.parse(line).order_id}): native ${v.decision}`;
       seen[v.decision]++;
       const r = await post(mf, "/orders", line);
-      const codes = [...new Set(v.reasons.filter((x) => x.action === v.decision).map((x) => x.code))];
       const message = v.message ? v.message.text : null;
       if (v.decision === "deny") {
         assert.equal(r.status, 403, what);
-        assert.deepEqual(r.json, { decision: "deny", reasons: codes, message, locale: v.message ? v.message.locale : null, lines: v.lines }, what);
+        assert.deepEqual(r.json, { decision: "deny", message, locale: v.message ? v.message.locale : null, reference: r.json.reference }, what);
       } else if (v.decision === "step_up") {
         assert.equal(r.status, 401, what);
         assert.deepEqual(r.json.verify, v.verify, what);
-        assert.deepEqual(r.json.reasons, codes, what);
         assert.equal(r.json.message, message, what);
       } else {
         assert.equal(r.status, 201, what);
-        assert.deepEqual(decodeVerdict(net.origin.at(-1).headers["x-checkout-guard-verdict"]), v, what);
+        // The header carries the verdict with its lists bounded: the same decision, rules
+        // and codes, and only the lines not allowed (with their index).
+        const got = decodeVerdict(net.origin.at(-1).headers["x-checkout-guard-verdict"]);
+        const notAllowed = v.lines.map((l, index) => ({ index, ...l })).filter((l) => l.decision !== "allow");
+        assert.deepEqual({ ...got, lines: got.lines, line_count: undefined, truncated: undefined }, { ...v, lines: notAllowed, line_count: undefined, truncated: undefined }, what);
+        assert.equal(got.line_count, v.lines.length, what);
+        const codes = [...new Set(v.reasons.map((x) => x.code))];
+        assert.deepEqual([...new Set(got.reasons.map((x) => x.code))], codes, what);
       }
     }
     for (const [decision, n] of Object.entries(seen)) assert.ok(n > 0, `no ${decision} among the samples`);

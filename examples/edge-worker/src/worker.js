@@ -1,18 +1,23 @@
 // checkout-guard edge worker: the authoritative pre-check of `POST /orders`.
 //
-// deny     → 403 {decision, reasons, message, locale, lines}
-// step_up  → 401 + `WWW-Authenticate: Step-Up methods="…"` {decision, verify, reasons, message, locale}
-// review   → forwarded to the origin, verdict in `X-Checkout-Guard` / `X-Checkout-Guard-Verdict`
+// deny     → 403 {decision, message, locale, reference}
+// step_up  → 401 + `WWW-Authenticate: Step-Up methods="…"` {decision, verify, message, locale, reference}
+// review   → forwarded to the origin, a bounded verdict summary in `X-Checkout-Guard` /
+//            `X-Checkout-Guard-Verdict`
 // allow    → forwarded likewise
 // unusable → 400 {error: {path, message}} (also 413 too large, 415 not JSON)
 //
-// Everything else passes through to the origin untouched (minus any client-sent
-// `X-Checkout-Guard*` header, so the origin can trust those it sees). See README.md.
+// Client bodies never name reason codes or rules: anyone can submit any identifier, so
+// a code would tell them whether it is listed. The codes go to the origin and the log.
+// Other spellings of the order path are checked or refused (order-path.js). Everything
+// else passes through to the origin untouched (minus any client-sent `X-Checkout-Guard*`
+// header, so the origin can trust those it sees). See README.md.
 
 import { Engine } from "checkout-guard";
 // The merchant's own snapshot, bundled as a Data module (an ArrayBuffer): see the
 // `[[rules]] type = "Data"` entry in wrangler.toml and build.sh.
 import bundledSnapshot from "./store.snapshot";
+import { classifyPath } from "./order-path.js";
 
 // Module scope = one isolate. `initSync` already ran inside the package's `worker`
 // entry, so this is synchronous: no top-level await, no network at start-up.
@@ -33,15 +38,27 @@ const state = {
 const ADMIN_PREFIX = "/__checkout-guard/";
 const DEFAULT_MAX_BODY = 64 * 1024;
 const MAX_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+// An oversize order body is read and discarded up to this size so that the keep-alive
+// connection survives its 413 (tooLarge); past it the body is cut off.
+const MAX_DRAIN_BYTES = 1024 * 1024;
+// Forwarded verdict header: at most this many reasons and non-allow lines, and this many
+// bytes of base64 (origins and proxies commonly cap a header at 8–16 KB).
+const MAX_HEADER_ITEMS = 32;
+const MAX_VERDICT_HEADER = 4096;
+// Methods that cannot create an order and pass through on the order path (OPTIONS is the
+// CORS preflight; it passes only without a body).
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export default {
   async fetch(request, env, ctx) {
     maybeRefresh(env, ctx);
     const url = new URL(request.url);
     if (url.pathname.startsWith(ADMIN_PREFIX)) return admin(request, url, env);
-    if (request.method === "POST" && samePath(url.pathname, env.ORDERS_PATH || "/orders")) {
-      return checkOrder(request, url, env);
-    }
+    const method = request.method.toUpperCase();
+    const kind = classifyPath(url.pathname, ordersPath(env));
+    const refused = refusal(method, request, kind, url, env);
+    if (refused) return answerEarly(request, refused);
+    if (method === "POST" && kind === "order") return checkOrder(request, url, env);
     return forward(request, env); // not ours: the origin decides (404, 405, CORS, …)
   },
 
@@ -53,19 +70,42 @@ export default {
 };
 
 // ---------------------------------------------------------------------------------
+// Which requests reach checkOrder, and which are refused (order-path.js)
+// ---------------------------------------------------------------------------------
+
+function ordersPath(env) {
+  return env.ORDERS_PATH || "/orders";
+}
+
+// A write to any spelling of the order path is either POST to its canonical form (then
+// checked) or refused here, never forwarded unchecked with the worker's headers: an
+// ambiguous spelling (`/orders;x=1`, `/orders.json`, `/orders%00`) gets 400, another
+// method on the order path (PUT, PATCH, DELETE, an OPTIONS with a body) gets 405.
+function refusal(method, request, kind, url, env) {
+  if (READ_METHODS.has(method) && !(method === "OPTIONS" && request.body !== null)) return null;
+  if (kind === "ambiguous") {
+    return json(400, errorBody("", `${url.pathname} is not a canonical spelling of the order path; send orders to ${ordersPath(env)}`));
+  }
+  if (kind === "order" && method !== "POST") {
+    return json(405, errorBody("", `${method} is not allowed on the order path; orders are POSTed`), { allow: "GET, HEAD, OPTIONS, POST" });
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------
 // POST /orders
 // ---------------------------------------------------------------------------------
 
 async function checkOrder(request, url, env) {
   const unverified = requireSignature(env);
-  if (unverified) return unverified;
+  if (unverified) return answerEarly(request, unverified);
   const type = request.headers.get("content-type");
   if (type && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(type)) {
-    return json(415, errorBody("", `expected Content-Type: application/json, got ${type}`));
+    return answerEarly(request, json(415, errorBody("", `expected Content-Type: application/json, got ${type}`)));
   }
   const limit = positiveInt(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY);
   const text = await readText(request, limit);
-  if (text === null) return json(413, errorBody("", `order body larger than ${limit} bytes`));
+  if (text === null) return tooLarge(limit);
 
   let order;
   try {
@@ -91,7 +131,9 @@ async function checkOrder(request, url, env) {
   try {
     verdict = engine.check(order, { now: new Date(), locale: pickLocale(request, url) });
   } catch (e) {
-    if (e && typeof e.path === "string") return json(400, errorBody(e.path, e.message));
+    // An OrderError: `reason` is the message without the path (its `message` is
+    // "path: reason"), so the body names the path once, in its own field.
+    if (e && typeof e.path === "string") return json(400, errorBody(e.path, e.reason || e.message));
     console.error("checkout-guard: check failed", e);
     // Fail closed: an order we could not judge is not forwarded.
     return json(500, errorBody("", "the order could not be checked"));
@@ -100,17 +142,20 @@ async function checkOrder(request, url, env) {
     console.warn("checkout-guard:", verdict.warnings.join("; "));
   }
 
-  const codes = [...new Set(verdict.reasons.filter((r) => r.action === verdict.decision).map((r) => r.code))];
   const message = verdict.message ? verdict.message.text : null;
   const locale = verdict.message ? verdict.message.locale : null;
 
-  if (verdict.decision === "deny") {
-    return json(403, { decision: "deny", reasons: codes, message, locale, lines: verdict.lines });
-  }
-  if (verdict.decision === "step_up") {
+  if (verdict.decision === "deny" || verdict.decision === "step_up") {
+    // The client learns the outcome and the policy's customer message; the codes and
+    // rules (which list, which rule) go to the log under an opaque reference that
+    // support can ask the customer for.
+    const reference = crypto.randomUUID();
+    const codes = [...new Set(verdict.reasons.map((r) => r.code))].slice(0, MAX_HEADER_ITEMS);
+    console.log(`checkout-guard: ref=${reference} ${summaryLine(verdict)}; codes=${codes.join(",")}`);
+    if (verdict.decision === "deny") return json(403, { decision: "deny", message, locale, reference });
     let challenge = `Step-Up methods="${verdict.verify.join(" ")}"`;
     if (proofError) challenge += `, error="invalid_proof", error_description="${proofError}"`;
-    const body = { decision: "step_up", verify: verdict.verify, reasons: codes, message, locale };
+    const body = { decision: "step_up", verify: verdict.verify, message, locale, reference };
     if (isObject(order) && typeof order.order_id === "string") body.order_id = order.order_id;
     if (proofError) body.proof_error = proofError;
     return json(401, body, { "www-authenticate": challenge });
@@ -118,17 +163,53 @@ async function checkOrder(request, url, env) {
 
   // allow / review: forward exactly what was checked (re-serialized, so the origin
   // cannot read a different order out of ambiguous JSON such as duplicate keys).
-  const rules = verdict.reasons.map((r) => r.rule);
-  let summary = verdict.decision;
-  if (rules.length) summary += `; rules=${rules.join(",")}`;
-  summary += `; snapshot=${verdict.snapshot.version}`;
   return forward(request, env, {
     body: JSON.stringify(order),
     headers: {
-      "x-checkout-guard": summary,
-      "x-checkout-guard-verdict": base64(JSON.stringify(verdict)),
+      "x-checkout-guard": summaryLine(verdict),
+      "x-checkout-guard-verdict": base64(JSON.stringify(verdictSummary(verdict))),
     },
   });
+}
+
+// `<decision>[; rules=<id>,…]; snapshot=<version>`: every firing rule once, in policy
+// order, at most MAX_HEADER_ITEMS of them (then `,…`).
+function summaryLine(verdict) {
+  const rules = [...new Set(verdict.reasons.map((r) => r.rule))];
+  let line = verdict.decision;
+  if (rules.length) {
+    line += `; rules=${rules.slice(0, MAX_HEADER_ITEMS).join(",")}`;
+    if (rules.length > MAX_HEADER_ITEMS) line += ",…";
+  }
+  return `${line}; snapshot=${verdict.snapshot.version}`;
+}
+
+// What the origin gets in X-Checkout-Guard-Verdict: the verdict (docs/semantics.md §9)
+// with its lists bounded, so a 1000-line order cannot make a header no proxy passes.
+// `lines` keeps only the lines not allowed (with their index), reasons and lines at most
+// MAX_HEADER_ITEMS each (a reason's own `lines` likewise); `truncated` counts what was
+// left out. Should that still exceed MAX_VERDICT_HEADER bytes, only the decision,
+// snapshot, verify and the reason codes remain.
+function verdictSummary(verdict) {
+  const cap = (list) => list.slice(0, MAX_HEADER_ITEMS);
+  const notAllowed = verdict.lines.map((l, index) => ({ index, ...l })).filter((l) => l.decision !== "allow");
+  const reasons = cap(verdict.reasons).map((r) => (Array.isArray(r.lines) ? { ...r, lines: cap(r.lines) } : r));
+  const summary = {
+    ...verdict,
+    reasons,
+    lines: cap(notAllowed),
+    line_count: verdict.lines.length,
+    warnings: cap(verdict.warnings || []),
+    truncated: {
+      reasons: verdict.reasons.length - reasons.length,
+      lines: notAllowed.length - Math.min(notAllowed.length, MAX_HEADER_ITEMS),
+      warnings: Math.max(0, (verdict.warnings || []).length - MAX_HEADER_ITEMS),
+    },
+  };
+  if (base64(JSON.stringify(summary)).length <= MAX_VERDICT_HEADER) return summary;
+  const { decision, verify, snapshot } = verdict;
+  const codes = [...new Set(verdict.reasons.map((r) => r.code))];
+  return { decision, verify, snapshot, codes: cap(codes), line_count: verdict.lines.length, truncated: { all: true } };
 }
 
 // ---------------------------------------------------------------------------------
@@ -138,11 +219,14 @@ async function checkOrder(request, url, env) {
 // ORIGIN is either a service binding ([[services]] binding = "ORIGIN") or a URL string
 // ([vars] ORIGIN = "https://backend.example.com"); unset, the request goes on to the
 // URL it was made to (a worker on a route in front of the zone's own origin).
+// A checked order goes to ORDERS_PATH as configured, whichever spelling it came in as
+// (`/Orders/`, `/%6Frders`), so the origin's router sees one path for checked orders.
 function forward(request, env, checked) {
-  let target = request.url;
+  const u = new URL(request.url);
+  if (checked) u.pathname = ordersPath(env);
+  let target = u.toString();
   if (typeof env.ORIGIN === "string" && env.ORIGIN) {
     const base = new URL(env.ORIGIN);
-    const u = new URL(request.url);
     base.pathname = base.pathname.replace(/\/$/, "") + u.pathname;
     base.search = u.search;
     target = base.toString();
@@ -411,42 +495,55 @@ function pickLocale(request, url) {
   return undefined;
 }
 
-// `/orders`, `/orders/`, `//Orders` and `/%6Frders` are one path to many origins: compare
-// them loosely, so that no spelling of the order endpoint slips past the check.
-function samePath(pathname, wanted) {
-  const norm = (p) => {
-    let d = p;
-    try {
-      d = decodeURIComponent(p);
-    } catch {}
-    return d.replace(/\/{2,}/g, "/").replace(/\/+$/, "").toLowerCase();
-  };
-  return norm(pathname) === norm(wanted);
+// Answers without using the request body, after reading and discarding it (up to
+// MAX_DRAIN_BYTES): see tooLarge for why an unread body breaks the connection.
+async function answerEarly(request, response) {
+  try {
+    await readBytes(request, 0, MAX_DRAIN_BYTES);
+  } catch {
+    // The client went away mid-body: nobody is left to keep the connection for.
+  }
+  return response;
 }
 
+// 413 for a body over MAX_BODY_BYTES. workerd resets a keep-alive connection whose
+// request body was left unread, so the client's *next* request on it failed; and it
+// drops a `Connection: close` set by the worker, so announcing the close is not possible.
+// Hence readText drains an oversize body (up to MAX_DRAIN_BYTES) before this answer,
+// keeping the connection usable; a body larger still is cut off, and that connection
+// is reset (the cost of not reading gigabytes for a client that sends them).
+function tooLarge(limit) {
+  return json(413, errorBody("", `order body larger than ${limit} bytes`));
+}
+
+// The request body as text, or null when it is larger than `limit` (then drained).
 async function readText(request, limit) {
-  const bytes = await readBytes(request, limit);
+  const bytes = await readBytes(request, limit, MAX_DRAIN_BYTES);
   return bytes && new TextDecoder().decode(bytes);
 }
 
-// The body, or null when it is larger than `limit` (read no further than that).
-async function readBytes(message, limit) {
+// The body, or null when it is larger than `limit`. Bytes past `limit` are not kept;
+// they are read and discarded up to `drain` bytes in all (see tooLarge), past which
+// the body is cancelled.
+async function readBytes(message, limit, drain = 0) {
   const declared = Number(message.headers.get("content-length"));
-  if (declared > limit) return null;
   if (!message.body) return new Uint8Array(0);
   const reader = message.body.getReader();
   const chunks = [];
-  let size = 0;
+  let size = declared > limit ? Infinity : 0;
+  let seen = 0;
   for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
+    if (size > limit && (seen > drain || declared > drain)) {
       await reader.cancel();
       return null;
     }
-    chunks.push(value);
+    const { done, value } = await reader.read();
+    if (done) break;
+    seen += value.byteLength;
+    size += value.byteLength;
+    if (size <= limit) chunks.push(value);
   }
+  if (size > limit) return null; // drained
   const out = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {

@@ -40,6 +40,9 @@ export async function bundleWorker() {
  */
 export async function startWorker(bundle, options = {}, extraWorkers = []) {
   const mf = new Miniflare({
+    // No real `cf` object: left unset, every start tries to download cf.json from
+    // workers.cloudflare.com (~3 s offline). `false` gives Miniflare's placeholder.
+    cf: false,
     workers: [
       {
         name: "edge",
@@ -55,9 +58,9 @@ export async function startWorker(bundle, options = {}, extraWorkers = []) {
   return mf;
 }
 
-export async function post(mf, path, body, headers = {}) {
-  const res = await within(10_000, `POST ${path}`, mf.dispatchFetch(`https://shop.example.test${path}`, {
-    method: "POST",
+export async function post(mf, path, body, headers = {}, method = "POST") {
+  const res = await within(10_000, `${method} ${path}`, mf.dispatchFetch(`https://shop.example.test${path}`, {
+    method,
     headers: { "content-type": "application/json", ...headers },
     body: typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body),
   }));
@@ -69,8 +72,8 @@ export async function post(mf, path, body, headers = {}) {
   return { status: res.status, headers: res.headers, text, json };
 }
 
-export async function get(mf, path, headers = {}) {
-  const res = await within(10_000, `GET ${path}`, mf.dispatchFetch(`https://shop.example.test${path}`, { headers }));
+export async function get(mf, path, headers = {}, method = "GET") {
+  const res = await within(10_000, `${method} ${path}`, mf.dispatchFetch(`https://shop.example.test${path}`, { method, headers }));
   const text = await res.text();
   let json = null;
   try {
