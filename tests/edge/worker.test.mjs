@@ -2,15 +2,16 @@
 // forwarding to the origin with the verdict header, pass-through, and snapshot swaps.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createHmac } from "node:crypto";
+import { createHash, createHmac, randomUUID } from "node:crypto";
 import http from "node:http";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Response } from "miniflare";
 import { EXAMPLE, ROOT, readOrder } from "./support/common.mjs";
 import { bundleWorker, get, post, startWorker } from "./support/worker.mjs";
+import { orderDigest } from "../../examples/edge-worker/src/step-up.js";
 
 const T = { timeout: 30_000 };
 const ADMIN = "test-admin-token";
@@ -256,7 +257,7 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(net.origin.length, forwarded, "a denied order never reaches the origin");
   });
 
-  test("step_up → 401 challenge; the re-POST with `verified` is forwarded", T, async () => {
+  test("step_up → 401 challenge; without STEP_UP_SECRET the re-POST with `verified` is challenged again", T, async () => {
     const forwarded = net.origin.length;
     const first = await post(mf, "/orders", stepUpOrder());
     assert.equal(first.status, 401, first.text);
@@ -270,15 +271,12 @@ describe("POST /orders, origin as a URL", () => {
     assert.doesNotMatch(first.text, /BLOCKLIST|BOT_CHECKOUT|"rule"/);
     assert.equal(net.origin.length, forwarded);
 
+    // No secret, no proof can be checked: the body's own claim is ignored (fail closed).
     const again = { ...stepUpOrder(), verified: ["sms_otp"] };
     const second = await post(mf, "/orders", again);
-    assert.equal(second.status, 201, second.text);
-    assert.equal(net.origin.length, forwarded + 1);
-    const call = net.origin.at(-1);
-    assert.equal(call.method, "POST");
-    assert.equal(call.path, "/api/orders");
-    assert.match(call.headers["x-checkout-guard"], /^allow(;|$)/);
-    assert.deepEqual(JSON.parse(call.body), again);
+    assert.equal(second.status, 401, second.text);
+    assert.equal(second.json.decision, "step_up");
+    assert.equal(net.origin.length, forwarded, "a challenged order never reaches the origin");
   });
 
   test("allow → forwarded with the verdict headers; forged ones are dropped", T, async () => {
@@ -693,12 +691,24 @@ describe("origin as a service binding, signed step-up proofs", () => {
     if (mf) await mf.dispose();
   });
 
-  function proof(claims, secret = SECRET) {
+  function sign(claims, secret = SECRET) {
     const payload = Buffer.from(JSON.stringify(claims)).toString("base64url");
     const sig = createHmac("sha256", secret).update(payload).digest("base64url");
     return `${payload}.${sig}`;
   }
+  // A proof as a merchant's issuer makes one: the digest by the worker's own export.
+  async function proof(order, claims = {}, secret = SECRET) {
+    const base = { jti: randomUUID(), order_digest: await orderDigest(order), methods: ["sms_otp"], exp: soon() };
+    return sign({ ...base, ...claims }, secret);
+  }
   const soon = () => Math.floor(Date.now() / 1000) + 300;
+  const send = (order, token) => post(mf, "/orders", order, { "x-checkout-guard-proof": token });
+  function assertRefused(r, reason) {
+    assert.equal(r.status, 401, r.text);
+    assert.equal(r.json.decision, "step_up");
+    assert.equal(r.json.proof_error, reason);
+    assert.match(r.headers.get("www-authenticate"), /error="invalid_proof"/);
+  }
 
   test("allow is forwarded through the binding with the origin's shared secret", T, async () => {
     const r = await post(mf, "/orders", readOrder("clean.json"));
@@ -720,27 +730,123 @@ describe("origin as a service binding, signed step-up proofs", () => {
   test("bad proofs are refused with the reason in the challenge", T, async () => {
     const order = stepUpOrder();
     const cases = [
-      [proof({ order_id: order.order_id, methods: ["sms_otp"], exp: soon() }, "wrong-secret"), "bad signature"],
-      [proof({ order_id: "another", methods: ["sms_otp"], exp: soon() }), "proof is for another order"],
-      [proof({ order_id: order.order_id, methods: ["sms_otp"], exp: 1000 }), "proof expired"],
+      [await proof(order, {}, "wrong-secret"), "bad signature"],
+      [await proof(order, { exp: 1000 }), "proof expired"],
+      [await proof(order, { exp: Math.floor(Date.now() / 1000) + 3600 }), "proof lives longer than 900 s"],
+      [await proof(order, { jti: undefined }), "proof has no jti"],
+      [await proof(order, { order_digest: undefined, order_id: order.order_id }), "proof has no order_digest"],
       ["garbage", "malformed proof"],
     ];
-    for (const [token, reason] of cases) {
-      const r = await post(mf, "/orders", order, { "x-checkout-guard-proof": token });
-      assert.equal(r.status, 401, r.text);
-      assert.equal(r.json.proof_error, reason);
-      assert.match(r.headers.get("www-authenticate"), /error="invalid_proof"/);
-    }
+    for (const [token, reason] of cases) assertRefused(await send(order, token), reason);
   });
 
-  test("a valid proof satisfies the step-up and the order is forwarded", T, async () => {
+  test("a proof for another basket, address or customer is refused", T, async () => {
     const order = stepUpOrder();
-    const token = proof({ order_id: order.order_id, methods: ["sms_otp"], exp: soon() });
-    const r = await post(mf, "/orders", order, { "x-checkout-guard-proof": token });
+    const token = await proof(order);
+    const others = {
+      "more of a SKU": { ...order, items: [{ ...order.items[0], quantity: 5 }, order.items[1]] },
+      "another SKU": { ...order, items: [order.items[0], { ...order.items[1], sku: "WARE-001" }] },
+      "another price": { ...order, items: [{ ...order.items[0], unit_price: 1 }, order.items[1]] },
+      "another address": { ...order, shipping: { ...order.shipping, line1: "长安南路1号" } },
+      "another recipient": { ...order, shipping: { ...order.shipping, name: "王芳", phone: "13900139000" } },
+      "another customer id": { ...order, customer: { ...order.customer, id: "C10001" } },
+      "another email": { ...order, customer: { ...order.customer, email: "someone@example.com" } },
+      "another phone": { ...order, customer: { ...order.customer, phone: "13800138000" } },
+    };
+    for (const [what, other] of Object.entries(others)) {
+      const r = await send(other, token);
+      assert.equal(r.json.proof_error, "proof is for another order", what);
+      assertRefused(r, "proof is for another order");
+    }
+    // None of them spent it: the order it was issued for still clears.
+    assert.equal((await send(order, token)).status, 200);
+  });
+
+  test("the basket is bound by SKU and summed quantity: split or reordered lines still match", T, async () => {
+    const order = stepUpOrder();
+    order.items = [{ sku: "TEA-003", quantity: 2, unit_price: 268.0 }, { sku: "WARE-003", quantity: 1, unit_price: 360.0 }];
+    const token = await proof(order);
+    const split = { ...order, items: [order.items[1], { sku: "TEA-003", quantity: 1, unit_price: 268.0 }, { sku: "TEA-003", quantity: 1, unit_price: 268.0 }] };
+    const r = await send(split, token);
+    assert.equal(r.status, 200, r.text);
+  });
+
+  test("a valid proof clears the step-up once; used again it is refused", T, async () => {
+    const order = stepUpOrder();
+    const token = await proof(order);
+    const r = await send(order, token);
     assert.equal(r.status, 200, r.text);
     assert.match(r.json.guard, /^allow/);
     assert.deepEqual(r.json.body.verified, ["sms_otp"]);
     assert.equal(r.json.proof, null, "the proof header is not passed on");
+    assertRefused(await send(order, token), "proof already used");
+    // A new proof (new jti) for the same order clears it again.
+    assert.equal((await send(order, await proof(order))).status, 200);
+  });
+});
+
+describe("without STEP_UP_SECRET", () => {
+  let mf;
+  let logged = "";
+  before(async () => {
+    const collect = (stream) => stream.on("data", (c) => (logged += c));
+    mf = await startWorker(bundle, { bindings: { ORIGIN: "https://backend.example.test" } }, [], {
+      handleRuntimeStdio: (stdout, stderr) => {
+        collect(stdout);
+        collect(stderr);
+      },
+    });
+  });
+  after(async () => {
+    if (mf) await mf.dispose();
+  });
+
+  test("a signed-looking proof and the body's `verified` are ignored, and the isolate warns once", T, async () => {
+    const order = { ...stepUpOrder(), verified: ["sms_otp"] };
+    const payload = Buffer.from(JSON.stringify({ jti: "x", order_digest: await orderDigest(order), methods: ["sms_otp"], exp: Math.floor(Date.now() / 1000) + 60 })).toString("base64url");
+    const token = `${payload}.${createHmac("sha256", "").update(payload).digest("base64url")}`;
+    for (let i = 0; i < 3; i++) {
+      const r = await post(mf, "/orders", order, { "x-checkout-guard-proof": token });
+      assert.equal(r.status, 401, r.text);
+    }
+    await new Promise((done) => setTimeout(done, 200)); // let workerd's log lines arrive
+    const warnings = logged.split("\n").filter((l) => l.includes("STEP_UP_SECRET is not set"));
+    assert.equal(warnings.length, 1, logged);
+    assert.match(warnings[0], /step-up cannot be completed/);
+  });
+});
+
+describe("the proof digest's canonical form (README \"Step-up proofs\")", () => {
+  // Written from the README's description alone, as a backend in another language would.
+  function reference(order) {
+    const net = (s) => {
+      const b = Buffer.from(s, "utf8");
+      return Buffer.concat([Buffer.from(`${b.length}:`), b, Buffer.from(",")]);
+    };
+    const c = order.customer || {};
+    const sh = order.shipping || {};
+    const fields = ["checkout-guard/order-digest/v1", c.id, c.email, c.phone, order.currency, sh.name, sh.phone, sh.province, sh.city, sh.district, sh.line1].map((v) => v ?? "");
+    const skus = new Map();
+    for (const it of order.items || []) {
+      const e = skus.get(it.sku) || [0n, 0n];
+      e[0] += BigInt(it.quantity);
+      e[1] += BigInt(it.quantity) * BigInt(Math.floor((it.unit_price ?? 0) * 1000 + 0.5));
+      skus.set(it.sku, e);
+    }
+    const sorted = [...skus.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    fields.push(String(sorted.length));
+    for (const k of sorted) fields.push(k, skus.get(k)[0].toString(), skus.get(k)[1].toString());
+    return createHash("sha256").update(Buffer.concat(fields.map(net))).digest("hex");
+  }
+
+  test("orderDigest computes the documented form, for every sample order", { timeout: 5_000 }, async () => {
+    for (const name of readdirSync(join(ROOT, "examples", "orders")).filter((n) => n.endsWith(".json"))) {
+      const order = readOrder(name);
+      assert.equal(await orderDigest(order), reference(order), name);
+    }
+    // SKUs past the BMP sort by UTF-8 bytes (code points), not UTF-16 units; no unit_price counts 0.
+    const odd = { currency: "CNY", items: [{ sku: "\u{1F375}", quantity: 1 }, { sku: "\uFF21", quantity: 2, unit_price: 0.1 }] };
+    assert.equal(await orderDigest(odd), reference(odd));
   });
 });
 

@@ -18,6 +18,10 @@ import { Engine } from "checkout-guard";
 // `[[rules]] type = "Data"` entry in wrangler.toml and build.sh.
 import bundledSnapshot from "./store.snapshot";
 import { classifyPath } from "./order-path.js";
+import { ProofMemory, verifyProof } from "./step-up.js";
+
+// For a merchant's proof issuer: the digest a proof binds (README "Step-up proofs").
+export { orderDigest } from "./step-up.js";
 
 // Module scope = one isolate. `initSync` already ran inside the package's `worker`
 // entry, so this is synchronous: no top-level await, no network at start-up.
@@ -33,6 +37,8 @@ const state = {
   lastError: null, // {at, message} of the last failed reload, cleared on success
   refreshing: null, // the in-flight refresh, so requests don't pile up fetches
   bundledChecked: false, // SNAPSHOT_PUBLIC_KEY set: the bundled snapshot's signature was checked
+  proofs: new ProofMemory(), // jti of the step-up proofs used in this isolate (step-up.js)
+  warnedNoSecret: false, // the "no STEP_UP_SECRET" warning was logged in this isolate
 };
 
 const ADMIN_PREFIX = "/__checkout-guard/";
@@ -114,14 +120,17 @@ async function checkOrder(request, url, env) {
     return json(400, errorBody("", `invalid JSON: ${e.message}`));
   }
 
-  // Who says the step-up was done? With STEP_UP_SECRET set, only a signed proof does
-  // (the client's own `verified` is dropped); without it (demo mode) the body is trusted.
+  // Who says the step-up was done? Only a signed proof for this very order, used once
+  // (step-up.js); never the client's own `verified`. Without STEP_UP_SECRET no proof
+  // can be checked, so a step_up verdict always answers 401 (fail closed).
   let proofError = null;
-  if (env.STEP_UP_SECRET && isObject(order)) {
+  if (isObject(order)) {
     delete order.verified;
     const proof = request.headers.get("x-checkout-guard-proof");
-    if (proof) {
-      const r = await verifyProof(proof, order, env.STEP_UP_SECRET);
+    if (!env.STEP_UP_SECRET) {
+      warnNoSecret();
+    } else if (proof) {
+      const r = await verifyProof(proof, order, env.STEP_UP_SECRET, state.proofs);
       if (r.methods) order.verified = r.methods;
       else proofError = r.error;
     }
@@ -170,6 +179,12 @@ async function checkOrder(request, url, env) {
       "x-checkout-guard-verdict": base64(JSON.stringify(verdictSummary(verdict))),
     },
   });
+}
+
+function warnNoSecret() {
+  if (state.warnedNoSecret) return;
+  state.warnedNoSecret = true;
+  console.warn("checkout-guard: STEP_UP_SECRET is not set: step-up cannot be completed (the body's `verified` is ignored, every step_up verdict answers 401)");
 }
 
 // `<decision>[; rules=<id>,…]; snapshot=<version>`: every firing rule once, in policy
@@ -433,38 +448,6 @@ function status() {
 }
 
 // ---------------------------------------------------------------------------------
-// Step-up proofs: `X-Checkout-Guard-Proof: <payload>.<signature>`, both base64url;
-// payload = JSON {"order_id": "…", "methods": ["sms_otp"], "exp": <unix seconds>},
-// signature = HMAC-SHA256(STEP_UP_SECRET, <payload as sent>). Issued by whatever runs
-// the OTP / ID check once it succeeded; bound to one order_id and short-lived.
-// ---------------------------------------------------------------------------------
-
-async function verifyProof(token, order, secret) {
-  const [payload, signature, extra] = token.trim().split(".");
-  if (!payload || !signature || extra !== undefined) return { error: "malformed proof" };
-  let sig;
-  let claims;
-  try {
-    sig = fromBase64url(signature);
-    claims = JSON.parse(new TextDecoder().decode(fromBase64url(payload)));
-  } catch {
-    return { error: "malformed proof" };
-  }
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-  if (!(await crypto.subtle.verify("HMAC", key, sig, new TextEncoder().encode(payload)))) {
-    return { error: "bad signature" };
-  }
-  if (!isObject(claims) || !Array.isArray(claims.methods) || !claims.methods.every((m) => typeof m === "string")) {
-    return { error: "malformed proof" };
-  }
-  if (typeof claims.exp !== "number" || claims.exp * 1000 <= Date.now()) return { error: "proof expired" };
-  if (typeof order.order_id !== "string" || claims.order_id !== order.order_id) {
-    return { error: "proof is for another order" };
-  }
-  return { methods: claims.methods };
-}
-
-// ---------------------------------------------------------------------------------
 // Helpers
 // ---------------------------------------------------------------------------------
 
@@ -590,9 +573,4 @@ function base64(text) {
   let bin = "";
   for (const b of new TextEncoder().encode(text)) bin += String.fromCharCode(b);
   return btoa(bin);
-}
-
-function fromBase64url(s) {
-  const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/"));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }

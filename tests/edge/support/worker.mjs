@@ -36,10 +36,12 @@ export async function bundleWorker() {
 
 /**
  * Starts the bundled worker. `options` are extra Miniflare worker options (bindings,
- * serviceBindings, outboundService); `extraWorkers` follow it (e.g. an origin worker).
+ * serviceBindings, outboundService); `extraWorkers` follow it (e.g. an origin worker);
+ * `shared` are top-level Miniflare options (e.g. handleRuntimeStdio to read the log).
  */
-export async function startWorker(bundle, options = {}, extraWorkers = []) {
+export async function startWorker(bundle, options = {}, extraWorkers = [], shared = {}) {
   const mf = new Miniflare({
+    ...shared,
     // No real `cf` object: left unset, every start tries to download cf.json from
     // workers.cloudflare.com (~3 s offline). `false` gives Miniflare's placeholder.
     cf: false,
