@@ -745,8 +745,10 @@ describe("origin as a service binding, signed step-up proofs", () => {
     const token = await proof(order);
     const others = {
       "more of a SKU": { ...order, items: [{ ...order.items[0], quantity: 5 }, order.items[1]] },
-      "another SKU": { ...order, items: [order.items[0], { ...order.items[1], sku: "WARE-001" }] },
-      "another price": { ...order, items: [{ ...order.items[0], unit_price: 1 }, order.items[1]] },
+      "an extra SKU": { ...order, items: [...order.items, { sku: "TEA-001", quantity: 1, unit_price: 168.0 }] },
+      "one SKU fewer": { ...order, items: [order.items[0]] },
+      // Within the engine's 0.005 price tolerance, so still step_up, not a price mismatch.
+      "another price": { ...order, items: [{ ...order.items[0], unit_price: 268.004 }, order.items[1]] },
       "another address": { ...order, shipping: { ...order.shipping, line1: "长安南路1号" } },
       "another recipient": { ...order, shipping: { ...order.shipping, name: "王芳", phone: "13900139000" } },
       "another customer id": { ...order, customer: { ...order.customer, id: "C10001" } },
