@@ -11,7 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { Response } from "miniflare";
 import { EXAMPLE, ROOT, readOrder } from "./support/common.mjs";
 import { bundleWorker, get, post, startWorker } from "./support/worker.mjs";
-import { orderDigest } from "../../examples/edge-worker/src/step-up.js";
+import { ProofMemory, orderDigest } from "../../examples/edge-worker/src/step-up.js";
 
 const T = { timeout: 30_000 };
 const ADMIN = "test-admin-token";
@@ -815,6 +815,19 @@ describe("without STEP_UP_SECRET", () => {
     const warnings = logged.split("\n").filter((l) => l.includes("STEP_UP_SECRET is not set"));
     assert.equal(warnings.length, 1, logged);
     assert.match(warnings[0], /step-up cannot be completed/);
+  });
+});
+
+describe("the used-proof memory (per isolate)", () => {
+  test("bounded: when full of unexpired proofs it refuses new ones; expired ones make room", { timeout: 5_000 }, () => {
+    const memory = new ProofMemory(2);
+    assert.equal(memory.claim("a", 2_000, 0), "ok");
+    assert.equal(memory.claim("a", 2_000, 1_000), "used");
+    assert.equal(memory.claim("b", 5_000, 1_000), "ok");
+    assert.equal(memory.claim("c", 5_000, 1_000), "full", "no room, and none forgotten");
+    assert.equal(memory.claim("b", 5_000, 1_500), "used");
+    assert.equal(memory.claim("c", 5_000, 2_500), "ok", "a expired at 2000 and was swept");
+    assert.equal(memory.used.size, 2);
   });
 });
 
