@@ -7,6 +7,7 @@
 //! engine calls it about eight times per order. [`identifier_into`] reuses a buffer.
 
 use crate::model::{IdKind, PlusTags, Policy};
+use std::borrow::Cow;
 
 /// The policy settings normalization depends on (docs/semantics.md §3.2).
 #[derive(Debug, Clone, Copy)]
@@ -97,7 +98,7 @@ pub fn identifier_into(kind: IdKind, raw: &str, rules: &Rules<'_>, out: &mut Str
         }
         IdKind::Ip => ip_into(raw, out),
         IdKind::CustomerId | IdKind::DeviceId | IdKind::PaymentFingerprint => {
-            folded_into(raw, out);
+            out.push_str(&folded(raw));
             trim_in_place(out);
         }
     }
@@ -166,14 +167,13 @@ pub fn fold(c: char) -> Option<char> {
     }
 }
 
-/// `raw` with [`fold`] applied to each character, appended to `out`.
-fn folded_into(raw: &str, out: &mut String) {
+/// `raw` with [`fold`] applied to each character; borrowed when it is printable ASCII,
+/// the usual case, which has nothing to fold.
+fn folded(raw: &str) -> Cow<'_, str> {
     if raw.bytes().all(|b| (0x20..0x7F).contains(&b)) {
-        // Printable ASCII, the usual case: nothing to fold.
-        out.push_str(raw);
+        Cow::Borrowed(raw)
     } else {
-        out.reserve(raw.len());
-        out.extend(raw.chars().filter_map(fold));
+        Cow::Owned(raw.chars().filter_map(fold).collect())
     }
 }
 
@@ -198,10 +198,8 @@ fn mail_provider(domain: &str) -> Option<bool> {
 }
 
 fn email_into(raw: &str, plus_tags: PlusTags, out: &mut String) {
-    let mut folded = String::new();
-    folded_into(raw, &mut folded);
-    out.reserve(folded.len());
-    for c in folded.chars().filter(|c| !c.is_whitespace()) {
+    out.reserve(raw.len());
+    for c in raw.chars().filter_map(fold).filter(|c| !c.is_whitespace()) {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
         } else {
@@ -347,8 +345,7 @@ fn push_address(raw: &str, out: &mut String) {
 /// Parsed here rather than with `core::net`, whose parser and formatter cost ~3 KB of
 /// gzipped wasm for the same result.
 fn ip_into(raw: &str, out: &mut String) {
-    let mut text = String::new();
-    folded_into(raw, &mut text);
+    let text = folded(raw);
     let t = trim(&text);
     let parsed = parse_ip(t).or_else(|| {
         // `[v6]:port`, `[v6]`, `v4:port`

@@ -50,19 +50,19 @@ pub fn key(order: &Order, rules: &normalize::Rules<'_>) -> Option<u64> {
     })?;
     // Sorted, then equal SKUs merged: linearithmic however many lines (a linear search
     // per line was quadratic in a 10,000-line order).
-    let mut lines: Vec<(&str, u64)> = order
+    let mut basket: Vec<(&str, u64)> = order
         .items
         .iter()
         .map(|l| (l.sku.as_str(), l.quantity))
         .collect();
-    lines.sort_unstable();
-    let mut basket: Vec<(&str, u64)> = Vec::with_capacity(lines.len());
-    for (sku, q) in lines {
-        match basket.last_mut() {
-            Some((last, total)) if *last == sku => *total = total.saturating_add(q),
-            _ => basket.push((sku, q)),
+    basket.sort_unstable();
+    basket.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 = kept.1.saturating_add(later.1);
         }
-    }
+        same
+    });
     let mut h = SipHasher13::new_with_keys(0x636b_6775_6172_6421, 0x6475_7065_6d65_6d6f);
     h.write_u8(tag);
     h.write(who.as_bytes());

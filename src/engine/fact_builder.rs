@@ -122,8 +122,11 @@ fn customer_facts<'a>(
             normalize::identifier_into(kind, r, &rules, out);
         }
     };
+    // The customer id first: its normalized form also finds the customer's statistics.
+    ident(IdKind::CustomerId, &c.id, &mut buf);
+    lookup(IdKind::CustomerId, &buf);
+    let stats = snapshot.customer_normalized(&buf);
     for (kind, raw) in [
-        (IdKind::CustomerId, &c.id),
         (IdKind::Email, &c.email),
         (IdKind::DeviceId, &c.device_id),
         (IdKind::PaymentFingerprint, &c.payment_fingerprint),
@@ -154,7 +157,6 @@ fn customer_facts<'a>(
         .map(|(k, _)| k.as_str())
         .collect();
 
-    let stats = c.id.as_deref().and_then(|id| snapshot.customer(id));
     facts.known = stats.is_some();
     let stats = stats.unwrap_or_default();
     facts.orders_90d = i64::from(stats.orders_90d);
@@ -211,11 +213,30 @@ fn item_facts<'a>(loaded: &'a Loaded, order: &'a Order) -> (Vec<ItemFacts<'a>>, 
     (items, total)
 }
 
+/// Orders of at most this many lines sum their SKUs pair by pair.
+const SMALL_ORDER: usize = 8;
+
 /// Sets each line's `sku_quantity`: its SKU's quantities summed over the order's lines,
 /// so a limit holds however the quantity is split (docs/rules.md, `item.sku_quantity`).
 /// Sorting (SKU, line) pairs keeps a 1,000-line order linearithmic; they are `(&str,
 /// u64)` like the duplicate memory's basket so the wasm carries one sort, not two.
 fn sum_by_sku(items: &mut [ItemFacts<'_>]) {
+    // The usual 1–8-line order: compare every pair, no allocation on the hot path.
+    if items.len() <= SMALL_ORDER {
+        for i in 0..items.len() {
+            let Some(sku) = items.get(i).map(|f| f.sku) else {
+                continue;
+            };
+            let total = items
+                .iter()
+                .filter(|f| f.sku == sku)
+                .fold(0i64, |sum, f| sum.saturating_add(f.quantity));
+            if let Some(f) = items.get_mut(i) {
+                f.sku_quantity = total;
+            }
+        }
+        return;
+    }
     let mut by_sku: Vec<(&str, u64)> = items.iter().zip(0u64..).map(|(f, i)| (f.sku, i)).collect();
     by_sku.sort_unstable();
     let line = |i: u64| usize::try_from(i).unwrap_or(usize::MAX);

@@ -1081,12 +1081,14 @@ fn compile_regex(pat: &str) -> Result<(regex_lite::Regex, usize), regex_lite::Er
             .nest_limit(64)
             .build()
     };
-    let re = build(MAX_REGEX_BYTES)?;
     let mut limit = 256;
-    while limit < MAX_REGEX_BYTES && build(limit).is_err() {
-        limit *= 2;
+    loop {
+        match build(limit) {
+            Ok(re) => return Ok((re, limit)),
+            Err(e) if limit >= MAX_REGEX_BYTES => return Err(e),
+            Err(_) => limit *= 2,
+        }
     }
-    Ok((re, limit))
 }
 
 #[cfg(test)]

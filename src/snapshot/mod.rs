@@ -477,15 +477,24 @@ impl Snapshot {
     /// The statistics of the customer with this id, if in `customers.csv`. The id is
     /// normalized as a `customer_id` identifier (docs/semantics.md §3.2).
     pub fn customer(&self, customer_id: &str) -> Option<CustomerStats> {
-        let key = self.key.as_ref()?;
         if self.cust_count == 0 {
             return None;
         }
-        let id = crate::normalize::identifier(IdKind::CustomerId, customer_id, "");
-        if id.is_empty() {
+        self.customer_normalized(&crate::normalize::identifier(
+            IdKind::CustomerId,
+            customer_id,
+            "",
+        ))
+    }
+
+    /// [`Snapshot::customer`] for an id already normalized as a `customer_id` (the
+    /// engine has normalized it for the blocklist lookup).
+    pub fn customer_normalized(&self, id: &str) -> Option<CustomerStats> {
+        let key = self.key.as_ref()?;
+        if id.is_empty() || self.cust_count == 0 {
             return None;
         }
-        let h = id_hash(key.as_bytes(), IdKind::CustomerId, &id);
+        let h = id_hash(key.as_bytes(), IdKind::CustomerId, id);
         let bytes: &[u8] = &self.bytes;
         let (lo, hi) = self.cust_dir.range(h);
         let hash_at = |i: usize| read_u64(bytes, self.cust_hashes + i * CUSTOMER_HASH_LEN);
