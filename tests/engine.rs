@@ -263,7 +263,11 @@ fn step_rule(id: &str, methods: &[&str], mode: VerifyMode) -> Rule {
 
 fn verified(methods: &[&str]) -> String {
     let list = serde_json::to_string(methods).unwrap();
-    with(CLEAN, r#""items""#, &format!(r#""verified":{list},"items""#))
+    with(
+        CLEAN,
+        r#""items""#,
+        &format!(r#""verified":{list},"items""#),
+    )
 }
 
 fn groups(v: &Verdict) -> Vec<Vec<&str>> {
@@ -337,15 +341,35 @@ fn verify_required_is_empty_unless_step_up() {
     assert_eq!(v.decision, Action::Allow);
     assert!(v.verify_required.is_empty() && v.verify.is_empty());
     let json: serde_json::Value = serde_json::from_str(&v.to_json()).unwrap();
-    assert_eq!(json["verify_required"], serde_json::json!([]), "always present");
+    assert_eq!(
+        json["verify_required"],
+        serde_json::json!([]),
+        "always present"
+    );
 }
 
 #[test]
 fn snapshot_version_follows_verify_mode() {
-    let any = engine(vec![step_rule("a", &["sms_otp", "id_check"], VerifyMode::Any)]);
-    assert_eq!(any.info().format_version, 2, "unchanged policies keep format 2");
-    let all = engine(vec![step_rule("a", &["sms_otp", "id_check"], VerifyMode::All)]);
-    assert_eq!(all.info().format_version, 3, "a v2 reader would read `all` as `any`");
+    let any = engine(vec![step_rule(
+        "a",
+        &["sms_otp", "id_check"],
+        VerifyMode::Any,
+    )]);
+    assert_eq!(
+        any.info().format_version,
+        2,
+        "unchanged policies keep format 2"
+    );
+    let all = engine(vec![step_rule(
+        "a",
+        &["sms_otp", "id_check"],
+        VerifyMode::All,
+    )]);
+    assert_eq!(
+        all.info().format_version,
+        3,
+        "a v2 reader would read `all` as `any`"
+    );
 }
 
 #[test]

@@ -514,8 +514,14 @@ fn step_policy(extra: &str) -> String {
 fn verify_mode_is_read_and_defaults_to_any() {
     use checkout_guard::model::VerifyMode;
     for (extra, mode) in [
-        ("verify = [\"sms_otp\", \"id_check\"]\nverify_mode = \"all\"", VerifyMode::All),
-        ("verify = [\"sms_otp\", \"id_check\"]\nverify_mode = \"any\"", VerifyMode::Any),
+        (
+            "verify = [\"sms_otp\", \"id_check\"]\nverify_mode = \"all\"",
+            VerifyMode::All,
+        ),
+        (
+            "verify = [\"sms_otp\", \"id_check\"]\nverify_mode = \"any\"",
+            VerifyMode::Any,
+        ),
         ("verify = [\"sms_otp\"]", VerifyMode::Any),
     ] {
         let files = with(&[("policy.toml", &step_policy(extra))]);
@@ -579,7 +585,9 @@ fn two_methods_without_verify_mode_is_a_lint_warning() {
     }
     let linted = lint_files(&files, &CompileOptions::default());
     assert!(
-        linted.iter().any(|d| d.code.name() == "verify-mode-implicit"),
+        linted
+            .iter()
+            .any(|d| d.code.name() == "verify-mode-implicit"),
         "{linted:?}"
     );
 }

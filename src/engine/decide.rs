@@ -43,7 +43,8 @@ fn evaluate(
     let mut fired: Vec<(&super::CompiledRule, Action)> = Vec::new();
     let budget = OrderBudget::new();
     for rule in &loaded.rules {
-        if rule.action == Action::StepUp && rule.verify_mode.satisfied(&rule.verify, &order.verified)
+        if rule.action == Action::StepUp
+            && rule.verify_mode.satisfied(&rule.verify, &order.verified)
         {
             continue;
         }
