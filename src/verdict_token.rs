@@ -538,6 +538,44 @@ mod tests {
         format!("v1.{}.{}", b64(c.to_string().as_bytes()), parts[2])
     }
 
+    mod edits {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any edit of a valid token (a character changed, inserted or removed) is
+            /// refused, and no text makes the verifier panic.
+            #[test]
+            fn an_edited_token_is_refused_and_nothing_panics(
+                at in any::<prop::sample::Index>(),
+                c in prop::sample::select(b"AZaz09-_.=v1 \x7f".to_vec()),
+                op in 0..3u8,
+                junk in ".{0,200}",
+            ) {
+                let (pair, public) = pair(1);
+                let good = sign(&pair, &claims(BODY).to_string());
+                let mut bytes = good.clone().into_bytes();
+                let i = at.index(bytes.len());
+                match op {
+                    0 => bytes[i] = c,
+                    1 => bytes.insert(i, c),
+                    _ => { bytes.remove(i); }
+                }
+                let edited = String::from_utf8(bytes).unwrap();
+                let now = at_seconds(IAT + 10);
+                if edited != good {
+                    prop_assert!(verify(&edited, BODY, &public, now).is_err(), "{}", edited);
+                }
+                let _ = verify(&junk, BODY, &public, now);
+                let _ = verify(&format!("v1.{junk}.{junk}"), BODY, &public, now);
+            }
+        }
+
+        fn at_seconds(s: i64) -> Timestamp {
+            Timestamp::from_seconds(s)
+        }
+    }
+
     #[test]
     fn errors_say_what_to_do() {
         let e = TokenError::Expired { exp: 5, now: 9 };
