@@ -403,7 +403,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
                         Code::VerifyMissing,
                         format!("step_up rule `{id}` names no verification method"),
                     )
-                    .with_help("add e.g. `verify = [\"sms_otp\"]`: any one of the methods satisfies the rule")
+                    .with_help("add e.g. `verify = [\"sms_otp\"]`: one of the methods satisfies the rule, or every one with `verify_mode = \"all\"`")
                     .in_rule(&id),
                     verify_range.clone().or(id_range.clone()),
                 );
@@ -435,7 +435,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             .as_ref()
             .and_then(|l| locate(l.range(), l.value()))
             .or(id_range.clone());
-        let verify_mode = read_verify_mode(sink, r, &id, mode_range, verify.len());
+        let verify_mode = read_verify_mode(sink, r, &id, mode_range, unique.len());
         let reason = r.reason.value().trim().to_string();
         if reason.is_empty() {
             sink.push(
