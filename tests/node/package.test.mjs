@@ -275,6 +275,41 @@ test("compilePolicy of the demo store round-trips to an engine with the corpus v
   assert.deepStrictEqual(compiler.lintPolicy(demoFiles()).filter((d) => d.severity === "error"), []);
 });
 
+test("verify_mode = \"all\" through the package: each method is its own open group until all are done", async () => {
+  const { esm, compiler } = await load();
+  const files = demoFiles();
+  const listed = 'verify  = ["sms_otp"]\nreason  = "BLOCKLIST_STEP_UP"';
+  assert.ok(files["policy.toml"].includes(listed));
+  // Two methods and no verify_mode: a lint warning (read as any-of).
+  files["policy.toml"] = files["policy.toml"].replace(listed, listed.replace('["sms_otp"]', '["sms_otp", "id_check"]'));
+  const implicit = compiler.lintPolicy(files).filter((d) => d.code === "verify-mode-implicit");
+  assert.equal(implicit.length, 1);
+  assert.equal(implicit[0].severity, "warning");
+  assert.equal(implicit[0].rule, "step-up-listed");
+  files["policy.toml"] = files["policy.toml"].replace('["sms_otp", "id_check"]\n', '["sms_otp", "id_check"]\nverify_mode = "all"\n');
+  assert.deepStrictEqual(compiler.lintPolicy(files).filter((d) => d.code.startsWith("verify-mode")), []);
+  const { bytes, info } = compiler.compilePolicy(files, { createdAt: "2026-11-22T00:00:00Z", key: DEMO_KEY });
+  assert.equal(info.format_version, 3);
+  const order = JSON.parse(read("examples/orders/multi-verify.json"));
+  const check = (verified) => {
+    const engine = esm.Engine.fromBytes(bytes, { key: DEMO_KEY });
+    const verdict = engine.check({ ...order, verified }, { now: "2026-11-25T10:00:00Z" });
+    engine.free();
+    return verdict;
+  };
+  let v = check([]);
+  assert.equal(v.decision, "step_up");
+  assert.deepStrictEqual(v.verify, ["sms_otp", "id_check"]);
+  assert.deepStrictEqual(v.verify_required, [["sms_otp"], ["id_check"]]);
+  v = check(["sms_otp"]);
+  assert.equal(v.decision, "step_up", "one of two methods does not clear an all rule");
+  assert.deepStrictEqual(v.verify_required, [["id_check"]]);
+  assert.deepStrictEqual(v.reasons.map((r) => r.rule), ["step-up-listed", "chargeback-history"]);
+  v = check(["id_check", "sms_otp"]);
+  assert.equal(v.decision, "allow");
+  assert.deepStrictEqual(v.verify_required, []);
+});
+
 test("compilePolicy and lintPolicy count entries per file, and a missing closing quote is a warning", async () => {
   const { compiler } = await load();
   const entries = { "blocklist.csv": 29, "catalog.csv": 33, "customers.csv": 20 };
