@@ -19,9 +19,12 @@ import { Engine } from "checkout-guard";
 import bundledSnapshot from "./store.snapshot";
 import { classifyPath } from "./order-path.js";
 import { ProofMemory, verifyProof } from "./step-up.js";
+import { SharedVisit, StateUnavailable } from "./state.js";
 
 // For a merchant's proof issuer: the digest a proof binds (README "Step-up proofs").
 export { orderDigest } from "./step-up.js";
+// The Durable Object class behind the ORDER_STATE binding (wrangler.toml, state.js).
+export { OrderState } from "./state.js";
 
 // Module scope = one isolate. `initSync` already ran inside the package's `worker`
 // entry, so this is synchronous: no top-level await, no network at start-up.
@@ -37,7 +40,7 @@ const state = {
   lastError: null, // {at, message} of the last failed reload, cleared on success
   refreshing: null, // the in-flight refresh, so requests don't pile up fetches
   bundledChecked: false, // SNAPSHOT_PUBLIC_KEY set: the bundled snapshot's signature was checked
-  proofs: new ProofMemory(), // jti of the step-up proofs used in this isolate (step-up.js)
+  proofs: new ProofMemory(), // jti of the step-up proofs used in this isolate, without ORDER_STATE (step-up.js)
   warnedNoSecret: false, // the "no STEP_UP_SECRET" warning was logged in this isolate
 };
 
@@ -120,32 +123,40 @@ async function checkOrder(request, url, env) {
     return json(400, errorBody("", `invalid JSON: ${e.message}`));
   }
 
+  const options = { now: new Date(), locale: pickLocale(request, url) };
+  // With ORDER_STATE bound, duplicates and spent proofs live in the customer's Durable
+  // Object (state.js), shared by every node; without it, in this isolate only.
+  let shared = null;
+  if (env.ORDER_STATE) {
+    try {
+      shared = new SharedVisit(env.ORDER_STATE, engine.orderKey(order, options));
+    } catch (e) {
+      return uncheckable(e);
+    }
+  }
+
   // Who says the step-up was done? Only a signed proof for this very order, used once
   // (step-up.js); never the client's own `verified`. Without STEP_UP_SECRET no proof
   // can be checked, so a step_up verdict always answers 401 (fail closed).
   let proofError = null;
-  if (isObject(order)) {
-    delete order.verified;
-    const proof = request.headers.get("x-checkout-guard-proof");
-    if (!env.STEP_UP_SECRET) {
-      warnNoSecret();
-    } else if (proof) {
-      const r = await verifyProof(proof, order, env.STEP_UP_SECRET, state.proofs);
-      if (r.methods) order.verified = r.methods;
-      else proofError = r.error;
-    }
-  }
-
   let verdict;
   try {
-    verdict = engine.check(order, { now: new Date(), locale: pickLocale(request, url) });
+    if (isObject(order)) {
+      delete order.verified;
+      const proof = request.headers.get("x-checkout-guard-proof");
+      if (!env.STEP_UP_SECRET) {
+        warnNoSecret();
+      } else if (proof) {
+        const r = await verifyProof(proof, order, env.STEP_UP_SECRET, shared || state.proofs);
+        if (r.methods) order.verified = r.methods;
+        else proofError = r.error;
+      }
+    }
+    // `duplicate` given: the shared answer, and the engine's own memory is left alone.
+    const duplicate = shared ? await shared.duplicate() : undefined;
+    verdict = engine.check(order, { ...options, duplicate });
   } catch (e) {
-    // An OrderError: `reason` is the message without the path (its `message` is
-    // "path: reason"), so the body names the path once, in its own field.
-    if (e && typeof e.path === "string") return json(400, errorBody(e.path, e.reason || e.message));
-    console.error("checkout-guard: check failed", e);
-    // Fail closed: an order we could not judge is not forwarded.
-    return json(500, errorBody("", "the order could not be checked"));
+    return uncheckable(e);
   }
   if (verdict.warnings && verdict.warnings.length) {
     console.warn("checkout-guard:", verdict.warnings.join("; "));
@@ -179,6 +190,20 @@ async function checkOrder(request, url, env) {
       "x-checkout-guard-verdict": base64(JSON.stringify(verdictSummary(verdict))),
     },
   });
+}
+
+// An order that could not be judged is never forwarded: 400 when the order is unusable,
+// 503 when the shared state did not answer, else 500 (fail closed).
+function uncheckable(e) {
+  // An OrderError: `reason` is the message without the path (its `message` is
+  // "path: reason"), so the body names the path once, in its own field.
+  if (e && typeof e.path === "string") return json(400, errorBody(e.path, e.reason || e.message));
+  if (e instanceof StateUnavailable) {
+    console.error(`checkout-guard: shared order state unavailable: ${e.message}`);
+    return json(503, errorBody("", "the order could not be checked right now; try again shortly"), { "retry-after": "5" });
+  }
+  console.error("checkout-guard: check failed", e);
+  return json(500, errorBody("", "the order could not be checked"));
 }
 
 function warnNoSecret() {
