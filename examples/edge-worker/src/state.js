@@ -29,7 +29,6 @@ const STORAGE_KEY = "memory";
 const VISIT_URL = "https://order-state.internal/visit";
 const HEX16 = /^[0-9a-f]{16}$/;
 const MAX_JTI_LENGTH = 128;
-const MAX_WINDOW_MS = 366 * 24 * 3600 * 1000;
 
 /**
  * One customer's memory: pure data and logic (no storage), so it is the same in the
@@ -144,7 +143,7 @@ export function parseVisit(body) {
   const { basket = null, orderId = null, windowMs = 0, jti = null, exp = null } = body;
   if (basket !== null && !HEX16.test(basket)) return { error: "basket: expected 16 hex digits or null" };
   if (orderId !== null && !HEX16.test(orderId)) return { error: "orderId: expected 16 hex digits or null" };
-  if (!Number.isSafeInteger(windowMs) || windowMs < 0 || windowMs > MAX_WINDOW_MS) return { error: "windowMs: expected milliseconds" };
+  if (!Number.isSafeInteger(windowMs) || windowMs < 0) return { error: "windowMs: expected milliseconds" };
   if (jti !== null && (typeof jti !== "string" || !jti || jti.length > MAX_JTI_LENGTH)) return { error: "jti: expected 1–128 characters" };
   if (jti !== null && !Number.isSafeInteger(exp)) return { error: "exp: expected milliseconds" };
   if (basket === null && jti === null) return { error: "nothing to visit" };
