@@ -284,6 +284,7 @@ describe("POST /orders, origin as a URL", () => {
     const r = await post(mf, "/orders?src=web", order, {
       "x-checkout-guard": "allow; forged",
       "x-checkout-guard-verdict": "Zm9yZ2Vk",
+      "cf-connecting-ip": "192.0.2.7",
     });
     assert.equal(r.status, 201, r.text);
     assert.deepEqual(r.json, { origin: true, path: "/api/orders?src=web" });
@@ -293,7 +294,12 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(verdict.snapshot.merchant, "edge-demo-store");
     assert.equal(call.headers["x-checkout-guard"], `allow; snapshot=${verdict.snapshot.version}`);
     assert.equal(call.headers["content-type"], "application/json");
-    assert.deepEqual(JSON.parse(call.body), order);
+    // What was checked: the connecting address, not the body's, and no account age the
+    // body asserted (README "Identity").
+    const checked = structuredClone(order);
+    checked.customer.ip = "192.0.2.7";
+    delete checked.customer.account_created_at;
+    assert.deepEqual(JSON.parse(call.body), checked);
   });
 
   test("a 1000-line order is forwarded with small, bounded headers", T, async () => {
@@ -885,11 +891,17 @@ describe("the edge agrees with the native CLI", () => {
     // The worker judges at its clock; the CLI at the same instant (seconds apart at most).
     const now = new Date().toISOString();
     // The worker drops the body's own `verified` (only a proof counts, README "Step-up
-    // proofs"), so the CLI judges those orders without it.
+    // proofs") and its `account_created_at`, and takes the IP from the connection (README
+    // "Identity"), so the CLI judges those orders as the edge sees them: each is sent
+    // from the address its body names.
+    const ipOf = (o) => (o.customer && o.customer.ip) || "192.0.2.1";
     const asTheEdgeSees = lines.map((l) => {
       const o = JSON.parse(l);
-      if (!("verified" in o)) return l;
       delete o.verified;
+      if (o.customer) {
+        delete o.customer.account_created_at;
+        o.customer.ip = ipOf(o);
+      }
       return JSON.stringify(o);
     });
     const out = execFileSync(bin, ["check", "--snapshot", join(EXAMPLE, "src", "store.snapshot"), "--now", now, "-"], {
@@ -904,7 +916,7 @@ describe("the edge agrees with the native CLI", () => {
       const v = native[i];
       const what = `line ${i + 1} (${JSON.parse(line).order_id}): native ${v.decision}`;
       seen[v.decision]++;
-      const r = await post(mf, "/orders", line);
+      const r = await post(mf, "/orders", line, { "cf-connecting-ip": ipOf(JSON.parse(line)) });
       const message = v.message ? v.message.text : null;
       if (v.decision === "deny") {
         assert.equal(r.status, 403, what);

@@ -19,10 +19,14 @@ import { Engine } from "checkout-guard";
 import bundledSnapshot from "./store.snapshot";
 import { classifyPath } from "./order-path.js";
 import { ProofMemory, verifyProof } from "./step-up.js";
+import { SessionError, applyIdentity, requestIdentity } from "./session.js";
+import { verdictTokenFor } from "./forward-token.js";
 import { SharedVisit, StateUnavailable } from "./state.js";
 
 // For a merchant's proof issuer: the digest a proof binds (README "Step-up proofs").
 export { orderDigest } from "./step-up.js";
+// For the merchant's server: order ids the edge binds (README "Order ids").
+export { issueOrderId } from "./session.js";
 // The Durable Object class behind the ORDER_STATE binding (wrangler.toml, state.js).
 export { OrderState } from "./state.js";
 
@@ -42,6 +46,7 @@ const state = {
   bundledChecked: false, // SNAPSHOT_PUBLIC_KEY set: the bundled snapshot's signature was checked
   proofs: new ProofMemory(), // jti of the step-up proofs used in this isolate, without ORDER_STATE (step-up.js)
   warnedNoSecret: false, // the "no STEP_UP_SECRET" warning was logged in this isolate
+  warnedNoSessionKey: false, // a session arrived without SESSION_SECRET / SESSION_PUBLIC_KEY (logged once)
 };
 
 const ADMIN_PREFIX = "/__checkout-guard/";
@@ -123,7 +128,18 @@ async function checkOrder(request, url, env) {
     return json(400, errorBody("", `invalid JSON: ${e.message}`));
   }
 
-  const options = { now: new Date(), locale: pickLocale(request, url) };
+  // Who is ordering: only what the edge verified (session.js), never the body's claims.
+  // A session that is present but does not verify is refused, not judged as a guest.
+  let identity;
+  try {
+    identity = await requestIdentity(request, env, order, { warn: warnNoSessionKey });
+  } catch (e) {
+    if (!(e instanceof SessionError)) throw e;
+    return json(401, { error: { code: e.code, path: "", message: e.message } }, { "www-authenticate": `Bearer error="invalid_token"` });
+  }
+  applyIdentity(order, identity);
+
+  const options = { now: new Date(), locale: pickLocale(request, url), identity };
   // With ORDER_STATE bound, duplicates and spent proofs live in the customer's Durable
   // Object (state.js), shared by every node; without it, in this isolate only.
   let shared = null;
@@ -176,20 +192,30 @@ async function checkOrder(request, url, env) {
     let challenge = `Step-Up methods="${verdict.verify.join(" ")}"`;
     if (proofError) challenge += `, error="invalid_proof", error_description="${proofError}"`;
     const body = { decision: "step_up", verify: verdict.verify, message, locale, reference };
+    // API9 B: one group per open requirement; one method of every group clears it.
+    if (Array.isArray(verdict.verify_required)) body.verify_required = verdict.verify_required;
     if (isObject(order) && typeof order.order_id === "string") body.order_id = order.order_id;
     if (proofError) body.proof_error = proofError;
     return json(401, body, { "www-authenticate": challenge });
   }
 
   // allow / review: forward exactly what was checked (re-serialized, so the origin
-  // cannot read a different order out of ambiguous JSON such as duplicate keys).
-  return forward(request, env, {
-    body: JSON.stringify(order),
-    headers: {
-      "x-checkout-guard": summaryLine(verdict),
-      "x-checkout-guard-verdict": base64(JSON.stringify(verdictSummary(verdict))),
-    },
-  });
+  // cannot read a different order out of ambiguous JSON such as duplicate keys), with a
+  // token signed over these very bytes (forward-token.js).
+  const forwarded = new TextEncoder().encode(JSON.stringify(order));
+  const headers = {
+    "x-checkout-guard": summaryLine(verdict),
+    "x-checkout-guard-verdict": base64(JSON.stringify(verdictSummary(verdict))),
+  };
+  const token = await verdictTokenFor(env, verdict, forwarded);
+  if (token) headers["x-checkout-guard-token"] = token;
+  return forward(request, env, { body: forwarded, headers });
+}
+
+function warnNoSessionKey() {
+  if (state.warnedNoSessionKey) return;
+  state.warnedNoSessionKey = true;
+  console.warn("checkout-guard: a session arrived but neither SESSION_SECRET nor SESSION_PUBLIC_KEY is set: sessions are not read, every order is a guest");
 }
 
 // An order that could not be judged is never forwarded: 400 when the order is unusable,
