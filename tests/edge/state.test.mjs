@@ -11,6 +11,7 @@ import { after, before, describe, test } from "node:test";
 import { EXAMPLE, readOrder, within } from "./support/common.mjs";
 import { bundleWorker, startWorker } from "./support/worker.mjs";
 import { orderDigest } from "../../examples/edge-worker/src/step-up.js";
+import { issueOrderId } from "../../examples/edge-worker/src/session.js";
 import {
   CustomerMemory,
   IDS_PER_BASKET,
@@ -21,6 +22,7 @@ import {
 
 const T = { timeout: 60_000 };
 const SECRET = "shared-state-step-up-secret";
+const ORDER_ID_SECRET = "shared-state-order-id-secret";
 const WINDOW = 600_000; // the demo policy's duplicate_window, 10 min
 const hex = (n) => n.toString(16).padStart(16, "0");
 
@@ -104,6 +106,12 @@ describe("CustomerMemory (one customer's object)", () => {
 // Two worker instances in workerd sharing the object
 // ---------------------------------------------------------------------------------
 
+/** A known customer's step-up order: C10008, the connecting IP on the step_up list. */
+const STEP_UP_IP = { "cf-connecting-ip": "203.0.113.200" }; // step_up, BOT_CHECKOUT, no expiry
+function customerStepUp() {
+  return readOrder("step-up-level.json");
+}
+
 /** The anonymous step-up order: a guest (no id, email or phone) with a high-value basket. */
 function anonymousStepUp() {
   const o = readOrder("guest-high-value.json"); // guest, TEA-009 2200 → new-account step_up
@@ -174,7 +182,7 @@ describe("two worker instances sharing the ORDER_STATE Durable Object", () => {
       modulesRoot: bundle.outdir,
       compatibilityDate: "2025-01-01",
       serviceBindings: { ORIGIN: "origin" },
-      bindings: { STEP_UP_SECRET: SECRET },
+      bindings: { STEP_UP_SECRET: SECRET, ORDER_ID_SECRET },
       ...(durable ? { durableObjects: { ORDER_STATE: durable } } : {}),
       ...extra,
     });
@@ -236,6 +244,35 @@ describe("two worker instances sharing the ORDER_STATE Durable Object", () => {
     assert.equal(replayed.json.proof_error, "proof already used");
     // A fresh proof for the same order still clears it, through B.
     assert.equal((await send(mf, "edge-b", order, { "x-checkout-guard-proof": proofFor(await orderDigest(order)) })).status, 201);
+  });
+
+  test("a signed (bound) order id re-checked through B is not a duplicate; another order id is", T, async () => {
+    const order = readOrder("clean.json");
+    order.items = [{ sku: "TEA-004", quantity: 2, unit_price: 128.0 }]; // a basket of its own
+    order.order_id = await issueOrderId(ORDER_ID_SECRET, "DS-SHARED-1");
+    assert.equal((await send(mf, "edge", order)).status, 201);
+    const recheck = await send(mf, "edge-b", order);
+    assert.equal(recheck.status, 201, `same bound order id: a re-check (${recheck.text})`);
+    // Another basket: first through A under one signed id, then through B under another.
+    const next = { ...order, items: [{ sku: "TEA-004", quantity: 3, unit_price: 128.0 }] };
+    assert.equal((await send(mf, "edge", { ...next, order_id: await issueOrderId(ORDER_ID_SECRET, "DS-SHARED-3") })).status, 201);
+    const other = await send(mf, "edge-b", { ...next, order_id: await issueOrderId(ORDER_ID_SECRET, "DS-SHARED-4") });
+    assert.equal(other.status, 403, other.text);
+    const forged = await send(mf, "edge-b", { ...order, order_id: "DS-SHARED-1.AAAA" });
+    assert.equal(forged.status, 403, `a badly signed id is not bound: ${forged.text}`);
+  });
+
+  test("a customer's proof used through A is refused through B (its order id bound, so not a duplicate)", T, async () => {
+    const order = customerStepUp();
+    order.order_id = await issueOrderId(ORDER_ID_SECRET, "DS-SHARED-PROOF");
+    const challenged = await send(mf, "edge", order, STEP_UP_IP);
+    assert.equal(challenged.status, 401, challenged.text);
+    const token = proofFor(await orderDigest(order));
+    const cleared = await send(mf, "edge", order, { ...STEP_UP_IP, "x-checkout-guard-proof": token });
+    assert.equal(cleared.status, 201, cleared.text);
+    const replayed = await send(mf, "edge-b", order, { ...STEP_UP_IP, "x-checkout-guard-proof": token });
+    assert.equal(replayed.status, 401, replayed.text);
+    assert.equal(replayed.json.proof_error, "proof already used");
   });
 
   test("a refused proof is not spent in the object", T, async () => {
