@@ -72,6 +72,13 @@ codes! {
     VerifyNotStepUp = "verify-not-step-up",
     /// (warning) A rule lists a verification method twice.
     VerifyRepeated = "verify-repeated",
+    /// `verify_mode` is neither `any` nor `all`.
+    VerifyModeUnknown = "verify-mode-unknown",
+    /// `verify_mode` on a rule without a `verify` list.
+    VerifyModeWithoutVerify = "verify-mode-without-verify",
+    /// (warning) A rule lists two or more verification methods without saying whether
+    /// one or all of them are needed.
+    VerifyModeImplicit = "verify-mode-implicit",
     /// A rule names a message missing from the default locale's table.
     UnknownMessage = "unknown-message",
     /// Rules name messages but the default locale has no message table.

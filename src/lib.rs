@@ -53,6 +53,9 @@ pub mod normalize;
 pub mod rules;
 pub mod snapshot;
 pub mod time;
+// Verdict tokens: what the origin checks behind the edge worker (native only).
+#[cfg(not(target_arch = "wasm32"))]
+pub mod verdict_token;
 
 /// The JavaScript API (wasm-bindgen); public so `tests/wasm.rs` can drive it.
 #[cfg(target_arch = "wasm32")]

@@ -205,6 +205,46 @@ impl fmt::Display for Action {
     }
 }
 
+/// How a `step_up` rule's `verify` methods satisfy it (docs/semantics.md §9.2): one of
+/// them (`any`, the default) or every one (`all`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum VerifyMode {
+    /// Any one method in `verified` satisfies the rule.
+    #[default]
+    Any,
+    /// Every method must be in `verified`.
+    All,
+}
+
+impl VerifyMode {
+    /// The policy spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyMode::Any => "any",
+            VerifyMode::All => "all",
+        }
+    }
+
+    /// Whether `verified` satisfies a rule asking for `methods` in this mode.
+    pub fn satisfied<'a, M, V>(self, methods: &'a [M], verified: &[V]) -> bool
+    where
+        M: AsRef<str> + 'a,
+        V: AsRef<str>,
+    {
+        let done = |m: &M| verified.iter().any(|v| v.as_ref() == m.as_ref());
+        match self {
+            VerifyMode::Any => methods.iter().any(done),
+            // An empty list is never "all satisfied": a step_up rule always names one.
+            VerifyMode::All => !methods.is_empty() && methods.iter().all(done),
+        }
+    }
+
+    fn is_default(&self) -> bool {
+        *self == VerifyMode::Any
+    }
+}
+
 /// Whether a rule is evaluated once per order or once per line (with `item` bound).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -269,9 +309,15 @@ pub struct Rule {
     pub when: String,
     /// What firing does.
     pub action: Action,
-    /// For `step_up`: methods any one of which satisfies the rule.
+    /// For `step_up`: the methods that satisfy the rule, as `verify_mode` says.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub verify: Vec<String>,
+    /// Whether one `verify` method satisfies the rule or all of them. Omitted from the
+    /// snapshot when `any`, so policies without it compile to the same bytes as before;
+    /// a snapshot holding `all` is written as format version 3, which older readers
+    /// refuse instead of reading it as `any` (docs/snapshot-format.md).
+    #[serde(default, skip_serializing_if = "VerifyMode::is_default")]
+    pub verify_mode: VerifyMode,
     /// Machine reason code shown to the merchant.
     pub reason: String,
     /// Key into `messages.<locale>`.

@@ -232,8 +232,14 @@ export interface SnapshotRef {
 /** The verdict (docs/semantics.md §9, a contract). */
 export interface Verdict {
   decision: Decision;
-  /** When `decision` is `"step_up"`: methods any one of which satisfies it. */
+  /** When `decision` is `"step_up"`: the methods of the firing step-up rules. */
   verify: string[];
+  /**
+   * When `decision` is `"step_up"`: the requirements still open, one group each;
+   * completing one method of EVERY group clears the step-up (docs/semantics.md §9.4).
+   * `[]` for any other decision.
+   */
+  verify_required: string[][];
   reasons: Reason[];
   lines: LineVerdict[];
   message: VerdictMessage | null;
@@ -423,6 +429,8 @@ export interface PolicyRule {
   action: Decision;
   /** step_up only; omitted when empty. */
   verify?: string[];
+  /** Whether one `verify` method satisfies the rule or all; omitted for `"any"`. */
+  verify_mode?: "any" | "all";
   reason: string;
   /** Key into the policy's messages; omitted when the rule names none. */
   message?: string;

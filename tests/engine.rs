@@ -4,7 +4,7 @@
 
 use checkout_guard::model::{
     Action, BlockEntry, CatalogItem, CustomerRecord, CustomerStats, IdKind, Level, OnStale, Policy,
-    PolicySource, Rule, Scope,
+    PolicySource, Rule, Scope, VerifyMode,
 };
 use checkout_guard::snapshot::{self, WriteOptions};
 use checkout_guard::time::{Duration, Timestamp};
@@ -25,6 +25,7 @@ fn rule(id: &str, when: &str, action: Action) -> Rule {
         } else {
             vec![]
         },
+        verify_mode: VerifyMode::Any,
         reason: id.to_uppercase().replace('-', "_"),
         message: Some(id.into()),
         scope: Scope::Order,
@@ -250,6 +251,126 @@ fn step_up_is_satisfied_by_a_verified_method() {
     let v = check(&mut e, &verified);
     assert_eq!(v.decision, Action::Allow);
     assert!(v.reasons.is_empty(), "a satisfied step-up does not fire");
+}
+
+/// A step_up rule that fires on every order, asking for `methods` in `mode`.
+fn step_rule(id: &str, methods: &[&str], mode: VerifyMode) -> Rule {
+    Rule {
+        verify: methods.iter().map(|m| m.to_string()).collect(),
+        verify_mode: mode,
+        ..rule(id, "true", Action::StepUp)
+    }
+}
+
+fn verified(methods: &[&str]) -> String {
+    let list = serde_json::to_string(methods).unwrap();
+    with(
+        CLEAN,
+        r#""items""#,
+        &format!(r#""verified":{list},"items""#),
+    )
+}
+
+fn groups(v: &Verdict) -> Vec<Vec<&str>> {
+    v.verify_required
+        .iter()
+        .map(|g| g.iter().map(|m| &**m).collect())
+        .collect()
+}
+
+#[test]
+fn verify_mode_all_needs_every_method() {
+    let mut e = engine(vec![step_rule(
+        "both",
+        &["sms_otp", "id_check"],
+        VerifyMode::All,
+    )]);
+    let v = check(&mut e, CLEAN);
+    assert_eq!(v.decision, Action::StepUp);
+    assert_eq!(groups(&v), [["sms_otp"], ["id_check"]]);
+    let v = check(&mut e, &verified(&["sms_otp"]));
+    assert_eq!(v.decision, Action::StepUp, "one of two methods is not all");
+    assert_eq!(groups(&v), [["id_check"]]);
+    assert_eq!(
+        v.verify.iter().map(|m| &**m).collect::<Vec<_>>(),
+        ["sms_otp", "id_check"],
+        "`verify` stays the firing rules' methods"
+    );
+    let v = check(&mut e, &verified(&["id_check", "sms_otp"]));
+    assert_eq!(v.decision, Action::Allow);
+    assert!(v.reasons.is_empty() && v.verify_required.is_empty());
+}
+
+#[test]
+fn verify_mode_any_is_cleared_by_either_method() {
+    let mut e = engine(vec![step_rule(
+        "either",
+        &["sms_otp", "id_check"],
+        VerifyMode::Any,
+    )]);
+    let v = check(&mut e, CLEAN);
+    assert_eq!(groups(&v), [["sms_otp", "id_check"]]);
+    for m in ["sms_otp", "id_check"] {
+        let v = check(&mut e, &verified(&[m]));
+        assert_eq!(v.decision, Action::Allow, "{m}");
+        assert!(v.verify_required.is_empty());
+    }
+}
+
+#[test]
+fn verify_required_has_one_group_per_open_requirement() {
+    let mut e = engine(vec![
+        step_rule("sms", &["sms_otp"], VerifyMode::Any),
+        step_rule("id", &["id_check"], VerifyMode::Any),
+        // The same requirement again: listed once.
+        step_rule("sms-again", &["sms_otp"], VerifyMode::All),
+    ]);
+    let v = check(&mut e, CLEAN);
+    assert_eq!(groups(&v), [["sms_otp"], ["id_check"]]);
+    let v = check(&mut e, &verified(&["sms_otp"]));
+    assert_eq!(v.decision, Action::StepUp);
+    assert_eq!(groups(&v), [["id_check"]]);
+}
+
+#[test]
+fn verify_required_is_empty_unless_step_up() {
+    let mut e = engine(vec![
+        step_rule("sms", &["sms_otp"], VerifyMode::Any),
+        rule("trusted", "true", Action::Allow),
+    ]);
+    let v = check(&mut e, CLEAN);
+    assert_eq!(v.decision, Action::Allow);
+    assert!(v.verify_required.is_empty() && v.verify.is_empty());
+    let json: serde_json::Value = serde_json::from_str(&v.to_json()).unwrap();
+    assert_eq!(
+        json["verify_required"],
+        serde_json::json!([]),
+        "always present"
+    );
+}
+
+#[test]
+fn snapshot_version_follows_verify_mode() {
+    let any = engine(vec![step_rule(
+        "a",
+        &["sms_otp", "id_check"],
+        VerifyMode::Any,
+    )]);
+    assert_eq!(
+        any.info().format_version,
+        2,
+        "unchanged policies keep format 2"
+    );
+    let all = engine(vec![step_rule(
+        "a",
+        &["sms_otp", "id_check"],
+        VerifyMode::All,
+    )]);
+    assert_eq!(
+        all.info().format_version,
+        3,
+        "a v2 reader would read `all` as `any`"
+    );
 }
 
 #[test]

@@ -28,3 +28,4 @@ mod snapshot_format;
 mod source_read;
 mod spellings;
 mod time_rfc3339;
+mod verdict_token;

@@ -163,7 +163,7 @@ fn v1_fixture_is_refused_with_a_recompile_message() {
         err,
         SnapshotError::UnsupportedVersion {
             found: 1,
-            supported: 2
+            supported: 3
         }
     );
     let text = err.to_string();
@@ -347,14 +347,14 @@ fn errors_say_how_to_fix() {
         load(b"PK\x03\x04".to_vec()).unwrap_err(),
         SnapshotError::BadMagic
     );
-    let mut v3 = good.clone();
-    v3[8] = 3;
-    let err = load(v3).unwrap_err();
+    let mut v4 = good.clone();
+    v4[8] = 4;
+    let err = load(v4).unwrap_err();
     assert_eq!(
         err,
         SnapshotError::UnsupportedVersion {
-            found: 3,
-            supported: 2
+            found: 4,
+            supported: 3
         }
     );
     assert!(err.to_string().contains("recompile the snapshot"), "{err}");
@@ -374,6 +374,54 @@ fn errors_say_how_to_fix() {
 }
 
 /// Rewrites the checksum so structural validation (not the checksum) is exercised.
+/// The minimal fixture with its step_up rule requiring all of two methods.
+fn all_mode_bytes() -> Vec<u8> {
+    let mut files = SourceFiles::read_dir(&fixture_dir().join("minimal")).unwrap();
+    let policy = files.files.get_mut("policy.toml").unwrap();
+    assert!(policy.contains("verify  = [\"sms_otp\"]"));
+    *policy = policy.replace(
+        "verify  = [\"sms_otp\"]",
+        "verify  = [\"sms_otp\", \"id_check\"]\nverify_mode = \"all\"",
+    );
+    let options = CompileOptions {
+        created_at: Some(t("2026-11-25T00:00:00Z")),
+        key: Some(key()),
+        ..CompileOptions::default()
+    };
+    compile_files(&files, &options).unwrap().bytes
+}
+
+/// `verify_mode = "all"` is what a version-2 reader would misread (as any-of): such a
+/// policy is written as version 3, every other stays version 2; a version-2 header over
+/// an `all` policy is refused rather than guessed at.
+#[test]
+fn verify_mode_all_makes_a_version_3_file() {
+    use checkout_guard::model::VerifyMode;
+    assert_eq!(load(minimal_bytes()).unwrap().info().format_version, 2);
+    let all = all_mode_bytes();
+    assert_eq!(u16::from_le_bytes([all[8], all[9]]), 3);
+    let s = load(all.clone()).unwrap();
+    assert_eq!(s.info().format_version, 3);
+    assert!(s
+        .policy()
+        .rules
+        .iter()
+        .any(|r| r.verify_mode == VerifyMode::All));
+    let mut as_v2 = all;
+    as_v2[8] = 2;
+    reseal(&mut as_v2);
+    let err = load(as_v2).unwrap_err();
+    assert!(
+        matches!(&err, SnapshotError::BadMeta(m) if m.contains("needs snapshot format version 3")),
+        "{err}"
+    );
+    // A version-3 header over a policy a version-2 reader reads right loads as well.
+    let mut as_v3 = minimal_bytes();
+    as_v3[8] = 3;
+    reseal(&mut as_v3);
+    assert_eq!(load(as_v3).unwrap().info().format_version, 3);
+}
+
 fn reseal(bytes: &mut [u8]) {
     if bytes.len() < 8 {
         return;

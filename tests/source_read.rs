@@ -122,7 +122,7 @@ fn unknown_toml_key_names_line_and_column() {
     assert!(text.contains("unknown field `lvl`"), "{text}");
     assert_eq!(
         text,
-        "error[policy-syntax]: unknown field `lvl`, expected one of `id`, `when`, `action`, `verify`, `reason`, `message`, `scope`, `on_error`\n\
+        "error[policy-syntax]: unknown field `lvl`, expected one of `id`, `when`, `action`, `verify`, `verify_mode`, `reason`, `message`, `scope`, `on_error`\n\
          \x20 --> policy.toml:9:1\n\
          \x20 |\n\
          9 | lvl = 2\n\
@@ -500,5 +500,94 @@ fn a_quoted_field_spanning_lines_is_a_warning_where_it_opens() {
     assert_eq!(
         intact.entries["blocklist.csv"] - linted.entries["blocklist.csv"],
         3
+    );
+}
+
+/// MIN_POLICY plus a step_up rule with `extra` lines (its `verify`, `verify_mode`).
+fn step_policy(extra: &str) -> String {
+    format!(
+        "{MIN_POLICY}\n[[rule]]\nid = \"step\"\nwhen = 'true'\naction = \"step_up\"\n{extra}\nreason = \"S\"\n"
+    )
+}
+
+#[test]
+fn verify_mode_is_read_and_defaults_to_any() {
+    use checkout_guard::model::VerifyMode;
+    for (extra, mode) in [
+        (
+            "verify = [\"sms_otp\", \"id_check\"]\nverify_mode = \"all\"",
+            VerifyMode::All,
+        ),
+        (
+            "verify = [\"sms_otp\", \"id_check\"]\nverify_mode = \"any\"",
+            VerifyMode::Any,
+        ),
+        ("verify = [\"sms_otp\"]", VerifyMode::Any),
+    ] {
+        let files = with(&[("policy.toml", &step_policy(extra))]);
+        let read = source::read(&files).unwrap();
+        assert_eq!(read.source.policy.rules[1].verify_mode, mode, "{extra}");
+        assert!(read.warnings.is_empty(), "{extra}: {:?}", read.warnings);
+    }
+}
+
+#[test]
+fn bad_verify_mode_is_an_error_with_its_position() {
+    let files = with(&[(
+        "policy.toml",
+        &step_policy("verify = [\"sms_otp\"]\nverify_mode = \"both\""),
+    )]);
+    let text = render_all(&files, &errors(&files));
+    for needle in [
+        "error[verify-mode-unknown]: rule `step` has `verify_mode = \"both\"`, which is neither `any` nor `all`",
+        "--> policy.toml:15:15 (rule `step`)",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    // Without `verify` (on a deny rule, where `verify` itself would be an error too).
+    let policy = MIN_POLICY.replace(
+        "action = \"deny\"",
+        "action = \"deny\"\nverify_mode = \"all\"",
+    );
+    let files = with(&[("policy.toml", &policy)]);
+    let text = render_all(&files, &errors(&files));
+    for needle in [
+        "error[verify-mode-without-verify]: rule `r1` has a `verify_mode` but no `verify` list",
+        "--> policy.toml:8:15 (rule `r1`)",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    // JSON: located by searching the value's spelling.
+    let json = r#"{"merchant": "m", "currency": "CNY", "rule": [
+  {"id": "step", "when": "true", "action": "step_up", "verify": ["sms_otp"],
+   "verify_mode": "every", "reason": "S"}]}"#;
+    let files = with(&[("policy.json", json)]);
+    let text = render_all(&files, &errors(&files));
+    assert!(
+        text.contains("error[verify-mode-unknown]") && text.contains("--> policy.json:3:19"),
+        "{text}"
+    );
+}
+
+#[test]
+fn two_methods_without_verify_mode_is_a_lint_warning() {
+    let files = with(&[(
+        "policy.toml",
+        &step_policy("verify = [\"sms_otp\", \"id_check\"]"),
+    )]);
+    let read = source::read(&files).unwrap();
+    let text = render_all(&files, &read.warnings);
+    for needle in [
+        "warning[verify-mode-implicit]: rule `step` lists 2 verification methods but no `verify_mode`; any one of them satisfies it",
+        "--> policy.toml:14:10 (rule `step`)",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    let linted = lint_files(&files, &CompileOptions::default());
+    assert!(
+        linted
+            .iter()
+            .any(|d| d.code.name() == "verify-mode-implicit"),
+        "{linted:?}"
     );
 }

@@ -6,7 +6,7 @@
 
 use checkout_guard::model::{
     Action, BlockEntry, CatalogItem, CustomerRecord, CustomerStats, IdKind, Level, OnStale, Policy,
-    PolicySource, Rule, Scope,
+    PolicySource, Rule, Scope, VerifyMode,
 };
 use checkout_guard::time::{Duration, Timestamp};
 use checkout_guard::Order;
@@ -36,6 +36,7 @@ fn rule(id: &str, when: &str, action: Action, verify: &[&str], scope: Scope) -> 
         when: when.to_string(),
         action,
         verify: verify.iter().map(|s| s.to_string()).collect(),
+        verify_mode: VerifyMode::Any,
         reason: id.to_uppercase().replace('-', "_"),
         message: Some(id.to_string()),
         scope,

@@ -10,11 +10,12 @@
 //! The merchant key (a key file, `keygen` writes one) comes from `--key FILE` or the
 //! environment variable `CHECKOUT_GUARD_KEY_FILE`; see `docs/snapshot-format.md`,
 //! "Identifier hashing". Snapshot signing keys (`keygen --signing`, `compile --sign`,
-//! `--public-key`) are in `signing.rs`.
+//! `--public-key`) are in `signing.rs`; `verify-token` (verdict tokens) in `token.rs`.
 
 mod input;
 mod report;
 mod signing;
+mod token;
 
 use checkout_guard::backtest::Backtest;
 use checkout_guard::engine::order::MAX_JSON_BYTES;
@@ -135,6 +136,20 @@ enum Command {
         #[arg(long, value_name = "PUBLIC_KEY_FILE")]
         public_key: Option<PathBuf>,
     },
+    /// Verify a verdict token (the edge worker's X-Checkout-Guard-Token header) against the request body and print its claims; exit 1 if refused.
+    VerifyToken {
+        /// The worker's verdict public key file (the `.pub` of its VERDICT_SIGNING_KEY, 64 hex digits).
+        #[arg(long, value_name = "PUBLIC_KEY_FILE")]
+        public_key: PathBuf,
+        /// The exact request body the token came with.
+        #[arg(long, value_name = "BODY_FILE")]
+        body: PathBuf,
+        /// Verify at this time (RFC 3339; default: the clock).
+        #[arg(long, value_parser = parse_time)]
+        now: Option<Timestamp>,
+        /// The token (`v1.<payload>.<signature>`), or `-` to read it from standard input.
+        token: String,
+    },
     /// Report every problem in a policy source without writing a snapshot.
     Lint {
         /// Policy source folder.
@@ -227,6 +242,12 @@ fn main() -> ExitCode {
         } => load_options(key.as_deref(), public_key.as_deref())
             .and_then(|load| inspect(&file, &load)),
         Command::Lint { source_dir, now } => lint(&source_dir, now),
+        Command::VerifyToken {
+            public_key,
+            body,
+            now,
+            token,
+        } => token::verify_token(&public_key, &body, &token, now),
     };
     match result {
         Ok(code) => ExitCode::from(code),

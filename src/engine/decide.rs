@@ -6,7 +6,7 @@ use super::fact_builder;
 use super::order::Order;
 use super::verdict::{LineVerdict, Message, Reason, Verdict};
 use super::Loaded;
-use crate::model::{Action, OnStale, Scope};
+use crate::model::{Action, OnStale, Scope, VerifyMode};
 use crate::rules::facts::Facts;
 use crate::rules::OrderBudget;
 use crate::time::Timestamp;
@@ -43,10 +43,7 @@ fn evaluate(
     let budget = OrderBudget::new();
     for rule in &loaded.rules {
         if rule.action == Action::StepUp
-            && rule
-                .verify
-                .iter()
-                .any(|m| order.verified.iter().any(|v| v.as_str() == &**m))
+            && rule.verify_mode.satisfied(&rule.verify, &order.verified)
         {
             continue;
         }
@@ -103,11 +100,17 @@ fn evaluate(
     }
 
     let mut verify: Vec<Arc<str>> = Vec::new();
+    let mut verify_required: Vec<Vec<Arc<str>>> = Vec::new();
     if decision == Action::StepUp {
         for (rule, _) in fired.iter().filter(|&&(_, a)| a == Action::StepUp) {
             for m in &rule.verify {
                 if !verify.contains(m) {
                     verify.push(m.clone());
+                }
+            }
+            for group in open_groups(rule, &order.verified) {
+                if !verify_required.contains(&group) {
+                    verify_required.push(group);
                 }
             }
         }
@@ -130,6 +133,7 @@ fn evaluate(
     let verdict = Verdict {
         decision,
         verify,
+        verify_required,
         reasons,
         lines,
         message,
@@ -137,6 +141,21 @@ fn evaluate(
         warnings,
     };
     (verdict, rule_errors)
+}
+
+/// What a firing `step_up` rule still asks for (docs/semantics.md §9.4): completing one
+/// method of every group clears it. An `any` rule is one group, its methods; an `all`
+/// rule is one group per method not yet in `verified`.
+fn open_groups(rule: &super::CompiledRule, verified: &[String]) -> Vec<Vec<Arc<str>>> {
+    match rule.verify_mode {
+        VerifyMode::Any => vec![rule.verify.clone()],
+        VerifyMode::All => rule
+            .verify
+            .iter()
+            .filter(|m| !verified.iter().any(|v| v.as_str() == &***m))
+            .map(|m| vec![m.clone()])
+            .collect(),
+    }
 }
 
 /// The decision the firing rules' actions make, before stale handling: the most severe

@@ -100,6 +100,7 @@ pub(crate) struct CompiledRule {
     pub action: Action,
     pub scope: Scope,
     pub verify: Vec<Arc<str>>,
+    pub verify_mode: crate::model::VerifyMode,
     pub message: Option<Arc<str>>,
     pub program: Program,
     /// What the rule does when it cannot be evaluated (`Rule::error_action`).
@@ -445,6 +446,7 @@ fn compiled(rule: &Rule, program: Program) -> CompiledRule {
         action: rule.action,
         scope: rule.scope,
         verify: rule.verify.iter().map(|v| Arc::from(v.as_str())).collect(),
+        verify_mode: rule.verify_mode,
         message: rule.message.as_deref().map(Arc::from),
         program,
         on_error: rule.error_action(),

@@ -14,8 +14,12 @@ use std::sync::Arc;
 pub struct Verdict {
     /// The most severe firing rule's action, after allowlisting and stale handling.
     pub decision: Action,
-    /// When the decision is `step_up`: methods any one of which satisfies it.
+    /// When the decision is `step_up`: the methods of the firing `step_up` rules.
     pub verify: Vec<Arc<str>>,
+    /// When the decision is `step_up`: the requirements still open, one group each;
+    /// completing one method of every group clears the step-up (docs/semantics.md §9.4).
+    /// Empty for any other decision.
+    pub verify_required: Vec<Vec<Arc<str>>>,
     /// Every firing rule, in policy order.
     pub reasons: Vec<Reason>,
     /// Each order line's own decision from item-scoped rules.

@@ -1,4 +1,4 @@
-//! The byte layout of snapshot format v2 (see `docs/snapshot-format.md`), shared by the
+//! The byte layout of snapshot format v2 and v3 (see `docs/snapshot-format.md`), shared by the
 //! writer and the reader so the two cannot drift apart, and the keyed identifier hash.
 //!
 //! Everything is little-endian. Offsets and lengths are `u32`: a snapshot is at most
@@ -10,8 +10,27 @@ use std::hash::Hasher;
 
 /// First eight bytes of every snapshot.
 pub const MAGIC: [u8; 8] = *b"CKGUARD\0";
-/// The format version this build writes and reads.
-pub const FORMAT_VERSION: u16 = 2;
+/// The newest format version this build writes and reads. Version 3 is version 2 whose
+/// policy may hold rules with `verify_mode = "all"`, which a version-2 reader would
+/// silently read as `any` (docs/snapshot-format.md, "Versioning and compatibility").
+pub const FORMAT_VERSION: u16 = 3;
+/// The oldest format version this build reads. The writer still writes it for every
+/// policy that a version-2 reader reads correctly, so those files stay byte-identical.
+pub const BASE_FORMAT_VERSION: u16 = 2;
+
+/// The format version a snapshot of `policy` is written as: the oldest one whose
+/// readers all read it correctly.
+pub fn version_for(policy: &crate::model::Policy) -> u16 {
+    if policy
+        .rules
+        .iter()
+        .any(|r| r.verify_mode != crate::model::VerifyMode::Any)
+    {
+        FORMAT_VERSION
+    } else {
+        BASE_FORMAT_VERSION
+    }
+}
 /// Size of the fixed part of the header (before the merchant name).
 pub const FIXED_HEADER_LEN: usize = header::MERCHANT;
 /// Size of one section-table entry: tag, flags, offset, length.

@@ -109,11 +109,11 @@ impl fmt::Display for SnapshotError {
             ),
             SnapshotError::UnsupportedVersion { found, supported } if found < supported => write!(
                 f,
-                "snapshot format version {found} was written by an older checkout-guard and is no longer read (this build reads version {supported}); recompile the snapshot from its source with this version: `checkout-guard compile --key KEY_FILE`"
+                "snapshot format version {found} was written by an older checkout-guard and is no longer read (this build reads versions {BASE_FORMAT_VERSION} to {supported}); recompile the snapshot from its source with this version: `checkout-guard compile --key KEY_FILE`"
             ),
             SnapshotError::UnsupportedVersion { found, supported } => write!(
                 f,
-                "snapshot format version {found} is not supported (this build reads version {supported}); {RECOMPILE}"
+                "snapshot format version {found} is not supported (this build reads versions {BASE_FORMAT_VERSION} to {supported}); {RECOMPILE}"
             ),
             SnapshotError::Truncated { section, needed, have } => write!(
                 f,

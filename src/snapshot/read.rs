@@ -123,7 +123,7 @@ fn header(b: &[u8]) -> Result<Header, SnapshotError> {
         return Err(truncated("header", FIXED_HEADER_LEN, b.len()));
     }
     let version = read_u16(b, header::VERSION).unwrap_or(0);
-    if version != FORMAT_VERSION {
+    if !(BASE_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
         return Err(SnapshotError::UnsupportedVersion {
             found: version,
             supported: FORMAT_VERSION,
@@ -683,6 +683,16 @@ pub(super) fn parse(
     let sections = section_table(content, &head)?;
 
     let contents = contents(&sections, profile)?;
+    // A policy that needs a newer format than the header declares was not written by
+    // checkout-guard's writer (which picks the version from the policy): refuse it
+    // rather than guess which reader it was meant for.
+    let needed = version_for(&contents.policy);
+    if head.version < needed {
+        return Err(SnapshotError::BadMeta(format!(
+            "the policy needs snapshot format version {needed} (a rule has `verify_mode = \"all\"`) but the header says {}",
+            head.version
+        )));
+    }
     let mut info = info(
         &head,
         profile,

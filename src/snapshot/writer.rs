@@ -121,7 +121,11 @@ pub fn write_profile(
     let mut out = Vec::with_capacity(total);
     out.resize(header_len, 0);
     put(&mut out, header::MAGIC, &MAGIC);
-    put(&mut out, header::VERSION, &FORMAT_VERSION.to_le_bytes());
+    put(
+        &mut out,
+        header::VERSION,
+        &version_for(&source.policy).to_le_bytes(),
+    );
     put(
         &mut out,
         header::HEADER_LEN,

@@ -7,7 +7,7 @@
 //! text).
 
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::model::{Action, OnError, OnStale, PlusTags, Policy, Rule, Scope};
+use crate::model::{Action, OnError, OnStale, PlusTags, Policy, Rule, Scope, VerifyMode};
 use crate::time::{parse_setting_duration, Duration};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -91,6 +91,10 @@ struct RawRule<M: Mode> {
     action: M::L<Action>,
     #[serde(default)]
     verify: Option<M::L<Vec<String>>>,
+    /// A string rather than [`VerifyMode`], so a bad value gets its own diagnostic (with
+    /// the accepted values) instead of a generic syntax error.
+    #[serde(default)]
+    verify_mode: Option<M::L<String>>,
     reason: M::L<String>,
     #[serde(default)]
     message: Option<M::L<String>>,
@@ -426,6 +430,12 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
                 verify_range.clone(),
             );
         }
+        let mode_range = r
+            .verify_mode
+            .as_ref()
+            .and_then(|l| locate(l.range(), l.value()))
+            .or(id_range.clone());
+        let verify_mode = read_verify_mode(sink, r, &id, mode_range, verify.len());
         let reason = r.reason.value().trim().to_string();
         if reason.is_empty() {
             sink.push(
@@ -478,6 +488,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             when,
             action,
             verify,
+            verify_mode,
             reason,
             message,
             scope: r.scope.as_ref().map_or(Scope::Order, |l| *l.value()),
@@ -533,6 +544,63 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
         },
         when_offsets,
     }
+}
+
+/// A rule's `verify_mode` (docs/policy.md): `any` or `all`, only beside a `verify` list.
+/// A list of two or more methods without it gets a warning, since a reader may take it
+/// for either mode. Errors fall back to `any`; the policy does not compile anyway.
+fn read_verify_mode<M: Mode>(
+    sink: &mut Sink<'_>,
+    r: &RawRule<M>,
+    id: &str,
+    range: Option<Range<usize>>,
+    methods: usize,
+) -> VerifyMode {
+    let Some(l) = &r.verify_mode else {
+        if methods >= 2 {
+            sink.push(
+                Diagnostic::warning(
+                    Code::VerifyModeImplicit,
+                    format!(
+                        "rule `{id}` lists {methods} verification methods but no `verify_mode`; any one of them satisfies it"
+                    ),
+                )
+                .with_help("write `verify_mode = \"any\"` (one method is enough) or `verify_mode = \"all\"` (every method is needed)")
+                .in_rule(id),
+                r.verify.as_ref().and_then(|v| v.range()).or(range),
+            );
+        }
+        return VerifyMode::Any;
+    };
+    let text = l.value().trim();
+    let mode = match text {
+        "any" => VerifyMode::Any,
+        "all" => VerifyMode::All,
+        _ => {
+            sink.push(
+                Diagnostic::error(
+                    Code::VerifyModeUnknown,
+                    format!("rule `{id}` has `verify_mode = \"{text}\"`, which is neither `any` nor `all`"),
+                )
+                .with_help("write `verify_mode = \"any\"` (one method is enough) or `verify_mode = \"all\"` (every method is needed)")
+                .in_rule(id),
+                range.clone(),
+            );
+            VerifyMode::Any
+        }
+    };
+    if r.verify.is_none() {
+        sink.push(
+            Diagnostic::error(
+                Code::VerifyModeWithoutVerify,
+                format!("rule `{id}` has a `verify_mode` but no `verify` list"),
+            )
+            .with_help("remove `verify_mode`, or add the `verify` methods it applies to (step_up rules only)")
+            .in_rule(id),
+            range,
+        );
+    }
+    mode
 }
 
 /// Byte offset of the first character of a `when` expression in the policy file.

@@ -114,7 +114,10 @@ def check(o, now, locale, memory):
     fired = []; lines = ["allow"] * len(items)
     for rid, scope, f in R:
         p = PR[rid]
-        if p["action"] == "step_up" and verified & set(p.get("verify", [])): continue
+        if p["action"] == "step_up":
+            methods = set(p.get("verify", []))
+            # §9.2 step 1: any-of by default, every method under verify_mode = "all".
+            if (methods <= verified) if p.get("verify_mode") == "all" else (verified & methods): continue
         if scope == "order":
             if f(c, od, items, None): fired.append((p, []))
         else:
@@ -126,19 +129,26 @@ def check(o, now, locale, memory):
     acts = [p["action"] for p, _ in fired]
     dec = max(acts, key=lambda a: SEV[a]) if acts else "allow"
     if "allow" in acts and dec in ("review", "step_up"): dec = "allow"
-    verify = []
+    verify = []; required = []
     if dec == "step_up":
         for p, _ in fired:
             if p["action"] == "step_up":
                 for m in p.get("verify", []):
                     if m not in verify: verify.append(m)
+                # §9.4: an any rule is one group; an all rule one group per method not done.
+                if p.get("verify_mode") == "all":
+                    groups = [[m] for m in p.get("verify", []) if m not in verified]
+                else:
+                    groups = [list(p.get("verify", []))]
+                for g in groups:
+                    if g not in required: required.append(g)
     msg = None
     for p, _ in fired:
         if p["action"] == dec and p.get("message"):
             loc = locale if locale in pol["messages"] else pol["default_locale"]
             msg = {"locale": loc, "key": p["message"], "text": pol["messages"][loc][p["message"]]}
             break
-    return {"decision": dec, "verify": verify,
+    return {"decision": dec, "verify": verify, "verify_required": required,
             "reasons": [{"rule": p["id"], "code": p["reason"], "action": p["action"], "lines": ls} for p, ls in fired],
             "lines": [{"sku": it["sku"], "decision": d} for it, d in zip(items, lines)],
             "message": msg, "warnings": []}, (c, od)

@@ -214,14 +214,59 @@ describe("the worker binds identity (workerd)", () => {
     assert.equal(forwarded().order.customer.ip, "192.0.2.44");
   });
 
+  test("a body claiming C10002 without a session gets no allowlist; the session of C10002 does", T, async () => {
+    // C10002's address hopping is allowed only for the trusted customer, and trust needs
+    // a bound customer id (the demo policy's trusted-customer reads customer.bound).
+    const claimed = readOrder("trusted-many-addresses.json");
+    const guest = await post(mf, "/orders", claimed);
+    assert.equal(guest.status, 201, guest.text);
+    const rules = forwarded().verdict.reasons.map((x) => x.rule);
+    assert.equal(forwarded().verdict.decision, "review", rules.join(","));
+    assert.ok(rules.includes("address-hopping") && !rules.includes("trusted-customer"), rules.join(","));
+
+    const own = readOrder("trusted-many-addresses.json");
+    own.items[0].quantity += 1; // another basket: not a duplicate of the guest's
+    const r = await post(mf, "/orders", own, bearer(session({ sub: "C10002" })));
+    assert.equal(r.status, 201, r.text);
+    assert.equal(forwarded().verdict.decision, "allow");
+    assert.ok(forwarded().verdict.reasons.some((x) => x.rule === "trusted-customer"));
+  });
+
+  test("a resubmission under the body's own order id is a duplicate; under a server-issued one it is a re-check", T, async () => {
+    const order = (customer, orderId) => {
+      const o = readOrder("clean.json");
+      o.customer.id = customer;
+      o.order_id = orderId;
+      return o;
+    };
+    const unsigned = order("C20101", "DS-UNSIGNED-1");
+    assert.equal((await post(mf, "/orders", unsigned)).status, 201);
+    const again = await post(mf, "/orders", unsigned);
+    assert.equal(again.status, 403, again.text);
+    assert.equal(again.json.decision, "deny");
+
+    // A mac for another id does not bind this one.
+    const misMac = order("C20102", `DS-FORGED-1.${(await issueOrderId(ORDER_SECRET, "DS-OTHER")).split(".")[1]}`);
+    assert.equal((await post(mf, "/orders", misMac)).status, 201);
+    assert.equal((await post(mf, "/orders", misMac)).status, 403);
+
+    const signed = order("C20103", await issueOrderId(ORDER_SECRET, "DS-SIGNED-1"));
+    assert.equal((await post(mf, "/orders", signed)).status, 201);
+    const recheck = await post(mf, "/orders", signed);
+    assert.equal(recheck.status, 201, recheck.text);
+    assert.equal(forwarded().order.order_id, signed.order_id);
+  });
+
   test("the IP is the connecting address: CF-Connecting-IP on a step-up list challenges whatever the body claims", T, async () => {
     const listed = readOrder("clean.json");
+    listed.customer.id = "C20090"; // a customer of its own: no duplicate of the orders above
     listed.customer.ip = "198.51.100.1"; // the body claims a clean address
     const r = await post(mf, "/orders", listed, { "cf-connecting-ip": "203.0.113.200" }); // BOT_CHECKOUT, step_up
     assert.equal(r.status, 401, r.text);
     assert.equal(r.json.decision, "step_up");
 
     const claimed = readOrder("clean.json");
+    claimed.customer.id = "C20091";
     claimed.customer.ip = "203.0.113.200"; // the body names the listed address, the connection does not
     const ok = await post(mf, "/orders", claimed, { "cf-connecting-ip": "192.0.2.45" });
     assert.equal(ok.status, 201, ok.text);

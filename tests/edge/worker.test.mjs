@@ -29,7 +29,15 @@ function denyOrder() {
 function stepUpOrder() {
   const o = readOrder("step-up-level.json"); // C10008, step_up device → sms_otp
   o.customer.ip = "203.0.113.200"; // step_up, BOT_CHECKOUT, no expiry
+  // Re-POSTing after a step-up is a re-check, not a duplicate, only under an order id the
+  // merchant's server issued (README "Order ids"): the workers below have ORDER_ID_SECRET.
+  o.order_id = signedOrderId(o.order_id);
   return o;
+}
+const ORDER_ID_SECRET = "order-id-secret";
+/** `<id>.<mac>` as issueOrderId makes it (README "Order ids"), computed independently. */
+function signedOrderId(id) {
+  return `${id}.${createHmac("sha256", ORDER_ID_SECRET).update(`checkout-guard/order-id/v1\n${id}`).digest("base64url")}`;
 }
 
 /** POST /orders over `agent` (node:http, so the connection is reused), to workerd's own socket. */
@@ -122,7 +130,7 @@ describe("POST /orders, origin as a URL", () => {
   const net = fakeInternet();
   before(async () => {
     mf = await startWorker(bundle, {
-      bindings: { ORIGIN: "https://backend.example.test/api", ADMIN_TOKEN: ADMIN },
+      bindings: { ORIGIN: "https://backend.example.test/api", ADMIN_TOKEN: ADMIN, ORDER_ID_SECRET },
       outboundService: (req) => net.handle(req),
     });
   });
@@ -224,8 +232,10 @@ describe("POST /orders, origin as a URL", () => {
     }
     assert.equal(net.origin.length, before, "no spelling reached the origin");
     // A checked order reaches the origin at ORDERS_PATH, whatever spelling it came in as.
-    for (const path of ["/ORDERS/", "/%6Frders?src=web"]) {
-      assert.equal((await post(mf, path, readOrder("clean.json"))).status, 201, path);
+    for (const [i, path] of ["/ORDERS/", "/%6Frders?src=web"].entries()) {
+      const clean = readOrder("clean.json");
+      clean.customer.id = `C9100${i}`; // two customers: the same basket twice is a duplicate
+      assert.equal((await post(mf, path, clean)).status, 201, path);
       assert.equal(net.origin.at(-1).path, path.includes("?") ? "/api/orders?src=web" : "/api/orders", path);
       assert.match(net.origin.at(-1).headers["x-checkout-guard"], /^allow/);
     }
@@ -264,7 +274,7 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(first.headers.get("www-authenticate"), 'Step-Up methods="sms_otp"');
     assert.equal(first.json.decision, "step_up");
     assert.deepEqual(first.json.verify, ["sms_otp"]);
-    assert.equal(first.json.order_id, "DS-20261125-0020");
+    assert.equal(first.json.order_id, signedOrderId("DS-20261125-0020"));
     assert.equal(typeof first.json.message, "string");
     assert.equal(first.json.locale, "zh-CN");
     assert.equal(first.json.reasons, undefined, "no reason codes to the client");
@@ -689,7 +699,7 @@ describe("origin as a service binding, signed step-up proofs", () => {
   before(async () => {
     mf = await startWorker(
       bundle,
-      { serviceBindings: { ORIGIN: "origin" }, bindings: { STEP_UP_SECRET: SECRET, ORIGIN_AUTH: "origin-shared-secret" } },
+      { serviceBindings: { ORIGIN: "origin" }, bindings: { STEP_UP_SECRET: SECRET, ORIGIN_AUTH: "origin-shared-secret", ORDER_ID_SECRET } },
       [origin],
     );
   });
@@ -798,7 +808,7 @@ describe("without STEP_UP_SECRET", () => {
   let logged = "";
   before(async () => {
     const collect = (stream) => stream.on("data", (c) => (logged += c));
-    mf = await startWorker(bundle, { bindings: { ORIGIN: "https://backend.example.test" } }, [], {
+    mf = await startWorker(bundle, { bindings: { ORIGIN: "https://backend.example.test", ORDER_ID_SECRET } }, [], {
       handleRuntimeStdio: (stdout, stderr) => {
         collect(stdout);
         collect(stderr);

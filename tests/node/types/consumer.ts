@@ -38,8 +38,11 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   engine.check(order, { now: Date.now() });
   if (verdict.decision === "step_up") {
     const methods: string[] = verdict.verify;
+    // One method of every group clears the step-up.
+    const groups: string[][] = verdict.verify_required;
     const text: string | undefined = verdict.message?.text;
     void methods;
+    void groups;
     void text;
   }
   const dropped: number[] = verdict.reasons.flatMap((r) => r.lines);
