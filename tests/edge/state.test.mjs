@@ -327,6 +327,15 @@ describe("two worker instances sharing the ORDER_STATE Durable Object", () => {
     assert.equal((await send(mf, "edge-b", basket(y, 1))).status, 403, "y's basket survived x's junk");
   });
 
+  test("with the binding, an unusable order is still 400 with the path of the bad field", T, async () => {
+    const bad = readOrder("clean.json");
+    bad.items[1].quantity = -1;
+    const r = await send(mf, "edge", bad);
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error.path, "items[1].quantity");
+    assert.equal((await send(mf, "edge-b", [])).status, 400);
+  });
+
   test("the object unreachable → 503, never forwarded unchecked", T, async () => {
     const r = await send(mf, "edge-down", readOrder("clean.json"));
     assert.equal(r.status, 503, r.text);
