@@ -2,11 +2,14 @@
 // tokens"): the signer and verifier in Node, then the edge worker in workerd with the
 // example origin (examples/edge-worker/origin/origin.js) as its ORIGIN service.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createHash, generateKeyPairSync, sign as edSign } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import * as esbuild from "esbuild";
-import { EXAMPLE, readOrder, tempDir } from "./support/common.mjs";
+import { Response } from "miniflare";
+import { EXAMPLE, ROOT, readOrder, tempDir } from "./support/common.mjs";
 import { bundleWorker, post, startWorker } from "./support/worker.mjs";
 import {
   MAX_TTL_SECONDS,
@@ -91,7 +94,7 @@ describe("signVerdictToken / verifyVerdictToken (Node)", () => {
     const t = Math.floor(Date.now() / 1000);
     await refused(verifyVerdictToken(forge(claims({ iat: t + 120, exp: t + 400 })), BODY, KEY.public), "not_yet_valid");
     await verifyVerdictToken(forge(claims({ iat: t + 30, exp: t + 400 })), BODY, KEY.public); // within the skew
-    await refused(verifyVerdictToken(forge(claims({ iat: t, exp: t + MAX_TTL_SECONDS + 1 })), BODY, KEY.public), "expired");
+    await refused(verifyVerdictToken(forge(claims({ iat: t, exp: t + MAX_TTL_SECONDS + 1 })), BODY, KEY.public), "malformed");
     await refused(verifyVerdictToken(forge(claims({ decision: "deny" })), BODY, KEY.public), "decision");
     await refused(verifyVerdictToken(forge(claims({ decision: "step_up" })), BODY, KEY.public), "decision");
   });
@@ -114,6 +117,8 @@ describe("signVerdictToken / verifyVerdictToken (Node)", () => {
       forge(claims({ body_sha256: sha(BODY).toUpperCase() })),
       forge(claims({ iat: 1.5 })),
       forge(claims({ jti: undefined })),
+      forge(claims({ jti: "" })),
+      `v1.${p}.${s.slice(0, -1)}B`, // a bit set past the signature's last byte
       forge(claims({ merchant: null })),
     ];
     for (const token of bad) await refused(verifyVerdictToken(token, BODY, KEY.public), "malformed");
@@ -260,5 +265,79 @@ describe("the edge and the example origin (workerd)", () => {
     assert.equal(r.headers.get("x-tap-token"), "", "the client's token never reaches the origin");
     assert.equal(r.status, 403, r.text);
     assert.equal(r.json.error.code, "missing_token");
+  });
+});
+
+// The Rust side (src/verdict_token.rs, CLI verify-token): the fixed vector both verifiers
+// are tested against, and a token this worker made, checked by the native CLI.
+describe("agreement with the Rust verifier", () => {
+  const vector = JSON.parse(readFileSync(join(ROOT, "tests", "data", "verdict-token", "vector.json"), "utf8"));
+  const bytes = (text) => new TextEncoder().encode(text);
+  const bin = process.env.CHECKOUT_GUARD_BIN || join(ROOT, "target", "release", "checkout-guard");
+  const skip = existsSync(bin) || process.env.CHECKOUT_GUARD_BIN ? false : `no native CLI at ${bin} (cargo build --release)`;
+  let cliBundle;
+  before(async () => {
+    cliBundle = await bundleWorker();
+  });
+  after(() => {
+    if (cliBundle) cliBundle.cleanup();
+  });
+
+  test("the JS verifier accepts the vector's token and refuses each rejection with its kind", T, async () => {
+    const c = await verifyVerdictToken(vector.token, bytes(vector.body), vector.public, { now: vector.now * 1000 });
+    assert.deepEqual(c, JSON.parse(vector.payload));
+    assert.equal(sha(bytes(vector.body)), vector.body_sha256);
+    for (const r of vector.rejections) {
+      await assert.rejects(
+        verifyVerdictToken(r.token, bytes(r.body), vector.public, { now: r.now * 1000 }),
+        (e) => e instanceof VerdictTokenError && e.kind === r.kind,
+        `${r.what}: ${r.kind}`,
+      );
+    }
+  });
+
+  test("the JS signer with the vector's key signs what the Rust verifier accepts (same payload → same signature)", T, async () => {
+    // Ed25519 is deterministic: the vector's payload signed by our code is the vector's token.
+    const { key } = await importSigningKey(vector.signing_key);
+    const signed = `v1.${Buffer.from(vector.payload).toString("base64url")}`;
+    const sig = new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, key, bytes(signed)));
+    assert.equal(`${signed}.${Buffer.from(sig).toString("base64url")}`, vector.token);
+  });
+
+  test("the native CLI verify-token accepts a token the worker produced, and refuses it for another body", { ...T, skip }, async () => {
+    const dir = tempDir("verify-token");
+    try {
+      const seen = [];
+      const mfCli = await startWorker(cliBundle, {
+        bindings: { ORIGIN: "https://backend.example.test", VERDICT_SIGNING_KEY: vector.signing_key },
+        outboundService: async (req) => {
+          seen.push({ token: req.headers.get("x-checkout-guard-token"), body: new Uint8Array(await req.arrayBuffer()) });
+          return new Response("{}", { status: 201 });
+        },
+      });
+      try {
+        const r = await post(mfCli, "/orders", readOrder("refund-abuser.json"), { "cf-connecting-ip": "192.0.2.70" });
+        assert.equal(r.status, 201, r.text);
+      } finally {
+        await mfCli.dispose();
+      }
+      const { token, body } = seen.at(-1);
+      writeFileSync(join(dir.dir, "verdict.pub"), `${vector.public}\n`);
+      writeFileSync(join(dir.dir, "body.json"), body);
+      writeFileSync(join(dir.dir, "other.json"), Buffer.concat([Buffer.from(body), Buffer.from(" ")]));
+      const run = (bodyFile) =>
+        spawnSync(bin, ["verify-token", "--public-key", join(dir.dir, "verdict.pub"), "--body", join(dir.dir, bodyFile), token], { encoding: "utf8", timeout: 10_000 });
+      const ok = run("body.json");
+      assert.equal(ok.status, 0, ok.stderr);
+      const claims = JSON.parse(ok.stdout);
+      assert.equal(claims.decision, "review");
+      assert.equal(claims.merchant, "edge-demo-store");
+      assert.deepEqual(claims.body_sha256, sha(body));
+      const bad = run("other.json");
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /body_mismatch/);
+    } finally {
+      dir.cleanup();
+    }
   });
 });

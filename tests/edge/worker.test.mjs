@@ -274,6 +274,7 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(first.headers.get("www-authenticate"), 'Step-Up methods="sms_otp"');
     assert.equal(first.json.decision, "step_up");
     assert.deepEqual(first.json.verify, ["sms_otp"]);
+    assert.deepEqual(first.json.verify_required, [["sms_otp"]], "one group still open: one of its methods clears it");
     assert.equal(first.json.order_id, signedOrderId("DS-20261125-0020"));
     assert.equal(typeof first.json.message, "string");
     assert.equal(first.json.locale, "zh-CN");
@@ -287,6 +288,15 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(second.status, 401, second.text);
     assert.equal(second.json.decision, "step_up");
     assert.equal(net.origin.length, forwarded, "a challenged order never reaches the origin");
+  });
+
+  test("step_up that needs every method → 401 with one verify_required group per method, all listed in the challenge", T, async () => {
+    const order = readOrder("multi-verify.json");
+    const r = await post(mf, "/orders", order, { "cf-connecting-ip": order.customer.ip || "192.0.2.30" });
+    assert.equal(r.status, 401, r.text);
+    assert.deepEqual(r.json.verify, ["sms_otp", "id_check"]);
+    assert.deepEqual(r.json.verify_required, [["sms_otp"], ["id_check"]]);
+    assert.equal(r.headers.get("www-authenticate"), 'Step-Up methods="sms_otp id_check"');
   });
 
   test("allow → forwarded with the verdict headers; forged ones are dropped", T, async () => {
@@ -934,6 +944,7 @@ describe("the edge agrees with the native CLI", () => {
       } else if (v.decision === "step_up") {
         assert.equal(r.status, 401, what);
         assert.deepEqual(r.json.verify, v.verify, what);
+        assert.deepEqual(r.json.verify_required, v.verify_required, what);
         assert.equal(r.json.message, message, what);
       } else {
         assert.equal(r.status, 201, what);

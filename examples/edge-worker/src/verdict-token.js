@@ -94,8 +94,8 @@ export async function signVerdictToken(signingKey, verdict, bodyBytes, { now = D
  * `.pub` file's text), else throws VerdictTokenError. Checks, in this order: three parts,
  * `v1`, base64url, payload ≤ MAX_PAYLOAD_BYTES and a JSON object with every field of the
  * right type, `v == 1` (malformed); the Ed25519 signature (bad_signature); the body's
- * SHA-256 (body_mismatch); `iat ≤ now + 60` (not_yet_valid); `now < exp` and
- * `exp − iat ≤ 3600` (expired); decision allow or review (decision). It does not
+ * SHA-256 (body_mismatch); `iat ≤ now + 60` (not_yet_valid); `now < exp` (expired);
+ * `exp − iat ≤ 3600` (malformed); decision allow or review (decision). It does not
  * remember jtis: refusing a replay is the caller's (origin/origin.js does).
  */
 export async function verifyVerdictToken(token, bodyBytes, publicKeyHex, { now = Date.now() } = {}) {
@@ -128,7 +128,8 @@ export async function verifyVerdictToken(token, bodyBytes, publicKeyHex, { now =
   const nowSeconds = Math.floor(millis(now) / 1000);
   if (claims.iat > nowSeconds + CLOCK_SKEW_SECONDS) throw new VerdictTokenError("not_yet_valid", "the token was issued in the future");
   if (nowSeconds >= claims.exp) throw new VerdictTokenError("expired", "the token has expired");
-  if (claims.exp - claims.iat > MAX_TTL_SECONDS) throw new VerdictTokenError("expired", `the token lives longer than ${MAX_TTL_SECONDS} s`);
+  // A lifetime no signer makes: malformed, as the Rust verifier says.
+  if (claims.exp - claims.iat > MAX_TTL_SECONDS) throw new VerdictTokenError("malformed", `the token lives longer than ${MAX_TTL_SECONDS} s`);
   if (!DECISIONS.has(claims.decision)) throw new VerdictTokenError("decision", `decision ${JSON.stringify(claims.decision)} is not allow or review`);
   return claims;
 }
@@ -144,6 +145,8 @@ function checkShape(c) {
     if (!Array.isArray(c[f]) || !c[f].every((x) => typeof x === "string")) bad(`payload ${f} is not a list of strings`);
   }
   for (const f of ["snapshot", "merchant", "jti"]) if (typeof c[f] !== "string") bad(`payload ${f} is not a string`);
+  // An empty id cannot be told apart from another: a replay would go unseen.
+  if (c.jti === "") bad("payload jti is empty");
   if (typeof c.body_sha256 !== "string" || !/^[0-9a-f]{64}$/.test(c.body_sha256)) bad("payload body_sha256 is not 64 lowercase hex digits");
   for (const f of ["iat", "exp"]) if (!Number.isSafeInteger(c[f])) bad(`payload ${f} is not an integer`);
 }
@@ -189,9 +192,15 @@ function base64url(bytes) {
   return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-// Strict: the base64url alphabet without padding, and a length base64 can have.
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+// Strict, like the Rust verifier: the base64url alphabet without padding, a length base64
+// can have, and no bits set past the last byte (one spelling per byte string).
 function fromBase64url(s, what) {
-  if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) throw new VerdictTokenError("malformed", `${what} is not base64url`);
+  const unused = s.length % 4 === 2 ? 0b1111 : s.length % 4 === 3 ? 0b11 : 0;
+  if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1 || (unused && ALPHABET.indexOf(s[s.length - 1]) & unused)) {
+    throw new VerdictTokenError("malformed", `${what} is not base64url`);
+  }
   const bin = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (s.length % 4)) % 4));
   return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }

@@ -3,9 +3,15 @@
 // deny     → 403 {decision, message, locale, reference}
 // step_up  → 401 + `WWW-Authenticate: Step-Up methods="…"` {decision, verify, message, locale, reference}
 // review   → forwarded to the origin, a bounded verdict summary in `X-Checkout-Guard` /
-//            `X-Checkout-Guard-Verdict`
+//            `X-Checkout-Guard-Verdict`, and a signed `X-Checkout-Guard-Token` over the
+//            exact body forwarded (forward-token.js, verdict-token.js)
 // allow    → forwarded likewise
 // unusable → 400 {error: {path, message}} (also 413 too large, 415 not JSON)
+// invalid session → 401 {error: {code: "invalid_session", path, message}}
+// no shared state → 503 {error: {path, message}}: ORDER_STATE bound but not answering (state.js)
+//
+// Who is ordering is what the edge verified (session.js): a session JWT, CF-Connecting-IP,
+// a server-issued order id; passed to the engine as the bound identity on every order.
 //
 // Client bodies never name reason codes or rules: anyone can submit any identifier, so
 // a code would tell them whether it is listed. The codes go to the origin and the log.
