@@ -29,7 +29,15 @@ function denyOrder() {
 function stepUpOrder() {
   const o = readOrder("step-up-level.json"); // C10008, step_up device → sms_otp
   o.customer.ip = "203.0.113.200"; // step_up, BOT_CHECKOUT, no expiry
+  // Re-POSTing after a step-up is a re-check, not a duplicate, only under an order id the
+  // merchant's server issued (README "Order ids"): the workers below have ORDER_ID_SECRET.
+  o.order_id = signedOrderId(o.order_id);
   return o;
+}
+const ORDER_ID_SECRET = "order-id-secret";
+/** `<id>.<mac>` as issueOrderId makes it (README "Order ids"), computed independently. */
+function signedOrderId(id) {
+  return `${id}.${createHmac("sha256", ORDER_ID_SECRET).update(`checkout-guard/order-id/v1\n${id}`).digest("base64url")}`;
 }
 
 /** POST /orders over `agent` (node:http, so the connection is reused), to workerd's own socket. */
@@ -122,7 +130,7 @@ describe("POST /orders, origin as a URL", () => {
   const net = fakeInternet();
   before(async () => {
     mf = await startWorker(bundle, {
-      bindings: { ORIGIN: "https://backend.example.test/api", ADMIN_TOKEN: ADMIN },
+      bindings: { ORIGIN: "https://backend.example.test/api", ADMIN_TOKEN: ADMIN, ORDER_ID_SECRET },
       outboundService: (req) => net.handle(req),
     });
   });
@@ -224,8 +232,10 @@ describe("POST /orders, origin as a URL", () => {
     }
     assert.equal(net.origin.length, before, "no spelling reached the origin");
     // A checked order reaches the origin at ORDERS_PATH, whatever spelling it came in as.
-    for (const path of ["/ORDERS/", "/%6Frders?src=web"]) {
-      assert.equal((await post(mf, path, readOrder("clean.json"))).status, 201, path);
+    for (const [i, path] of ["/ORDERS/", "/%6Frders?src=web"].entries()) {
+      const clean = readOrder("clean.json");
+      clean.customer.id = `C9100${i}`; // two customers: the same basket twice is a duplicate
+      assert.equal((await post(mf, path, clean)).status, 201, path);
       assert.equal(net.origin.at(-1).path, path.includes("?") ? "/api/orders?src=web" : "/api/orders", path);
       assert.match(net.origin.at(-1).headers["x-checkout-guard"], /^allow/);
     }
@@ -264,7 +274,8 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(first.headers.get("www-authenticate"), 'Step-Up methods="sms_otp"');
     assert.equal(first.json.decision, "step_up");
     assert.deepEqual(first.json.verify, ["sms_otp"]);
-    assert.equal(first.json.order_id, "DS-20261125-0020");
+    assert.deepEqual(first.json.verify_required, [["sms_otp"]], "one group still open: one of its methods clears it");
+    assert.equal(first.json.order_id, signedOrderId("DS-20261125-0020"));
     assert.equal(typeof first.json.message, "string");
     assert.equal(first.json.locale, "zh-CN");
     assert.equal(first.json.reasons, undefined, "no reason codes to the client");
@@ -279,11 +290,21 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(net.origin.length, forwarded, "a challenged order never reaches the origin");
   });
 
+  test("step_up that needs every method → 401 with one verify_required group per method, all listed in the challenge", T, async () => {
+    const order = readOrder("multi-verify.json");
+    const r = await post(mf, "/orders", order, { "cf-connecting-ip": order.customer.ip || "192.0.2.30" });
+    assert.equal(r.status, 401, r.text);
+    assert.deepEqual(r.json.verify, ["sms_otp", "id_check"]);
+    assert.deepEqual(r.json.verify_required, [["sms_otp"], ["id_check"]]);
+    assert.equal(r.headers.get("www-authenticate"), 'Step-Up methods="sms_otp id_check"');
+  });
+
   test("allow → forwarded with the verdict headers; forged ones are dropped", T, async () => {
     const order = readOrder("clean.json");
     const r = await post(mf, "/orders?src=web", order, {
       "x-checkout-guard": "allow; forged",
       "x-checkout-guard-verdict": "Zm9yZ2Vk",
+      "cf-connecting-ip": "192.0.2.7",
     });
     assert.equal(r.status, 201, r.text);
     assert.deepEqual(r.json, { origin: true, path: "/api/orders?src=web" });
@@ -293,7 +314,12 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(verdict.snapshot.merchant, "edge-demo-store");
     assert.equal(call.headers["x-checkout-guard"], `allow; snapshot=${verdict.snapshot.version}`);
     assert.equal(call.headers["content-type"], "application/json");
-    assert.deepEqual(JSON.parse(call.body), order);
+    // What was checked: the connecting address, not the body's, and no account age the
+    // body asserted (README "Identity").
+    const checked = structuredClone(order);
+    checked.customer.ip = "192.0.2.7";
+    delete checked.customer.account_created_at;
+    assert.deepEqual(JSON.parse(call.body), checked);
   });
 
   test("a 1000-line order is forwarded with small, bounded headers", T, async () => {
@@ -683,7 +709,7 @@ describe("origin as a service binding, signed step-up proofs", () => {
   before(async () => {
     mf = await startWorker(
       bundle,
-      { serviceBindings: { ORIGIN: "origin" }, bindings: { STEP_UP_SECRET: SECRET, ORIGIN_AUTH: "origin-shared-secret" } },
+      { serviceBindings: { ORIGIN: "origin" }, bindings: { STEP_UP_SECRET: SECRET, ORIGIN_AUTH: "origin-shared-secret", ORDER_ID_SECRET } },
       [origin],
     );
   });
@@ -792,7 +818,7 @@ describe("without STEP_UP_SECRET", () => {
   let logged = "";
   before(async () => {
     const collect = (stream) => stream.on("data", (c) => (logged += c));
-    mf = await startWorker(bundle, { bindings: { ORIGIN: "https://backend.example.test" } }, [], {
+    mf = await startWorker(bundle, { bindings: { ORIGIN: "https://backend.example.test", ORDER_ID_SECRET } }, [], {
       handleRuntimeStdio: (stdout, stderr) => {
         collect(stdout);
         collect(stderr);
@@ -885,11 +911,17 @@ describe("the edge agrees with the native CLI", () => {
     // The worker judges at its clock; the CLI at the same instant (seconds apart at most).
     const now = new Date().toISOString();
     // The worker drops the body's own `verified` (only a proof counts, README "Step-up
-    // proofs"), so the CLI judges those orders without it.
+    // proofs") and its `account_created_at`, and takes the IP from the connection (README
+    // "Identity"), so the CLI judges those orders as the edge sees them: each is sent
+    // from the address its body names.
+    const ipOf = (o) => (o.customer && o.customer.ip) || "192.0.2.1";
     const asTheEdgeSees = lines.map((l) => {
       const o = JSON.parse(l);
-      if (!("verified" in o)) return l;
       delete o.verified;
+      if (o.customer) {
+        delete o.customer.account_created_at;
+        o.customer.ip = ipOf(o);
+      }
       return JSON.stringify(o);
     });
     const out = execFileSync(bin, ["check", "--snapshot", join(EXAMPLE, "src", "store.snapshot"), "--now", now, "-"], {
@@ -904,7 +936,7 @@ describe("the edge agrees with the native CLI", () => {
       const v = native[i];
       const what = `line ${i + 1} (${JSON.parse(line).order_id}): native ${v.decision}`;
       seen[v.decision]++;
-      const r = await post(mf, "/orders", line);
+      const r = await post(mf, "/orders", line, { "cf-connecting-ip": ipOf(JSON.parse(line)) });
       const message = v.message ? v.message.text : null;
       if (v.decision === "deny") {
         assert.equal(r.status, 403, what);
@@ -912,6 +944,7 @@ describe("the edge agrees with the native CLI", () => {
       } else if (v.decision === "step_up") {
         assert.equal(r.status, 401, what);
         assert.deepEqual(r.json.verify, v.verify, what);
+        assert.deepEqual(r.json.verify_required, v.verify_required, what);
         assert.equal(r.json.message, message, what);
       } else {
         assert.equal(r.status, 201, what);

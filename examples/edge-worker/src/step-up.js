@@ -73,8 +73,11 @@ export async function orderDigest(order) {
 
 /**
  * Used proof ids of one isolate, each kept until its proof expires. Per isolate: another
- * isolate or location has its own memory, so until the Durable Object (issue 9 item 6)
- * holds them, a proof can be used once per isolate, not once in all.
+ * isolate or location has its own memory, so a proof can be used once per isolate, not
+ * once in all. The worker uses it only without the ORDER_STATE Durable Object binding;
+ * with it, state.js's SharedVisit spends the jti in the customer's object instead. Both
+ * have `claim(jti, expMs, nowMs, orderDigest)`; verifyProof awaits it, so a memory may
+ * answer now (this one) or with a promise (the shared one).
  */
 export class ProofMemory {
   constructor(cap = MAX_USED_PROOFS) {
@@ -101,7 +104,9 @@ export class ProofMemory {
 
 /**
  * Checks a proof against the order it came with. {methods} when it holds (its jti is then
- * spent in `memory`), else {error}: the reason the 401 names as `proof_error`.
+ * spent in `memory`, a ProofMemory or state.js's SharedVisit), else {error}: the reason
+ * the 401 names as `proof_error`. Throws what the memory throws (the shared state
+ * unreachable: the worker fails closed).
  */
 export async function verifyProof(token, order, secret, memory, nowMs = Date.now()) {
   const [payload, signature, extra] = token.trim().split(".");
@@ -136,8 +141,10 @@ export async function verifyProof(token, order, secret, memory, nowMs = Date.now
     return { error: "proof is for another order" };
   }
   if (digest !== claims.order_digest) return { error: "proof is for another order" };
-  // After the last await: has-and-set is atomic within the isolate.
-  const spent = memory.claim(claims.jti, claims.exp * 1000, nowMs);
+  // Spent last, once everything else holds: a refused proof is not spent. The memory's
+  // has-and-set is atomic (synchronous here; one visit in the object when shared). The
+  // digest names where an anonymous order's proof is spent (state.js).
+  const spent = await memory.claim(claims.jti, claims.exp * 1000, nowMs, claims.order_digest);
   if (spent === "used") return { error: "proof already used" };
   if (spent === "full") return { error: "too many proofs in use, try again later" };
   return { methods: claims.methods };

@@ -3,9 +3,15 @@
 // deny     → 403 {decision, message, locale, reference}
 // step_up  → 401 + `WWW-Authenticate: Step-Up methods="…"` {decision, verify, message, locale, reference}
 // review   → forwarded to the origin, a bounded verdict summary in `X-Checkout-Guard` /
-//            `X-Checkout-Guard-Verdict`
+//            `X-Checkout-Guard-Verdict`, and a signed `X-Checkout-Guard-Token` over the
+//            exact body forwarded (forward-token.js, verdict-token.js)
 // allow    → forwarded likewise
 // unusable → 400 {error: {path, message}} (also 413 too large, 415 not JSON)
+// invalid session → 401 {error: {code: "invalid_session", path, message}}
+// no shared state → 503 {error: {path, message}}: ORDER_STATE bound but not answering (state.js)
+//
+// Who is ordering is what the edge verified (session.js): a session JWT, CF-Connecting-IP,
+// a server-issued order id; passed to the engine as the bound identity on every order.
 //
 // Client bodies never name reason codes or rules: anyone can submit any identifier, so
 // a code would tell them whether it is listed. The codes go to the origin and the log.
@@ -19,9 +25,16 @@ import { Engine } from "checkout-guard";
 import bundledSnapshot from "./store.snapshot";
 import { classifyPath } from "./order-path.js";
 import { ProofMemory, verifyProof } from "./step-up.js";
+import { SessionError, applyIdentity, requestIdentity } from "./session.js";
+import { verdictTokenFor } from "./forward-token.js";
+import { SharedVisit, StateUnavailable } from "./state.js";
 
 // For a merchant's proof issuer: the digest a proof binds (README "Step-up proofs").
 export { orderDigest } from "./step-up.js";
+// For the merchant's server: order ids the edge binds (README "Order ids").
+export { issueOrderId } from "./session.js";
+// The Durable Object class behind the ORDER_STATE binding (wrangler.toml, state.js).
+export { OrderState } from "./state.js";
 
 // Module scope = one isolate. `initSync` already ran inside the package's `worker`
 // entry, so this is synchronous: no top-level await, no network at start-up.
@@ -37,8 +50,9 @@ const state = {
   lastError: null, // {at, message} of the last failed reload, cleared on success
   refreshing: null, // the in-flight refresh, so requests don't pile up fetches
   bundledChecked: false, // SNAPSHOT_PUBLIC_KEY set: the bundled snapshot's signature was checked
-  proofs: new ProofMemory(), // jti of the step-up proofs used in this isolate (step-up.js)
+  proofs: new ProofMemory(), // jti of the step-up proofs used in this isolate, without ORDER_STATE (step-up.js)
   warnedNoSecret: false, // the "no STEP_UP_SECRET" warning was logged in this isolate
+  warnedNoSessionKey: false, // a session arrived without SESSION_SECRET / SESSION_PUBLIC_KEY (logged once)
 };
 
 const ADMIN_PREFIX = "/__checkout-guard/";
@@ -120,32 +134,51 @@ async function checkOrder(request, url, env) {
     return json(400, errorBody("", `invalid JSON: ${e.message}`));
   }
 
+  // Who is ordering: only what the edge verified (session.js), never the body's claims.
+  // A session that is present but does not verify is refused, not judged as a guest.
+  let identity;
+  try {
+    identity = await requestIdentity(request, env, order, { warn: warnNoSessionKey });
+  } catch (e) {
+    if (!(e instanceof SessionError)) throw e;
+    return json(401, { error: { code: e.code, path: "", message: e.message } }, { "www-authenticate": `Bearer error="invalid_token"` });
+  }
+  applyIdentity(order, identity);
+
+  const options = { now: new Date(), locale: pickLocale(request, url), identity };
+  // With ORDER_STATE bound, duplicates and spent proofs live in the customer's Durable
+  // Object (state.js), shared by every node; without it, in this isolate only.
+  let shared = null;
+  if (env.ORDER_STATE) {
+    try {
+      shared = new SharedVisit(env.ORDER_STATE, engine.orderKey(order, options));
+    } catch (e) {
+      return uncheckable(e);
+    }
+  }
+
   // Who says the step-up was done? Only a signed proof for this very order, used once
   // (step-up.js); never the client's own `verified`. Without STEP_UP_SECRET no proof
   // can be checked, so a step_up verdict always answers 401 (fail closed).
   let proofError = null;
-  if (isObject(order)) {
-    delete order.verified;
-    const proof = request.headers.get("x-checkout-guard-proof");
-    if (!env.STEP_UP_SECRET) {
-      warnNoSecret();
-    } else if (proof) {
-      const r = await verifyProof(proof, order, env.STEP_UP_SECRET, state.proofs);
-      if (r.methods) order.verified = r.methods;
-      else proofError = r.error;
-    }
-  }
-
   let verdict;
   try {
-    verdict = engine.check(order, { now: new Date(), locale: pickLocale(request, url) });
+    if (isObject(order)) {
+      delete order.verified;
+      const proof = request.headers.get("x-checkout-guard-proof");
+      if (!env.STEP_UP_SECRET) {
+        warnNoSecret();
+      } else if (proof) {
+        const r = await verifyProof(proof, order, env.STEP_UP_SECRET, shared || state.proofs);
+        if (r.methods) order.verified = r.methods;
+        else proofError = r.error;
+      }
+    }
+    // `duplicate` given: the shared answer, and the engine's own memory is left alone.
+    const duplicate = shared ? await shared.duplicate() : undefined;
+    verdict = engine.check(order, { ...options, duplicate });
   } catch (e) {
-    // An OrderError: `reason` is the message without the path (its `message` is
-    // "path: reason"), so the body names the path once, in its own field.
-    if (e && typeof e.path === "string") return json(400, errorBody(e.path, e.reason || e.message));
-    console.error("checkout-guard: check failed", e);
-    // Fail closed: an order we could not judge is not forwarded.
-    return json(500, errorBody("", "the order could not be checked"));
+    return uncheckable(e);
   }
   if (verdict.warnings && verdict.warnings.length) {
     console.warn("checkout-guard:", verdict.warnings.join("; "));
@@ -165,20 +198,44 @@ async function checkOrder(request, url, env) {
     let challenge = `Step-Up methods="${verdict.verify.join(" ")}"`;
     if (proofError) challenge += `, error="invalid_proof", error_description="${proofError}"`;
     const body = { decision: "step_up", verify: verdict.verify, message, locale, reference };
+    // API9 B: one group per open requirement; one method of every group clears it.
+    if (Array.isArray(verdict.verify_required)) body.verify_required = verdict.verify_required;
     if (isObject(order) && typeof order.order_id === "string") body.order_id = order.order_id;
     if (proofError) body.proof_error = proofError;
     return json(401, body, { "www-authenticate": challenge });
   }
 
   // allow / review: forward exactly what was checked (re-serialized, so the origin
-  // cannot read a different order out of ambiguous JSON such as duplicate keys).
-  return forward(request, env, {
-    body: JSON.stringify(order),
-    headers: {
-      "x-checkout-guard": summaryLine(verdict),
-      "x-checkout-guard-verdict": base64(JSON.stringify(verdictSummary(verdict))),
-    },
-  });
+  // cannot read a different order out of ambiguous JSON such as duplicate keys), with a
+  // token signed over these very bytes (forward-token.js).
+  const forwarded = new TextEncoder().encode(JSON.stringify(order));
+  const headers = {
+    "x-checkout-guard": summaryLine(verdict),
+    "x-checkout-guard-verdict": base64(JSON.stringify(verdictSummary(verdict))),
+  };
+  const token = await verdictTokenFor(env, verdict, forwarded);
+  if (token) headers["x-checkout-guard-token"] = token;
+  return forward(request, env, { body: forwarded, headers });
+}
+
+function warnNoSessionKey() {
+  if (state.warnedNoSessionKey) return;
+  state.warnedNoSessionKey = true;
+  console.warn("checkout-guard: a session arrived but neither SESSION_SECRET nor SESSION_PUBLIC_KEY is set: sessions are not read, every order is a guest");
+}
+
+// An order that could not be judged is never forwarded: 400 when the order is unusable,
+// 503 when the shared state did not answer, else 500 (fail closed).
+function uncheckable(e) {
+  // An OrderError: `reason` is the message without the path (its `message` is
+  // "path: reason"), so the body names the path once, in its own field.
+  if (e && typeof e.path === "string") return json(400, errorBody(e.path, e.reason || e.message));
+  if (e instanceof StateUnavailable) {
+    console.error(`checkout-guard: shared order state unavailable: ${e.message}`);
+    return json(503, errorBody("", "the order could not be checked right now; try again shortly"), { "retry-after": "5" });
+  }
+  console.error("checkout-guard: check failed", e);
+  return json(500, errorBody("", "the order could not be checked"));
 }
 
 function warnNoSecret() {
