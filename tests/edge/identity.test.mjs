@@ -273,3 +273,32 @@ describe("the worker binds identity (workerd)", () => {
     assert.equal(forwarded().order.customer.ip, "192.0.2.45");
   });
 });
+
+describe("EdDSA sessions in workerd (SESSION_PUBLIC_KEY only)", () => {
+  let bundle;
+  let mf;
+  const origin = [];
+  before(async () => {
+    bundle = await bundleWorker();
+    mf = await startWorker(bundle, {
+      bindings: { ORIGIN: "https://backend.example.test", SESSION_PUBLIC_KEY: ED_PUBLIC_HEX },
+      outboundService: async (req) => {
+        origin.push(JSON.parse(await req.text()));
+        return new Response("{}", { status: 201 });
+      },
+    });
+  });
+  after(async () => {
+    if (mf) await mf.dispose();
+    if (bundle) bundle.cleanup();
+  });
+
+  test("an Ed25519-signed session binds its customer; an HS256 one signed with the public key is refused", T, async () => {
+    const r = await post(mf, "/orders", readOrder("clean.json"), { authorization: `Bearer ${eddsa(session({ sub: "C20301" }))}` });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(origin.at(-1).customer.id, "C20301");
+    const confused = await post(mf, "/orders", readOrder("clean.json"), { authorization: `Bearer ${hs256(session(), { secret: ED_PUBLIC_HEX })}` });
+    assert.equal(confused.status, 401, confused.text);
+    assert.equal(confused.json.error.code, "invalid_session");
+  });
+});
