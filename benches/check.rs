@@ -34,6 +34,7 @@ fn bench(c: &mut Criterion) {
     let options = CheckOptions {
         now: Some(store::now()),
         locale: None,
+        ..CheckOptions::default()
     };
     let orders = store::orders(4096, 7);
     let json: Vec<String> = orders

@@ -35,6 +35,7 @@ fn main() {
     let options = CheckOptions {
         now: Some(store::now()),
         locale: None,
+        ..CheckOptions::default()
     };
     let mut denied = 0usize;
     for i in 0..count {

@@ -145,6 +145,8 @@ pub struct Backtest {
     categories: BTreeMap<String, CategoryCount>,
     skus: BTreeMap<String, SkuCount>,
     index: usize,
+    /// Treat each order's own identifiers as bound (`backtest --bound`).
+    bound: bool,
 }
 
 impl Backtest {
@@ -164,7 +166,17 @@ impl Backtest {
             categories: BTreeMap::new(),
             skus: BTreeMap::new(),
             index: 0,
+            bound: false,
         }
+    }
+
+    /// Judges every order with its own customer id, e-mail, phone, IP, account creation
+    /// time and order id bound (`Identity::from_order`): the orders come from the
+    /// merchant's own records, as an authoritative check with a verified session would
+    /// see them (CLI `backtest --bound`; docs/semantics.md "Bound identity").
+    pub fn with_bound_identity(mut self, bound: bool) -> Backtest {
+        self.bound = bound;
+        self
     }
 
     /// Judges one JSON order (a line of the input) at its own `created_at` (else
@@ -196,7 +208,10 @@ impl Backtest {
     pub fn add(&mut self, order: &Order, fallback_now: Timestamp) -> Verdict {
         let options = CheckOptions {
             now: Some(order.created_at.unwrap_or(fallback_now)),
-            locale: None,
+            identity: self
+                .bound
+                .then(|| crate::engine::Identity::from_order(order)),
+            ..CheckOptions::default()
         };
         let verdict = self.engine.check(order, &options);
         let r = &mut self.report;

@@ -34,7 +34,7 @@
 //!   "items": [{"sku": "TEA-004", "quantity": 2}, {"sku": "COL-001", "quantity": 1}]
 //! }"#;
 //! let now = Timestamp::parse_rfc3339("2026-11-25T10:00:00Z")?;
-//! let options = CheckOptions { now: Some(now), locale: Some("en".into()) };
+//! let options = CheckOptions { now: Some(now), locale: Some("en".into()), ..CheckOptions::default() };
 //! let verdict = engine.check_json(order, &options)?;
 //!
 //! assert_eq!(verdict.decision, Action::Deny);
@@ -64,7 +64,7 @@ pub mod compile;
 pub mod source;
 
 pub use diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
-pub use engine::{CheckOptions, Engine, LoadError, Order, OrderError, Verdict};
+pub use engine::{CheckOptions, Engine, Identity, LoadError, Order, OrderError, OrderKey, Verdict};
 pub use snapshot::{LoadOptions, Snapshot, SnapshotError, SnapshotInfo};
 pub use time::{Duration, Timestamp};
 

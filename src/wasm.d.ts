@@ -69,6 +69,8 @@ export interface Facts {
     refund_rate: number;
     chargebacks_365d: number;
     addresses_90d: number;
+    /** Identifier kinds the caller bound (`options.identity`), in this order: "customer_id", "email", "phone", "ip". */
+    bound: Array<"customer_id" | "email" | "phone" | "ip">;
   };
   order: {
     total: number;
@@ -105,6 +107,47 @@ export interface CheckOptions {
   now?: TimeInput;
   /** Message locale (`"zh-CN"`, `"en"`); the policy's `default_locale` when absent. */
   locale?: string;
+  /**
+   * What the caller verified itself (a signed session, the connecting address, an order
+   * id its server issued). Given — even `{}` — binding is in effect: each present field
+   * replaces the order's own, the order's `account_created_at` is never read, and
+   * `customer.bound` lists the bound kinds (docs/semantics.md "Bound identity").
+   */
+  identity?: Identity;
+  /**
+   * A shared duplicate memory's answer (say, an edge Durable Object keyed by
+   * `orderKey().customer`): `true` makes the order a recent duplicate, `false` not; the
+   * engine's own memory is neither read nor updated. Absent: the engine's own memory.
+   */
+  duplicate?: boolean;
+}
+
+/** Identifiers (and history) the caller verified itself; every field optional. */
+export interface Identity {
+  customerId?: string;
+  email?: string;
+  phone?: string;
+  /** The connecting address (at the edge, `CF-Connecting-IP`). */
+  ip?: string;
+  /** From the caller's records; read only when customers.csv does not know the customer. */
+  accountCreatedAt?: TimeInput;
+  /** An order id the caller's server issued: only a bound order id exempts a re-check from `duplicate_recent`. */
+  orderId?: string;
+}
+
+/**
+ * What a shared duplicate memory needs to know about an order (`engine.orderKey()`).
+ * Digests are 16 lowercase hexadecimal digits, keyed as the engine's own memory keys them.
+ */
+export interface OrderKey {
+  /** The customer (first of normalized id, email, phone): what to key the memory by. */
+  customer: string;
+  /** The customer and the merged basket. */
+  basket: string;
+  /** The bound order id (`identity.orderId`), else null: a body's order id never exempts. */
+  orderId: string | null;
+  /** The policy's `duplicate_window`, in milliseconds. */
+  windowMs: number;
 }
 
 /**

@@ -13,7 +13,7 @@
 //! policies, `kind` for snapshots.
 
 use crate::backtest::Backtest;
-use crate::engine::{CheckOptions, Engine, LoadError, Order, OrderError};
+use crate::engine::{CheckOptions, Engine, Identity, LoadError, Order, OrderError, OrderKey};
 use crate::snapshot::{LoadOptions, PublicKey, Snapshot, SnapshotError, SnapshotKey};
 use crate::time::Timestamp;
 
@@ -290,27 +290,86 @@ fn check_options(options: &JsValue) -> Result<CheckOptions, JsValue> {
     if options.is_undefined() || options.is_null() {
         return Ok(CheckOptions {
             now: Some(js_now()),
-            locale: None,
+            ..CheckOptions::default()
         });
     }
     if !options.is_object() {
         return Err(usage_error("options", "expected an object"));
     }
     let now = read_time(&get(options, "now"), "options.now")?.unwrap_or_else(js_now);
-    let locale = get(options, "locale");
-    let locale = if locale.is_undefined() || locale.is_null() {
+    let duplicate = get(options, "duplicate");
+    let duplicate = if duplicate.is_undefined() || duplicate.is_null() {
         None
     } else {
         Some(
-            locale
-                .as_string()
-                .ok_or_else(|| usage_error("options.locale", "expected a string"))?,
+            duplicate
+                .as_bool()
+                .ok_or_else(|| usage_error("options.duplicate", "expected a boolean"))?,
         )
     };
     Ok(CheckOptions {
         now: Some(now),
-        locale,
+        locale: read_string(options, "locale", "options.locale")?,
+        identity: read_identity(&get(options, "identity"))?,
+        duplicate,
     })
+}
+
+/// `object[name]` as a string; absent or null means none.
+fn read_string(object: &JsValue, name: &str, path: &str) -> Result<Option<String>, JsValue> {
+    let value = get(object, name);
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    value
+        .as_string()
+        .map(Some)
+        .ok_or_else(|| usage_error(path, "expected a string"))
+}
+
+/// `options.identity`: what the caller verified (camelCase keys); absent or null means
+/// no binding, `{}` binding with nothing bound.
+fn read_identity(value: &JsValue) -> Result<Option<Identity>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if !value.is_object() || Array::is_array(value) {
+        return Err(usage_error("options.identity", "expected an object"));
+    }
+    let field = |name: &str| read_string(value, name, &format!("options.identity.{name}"));
+    Ok(Some(Identity {
+        customer_id: field("customerId")?,
+        email: field("email")?,
+        phone: field("phone")?,
+        ip: field("ip")?,
+        account_created_at: read_time(
+            &get(value, "accountCreatedAt"),
+            "options.identity.accountCreatedAt",
+        )?,
+        order_id: field("orderId")?,
+    }))
+}
+
+/// An [`OrderKey`] as JS sees it: digests as 16 hexadecimal digits (a `u64` does not
+/// fit a JS number), the window in milliseconds.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsOrderKey {
+    customer: String,
+    basket: String,
+    order_id: Option<String>,
+    window_ms: i64,
+}
+
+impl From<OrderKey> for JsOrderKey {
+    fn from(k: OrderKey) -> Self {
+        JsOrderKey {
+            customer: format!("{:016x}", k.customer),
+            basket: format!("{:016x}", k.basket),
+            order_id: k.order_id.map(|id| format!("{id:016x}")),
+            window_ms: k.window.0 / 1_000_000,
+        }
+    }
 }
 
 /// The order and options of `check`, `facts` and `explain` (options read first, so a bad
@@ -407,6 +466,19 @@ impl JsEngine {
     ) -> Result<JsValue, JsValue> {
         let (order, options) = order_and_options(order, options)?;
         to_js(&self.inner.explain(&order, &options))
+    }
+
+    /// What a shared duplicate memory needs to know about `order` under
+    /// `options.identity` (`{customer, basket, orderId, windowMs}`, digests as 16 hex
+    /// digits), or `null` for an anonymous order. Read-only.
+    #[wasm_bindgen(js_name = orderKey, unchecked_return_type = "OrderKey | null")]
+    pub fn order_key(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Order")] order: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let (order, options) = order_and_options(order, options)?;
+        to_js(&self.inner.order_key(&order, &options).map(JsOrderKey::from))
     }
 
     /// Judges an order given as JSON text and returns the verdict as JSON text (for an

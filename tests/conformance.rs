@@ -2,6 +2,7 @@
 //! by hand per docs/semantics.md) through the library and through the CLI binary. Each case's
 //! `expect` lists the verdict fields it asserts; each must match exactly.
 
+use checkout_guard::engine::Identity;
 use checkout_guard::{CheckOptions, Engine, Order, Timestamp};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -23,6 +24,24 @@ fn order_text(v: &Value) -> String {
         Value::String(path) => std::fs::read_to_string(root().join(path)).unwrap(),
         other => other.to_string(),
     }
+}
+
+/// A case's (or a `before` order's) `identity`: what the caller bound, snake_case keys
+/// as in `Identity`; absent means no binding.
+fn identity(v: &Value) -> Option<Identity> {
+    let v = v.get("identity")?;
+    let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
+    Some(Identity {
+        customer_id: text("customer_id"),
+        email: text("email"),
+        phone: text("phone"),
+        ip: text("ip"),
+        account_created_at: v
+            .get("account_created_at")
+            .and_then(Value::as_str)
+            .map(|t| Timestamp::parse_rfc3339(t).unwrap()),
+        order_id: text("order_id"),
+    })
 }
 
 fn compare(name: &str, expect: &Value, got: &Value) -> Vec<String> {
@@ -56,7 +75,8 @@ fn corpus_through_the_library() {
                 &order,
                 &CheckOptions {
                     now: Some(now),
-                    locale: None,
+                    identity: identity(before),
+                    ..CheckOptions::default()
                 },
             );
         }
@@ -68,6 +88,8 @@ fn corpus_through_the_library() {
                 .get("locale")
                 .and_then(Value::as_str)
                 .map(str::to_string),
+            identity: identity(&case),
+            ..CheckOptions::default()
         };
         let verdict = serde_json::to_value(engine.check(&order, &options)).unwrap();
         problems.extend(compare(name, &case["expect"], &verdict));

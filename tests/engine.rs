@@ -169,6 +169,7 @@ fn check_at(e: &mut Engine, order: &str, now: &str, locale: Option<&str>) -> Ver
     let opts = CheckOptions {
         now: Some(ts(now)),
         locale: locale.map(str::to_string),
+        ..CheckOptions::default()
     };
     e.check(&Order::from_json(order).unwrap(), &opts)
 }
@@ -462,6 +463,7 @@ fn facts_explain_what_rules_read() {
     let opts = CheckOptions {
         now: Some(ts(NOW)),
         locale: None,
+        ..CheckOptions::default()
     };
     let facts = e.facts(&Order::from_json(&order).unwrap(), &opts);
     assert_eq!(facts["customer"]["level"], "watch");

@@ -40,6 +40,7 @@ fn opts() -> CheckOptions {
     CheckOptions {
         now: Some(Timestamp::parse_rfc3339("2026-11-25T10:00:00Z").unwrap()),
         locale: Some("en".into()),
+        ..CheckOptions::default()
     }
 }
 
@@ -75,7 +76,7 @@ proptest! {
         let mut engine = Engine::demo().unwrap();
         match Order::from_value(&v) {
             Ok(order) => {
-                let verdict = engine.check(&order, &CheckOptions { now: Some(Timestamp::from_seconds(now)), locale: None });
+                let verdict = engine.check(&order, &CheckOptions { now: Some(Timestamp::from_seconds(now)), ..CheckOptions::default() });
                 prop_assert_eq!(verdict.lines.len(), order.items.len());
             }
             Err(e) => prop_assert!(e.path.starts_with("items[") , "unexpected error {}", e),

@@ -220,6 +220,7 @@ fn facts(engine: &Engine, customer: &str) -> serde_json::Value {
     let options = CheckOptions {
         now: Some(t("2026-11-26T00:00:00Z")),
         locale: None,
+        ..CheckOptions::default()
     };
     engine.facts(&order, &options)["customer"].clone()
 }
@@ -383,6 +384,7 @@ fn the_demo_policy_steps_up_on_an_uncertain_block_and_denies_on_a_certain_one() 
     let options = CheckOptions {
         now: Some(t("2026-11-25T10:00:00Z")),
         locale: Some("en".into()),
+        ..CheckOptions::default()
     };
     let private = demo(Profile::Private).check_json(&order, &options).unwrap();
     assert_eq!(private.decision, Action::Deny);

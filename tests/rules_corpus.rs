@@ -31,6 +31,7 @@ fn sample() -> Facts<'static> {
             refund_rate: 0.4,
             chargebacks_365d: 1,
             addresses_90d: 3,
+            bound: vec!["customer_id"],
         },
         order: OrderFacts {
             total: 5336.0,

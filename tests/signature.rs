@@ -92,6 +92,7 @@ fn decision(engine: &mut Engine) -> Action {
     let options = CheckOptions {
         now: Some(t("2026-11-25T10:00:00Z")),
         locale: None,
+        ..CheckOptions::default()
     };
     engine.check_json(BLOCKED_ORDER, &options).unwrap().decision
 }

@@ -16,6 +16,7 @@ pub fn options() -> CheckOptions {
     CheckOptions {
         now: Timestamp::parse_rfc3339("2026-11-25T10:00:00Z").ok(),
         locale: Some("en".into()),
+        ..CheckOptions::default()
     }
 }
 

@@ -20,7 +20,8 @@ use checkout_guard::backtest::Backtest;
 use checkout_guard::engine::order::MAX_JSON_BYTES;
 use checkout_guard::snapshot::{Profile, SnapshotInfo, SnapshotKey};
 use checkout_guard::{
-    CheckOptions, CompileOptions, Diagnostic, Engine, LoadOptions, SourceFiles, Timestamp,
+    CheckOptions, CompileOptions, Diagnostic, Engine, Identity, LoadOptions, Order, OrderError,
+    SourceFiles, Timestamp, Verdict,
 };
 use clap::{Parser, Subcommand};
 use std::io::{BufRead, IsTerminal, Write};
@@ -87,6 +88,11 @@ enum Command {
         /// Message locale (default: the policy's default_locale).
         #[arg(long)]
         locale: Option<String>,
+        /// Treat each order's own customer id, email, phone, ip, account_created_at and
+        /// order_id as bound (verified: the merchant's own records), as an edge check with a
+        /// verified session binds them (docs/semantics.md "Bound identity").
+        #[arg(long)]
+        bound: bool,
         /// Order file (JSON or JSON Lines), or `-` for standard input.
         input: PathBuf,
     },
@@ -110,6 +116,11 @@ enum Command {
         /// Time for orders without created_at (RFC 3339; default: the clock).
         #[arg(long, value_parser = parse_time)]
         now: Option<Timestamp>,
+        /// Treat each order's own customer id, email, phone, ip, account_created_at and
+        /// order_id as bound (verified: the merchant's own records), as an edge check with a
+        /// verified session binds them (docs/semantics.md "Bound identity").
+        #[arg(long)]
+        bound: bool,
         /// JSON Lines file of orders, or `-` for standard input.
         orders: PathBuf,
     },
@@ -179,9 +190,16 @@ fn main() -> ExitCode {
             public_key,
             now,
             locale,
+            bound,
             input,
-        } => load_options(key.as_deref(), public_key.as_deref())
-            .and_then(|load| check(snapshot.as_deref(), &load, now, locale, &input)),
+        } => load_options(key.as_deref(), public_key.as_deref()).and_then(|load| {
+            let options = CheckOptions {
+                now,
+                locale,
+                ..CheckOptions::default()
+            };
+            check(snapshot.as_deref(), &load, &options, bound, &input)
+        }),
         Command::Backtest {
             snapshot,
             key,
@@ -189,6 +207,7 @@ fn main() -> ExitCode {
             baseline,
             json,
             now,
+            bound,
             orders,
         } => load_options(key.as_deref(), public_key.as_deref()).and_then(|load| {
             backtest(
@@ -197,6 +216,7 @@ fn main() -> ExitCode {
                 baseline.as_deref(),
                 json,
                 now,
+                bound,
                 &orders,
             )
         }),
@@ -457,12 +477,24 @@ fn open_input(path: &Path) -> Result<input::Input<Box<dyn BufRead>>, Fail> {
 fn check(
     snapshot: Option<&Path>,
     load: &LoadOptions,
-    now: Option<Timestamp>,
-    locale: Option<String>,
+    options: &CheckOptions,
+    bound: bool,
     input: &Path,
 ) -> Result<u8, Fail> {
     let mut engine = load_engine(snapshot, load)?;
-    let options = CheckOptions { now, locale };
+    // `--bound`: the order's own identifiers are the merchant's records, so they are
+    // bound; otherwise the order is judged as the package's `checkJson` judges it.
+    let mut judge = |text: &str| -> Result<Verdict, OrderError> {
+        if !bound {
+            return engine.check_json(text, options);
+        }
+        let order = Order::from_json(text)?;
+        let options = CheckOptions {
+            identity: Some(Identity::from_order(&order)),
+            ..options.clone()
+        };
+        Ok(engine.check(&order, &options))
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     // One JSON document (possibly pretty-printed over many lines) → one pretty verdict;
@@ -481,7 +513,7 @@ fn check(
             ));
         }
         input::Input::Document(text) => {
-            return match text.and_then(|t| engine.check_json(&t, &options)) {
+            return match text.and_then(|t| judge(&t)) {
                 Ok(verdict) => {
                     let json = serde_json::to_string_pretty(&verdict)
                         .map_err(|e| Fail(2, e.to_string()))?;
@@ -499,7 +531,7 @@ fn check(
     let mut unusable = 0usize;
     for item in lines {
         let (line, text) = item?;
-        match text.and_then(|t| engine.check_json(&t, &options)) {
+        match text.and_then(|t| judge(&t)) {
             Ok(verdict) => writeln!(out, "{}", verdict.to_json())?,
             Err(e) => {
                 unusable += 1;
@@ -537,6 +569,7 @@ fn backtest(
     baseline: Option<&Path>,
     json: bool,
     now: Option<Timestamp>,
+    bound: bool,
     orders: &Path,
 ) -> Result<u8, Fail> {
     let engine = load_engine(snapshot, load)?;
@@ -564,7 +597,7 @@ fn backtest(
     } else {
         None
     };
-    let mut bt = Backtest::new(engine, baseline);
+    let mut bt = Backtest::new(engine, baseline).with_bound_identity(bound);
     // Line by line with the order size limit: an over-long line is counted, not held,
     // and a line that is not UTF-8 is unusable on its own (docs/semantics.md, Errors).
     let mut lines = input::Lines::new(reader, MAX_JSON_BYTES);

@@ -12,16 +12,15 @@ use crate::rules::OrderBudget;
 use crate::time::Timestamp;
 use std::sync::Arc;
 
-/// Judges `order` at `now`; returns the verdict and how many rule evaluations failed.
+/// Judges `order` (already bound) with `inputs`; returns the verdict and how many rule evaluations failed.
 pub(super) fn decide(
     loaded: &Loaded,
     order: &Order,
-    now: Timestamp,
-    duplicate: bool,
+    inputs: fact_builder::Inputs<'_>,
     locale: Option<&str>,
 ) -> (Verdict, u64) {
-    let facts = fact_builder::build(loaded, order, now, duplicate);
-    evaluate(loaded, order, &facts, now, locale)
+    let facts = fact_builder::build(loaded, order, inputs);
+    evaluate(loaded, order, &facts, inputs.now, locale)
 }
 
 /// Runs every rule over `facts` and assembles the verdict (docs/semantics.md §9).

@@ -1,10 +1,14 @@
 //! The duplicate memory behind `duplicate_recent`: which customer submitted which
-//! basket (multiset of SKU quantities) when, under which order id.
+//! basket (multiset of SKU quantities) when, under which bound order id.
 //!
-//! It is bounded ([`CAPACITY`] baskets, least recently seen forgotten first; memory
-//! proportional to the baskets held) and lives in one engine
-//! instance — at the edge that means one isolate, so a duplicate sent to another
-//! isolate is not seen. Keys are SipHash digests, so the memory holds no identifiers.
+//! It is bounded twice: at most [`CAPACITY`] baskets in all, least recently seen
+//! forgotten first, and at most [`BASKETS_PER_CUSTOMER`] per customer, that customer's
+//! least recently seen forgotten first — so one customer submitting junk baskets
+//! flushes only their own, never another customer's. Memory is proportional to the
+//! baskets held. It lives in one engine instance — at the edge that means one isolate,
+//! so a duplicate sent to another isolate is not seen unless the caller keeps a shared
+//! memory ([`OrderKey`], `CheckOptions::duplicate`). Keys are SipHash digests, so the
+//! memory holds no identifiers.
 
 use super::order::Order;
 use crate::model::IdKind;
@@ -16,9 +20,31 @@ use std::hash::Hasher;
 
 /// Most customer-and-basket keys remembered.
 pub const CAPACITY: usize = 65_536;
+/// Most baskets remembered per customer: a customer's 33rd distinct basket within the
+/// memory forgets that customer's least recently seen one (docs/semantics.md §7).
+pub const BASKETS_PER_CUSTOMER: usize = 32;
 /// Distinct order ids remembered per key (a customer retrying the same basket under
 /// more ids than this within the window is still caught by the newest ones).
 const IDS_PER_KEY: usize = 4;
+
+/// SipHash keys of the customer and basket digests (fixed: the digests must agree
+/// between engine instances sharing a memory).
+const KEYS: (u64, u64) = (0x636b_6775_6172_6421, 0x6475_7065_6d65_6d6f);
+
+/// What a shared duplicate memory needs to know about an order
+/// (`Engine::order_key`; docs/semantics.md "Bound identity").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OrderKey {
+    /// Keyed hash of the normalized customer (first present of id, email, phone).
+    pub customer: u64,
+    /// Keyed hash of the customer and the merged basket (the memory's key).
+    pub basket: u64,
+    /// Hash of the bound order id (`Identity::order_id`) only; `None` otherwise, since
+    /// an order id from the body never exempts a re-check.
+    pub order_id: Option<u64>,
+    /// The policy's `duplicate_window`.
+    pub window: Duration,
+}
 
 #[derive(Debug, Clone, Copy)]
 struct Seen {
@@ -26,17 +52,28 @@ struct Seen {
     at: Timestamp,
 }
 
+/// One basket's sightings and its customer (to keep the per-customer list in step
+/// when the basket is evicted by the global bound).
+#[derive(Debug, Clone)]
+struct Entry {
+    customer: u64,
+    seen: Vec<Seen>,
+}
+
 /// Remembers recent checks; see the module doc.
 #[derive(Debug, Default, Clone)]
 pub struct DuplicateMemory {
-    seen: HashMap<u64, Vec<Seen>>,
+    seen: HashMap<u64, Entry>,
+    /// Each customer's baskets, least recently seen first (at most
+    /// [`BASKETS_PER_CUSTOMER`]).
+    customers: HashMap<u64, Vec<u64>>,
     order: VecDeque<(u64, Timestamp)>,
 }
 
-/// The key of an order: its customer (first present of normalized id, email, phone:
-/// docs/semantics.md §3.2, so other spellings are the same customer) and its basket;
-/// `None` when the customer is anonymous.
-pub fn key(order: &Order, rules: &normalize::Rules<'_>) -> Option<u64> {
+/// The customer and basket digests of an order: its customer (first present of
+/// normalized id, email, phone: docs/semantics.md §3.2, so other spellings are the same
+/// customer) and its basket; `None` when the customer is anonymous.
+pub fn key(order: &Order, rules: &normalize::Rules<'_>) -> Option<(u64, u64)> {
     let c = &order.customer;
     let (tag, who) = [
         (0u8, IdKind::CustomerId, &c.id),
@@ -63,19 +100,22 @@ pub fn key(order: &Order, rules: &normalize::Rules<'_>) -> Option<u64> {
         }
         same
     });
-    let mut h = SipHasher13::new_with_keys(0x636b_6775_6172_6421, 0x6475_7065_6d65_6d6f);
+    let mut h = SipHasher13::new_with_keys(KEYS.0, KEYS.1);
     h.write_u8(tag);
     h.write(who.as_bytes());
     h.write_u8(0xff);
+    // The customer digest is the basket digest's prefix: one pass over the identifier.
+    let customer = h.clone().finish();
     for (sku, q) in basket {
         h.write(sku.as_bytes());
         h.write_u8(0xff);
         h.write_u64(q);
     }
-    Some(h.finish())
+    Some((customer, h.finish()))
 }
 
-fn id_hash(order_id: Option<&str>) -> Option<u64> {
+/// The digest of an order id (a bound one: the engine passes no other).
+pub fn id_hash(order_id: Option<&str>) -> Option<u64> {
     order_id.map(|id| {
         let mut h = SipHasher13::new_with_keys(1, 2);
         h.write(id.as_bytes());
@@ -84,27 +124,33 @@ fn id_hash(order_id: Option<&str>) -> Option<u64> {
 }
 
 impl DuplicateMemory {
-    /// Whether `key` was seen within `window` before `now` under a different or absent
-    /// order id (a re-check of the same order id is not a duplicate).
+    /// Whether basket `key` was seen within `window` before `now` under a different or
+    /// absent order id (a re-check under the same bound order id is not a duplicate).
     pub fn is_duplicate(
         &self,
         key: u64,
-        order_id: Option<&str>,
+        order_id: Option<u64>,
         now: Timestamp,
         window: Duration,
     ) -> bool {
-        let id = id_hash(order_id);
         let from = Timestamp(now.0.saturating_sub(window.0));
-        self.seen.get(&key).is_some_and(|list| {
-            list.iter()
-                .any(|s| s.at >= from && s.at <= now && (id.is_none() || s.order_id != id))
+        self.seen.get(&key).is_some_and(|entry| {
+            entry.seen.iter().any(|s| {
+                s.at >= from && s.at <= now && (order_id.is_none() || s.order_id != order_id)
+            })
         })
     }
 
-    /// Records a check of `key` at `now`, forgetting the oldest keys past [`CAPACITY`].
-    pub fn record(&mut self, key: u64, order_id: Option<&str>, now: Timestamp) {
-        let id = id_hash(order_id);
-        let list = self.seen.entry(key).or_default();
+    /// Records a check of basket `key` of `customer` at `now`, forgetting that
+    /// customer's least recently seen basket past [`BASKETS_PER_CUSTOMER`] and the
+    /// least recently seen keys past [`CAPACITY`].
+    pub fn record(&mut self, customer: u64, key: u64, order_id: Option<u64>, now: Timestamp) {
+        let id = order_id;
+        let entry = self.seen.entry(key).or_insert_with(|| Entry {
+            customer,
+            seen: Vec::new(),
+        });
+        let list = &mut entry.seen;
         match list.iter_mut().find(|s| s.order_id == id) {
             Some(s) => s.at = s.at.max(now),
             None => {
@@ -120,11 +166,12 @@ impl DuplicateMemory {
                 });
             }
         }
+        self.touch_customer(customer, key);
         self.order.push_back((key, now));
         // Every check adds a sighting; once most of the queue is stale sightings of keys
-        // seen again later, keep only each key's newest, so the memory stays
-        // proportional to the keys it holds (a loop re-checking one basket used to hold
-        // 4 × CAPACITY sightings).
+        // seen again later (or forgotten), keep only each key's newest, so the memory
+        // stays proportional to the keys it holds (a loop re-checking one basket used to
+        // hold 4 × CAPACITY sightings).
         if self.order.len() > 2 * self.seen.len() + 64 {
             self.compact();
         }
@@ -133,27 +180,53 @@ impl DuplicateMemory {
                 break;
             };
             // Only forget the key if this queue entry is its newest sighting.
-            let newest = self
-                .seen
-                .get(&old)
-                .and_then(|l| l.iter().map(|s| s.at).max());
-            if newest.is_some_and(|n| n <= at) {
-                self.seen.remove(&old);
+            if self.newest(old).is_some_and(|n| n <= at) {
+                self.forget(old);
             }
         }
     }
 
-    /// Keeps in the recency queue only the newest sighting of each key (amortized O(1)
-    /// per record: it runs when the queue has doubled past the keys).
+    /// Moves `key` to the most recent end of `customer`'s baskets, forgetting the least
+    /// recent one past [`BASKETS_PER_CUSTOMER`].
+    fn touch_customer(&mut self, customer: u64, key: u64) {
+        let baskets = self.customers.entry(customer).or_default();
+        if let Some(i) = baskets.iter().position(|&k| k == key) {
+            baskets.remove(i);
+        }
+        baskets.push(key);
+        if baskets.len() > BASKETS_PER_CUSTOMER {
+            let evicted = baskets.remove(0);
+            // Its queue sightings go stale; `compact` drops them.
+            self.seen.remove(&evicted);
+        }
+    }
+
+    /// Forgets basket `key` and its place in its customer's list.
+    fn forget(&mut self, key: u64) {
+        let Some(entry) = self.seen.remove(&key) else {
+            return;
+        };
+        if let Some(baskets) = self.customers.get_mut(&entry.customer) {
+            baskets.retain(|&k| k != key);
+            if baskets.is_empty() {
+                self.customers.remove(&entry.customer);
+            }
+        }
+    }
+
+    fn newest(&self, key: u64) -> Option<Timestamp> {
+        self.seen
+            .get(&key)
+            .and_then(|e| e.seen.iter().map(|s| s.at).max())
+    }
+
+    /// Keeps in the recency queue only the newest sighting of each key still held
+    /// (amortized O(1) per record: it runs when the queue has doubled past the keys).
     fn compact(&mut self) {
         let mut kept = std::collections::HashSet::with_capacity(self.seen.len());
         let mut newest_first: Vec<(u64, Timestamp)> = Vec::with_capacity(self.seen.len());
         while let Some((key, at)) = self.order.pop_back() {
-            let newest = self
-                .seen
-                .get(&key)
-                .and_then(|l| l.iter().map(|s| s.at).max());
-            if newest.is_some_and(|n| n <= at) && kept.insert(key) {
+            if self.newest(key).is_some_and(|n| n <= at) && kept.insert(key) {
                 newest_first.push((key, at));
             }
         }
@@ -193,29 +266,23 @@ mod tests {
         o
     }
 
+    fn rules() -> crate::normalize::Rules<'static> {
+        crate::normalize::Rules::with_country_code("86")
+    }
+
     #[test]
     fn basket_is_a_multiset() {
-        let a = key(
-            &order(None, "C", &[("A", 1), ("B", 2)]),
-            &crate::normalize::Rules::with_country_code("86"),
-        );
-        let b = key(
-            &order(None, "C", &[("B", 1), ("A", 1), ("B", 1)]),
-            &crate::normalize::Rules::with_country_code("86"),
-        );
-        let c = key(
-            &order(None, "C", &[("A", 2), ("B", 1)]),
-            &crate::normalize::Rules::with_country_code("86"),
-        );
+        let a = key(&order(None, "C", &[("A", 1), ("B", 2)]), &rules());
+        let b = key(&order(None, "C", &[("B", 1), ("A", 1), ("B", 1)]), &rules());
+        let c = key(&order(None, "C", &[("A", 2), ("B", 1)]), &rules());
+        let d = key(&order(None, "D", &[("A", 1), ("B", 2)]), &rules());
         assert_eq!(a, b);
         assert_ne!(a, c);
-        assert_eq!(
-            key(
-                &Order::default(),
-                &crate::normalize::Rules::with_country_code("86")
-            ),
-            None
-        );
+        let (a, c, d) = (a.unwrap(), c.unwrap(), d.unwrap());
+        assert_eq!(a.0, c.0, "one customer, whatever the basket");
+        assert_ne!(a.0, d.0);
+        assert_ne!(a.1, d.1, "the basket key includes the customer");
+        assert_eq!(key(&Order::default(), &rules()), None);
     }
 
     #[test]
@@ -223,18 +290,19 @@ mod tests {
         let mut m = DuplicateMemory::default();
         let w = Duration::from_seconds(600);
         let t = Timestamp::from_seconds(1_000_000);
-        m.record(7, Some("A"), t);
+        let (a, b) = (id_hash(Some("A")), id_hash(Some("B")));
+        m.record(1, 7, a, t);
         let later = Timestamp::from_seconds(1_000_300);
-        assert!(m.is_duplicate(7, Some("B"), later, w));
+        assert!(m.is_duplicate(7, b, later, w));
         assert!(m.is_duplicate(7, None, later, w));
         assert!(
-            !m.is_duplicate(7, Some("A"), later, w),
+            !m.is_duplicate(7, a, later, w),
             "a re-check is not a duplicate"
         );
-        assert!(!m.is_duplicate(7, Some("B"), Timestamp::from_seconds(1_000_601), w));
-        assert!(!m.is_duplicate(8, Some("B"), later, w));
+        assert!(!m.is_duplicate(7, b, Timestamp::from_seconds(1_000_601), w));
+        assert!(!m.is_duplicate(8, b, later, w));
         assert!(
-            !m.is_duplicate(7, Some("B"), Timestamp::from_seconds(999_000), w),
+            !m.is_duplicate(7, b, Timestamp::from_seconds(999_000), w),
             "not before now"
         );
     }
@@ -243,38 +311,75 @@ mod tests {
     fn memory_is_bounded() {
         let mut m = DuplicateMemory::default();
         for k in 0..(CAPACITY as u64 + 100) {
-            m.record(k, None, Timestamp::from_seconds(k as i64));
+            m.record(k, k, None, Timestamp::from_seconds(k as i64));
         }
         assert!(m.len() <= CAPACITY);
+        assert!(m.customers.len() <= CAPACITY);
         assert!(m.is_duplicate(
             CAPACITY as u64 + 99,
-            Some("x"),
+            id_hash(Some("x")),
             Timestamp::from_seconds(CAPACITY as i64 + 99),
             Duration::from_seconds(1)
         ));
     }
 
     #[test]
+    fn one_customer_cannot_flush_another() {
+        let mut m = DuplicateMemory::default();
+        let w = Duration::from_seconds(3600);
+        m.record(1, 1, None, Timestamp(0));
+        // The flood: every basket of customer 2 is new.
+        for k in 0..(CAPACITY as u64 + 10) {
+            m.record(2, 1000 + k, None, Timestamp(1));
+        }
+        assert!(m.is_duplicate(1, None, Timestamp(2), w), "customer 1 kept");
+        assert_eq!(m.len(), 1 + BASKETS_PER_CUSTOMER);
+        assert_eq!(
+            m.customers.get(&2).map(Vec::len),
+            Some(BASKETS_PER_CUSTOMER)
+        );
+        // Within a customer, the least recently seen basket goes first.
+        let newest = 1000 + CAPACITY as u64 + 9;
+        assert!(m.is_duplicate(newest, None, Timestamp(2), w));
+        assert!(!m.is_duplicate(1000, None, Timestamp(2), w));
+        assert!(
+            m.order.len() <= 2 * m.len() + 65,
+            "{} sightings",
+            m.order.len()
+        );
+        // Seeing an old basket again keeps it over the customer's others.
+        let mut m = DuplicateMemory::default();
+        for k in 0..(BASKETS_PER_CUSTOMER as u64 + 5) {
+            m.record(3, k, None, Timestamp(0));
+            m.record(3, 0, None, Timestamp(0));
+        }
+        assert!(m.seen.contains_key(&0));
+        assert!(!m.seen.contains_key(&1));
+    }
+
+    #[test]
     fn memory_stays_proportional_to_the_keys_it_holds() {
         let mut m = DuplicateMemory::default();
         for i in 0..100_000i64 {
-            m.record(u64::try_from(i % 32).unwrap(), Some("A"), Timestamp(i));
+            let k = u64::try_from(i % 32).unwrap();
+            m.record(k, k, id_hash(Some("A")), Timestamp(i));
         }
         assert_eq!(m.len(), 32);
         assert!(m.order.len() <= 2 * 32 + 65, "{} sightings", m.order.len());
         // The same holds when every check has the same clock (CLI `--now`, backtests).
         for _ in 0..10_000 {
-            m.record(7, Some("B"), Timestamp(5));
+            m.record(7, 7, id_hash(Some("B")), Timestamp(5));
         }
         assert!(m.order.len() <= 2 * 32 + 65, "{} sightings", m.order.len());
         // And eviction still forgets the least recently seen keys first.
         let mut m = DuplicateMemory::default();
         for i in 0..(CAPACITY as u64 + 10) {
-            m.record(i, None, Timestamp(i64::try_from(i).unwrap()));
-            m.record(0, None, Timestamp(i64::try_from(i).unwrap()));
+            m.record(i, i, None, Timestamp(i64::try_from(i).unwrap()));
+            m.record(0, 0, None, Timestamp(i64::try_from(i).unwrap()));
         }
         assert_eq!(m.len(), CAPACITY);
         assert!(m.seen.contains_key(&0), "the key seen at every step stays");
         assert!(!m.seen.contains_key(&1), "the oldest key went first");
+        assert!(!m.customers.contains_key(&1), "and its customer with it");
     }
 }

@@ -13,13 +13,24 @@ use crate::time::Timestamp;
 
 const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
 
-/// Everything the rules can read about `order` at `now`.
-pub(super) fn build<'a>(
-    loaded: &'a Loaded,
-    order: &'a Order,
-    now: Timestamp,
-    duplicate: bool,
-) -> Facts<'a> {
+/// What a check knows besides the order and the snapshot.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Inputs<'b> {
+    /// The time to judge at.
+    pub now: Timestamp,
+    /// Whether the order is a recent duplicate (the engine's memory or the caller's).
+    pub duplicate: bool,
+    /// `customer.bound`: the kinds the caller's identity supplied (empty without one).
+    pub bound: &'b [&'static str],
+}
+
+/// Everything the rules can read about `order` (already bound: `identity::bind`).
+pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>) -> Facts<'a> {
+    let Inputs {
+        now,
+        duplicate,
+        bound,
+    } = inputs;
     let snapshot = &loaded.snapshot;
     let policy = snapshot.policy();
     let rules = normalize::Rules::of(policy);
@@ -31,7 +42,8 @@ pub(super) fn build<'a>(
         .and_then(|s| s.phone.as_deref())
         .map(|p| normalize::identifier_with(IdKind::Phone, p, &rules))
         .unwrap_or_default();
-    let customer = customer_facts(loaded, order, &shipping_phone, now);
+    let mut customer = customer_facts(loaded, order, &shipping_phone, now);
+    customer.bound = bound.to_vec();
     let (items, total_minor) = item_facts(loaded, order);
 
     let mut issue_list = Vec::new();
@@ -164,16 +176,20 @@ fn customer_facts<'a>(
     facts.chargebacks_365d = i64::from(stats.chargebacks_365d);
     facts.addresses_90d = i64::from(stats.addresses_90d);
     facts.refund_rate = facts.refunds_90d as f64 / facts.orders_90d.max(1) as f64;
-    facts.account_age_days =
-        stats
-            .account_created_at
-            .or(c.account_created_at)
-            .map_or(-1, |created| {
-                now.0
-                    .saturating_sub(created.0)
-                    .div_euclid(NANOS_PER_DAY)
-                    .max(0)
-            });
+    // History the body cannot assert: a customer `customers.csv` knows has the
+    // snapshot's account age or none (-1), never the order's. (Under binding the order's
+    // own value was already replaced by the identity's: `identity::bind`.)
+    let created = if facts.known {
+        stats.account_created_at
+    } else {
+        c.account_created_at
+    };
+    facts.account_age_days = created.map_or(-1, |created| {
+        now.0
+            .saturating_sub(created.0)
+            .div_euclid(NANOS_PER_DAY)
+            .max(0)
+    });
     facts
 }
 

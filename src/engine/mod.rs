@@ -7,11 +7,14 @@
 mod decide;
 pub mod dedup;
 mod fact_builder;
+pub mod identity;
 pub mod issues;
 pub mod order;
 mod reload;
 pub mod verdict;
 
+pub use dedup::OrderKey;
+pub use identity::Identity;
 pub use order::{Order, OrderError};
 pub use verdict::Verdict;
 
@@ -33,6 +36,14 @@ pub struct CheckOptions {
     pub now: Option<Timestamp>,
     /// Message locale; the policy's `default_locale` when `None`.
     pub locale: Option<String>,
+    /// Given: binding is in effect — the identifiers the caller verified replace the
+    /// order's own, and the body's `account_created_at` is never read
+    /// (docs/semantics.md "Bound identity").
+    pub identity: Option<Identity>,
+    /// Some(seen): a shared duplicate memory outside the engine (edge Durable Object)
+    /// already answered whether this order is a duplicate; the engine neither reads nor
+    /// records its own memory. None: the engine's own memory, as before.
+    pub duplicate: Option<bool>,
 }
 
 /// Why bytes could not become an engine.
@@ -244,16 +255,25 @@ impl Engine {
     /// Judges one order.
     pub fn check(&mut self, order: &Order, options: &CheckOptions) -> Verdict {
         let now = options.now.unwrap_or_else(Timestamp::now);
-        let (key, duplicate) = self.duplicate(order, now);
+        let identity = options.identity.as_ref();
+        let order = identity::bind(order, identity);
+        let key = self.key_of(&order, identity);
+        let duplicate = self.is_duplicate(key.as_ref(), options.duplicate, now);
+        let bound = identity.map(Identity::bound_kinds).unwrap_or_default();
         let (verdict, rule_errors) = decide::decide(
             &self.loaded,
-            order,
-            now,
-            duplicate,
+            &order,
+            fact_builder::Inputs {
+                now,
+                duplicate,
+                bound: &bound,
+            },
             options.locale.as_deref(),
         );
-        if let Some(k) = key {
-            self.dedup.record(k, order.order_id.as_deref(), now);
+        // A shared memory's answer leaves the engine's own untouched: the caller records
+        // the order there.
+        if let (Some(k), None) = (key, options.duplicate) {
+            self.dedup.record(k.customer, k.basket, k.order_id, now);
         }
         self.stats.checks += 1;
         self.stats.rule_errors += rule_errors;
@@ -271,8 +291,20 @@ impl Engine {
     /// [`Engine::rule_facts`]. Read-only: the duplicate memory is consulted, not updated.
     pub fn facts(&self, order: &Order, options: &CheckOptions) -> serde_json::Value {
         let now = options.now.unwrap_or_else(Timestamp::now);
-        let (_, duplicate) = self.duplicate(order, now);
-        let facts = fact_builder::build(&self.loaded, order, now, duplicate);
+        let identity = options.identity.as_ref();
+        let order = identity::bind(order, identity);
+        let key = self.key_of(&order, identity);
+        let duplicate = self.is_duplicate(key.as_ref(), options.duplicate, now);
+        let bound = identity.map(Identity::bound_kinds).unwrap_or_default();
+        let facts = fact_builder::build(
+            &self.loaded,
+            &order,
+            fact_builder::Inputs {
+                now,
+                duplicate,
+                bound: &bound,
+            },
+        );
         serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null)
     }
 
@@ -284,7 +316,7 @@ impl Engine {
         // One `now` for the facts and the check, even when the caller gave none.
         let options = CheckOptions {
             now: Some(options.now.unwrap_or_else(Timestamp::now)),
-            locale: options.locale.clone(),
+            ..options.clone()
         };
         let facts = self.facts(order, &options);
         let verdict = self.check(order, &options);
@@ -294,6 +326,17 @@ impl Engine {
             facts,
             suppressed,
         }
+    }
+
+    /// What a shared duplicate memory needs to know about `order` under `options`
+    /// (only `options.identity` is read): the customer and basket digests, the bound
+    /// order id's digest and the policy's window; `None` for an anonymous order, which
+    /// is never a duplicate. The digests are those of the engine's own memory, so a
+    /// caller keeping the memory elsewhere (an edge Durable Object keyed by
+    /// `customer`) answers `CheckOptions::duplicate` as the engine would.
+    pub fn order_key(&self, order: &Order, options: &CheckOptions) -> Option<OrderKey> {
+        let identity = options.identity.as_ref();
+        self.key_of(&identity::bind(order, identity), identity)
     }
 
     /// The policy settings of the snapshot in use (currency, locale, thresholds…).
@@ -311,16 +354,27 @@ impl Engine {
         }
     }
 
-    /// The order's duplicate-memory key (none for an anonymous customer) and whether
-    /// the memory has seen it within the window under another order id.
-    fn duplicate(&self, order: &Order, now: Timestamp) -> (Option<u64>, bool) {
+    /// The key of an order already bound ([`identity::bind`]): only a bound order id
+    /// counts (docs/semantics.md "Bound identity", the re-check exemption).
+    fn key_of(&self, bound: &Order, identity: Option<&Identity>) -> Option<OrderKey> {
         let policy = self.loaded.snapshot.policy();
-        let key = dedup::key(order, &crate::normalize::Rules::of(policy));
-        let seen = key.is_some_and(|k| {
-            self.dedup
-                .is_duplicate(k, order.order_id.as_deref(), now, policy.duplicate_window)
-        });
-        (key, seen)
+        let (customer, basket) = dedup::key(bound, &crate::normalize::Rules::of(policy))?;
+        Some(OrderKey {
+            customer,
+            basket,
+            order_id: dedup::id_hash(identity.and_then(|i| i.order_id.as_deref())),
+            window: policy.duplicate_window,
+        })
+    }
+
+    /// Whether the order is a recent duplicate: the caller's answer when it gave one,
+    /// else whether the engine's memory has seen its key within the window under another
+    /// (or no) bound order id.
+    fn is_duplicate(&self, key: Option<&OrderKey>, answer: Option<bool>, now: Timestamp) -> bool {
+        if let Some(seen) = answer {
+            return seen;
+        }
+        key.is_some_and(|k| self.dedup.is_duplicate(k.basket, k.order_id, now, k.window))
     }
 
     /// Parses an order from JSON text and judges it.

@@ -55,6 +55,10 @@ pub struct CustomerFacts<'a> {
     pub chargebacks_365d: i64,
     /// `addresses_90d`
     pub addresses_90d: i64,
+    /// `bound`: the identifier kinds whose value the caller bound (a verified session,
+    /// the connecting address) rather than the order claimed — "customer_id", "email",
+    /// "phone", "ip", in that order; empty without an identity.
+    pub bound: Vec<&'a str>,
 }
 
 /// `order.shipping.*` (empty strings when absent).

@@ -39,6 +39,7 @@ macro_rules! fact_table {
                 "refund_rate" => CustomerRefundRate (Type::Double) = Value::Double(c.refund_rate),
                 "chargebacks_365d" => CustomerChargebacks365d (Type::Int) = Value::Int(c.chargebacks_365d),
                 "addresses_90d" => CustomerAddresses90d (Type::Int) = Value::Int(c.addresses_90d),
+                "bound" => CustomerBound (Type::list(Type::String)) = Value::List(List::Strs(&c.bound)),
             }
             /// `order.*`
             ORDER: order_field(o: OrderFacts) {
@@ -157,7 +158,7 @@ mod tests {
 
     #[test]
     fn every_object_has_its_fields() {
-        assert_eq!(fields_of(&Type::Customer).map(<[_]>::len), Some(12));
+        assert_eq!(fields_of(&Type::Customer).map(<[_]>::len), Some(13));
         assert_eq!(fields_of(&Type::Item).map(<[_]>::len), Some(13));
         assert!(fields_of(&Type::Int).is_none());
         assert_eq!(
