@@ -8,11 +8,10 @@
 // snapshot swaps (and one damaged snapshot, which must be refused) go through the admin
 // reload route while the load runs; workerd's RSS is sampled every second.
 //
-// A benchmark, not a test: scripts/test.sh does not run it. From a clean checkout, after
-// the README's setup (scripts/setup.sh; `./scripts/demo.sh` or `./scripts/test.sh` has
-// run it once):
+// A benchmark, not a test: scripts/test.sh does not run it. From a clean checkout (Rust
+// and Node ≥ 20, as the README's Quickstart says):
 //
-//   bash scripts/build-pkg.sh                     # pkg/: the worker imports checkout-guard from it
+//   bash scripts/setup.sh wasm node pkg           # wasm target, wasm-bindgen, npm ci, pkg/
 //   node bench/edge-load.mjs                      # concurrency 1, 8, 64 for 20 s each
 //   node bench/edge-load.mjs --seconds 120        # two minutes per level
 //   node bench/edge-load.mjs --levels 1,8,64,128 --swaps 4 --json out.json
@@ -441,16 +440,16 @@ async function main() {
         `c=${String(concurrency).padStart(3)}  ${String(r.requests).padStart(7)} req  ${String(r.requests_per_s).padStart(5)} req/s  ` +
           `p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  max ${r.max_ms} ms  resets ${e.resets}  other ${e.other_transport}  5xx ${e.status_5xx}  wrong ${e.wrong_verdict}  ` +
           `swaps ${r.swaps.loaded} loaded, ${r.swaps.damaged_refused} damaged refused${r.swaps.unexpected.length ? `, UNEXPECTED ${r.swaps.unexpected.join("; ")}` : ""}  ` +
-          `RSS peak ${mb(r.rss_peak_bytes)} MB, end ${mb(r.rss_end_bytes)} MB  duplicate_memory ${r.worker_status?.stats?.duplicate_memory}`,
+          `RSS peak ${mb(r.rss_peak_bytes)} MiB, end ${mb(r.rss_end_bytes)} MB  duplicate_memory ${r.worker_status?.stats?.duplicate_memory}`,
       );
       if (r.first_wrong) console.log(`   first wrong answer: ${r.first_wrong}`);
     }
     const memory = await engineMemory([10_000, 65_536, 100_000, 200_000]);
-    for (const m of memory) console.log(`engine alone (Node, same wasm): after ${String(m.checks).padStart(6)} checks wasm memory ${mb(m.wasm_memory_bytes)} MB, duplicate_memory ${m.duplicate_memory}`);
+    for (const m of memory) console.log(`engine alone (Node, same wasm): after ${String(m.checks).padStart(6)} checks wasm memory ${mb(m.wasm_memory_bytes)} MiB, duplicate_memory ${m.duplicate_memory}`);
     const total = levels.reduce((s, l) => s + l.requests, 0);
     const peak = Math.max(...levels.map((l) => l.rss_peak_bytes));
     const final = sampleRss();
-    console.log(`total ${total} requests; workerd RSS start ${mb(rssStart)} MB, peak ${mb(peak)} MB, final ${mb(final)} MB`);
+    console.log(`total ${total} requests; workerd RSS start ${mb(rssStart)} MiB, peak ${mb(peak)} MB, final ${mb(final)} MiB`);
     console.log(`workerd logged ${log.refusals} refusal lines and ${log.other} other lines`);
     const result = { machine, engine_memory: memory, workerd_log: log, options: opts, rss_start_bytes: rssStart, rss_peak_bytes: peak, rss_final_bytes: final, total_requests: total, levels };
     if (opts.json) writeFileSync(opts.json, JSON.stringify(result, null, 2) + "\n");
