@@ -235,6 +235,30 @@ fn backtest_report() {
     );
 }
 
+/// `--bound`: the merchant's own records, so each order's own identifiers are bound —
+/// the trusted customer's allowlist applies and a re-check under the same order id is
+/// not a duplicate, where the unbound runs above (a body that only claims) say otherwise.
+#[test]
+fn bound_identity_from_the_merchant_s_records() {
+    golden(
+        "check-bound-trusted",
+        &run(
+            &[
+                "check",
+                "--bound",
+                "--now",
+                NOW,
+                "examples/orders/trusted-many-addresses.json",
+            ],
+            None,
+        ),
+    );
+    golden(
+        "backtest-bound",
+        &run(&["backtest", "--bound", "examples/orders/all.jsonl"], None),
+    );
+}
+
 #[test]
 fn backtest_against_a_baseline() {
     let dir = tempfile::tempdir().unwrap();

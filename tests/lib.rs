@@ -19,6 +19,7 @@ mod crafted;
 mod demo_snapshot;
 mod engine;
 mod fail_closed;
+mod identity;
 mod no_panic;
 mod public_profile;
 mod rules_corpus;

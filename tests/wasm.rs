@@ -296,12 +296,15 @@ fn explain_gives_the_verdict_its_facts_and_the_rules_an_allow_suppressed() {
     let order = js(include_str!(
         "../examples/orders/trusted-many-addresses.json"
     ));
-    let verdict = JsEngine::new()
-        .unwrap()
-        .check(&order, options(NOW))
-        .unwrap();
+    // The allowlist needs the customer id bound (a verified session).
+    let bound = || {
+        Some(js(&format!(
+            r#"{{"now": "{NOW}", "identity": {{"customerId": "C10002"}}}}"#
+        )))
+    };
+    let verdict = JsEngine::new().unwrap().check(&order, bound()).unwrap();
     let mut engine = JsEngine::new().unwrap();
-    let out = engine.explain(&order, options(NOW)).unwrap();
+    let out = engine.explain(&order, bound()).unwrap();
     // The verdict is the one `check` gives, and the check counted.
     assert_eq!(
         JSON::stringify(&prop(&out, "verdict")).unwrap(),
@@ -320,7 +323,7 @@ fn explain_gives_the_verdict_its_facts_and_the_rules_an_allow_suppressed() {
     assert_eq!(suppressed, ["address-hopping"]);
     // An allow never suppresses a deny.
     let over = js(include_str!("../examples/orders/trusted-over-limit.json"));
-    let out = engine.explain(&over, options(NOW)).unwrap();
+    let out = engine.explain(&over, bound()).unwrap();
     assert_eq!(text(&prop(&out, "verdict"), "decision"), "deny");
     assert_eq!(Array::from(&prop(&out, "suppressed")).length(), 0);
 }
@@ -539,4 +542,169 @@ fn a_page_loading_a_private_snapshot_is_warned_and_a_public_one_is_not() {
         JsEngine::from_bytes(demo, None).unwrap();
     })
     .is_empty());
+}
+
+/// `options.identity` binds what the caller verified: a claimed trusted id earns no
+/// allowlist, a bound one does; `customer.bound` says which kinds were bound; `facts`,
+/// `checkJson`, `checkMany` and `explain` read the option as `check` does.
+#[wasm_bindgen_test]
+fn identity_binds_the_caller_s_identifiers() {
+    let order = js(include_str!(
+        "../examples/orders/trusted-many-addresses.json"
+    ));
+    let with = |identity: &str| {
+        Some(js(&format!(
+            r#"{{"now": "{NOW}", "identity": {identity}}}"#
+        )))
+    };
+    let claimed = JsEngine::new()
+        .unwrap()
+        .check(&order, options(NOW))
+        .unwrap();
+    assert_eq!(text(&claimed, "decision"), "review");
+    let bound = JsEngine::new()
+        .unwrap()
+        .check(&order, with(r#"{"customerId": "C10002"}"#))
+        .unwrap();
+    assert_eq!(text(&bound, "decision"), "allow");
+
+    let engine = JsEngine::new().unwrap();
+    let facts = engine
+        .facts(
+            &order,
+            with(r#"{"ip": "198.51.100.7", "customerId": "C10002", "orderId": "S-1"}"#),
+        )
+        .unwrap();
+    let kinds: Vec<String> = Array::from(&prop(&prop(&facts, "customer"), "bound"))
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    assert_eq!(kinds, ["customer_id", "ip"]);
+    // A guest's body cannot assert an old account under binding; the caller's date can.
+    let mut guest: serde_json::Value =
+        serde_json::from_str(include_str!("../examples/orders/guest-high-value.json")).unwrap();
+    guest["customer"]["account_created_at"] = "2015-01-01T00:00:00Z".into();
+    let guest = js(&guest.to_string());
+    let age = |identity: &str| {
+        prop(
+            &prop(&engine.facts(&guest, with(identity)).unwrap(), "customer"),
+            "account_age_days",
+        )
+        .as_f64()
+    };
+    assert_eq!(age("{}"), Some(-1.0));
+    assert_eq!(
+        age(r#"{"accountCreatedAt": "2026-11-15T10:00:00Z"}"#),
+        Some(10.0)
+    );
+    assert_eq!(
+        age(r#"{"accountCreatedAt": 1763200800000}"#),
+        Some(375.0),
+        "epoch milliseconds, as options.now takes them"
+    );
+    // checkJson, checkMany and explain take the same option.
+    let text_order = JSON::stringify(&order).unwrap().as_string().unwrap();
+    let verdict = JsEngine::new()
+        .unwrap()
+        .check_json(&text_order, with(r#"{"customerId": "C10002"}"#))
+        .unwrap();
+    assert!(verdict.contains(r#""decision":"allow""#), "{verdict}");
+    let many = JsEngine::new()
+        .unwrap()
+        .check_many(
+            &Array::of1(&order).into(),
+            with(r#"{"customerId": "C10002"}"#),
+        )
+        .unwrap();
+    assert_eq!(text(&Array::from(&many).get(0), "decision"), "allow");
+    let out = JsEngine::new()
+        .unwrap()
+        .explain(&order, with(r#"{"customerId": "C10002"}"#))
+        .unwrap();
+    assert_eq!(text(&prop(&out, "verdict"), "decision"), "allow");
+}
+
+/// `options.duplicate` is a shared memory's answer; `orderKey` is what that memory keys.
+#[wasm_bindgen_test]
+fn duplicate_answer_and_order_key() {
+    let first = js(include_str!("../examples/orders/duplicate-first.json"));
+    let second = js(include_str!("../examples/orders/duplicate-second.json"));
+    let mut engine = JsEngine::new().unwrap();
+    let said = |seen: bool| Some(js(&format!(r#"{{"now": "{NOW}", "duplicate": {seen}}}"#)));
+    assert_eq!(
+        text(&engine.check(&first, said(true)).unwrap(), "decision"),
+        "deny"
+    );
+    assert_eq!(
+        prop(&engine.stats().unwrap(), "duplicate_memory").as_f64(),
+        Some(0.0),
+        "the engine's own memory is untouched"
+    );
+    assert_eq!(
+        text(&engine.check(&first, options(NOW)).unwrap(), "decision"),
+        "allow"
+    );
+    assert_eq!(
+        text(&engine.check(&second, said(false)).unwrap(), "decision"),
+        "allow"
+    );
+    assert_eq!(
+        text(&engine.check(&second, options(NOW)).unwrap(), "decision"),
+        "deny"
+    );
+
+    let k1 = engine.order_key(&first, None).unwrap();
+    let k2 = engine.order_key(&second, options(NOW)).unwrap();
+    for k in [&k1, &k2] {
+        for field in ["customer", "basket"] {
+            let hex = text(k, field);
+            assert_eq!(hex.len(), 16, "{field}: {hex}");
+            assert!(hex
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+        }
+        assert!(prop(k, "orderId").is_null(), "a body order id is not bound");
+        assert_eq!(prop(k, "windowMs").as_f64(), Some(600_000.0));
+    }
+    assert_eq!(text(&k1, "basket"), text(&k2, "basket"));
+    let bound = engine
+        .order_key(
+            &first,
+            Some(js(r#"{"identity": {"orderId": "DS-20261125-0026"}}"#)),
+        )
+        .unwrap();
+    assert_eq!(text(&bound, "orderId").len(), 16);
+    let anonymous = js(r#"{"items": [{"sku": "TEA-001", "quantity": 1}]}"#);
+    assert!(engine.order_key(&anonymous, None).unwrap().is_null());
+}
+
+/// Bad identity and duplicate options are usage errors naming their path.
+#[wasm_bindgen_test]
+fn bad_identity_options_name_their_path() {
+    let mut engine = JsEngine::new().unwrap();
+    let order = js(include_str!("../examples/orders/clean.json"));
+    for (options, path) in [
+        (r#"{"identity": 5}"#, "options.identity"),
+        (r#"{"identity": []}"#, "options.identity"),
+        (r#"{"identity": {"email": 5}}"#, "options.identity.email"),
+        (
+            r#"{"identity": {"customerId": true}}"#,
+            "options.identity.customerId",
+        ),
+        (
+            r#"{"identity": {"orderId": {}}}"#,
+            "options.identity.orderId",
+        ),
+        (
+            r#"{"identity": {"accountCreatedAt": "yesterday"}}"#,
+            "options.identity.accountCreatedAt",
+        ),
+        (r#"{"duplicate": "yes"}"#, "options.duplicate"),
+    ] {
+        let err = engine.check(&order, Some(js(options))).unwrap_err();
+        assert_eq!(text(&err, "name"), "OrderError", "{options}");
+        assert_eq!(text(&err, "path"), path, "{options}");
+        let err = engine.order_key(&order, Some(js(options))).unwrap_err();
+        assert_eq!(text(&err, "path"), path, "orderKey {options}");
+    }
 }

@@ -37,7 +37,21 @@ CUS = {r["customer_id"]: r for r in csv.DictReader(open(f"{D}/customers.csv", en
 LV = {"none": 0, "watch": 1, "step_up": 2, "block": 3}
 SEV = {"allow": 0, "review": 1, "step_up": 2, "deny": 3}
 
-def facts(o, now, memory):
+# Bound identity (docs/semantics.md "Bound identity"): present identity fields replace the
+# order's; the order's own account_created_at is never read under binding.
+BIND = [("customer_id", "id"), ("email", "email"), ("phone", "phone"), ("ip", "ip")]
+def bind(o, identity):
+    if identity is None: return o, [], None
+    o = json.loads(json.dumps(o)); c = o.setdefault("customer", {})
+    for k, f in BIND:
+        if k in identity: c[f] = identity[k]
+    if "order_id" in identity: o["order_id"] = identity["order_id"]
+    c.pop("account_created_at", None)
+    if "account_created_at" in identity: c["account_created_at"] = identity["account_created_at"]
+    return o, [k for k, _ in BIND if k in identity], identity.get("order_id")
+
+def facts(o, now, memory, identity=None):
+    o, bound, bound_oid = bind(o, identity)
     c = o.get("customer", {}); s = o.get("shipping")
     ids = []
     for k, f in [("customer_id", "id"), ("email", "email"), ("phone", "phone"), ("device_id", "device_id"), ("payment_fingerprint", "payment_fingerprint"), ("ip", "ip")]:
@@ -51,10 +65,11 @@ def facts(o, now, memory):
             listed = True
             if LV[r["level"]] > LV[level]: level = r["level"]
     rec = CUS.get(c.get("id"))
-    created = (rec and rec["account_created_at"]) or c.get("account_created_at")
+    # A known customer's age is the snapshot's or unknown, never the order's.
+    created = rec["account_created_at"] if rec else c.get("account_created_at")
     age = (now - ts(created)).days if created else -1
     st = {k: int(rec[k]) if rec else 0 for k in ["orders_90d", "refunds_90d", "chargebacks_365d", "addresses_90d"]}
-    cu = dict(level=level, listed=listed, known=rec is not None, account_age_days=age, **st,
+    cu = dict(level=level, listed=listed, known=rec is not None, account_age_days=age, bound=bound, **st,
               refund_rate=st["refunds_90d"] / max(st["orders_90d"], 1))
     items = []; total = 0; issues = []
     for it in o["items"]:
@@ -83,16 +98,17 @@ def facts(o, now, memory):
     who = c.get("id") or norm("email", c.get("email", "")) or norm("phone", c.get("phone", ""))
     basket = tuple(sorted(qty.items()))
     for (w, b, oid, t) in memory:
-        if w == who and b == basket and oid != o.get("order_id") and timedelta(0) <= now - t <= timedelta(minutes=10):
+        # Only a bound order id exempts a re-check.
+        if w == who and b == basket and (bound_oid is None or oid != bound_oid) and timedelta(0) <= now - t <= timedelta(minutes=10):
             issues.append("duplicate_recent"); break
-    memory.append((who, basket, o.get("order_id"), now))
+    memory.append((who, basket, bound_oid, now))
     od = dict(total=total, issues=issues, item_count=sum(i["quantity"] for i in items))
     return cu, od, items
 
 R = [
  ("invalid-recipient", "order", lambda c, o, I, i: any(x in o["issues"] for x in ["missing_recipient", "incomplete_address", "invalid_phone"])),
  ("order-mismatch", "order", lambda c, o, I, i: any(x in o["issues"] for x in ["unknown_sku", "price_mismatch", "currency_mismatch"])),
- ("over-max-per-order", "item", lambda c, o, I, i: i["max_per_order"] > 0 and i["quantity"] > i["max_per_order"]),
+ ("over-max-per-order", "item", lambda c, o, I, i: i["max_per_order"] > 0 and sum(x["quantity"] for x in I if x["sku"] == i["sku"]) > i["max_per_order"]),
  ("duplicate-submission", "order", lambda c, o, I, i: "duplicate_recent" in o["issues"]),
  ("block-restricted-item", "item", lambda c, o, I, i: c["level"] == "block" and i["restricted"]),
  ("block-verify-identity", "order", lambda c, o, I, i: c["level"] == "block"),
@@ -103,13 +119,13 @@ R = [
  ("refund-abuse", "order", lambda c, o, I, i: c["orders_90d"] >= 4 and c["refund_rate"] >= 0.5),
  ("bulk-then-refund", "order", lambda c, o, I, i: o["item_count"] >= 10 and c["refunds_90d"] >= 3),
  ("address-hopping", "order", lambda c, o, I, i: c["addresses_90d"] >= 5),
- ("trusted-customer", "order", lambda c, o, I, i: c["known"] and not c["listed"] and c["account_age_days"] >= 180 and c["orders_90d"] >= 10 and c["refunds_90d"] == 0 and c["chargebacks_365d"] == 0),
+ ("trusted-customer", "order", lambda c, o, I, i: "customer_id" in c["bound"] and c["known"] and not c["listed"] and c["account_age_days"] >= 180 and c["orders_90d"] >= 10 and c["refunds_90d"] == 0 and c["chargebacks_365d"] == 0),
 ]
 PR = {r["id"]: r for r in pol["rule"]}
 assert [r[0] for r in R] == [r["id"] for r in pol["rule"]]
 
-def check(o, now, locale, memory):
-    c, od, items = facts(o, now, memory)
+def check(o, now, locale, memory, identity=None):
+    c, od, items = facts(o, now, memory, identity)
     verified = set(o.get("verified", []))
     fired = []; lines = ["allow"] * len(items)
     for rid, scope, f in R:
@@ -147,9 +163,11 @@ cases = json.load(open(f"{ROOT}/tests/conformance/cases.json", encoding="utf-8")
 bad = 0
 for cs in cases:
     mem = []
+    # An order is a sample's path or the order itself.
+    def order(o): return o if isinstance(o, dict) else json.load(open(f"{ROOT}/{o}", encoding="utf-8"))
     for b in cs.get("before", []):
-        check(json.load(open(f"{ROOT}/{b['order']}", encoding="utf-8")), ts(b["now"]), cs.get("locale"), mem)
-    got, (c, od) = check(json.load(open(f"{ROOT}/{cs['order']}", encoding="utf-8")), ts(cs["now"]), cs.get("locale"), mem)
+        check(order(b["order"]), ts(b["now"]), cs.get("locale"), mem, b.get("identity"))
+    got, (c, od) = check(order(cs["order"]), ts(cs["now"]), cs.get("locale"), mem, cs.get("identity"))
     diff = {k: (v, got[k]) for k, v in cs["expect"].items() if got[k] != v}
     print(("OK  " if not diff else "DIFF"), cs["name"], got["decision"], c["level"], c["account_age_days"], float(od["total"]), od["issues"])
     if diff: bad += 1; print("   ", diff)

@@ -49,14 +49,23 @@ async function load() {
 
 const cases = JSON.parse(read("tests/conformance/cases.json"));
 
+// A case's order is a path of a sample order or the order itself.
+const caseOrder = (order) => (typeof order === "string" ? JSON.parse(read(order)) : order);
+// A case's `identity` (snake_case, as in the Rust `Identity`) as `options.identity`.
+const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+const caseOptions = (c) => {
+  const options = { now: c.now };
+  if (c.locale) options.locale = c.locale;
+  if (c.identity) options.identity = Object.fromEntries(Object.entries(c.identity).map(([k, v]) => [camel(k), v]));
+  return options;
+};
+
 function runCorpus(api, makeEngine = () => new api.Engine()) {
   let n = 0;
   for (const c of cases) {
     const engine = makeEngine();
-    for (const b of c.before ?? []) engine.check(JSON.parse(read(b.order)), { now: b.now });
-    const options = { now: c.now };
-    if (c.locale) options.locale = c.locale;
-    const verdict = engine.check(JSON.parse(read(c.order)), options);
+    for (const b of c.before ?? []) engine.check(caseOrder(b.order), caseOptions(b));
+    const verdict = engine.check(caseOrder(c.order), caseOptions(c));
     for (const [field, want] of Object.entries(c.expect)) {
       assert.deepStrictEqual(verdict[field], want, `case ${c.name}: field ${field}`);
     }
@@ -107,7 +116,8 @@ test("facts explain a verdict with what the rules read, without checking", async
 test("explain gives the verdict, its facts and the rules an allow suppressed", async () => {
   const { esm } = await load();
   const order = JSON.parse(read("examples/orders/trusted-many-addresses.json"));
-  const options = { now: "2026-11-25T10:00:00Z" };
+  // The allowlist needs the customer id bound (a verified session).
+  const options = { now: "2026-11-25T10:00:00Z", identity: { customerId: "C10002" } };
   const checker = new esm.Engine();
   const verdict = checker.check(order, options);
   const engine = new esm.Engine();

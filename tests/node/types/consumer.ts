@@ -17,6 +17,8 @@ import type {
   OrderError,
   SnapshotError,
   CheckManyResult,
+  Identity,
+  OrderKey,
 } from "checkout-guard";
 import { compilePolicy, lintPolicy } from "checkout-guard/compiler";
 import type { CompiledPolicy, PolicyError } from "checkout-guard/compiler";
@@ -36,6 +38,19 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   engine.check(order);
   engine.check(order, { now: "2026-11-25T10:00:00Z" });
   engine.check(order, { now: Date.now() });
+  // An edge worker: the session's customer and the connecting address bound, a shared
+  // duplicate memory keyed by the order key.
+  const identity: Identity = { customerId: "C10001", ip: "203.0.113.9", accountCreatedAt: Date.now(), orderId: "S-1" };
+  const key: OrderKey | null = engine.orderKey(order, { identity });
+  if (key !== null) {
+    const memoryKey: string = key.customer;
+    const window: number = key.windowMs;
+    const bound: string | null = key.orderId;
+    void memoryKey, window, bound;
+  }
+  engine.check(order, { identity, duplicate: key !== null && false });
+  const boundKinds: string[] = engine.facts(order, { identity: {} }).customer.bound;
+  void boundKinds;
   if (verdict.decision === "step_up") {
     const methods: string[] = verdict.verify;
     const text: string | undefined = verdict.message?.text;
@@ -140,6 +155,10 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   void wrong;
   // @ts-expect-error: now is a Date, a string or a number
   engine.check(order, { now: true });
+  // @ts-expect-error: identity keys are camelCase
+  engine.check(order, { identity: { customer_id: "C1" } });
+  // @ts-expect-error: duplicate is a boolean
+  engine.check(order, { duplicate: "yes" });
   // @ts-expect-error: snapshot bytes are a Uint8Array
   Engine.fromBytes("store.snapshot");
   // @ts-expect-error: a key is hex text or a Uint8Array
