@@ -429,7 +429,7 @@ async function main() {
       })(),
       command: `node bench/edge-load.mjs ${process.argv.slice(2).join(" ")}`.trim(),
     };
-    console.log(`edge load test: levels ${opts.levels.join(", ")}, ${opts.seconds} s each; workerd pid ${pids.join(",")}, RSS ${mb(rssStart)} MB at start`);
+    console.log(`edge load test: levels ${opts.levels.join(", ")}, ${opts.seconds} s each; workerd pid ${pids.join(",")}, RSS ${mb(rssStart)} MiB at start`);
     console.log(`${machine.cpus}; ${machine.node}; load average ${machine.load_average_at_start.join(" ")}`);
     const levels = [];
     for (const concurrency of opts.levels) {
@@ -440,7 +440,7 @@ async function main() {
         `c=${String(concurrency).padStart(3)}  ${String(r.requests).padStart(7)} req  ${String(r.requests_per_s).padStart(5)} req/s  ` +
           `p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  max ${r.max_ms} ms  resets ${e.resets}  other ${e.other_transport}  5xx ${e.status_5xx}  wrong ${e.wrong_verdict}  ` +
           `swaps ${r.swaps.loaded} loaded, ${r.swaps.damaged_refused} damaged refused${r.swaps.unexpected.length ? `, UNEXPECTED ${r.swaps.unexpected.join("; ")}` : ""}  ` +
-          `RSS peak ${mb(r.rss_peak_bytes)} MiB, end ${mb(r.rss_end_bytes)} MB  duplicate_memory ${r.worker_status?.stats?.duplicate_memory}`,
+          `RSS peak ${mb(r.rss_peak_bytes)} MiB, end ${mb(r.rss_end_bytes)} MiB  duplicate_memory ${r.worker_status?.stats?.duplicate_memory}`,
       );
       if (r.first_wrong) console.log(`   first wrong answer: ${r.first_wrong}`);
     }
@@ -449,7 +449,7 @@ async function main() {
     const total = levels.reduce((s, l) => s + l.requests, 0);
     const peak = Math.max(...levels.map((l) => l.rss_peak_bytes));
     const final = sampleRss();
-    console.log(`total ${total} requests; workerd RSS start ${mb(rssStart)} MiB, peak ${mb(peak)} MB, final ${mb(final)} MiB`);
+    console.log(`total ${total} requests; workerd RSS start ${mb(rssStart)} MiB, peak ${mb(peak)} MiB, final ${mb(final)} MiB`);
     console.log(`workerd logged ${log.refusals} refusal lines and ${log.other} other lines`);
     const result = { machine, engine_memory: memory, workerd_log: log, options: opts, rss_start_bytes: rssStart, rss_peak_bytes: peak, rss_final_bytes: final, total_requests: total, levels };
     if (opts.json) writeFileSync(opts.json, JSON.stringify(result, null, 2) + "\n");
