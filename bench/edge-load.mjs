@@ -294,12 +294,14 @@ async function runLevel({ base, concurrency, seconds, swaps, nextSnapshot, seq, 
   const latencies = [];
   const perKind = Object.fromEntries(KINDS.map((k) => [k.name, 0]));
   const errors = { resets: 0, other_transport: 0, status_5xx: 0, wrong_verdict: 0 };
+  const sockets = { reused: 0, new: 0, after_413_reused: 0 }; // keep-alive really kept?
   const samples = [];
   let firstWrong = null;
   const deadline = Date.now() + seconds * 1000;
 
   async function client(id) {
     let slot = id * 17;
+    let after413 = false;
     while (Date.now() < deadline) {
       const kind = SCHEDULE[slot++ % SCHEDULE.length];
       const n = seq.next++;
@@ -312,6 +314,12 @@ async function runLevel({ base, concurrency, seconds, swaps, nextSnapshot, seq, 
       }
       latencies.push(r.ms);
       perKind[kind.name]++;
+      if (r.reused) sockets.reused++;
+      else sockets.new++;
+      // the agent hands a socket back to whichever client asks next; with one socket per
+      // client (maxSockets = concurrency) a reused socket after a 413 is that connection
+      if (after413 && r.reused) sockets.after_413_reused++;
+      after413 = r.status === 413;
       if (r.status >= 500) errors.status_5xx++;
       let wrong;
       try {
@@ -373,6 +381,7 @@ async function runLevel({ base, concurrency, seconds, swaps, nextSnapshot, seq, 
     max_ms: Number(latencies[done - 1]?.toFixed(1)),
     per_kind: perKind,
     errors,
+    sockets,
     first_wrong: firstWrong,
     swaps: swapLog,
     rss_peak_bytes: Math.max(...samples),
@@ -439,6 +448,7 @@ async function main() {
       console.log(
         `c=${String(concurrency).padStart(3)}  ${String(r.requests).padStart(7)} req  ${String(r.requests_per_s).padStart(5)} req/s  ` +
           `p50 ${r.p50_ms} ms  p99 ${r.p99_ms} ms  max ${r.max_ms} ms  resets ${e.resets}  other ${e.other_transport}  5xx ${e.status_5xx}  wrong ${e.wrong_verdict}  ` +
+          `sockets ${r.sockets.new} new, ${r.sockets.reused} reused  ` +
           `swaps ${r.swaps.loaded} loaded, ${r.swaps.damaged_refused} damaged refused${r.swaps.unexpected.length ? `, UNEXPECTED ${r.swaps.unexpected.join("; ")}` : ""}  ` +
           `RSS peak ${mb(r.rss_peak_bytes)} MiB, end ${mb(r.rss_end_bytes)} MiB  duplicate_memory ${r.worker_status?.stats?.duplicate_memory}`,
       );
