@@ -2,7 +2,8 @@
 // lines, and for each firing rule the facts it read. Everything shown comes from the
 // engine's `explain` (verdict, facts, rules an allow suppressed) and `ruleFacts`.
 // A fresh engine per check (its duplicate memory holds only the sample's `before`
-// orders), so editing a field never looks like a duplicate submission.
+// orders, and on a step-up re-check the challenged order), so editing a field never
+// looks like a duplicate submission.
 // Identity: with the "Signed-in session" on, the session's customer id and the order's
 // id are passed as `identity` (what the checkout's server vouches for); the facts'
 // `customer.bound` says which identifiers came from it. "Complete verification" plays the
