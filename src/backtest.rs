@@ -173,7 +173,7 @@ impl Backtest {
     /// Judges every order with its own customer id, e-mail, phone, IP, account creation
     /// time and order id bound (`Identity::from_order`): the orders come from the
     /// merchant's own records, as an authoritative check with a verified session would
-    /// see them (CLI `backtest --bound`; docs/semantics.md "Bound identity").
+    /// see them (CLI `backtest --bound`; docs/semantics.md §5.3).
     pub fn with_bound_identity(mut self, bound: bool) -> Backtest {
         self.bound = bound;
         self

@@ -111,7 +111,7 @@ export interface CheckOptions {
    * What the caller verified itself (a signed session, the connecting address, an order
    * id its server issued). Given — even `{}` — binding is in effect: each present field
    * replaces the order's own, the order's `account_created_at` is never read, and
-   * `customer.bound` lists the bound kinds (docs/semantics.md "Bound identity").
+   * `customer.bound` lists the bound kinds (docs/semantics.md §5.3).
    */
   identity?: Identity;
   /**

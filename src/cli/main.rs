@@ -90,7 +90,7 @@ enum Command {
         locale: Option<String>,
         /// Treat each order's own customer id, email, phone, ip, account_created_at and
         /// order_id as bound (verified: the merchant's own records), as an edge check with a
-        /// verified session binds them (docs/semantics.md "Bound identity").
+        /// verified session binds them (docs/semantics.md §5.3).
         #[arg(long)]
         bound: bool,
         /// Order file (JSON or JSON Lines), or `-` for standard input.
@@ -118,7 +118,7 @@ enum Command {
         now: Option<Timestamp>,
         /// Treat each order's own customer id, email, phone, ip, account_created_at and
         /// order_id as bound (verified: the merchant's own records), as an edge check with a
-        /// verified session binds them (docs/semantics.md "Bound identity").
+        /// verified session binds them (docs/semantics.md §5.3).
         #[arg(long)]
         bound: bool,
         /// JSON Lines file of orders, or `-` for standard input.

@@ -32,7 +32,7 @@ const IDS_PER_KEY: usize = 4;
 const KEYS: (u64, u64) = (0x636b_6775_6172_6421, 0x6475_7065_6d65_6d6f);
 
 /// What a shared duplicate memory needs to know about an order
-/// (`Engine::order_key`; docs/semantics.md "Bound identity").
+/// (`Engine::order_key`; docs/semantics.md §5.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OrderKey {
     /// Keyed hash of the normalized customer (first present of id, email, phone).

@@ -1,4 +1,4 @@
-//! Bound identity (docs/semantics.md "Bound identity"): the identifiers and history a
+//! Bound identity (docs/semantics.md §5.3): the identifiers and history a
 //! caller verified itself — a signed session's customer, the connecting address, an
 //! order id its own server issued — as opposed to what the order body claims.
 //!
@@ -13,7 +13,7 @@ use crate::time::Timestamp;
 use std::borrow::Cow;
 
 /// Identifiers (and history) the caller verified itself: a signed session, the connecting
-/// address, an order id its server issued. docs/semantics.md "Bound identity".
+/// address, an order id its server issued. docs/semantics.md §5.3.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Identity {
     /// The customer id of a verified session.

@@ -38,7 +38,7 @@ pub struct CheckOptions {
     pub locale: Option<String>,
     /// Given: binding is in effect — the identifiers the caller verified replace the
     /// order's own, and the body's `account_created_at` is never read
-    /// (docs/semantics.md "Bound identity").
+    /// (docs/semantics.md §5.3).
     pub identity: Option<Identity>,
     /// Some(seen): a shared duplicate memory outside the engine (edge Durable Object)
     /// already answered whether this order is a duplicate; the engine neither reads nor
@@ -254,26 +254,17 @@ impl Engine {
 
     /// Judges one order.
     pub fn check(&mut self, order: &Order, options: &CheckOptions) -> Verdict {
-        let now = options.now.unwrap_or_else(Timestamp::now);
-        let identity = options.identity.as_ref();
-        let order = identity::bind(order, identity);
-        let key = self.key_of(&order, identity);
-        let duplicate = self.is_duplicate(key.as_ref(), options.duplicate, now);
-        let bound = identity.map(Identity::bound_kinds).unwrap_or_default();
+        let p = self.prepare(order, options);
         let (verdict, rule_errors) = decide::decide(
             &self.loaded,
-            &order,
-            fact_builder::Inputs {
-                now,
-                duplicate,
-                bound: &bound,
-            },
+            &p.order,
+            p.inputs(),
             options.locale.as_deref(),
         );
         // A shared memory's answer leaves the engine's own untouched: the caller records
         // the order there.
-        if let (Some(k), None) = (key, options.duplicate) {
-            self.dedup.record(k.customer, k.basket, k.order_id, now);
+        if let (Some(k), None) = (p.key, options.duplicate) {
+            self.dedup.record(k.customer, k.basket, k.order_id, p.now);
         }
         self.stats.checks += 1;
         self.stats.rule_errors += rule_errors;
@@ -290,21 +281,8 @@ impl Engine {
     /// `order`, `items`, `verified`, `now` — to explain a verdict next to
     /// [`Engine::rule_facts`]. Read-only: the duplicate memory is consulted, not updated.
     pub fn facts(&self, order: &Order, options: &CheckOptions) -> serde_json::Value {
-        let now = options.now.unwrap_or_else(Timestamp::now);
-        let identity = options.identity.as_ref();
-        let order = identity::bind(order, identity);
-        let key = self.key_of(&order, identity);
-        let duplicate = self.is_duplicate(key.as_ref(), options.duplicate, now);
-        let bound = identity.map(Identity::bound_kinds).unwrap_or_default();
-        let facts = fact_builder::build(
-            &self.loaded,
-            &order,
-            fact_builder::Inputs {
-                now,
-                duplicate,
-                bound: &bound,
-            },
-        );
+        let p = self.prepare(order, options);
+        let facts = fact_builder::build(&self.loaded, &p.order, p.inputs());
         serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null)
     }
 
@@ -354,8 +332,26 @@ impl Engine {
         }
     }
 
+    /// What `check` and `facts` share: the order bound (§5.3), its duplicate key, whether
+    /// it is a duplicate (the caller's answer, else the engine's memory) and the bound
+    /// kinds, at one `now`.
+    fn prepare<'o>(&self, order: &'o Order, options: &CheckOptions) -> Prepared<'o> {
+        let now = options.now.unwrap_or_else(Timestamp::now);
+        let identity = options.identity.as_ref();
+        let order = identity::bind(order, identity);
+        let key = self.key_of(&order, identity);
+        let duplicate = self.is_duplicate(key.as_ref(), options.duplicate, now);
+        Prepared {
+            order,
+            key,
+            now,
+            duplicate,
+            bound: identity.map(Identity::bound_kinds).unwrap_or_default(),
+        }
+    }
+
     /// The key of an order already bound ([`identity::bind`]): only a bound order id
-    /// counts (docs/semantics.md "Bound identity", the re-check exemption).
+    /// counts (docs/semantics.md §5.3, the re-check exemption).
     fn key_of(&self, bound: &Order, identity: Option<&Identity>) -> Option<OrderKey> {
         let policy = self.loaded.snapshot.policy();
         let (customer, basket) = dedup::key(bound, &crate::normalize::Rules::of(policy))?;
@@ -385,6 +381,26 @@ impl Engine {
     ) -> Result<Verdict, OrderError> {
         let order = Order::from_json(json)?;
         Ok(self.check(&order, options))
+    }
+}
+
+/// An order ready to judge ([`Engine::prepare`]).
+struct Prepared<'o> {
+    /// The order with the caller's identity applied (borrowed when there is none).
+    order: Cow<'o, Order>,
+    key: Option<OrderKey>,
+    now: Timestamp,
+    duplicate: bool,
+    bound: Vec<&'static str>,
+}
+
+impl Prepared<'_> {
+    fn inputs(&self) -> fact_builder::Inputs<'_> {
+        fact_builder::Inputs {
+            now: self.now,
+            duplicate: self.duplicate,
+            bound: &self.bound,
+        }
     }
 }
 
