@@ -9,7 +9,7 @@ import { STRINGS, t, setLang, lang, applyI18n } from "./i18n.js";
 import { ORDER_CSV_COLUMNS } from "./lib.js";
 import { $, $$, FILES, state, safeCall } from "./state.js";
 import { setupEditor, renderFileTabs, renderDiagnostics, compileNow } from "./editor.js";
-import { setupOrder, renderSampleOptions, renderForm, selectSample } from "./order.js";
+import { setupOrder, renderSampleOptions, renderForm, selectSample, sampleKey } from "./order.js";
 import { runCheck, renderVerdict } from "./verdict.js";
 import { renderStore } from "./store.js";
 import { setupBacktest, renderReport } from "./backtest.js";
@@ -42,7 +42,7 @@ async function boot() {
     index.samples.forEach((s, i) => { state.sampleOrders[s.file] = orders[i]; });
     setupUi();
     compileNow();
-    selectSample(index.samples[0].file);
+    selectSample(sampleKey(index.samples[0]));
     const info = safeCall(() => new cg.Engine().info());
     if (info) $("#engine-info").textContent = ` · ${info.merchant ?? ""} ${info.version ?? ""}`;
     $("#boot").hidden = true;

@@ -15,7 +15,7 @@ export function setupOrder() {
   $("#sample").addEventListener("change", (e) => selectSample(e.target.value));
   const step = (d) => {
     const list = [...$("#sample").options].map((o) => o.value);
-    const i = list.indexOf(state.sample.file);
+    const i = list.indexOf(sampleKey(state.sample));
     selectSample(list[(i + d + list.length) % list.length]);
   };
   $("#sample-prev").addEventListener("click", () => step(-1));
@@ -62,21 +62,28 @@ export function renderSampleOptions() {
   const opts = Object.keys(groups).map((g) => {
     const og = el("optgroup", { label: groups[g][lang()] || groups[g].en });
     for (const s of state.index.samples.filter((x) => x.group === g)) {
-      og.append(el("option", { value: s.file }, `${s.title[lang()] || s.title.en} — ${s.file.replace(/\.json$/, "")}`));
+      og.append(el("option", { value: sampleKey(s) }, `${s.title[lang()] || s.title.en} — ${s.file.replace(/\.json$/, "")}${s.identity ? ` · ${t("order.sessionTag")}` : ""}`));
     }
     return og;
   });
   sel.replaceChildren(...opts);
-  if (state.sample) sel.value = state.sample.file;
+  if (state.sample) sel.value = sampleKey(state.sample);
 }
 
-export function selectSample(file) {
-  const s = state.index.samples.find((x) => x.file === file);
+/**
+ * A gallery entry's key: its `id`, else its order file. Two entries may share an order
+ * file and differ in the session they are checked under (`identity`).
+ */
+export function sampleKey(s) { return s.id || s.file; }
+
+export function selectSample(key) {
+  const s = state.index.samples.find((x) => sampleKey(x) === key);
   state.sample = s;
-  state.order = structuredClone(state.sampleOrders[file]);
+  state.order = structuredClone(state.sampleOrders[s.file]);
   state.before = (s.before || []).map((b) => ({ ...b }));
+  state.session = s.identity ? { on: true, customerId: s.identity.customerId ?? "" } : { on: false, customerId: "" };
   state.cleared = null;
-  $("#sample").value = file;
+  $("#sample").value = key;
   renderBefore();
   showOrderJson();
   renderForm();
@@ -114,6 +121,7 @@ export function renderForm() {
     input(t("order.channel"), o.channel, (v) => { if (v) o.channel = v; else delete o.channel; }));
   const cust = el("fieldset", { class: "fs-grid" }, el("legend", {}, t("order.customer")),
     ...CUSTOMER_FIELDS.map(([k, label]) => input(t(label), o.customer?.[k], setIn("customer", k, false))));
+  const session = sessionFieldset(o);
   const ship = el("fieldset", { class: "fs-grid" }, el("legend", {}, t("order.shipping")),
     ...SHIPPING_FIELDS.map(([k, label]) => input(t(label), o.shipping?.[k], setIn("shipping", k, true))));
   const { catalog } = storeData();
@@ -132,7 +140,7 @@ export function renderForm() {
     items.append(row);
   });
   const add = el("button", { type: "button", class: "btn small" }, `+ ${t("order.addItem")}`);
-  add.addEventListener("click", () => { (o.items ||= []).push({ sku: catalog[0]?.sku || "TEA-001", quantity: 1, unit_price: Number(catalog[0]?.price || 0) }); renderForm(); runCheck(); });
+  add.addEventListener("click", () => { state.cleared = null; (o.items ||= []).push({ sku: catalog[0]?.sku || "TEA-001", quantity: 1, unit_price: Number(catalog[0]?.price || 0) }); renderForm(); runCheck(); });
   items.append(add);
   const ver = el("fieldset", { class: "verified" }, el("legend", {}, t("order.verified")),
     ...METHODS.map((m) => {
@@ -148,5 +156,34 @@ export function renderForm() {
       });
       return el("label", { for: id, class: "check" }, cb, ` ${t("method." + m)} `, el("code", {}, m));
     }));
-  form.replaceChildren(top, cust, ship, items, ver);
+  form.replaceChildren(top, cust, session, ship, items, ver);
+}
+
+/**
+ * "Signed-in session": what the checkout's server vouches for, passed to the engine as
+ * `identity` (verdict.js checkIdentity) rather than written into the order — the body
+ * is the customer's to write, the session is not. Off, the order's customer id is only
+ * claimed, and the demo policy's allowlist (`"customer_id" in customer.bound`) never
+ * applies.
+ */
+function sessionFieldset(o) {
+  const s = state.session;
+  const cb = el("input", { type: "checkbox", id: "f-session" });
+  cb.checked = s.on;
+  const idInput = el("input", { id: "f-session-id", value: s.customerId, disabled: !s.on, spellcheck: "false", autocomplete: "off" });
+  cb.addEventListener("change", () => {
+    s.on = cb.checked;
+    // a new session vouches for the customer the order names, until edited
+    if (s.on && !s.customerId) s.customerId = o.customer?.id ?? "";
+    state.cleared = null;
+    renderForm();
+    runCheck();
+    $("#f-session")?.focus();
+  });
+  idInput.addEventListener("input", () => { s.customerId = idInput.value.trim(); state.cleared = null; scheduleCheck(); });
+  return el("fieldset", { class: `session${s.on ? " on" : ""}`, "data-testid": "session" },
+    el("legend", {}, t("order.session")),
+    el("label", { for: "f-session", class: "check" }, cb, ` ${t("order.sessionOn")}`),
+    el("div", { class: "field" }, el("label", { for: "f-session-id" }, t("order.sessionCustomer")), idInput),
+    el("p", { class: "muted small session-help" }, t(s.on ? "order.sessionHelpOn" : "order.sessionHelpOff", { orderId: o.order_id ?? "—" })));
 }

@@ -24,11 +24,12 @@ export const state = {
   sample: null,             // selected sample entry
   order: null,
   before: [],
+  session: { on: false, customerId: "" }, // "Signed-in session": the identity the server vouches for
   now: "2026-11-25T10:00:00Z",
   msgLocale: "zh-CN",
   verdict: null,            // the shown verdict, or {policyError} / {inputError, path}
   explained: null,          // engine.explain(): {verdict, facts, suppressed}
-  cleared: null,            // {from, methods} after "complete verification"
+  cleared: null,            // {from, methods, challenged, orderId} after "complete verification"
   orderView: "form",
   ruleFacts: {},
   lastReport: null,

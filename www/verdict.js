@@ -2,7 +2,14 @@
 // lines, and for each firing rule the facts it read. Everything shown comes from the
 // engine's `explain` (verdict, facts, rules an allow suppressed) and `ruleFacts`.
 // A fresh engine per check (its duplicate memory holds only the sample's `before`
-// orders), so editing a field never looks like a duplicate submission.
+// orders, and on a step-up re-check the challenged order), so editing a field never
+// looks like a duplicate submission.
+// Identity: with the "Signed-in session" on, the session's customer id and the order's
+// id are passed as `identity` (what the checkout's server vouches for); the facts'
+// `customer.bound` says which identifiers came from it. "Complete verification" plays the
+// real re-check: the challenged order is remembered first, and the verified order is
+// checked in the same engine under the order id the server issued (bound) — an order id
+// only claimed by the body never exempts a re-check from duplicate-submission.
 import { t } from "./i18n.js";
 import { factValue } from "./lib.js";
 import { $, state, el, decisionBadge, freshEngine } from "./state.js";
@@ -12,13 +19,35 @@ function shiftTime(iso, minutes) {
   return new Date(Date.parse(iso) - minutes * 60000).toISOString().replace(".000Z", "Z");
 }
 
+/**
+ * The `identity` option: the session's customer id and the order's own id when the
+ * session is on; `orderId` (the id the server issued) is bound for a step-up re-check
+ * even without a session. Undefined when nothing is bound (binding not in effect).
+ */
+export function checkIdentity(order, { orderId } = {}) {
+  const identity = {};
+  const s = state.session;
+  if (s?.on && s.customerId) {
+    identity.customerId = s.customerId;
+    if (typeof order?.order_id === "string" && order.order_id) identity.orderId = order.order_id;
+  }
+  if (orderId) identity.orderId = orderId;
+  return Object.keys(identity).length ? identity : undefined;
+}
+
 function explain(order) {
   const engine = freshEngine();
+  const recheck = state.cleared;
   try {
     for (const b of state.before) {
-      engine.check(state.sampleOrders[b.file], { now: shiftTime(state.now, b.minutes), locale: state.msgLocale });
+      const before = state.sampleOrders[b.file];
+      engine.check(before, { now: shiftTime(state.now, b.minutes), locale: state.msgLocale, identity: checkIdentity(before) });
     }
-    const out = engine.explain(order, { now: state.now, locale: state.msgLocale });
+    // a re-check after a step-up: the challenged order was checked first, by the same
+    // engine (as the edge remembers it), under the same bound order id
+    const bound = recheck ? { orderId: recheck.orderId } : {};
+    if (recheck) engine.check(recheck.challenged, { now: state.now, locale: state.msgLocale, identity: checkIdentity(recheck.challenged, bound) });
+    const out = engine.explain(order, { now: state.now, locale: state.msgLocale, identity: checkIdentity(order, bound) });
     state.ruleFacts = engine.ruleFacts();
     return out;
   } finally {
@@ -45,10 +74,11 @@ function completeVerification() {
   if (!v || v.decision !== "step_up") return;
   const from = v;
   const o = state.order;
+  const challenged = structuredClone(o);
+  const orderId = typeof o.order_id === "string" && o.order_id ? o.order_id : undefined;
   o.verified = [...new Set([...(o.verified || []), ...v.verify])];
+  state.cleared = { from, methods: v.verify, challenged, orderId };
   runCheck();
-  state.cleared = { from, methods: v.verify };
-  renderVerdict();
   renderForm();
   showOrderJson();
   $("#verdict-card").scrollIntoView({ block: "nearest" });
@@ -73,6 +103,7 @@ export function renderVerdict() {
   box.replaceChildren(
     decisionRow(v),
     ...(state.cleared ? [clearedNote(v)] : []),
+    boundRow(facts),
     messageBox(v),
     linesTable(v, facts),
     reasonsList(v, facts, new Set(suppressed)),
@@ -96,10 +127,22 @@ function decisionRow(v) {
 }
 
 function clearedNote(v) {
-  return el("div", { class: `alert ${v.decision === "step_up" ? "warn" : "ok"}`, "data-testid": "cleared" },
+  const { orderId } = state.cleared;
+  return el("div", { class: `alert ${v.decision === "allow" || v.decision === "review" ? "ok" : "warn"}`, "data-testid": "cleared" },
     decisionBadge(state.cleared.from.decision), " → ", decisionBadge(v.decision), " ",
     t("verdict.cleared", { decision: t(`decision.${v.decision}`) }), " ",
-    el("code", {}, `verified: ${JSON.stringify(state.order.verified || [])}`));
+    el("code", {}, `verified: ${JSON.stringify(state.order.verified || [])}`), " ",
+    el("span", { class: "small", "data-testid": "recheck-order-id" },
+      orderId ? t("verdict.recheckBound", { orderId }) : t("verdict.recheckNoId")));
+}
+
+/** Which identifiers the engine took from the session (`customer.bound`), and which were only claimed. */
+function boundRow(facts) {
+  const bound = facts?.customer?.bound;
+  const list = Array.isArray(bound) ? bound : [];
+  return el("div", { class: `bound-row small${list.length ? " bound" : ""}`, "data-testid": "bound" },
+    el("code", {}, "customer.bound"), " = ", el("code", { "data-testid": "bound-value" }, JSON.stringify(list)), " ",
+    el("span", { class: "muted" }, list.length ? t("verdict.boundSome") : t("verdict.boundNone")));
 }
 
 function messageBox(v) {

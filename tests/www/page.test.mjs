@@ -1,7 +1,8 @@
 // End-to-end tests of the demo page in Chromium: it loads cleanly, a broken rule is
 // reported at its line with the hint and fixing it restores the verdict, a broken CSV
 // row (a diagnostic with a line but no byte range) is marked on its line, every sample
-// order shows the decision the conformance corpus expects, and the step-up clears.
+// order shows the decision the conformance corpus expects, the signed-in session binds the
+// customer id (the allowlist needs it), and the step-up clears on a bound re-check.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
@@ -94,28 +95,38 @@ test("a CSV row with the wrong number of fields is marked on its own line", asyn
 test("every sample order shows its expected decision", async () => {
   const index = readJson("www/samples.json");
   const files = readdirSync(path.join(root, "examples/orders")).filter((f) => f.endsWith(".json")).sort();
-  assert.deepEqual(index.samples.map((s) => s.file).sort(), files, "the gallery lists every sample order");
+  assert.deepEqual([...new Set(index.samples.map((s) => s.file))].sort(), files, "the gallery lists every sample order");
+  const keys = index.samples.map((s) => s.id || s.file);
+  assert.equal(new Set(keys).size, keys.length, "gallery keys (id, else file) are unique");
   const cases = readJson("tests/conformance/cases.json");
+  // A sample checked under a signed-in session matches the corpus case with that bound
+  // customer id; one without, the case without identity.
+  const sameIdentity = (c, s) => (c.identity?.customer_id ?? null) === (s.identity?.customerId ?? null);
   const { page, problems, context } = await openPage(browser);
   let checked = 0;
   for (const s of index.samples) {
-    const c = cases.find((x) => x.order === `examples/orders/${s.file}` && !x.before);
-    if (!c) continue; // only cases without `before` (a fresh engine, one order)
-    await page.fill("#now", c.now);
-    await page.selectOption("#sample", s.file);
-    const got = await waitDecision(page, c.expect.decision);
-    assert.equal(got, c.expect.decision, `${s.file}: expected ${c.expect.decision}, page shows ${got}`);
+    const key = s.id || s.file;
+    const c = cases.find((x) => x.order === `examples/orders/${s.file}` && !x.before && sameIdentity(x, s));
+    // without a corpus case (e.g. the same order without its session): the gallery's own expectation
+    await page.fill("#now", c ? c.now : index.now);
+    await page.selectOption("#sample", key);
+    assert.equal(await page.isChecked("#f-session"), Boolean(s.identity), `${key}: session control follows the sample`);
+    const want = c ? c.expect.decision : s.expected;
+    const got = await waitDecision(page, want);
+    assert.equal(got, want, `${key}: expected ${want}, page shows ${got}`);
+    if (!c) { checked++; continue; }
+    assert.equal(s.expected, c.expect.decision, `${key}: samples.json agrees with the corpus`);
     if (c.expect.verify) {
       const shown = await page.$$eval("#verdict .chip.method code", (els) => els.map((e) => e.textContent));
-      assert.deepEqual(shown, c.expect.verify, `${s.file}: verify methods`);
+      assert.deepEqual(shown, c.expect.verify, `${key}: verify methods`);
     }
     if (c.expect.reasons) {
       const rules = await page.$$eval("#verdict li.reason", (els) => els.map((e) => e.dataset.rule));
-      assert.deepEqual(rules, c.expect.reasons.map((r) => r.rule), `${s.file}: firing rules`);
+      assert.deepEqual(rules, c.expect.reasons.map((r) => r.rule), `${key}: firing rules`);
     }
     if (c.expect.lines) {
       const lines = await page.$$eval("#verdict tr[data-line-decision]", (els) => els.map((e) => e.dataset.lineDecision));
-      assert.deepEqual(lines, c.expect.lines.map((l) => l.decision), `${s.file}: line decisions`);
+      assert.deepEqual(lines, c.expect.lines.map((l) => l.decision), `${key}: line decisions`);
     }
     checked++;
   }
@@ -129,6 +140,45 @@ test("every sample order shows its expected decision", async () => {
   // a duplicate: the gallery checks duplicate-first five minutes earlier
   await page.selectOption("#sample", "duplicate-second.json");
   assert.equal(await waitDecision(page, "deny"), "deny");
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the signed-in session binds the customer id; a trusted id only claimed is not trusted", async () => {
+  const { page, problems, context } = await openPage(browser);
+  const bound = () => page.textContent('#verdict [data-testid="bound-value"]');
+  const rules = () => page.$$eval("#verdict li.reason", (els) => els.map((e) => e.dataset.rule));
+  // C10002's order, no session: the id is only claimed, so the allowlist cannot apply
+  await page.selectOption("#sample", "trusted-claimed-no-session");
+  assert.equal(await waitDecision(page, "review"), "review");
+  assert.equal(await page.isChecked("#f-session"), false);
+  assert.equal(await page.isDisabled("#f-session-id"), true);
+  assert.equal(await bound(), "[]");
+  assert.deepEqual(await rules(), ["address-hopping"]);
+  // signing in: the server vouches for the order's customer id → bound → trusted
+  await page.check("#f-session");
+  assert.equal(await waitDecision(page, "allow"), "allow");
+  assert.equal(await page.inputValue("#f-session-id"), "C10002");
+  assert.equal(await bound(), '["customer_id"]');
+  assert.deepEqual(await rules(), ["address-hopping", "trusted-customer"]);
+  const why = await page.textContent('#verdict li.reason[data-rule="trusted-customer"] .why');
+  assert.match(why, /customer\.bound/, "the allowlist's facts show the bound kinds");
+  // the session's customer replaces the order's: another customer is not trusted
+  await page.fill("#f-session-id", "C10001");
+  await page.waitForFunction(() => !document.querySelector('#verdict li.reason[data-rule="trusted-customer"]'));
+  assert.equal(await bound(), '["customer_id"]');
+  // signing out again
+  await page.uncheck("#f-session");
+  assert.equal(await waitDecision(page, "review"), "review");
+  assert.equal(await bound(), "[]");
+  // the gallery's session sample of the same order, and the control in Chinese
+  await page.selectOption("#sample", "trusted-many-addresses.json");
+  assert.equal(await waitDecision(page, "allow"), "allow");
+  assert.equal(await page.isChecked("#f-session"), true);
+  await page.click('.lang-btn[data-lang="zh-CN"]');
+  assert.match(await page.textContent('label[for="f-session"]'), /已登录会话/);
+  assert.match(await page.textContent('[data-testid="session"] legend'), /登录会话/);
+  assert.equal(await page.isChecked("#f-session"), true, "the session survives a language switch");
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -163,9 +213,41 @@ test("completing verification clears the step-up", async () => {
     assert.equal(await waitDecision(page, "allow"), "allow", `${file}: cleared`);
     const note = await page.textContent('[data-testid="cleared"]');
     for (const m of methods) assert.ok(note.includes(m), `${file}: ${m} in the note`);
+    // re-checked under the order id the server issued (bound), so not a duplicate
+    const orderId = readJson(`examples/orders/${file}`).order_id;
+    assert.ok((await page.textContent('[data-testid="recheck-order-id"]')).includes(orderId), `${file}: bound order id shown`);
     // the form reflects what was verified
     for (const m of methods) assert.ok(await page.isChecked(`#f-v-${m}`));
   }
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("the step-up re-check runs in the engine that saw the challenge: without an order id it is a duplicate", async () => {
+  const { page, problems, context } = await openPage(browser);
+  // The engine's own rule, which the page plays: only a bound order id exempts a re-check.
+  const engine = await page.evaluate(async (order) => {
+    const cg = await import(new URL("../pkg/web/checkout_guard_compiler.js", location.href).href);
+    const run = (identity) => {
+      const e = new cg.Engine();
+      try {
+        const now = "2026-11-25T10:00:00Z";
+        e.check(order, { now, identity });
+        return e.check({ ...order, verified: ["sms_otp"] }, { now, identity }).decision;
+      } finally { e.free(); }
+    };
+    return { claimed: run(undefined), bound: run({ orderId: order.order_id }) };
+  }, readJson("examples/orders/step-up-level.json"));
+  assert.deepEqual(engine, { claimed: "deny", bound: "allow" });
+  // The page: an order without an order id has nothing to bind, so its re-check is a duplicate.
+  await page.selectOption("#sample", "step-up-level.json");
+  assert.equal(await waitDecision(page, "step_up"), "step_up");
+  await page.fill('#order-form input[id="f-1"]', ""); // the order id field
+  assert.equal(await waitDecision(page, "step_up"), "step_up");
+  await page.click("#complete-verification");
+  assert.equal(await waitDecision(page, "deny"), "deny");
+  assert.deepEqual(await page.$$eval("#verdict li.reason", (els) => els.map((e) => e.dataset.rule)), ["duplicate-submission"]);
+  assert.match(await page.textContent('[data-testid="recheck-order-id"]'), /no order id/);
   assert.deepEqual(problems, []);
   await context.close();
 });

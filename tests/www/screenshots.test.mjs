@@ -22,6 +22,12 @@ test("desktop screenshots (1280×800)", async () => {
   await page.$eval("#source", (ta) => { ta.scrollTop = 20 * 53; ta.dispatchEvent(new Event("scroll")); });
   await shot(page, "playground-1280x800.png");
 
+  // the signed-in session: the allowlist applies only to a bound customer id
+  await page.selectOption("#sample", "trusted-many-addresses.json");
+  await waitDecision(page, "allow");
+  await page.$eval('[data-testid="session"]', (el) => el.scrollIntoView({ block: "center" }));
+  await shot(page, "session-1280x800.png");
+
   const policy = read("examples/demo-store/policy.toml");
   const target = `when    = 'customer.level == "block" && customer.level_certain && item.restricted'`;
   await page.fill("#source", policy.replace(target, target.replace("customer.level", "customer.lvl")));
@@ -57,6 +63,14 @@ test("phone screenshots (390×844)", async () => {
   await shot(page, "verified-390x844.png");
   await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, "playground-390x844.png");
+  await page.selectOption("#sample", "trusted-claimed-no-session");
+  await waitDecision(page, "review");
+  await page.check("#f-session");
+  await waitDecision(page, "allow");
+  await page.$eval('[data-testid="session"]', (el) => el.scrollIntoView({ block: "center" }));
+  await shot(page, "session-390x844.png");
+  await page.$eval("#verdict-card", (el) => el.scrollIntoView({ block: "start" }));
+  await shot(page, "session-verdict-390x844.png");
   await page.click("#tab-backtest");
   await page.fill("#bt-count", "2000");
   await page.click("#bt-generate");
