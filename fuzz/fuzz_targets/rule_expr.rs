@@ -67,6 +67,7 @@ fuzz_target!(|data: &[u8]| {
             listed: true,
             reasons: vec!["STOLEN_CARD", "HARASSMENT"],
             matched: vec!["phone", "customer_id"],
+            bound: vec!["customer_id", "ip"],
             known: true,
             account_age_days: 412,
             orders_90d: 9,
