@@ -3,11 +3,12 @@
 //! everything here converts between JS values and the crate's public API, and every
 //! path returns a `Result` — a Rust panic would kill the whole wasm instance.
 //!
-//! The boundary is the hot path of a checkout, so values cross it as JSON text: an
-//! order goes through `JSON.stringify` and [`Order::from_json`] (which keeps JSON paths
-//! in its errors), a verdict through `serde_json` and `JSON.parse`. Two calls into the
-//! JS engine per check beat serde-wasm-bindgen's one call per field; the figures are in
-//! `docs/BENCHMARKS.md`. Callers still pass and get plain objects.
+//! The boundary is the hot path of a checkout. An order crosses it as JSON text
+//! (`JSON.stringify`, then [`Order::from_json`], which keeps JSON paths in its errors):
+//! one call into the JS engine beats serde-wasm-bindgen's one call per field. `check`'s
+//! verdict is built as a JS object directly (`wasm/verdict_js.rs`), its constant strings
+//! made once per snapshot; other results go through `serde_json` and `JSON.parse`. The
+//! figures are in `docs/BENCHMARKS.md`. Callers pass and get plain objects.
 //!
 //! Errors are real JS `Error`s carrying data: `path` for bad orders, `diagnostics` for
 //! policies, `kind` for snapshots.
@@ -21,6 +22,9 @@ use js_sys::{Array, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+mod verdict_js;
+use verdict_js::VerdictWriter;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("wasm.d.ts");
@@ -389,6 +393,17 @@ fn order_and_options(
 #[wasm_bindgen(js_name = Engine)]
 pub struct JsEngine {
     inner: Engine,
+    /// Makes `check`'s verdicts, holding the JS strings of the snapshot's constant parts.
+    verdicts: VerdictWriter,
+}
+
+impl JsEngine {
+    fn with(inner: Engine) -> Self {
+        JsEngine {
+            inner,
+            verdicts: VerdictWriter::new(),
+        }
+    }
 }
 
 #[wasm_bindgen(js_class = Engine)]
@@ -397,7 +412,7 @@ impl JsEngine {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Result<JsEngine, JsValue> {
         Engine::demo()
-            .map(|inner| JsEngine { inner })
+            .map(JsEngine::with)
             .map_err(|e| load_error(&e))
     }
 
@@ -412,7 +427,7 @@ impl JsEngine {
     ) -> Result<JsEngine, JsValue> {
         let (snapshot, _) = read_snapshot(bytes, options)?;
         let inner = Engine::new(snapshot).map_err(|e| load_error(&e))?;
-        Ok(JsEngine { inner })
+        Ok(JsEngine::with(inner))
     }
 
     /// Replaces the snapshot; on error (`options.merchant`, `options.publicKey`
@@ -426,7 +441,9 @@ impl JsEngine {
         let (snapshot, options) = read_snapshot(bytes, options)?;
         self.inner
             .load_snapshot_with(snapshot, &options)
-            .map_err(|e| load_error(&e))
+            .map_err(|e| load_error(&e))?;
+        self.verdicts.clear();
+        Ok(())
     }
 
     /// Judges one order.
@@ -438,7 +455,7 @@ impl JsEngine {
     ) -> Result<JsValue, JsValue> {
         let (order, options) = order_and_options(order, options)?;
         let verdict = self.inner.check(&order, &options);
-        to_js(&verdict)
+        Ok(self.verdicts.write(&verdict))
     }
 
     /// The facts the rules read for `order` (`customer`, `order`, `items`, `verified`,
