@@ -235,7 +235,7 @@ fn read_public_key(options: &JsValue) -> Result<Option<PublicKey>, JsValue> {
 /// bytes in a `Uint8Array` (`from_bytes`); absent or null means none.
 fn read_key_input<const N: usize, K>(
     options: &JsValue,
-    name: &str,
+    name: &'static str,
     parse: fn(&str) -> Result<K, String>,
     from_bytes: fn([u8; N]) -> K,
 ) -> Result<Option<K>, JsValue> {
@@ -283,11 +283,33 @@ fn load_options(options: &JsValue) -> Result<LoadOptions, JsValue> {
     })
 }
 
-fn get(object: &JsValue, key: &str) -> JsValue {
+thread_local! {
+    /// The JS strings of the option names read so far: `check` reads `now`, `duplicate`,
+    /// `locale` and `identity` on every call, and making each name a JS string again
+    /// (UTF-8 → `TextDecoder`) cost as much as the read.
+    static NAMES: std::cell::RefCell<Vec<(&'static str, JsValue)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `object[key]`, undefined when `object` is not an object or the read throws.
+fn get(object: &JsValue, key: &'static str) -> JsValue {
     if !object.is_object() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    let name = NAMES.with(|names| {
+        // Nothing here calls back into `get`, so the table is never borrowed twice;
+        // if it were, the name is simply made afresh.
+        let Ok(mut names) = names.try_borrow_mut() else {
+            return JsValue::from_str(key);
+        };
+        if let Some((_, name)) = names.iter().find(|(k, _)| *k == key) {
+            return name.clone();
+        }
+        let name = JsValue::from_str(key);
+        names.push((key, name.clone()));
+        name
+    });
+    Reflect::get(object, &name).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn check_options(options: &JsValue) -> Result<CheckOptions, JsValue> {
@@ -320,7 +342,11 @@ fn check_options(options: &JsValue) -> Result<CheckOptions, JsValue> {
 }
 
 /// `object[name]` as a string; absent or null means none.
-fn read_string(object: &JsValue, name: &str, path: &str) -> Result<Option<String>, JsValue> {
+fn read_string(
+    object: &JsValue,
+    name: &'static str,
+    path: &str,
+) -> Result<Option<String>, JsValue> {
     let value = get(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -340,7 +366,7 @@ fn read_identity(value: &JsValue) -> Result<Option<Identity>, JsValue> {
     if !value.is_object() || Array::is_array(value) {
         return Err(usage_error("options.identity", "expected an object"));
     }
-    let field = |name: &str| read_string(value, name, &format!("options.identity.{name}"));
+    let field = |name: &'static str| read_string(value, name, &format!("options.identity.{name}"));
     Ok(Some(Identity {
         customer_id: field("customerId")?,
         email: field("email")?,

@@ -15,7 +15,6 @@
 use crate::engine::verdict::{Reason, Verdict};
 use crate::model::Action;
 use js_sys::{Array, Object};
-use std::collections::HashMap;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -79,9 +78,10 @@ impl Keys {
     }
 }
 
-/// More distinct policy strings than any policy has: past it the table starts over, so
-/// strings from snapshots loaded and replaced over a long life do not pile up.
-const MAX_SHARED: usize = 4096;
+/// More distinct strings than a verdict-heavy policy hands out (rule ids, codes,
+/// methods, a message per key and locale): past it the table starts over, so strings of
+/// snapshots replaced over a long life do not pile up, and a lookup stays a short scan.
+const MAX_SHARED: usize = 512;
 
 /// Turns verdicts into JS objects, holding the JS strings of their constant parts.
 /// One per `Engine`; [`VerdictWriter::clear`] on every snapshot swap.
@@ -92,23 +92,23 @@ pub(super) struct VerdictWriter {
     strings: Strings,
 }
 
-/// The JS string of each policy string (`Arc<str>` shared with the engine), by the
-/// address of its text. The `Arc` is kept with it, so the address cannot be reused by
-/// another string while the entry exists.
-struct Strings(HashMap<usize, (Arc<str>, JsValue)>);
+/// The JS string of each policy string (`Arc<str>` shared with the engine), found by
+/// the identity of its `Arc` (a pointer compare; a verdict's few dozen strings come from
+/// a table this size, smaller than a hash map's code). The `Arc` is kept with it, so its
+/// address cannot be reused by another string while the entry exists.
+struct Strings(Vec<(Arc<str>, JsValue)>);
 
 impl Strings {
     /// The JS string of a policy string, made on first use.
     fn get(&mut self, text: &Arc<str>) -> JsValue {
-        let address = Arc::as_ptr(text).cast::<u8>() as usize;
-        if let Some((_, value)) = self.0.get(&address) {
+        if let Some((_, value)) = self.0.iter().find(|(t, _)| Arc::ptr_eq(t, text)) {
             return value.clone();
         }
         if self.0.len() >= MAX_SHARED {
             self.0.clear();
         }
         let value = JsValue::from_str(text);
-        self.0.insert(address, (text.clone(), value.clone()));
+        self.0.push((text.clone(), value.clone()));
         value
     }
 
@@ -127,7 +127,7 @@ impl VerdictWriter {
             keys: Keys::new(),
             actions: [Action::Allow, Action::Review, Action::StepUp, Action::Deny]
                 .map(|a| JsValue::from_str(a.as_str())),
-            strings: Strings(HashMap::new()),
+            strings: Strings(Vec::new()),
         }
     }
 
