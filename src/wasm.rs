@@ -552,7 +552,7 @@ impl JsEngine {
         let list = orders
             .dyn_ref::<Array>()
             .ok_or_else(|| usage_error("", "expected an array of orders"))?;
-        let mut out = Vec::with_capacity(list.length() as usize);
+        let out = Array::new();
         for order in list.iter() {
             let parsed = stringify(&order, "")
                 .map_err(|_| OrderError {
@@ -561,12 +561,12 @@ impl JsEngine {
                 })
                 .and_then(|text| Order::from_json(&text));
             let item = match parsed {
-                Ok(order) => ManyItem::Verdict(Box::new(self.inner.check(&order, &options))),
-                Err(e) => ManyItem::Error { error: e },
+                Ok(order) => self.verdicts.write(&self.inner.check(&order, &options)),
+                Err(error) => to_js(&ManyError { error })?,
             };
-            out.push(item);
+            out.push(&item);
         }
-        to_js(&out)
+        Ok(out.into())
     }
 
     /// What the snapshot in use is, and its policy's settings and rules (`policy`).
@@ -618,11 +618,11 @@ struct PolicyInfo<'a> {
     rules: &'a [crate::model::Rule],
 }
 
+/// `checkMany`'s entry for an order it could not read (a verdict takes its place
+/// otherwise).
 #[derive(Serialize)]
-#[serde(untagged)]
-enum ManyItem {
-    Verdict(Box<crate::Verdict>),
-    Error { error: OrderError },
+struct ManyError {
+    error: OrderError,
 }
 
 /// Snapshot bytes read and validated with `options.key` (kinds `key_required` and
