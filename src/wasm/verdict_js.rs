@@ -1,5 +1,6 @@
-//! `engine.check`'s verdict as a JS object, built property by property from Rust
-//! instead of `serde_json::to_string` → UTF-8 → `TextDecoder` → `JSON.parse`.
+//! The verdict of `engine.check` and `engine.checkMany` as a JS object, built property by
+//! property from Rust instead of `serde_json::to_string` → UTF-8 → `TextDecoder` →
+//! `JSON.parse`.
 //!
 //! A verdict is mostly constant text: property names, the four actions, rule ids, reason
 //! codes, verify methods, the customer message (often the longest string, in Chinese),
@@ -12,7 +13,7 @@
 //! keys in the same order, `message` `null` when absent. `tests/node/package.test.mjs`
 //! holds `JSON.stringify(engine.check(order))` to `engine.checkJson(text)`, byte for byte.
 
-use crate::engine::verdict::{Reason, Verdict};
+use crate::engine::verdict::{LineVerdict, Message, Reason, SnapshotRef, Verdict};
 use crate::model::Action;
 use js_sys::{Array, Object};
 use std::sync::Arc;
@@ -136,8 +137,20 @@ impl VerdictWriter {
         self.strings.0.clear();
     }
 
-    /// The verdict as the plain object the contract describes.
+    /// The verdict as the plain object the contract describes. Every struct is taken
+    /// apart field by field, so a field added to the verdict fails to compile here
+    /// instead of going missing from JS.
     pub(super) fn write(&mut self, verdict: &Verdict) -> JsValue {
+        let Verdict {
+            decision,
+            verify,
+            verify_required,
+            reasons,
+            lines,
+            message,
+            snapshot,
+            warnings,
+        } = verdict;
         let VerdictWriter {
             keys: k,
             actions,
@@ -153,64 +166,74 @@ impl VerdictWriter {
             }
         };
         let o = plain();
-        o.set(&k.decision, action(verdict.decision));
-        o.set(&k.verify, &strings.array(&verdict.verify));
+        o.set(&k.decision, action(*decision));
+        o.set(&k.verify, &strings.array(verify));
         let groups = Array::new();
-        for group in &verdict.verify_required {
+        for group in verify_required {
             groups.push(&strings.array(group));
         }
         o.set(&k.verify_required, &groups);
-        let reasons = Array::new();
-        for reason in &verdict.reasons {
-            reasons.push(&write_reason(k, strings, action(reason.action), reason));
+        let js_reasons = Array::new();
+        for reason in reasons {
+            js_reasons.push(&write_reason(k, strings, action(reason.action), reason));
         }
-        o.set(&k.reasons, &reasons);
-        let lines = Array::new();
-        for line in &verdict.lines {
+        o.set(&k.reasons, &js_reasons);
+        let js_lines = Array::new();
+        for LineVerdict { sku, decision } in lines {
             let l = plain();
-            l.set(&k.sku, &JsValue::from_str(&line.sku));
-            l.set(&k.decision, action(line.decision));
-            lines.push(&l);
+            l.set(&k.sku, &JsValue::from_str(sku));
+            l.set(&k.decision, action(*decision));
+            js_lines.push(&l);
         }
-        o.set(&k.lines, &lines);
-        let message = match &verdict.message {
-            Some(m) => {
-                let mo = plain();
-                mo.set(&k.locale, &strings.get(&m.locale));
-                mo.set(&k.text, &strings.get(&m.text));
-                mo.set(&k.key, &strings.get(&m.key));
-                mo.into()
+        o.set(&k.lines, &js_lines);
+        let js_message = match message {
+            Some(Message { locale, text, key }) => {
+                let m = plain();
+                m.set(&k.locale, &strings.get(locale));
+                m.set(&k.text, &strings.get(text));
+                m.set(&k.key, &strings.get(key));
+                m.into()
             }
             None => JsValue::NULL,
         };
-        o.set(&k.message, &message);
-        let snapshot = plain();
-        let s = &verdict.snapshot;
-        snapshot.set(&k.merchant, &strings.get(&s.merchant));
-        snapshot.set(&k.version, &strings.get(&s.version));
-        snapshot.set(&k.expires_at, &strings.get(&s.expires_at));
-        o.set(&k.snapshot, &snapshot);
-        let warnings = Array::new();
-        for warning in &verdict.warnings {
-            warnings.push(&JsValue::from_str(warning));
+        o.set(&k.message, &js_message);
+        let SnapshotRef {
+            merchant,
+            version,
+            expires_at,
+        } = snapshot;
+        let s = plain();
+        s.set(&k.merchant, &strings.get(merchant));
+        s.set(&k.version, &strings.get(version));
+        s.set(&k.expires_at, &strings.get(expires_at));
+        o.set(&k.snapshot, &s);
+        let js_warnings = Array::new();
+        for warning in warnings {
+            js_warnings.push(&JsValue::from_str(warning));
         }
-        o.set(&k.warnings, &warnings);
+        o.set(&k.warnings, &js_warnings);
         o.into()
     }
 }
 
 /// One `reasons` entry: `{rule, code, action, lines}`.
 fn write_reason(k: &Keys, strings: &mut Strings, action: &JsValue, reason: &Reason) -> Plain {
+    let Reason {
+        rule,
+        code,
+        action: _,
+        lines,
+    } = reason;
     let o = plain();
-    o.set(&k.rule, &strings.get(&reason.rule));
-    o.set(&k.code, &strings.get(&reason.code));
+    o.set(&k.rule, &strings.get(rule));
+    o.set(&k.code, &strings.get(code));
     o.set(&k.action, action);
-    let lines = Array::new();
-    for &line in &reason.lines {
+    let js_lines = Array::new();
+    for &line in lines {
         // Line indices are below the order's line limit: exact as a JS number.
-        lines.push(&JsValue::from_f64(line as f64));
+        js_lines.push(&JsValue::from_f64(line as f64));
     }
-    o.set(&k.lines, &lines);
+    o.set(&k.lines, &js_lines);
     o
 }
 
