@@ -3,11 +3,12 @@
 //! everything here converts between JS values and the crate's public API, and every
 //! path returns a `Result` — a Rust panic would kill the whole wasm instance.
 //!
-//! The boundary is the hot path of a checkout, so values cross it as JSON text: an
-//! order goes through `JSON.stringify` and [`Order::from_json`] (which keeps JSON paths
-//! in its errors), a verdict through `serde_json` and `JSON.parse`. Two calls into the
-//! JS engine per check beat serde-wasm-bindgen's one call per field; the figures are in
-//! `docs/BENCHMARKS.md`. Callers still pass and get plain objects.
+//! The boundary is the hot path of a checkout. An order crosses it as JSON text
+//! (`JSON.stringify`, then [`Order::from_json`], which keeps JSON paths in its errors):
+//! one call into the JS engine beats serde-wasm-bindgen's one call per field. `check`'s
+//! verdict is built as a JS object directly (`wasm/verdict_js.rs`), its constant strings
+//! made once per snapshot; other results go through `serde_json` and `JSON.parse`. The
+//! figures are in `docs/BENCHMARKS.md`. Callers pass and get plain objects.
 //!
 //! Errors are real JS `Error`s carrying data: `path` for bad orders, `diagnostics` for
 //! policies, `kind` for snapshots.
@@ -21,6 +22,9 @@ use js_sys::{Array, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+mod verdict_js;
+use verdict_js::VerdictWriter;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &'static str = include_str!("wasm.d.ts");
@@ -231,7 +235,7 @@ fn read_public_key(options: &JsValue) -> Result<Option<PublicKey>, JsValue> {
 /// bytes in a `Uint8Array` (`from_bytes`); absent or null means none.
 fn read_key_input<const N: usize, K>(
     options: &JsValue,
-    name: &str,
+    name: &'static str,
     parse: fn(&str) -> Result<K, String>,
     from_bytes: fn([u8; N]) -> K,
 ) -> Result<Option<K>, JsValue> {
@@ -279,11 +283,33 @@ fn load_options(options: &JsValue) -> Result<LoadOptions, JsValue> {
     })
 }
 
-fn get(object: &JsValue, key: &str) -> JsValue {
+thread_local! {
+    /// The JS strings of the option names read so far: `check` reads `now`, `duplicate`,
+    /// `locale` and `identity` on every call, and making each name a JS string again
+    /// (UTF-8 → `TextDecoder`) cost as much as the read.
+    static NAMES: std::cell::RefCell<Vec<(&'static str, JsValue)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `object[key]`, undefined when `object` is not an object or the read throws.
+fn get(object: &JsValue, key: &'static str) -> JsValue {
     if !object.is_object() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    let name = NAMES.with(|names| {
+        // Nothing here calls back into `get`, so the table is never borrowed twice;
+        // if it were, the name is simply made afresh.
+        let Ok(mut names) = names.try_borrow_mut() else {
+            return JsValue::from_str(key);
+        };
+        if let Some((_, name)) = names.iter().find(|(k, _)| *k == key) {
+            return name.clone();
+        }
+        let name = JsValue::from_str(key);
+        names.push((key, name.clone()));
+        name
+    });
+    Reflect::get(object, &name).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn check_options(options: &JsValue) -> Result<CheckOptions, JsValue> {
@@ -316,7 +342,11 @@ fn check_options(options: &JsValue) -> Result<CheckOptions, JsValue> {
 }
 
 /// `object[name]` as a string; absent or null means none.
-fn read_string(object: &JsValue, name: &str, path: &str) -> Result<Option<String>, JsValue> {
+fn read_string(
+    object: &JsValue,
+    name: &'static str,
+    path: &str,
+) -> Result<Option<String>, JsValue> {
     let value = get(object, name);
     if value.is_undefined() || value.is_null() {
         return Ok(None);
@@ -336,7 +366,7 @@ fn read_identity(value: &JsValue) -> Result<Option<Identity>, JsValue> {
     if !value.is_object() || Array::is_array(value) {
         return Err(usage_error("options.identity", "expected an object"));
     }
-    let field = |name: &str| read_string(value, name, &format!("options.identity.{name}"));
+    let field = |name: &'static str| read_string(value, name, &format!("options.identity.{name}"));
     Ok(Some(Identity {
         customer_id: field("customerId")?,
         email: field("email")?,
@@ -389,6 +419,17 @@ fn order_and_options(
 #[wasm_bindgen(js_name = Engine)]
 pub struct JsEngine {
     inner: Engine,
+    /// Makes `check`'s verdicts, holding the JS strings of the snapshot's constant parts.
+    verdicts: VerdictWriter,
+}
+
+impl JsEngine {
+    fn with(inner: Engine) -> Self {
+        JsEngine {
+            inner,
+            verdicts: VerdictWriter::new(),
+        }
+    }
 }
 
 #[wasm_bindgen(js_class = Engine)]
@@ -397,7 +438,7 @@ impl JsEngine {
     #[wasm_bindgen(constructor)]
     pub fn new() -> Result<JsEngine, JsValue> {
         Engine::demo()
-            .map(|inner| JsEngine { inner })
+            .map(JsEngine::with)
             .map_err(|e| load_error(&e))
     }
 
@@ -412,7 +453,7 @@ impl JsEngine {
     ) -> Result<JsEngine, JsValue> {
         let (snapshot, _) = read_snapshot(bytes, options)?;
         let inner = Engine::new(snapshot).map_err(|e| load_error(&e))?;
-        Ok(JsEngine { inner })
+        Ok(JsEngine::with(inner))
     }
 
     /// Replaces the snapshot; on error (`options.merchant`, `options.publicKey`
@@ -426,7 +467,9 @@ impl JsEngine {
         let (snapshot, options) = read_snapshot(bytes, options)?;
         self.inner
             .load_snapshot_with(snapshot, &options)
-            .map_err(|e| load_error(&e))
+            .map_err(|e| load_error(&e))?;
+        self.verdicts.clear();
+        Ok(())
     }
 
     /// Judges one order.
@@ -438,7 +481,7 @@ impl JsEngine {
     ) -> Result<JsValue, JsValue> {
         let (order, options) = order_and_options(order, options)?;
         let verdict = self.inner.check(&order, &options);
-        to_js(&verdict)
+        Ok(self.verdicts.write(&verdict))
     }
 
     /// The facts the rules read for `order` (`customer`, `order`, `items`, `verified`,
@@ -509,7 +552,7 @@ impl JsEngine {
         let list = orders
             .dyn_ref::<Array>()
             .ok_or_else(|| usage_error("", "expected an array of orders"))?;
-        let mut out = Vec::with_capacity(list.length() as usize);
+        let out = Array::new();
         for order in list.iter() {
             let parsed = stringify(&order, "")
                 .map_err(|_| OrderError {
@@ -518,12 +561,12 @@ impl JsEngine {
                 })
                 .and_then(|text| Order::from_json(&text));
             let item = match parsed {
-                Ok(order) => ManyItem::Verdict(Box::new(self.inner.check(&order, &options))),
-                Err(e) => ManyItem::Error { error: e },
+                Ok(order) => self.verdicts.write(&self.inner.check(&order, &options)),
+                Err(error) => to_js(&ManyError { error })?,
             };
-            out.push(item);
+            out.push(&item);
         }
-        to_js(&out)
+        Ok(out.into())
     }
 
     /// What the snapshot in use is, and its policy's settings and rules (`policy`).
@@ -575,11 +618,11 @@ struct PolicyInfo<'a> {
     rules: &'a [crate::model::Rule],
 }
 
+/// `checkMany`'s entry for an order it could not read (a verdict takes its place
+/// otherwise).
 #[derive(Serialize)]
-#[serde(untagged)]
-enum ManyItem {
-    Verdict(Box<crate::Verdict>),
-    Error { error: OrderError },
+struct ManyError {
+    error: OrderError,
 }
 
 /// Snapshot bytes read and validated with `options.key` (kinds `key_required` and

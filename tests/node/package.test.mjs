@@ -97,6 +97,50 @@ test("every verdict equals the CLI's for the sample orders", async () => {
   assert.deepStrictEqual(ours, native);
 });
 
+// `check` builds its verdict object in wasm, property by property, with the policy's
+// strings made once per snapshot (src/wasm/verdict_js.rs); `checkJson` serializes with
+// serde. Both must give the Contract shape byte for byte, keys in the same order.
+test("check's verdict object is checkJson's verdict, key order included, fresh every time and across reloads", async () => {
+  const { esm, compiler } = await load();
+  const objects = new esm.Engine();
+  const texts = new esm.Engine();
+  let n = 0;
+  for (const c of cases) {
+    for (const b of [...(c.before ?? []), c]) {
+      const order = caseOrder(b.order);
+      const options = caseOptions(b);
+      const verdict = objects.check(order, options);
+      assert.equal(JSON.stringify(verdict), texts.checkJson(JSON.stringify(order), options), `case ${c.name}`);
+      n++;
+    }
+  }
+  assert.ok(n >= cases.length);
+  // A caller may change a verdict it holds: the next one is untouched.
+  const order = JSON.parse(read("examples/orders/blacklisted-limited.json"));
+  // `duplicate: false`: the repeat is judged as the first was, whatever the memory holds.
+  const options = { now: "2026-11-25T10:00:00Z", locale: "en", duplicate: false };
+  const first = objects.check(order, options);
+  const want = JSON.stringify(first);
+  assert.ok(first.reasons.length > 0 && first.message !== null && first.lines.length > 1, want);
+  first.reasons.push({ rule: "x" });
+  first.reasons[0].lines.push(99);
+  first.lines[0].sku = "changed";
+  first.message.text = "changed";
+  first.snapshot.merchant = "changed";
+  first.verify.push("changed");
+  first.warnings.push("changed");
+  assert.equal(JSON.stringify(objects.check(order, options)), want);
+  // After a reload the verdict names the new snapshot, never a string of the old one.
+  const newer = compiler.compilePolicy(demoFiles(), { createdAt: "2026-11-26T00:00:00Z", key: DEMO_KEY }).bytes;
+  const before = objects.check(order, options).snapshot;
+  objects.load(newer);
+  const after = objects.check(order, options).snapshot;
+  assert.notEqual(after.version, before.version);
+  assert.deepStrictEqual(after, { merchant: "demo-store", version: objects.info().version, expires_at: objects.info().expires_at });
+  texts.load(newer);
+  assert.equal(JSON.stringify(objects.check(order, options)), texts.checkJson(JSON.stringify(order), options));
+});
+
 test("facts explain a verdict with what the rules read, without checking", async () => {
   const { esm } = await load();
   const engine = new esm.Engine();
