@@ -14,6 +14,7 @@
 
 mod alloc_bounds;
 mod cli;
+mod compile_scale;
 mod conformance;
 mod crafted;
 mod demo_snapshot;

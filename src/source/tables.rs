@@ -9,6 +9,8 @@ use crate::model::{
     IdKind, Level,
 };
 use crate::normalize;
+use crate::snapshot::hashed::PreHashedMap;
+use crate::snapshot::{HashedBlocklist, SnapshotKey};
 use crate::time::Timestamp;
 use std::collections::HashMap;
 
@@ -423,15 +425,107 @@ fn parse_count(row: &Row<'_>, c: usize, diags: &mut Vec<Diagnostic>) -> u32 {
     }
 }
 
-/// Parses `blocklist.csv`, normalizing each value under the policy's `rules`.
+/// Where `blocklist.csv` rows go: kept whole (the library's `PolicySource`), or hashed
+/// under the merchant key as they are read (the compiler's private path: 24 bytes a row,
+/// no strings). Each also answers "was this entry on an earlier line?".
+pub(crate) enum BlocklistSink {
+    /// Every row as a [`BlockEntry`]; duplicates found by comparing the strings.
+    Entries {
+        out: Vec<BlockEntry>,
+        seen: HashMap<(IdKind, String, Level, String), usize>,
+    },
+    /// Every row hashed; duplicates found by (identifier hash, level, reason): entries
+    /// whose 64-bit keyed hashes are equal are one entry to the snapshot anyway.
+    Hashed {
+        out: HashedBlocklist,
+        seen: PreHashedMap<(u64, u32), u32>,
+    },
+}
+
+/// The reason id standing for an empty reason in the duplicate index (never stored:
+/// such a row is an error).
+const NO_REASON: u32 = u32::MAX;
+
+impl BlocklistSink {
+    /// A sink of whole entries.
+    pub(crate) fn entries() -> BlocklistSink {
+        BlocklistSink::Entries {
+            out: Vec::new(),
+            seen: HashMap::new(),
+        }
+    }
+
+    /// A sink hashing under `key`, sized for `rows` rows.
+    pub(crate) fn hashed(key: &SnapshotKey, rows: usize) -> BlocklistSink {
+        let mut seen = PreHashedMap::default();
+        seen.reserve(rows);
+        BlocklistSink::Hashed {
+            out: HashedBlocklist::with_capacity(key, rows),
+            seen,
+        }
+    }
+
+    /// Records a validated row (stored unless its reason is empty) and returns the line
+    /// of an earlier row with the same kind, value, level and reason, if any.
+    fn add(&mut self, entry: BlockEntry, line: usize) -> Option<usize> {
+        match self {
+            BlocklistSink::Entries { out, seen } => {
+                let key = (
+                    entry.kind,
+                    entry.value.clone(),
+                    entry.level,
+                    entry.reason.clone(),
+                );
+                let first = seen.get(&key).copied();
+                if first.is_none() {
+                    seen.insert(key, line);
+                }
+                if !entry.reason.is_empty() {
+                    out.push(entry);
+                }
+                first
+            }
+            BlocklistSink::Hashed { out, seen } => {
+                let hash = out.hash(entry.kind, &entry.value);
+                let reason = if entry.reason.is_empty() {
+                    NO_REASON
+                } else {
+                    out.push(
+                        hash,
+                        entry.kind,
+                        entry.level,
+                        &entry.reason,
+                        entry.expires_at,
+                    );
+                    out.reason_id(&entry.reason).unwrap_or(NO_REASON)
+                };
+                let level = crate::snapshot::format::level_code(entry.level) as u32;
+                let key = (hash, reason.wrapping_shl(2) | level);
+                // Lines beyond u32 would need a 4-billion-line file; they saturate.
+                let line = u32::try_from(line).unwrap_or(u32::MAX);
+                let first = *seen.entry(key).or_insert(line);
+                (first != line).then_some(first as usize)
+            }
+        }
+    }
+
+    /// Rows stored.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            BlocklistSink::Entries { out, .. } => out.len(),
+            BlocklistSink::Hashed { out, .. } => out.len(),
+        }
+    }
+}
+
+/// Parses `blocklist.csv`, normalizing each value under the policy's `rules`, into `sink`.
 pub(crate) fn read_blocklist(
     file: &str,
     text: &str,
     rules: &normalize::Rules<'_>,
+    sink: &mut BlocklistSink,
     diags: &mut Vec<Diagnostic>,
-) -> Vec<BlockEntry> {
-    let mut out = Vec::new();
-    let mut seen: HashMap<(IdKind, String, Level, String), usize> = HashMap::new();
+) {
     read_table(file, text, &BLOCKLIST_COLUMNS, diags, |row, diags| {
         let kind_cell = row.get(0).trim();
         let kind = IdKind::parse(kind_cell);
@@ -502,29 +596,22 @@ pub(crate) fn read_blocklist(
             }
             _ => {}
         }
-        let dup_key = (kind, value.clone(), level, reason.clone());
-        if let Some(first) = seen.get(&dup_key) {
-            diags.push(row.problem(
-                false,
-                1,
-                &format!("the same entry is on line {first}; it is stored once"),
-            ));
-        } else {
-            seen.insert(dup_key, row.line);
-        }
-        if reason.is_empty() {
-            return;
-        }
-        out.push(BlockEntry {
+        let entry = BlockEntry {
             kind,
             value,
             level,
             reason,
             added_at,
             expires_at,
-        });
+        };
+        if let Some(first) = sink.add(entry, row.line) {
+            diags.push(row.problem(
+                false,
+                1,
+                &format!("the same entry is on line {first}; it is stored once"),
+            ));
+        }
     });
-    out
 }
 
 /// Parses a price cell: a plain decimal number of at most `exponent` decimal places.
