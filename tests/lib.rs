@@ -13,6 +13,7 @@
 )]
 
 mod alloc_bounds;
+mod backtest_parallel;
 mod cli;
 mod compile_scale;
 mod conformance;
