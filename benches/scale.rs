@@ -29,7 +29,10 @@ const CHECKS: usize = 20_000;
 
 fn main() {
     // `cargo bench` passes `--bench`; the rest are the key file and the snapshots.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let Some((key_file, snapshots)) = args.split_first() else {
         eprintln!("usage: cargo bench --bench scale -- KEY_FILE SNAPSHOT...");
         std::process::exit(2);
