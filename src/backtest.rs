@@ -3,9 +3,17 @@
 //! reason code, category and SKU — optionally against a baseline policy to list the
 //! orders whose decision changes. The CLI and the demo page share this accumulator so
 //! their numbers agree.
+//!
+//! [`Backtest`] judges one order at a time (the demo page, and a baseline of the
+//! parallel run); [`parallel`] judges batches on every core and reports the same numbers.
+//! Both count through [`Tally`]: a verdict, whoever computed it, is counted one way.
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod parallel;
 
 use crate::engine::{CheckOptions, Engine, Order, OrderError, Verdict};
 use crate::model::Action;
+use crate::snapshot::Snapshot;
 use crate::time::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,6 +35,13 @@ pub struct DecisionCounts {
 }
 
 impl DecisionCounts {
+    fn merge(&mut self, other: &DecisionCounts) {
+        self.allow += other.allow;
+        self.review += other.review;
+        self.step_up += other.step_up;
+        self.deny += other.deny;
+    }
+
     fn add(&mut self, a: Action) {
         match a {
             Action::Allow => self.allow += 1,
@@ -134,86 +149,57 @@ pub struct Report {
     pub errors: Vec<InputError>,
 }
 
-/// Accumulates a backtest one order at a time (so callers can show progress).
-#[derive(Debug)]
-pub struct Backtest {
-    engine: Engine,
-    baseline: Option<Engine>,
+/// The counts of a backtest, before [`Tally::finish`] orders them into a [`Report`].
+/// Tallies of disjoint sets of orders [`merge`](Tally::merge) into the tally of their
+/// union, whatever order they were counted in: every count is a sum, and the lists
+/// (changes, errors) are kept by input index.
+#[derive(Debug, Default)]
+pub struct Tally {
     report: Report,
     rule_fired: BTreeMap<String, u64>,
     reasons: BTreeMap<String, u64>,
     categories: BTreeMap<String, CategoryCount>,
     skus: BTreeMap<String, SkuCount>,
-    index: usize,
-    /// Treat each order's own identifiers as bound (`backtest --bound`).
-    bound: bool,
 }
 
-impl Backtest {
-    /// A backtest of `engine`'s policy, optionally compared with `baseline`'s.
-    pub fn new(engine: Engine, baseline: Option<Engine>) -> Backtest {
-        let report = Report {
-            baseline: baseline.as_ref().map(|_| DecisionCounts::default()),
-            changes: baseline.as_ref().map(|_| Vec::new()),
-            ..Report::default()
-        };
-        Backtest {
-            engine,
-            baseline,
-            report,
-            rule_fired: BTreeMap::new(),
-            reasons: BTreeMap::new(),
-            categories: BTreeMap::new(),
-            skus: BTreeMap::new(),
-            index: 0,
-            bound: false,
+/// Most unusable inputs a report lists (the first, by input index).
+const MAX_ERRORS: usize = 100;
+
+impl Tally {
+    /// An empty tally; `baseline`: whether orders are also judged by a baseline policy.
+    pub fn new(baseline: bool) -> Tally {
+        Tally {
+            report: Report {
+                baseline: baseline.then(DecisionCounts::default),
+                changes: baseline.then(Vec::new),
+                ..Report::default()
+            },
+            ..Tally::default()
         }
     }
 
-    /// Judges every order with its own customer id, e-mail, phone, IP, account creation
-    /// time and order id bound (`Identity::from_order`): the orders come from the
-    /// merchant's own records, as an authoritative check with a verified session would
-    /// see them (CLI `backtest --bound`; docs/semantics.md §5.3).
-    pub fn with_bound_identity(mut self, bound: bool) -> Backtest {
-        self.bound = bound;
-        self
-    }
-
-    /// Judges one JSON order (a line of the input) at its own `created_at` (else
-    /// `fallback_now`), and returns its verdict.
-    pub fn add_json(&mut self, text: &str, fallback_now: Timestamp) -> Result<Verdict, OrderError> {
-        match Order::from_json(text) {
-            Ok(order) => Ok(self.add(&order, fallback_now)),
-            Err(e) => {
-                self.unusable(e.clone());
-                Err(e)
-            }
-        }
-    }
-
-    /// Records an input that could not be read as an order.
-    pub fn unusable(&mut self, e: OrderError) {
+    /// Counts the input at `index` that could not be read as an order.
+    pub fn unusable(&mut self, index: usize, e: OrderError) {
         self.report.unusable += 1;
-        if self.report.errors.len() < 100 {
+        if self.report.errors.len() < MAX_ERRORS {
             self.report.errors.push(InputError {
-                index: self.index,
+                index,
                 path: e.path,
                 message: e.message,
             });
         }
-        self.index += 1;
     }
 
-    /// Judges one order at its own `created_at` (else `fallback_now`).
-    pub fn add(&mut self, order: &Order, fallback_now: Timestamp) -> Verdict {
-        let options = CheckOptions {
-            now: Some(order.created_at.unwrap_or(fallback_now)),
-            identity: self
-                .bound
-                .then(|| crate::engine::Identity::from_order(order)),
-            ..CheckOptions::default()
-        };
-        let verdict = self.engine.check(order, &options);
+    /// Counts the order at `index`, its verdict, and the baseline's decision if any;
+    /// `snapshot` names the SKUs' categories.
+    pub fn order(
+        &mut self,
+        index: usize,
+        order: &Order,
+        verdict: &Verdict,
+        baseline: Option<Action>,
+        snapshot: &Snapshot,
+    ) {
         let r = &mut self.report;
         r.orders += 1;
         r.decisions.add(verdict.decision);
@@ -228,7 +214,7 @@ impl Backtest {
         }
         let mut skus_seen: Vec<&str> = Vec::new();
         for (line, lv) in order.items.iter().zip(&verdict.lines) {
-            let item = self.engine.snapshot().catalog_item(&line.sku);
+            let item = snapshot.catalog_item(&line.sku);
             let category = item.map_or("(unknown)", |i| i.category.as_str());
             let c = self
                 .categories
@@ -255,15 +241,14 @@ impl Backtest {
                 s.flagged_orders += u64::from(flagged);
             }
         }
-        if let Some(base) = &mut self.baseline {
-            let before = base.check(order, &options).decision;
+        if let Some(before) = baseline {
             if let Some(b) = &mut r.baseline {
                 b.add(before);
             }
             if before != verdict.decision {
                 if let Some(changes) = &mut r.changes {
                     changes.push(Change {
-                        index: self.index,
+                        index,
                         order_id: order.order_id.clone(),
                         baseline: before,
                         decision: verdict.decision,
@@ -271,13 +256,57 @@ impl Backtest {
                 }
             }
         }
-        self.index += 1;
-        verdict
     }
 
-    /// The finished report.
-    pub fn finish(mut self) -> Report {
-        let policy = self.engine.snapshot().policy();
+    /// Adds the counts of `other` (orders disjoint from this tally's).
+    pub fn merge(&mut self, other: Tally) {
+        let (r, o) = (&mut self.report, other.report);
+        r.orders += o.orders;
+        r.unusable += o.unusable;
+        r.decisions.merge(&o.decisions);
+        if let (Some(b), Some(ob)) = (&mut r.baseline, &o.baseline) {
+            b.merge(ob);
+        }
+        if let (Some(c), Some(oc)) = (&mut r.changes, o.changes) {
+            c.extend(oc);
+            c.sort_by_key(|change| change.index);
+        }
+        r.errors.extend(o.errors);
+        r.errors.sort_by_key(|e| e.index);
+        r.errors.truncate(MAX_ERRORS);
+        for (rule, n) in other.rule_fired {
+            *self.rule_fired.entry(rule).or_default() += n;
+        }
+        for (code, n) in other.reasons {
+            *self.reasons.entry(code).or_default() += n;
+        }
+        for (name, c) in other.categories {
+            let mine = self
+                .categories
+                .entry(name)
+                .or_insert_with(|| CategoryCount {
+                    category: c.category.clone(),
+                    ..CategoryCount::default()
+                });
+            mine.lines += c.lines;
+            mine.flagged_lines += c.flagged_lines;
+            mine.flagged_by_item_rules += c.flagged_by_item_rules;
+        }
+        for (sku, s) in other.skus {
+            match self.skus.get_mut(&sku) {
+                Some(mine) => {
+                    mine.orders += s.orders;
+                    mine.flagged_orders += s.flagged_orders;
+                }
+                None => {
+                    self.skus.insert(sku, s);
+                }
+            }
+        }
+    }
+
+    /// The report: rules in `policy` order, the other lists sorted.
+    pub fn finish(mut self, policy: &crate::model::Policy) -> Report {
         self.report.rules = policy
             .rules
             .iter()
@@ -315,5 +344,92 @@ impl Backtest {
         skus.truncate(TOP_SKUS);
         self.report.top_skus = skus;
         self.report
+    }
+}
+
+/// The options an order of a backtest is judged with: at its own `created_at` (else
+/// `fallback_now`), its identifiers bound if `bound`, and `duplicate` (the answer of a
+/// duplicate memory kept outside the engine, or `None` for the engine's own).
+pub fn options_for(
+    order: &Order,
+    fallback_now: Timestamp,
+    bound: bool,
+    duplicate: Option<bool>,
+) -> CheckOptions {
+    CheckOptions {
+        now: Some(order.created_at.unwrap_or(fallback_now)),
+        identity: bound.then(|| crate::engine::Identity::from_order(order)),
+        duplicate,
+        ..CheckOptions::default()
+    }
+}
+
+/// Accumulates a backtest one order at a time (so callers can show progress).
+#[derive(Debug)]
+pub struct Backtest {
+    engine: Engine,
+    baseline: Option<Engine>,
+    tally: Tally,
+    index: usize,
+    /// Treat each order's own identifiers as bound (`backtest --bound`).
+    bound: bool,
+}
+
+impl Backtest {
+    /// A backtest of `engine`'s policy, optionally compared with `baseline`'s.
+    pub fn new(engine: Engine, baseline: Option<Engine>) -> Backtest {
+        Backtest {
+            tally: Tally::new(baseline.is_some()),
+            engine,
+            baseline,
+            index: 0,
+            bound: false,
+        }
+    }
+
+    /// Judges every order with its own customer id, e-mail, phone, IP, account creation
+    /// time and order id bound (`Identity::from_order`): the orders come from the
+    /// merchant's own records, as an authoritative check with a verified session would
+    /// see them (CLI `backtest --bound`; docs/semantics.md §5.3).
+    pub fn with_bound_identity(mut self, bound: bool) -> Backtest {
+        self.bound = bound;
+        self
+    }
+
+    /// Judges one JSON order (a line of the input) at its own `created_at` (else
+    /// `fallback_now`), and returns its verdict.
+    pub fn add_json(&mut self, text: &str, fallback_now: Timestamp) -> Result<Verdict, OrderError> {
+        match Order::from_json(text) {
+            Ok(order) => Ok(self.add(&order, fallback_now)),
+            Err(e) => {
+                self.unusable(e.clone());
+                Err(e)
+            }
+        }
+    }
+
+    /// Records an input that could not be read as an order.
+    pub fn unusable(&mut self, e: OrderError) {
+        self.tally.unusable(self.index, e);
+        self.index += 1;
+    }
+
+    /// Judges one order at its own `created_at` (else `fallback_now`).
+    pub fn add(&mut self, order: &Order, fallback_now: Timestamp) -> Verdict {
+        let options = options_for(order, fallback_now, self.bound, None);
+        let verdict = self.engine.check(order, &options);
+        let before = self
+            .baseline
+            .as_mut()
+            .map(|base| base.check(order, &options).decision);
+        self.tally
+            .order(self.index, order, &verdict, before, self.engine.snapshot());
+        self.index += 1;
+        verdict
+    }
+
+    /// The finished report.
+    pub fn finish(self) -> Report {
+        self.tally.finish(self.engine.snapshot().policy())
     }
 }

@@ -1,6 +1,8 @@
 //! The compile pipeline: source files → checked rules → snapshot bytes, plus `lint`.
 //!
-//! `source::read_parts` reads every file; each rule's `when` goes through
+//! `source::read_parts` reads every file (for a private snapshot, `read_parts_hashed`:
+//! the blocklist is hashed as it is read, so a list of millions of entries never lives
+//! in memory as strings); each rule's `when` goes through
 //! `rules::compile`, whose spans (offsets into the expression) are moved into the policy
 //! file so a type error points at its line and column there; then the snapshot is
 //! written and loaded back once, which both double-checks the writer and yields the
@@ -93,18 +95,18 @@ fn check_rules_with(
     out
 }
 
-/// Warnings that need the compile time: entries already expired when compiled (a public
-/// snapshot leaves them out).
-fn time_warnings(
-    source: &PolicySource,
-    created_at: Timestamp,
-    profile: Profile,
-) -> Vec<Diagnostic> {
-    let expired = source
+/// Blocklist entries of `source` already expired at `created_at`.
+fn expired_entries(source: &PolicySource, created_at: Timestamp) -> usize {
+    source
         .blocklist
         .iter()
         .filter(|e| e.expires_at.is_some_and(|t| t <= created_at))
-        .count();
+        .count()
+}
+
+/// Warnings that need the compile time: `expired` entries already expired when compiled
+/// (a public snapshot leaves them out).
+fn time_warnings(expired: usize, created_at: Timestamp, profile: Profile) -> Vec<Diagnostic> {
     if expired == 0 {
         return Vec::new();
     }
@@ -185,7 +187,12 @@ fn compile_counted(
     options: &CompileOptions,
     key: &SnapshotKey,
 ) -> (Result<Compiled, Diagnostics>, BTreeMap<String, usize>) {
-    let parts = source::read_parts(files);
+    // A private snapshot stores only keyed hashes: read the blocklist straight into
+    // them. The public one needs the identifiers (salted prefixes, id formats).
+    let parts = match options.profile {
+        Profile::Private => source::read_parts_hashed(files, key),
+        Profile::Public => source::read_parts(files),
+    };
     let entries = parts.entries.clone();
     (compile_parts(files, parts, options, key), entries)
 }
@@ -210,15 +217,30 @@ fn compile_parts(
         source,
         warnings: mut diags,
         entries,
+        hashed_blocklist,
         ..
     } = parts.into_source()?;
     let created_at = options.created_at.unwrap_or_else(Timestamp::now);
-    diags.extend(time_warnings(&source, created_at, options.profile));
+    let expired = match &hashed_blocklist {
+        Some(list) => list.expired_at(created_at),
+        None => expired_entries(&source, created_at),
+    };
+    diags.extend(time_warnings(expired, created_at, options.profile));
     let write_options = WriteOptions {
         created_at,
         key: key.clone(),
     };
-    let bytes = snapshot::write_profile(&source, &write_options, options.profile).map_err(|d| {
+    let written = match hashed_blocklist {
+        Some(list) => snapshot::write_private(
+            &source.policy,
+            list,
+            &source.catalog,
+            &source.customers,
+            &write_options,
+        ),
+        None => snapshot::write_profile(&source, &write_options, options.profile),
+    };
+    let bytes = written.map_err(|d| {
         diags.push(d);
         Diagnostics(diags.clone())
     })?;

@@ -235,6 +235,51 @@ fn backtest_report() {
     );
 }
 
+/// `--jobs` changes nothing in the report; `--timing` adds the throughput line on
+/// standard error (the goldens, run without a terminal, have none).
+#[test]
+fn backtest_threads_and_timing() {
+    let stdout = |out: &str| out.split("--- stderr").next().unwrap_or("").to_string();
+    let serial = run(
+        &["backtest", "--jobs", "1", "examples/orders/all.jsonl"],
+        None,
+    );
+    let plain = run(&["backtest", "examples/orders/all.jsonl"], None);
+    assert!(!plain.contains("orders/s"), "{plain}");
+    for jobs in ["2", "5"] {
+        let out = run(
+            &[
+                "backtest",
+                "--timing",
+                "--jobs",
+                jobs,
+                "examples/orders/all.jsonl",
+            ],
+            None,
+        );
+        assert_eq!(
+            stdout(&out).replace(&format!(" --timing --jobs {jobs}"), ""),
+            stdout(&plain)
+        );
+        assert_eq!(
+            stdout(&serial).replace(" --jobs 1", ""),
+            stdout(&plain),
+            "one thread reports what the default does"
+        );
+        let stderr = out.split("--- stderr\n").nth(1).unwrap_or("");
+        assert!(
+            stderr.starts_with("backtest: 36 orders in ")
+                && stderr.contains(&format!(" orders/s on {jobs} threads\n")),
+            "{out}"
+        );
+    }
+    let refused = run(
+        &["backtest", "--jobs", "0", "examples/orders/all.jsonl"],
+        None,
+    );
+    assert!(refused.contains("--- exit: 2"), "{refused}");
+}
+
 /// `--bound`: the merchant's own records, so each order's own identifiers are bound —
 /// the trusted customer's allowlist applies and a re-check under the same order id is
 /// not a duplicate, where the unbound runs above (a body that only claims) say otherwise.

@@ -13,7 +13,9 @@
 )]
 
 mod alloc_bounds;
+mod backtest_parallel;
 mod cli;
+mod compile_scale;
 mod conformance;
 mod crafted;
 mod demo_snapshot;

@@ -17,7 +17,7 @@ mod report;
 mod signing;
 mod token;
 
-use checkout_guard::backtest::Backtest;
+use checkout_guard::backtest::parallel::{self, ParallelBacktest};
 use checkout_guard::engine::order::MAX_JSON_BYTES;
 use checkout_guard::snapshot::{Profile, SnapshotInfo, SnapshotKey};
 use checkout_guard::{
@@ -122,6 +122,12 @@ enum Command {
         /// verified session binds them (docs/semantics.md §5.3).
         #[arg(long)]
         bound: bool,
+        /// Threads judging orders (default: one per core); the report is the same for any number.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: Option<u16>,
+        /// Print orders/s, threads and time to standard error (always shown on a terminal).
+        #[arg(long)]
+        timing: bool,
         /// JSON Lines file of orders, or `-` for standard input.
         orders: PathBuf,
     },
@@ -223,15 +229,22 @@ fn main() -> ExitCode {
             json,
             now,
             bound,
+            jobs,
+            timing,
             orders,
         } => load_options(key.as_deref(), public_key.as_deref()).and_then(|load| {
+            let run = BacktestRun {
+                json,
+                now,
+                bound,
+                jobs,
+                timing,
+            };
             backtest(
                 snapshot.as_deref(),
                 &load,
                 baseline.as_deref(),
-                json,
-                now,
-                bound,
+                &run,
                 &orders,
             )
         }),
@@ -584,19 +597,69 @@ fn error_json(path: &str, message: &str) -> String {
     .unwrap_or_default()
 }
 
+/// How `backtest` runs and reports (its flags besides the snapshots and the input).
+struct BacktestRun {
+    json: bool,
+    now: Option<Timestamp>,
+    bound: bool,
+    /// Threads (default: one per core).
+    jobs: Option<u16>,
+    /// Print the throughput line even when standard error is not a terminal.
+    timing: bool,
+}
+
+/// `threads` engines on the snapshot at `path` (default: the demo store's), loaded from
+/// one copy of its bytes: a 10 M-entry snapshot is 120 MB, not 120 MB a thread.
+fn load_engines(
+    path: Option<&Path>,
+    load: &LoadOptions,
+    threads: usize,
+) -> Result<Vec<Engine>, Fail> {
+    let bytes: &'static [u8] = match path {
+        None => checkout_guard::DEMO_SNAPSHOT,
+        // Leaked on purpose: the engines borrow it until the process ends.
+        Some(path) => std::fs::read(path)
+            .map_err(|e| Fail(2, format!("cannot read `{}`: {e}", path.display())))?
+            .leak(),
+    };
+    (0..threads)
+        .map(|_| match path {
+            None => {
+                // The demo store has its own (published) key: the merchant key is not for it.
+                let demo = LoadOptions {
+                    key: None,
+                    ..load.clone()
+                };
+                Engine::open_with(bytes, &demo)
+                    .map_err(|e| Fail(2, format!("embedded demo snapshot: {e}")))
+            }
+            Some(path) => Engine::open_with(bytes, load)
+                .map_err(|e| Fail(2, format!("`{}`: {e}", path.display()))),
+        })
+        .collect()
+}
+
 fn backtest(
     snapshot: Option<&Path>,
     load: &LoadOptions,
     baseline: Option<&Path>,
-    json: bool,
-    now: Option<Timestamp>,
-    bound: bool,
+    run: &BacktestRun,
     orders: &Path,
 ) -> Result<u8, Fail> {
-    let engine = load_engine(snapshot, load)?;
+    let threads = match run.jobs {
+        Some(n) => usize::from(n),
+        None => std::thread::available_parallelism().map_or(1, usize::from),
+    };
+    let engines = load_engines(snapshot, load, threads)?;
     // The baseline is the same store's previous snapshot: the same keys.
-    let baseline = baseline.map(|p| load_engine(Some(p), load)).transpose()?;
-    let fallback = now.unwrap_or_else(Timestamp::now);
+    let baselines: Vec<Option<Engine>> = match baseline {
+        Some(p) => load_engines(Some(p), load, threads)?
+            .into_iter()
+            .map(Some)
+            .collect(),
+        None => (0..threads).map(|_| None).collect(),
+    };
+    let fallback = run.now.unwrap_or_else(Timestamp::now);
     let (reader, total_bytes): (Box<dyn BufRead>, u64) = if orders.as_os_str() == "-" {
         (Box::new(std::io::stdin().lock()), 0)
     } else {
@@ -605,7 +668,8 @@ fn backtest(
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
         (Box::new(std::io::BufReader::new(file)), len)
     };
-    let progress = if std::io::stderr().is_terminal() && total_bytes > 0 {
+    let terminal = std::io::stderr().is_terminal();
+    let progress = if terminal && total_bytes > 0 {
         let bar = indicatif::ProgressBar::new(total_bytes);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
@@ -618,34 +682,47 @@ fn backtest(
     } else {
         None
     };
-    let mut bt = Backtest::new(engine, baseline).with_bound_identity(bound);
+    let started = std::time::Instant::now();
+    let engines = engines.into_iter().zip(baselines).collect();
+    let Some(mut bt) = ParallelBacktest::new(engines, run.bound, fallback) else {
+        return Err(Fail(2, "no engine to judge orders with".to_string()));
+    };
     // Line by line with the order size limit: an over-long line is counted, not held,
     // and a line that is not UTF-8 is unusable on its own (docs/semantics.md, Errors).
+    // Lines go to the engines in batches, so memory is one batch, not the file.
     let mut lines = input::Lines::new(reader, MAX_JSON_BYTES);
     let mut count = 0u64;
-    while let Some(item) = lines.next() {
-        let (_, text) = item?;
-        match text {
-            Ok(text) => {
-                let _ = bt.add_json(&text, fallback);
-            }
-            Err(e) => bt.unusable(e),
+    let mut batch = Vec::new();
+    let mut batch_bytes = 0usize;
+    loop {
+        let next = lines.next().transpose()?;
+        let end = next.is_none();
+        if let Some((_, text)) = next {
+            batch_bytes += text.as_ref().map_or(0, String::len);
+            batch.push(text);
         }
-        count += 1;
-        if let Some(bar) = &progress {
-            bar.set_position(lines.bytes_read());
-            if count % 1024 == 0 {
+        if batch.len() >= parallel::BATCH_ORDERS || batch_bytes >= parallel::BATCH_BYTES || end {
+            count += batch.len() as u64;
+            bt.add_batch(std::mem::take(&mut batch));
+            batch_bytes = 0;
+            if let Some(bar) = &progress {
+                bar.set_position(lines.bytes_read());
                 bar.set_message(format!("{count} orders"));
             }
+        }
+        if end {
+            break;
         }
     }
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
+    let threads = bt.threads();
     let report = bt.finish();
+    let seconds = started.elapsed().as_secs_f64();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    if json {
+    if run.json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| Fail(2, e.to_string()))?;
         writeln!(out, "{text}")?;
     } else {
@@ -658,6 +735,11 @@ fn backtest(
             e.path,
             e.message
         );
+    }
+    // Timings differ run to run, so they are not part of the report (which stays
+    // reproducible): shown on a terminal, or asked for with `--timing`.
+    if terminal || run.timing {
+        eprintln!("{}", report::throughput(count, seconds, threads));
     }
     if report.unusable > 0 {
         return Err(Fail(1, format!("{} unusable order(s)", report.unusable)));

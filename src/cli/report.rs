@@ -34,6 +34,20 @@ fn pct(part: u64, whole: u64) -> String {
     }
 }
 
+/// The throughput line of a run: `count` inputs (orders and unusable lines) in
+/// `seconds` on `threads` threads.
+pub fn throughput(count: u64, seconds: f64, threads: usize) -> String {
+    let rate = if seconds > 0.0 {
+        count as f64 / seconds
+    } else {
+        0.0
+    };
+    format!(
+        "backtest: {count} orders in {seconds:.2} s, {rate:.0} orders/s on {threads} thread{}",
+        if threads == 1 { "" } else { "s" }
+    )
+}
+
 /// The report as aligned tables.
 pub fn render(r: &Report) -> String {
     let mut s = String::new();

@@ -10,6 +10,8 @@
 
 mod directory;
 pub mod format;
+#[cfg(feature = "compiler")]
+pub(crate) mod hashed;
 mod key;
 mod open;
 pub mod public;
@@ -18,6 +20,8 @@ mod signature;
 #[cfg(feature = "compiler")]
 mod writer;
 
+#[cfg(feature = "compiler")]
+pub use hashed::HashedBlocklist;
 pub use key::{SnapshotKey, DEMO_KEY};
 pub use open::LoadOptions;
 pub use public::PublicKindInfo;
@@ -25,7 +29,7 @@ pub use public::PublicKindInfo;
 pub use signature::{sign, SigningKey, SIGNING_KEY_FILE_LEN};
 pub use signature::{PublicKey, PUBLIC_KEY_LEN};
 #[cfg(feature = "compiler")]
-pub use writer::{write, write_profile};
+pub use writer::{write, write_private, write_profile};
 
 use crate::model::{CatalogItem, CustomerStats, IdKind, Level, Policy};
 use crate::time::Timestamp;

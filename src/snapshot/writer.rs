@@ -2,11 +2,17 @@
 //! function of the source, `created_at` and the merchant key, so the same source
 //! compiled at the same time with the same key gives byte-identical files (the demo
 //! snapshot test relies on it). The key itself is never written: only its check value.
+//!
+//! Two ways in: [`write_profile`] from a `PolicySource` in memory (the library, tests),
+//! and [`write_private`] from a blocklist hashed while it was read (the compiler, whose
+//! lists can hold millions of entries); the first hashes its entries and takes the second.
 
 use super::format::*;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{BlockEntry, IdKind, PolicySource};
+use crate::model::{CatalogItem, CustomerRecord, IdKind, Policy, PolicySource};
+use crate::time::Timestamp;
 
+use super::hashed::HashedBlocklist;
 use super::{public, Profile, WriteOptions};
 
 /// Serializes a policy source into snapshot bytes of the private profile.
@@ -28,66 +34,135 @@ pub fn write_profile(
     options: &WriteOptions,
     profile: Profile,
 ) -> Result<Vec<u8>, Diagnostic> {
-    let meta = serde_json::to_vec(&source.policy).map_err(|e| {
+    match profile {
+        Profile::Private => write_private(
+            &source.policy,
+            HashedBlocklist::from_entries(&options.key, &source.blocklist),
+            &source.catalog,
+            &source.customers,
+            options,
+        ),
+        Profile::Public => {
+            let salt = options.key.public_salt();
+            let meta = meta_section(&source.policy)?;
+            // The public snapshot stores no reason codes, but a source that a private
+            // compile refuses is refused here too.
+            let mut reasons: Vec<&str> =
+                source.blocklist.iter().map(|e| e.reason.as_str()).collect();
+            reasons.sort_unstable();
+            reasons.dedup();
+            check_reason_count(reasons.len())?;
+            let sections = vec![
+                (TAG_META, SECTION_REQUIRED, meta),
+                (
+                    TAG_CATALOG,
+                    SECTION_REQUIRED,
+                    catalog_section(&source.catalog)?,
+                ),
+                (
+                    public::TAG_PUBLIC_BLOCKLIST,
+                    SECTION_REQUIRED,
+                    public::write::section(source, &salt, options.created_at),
+                ),
+            ];
+            assemble(&source.policy, sections, options, profile)
+        }
+    }
+}
+
+/// The private profile from a blocklist already hashed under `options.key` (the
+/// compiler's path: `blocklist.csv` is hashed as it is read, see [`HashedBlocklist`]).
+/// `blocklist` is consumed: its rows are sorted where they lie, so writing a list costs
+/// its 24-byte rows plus the 12-byte entries written, never a second copy of the rows.
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+pub fn write_private(
+    policy: &Policy,
+    mut blocklist: HashedBlocklist,
+    catalog: &[CatalogItem],
+    customers: &[CustomerRecord],
+    options: &WriteOptions,
+) -> Result<Vec<u8>, Diagnostic> {
+    let key = options.key.as_bytes();
+    let meta = meta_section(policy)?;
+    let (reasons, rank) = sorted_reasons(std::mem::take(&mut blocklist.reasons))?;
+    let sections = vec![
+        (TAG_META, SECTION_REQUIRED, meta),
+        (
+            TAG_REASONS,
+            SECTION_REQUIRED,
+            reasons_section(reasons.iter().map(String::as_str)),
+        ),
+        (
+            TAG_BLOCKLIST,
+            SECTION_REQUIRED,
+            blocklist_section(blocklist, &rank),
+        ),
+        (TAG_CATALOG, SECTION_REQUIRED, catalog_section(catalog)?),
+        (
+            TAG_CUSTOMERS,
+            SECTION_REQUIRED,
+            customers_section(customers, key)?,
+        ),
+    ];
+    assemble(policy, sections, options, Profile::Private)
+}
+
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+fn meta_section(policy: &Policy) -> Result<Vec<u8>, Diagnostic> {
+    serde_json::to_vec(policy).map_err(|e| {
         Diagnostic::error(
             Code::SnapshotWrite,
             format!("cannot serialize the policy: {e}"),
         )
-    })?;
-    let key = options.key.as_bytes();
+    })
+}
 
-    let reasons: Vec<&str> = {
-        let mut r: Vec<&str> = source.blocklist.iter().map(|e| e.reason.as_str()).collect();
-        r.sort_unstable();
-        r.dedup();
-        r
-    };
-    if reasons.len() > MAX_REASONS {
-        return Err(Diagnostic::error(
-            Code::TooManyReasons,
-            format!(
-                "the blocklist uses {} distinct reason codes; a snapshot holds at most {MAX_REASONS}",
-                reasons.len()
-            ),
-        )
-        .in_file("blocklist.csv")
-        .with_help("merge rare reason codes into broader ones (`OTHER`, `FRAUD`…)"));
+/// The distinct reason codes (in the first-seen order of [`HashedBlocklist`]) sorted:
+/// the `RSNS` table, and for each first-seen id its rank there, which entries store.
+/// Refused beyond [`MAX_REASONS`].
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+fn sorted_reasons(first_seen: Vec<String>) -> Result<(Vec<String>, Vec<u8>), Diagnostic> {
+    check_reason_count(first_seen.len())?;
+    let mut order: Vec<(String, usize)> = first_seen.into_iter().zip(0..).collect();
+    order.sort_unstable();
+    let mut rank = vec![0u8; order.len()];
+    for (i, (_, id)) in order.iter().enumerate() {
+        if let Some(r) = rank.get_mut(*id) {
+            *r = i.min(255) as u8;
+        }
     }
+    Ok((order.into_iter().map(|(r, _)| r).collect(), rank))
+}
 
-    let sections: Vec<([u8; 4], u32, Vec<u8>)> = if profile == Profile::Public {
-        let salt = options.key.public_salt();
-        vec![
-            (TAG_META, SECTION_REQUIRED, meta),
-            (TAG_CATALOG, SECTION_REQUIRED, catalog_section(source)?),
-            (
-                public::TAG_PUBLIC_BLOCKLIST,
-                SECTION_REQUIRED,
-                public::write::section(source, &salt, options.created_at),
-            ),
-        ]
-    } else {
-        vec![
-            (TAG_META, SECTION_REQUIRED, meta),
-            (TAG_REASONS, SECTION_REQUIRED, reasons_section(&reasons)),
-            (
-                TAG_BLOCKLIST,
-                SECTION_REQUIRED,
-                blocklist_section(&source.blocklist, &reasons, key),
-            ),
-            (TAG_CATALOG, SECTION_REQUIRED, catalog_section(source)?),
-            (
-                TAG_CUSTOMERS,
-                SECTION_REQUIRED,
-                customers_section(source, key)?,
-            ),
-        ]
-    };
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+fn check_reason_count(distinct: usize) -> Result<(), Diagnostic> {
+    if distinct <= MAX_REASONS {
+        return Ok(());
+    }
+    Err(Diagnostic::error(
+        Code::TooManyReasons,
+        format!(
+            "the blocklist uses {distinct} distinct reason codes; a snapshot holds at most {MAX_REASONS}"
+        ),
+    )
+    .in_file("blocklist.csv")
+    .with_help("merge rare reason codes into broader ones (`OTHER`, `FRAUD`…)"))
+}
+
+/// Header, section table, sections and checksum: the file around `sections`.
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+fn assemble(
+    policy: &Policy,
+    sections: Vec<([u8; 4], u32, Vec<u8>)>,
+    options: &WriteOptions,
+    profile: Profile,
+) -> Result<Vec<u8>, Diagnostic> {
     let (profile_byte, hash_bits) = match profile {
         Profile::Private => (PROFILE_PRIVATE, HASH_BITS_PRIVATE),
         Profile::Public => (PROFILE_PUBLIC, public::HASH_BITS_PUBLIC),
     };
 
-    let merchant = source.policy.merchant.as_bytes();
+    let merchant = policy.merchant.as_bytes();
     let merchant_len = u16::try_from(merchant.len()).map_err(|_| {
         Diagnostic::error(
             Code::SnapshotWrite,
@@ -124,7 +199,7 @@ pub fn write_profile(
     put(
         &mut out,
         header::VERSION,
-        &version_for(&source.policy).to_le_bytes(),
+        &version_for(policy).to_le_bytes(),
     );
     put(
         &mut out,
@@ -141,7 +216,7 @@ pub fn write_profile(
         header::CREATED_AT,
         &options.created_at.0.to_le_bytes(),
     );
-    let expires = options.created_at.saturating_add(source.policy.valid_for);
+    let expires = options.created_at.saturating_add(policy.valid_for);
     put(&mut out, header::EXPIRES_AT, &expires.0.to_le_bytes());
     put(
         &mut out,
@@ -199,7 +274,7 @@ fn to_u16(n: usize) -> Result<u16, Diagnostic> {
         .map_err(|_| Diagnostic::error(Code::SnapshotWrite, "the snapshot header is too large"))
 }
 
-fn reasons_section(reasons: &[&str]) -> Vec<u8> {
+fn reasons_section<'a>(reasons: impl ExactSizeIterator<Item = &'a str>) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&(reasons.len() as u32).to_le_bytes());
     for r in reasons {
@@ -209,33 +284,42 @@ fn reasons_section(reasons: &[&str]) -> Vec<u8> {
     out
 }
 
-fn blocklist_section(entries: &[BlockEntry], reasons: &[&str], key: &[u8; 16]) -> Vec<u8> {
+/// `BLCK`: the rows sorted by key, one per key (docs/snapshot-format.md). `rank` maps a
+/// row's reason id to the reason's index in `RSNS` (see [`sorted_reasons`]).
+fn blocklist_section(list: HashedBlocklist, rank: &[u8]) -> Vec<u8> {
     // Expiry to the second, rounded up, so an entry never stops applying early.
-    let expiry_seconds = |e: &BlockEntry| {
-        e.expires_at
-            .map(|t| t.0.div_euclid(1_000_000_000) + i64::from(t.0.rem_euclid(1_000_000_000) != 0))
+    let expiry_seconds = |t: Timestamp| {
+        t.0.div_euclid(1_000_000_000) + i64::from(t.0.rem_euclid(1_000_000_000) != 0)
     };
-    let base = entries.iter().filter_map(expiry_seconds).min().unwrap_or(0);
-    let mut rows: Vec<(u64, u32)> = Vec::with_capacity(entries.len());
-    let mut by_kind = [0u32; blocklist::KIND_SLOTS];
-    for e in entries {
-        let reason = reasons
-            .binary_search(&e.reason.as_str())
-            .map_or(0, |i| i.min(255) as u8);
-        let hash = id_hash(key, e.kind, &e.value);
-        let expiry = match expiry_seconds(e) {
-            None => EXPIRY_NEVER,
-            // More than 136 years after the earliest expiry: practically never.
-            Some(s) => u32::try_from(s.saturating_sub(base))
+    let base = list
+        .rows
+        .iter()
+        .filter_map(|r| r.expiry().map(expiry_seconds))
+        .min()
+        .unwrap_or(0);
+    let by_kind = list.by_kind;
+    // `(key, expiry)` is 16 bytes and a row 24 with the same alignment, so this collect
+    // reuses the rows' allocation instead of holding both.
+    let mut rows: Vec<(u64, u32)> = list
+        .rows
+        .into_iter()
+        .map(|r| {
+            let reason = usize::try_from(r.reason)
                 .ok()
-                .filter(|&rel| rel < EXPIRY_NEVER)
-                .unwrap_or(EXPIRY_NEVER),
-        };
-        rows.push((blocklist_key(hash, e.level, reason), expiry));
-        if let Some(n) = by_kind.get_mut(usize::from(e.kind.code())) {
-            *n = n.saturating_add(1);
-        }
-    }
+                .and_then(|id| rank.get(id))
+                .copied()
+                .unwrap_or(0);
+            let expiry = match r.expiry().map(expiry_seconds) {
+                None => EXPIRY_NEVER,
+                // More than 136 years after the earliest expiry: practically never.
+                Some(s) => u32::try_from(s.saturating_sub(base))
+                    .ok()
+                    .filter(|&rel| rel < EXPIRY_NEVER)
+                    .unwrap_or(EXPIRY_NEVER),
+            };
+            (blocklist_key(r.hash, r.level, reason), expiry)
+        })
+        .collect();
     // Rows with the same key (same identifier, level and reason) differ only by expiry;
     // the latest expiry subsumes the others (`EXPIRY_NEVER` is the largest), so keep
     // only it and the keys stay strictly ascending.
@@ -272,8 +356,8 @@ fn put_str(out: &mut Vec<u8>, s: &str) -> Result<(), Diagnostic> {
 }
 
 #[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
-fn catalog_section(source: &PolicySource) -> Result<Vec<u8>, Diagnostic> {
-    let mut items: Vec<_> = source.catalog.iter().collect();
+fn catalog_section(catalog: &[CatalogItem]) -> Result<Vec<u8>, Diagnostic> {
+    let mut items: Vec<_> = catalog.iter().collect();
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
     if let Some(pair) = items
         .windows(2)
@@ -330,9 +414,8 @@ fn customer_record(s: &crate::model::CustomerStats) -> [u8; CUSTOMER_RECORD_LEN]
 }
 
 #[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
-fn customers_section(source: &PolicySource, key: &[u8; 16]) -> Result<Vec<u8>, Diagnostic> {
-    let mut rows: Vec<(u64, &str, [u8; CUSTOMER_RECORD_LEN])> = source
-        .customers
+fn customers_section(customers: &[CustomerRecord], key: &[u8; 16]) -> Result<Vec<u8>, Diagnostic> {
+    let mut rows: Vec<(u64, &str, [u8; CUSTOMER_RECORD_LEN])> = customers
         .iter()
         .map(|c| {
             (

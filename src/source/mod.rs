@@ -18,8 +18,10 @@ pub use tables::{BLOCKLIST_COLUMNS, CATALOG_COLUMNS, CUSTOMERS_COLUMNS};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::{Policy, PolicySource};
 use crate::normalize;
+use crate::snapshot::{HashedBlocklist, SnapshotKey};
 use std::collections::BTreeMap;
 use std::path::Path;
+use tables::BlocklistSink;
 
 /// The files a policy source folder may hold.
 pub const KNOWN_FILES: [&str; 5] = [
@@ -116,6 +118,8 @@ pub struct ReadSource {
     pub warnings: Vec<Diagnostic>,
     /// See [`ReadParts::entries`].
     pub entries: BTreeMap<String, usize>,
+    /// See [`ReadParts::hashed_blocklist`]; when set, `source.blocklist` is empty.
+    pub hashed_blocklist: Option<HashedBlocklist>,
 }
 
 /// Everything read, even when some files had errors: `compile` still checks the rules
@@ -128,8 +132,10 @@ pub struct ReadParts {
     pub policy_file: String,
     /// See [`ReadSource::when_offsets`].
     pub when_offsets: Vec<Option<usize>>,
-    /// `blocklist.csv` rows without errors.
+    /// `blocklist.csv` rows without errors (empty when read by [`read_parts_hashed`]).
     pub source_blocklist: Vec<crate::model::BlockEntry>,
+    /// The same rows hashed under the merchant key, when read by [`read_parts_hashed`].
+    pub hashed_blocklist: Option<HashedBlocklist>,
     /// `catalog.csv` rows without errors.
     pub source_catalog: Vec<crate::model::CatalogItem>,
     /// `customers.csv` rows without errors.
@@ -143,6 +149,18 @@ pub struct ReadParts {
 
 /// Reads every file, collecting all diagnostics.
 pub fn read_parts(files: &SourceFiles) -> ReadParts {
+    read_parts_into(files, None)
+}
+
+/// [`read_parts`], hashing `blocklist.csv` under `key` as it is read
+/// ([`ReadParts::hashed_blocklist`]) instead of keeping its rows as strings: what a
+/// private snapshot needs, in 24 bytes a row (issue 10: 10 M entries compile in bounded
+/// memory). The diagnostics are the same.
+pub fn read_parts_hashed(files: &SourceFiles, key: &SnapshotKey) -> ReadParts {
+    read_parts_into(files, Some(key))
+}
+
+fn read_parts_into(files: &SourceFiles, key: Option<&SnapshotKey>) -> ReadParts {
     let mut diags = Vec::new();
     let toml = files.files.get("policy.toml");
     let json = files.files.get("policy.json");
@@ -179,11 +197,25 @@ pub fn read_parts(files: &SourceFiles) -> ReadParts {
     let currency = policy.as_ref().map_or("CNY", |p| p.currency.as_str());
 
     let mut entries = BTreeMap::new();
-    let mut source_blocklist = Vec::new();
+    let mut sink = match key {
+        // Sized from the line count, so a large list's rows and index are allocated once.
+        Some(key) => BlocklistSink::hashed(
+            key,
+            files
+                .files
+                .get("blocklist.csv")
+                .map_or(0, |t| line_count(t)),
+        ),
+        None => BlocklistSink::entries(),
+    };
     if let Some(text) = files.files.get("blocklist.csv") {
-        source_blocklist = tables::read_blocklist("blocklist.csv", text, &rules, &mut diags);
-        entries.insert("blocklist.csv".to_string(), source_blocklist.len());
+        tables::read_blocklist("blocklist.csv", text, &rules, &mut sink, &mut diags);
+        entries.insert("blocklist.csv".to_string(), sink.len());
     }
+    let (source_blocklist, hashed_blocklist) = match sink {
+        BlocklistSink::Entries { out, .. } => (out, None),
+        BlocklistSink::Hashed { out, .. } => (Vec::new(), Some(out)),
+    };
     let mut source_catalog = Vec::new();
     if let Some(text) = files.files.get("catalog.csv") {
         source_catalog = tables::read_catalog("catalog.csv", text, currency, &mut diags);
@@ -214,11 +246,17 @@ pub fn read_parts(files: &SourceFiles) -> ReadParts {
         policy_file: policy_file.to_string(),
         when_offsets,
         source_blocklist,
+        hashed_blocklist,
         source_catalog,
         source_customers,
         diagnostics: diags,
         entries,
     }
+}
+
+/// Lines of `text` (a bound on its CSV rows, header included).
+fn line_count(text: &str) -> usize {
+    text.bytes().filter(|&b| b == b'\n').count() + 1
 }
 
 impl ReadParts {
@@ -238,6 +276,7 @@ impl ReadParts {
                 when_offsets: self.when_offsets,
                 warnings: self.diagnostics,
                 entries: self.entries,
+                hashed_blocklist: self.hashed_blocklist,
             }),
             _ => Err(Diagnostics(self.diagnostics)),
         }
