@@ -8,23 +8,14 @@
 // snapshot's 3-line order, `check(order)` and `checkJson(text)`. Figures: docs/BENCHMARKS.md.
 import path from "node:path";
 import os from "node:os";
+import { demoOrder } from "./demo-order.mjs";
 
 const dirs = process.argv.slice(2).map((d) => path.resolve(d));
 if (dirs.length < 2) throw new Error("usage: node bench/node/ab.mjs PKG_A PKG_B [PKG_C …]");
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const N = Number(process.env.N ?? 20_000);
 
-const order = {
-  order_id: "B-1",
-  currency: "CNY",
-  customer: { id: "C10001", email: "wangfang@example.cn", phone: "13800138001", device_id: "d-1" },
-  shipping: { name: "王芳", phone: "13800138001", province: "浙江省", city: "杭州市", district: "西湖区", line1: "文三路123号" },
-  items: [
-    { sku: "TEA-001", quantity: 2, unit_price: 168.0 },
-    { sku: "TEA-002", quantity: 1, unit_price: 98.0 },
-    { sku: "WARE-002", quantity: 1 },
-  ],
-};
+const order = demoOrder;
 const text = JSON.stringify(order);
 const options = { now: Date.parse("2026-11-25T10:00:00Z") };
 

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import os from "node:os";
 import path from "node:path";
 import { createRequire } from "node:module";
+import { demoOrder } from "./demo-order.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../..");
@@ -77,17 +78,6 @@ const pick = (xs) => xs[Math.floor(rand() * xs.length)];
 
 const NOW = Date.parse("2026-11-25T10:00:00Z");
 const options = { now: NOW };
-const demoOrder = {
-  order_id: "B-1",
-  currency: "CNY",
-  customer: { id: "C10001", email: "wangfang@example.cn", phone: "13800138001", device_id: "d-1" },
-  shipping: { name: "王芳", phone: "13800138001", province: "浙江省", city: "杭州市", district: "西湖区", line1: "文三路123号" },
-  items: [
-    { sku: "TEA-001", quantity: 2, unit_price: 168.0 },
-    { sku: "TEA-002", quantity: 1, unit_price: 98.0 },
-    { sku: "WARE-002", quantity: 1 },
-  ],
-};
 
 console.log(`checkout-guard ${runtime.version()} — Node ${process.version}, ${os.cpus()[0]?.model ?? "?"} (${os.cpus().length} cores), ${new Date().toISOString()}`);
 console.log(`package: ${pkg}; ${N.toLocaleString("en-US")} timed calls per row\n`);
