@@ -174,7 +174,7 @@ impl fmt::Display for IdKind {
 
 /// What a rule does when it fires. Declared from least to most severe, so `Ord` is the
 /// precedence of docs/semantics.md §9.3 (`deny` > `step_up` > `review` > `allow`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Allowlist: suppresses `review` and `step_up`, never `deny`.
@@ -207,7 +207,7 @@ impl fmt::Display for Action {
 
 /// How a `step_up` rule's `verify` methods satisfy it (docs/semantics.md §9.2): one of
 /// them (`any`, the default) or every one (`all`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum VerifyMode {
     /// Any one method in `verified` satisfies the rule.
@@ -246,7 +246,7 @@ impl VerifyMode {
 }
 
 /// Whether a rule is evaluated once per order or once per line (with `item` bound).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
     /// Once per order.
@@ -257,7 +257,7 @@ pub enum Scope {
 }
 
 /// What a stale snapshot (`now` past its expiry) does to an `allow`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum OnStale {
     /// Keep `allow` (a warning is still added).
@@ -269,7 +269,7 @@ pub enum OnStale {
 
 /// What a rule that cannot be evaluated (it ran out of its step budget, overflowed…)
 /// does to the order: docs/semantics.md §9, "Rules that fail".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnError {
     /// Nothing: the rule counts as not firing (the default for `allow` rules).
@@ -283,7 +283,7 @@ pub enum OnError {
 
 /// Where a `+tag` in an e-mail name is dropped before matching (docs/semantics.md §3.2):
 /// the policy's `email_plus_tags`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum PlusTags {
     /// At the mail providers known to deliver `name+tag@` to `name@` (Gmail, Outlook…).
@@ -299,6 +299,137 @@ impl PlusTags {
         *self == PlusTags::Providers
     }
 }
+
+/// Deserializes the unit-only enums above by their snake_case names, through one shared
+/// visitor instead of serde's derive: a derived `Deserialize` costs each enum ~1.3 KB of
+/// wasm (its own field and enum visitors for every deserializer), this shared form once
+/// per deserializer (docs/BENCHMARKS.md, "Size"). Same calls (`deserialize_enum`, then the
+/// variant as an identifier) and the same error texts as the derive, so TOML and snapshot
+/// metadata read exactly as before.
+mod by_name {
+    use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, VariantAccess, Visitor};
+    use std::fmt;
+
+    /// The index in `variants` of the unit variant `d` names.
+    pub(super) fn variant<'de, D: Deserializer<'de>>(
+        d: D,
+        name: &'static str,
+        variants: &'static [&'static str],
+    ) -> Result<usize, D::Error> {
+        d.deserialize_enum(name, variants, Enum { name, variants })
+    }
+
+    struct Enum {
+        name: &'static str,
+        variants: &'static [&'static str],
+    }
+
+    impl<'de> Visitor<'de> for Enum {
+        type Value = usize;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("enum ")?;
+            f.write_str(self.name)
+        }
+
+        fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<usize, A::Error> {
+            let (index, variant) = data.variant_seed(Name(self.variants))?;
+            variant.unit_variant()?;
+            Ok(index)
+        }
+    }
+
+    /// A variant's name (or index, as serde's derive also accepts) → its index.
+    struct Name(&'static [&'static str]);
+
+    impl<'de> DeserializeSeed<'de> for Name {
+        type Value = usize;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+            d.deserialize_identifier(self)
+        }
+    }
+
+    impl Visitor<'_> for Name {
+        type Value = usize;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("variant identifier")
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<usize, E> {
+            match usize::try_from(v) {
+                Ok(i) if i < self.0.len() => Ok(i),
+                _ => Err(E::invalid_value(
+                    de::Unexpected::Unsigned(v),
+                    &VariantIndex(self.0.len()),
+                )),
+            }
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+            self.0
+                .iter()
+                .position(|n| *n == v)
+                .ok_or_else(|| E::unknown_variant(v, self.0))
+        }
+
+        fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<usize, E> {
+            self.0
+                .iter()
+                .position(|n| n.as_bytes() == v)
+                .ok_or_else(|| E::unknown_variant(&String::from_utf8_lossy(v), self.0))
+        }
+    }
+
+    /// serde's derive says `variant index 0 <= i < N`.
+    struct VariantIndex(usize);
+
+    impl de::Expected for VariantIndex {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "variant index 0 <= i < {}", self.0)
+        }
+    }
+}
+
+/// `impl Deserialize` for a unit-only enum through [`by_name`]: the type, its name in
+/// error messages, and each variant with its snake_case spelling.
+macro_rules! deserialize_by_name {
+    ($ty:ident, [$($variant:ident = $text:literal),+ $(,)?]) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                const NAMES: &[&str] = &[$($text),+];
+                const VALUES: &[$ty] = &[$($ty::$variant),+];
+                let index = by_name::variant(d, stringify!($ty), NAMES)?;
+                VALUES
+                    .get(index)
+                    .copied()
+                    .ok_or_else(|| serde::de::Error::custom("variant index out of range"))
+            }
+        }
+    };
+}
+
+deserialize_by_name!(
+    Action,
+    [
+        Allow = "allow",
+        Review = "review",
+        StepUp = "step_up",
+        Deny = "deny"
+    ]
+);
+deserialize_by_name!(VerifyMode, [Any = "any", All = "all"]);
+deserialize_by_name!(Scope, [Order = "order", Item = "item"]);
+deserialize_by_name!(OnStale, [Allow = "allow", Review = "review"]);
+deserialize_by_name!(
+    OnError,
+    [Ignore = "ignore", Review = "review", Deny = "deny"]
+);
+deserialize_by_name!(
+    PlusTags,
+    [Providers = "providers", Everywhere = "everywhere"]
+);
 
 /// One `[[rule]]` of `policy.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -487,6 +618,54 @@ mod tests {
         assert!(
             Level::ALL.windows(2).all(|w| w[0] < w[1]),
             "ALL is in severity order"
+        );
+    }
+
+    /// The shared `by_name` deserializer reads what `Serialize` writes, for every variant,
+    /// and refuses the rest with serde's derive texts (policy errors quote them).
+    #[test]
+    fn unit_enums_read_their_serialized_names() {
+        fn round<T: Serialize + for<'de> Deserialize<'de> + PartialEq + fmt::Debug>(all: &[T]) {
+            for v in all {
+                let text = serde_json::to_string(v).unwrap();
+                assert_eq!(&serde_json::from_str::<T>(&text).unwrap(), v, "{text}");
+            }
+        }
+        round(&[Action::Allow, Action::Review, Action::StepUp, Action::Deny]);
+        round(&[VerifyMode::Any, VerifyMode::All]);
+        round(&[Scope::Order, Scope::Item]);
+        round(&[OnStale::Allow, OnStale::Review]);
+        round(&[OnError::Ignore, OnError::Review, OnError::Deny]);
+        round(&[PlusTags::Providers, PlusTags::Everywhere]);
+        let err = |text: &str| {
+            serde_json::from_str::<Action>(text)
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err(r#""block""#),
+            "unknown variant `block`, expected one of `allow`, `review`, `step_up`, `deny` at line 1 column 7"
+        );
+        assert_eq!(err("3"), "expected value at line 1 column 1");
+        assert_eq!(
+            err(r#"{"deny": 1}"#),
+            "invalid type: integer `1`, expected unit at line 1 column 10"
+        );
+        // The texts serde's derive gave, in TOML too (policy.toml errors quote them).
+        let toml_err = |action: &str| {
+            let rule = format!("id = \"r\"\nwhen = \"true\"\nreason = \"R\"\naction = {action}\n");
+            toml::from_str::<Rule>(&rule).unwrap_err().to_string()
+        };
+        assert!(toml_err("\"blok\"").contains(
+            "unknown variant `blok`, expected one of `allow`, `review`, `step_up`, `deny`"
+        ));
+        assert_eq!(
+            toml_err("3"),
+            "TOML parse error at line 4, column 10\n  |\n4 | action = 3\n  |          ^\nwanted string or table\n"
+        );
+        assert_eq!(
+            toml_err("{ deny = 1 }"),
+            "TOML parse error at line 4, column 19\n  |\n4 | action = { deny = 1 }\n  |                   ^\nexpected table, found integer\n"
         );
     }
 }
