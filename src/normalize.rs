@@ -115,11 +115,19 @@ pub fn identifier_into(kind: IdKind, raw: &str, rules: &Rules<'_>, out: &mut Str
 /// );
 /// ```
 pub fn order_address(province: &str, city: &str, district: &str, line1: &str) -> String {
-    let mut out = String::with_capacity(province.len() + city.len() + district.len() + line1.len());
-    for part in [province, city, district, line1] {
-        push_address(part, &mut out);
-    }
+    let mut out = String::new();
+    order_address_into([province, city, district, line1], &mut out);
     out
+}
+
+/// Like [`order_address`], but writes into `out` (cleared first), so the fact builder
+/// reuses the buffer it normalizes the other identifiers into.
+pub fn order_address_into(parts: [&str; 4], out: &mut String) {
+    out.clear();
+    out.reserve(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        push_address(part, out);
+    }
 }
 
 /// What a character becomes before any kind-specific step: `None` for a character
@@ -277,17 +285,24 @@ fn phone_into(raw: &str, default_country_code: &str, out: &mut String) {
     if zeros > 0 {
         out.replace_range(..zeros, "");
     }
-    // Only digits go in front, or the result would not be idempotent.
-    let code: String = default_country_code
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
+    // Only digits go in front, or the result would not be idempotent. A policy's code is
+    // digits already (the usual case): borrowed, so a phone costs no allocation here.
+    let code: Cow<'_, str> = if default_country_code.bytes().all(|b| b.is_ascii_digit()) {
+        Cow::Borrowed(default_country_code)
+    } else {
+        Cow::Owned(
+            default_country_code
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect(),
+        )
+    };
     // A trunk `0` before the national number, written alone (`0139…`) or after the
     // country code (`+86 (0) 139…`), is not part of the number.
     let after_code = if code.is_empty() {
         None
     } else {
-        out.strip_prefix(code.as_str())
+        out.strip_prefix(&*code)
     };
     if let Some(rest) = after_code.filter(|r| r.starts_with('0')) {
         let national = rest.trim_start_matches('0');

@@ -153,13 +153,16 @@ fn customer_facts<'a>(
         lookup(IdKind::Phone, shipping_phone);
     }
     if let Some(s) = &order.shipping {
-        let address = normalize::order_address(
-            or_empty(&s.province),
-            or_empty(&s.city),
-            or_empty(&s.district),
-            or_empty(&s.line1),
+        normalize::order_address_into(
+            [
+                or_empty(&s.province),
+                or_empty(&s.city),
+                or_empty(&s.district),
+                or_empty(&s.line1),
+            ],
+            &mut buf,
         );
-        lookup(IdKind::Address, &address);
+        lookup(IdKind::Address, &buf);
     }
     facts.level_certain = certain_level == facts.level;
     facts.matched = IdKind::ALL
