@@ -603,3 +603,31 @@ fn facts_explain_what_rules_read() {
     );
     assert_eq!(e.stats().checks, 0, "explaining is not checking");
 }
+
+/// The blocklist above lists phones, e-mails and an address only: a check looks up no
+/// other kind (docs/BENCHMARKS.md, "Native": those identifiers are neither normalized
+/// nor hashed) and still finds every listed one, shipping phone included.
+#[test]
+fn kinds_the_blocklist_does_not_hold_are_skipped_and_listed_ones_still_match() {
+    let e = engine(vec![rule("listed", "customer.listed", Action::Review)]);
+    let s = e.snapshot();
+    for kind in IdKind::ALL {
+        let held = matches!(kind, IdKind::Phone | IdKind::Email | IdKind::Address);
+        assert_eq!(s.may_list(kind), held, "{kind:?}");
+    }
+    let mut e = e;
+    for (field, value) in [
+        ("email", "BAD@example.com"),
+        ("phone", "+86 138 0013 8000"),
+    ] {
+        let order = format!(
+            r#"{{"customer":{{"id":"c-9","{field}":"{value}","device_id":"d","ip":"10.0.0.1"}},"items":[]}}"#
+        );
+        let v = check(&mut e, &order);
+        assert_eq!(v.decision, Action::Review, "{field}");
+    }
+    let shipping = r#"{"customer":{"id":"c-9"},"items":[],"shipping":{"phone":"13800138000"}}"#;
+    assert_eq!(check(&mut e, shipping).decision, Action::Review);
+    let clean = r#"{"customer":{"id":"c-9","device_id":"d","payment_fingerprint":"p","ip":"10.0.0.1"},"items":[]}"#;
+    assert_eq!(check(&mut e, clean).decision, Action::Allow);
+}

@@ -138,21 +138,27 @@ fn customer_facts<'a>(
     ident(IdKind::CustomerId, &c.id, &mut buf);
     lookup(IdKind::CustomerId, &buf);
     let stats = snapshot.customer_normalized(&buf);
+    // A kind the blocklist holds none of is neither normalized nor hashed (the
+    // customer id above still is: it also finds the customer's statistics).
     for (kind, raw) in [
         (IdKind::Email, &c.email),
         (IdKind::DeviceId, &c.device_id),
         (IdKind::PaymentFingerprint, &c.payment_fingerprint),
         (IdKind::Ip, &c.ip),
     ] {
-        ident(kind, raw, &mut buf);
-        lookup(kind, &buf);
+        if snapshot.may_list(kind) {
+            ident(kind, raw, &mut buf);
+            lookup(kind, &buf);
+        }
     }
-    ident(IdKind::Phone, &c.phone, &mut buf);
-    lookup(IdKind::Phone, &buf);
-    if shipping_phone != buf {
-        lookup(IdKind::Phone, shipping_phone);
+    if snapshot.may_list(IdKind::Phone) {
+        ident(IdKind::Phone, &c.phone, &mut buf);
+        lookup(IdKind::Phone, &buf);
+        if shipping_phone != buf {
+            lookup(IdKind::Phone, shipping_phone);
+        }
     }
-    if let Some(s) = &order.shipping {
+    if let Some(s) = order.shipping.as_ref().filter(|_| snapshot.may_list(IdKind::Address)) {
         normalize::order_address_into(
             [
                 or_empty(&s.province),

@@ -315,6 +315,9 @@ pub struct Snapshot {
     block_keys: usize,
     block_expiries: usize,
     block_count: usize,
+    /// Bit `kind code` set: the private blocklist may hold that kind (from the
+    /// header's per-kind counts; all bits when they do not add up).
+    listed_kinds: u8,
     expiry_base: i64,
     catalog: Vec<CatalogItem>,
     /// `(hash of SKU, index into catalog)` sorted by hash: a lookup is a few integer
@@ -419,7 +422,7 @@ impl Snapshot {
             return;
         }
         let Some(key) = &self.key else { return };
-        if self.block_count == 0 {
+        if !self.may_list(kind) {
             return;
         }
         let prefix = key_hash(id_hash(key.as_bytes(), kind, normalized));
@@ -453,6 +456,20 @@ impl Snapshot {
             }
             i += 1;
         }
+    }
+
+    /// Whether the blocklist may hold identifiers of `kind`: false only when the private
+    /// profile's header says it holds none (then a check need neither normalize nor
+    /// hash that identifier). A public snapshot answers true: its lookup decides.
+    pub fn may_list(&self, kind: IdKind) -> bool {
+        if self.public.is_some() {
+            return true;
+        }
+        self.block_count > 0
+            && self
+                .listed_kinds
+                .checked_shr(u32::from(kind.code()))
+                .is_some_and(|bits| bits & 1 == 1)
     }
 
     /// Whether the snapshot has a catalog (an empty catalog makes every SKU "known").
