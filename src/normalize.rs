@@ -187,6 +187,9 @@ fn folded(raw: &str) -> Cow<'_, str> {
 
 /// Removes leading and trailing whitespace from `s` without a new allocation.
 fn trim_in_place(s: &mut String) {
+    if trim(s).len() == s.len() {
+        return;
+    }
     let end = s.trim_end().len();
     s.truncate(end);
     let start = s.len() - s.trim_start().len();
@@ -388,11 +391,19 @@ type Groups = [u16; 8];
 
 /// Dotted-decimal IPv4 (`a.b.c.d`, each part 0–255, leading zeros read as decimal).
 fn parse_v4(t: &str) -> Option<[u8; 4]> {
+    // Over bytes (each part is ASCII digits or the text is no IPv4 address): this runs
+    // on every order's IP, and `split` on a `char` goes through the generic searcher.
     let mut parts = [0u8; 4];
     let mut n = 0;
-    for part in t.split('.') {
+    for part in t.as_bytes().split(|&b| b == b'.') {
         let slot = parts.get_mut(n)?;
-        *slot = u8::try_from(number(part, 10, 4)?).ok()?;
+        if part.is_empty() || part.len() > 4 {
+            return None;
+        }
+        let value = part.iter().try_fold(0u32, |v, &b| {
+            b.is_ascii_digit().then(|| v * 10 + u32::from(b - b'0'))
+        })?;
+        *slot = u8::try_from(value).ok()?;
         n += 1;
     }
     (n == 4).then_some(parts)
@@ -409,7 +420,10 @@ fn number(part: &str, radix: u32, max_len: usize) -> Option<u32> {
 
 /// IPv4 or IPv6 text (a zone after `%` ignored) as eight 16-bit groups.
 fn parse_ip(t: &str) -> Option<Groups> {
-    let t = t.split('%').next().unwrap_or("");
+    let t = match t.as_bytes().iter().position(|&b| b == b'%') {
+        Some(zone) => t.get(..zone).unwrap_or(""),
+        None => t,
+    };
     if let Some([a, b, c, d]) = parse_v4(t) {
         return Some([
             0,

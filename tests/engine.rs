@@ -631,3 +631,30 @@ fn kinds_the_blocklist_does_not_hold_are_skipped_and_listed_ones_still_match() {
     let clean = r#"{"customer":{"id":"c-9","device_id":"d","payment_fingerprint":"p","ip":"10.0.0.1"},"items":[]}"#;
     assert_eq!(check(&mut e, clean).decision, Action::Allow);
 }
+
+/// One keyed hash finds both a customer id's blocklist entries and its statistics:
+/// the same answers as the two separate lookups.
+#[test]
+fn customer_id_lookup_agrees_with_the_separate_lookups() {
+    let mut src = source(vec![]);
+    src.blocklist
+        .push(entry(IdKind::CustomerId, "K-1", Level::Watch, None));
+    let bytes = snapshot::write(
+        &src,
+        &WriteOptions {
+            created_at: ts("2026-11-20T00:00:00Z"),
+            key: checkout_guard::snapshot::DEMO_KEY,
+        },
+    )
+    .unwrap();
+    let s = checkout_guard::snapshot::Snapshot::from_bytes(bytes).unwrap();
+    for id in ["K-1", "K-2", ""] {
+        let (mut one, mut two) = (Vec::new(), Vec::new());
+        let stats = s.customer_id_lookup(id, |m| one.push((m.level, m.reason)));
+        s.for_each_match(IdKind::CustomerId, id, |m| two.push((m.level, m.reason)));
+        assert_eq!(one, two, "{id}");
+        assert_eq!(stats, s.customer_normalized(id), "{id}");
+        assert_eq!(stats.is_some(), id == "K-1");
+        assert_eq!(one.len(), usize::from(id == "K-1"));
+    }
+}

@@ -7,6 +7,7 @@ use super::issues;
 use super::order::{Line, Order, Shipping};
 use super::Loaded;
 use crate::model::{from_minor_units, to_minor_units, CatalogItem, IdKind, Issue};
+use crate::snapshot::ListMatch;
 use crate::normalize;
 use crate::rules::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
 use crate::time::Timestamp;
@@ -105,27 +106,22 @@ fn customer_facts<'a>(
     // The highest level among certain (private-profile) matches: `level` is certain
     // when they reach it.
     let mut certain_level = crate::model::Level::None;
-    let mut lookup = |kind: IdKind, normalized: &str| {
-        if normalized.is_empty() {
+    let mut matched = |kind: IdKind, m: ListMatch<'a>| {
+        if m.expires_at.is_some_and(|e| e <= now) {
             return;
         }
-        snapshot.for_each_match(kind, normalized, |m| {
-            if m.expires_at.is_some_and(|e| e <= now) {
-                return;
-            }
-            facts.listed = true;
-            facts.level = facts.level.max(m.level);
-            if m.certain {
-                certain_level = certain_level.max(m.level);
-            }
-            // A public snapshot's hit has no reason code.
-            if !m.reason.is_empty() && !facts.reasons.contains(&m.reason) {
-                facts.reasons.push(m.reason);
-            }
-            if let Some(seen) = kinds_matched.get_mut(usize::from(kind.code())) {
-                *seen = true;
-            }
-        });
+        facts.listed = true;
+        facts.level = facts.level.max(m.level);
+        if m.certain {
+            certain_level = certain_level.max(m.level);
+        }
+        // A public snapshot's hit has no reason code.
+        if !m.reason.is_empty() && !facts.reasons.contains(&m.reason) {
+            facts.reasons.push(m.reason);
+        }
+        if let Some(seen) = kinds_matched.get_mut(usize::from(kind.code())) {
+            *seen = true;
+        }
     };
     let mut buf = String::with_capacity(64);
     let ident = |kind, raw: &Option<String>, out: &mut String| {
@@ -136,8 +132,10 @@ fn customer_facts<'a>(
     };
     // The customer id first: its normalized form also finds the customer's statistics.
     ident(IdKind::CustomerId, &c.id, &mut buf);
-    lookup(IdKind::CustomerId, &buf);
-    let stats = snapshot.customer_normalized(&buf);
+    let stats = snapshot.customer_id_lookup(&buf, |m| matched(IdKind::CustomerId, m));
+    let mut lookup = |kind: IdKind, normalized: &str| {
+        snapshot.for_each_match(kind, normalized, |m| matched(kind, m));
+    };
     // A kind the blocklist holds none of is neither normalized nor hashed (the
     // customer id above still is: it also finds the customer's statistics).
     for (kind, raw) in [
