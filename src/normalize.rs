@@ -210,6 +210,20 @@ fn mail_provider(domain: &str) -> Option<bool> {
 
 fn email_into(raw: &str, plus_tags: PlusTags, out: &mut String) {
     out.reserve(raw.len());
+    if raw.bytes().all(|b| b.is_ascii_graphic()) {
+        // The usual address: visible ASCII, which `fold` keeps and holds no whitespace;
+        // lowercased in place instead of character by character.
+        out.push_str(raw);
+        out.make_ascii_lowercase();
+    } else {
+        push_email_chars(raw, out);
+    }
+    email_canonical(plus_tags, out);
+}
+
+/// The characters of an address that is not plain ASCII: folded, without whitespace,
+/// lowercased.
+fn push_email_chars(raw: &str, out: &mut String) {
     for c in raw.chars().filter_map(fold).filter(|c| !c.is_whitespace()) {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
@@ -217,6 +231,11 @@ fn email_into(raw: &str, plus_tags: PlusTags, out: &mut String) {
             out.extend(c.to_lowercase().filter(|&l| fold(l).is_some()));
         }
     }
+}
+
+/// The lowercased address in `out` with its provider's spelling rules applied
+/// (`googlemail.com`, `+tags`, Gmail's dots).
+fn email_canonical(plus_tags: PlusTags, out: &mut String) {
     let Some(at) = out.rfind('@') else {
         return;
     };

@@ -616,10 +616,7 @@ fn kinds_the_blocklist_does_not_hold_are_skipped_and_listed_ones_still_match() {
         assert_eq!(s.may_list(kind), held, "{kind:?}");
     }
     let mut e = e;
-    for (field, value) in [
-        ("email", "BAD@example.com"),
-        ("phone", "+86 138 0013 8000"),
-    ] {
+    for (field, value) in [("email", "BAD@example.com"), ("phone", "+86 138 0013 8000")] {
         let order = format!(
             r#"{{"customer":{{"id":"c-9","{field}":"{value}","device_id":"d","ip":"10.0.0.1"}},"items":[]}}"#
         );
@@ -657,4 +654,28 @@ fn customer_id_lookup_agrees_with_the_separate_lookups() {
         assert_eq!(stats.is_some(), id == "K-1");
         assert_eq!(one.len(), usize::from(id == "K-1"));
     }
+}
+
+/// The fact builder reuses its text buffers from one check to the next: an order
+/// without a shipping phone after one with a valid one still has `invalid_phone`, and
+/// a customer after a listed one is not listed.
+#[test]
+fn nothing_carries_over_from_the_previous_check() {
+    let e = engine(vec![]);
+    let opts = CheckOptions {
+        now: Some(ts(NOW)),
+        ..CheckOptions::default()
+    };
+    let facts = |order: &str| e.facts(&Order::from_json(order).unwrap(), &opts);
+    let listed = facts(
+        r#"{"customer":{"email":"bad@example.com"},"items":[],"shipping":{"name":"a","province":"p","city":"c","line1":"l","phone":"13800138000"}}"#,
+    );
+    assert_eq!(listed["customer"]["listed"], true);
+    assert_eq!(listed["order"]["issues"], serde_json::json!([]));
+    let bare = facts(r#"{"customer":{"email":"ok@example.com"},"items":[]}"#);
+    assert_eq!(bare["customer"]["listed"], false);
+    assert_eq!(
+        bare["order"]["issues"],
+        serde_json::json!(["missing_recipient", "invalid_phone", "incomplete_address"])
+    );
 }

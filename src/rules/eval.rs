@@ -379,9 +379,7 @@ fn tri<'a>(
             };
             lift(r, slot)
         }
-        Node::LevelIs { level, equal } => {
-            bool_tri((ctx.facts.customer.level == *level) == *equal)
-        }
+        Node::LevelIs { level, equal } => bool_tri((ctx.facts.customer.level == *level) == *equal),
         Node::HasIssue(issue) => {
             let name = issue.as_str();
             bool_tri(ctx.facts.order.issues.iter().any(|i| *i == name))

@@ -369,11 +369,17 @@ fn level_and_issue_names_are_interned_at_compile_time() {
     let root = |expr: &str| compile(expr, Scope::Order).unwrap().0.root;
     assert!(matches!(
         root(r#"customer.level == "block""#),
-        Node::LevelIs { level: Level::Block, equal: true }
+        Node::LevelIs {
+            level: Level::Block,
+            equal: true
+        }
     ));
     assert!(matches!(
         root(r#""step_up" != customer.level"#),
-        Node::LevelIs { level: Level::StepUp, equal: false }
+        Node::LevelIs {
+            level: Level::StepUp,
+            equal: false
+        }
     ));
     assert!(matches!(
         root(r#""invalid_phone" in order.issues"#),
@@ -401,7 +407,10 @@ fn interned_comparisons_agree_with_string_comparisons() {
             assert_eq!(eval(&format!(r#""{n}" == customer.level"#), &f), Ok(same));
             assert_eq!(eval(&format!(r#"customer.level != "{n}""#), &f), Ok(!same));
             // The same comparison through a string the checker cannot see as a literal.
-            assert_eq!(eval(&format!(r#"customer.level == "{n}" + """#), &f), Ok(same));
+            assert_eq!(
+                eval(&format!(r#"customer.level == "{n}" + """#), &f),
+                Ok(same)
+            );
         }
     }
     let mut f = facts(&[]);
@@ -411,6 +420,9 @@ fn interned_comparisons_agree_with_string_comparisons() {
         let held = f.order.issues.contains(&n);
         assert_eq!(eval(&format!(r#""{n}" in order.issues"#), &f), Ok(held));
         assert_eq!(eval(&format!(r#"!("{n}" in order.issues)"#), &f), Ok(!held));
-        assert_eq!(eval(&format!(r#"("{n}" + "") in order.issues"#), &f), Ok(held));
+        assert_eq!(
+            eval(&format!(r#"("{n}" + "") in order.issues"#), &f),
+            Ok(held)
+        );
     }
 }

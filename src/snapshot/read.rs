@@ -472,7 +472,9 @@ fn listed_kinds(head: &[u8], count: usize) -> u8 {
         .iter()
         .enumerate()
         .filter(|(_, &n)| n > 0)
-        .fold(0u8, |mask, (slot, _)| mask | 1u8.checked_shl(slot as u32).unwrap_or(0))
+        .fold(0u8, |mask, (slot, _)| {
+            mask | 1u8.checked_shl(slot as u32).unwrap_or(0)
+        })
 }
 
 /// The fewest bytes a catalog tag takes: its length prefix and one byte (the compiler
