@@ -102,11 +102,11 @@ pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>
 /// identifier length (docs/BENCHMARKS.md, "Native"). Per thread rather than per engine:
 /// the fact builder only reads the engine, which stays `Sync`.
 #[derive(Default)]
-struct Buffers {
+pub(super) struct Buffers {
     /// The shipping phone, normalized.
-    shipping_phone: String,
-    /// Each other identifier in turn, normalized.
-    ident: String,
+    pub shipping_phone: String,
+    /// Each other identifier in turn, normalized (the duplicate key's customer too).
+    pub ident: String,
 }
 
 /// A buffer grown past this many bytes by one outsized identifier is not kept.
@@ -119,7 +119,7 @@ thread_local! {
 impl Buffers {
     /// This thread's buffers, emptied (fresh ones if another check on this thread
     /// holds them, or thread-local storage is gone).
-    fn take() -> Buffers {
+    pub fn take() -> Buffers {
         let mut b = BUFFERS
             .try_with(|c| c.take())
             .ok()
@@ -131,7 +131,7 @@ impl Buffers {
     }
 
     /// Keeps the buffers for the next check on this thread, unless one grew too large.
-    fn give_back(self) {
+    pub fn give_back(self) {
         if self.shipping_phone.capacity() <= BUFFER_KEEP && self.ident.capacity() <= BUFFER_KEEP {
             // Fails only while the thread is exiting: then the buffers are dropped.
             let _ = BUFFERS.try_with(|c| c.set(Some(self)));
