@@ -382,7 +382,7 @@ fn tri<'a>(
         Node::LevelIs { level, equal } => bool_tri((ctx.facts.customer.level == *level) == *equal),
         Node::HasIssue(issue) => {
             let name = issue.as_str();
-            bool_tri(ctx.facts.order.issues.iter().any(|i| *i == name))
+            bool_tri(ctx.facts.order.issues.contains(&name))
         }
         Node::Const(Const::Bool(true)) => Tri::True,
         Node::Const(Const::Bool(false)) => Tri::False,
