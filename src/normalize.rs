@@ -510,7 +510,7 @@ fn write_ip(g: &Groups, out: &mut String) {
             if i > 0 {
                 out.push('.');
             }
-            push_decimal(u32::from(part), out);
+            push_decimal(part, out);
         }
         return;
     }
@@ -546,11 +546,15 @@ fn write_ip(g: &Groups, out: &mut String) {
     }
 }
 
-fn push_decimal(n: u32, out: &mut String) {
-    if n >= 10 {
-        push_decimal(n / 10, out);
+/// An IPv4 part in decimal, without leading zeros.
+fn push_decimal(n: u8, out: &mut String) {
+    if n >= 100 {
+        out.push(char::from(b'0' + n / 100));
     }
-    out.extend(char::from_digit(n % 10, 10));
+    if n >= 10 {
+        out.push(char::from(b'0' + n / 10 % 10));
+    }
+    out.push(char::from(b'0' + n % 10));
 }
 
 /// `x` in lowercase hex without leading zeros.
