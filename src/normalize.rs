@@ -115,11 +115,19 @@ pub fn identifier_into(kind: IdKind, raw: &str, rules: &Rules<'_>, out: &mut Str
 /// );
 /// ```
 pub fn order_address(province: &str, city: &str, district: &str, line1: &str) -> String {
-    let mut out = String::with_capacity(province.len() + city.len() + district.len() + line1.len());
-    for part in [province, city, district, line1] {
-        push_address(part, &mut out);
-    }
+    let mut out = String::new();
+    order_address_into([province, city, district, line1], &mut out);
     out
+}
+
+/// Like [`order_address`], but writes into `out` (cleared first), so the fact builder
+/// reuses the buffer it normalizes the other identifiers into.
+pub fn order_address_into(parts: [&str; 4], out: &mut String) {
+    out.clear();
+    out.reserve(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        push_address(part, out);
+    }
 }
 
 /// What a character becomes before any kind-specific step: `None` for a character
@@ -179,6 +187,9 @@ fn folded(raw: &str) -> Cow<'_, str> {
 
 /// Removes leading and trailing whitespace from `s` without a new allocation.
 fn trim_in_place(s: &mut String) {
+    if trim(s).len() == s.len() {
+        return;
+    }
     let end = s.trim_end().len();
     s.truncate(end);
     let start = s.len() - s.trim_start().len();
@@ -199,6 +210,20 @@ fn mail_provider(domain: &str) -> Option<bool> {
 
 fn email_into(raw: &str, plus_tags: PlusTags, out: &mut String) {
     out.reserve(raw.len());
+    if raw.bytes().all(|b| b.is_ascii_graphic()) {
+        // The usual address: visible ASCII, which `fold` keeps and holds no whitespace;
+        // lowercased in place instead of character by character.
+        out.push_str(raw);
+        out.make_ascii_lowercase();
+    } else {
+        push_email_chars(raw, out);
+    }
+    email_canonical(plus_tags, out);
+}
+
+/// The characters of an address that is not plain ASCII: folded, without whitespace,
+/// lowercased.
+fn push_email_chars(raw: &str, out: &mut String) {
     for c in raw.chars().filter_map(fold).filter(|c| !c.is_whitespace()) {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
@@ -206,6 +231,11 @@ fn email_into(raw: &str, plus_tags: PlusTags, out: &mut String) {
             out.extend(c.to_lowercase().filter(|&l| fold(l).is_some()));
         }
     }
+}
+
+/// The lowercased address in `out` with its provider's spelling rules applied
+/// (`googlemail.com`, `+tags`, Gmail's dots).
+fn email_canonical(plus_tags: PlusTags, out: &mut String) {
     let Some(at) = out.rfind('@') else {
         return;
     };
@@ -277,17 +307,24 @@ fn phone_into(raw: &str, default_country_code: &str, out: &mut String) {
     if zeros > 0 {
         out.replace_range(..zeros, "");
     }
-    // Only digits go in front, or the result would not be idempotent.
-    let code: String = default_country_code
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
+    // Only digits go in front, or the result would not be idempotent. A policy's code is
+    // digits already (the usual case): borrowed, so a phone costs no allocation here.
+    let code: Cow<'_, str> = if default_country_code.bytes().all(|b| b.is_ascii_digit()) {
+        Cow::Borrowed(default_country_code)
+    } else {
+        Cow::Owned(
+            default_country_code
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect(),
+        )
+    };
     // A trunk `0` before the national number, written alone (`0139…`) or after the
     // country code (`+86 (0) 139…`), is not part of the number.
     let after_code = if code.is_empty() {
         None
     } else {
-        out.strip_prefix(code.as_str())
+        out.strip_prefix(&*code)
     };
     if let Some(rest) = after_code.filter(|r| r.starts_with('0')) {
         let national = rest.trim_start_matches('0');
@@ -373,11 +410,19 @@ type Groups = [u16; 8];
 
 /// Dotted-decimal IPv4 (`a.b.c.d`, each part 0–255, leading zeros read as decimal).
 fn parse_v4(t: &str) -> Option<[u8; 4]> {
+    // Over bytes (each part is ASCII digits or the text is no IPv4 address): this runs
+    // on every order's IP, and `split` on a `char` goes through the generic searcher.
     let mut parts = [0u8; 4];
     let mut n = 0;
-    for part in t.split('.') {
+    for part in t.as_bytes().split(|&b| b == b'.') {
         let slot = parts.get_mut(n)?;
-        *slot = u8::try_from(number(part, 10, 4)?).ok()?;
+        if part.is_empty() || part.len() > 4 {
+            return None;
+        }
+        let value = part.iter().try_fold(0u32, |v, &b| {
+            b.is_ascii_digit().then(|| v * 10 + u32::from(b - b'0'))
+        })?;
+        *slot = u8::try_from(value).ok()?;
         n += 1;
     }
     (n == 4).then_some(parts)
@@ -394,7 +439,10 @@ fn number(part: &str, radix: u32, max_len: usize) -> Option<u32> {
 
 /// IPv4 or IPv6 text (a zone after `%` ignored) as eight 16-bit groups.
 fn parse_ip(t: &str) -> Option<Groups> {
-    let t = t.split('%').next().unwrap_or("");
+    let t = match t.as_bytes().iter().position(|&b| b == b'%') {
+        Some(zone) => t.get(..zone).unwrap_or(""),
+        None => t,
+    };
     if let Some([a, b, c, d]) = parse_v4(t) {
         return Some([
             0,
@@ -462,7 +510,7 @@ fn write_ip(g: &Groups, out: &mut String) {
             if i > 0 {
                 out.push('.');
             }
-            push_decimal(u32::from(part), out);
+            push_decimal(part, out);
         }
         return;
     }
@@ -498,11 +546,15 @@ fn write_ip(g: &Groups, out: &mut String) {
     }
 }
 
-fn push_decimal(n: u32, out: &mut String) {
-    if n >= 10 {
-        push_decimal(n / 10, out);
+/// An IPv4 part in decimal, without leading zeros.
+fn push_decimal(n: u8, out: &mut String) {
+    if n >= 100 {
+        out.push(char::from(b'0' + n / 100));
     }
-    out.extend(char::from_digit(n % 10, 10));
+    if n >= 10 {
+        out.push(char::from(b'0' + n / 10 % 10));
+    }
+    out.push(char::from(b'0' + n % 10));
 }
 
 /// `x` in lowercase hex without leading zeros.

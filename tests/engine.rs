@@ -603,3 +603,79 @@ fn facts_explain_what_rules_read() {
     );
     assert_eq!(e.stats().checks, 0, "explaining is not checking");
 }
+
+/// The blocklist above lists phones, e-mails and an address only: a check looks up no
+/// other kind (docs/BENCHMARKS.md, "Native": those identifiers are neither normalized
+/// nor hashed) and still finds every listed one, shipping phone included.
+#[test]
+fn kinds_the_blocklist_does_not_hold_are_skipped_and_listed_ones_still_match() {
+    let e = engine(vec![rule("listed", "customer.listed", Action::Review)]);
+    let s = e.snapshot();
+    for kind in IdKind::ALL {
+        let held = matches!(kind, IdKind::Phone | IdKind::Email | IdKind::Address);
+        assert_eq!(s.may_list(kind), held, "{kind:?}");
+    }
+    let mut e = e;
+    for (field, value) in [("email", "BAD@example.com"), ("phone", "+86 138 0013 8000")] {
+        let order = format!(
+            r#"{{"customer":{{"id":"c-9","{field}":"{value}","device_id":"d","ip":"10.0.0.1"}},"items":[]}}"#
+        );
+        let v = check(&mut e, &order);
+        assert_eq!(v.decision, Action::Review, "{field}");
+    }
+    let shipping = r#"{"customer":{"id":"c-9"},"items":[],"shipping":{"phone":"13800138000"}}"#;
+    assert_eq!(check(&mut e, shipping).decision, Action::Review);
+    let clean = r#"{"customer":{"id":"c-9","device_id":"d","payment_fingerprint":"p","ip":"10.0.0.1"},"items":[]}"#;
+    assert_eq!(check(&mut e, clean).decision, Action::Allow);
+}
+
+/// One keyed hash finds both a customer id's blocklist entries and its statistics:
+/// the same answers as the two separate lookups.
+#[test]
+fn customer_id_lookup_agrees_with_the_separate_lookups() {
+    let mut src = source(vec![]);
+    src.blocklist
+        .push(entry(IdKind::CustomerId, "K-1", Level::Watch, None));
+    let bytes = snapshot::write(
+        &src,
+        &WriteOptions {
+            created_at: ts("2026-11-20T00:00:00Z"),
+            key: checkout_guard::snapshot::DEMO_KEY,
+        },
+    )
+    .unwrap();
+    let s = checkout_guard::snapshot::Snapshot::from_bytes(bytes).unwrap();
+    for id in ["K-1", "K-2", ""] {
+        let (mut one, mut two) = (Vec::new(), Vec::new());
+        let stats = s.customer_id_lookup(id, |m| one.push((m.level, m.reason)));
+        s.for_each_match(IdKind::CustomerId, id, |m| two.push((m.level, m.reason)));
+        assert_eq!(one, two, "{id}");
+        assert_eq!(stats, s.customer_normalized(id), "{id}");
+        assert_eq!(stats.is_some(), id == "K-1");
+        assert_eq!(one.len(), usize::from(id == "K-1"));
+    }
+}
+
+/// The fact builder reuses its text buffers from one check to the next: an order
+/// without a shipping phone after one with a valid one still has `invalid_phone`, and
+/// a customer after a listed one is not listed.
+#[test]
+fn nothing_carries_over_from_the_previous_check() {
+    let e = engine(vec![]);
+    let opts = CheckOptions {
+        now: Some(ts(NOW)),
+        ..CheckOptions::default()
+    };
+    let facts = |order: &str| e.facts(&Order::from_json(order).unwrap(), &opts);
+    let listed = facts(
+        r#"{"customer":{"email":"bad@example.com"},"items":[],"shipping":{"name":"a","province":"p","city":"c","line1":"l","phone":"13800138000"}}"#,
+    );
+    assert_eq!(listed["customer"]["listed"], true);
+    assert_eq!(listed["order"]["issues"], serde_json::json!([]));
+    let bare = facts(r#"{"customer":{"email":"ok@example.com"},"items":[]}"#);
+    assert_eq!(bare["customer"]["listed"], false);
+    assert_eq!(
+        bare["order"]["issues"],
+        serde_json::json!(["missing_recipient", "invalid_phone", "incomplete_address"])
+    );
+}

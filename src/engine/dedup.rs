@@ -75,43 +75,74 @@ pub struct DuplicateMemory {
 /// customer) and its basket; `None` when the customer is anonymous.
 pub fn key(order: &Order, rules: &normalize::Rules<'_>) -> Option<(u64, u64)> {
     let c = &order.customer;
-    let (tag, who) = [
+    // Normalized into the fact builder's per-thread buffer (free before the facts are
+    // built), so the key allocates nothing for its customer.
+    let mut buffers = super::fact_builder::Buffers::take();
+    let who = &mut buffers.ident;
+    let tag = [
         (0u8, IdKind::CustomerId, &c.id),
         (1, IdKind::Email, &c.email),
         (2, IdKind::Phone, &c.phone),
     ]
     .into_iter()
     .find_map(|(tag, kind, value)| {
-        let normalized = normalize::identifier_with(kind, value.as_deref()?, rules);
-        (!normalized.is_empty()).then_some((tag, normalized))
-    })?;
-    // Sorted, then equal SKUs merged: linearithmic however many lines (a linear search
-    // per line was quadratic in a 10,000-line order).
-    let mut basket: Vec<(&str, u64)> = order
-        .items
-        .iter()
-        .map(|l| (l.sku.as_str(), l.quantity))
-        .collect();
-    basket.sort_unstable();
-    basket.dedup_by(|later, kept| {
-        let same = later.0 == kept.0;
-        if same {
-            kept.1 = kept.1.saturating_add(later.1);
-        }
-        same
+        normalize::identifier_into(kind, value.as_deref()?, rules, who);
+        (!who.is_empty()).then_some(tag)
     });
+    let Some(tag) = tag else {
+        buffers.give_back();
+        return None;
+    };
     let mut h = SipHasher13::new_with_keys(KEYS.0, KEYS.1);
     h.write_u8(tag);
     h.write(who.as_bytes());
     h.write_u8(0xff);
+    buffers.give_back();
     // The customer digest is the basket digest's prefix: one pass over the identifier.
     let customer = h.clone().finish();
-    for (sku, q) in basket {
+    let mut add = |sku: &str, q: u64| {
         h.write(sku.as_bytes());
         h.write_u8(0xff);
         h.write_u64(q);
+    };
+    // Sorted, then equal SKUs merged: linearithmic however many lines (a linear search
+    // per line was quadratic in a 10,000-line order). The usual order of a few lines
+    // is sorted on the stack.
+    let lines = order.items.iter().map(|l| (l.sku.as_str(), l.quantity));
+    let mut small = [("", 0u64); SMALL_BASKET];
+    match small.get_mut(..order.items.len()) {
+        Some(basket) => {
+            for (slot, line) in basket.iter_mut().zip(lines) {
+                *slot = line;
+            }
+            merged(basket, &mut add);
+        }
+        None => merged(&mut lines.collect::<Vec<_>>(), &mut add),
     }
     Some((customer, h.finish()))
+}
+
+/// Baskets of at most this many lines are sorted without an allocation.
+const SMALL_BASKET: usize = 8;
+
+/// Sorts `(SKU, quantity)` lines and calls `add` once per SKU with its summed quantity,
+/// in SKU order.
+fn merged<'s>(basket: &mut [(&'s str, u64)], add: &mut impl FnMut(&'s str, u64)) {
+    basket.sort_unstable();
+    let mut run: Option<(&str, u64)> = None;
+    for &(sku, q) in basket.iter() {
+        run = match run {
+            Some((s, total)) if s == sku => Some((s, total.saturating_add(q))),
+            Some((s, total)) => {
+                add(s, total);
+                Some((sku, q))
+            }
+            None => Some((sku, q)),
+        };
+    }
+    if let Some((s, total)) = run {
+        add(s, total);
+    }
 }
 
 /// The digest of an order id (a bound one: the engine passes no other).
@@ -248,6 +279,52 @@ impl DuplicateMemory {
 mod tests {
     use super::*;
     use crate::engine::order::Order;
+
+    /// The basket digest as it was computed before small baskets were sorted on the
+    /// stack: a sorted, merged `Vec` hashed in SKU order.
+    fn reference_key(order: &Order) -> (u64, u64) {
+        let who = normalize::identifier(
+            IdKind::CustomerId,
+            order.customer.id.as_deref().unwrap(),
+            "86",
+        );
+        let mut basket: Vec<(&str, u64)> = order
+            .items
+            .iter()
+            .map(|l| (l.sku.as_str(), l.quantity))
+            .collect();
+        basket.sort_unstable();
+        basket.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                kept.1 = kept.1.saturating_add(later.1);
+            }
+            same
+        });
+        let mut h = SipHasher13::new_with_keys(KEYS.0, KEYS.1);
+        h.write_u8(0);
+        h.write(who.as_bytes());
+        h.write_u8(0xff);
+        let customer = h.clone().finish();
+        for (sku, q) in basket {
+            h.write(sku.as_bytes());
+            h.write_u8(0xff);
+            h.write_u64(q);
+        }
+        (customer, h.finish())
+    }
+
+    #[test]
+    fn small_and_large_baskets_hash_as_the_sorted_merged_list() {
+        let skus = ["B", "A", "C", "A", "", "B", "D", "A", "E", "C", "F", "A"];
+        for n in 0..=skus.len() {
+            let lines: Vec<(&str, u64)> =
+                skus[..n].iter().zip(1u64..).map(|(s, q)| (*s, q)).collect();
+            let o = order(None, " K-1 ", &lines);
+            let rules = normalize::Rules::with_country_code("86");
+            assert_eq!(key(&o, &rules), Some(reference_key(&o)), "{n} lines");
+        }
+    }
 
     fn order(id: Option<&str>, customer: &str, lines: &[(&str, u64)]) -> Order {
         let mut o = Order {

@@ -9,6 +9,7 @@ use super::Loaded;
 use crate::model::{from_minor_units, to_minor_units, CatalogItem, IdKind, Issue};
 use crate::normalize;
 use crate::rules::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
+use crate::snapshot::ListMatch;
 use crate::time::Timestamp;
 
 const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
@@ -35,14 +36,15 @@ pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>
     let policy = snapshot.policy();
     let rules = normalize::Rules::of(policy);
 
+    let Buffers {
+        mut shipping_phone,
+        mut ident,
+    } = Buffers::take();
     // Normalized once: looked up in the blocklist and checked for `invalid_phone`.
-    let shipping_phone = order
-        .shipping
-        .as_ref()
-        .and_then(|s| s.phone.as_deref())
-        .map(|p| normalize::identifier_with(IdKind::Phone, p, &rules))
-        .unwrap_or_default();
-    let mut customer = customer_facts(loaded, order, &shipping_phone, now);
+    if let Some(p) = order.shipping.as_ref().and_then(|s| s.phone.as_deref()) {
+        normalize::identifier_into(IdKind::Phone, p, &rules, &mut shipping_phone);
+    }
+    let mut customer = customer_facts(loaded, order, &shipping_phone, &mut ident, now);
     customer.bound = bound.to_vec();
     let (items, total_minor) = item_facts(loaded, order);
 
@@ -55,6 +57,11 @@ pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>
         &shipping_phone,
         &mut issue_list,
     );
+    Buffers {
+        shipping_phone,
+        ident,
+    }
+    .give_back();
     if duplicate {
         issue_list.push(Issue::DuplicateRecent.as_str());
     }
@@ -90,11 +97,55 @@ pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>
     }
 }
 
-/// Blocklist level, reasons and matched kinds, and `customers.csv` history.
+/// The text buffers a check normalizes identifiers into, kept per thread between
+/// checks so that normalizing allocates nothing once they have grown to the usual
+/// identifier length (docs/BENCHMARKS.md, "Native"). Per thread rather than per engine:
+/// the fact builder only reads the engine, which stays `Sync`.
+#[derive(Default)]
+pub(super) struct Buffers {
+    /// The shipping phone, normalized.
+    pub shipping_phone: String,
+    /// Each other identifier in turn, normalized (the duplicate key's customer too).
+    pub ident: String,
+}
+
+/// A buffer grown past this many bytes by one outsized identifier is not kept.
+const BUFFER_KEEP: usize = 1024;
+
+thread_local! {
+    static BUFFERS: std::cell::Cell<Option<Buffers>> = const { std::cell::Cell::new(None) };
+}
+
+impl Buffers {
+    /// This thread's buffers, emptied (fresh ones if another check on this thread
+    /// holds them, or thread-local storage is gone).
+    pub fn take() -> Buffers {
+        let mut b = BUFFERS
+            .try_with(|c| c.take())
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        b.shipping_phone.clear();
+        b.ident.clear();
+        b
+    }
+
+    /// Keeps the buffers for the next check on this thread, unless one grew too large.
+    pub fn give_back(self) {
+        if self.shipping_phone.capacity() <= BUFFER_KEEP && self.ident.capacity() <= BUFFER_KEEP {
+            // Fails only while the thread is exiting: then the buffers are dropped.
+            let _ = BUFFERS.try_with(|c| c.set(Some(self)));
+        }
+    }
+}
+
+/// Blocklist level, reasons and matched kinds, and `customers.csv` history. `buf` is
+/// scratch space for normalized identifiers.
 fn customer_facts<'a>(
     loaded: &'a Loaded,
     order: &Order,
     shipping_phone: &str,
+    buf: &mut String,
     now: Timestamp,
 ) -> CustomerFacts<'a> {
     let snapshot = &loaded.snapshot;
@@ -105,29 +156,23 @@ fn customer_facts<'a>(
     // The highest level among certain (private-profile) matches: `level` is certain
     // when they reach it.
     let mut certain_level = crate::model::Level::None;
-    let mut lookup = |kind: IdKind, normalized: &str| {
-        if normalized.is_empty() {
+    let mut matched = |kind: IdKind, m: ListMatch<'a>| {
+        if m.expires_at.is_some_and(|e| e <= now) {
             return;
         }
-        snapshot.for_each_match(kind, normalized, |m| {
-            if m.expires_at.is_some_and(|e| e <= now) {
-                return;
-            }
-            facts.listed = true;
-            facts.level = facts.level.max(m.level);
-            if m.certain {
-                certain_level = certain_level.max(m.level);
-            }
-            // A public snapshot's hit has no reason code.
-            if !m.reason.is_empty() && !facts.reasons.contains(&m.reason) {
-                facts.reasons.push(m.reason);
-            }
-            if let Some(seen) = kinds_matched.get_mut(usize::from(kind.code())) {
-                *seen = true;
-            }
-        });
+        facts.listed = true;
+        facts.level = facts.level.max(m.level);
+        if m.certain {
+            certain_level = certain_level.max(m.level);
+        }
+        // A public snapshot's hit has no reason code.
+        if !m.reason.is_empty() && !facts.reasons.contains(&m.reason) {
+            facts.reasons.push(m.reason);
+        }
+        if let Some(seen) = kinds_matched.get_mut(usize::from(kind.code())) {
+            *seen = true;
+        }
     };
-    let mut buf = String::with_capacity(64);
     let ident = |kind, raw: &Option<String>, out: &mut String| {
         out.clear();
         if let Some(r) = raw.as_deref() {
@@ -135,31 +180,46 @@ fn customer_facts<'a>(
         }
     };
     // The customer id first: its normalized form also finds the customer's statistics.
-    ident(IdKind::CustomerId, &c.id, &mut buf);
-    lookup(IdKind::CustomerId, &buf);
-    let stats = snapshot.customer_normalized(&buf);
+    ident(IdKind::CustomerId, &c.id, buf);
+    let stats = snapshot.customer_id_lookup(buf, |m| matched(IdKind::CustomerId, m));
+    let mut lookup = |kind: IdKind, normalized: &str| {
+        snapshot.for_each_match(kind, normalized, |m| matched(kind, m));
+    };
+    // A kind the blocklist holds none of is neither normalized nor hashed (the
+    // customer id above still is: it also finds the customer's statistics).
     for (kind, raw) in [
         (IdKind::Email, &c.email),
         (IdKind::DeviceId, &c.device_id),
         (IdKind::PaymentFingerprint, &c.payment_fingerprint),
         (IdKind::Ip, &c.ip),
     ] {
-        ident(kind, raw, &mut buf);
-        lookup(kind, &buf);
+        if snapshot.may_list(kind) {
+            ident(kind, raw, buf);
+            lookup(kind, buf);
+        }
     }
-    ident(IdKind::Phone, &c.phone, &mut buf);
-    lookup(IdKind::Phone, &buf);
-    if shipping_phone != buf {
-        lookup(IdKind::Phone, shipping_phone);
+    if snapshot.may_list(IdKind::Phone) {
+        ident(IdKind::Phone, &c.phone, buf);
+        lookup(IdKind::Phone, buf);
+        if shipping_phone != buf.as_str() {
+            lookup(IdKind::Phone, shipping_phone);
+        }
     }
-    if let Some(s) = &order.shipping {
-        let address = normalize::order_address(
-            or_empty(&s.province),
-            or_empty(&s.city),
-            or_empty(&s.district),
-            or_empty(&s.line1),
+    if let Some(s) = order
+        .shipping
+        .as_ref()
+        .filter(|_| snapshot.may_list(IdKind::Address))
+    {
+        normalize::order_address_into(
+            [
+                or_empty(&s.province),
+                or_empty(&s.city),
+                or_empty(&s.district),
+                or_empty(&s.line1),
+            ],
+            buf,
         );
-        lookup(IdKind::Address, &address);
+        lookup(IdKind::Address, buf);
     }
     facts.level_certain = certain_level == facts.level;
     facts.matched = IdKind::ALL
@@ -285,4 +345,28 @@ fn or_empty(s: &Option<String>) -> &str {
 
 fn clamp_i64(v: i128) -> i64 {
     i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buffers_are_kept_for_the_next_check_unless_outsized() {
+        let mut b = Buffers::take();
+        b.ident.push_str("someone@example.com");
+        b.shipping_phone.push_str("8613800138000");
+        let kept = b.ident.capacity();
+        b.give_back();
+        let again = Buffers::take();
+        // Kept, and handed out empty: no text of the last check leaks into the next.
+        assert!(again.ident.capacity() >= kept);
+        assert!(again.ident.is_empty() && again.shipping_phone.is_empty());
+        // While a check holds them, another on the same thread gets fresh ones.
+        assert_eq!(Buffers::take().ident.capacity(), 0);
+        let mut outsized = again;
+        outsized.ident.push_str(&"x".repeat(BUFFER_KEEP + 1));
+        outsized.give_back();
+        assert_eq!(Buffers::take().ident.capacity(), 0);
+    }
 }

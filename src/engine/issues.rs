@@ -7,8 +7,14 @@ use crate::model::Issue;
 use crate::normalize;
 use crate::rules::facts::ItemFacts;
 
+/// Absent, empty or only whitespace. Decided by the first character when it is not
+/// whitespace (the usual case, Chinese address parts included, whose trim would decode
+/// and classify both ends).
 fn blank(s: &Option<String>) -> bool {
-    s.as_deref().is_none_or(|s| normalize::trim(s).is_empty())
+    s.as_deref().is_none_or(|s| match s.chars().next() {
+        Some(first) if !first.is_whitespace() => false,
+        _ => normalize::trim(s).is_empty(),
+    })
 }
 
 /// Whether a shipping phone, already normalized to digits, is plausible: 8–15 digits,
@@ -73,4 +79,33 @@ fn over_max(lines: &[ItemFacts<'_>]) -> bool {
     lines
         .iter()
         .any(|l| l.max_per_order > 0 && l.sku_quantity > l.max_per_order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_is_absent_empty_or_only_whitespace_of_any_script() {
+        let b = |s: Option<&str>| blank(&s.map(str::to_string));
+        for yes in [
+            None,
+            Some(""),
+            Some("   "),
+            Some("\t\n"),
+            Some("\u{3000}"),
+            Some(" \u{3000} "),
+        ] {
+            assert!(b(yes), "{yes:?}");
+        }
+        for no in [
+            Some("a"),
+            Some(" a "),
+            Some("浙江省"),
+            Some("\u{3000}杭州"),
+            Some("\u{200B}"),
+        ] {
+            assert!(!b(no), "{no:?}");
+        }
+    }
 }

@@ -9,7 +9,7 @@ use super::program::{Arith, Cmp, Comp, Const, Conv, Node, StrOp};
 use super::schema::{self, Field, ISSUES, LEVELS, ROOTS};
 use super::types::Type;
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::model::Scope;
+use crate::model::{Issue, Level, Scope};
 
 /// At most this many errors (and as many warnings) are reported per rule.
 pub const MAX_DIAGNOSTICS: usize = 20;
@@ -178,6 +178,39 @@ const FUNCTIONS: &[&str] = &[
     "timestamp",
     "duration",
 ];
+
+/// `a op b`, as [`Node::LevelIs`] when it compares `customer.level` for (in)equality
+/// with a level's name, so rules compare enums, not strings; any other comparison
+/// (a name that is no level included: the checker warned) as [`Node::Cmp`].
+fn interned_cmp(cmp: Cmp, a: Box<Node>, b: Box<Node>) -> Node {
+    let level_of = |fact: &Node, lit: &Node| match (fact, lit) {
+        (Node::Fact(Field::CustomerLevel), Node::Const(Const::Str(s))) => {
+            Level::ALL.iter().copied().find(|l| l.as_str() == s)
+        }
+        _ => None,
+    };
+    let equal = match cmp {
+        Cmp::Eq => true,
+        Cmp::Ne => false,
+        _ => return Node::Cmp(cmp, a, b),
+    };
+    match level_of(&a, &b).or_else(|| level_of(&b, &a)) {
+        Some(level) => Node::LevelIs { level, equal },
+        None => Node::Cmp(cmp, a, b),
+    }
+}
+
+/// `a in list`, as [`Node::HasIssue`] when it asks whether `order.issues` holds an
+/// issue's name; otherwise (a name that is no issue included: the checker warned) as
+/// [`Node::In`].
+fn interned_in(a: Box<Node>, list: Box<Node>) -> Node {
+    if let (Node::Const(Const::Str(s)), Node::Fact(Field::OrderIssues)) = (&*a, &*list) {
+        if let Some(issue) = Issue::ALL.iter().copied().find(|i| i.as_str() == s) {
+            return Node::HasIssue(issue);
+        }
+    }
+    Node::In(a, list)
+}
 
 fn is_string_literal(e: &Expr) -> Option<&str> {
     match &e.kind {
@@ -862,7 +895,7 @@ impl Checker<'_> {
                     BinOp::Gt => Cmp::Gt,
                     _ => Cmp::Ge,
                 };
-                (Node::Cmp(cmp, ab, bb), Type::Bool)
+                (interned_cmp(cmp, ab, bb), Type::Bool)
             }
             BinOp::In => {
                 let Type::List(elem) = &bt else {
@@ -904,7 +937,7 @@ impl Checker<'_> {
                         }
                     }
                 }
-                (Node::In(ab, bb), Type::Bool)
+                (interned_in(ab, bb), Type::Bool)
             }
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem => {
                 let arith = match op {

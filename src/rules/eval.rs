@@ -305,6 +305,14 @@ enum Tri {
     Failed,
 }
 
+fn bool_tri(b: bool) -> Tri {
+    if b {
+        Tri::True
+    } else {
+        Tri::False
+    }
+}
+
 fn lift(r: Result<bool, Error>, slot: &mut Option<Error>) -> Tri {
     match r {
         Ok(true) => Tri::True,
@@ -370,6 +378,11 @@ fn tri<'a>(
                 _ => no_overload("in"),
             };
             lift(r, slot)
+        }
+        Node::LevelIs { level, equal } => bool_tri((ctx.facts.customer.level == *level) == *equal),
+        Node::HasIssue(issue) => {
+            let name = issue.as_str();
+            bool_tri(ctx.facts.order.issues.contains(&name))
         }
         Node::Const(Const::Bool(true)) => Tri::True,
         Node::Const(Const::Bool(false)) => Tri::False,
@@ -529,9 +542,13 @@ fn eval<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> R<'
             }
         }
         Node::Select(obj, f) => select(&eval(obj, ctx, frame)?, *f),
-        Node::And(..) | Node::Or(..) | Node::Not(..) | Node::Cmp(..) | Node::In(..) => {
-            test(node, ctx, frame).map(Value::Bool)
-        }
+        Node::And(..)
+        | Node::Or(..)
+        | Node::Not(..)
+        | Node::Cmp(..)
+        | Node::In(..)
+        | Node::LevelIs { .. }
+        | Node::HasIssue(_) => test(node, ctx, frame).map(Value::Bool),
         _ => eval_rest(node, ctx, frame),
     }
 }
@@ -568,7 +585,9 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
         | Node::And(..)
         | Node::Or(..)
         | Node::Cmp(..)
-        | Node::In(..) => err("internal: node routed to the wrong evaluator"),
+        | Node::In(..)
+        | Node::LevelIs { .. }
+        | Node::HasIssue(_) => err("internal: node routed to the wrong evaluator"),
         Node::List(items) => {
             ctx.charge(items.len())?;
             let mut out = Vec::with_capacity(items.len());

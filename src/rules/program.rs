@@ -4,6 +4,7 @@
 //! lookups and no parsing.
 
 use super::schema::Field;
+use crate::model::{Issue, Level};
 use crate::time::{Duration, Timestamp};
 
 /// A constant value known at compile time.
@@ -141,6 +142,18 @@ pub enum Node {
     Cmp(Cmp, Box<Node>, Box<Node>),
     /// `a in list`
     In(Box<Node>, Box<Node>),
+    /// `customer.level == "…"` (`equal`) or `!=` against a level name, interned when the
+    /// rule is compiled: the evaluator compares the fact's [`Level`] enum, not its name.
+    LevelIs {
+        /// The level named by the literal.
+        level: Level,
+        /// `==` (true) or `!=` (false).
+        equal: bool,
+    },
+    /// `"…" in order.issues` for a name that is an [`Issue`], interned when the rule is
+    /// compiled: the evaluator scans `order.issues` for it directly, with no operand
+    /// values or list dispatch.
+    HasIssue(Issue),
     /// `list[i]`
     Index(Box<Node>, Box<Node>),
     /// `size(x)`

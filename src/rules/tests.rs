@@ -359,3 +359,70 @@ fn at_most_twenty_errors_are_reported() {
     let many = format!("[{}] == []", vec!["nope"; 500].join(", "));
     assert_eq!(errors(&many).len(), check::MAX_DIAGNOSTICS);
 }
+
+/// Level and issue names are interned when a rule is compiled (docs/BENCHMARKS.md,
+/// "Native"): the program compares `customer.level` as an enum and looks an issue up
+/// directly; a name that is no level or issue keeps the general comparison.
+#[test]
+fn level_and_issue_names_are_interned_at_compile_time() {
+    use super::program::Node;
+    let root = |expr: &str| compile(expr, Scope::Order).unwrap().0.root;
+    assert!(matches!(
+        root(r#"customer.level == "block""#),
+        Node::LevelIs {
+            level: Level::Block,
+            equal: true
+        }
+    ));
+    assert!(matches!(
+        root(r#""step_up" != customer.level"#),
+        Node::LevelIs {
+            level: Level::StepUp,
+            equal: false
+        }
+    ));
+    assert!(matches!(
+        root(r#""invalid_phone" in order.issues"#),
+        Node::HasIssue(crate::model::Issue::InvalidPhone)
+    ));
+    // Not names of the vocabulary, or not an (in)equality: left as they were.
+    assert!(matches!(root(r#"customer.level == "blok""#), Node::Cmp(..)));
+    assert!(matches!(root(r#"customer.level < "block""#), Node::Cmp(..)));
+    assert!(matches!(root(r#""nope" in order.issues"#), Node::In(..)));
+}
+
+/// The interned forms answer exactly as the string comparisons did, for every level
+/// and issue, both operand orders, `==` and `!=`.
+#[test]
+fn interned_comparisons_agree_with_string_comparisons() {
+    use crate::model::Issue;
+    let eval = |expr: &str, f: &Facts<'_>| compile(expr, Scope::Order).unwrap().0.eval(f, None);
+    for &held in Level::ALL {
+        let mut f = facts(&[]);
+        f.customer.level = held;
+        for &named in Level::ALL {
+            let n = named.as_str();
+            let same = held == named;
+            assert_eq!(eval(&format!(r#"customer.level == "{n}""#), &f), Ok(same));
+            assert_eq!(eval(&format!(r#""{n}" == customer.level"#), &f), Ok(same));
+            assert_eq!(eval(&format!(r#"customer.level != "{n}""#), &f), Ok(!same));
+            // The same comparison through a string the checker cannot see as a literal.
+            assert_eq!(
+                eval(&format!(r#"customer.level == "{n}" + """#), &f),
+                Ok(same)
+            );
+        }
+    }
+    let mut f = facts(&[]);
+    f.order.issues = vec!["price_mismatch", "duplicate_recent"];
+    for &issue in Issue::ALL {
+        let n = issue.as_str();
+        let held = f.order.issues.contains(&n);
+        assert_eq!(eval(&format!(r#""{n}" in order.issues"#), &f), Ok(held));
+        assert_eq!(eval(&format!(r#"!("{n}" in order.issues)"#), &f), Ok(!held));
+        assert_eq!(
+            eval(&format!(r#"("{n}" + "") in order.issues"#), &f),
+            Ok(held)
+        );
+    }
+}

@@ -319,6 +319,9 @@ pub struct Snapshot {
     block_keys: usize,
     block_expiries: usize,
     block_count: usize,
+    /// Bit `kind code` set: the private blocklist may hold that kind (from the
+    /// header's per-kind counts; all bits when they do not add up).
+    listed_kinds: u8,
     expiry_base: i64,
     catalog: Vec<CatalogItem>,
     /// `(hash of SKU, index into catalog)` sorted by hash: a lookup is a few integer
@@ -423,10 +426,38 @@ impl Snapshot {
             return;
         }
         let Some(key) = &self.key else { return };
-        if self.block_count == 0 {
+        if !self.may_list(kind) {
             return;
         }
-        let prefix = key_hash(id_hash(key.as_bytes(), kind, normalized));
+        self.for_each_hashed_match(id_hash(key.as_bytes(), kind, normalized), f);
+    }
+
+    /// [`Snapshot::for_each_match`] for a customer id, and its `customers.csv`
+    /// statistics ([`Snapshot::customer_normalized`]): both are found by the same keyed
+    /// hash, computed once.
+    pub fn customer_id_lookup<'s>(
+        &'s self,
+        normalized: &str,
+        f: impl FnMut(ListMatch<'s>),
+    ) -> Option<CustomerStats> {
+        let kind = IdKind::CustomerId;
+        let key = match (&self.key, &self.public) {
+            (Some(key), None) if !normalized.is_empty() => key,
+            _ => {
+                self.for_each_match(kind, normalized, f);
+                return self.customer_normalized(normalized);
+            }
+        };
+        let h = id_hash(key.as_bytes(), kind, normalized);
+        if self.may_list(kind) {
+            self.for_each_hashed_match(h, f);
+        }
+        self.customer_by_hash(h)
+    }
+
+    /// The private blocklist's entries whose identifier hashes to `hash`.
+    fn for_each_hashed_match<'s>(&'s self, hash: u64, mut f: impl FnMut(ListMatch<'s>)) {
+        let prefix = key_hash(hash);
         let bytes: &[u8] = &self.bytes;
         let key_at =
             |i: usize| read_u64(bytes, self.block_keys + i * BLOCKLIST_KEY_LEN).unwrap_or(u64::MAX);
@@ -457,6 +488,20 @@ impl Snapshot {
             }
             i += 1;
         }
+    }
+
+    /// Whether the blocklist may hold identifiers of `kind`: false only when the private
+    /// profile's header says it holds none (then a check need neither normalize nor
+    /// hash that identifier). A public snapshot answers true: its lookup decides.
+    pub fn may_list(&self, kind: IdKind) -> bool {
+        if self.public.is_some() {
+            return true;
+        }
+        self.block_count > 0
+            && self
+                .listed_kinds
+                .checked_shr(u32::from(kind.code()))
+                .is_some_and(|bits| bits & 1 == 1)
     }
 
     /// Whether the snapshot has a catalog (an empty catalog makes every SKU "known").
@@ -498,7 +543,14 @@ impl Snapshot {
         if id.is_empty() || self.cust_count == 0 {
             return None;
         }
-        let h = id_hash(key.as_bytes(), IdKind::CustomerId, id);
+        self.customer_by_hash(id_hash(key.as_bytes(), IdKind::CustomerId, id))
+    }
+
+    /// The statistics of the customer whose normalized id hashes to `h`.
+    fn customer_by_hash(&self, h: u64) -> Option<CustomerStats> {
+        if self.cust_count == 0 {
+            return None;
+        }
         let bytes: &[u8] = &self.bytes;
         let (lo, hi) = self.cust_dir.range(h);
         let hash_at = |i: usize| read_u64(bytes, self.cust_hashes + i * CUSTOMER_HASH_LEN);

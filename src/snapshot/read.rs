@@ -361,6 +361,8 @@ struct Blocklist {
     /// Number of entries (keys, and as many expiries after them).
     count: usize,
     expiry_base: i64,
+    /// Bit `code` set: the blocklist may hold identifiers of that kind ([`listed_kinds`]).
+    listed_kinds: u8,
     info: BlocklistInfo,
 }
 
@@ -447,8 +449,32 @@ fn blocklist(body: &[u8], reasons: usize) -> Result<Blocklist, SnapshotError> {
     Ok(Blocklist {
         count,
         expiry_base,
+        listed_kinds: listed_kinds(head, count),
         info,
     })
+}
+
+/// The kinds a check must look up, as a bit per kind code, from the header's per-kind
+/// row counts: a kind the compiler counted no row of has no entry, so hashing its
+/// identifier would be wasted. The counts are source rows (the compiler merges rows
+/// into entries, never the reverse), so they must add up to at least `count`; when they
+/// do not, they cannot be trusted and every kind is looked up (never a miss by
+/// skipping).
+fn listed_kinds(head: &[u8], count: usize) -> u8 {
+    let counts: Vec<u32> = (0..blocklist::KIND_SLOTS)
+        .map(|slot| read_u32(head, blocklist::KIND_COUNTS + 4 * slot).unwrap_or(0))
+        .collect();
+    let rows: u64 = counts.iter().map(|&n| u64::from(n)).sum();
+    if rows < count as u64 {
+        return u8::MAX;
+    }
+    counts
+        .iter()
+        .enumerate()
+        .filter(|(_, &n)| n > 0)
+        .fold(0u8, |mask, (slot, _)| {
+            mask | 1u8.checked_shl(slot as u32).unwrap_or(0)
+        })
 }
 
 /// The fewest bytes a catalog tag takes: its length prefix and one byte (the compiler
@@ -617,6 +643,7 @@ fn public_contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
         blocklist: Blocklist {
             count: 0,
             expiry_base: 0,
+            listed_kinds: 0,
             info,
         },
         catalog,
@@ -752,6 +779,7 @@ pub(super) fn parse(
         block_keys,
         block_expiries: block_keys + block_count * BLOCKLIST_KEY_LEN,
         block_count,
+        listed_kinds: blk.listed_kinds,
         expiry_base: blk.expiry_base,
         catalog,
         cust_hashes,
@@ -764,6 +792,30 @@ pub(super) fn parse(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A `BLKL` header whose per-kind counts are `counts` (by kind code).
+    fn header(counts: &[(usize, u32)]) -> Vec<u8> {
+        let mut head = vec![0u8; BLOCKLIST_HEADER_LEN];
+        for &(slot, n) in counts {
+            let at = blocklist::KIND_COUNTS + 4 * slot;
+            head[at..at + 4].copy_from_slice(&n.to_le_bytes());
+        }
+        head
+    }
+
+    #[test]
+    fn listed_kinds_come_from_counts_that_add_up_else_all_kinds() {
+        let email = usize::from(IdKind::Email.code());
+        let ip = usize::from(IdKind::Ip.code());
+        let head = header(&[(email, 3), (ip, 1)]);
+        // Four source rows merged into four or fewer entries: only those two kinds.
+        assert_eq!(listed_kinds(&head, 4), (1 << email) | (1 << ip));
+        assert_eq!(listed_kinds(&head, 2), (1 << email) | (1 << ip));
+        // More entries than counted rows: the counts are wrong, every kind is looked up.
+        assert_eq!(listed_kinds(&head, 5), u8::MAX);
+        assert_eq!(listed_kinds(&header(&[]), 1), u8::MAX);
+        assert_eq!(listed_kinds(&header(&[]), 0), 0);
+    }
 
     /// A `CATL` body of one item (sku `A`) whose tags are `tags`.
     fn one_item(tag_count: u32, tags: &[&str]) -> Vec<u8> {
