@@ -1,7 +1,8 @@
-//! The JavaScript API (docs/semantics.md §11.2) over wasm-bindgen: `Engine`, `Backtest`,
-//! `compilePolicy` and `lintPolicy`. This is the only file that imports wasm-bindgen;
-//! everything here converts between JS values and the crate's public API, and every
-//! path returns a `Result` — a Rust panic would kill the whole wasm instance.
+//! The JavaScript API (docs/semantics.md §11.2) over wasm-bindgen: `Engine` and, in the
+//! compiler entry only (`--features compiler`), `Backtest`, `compilePolicy` and
+//! `lintPolicy`. This is the only file that imports wasm-bindgen; everything here
+//! converts between JS values and the crate's public API, and every path returns a
+//! `Result` — a Rust panic would kill the whole wasm instance.
 //!
 //! The boundary is the hot path of a checkout. An order crosses it as JSON text
 //! (`JSON.stringify`, then [`Order::from_json`], which keeps JSON paths in its errors):
@@ -13,7 +14,6 @@
 //! Errors are real JS `Error`s carrying data: `path` for bad orders, `diagnostics` for
 //! policies, `kind` for snapshots.
 
-use crate::backtest::Backtest;
 use crate::engine::{CheckOptions, Engine, Identity, LoadError, Order, OrderError, OrderKey};
 use crate::snapshot::{LoadOptions, PublicKey, Snapshot, SnapshotError, SnapshotKey};
 use crate::time::Timestamp;
@@ -704,110 +704,12 @@ fn expected_merchant(options: &JsValue) -> Result<Option<String>, JsValue> {
 }
 
 // ---------------------------------------------------------------------------
-// Backtest
+// Backtest: only in the compiler entry (wasm/backtest.rs).
 
-/// Replays past orders (each judged at its own `created_at`) and reports what the policy
-/// would have done — the same report as `checkout-guard backtest --json`.
-#[wasm_bindgen(js_name = Backtest)]
-pub struct JsBacktest {
-    inner: Option<Backtest>,
-    fallback_now: Timestamp,
-}
-
-impl JsBacktest {
-    fn running(&mut self) -> Result<&mut Backtest, JsValue> {
-        self.inner.as_mut().ok_or_else(|| {
-            js_error(
-                "Error",
-                "this backtest is finished; create a new Backtest to run another",
-                &[],
-            )
-        })
-    }
-}
-
-fn engine_for(bytes: Option<Vec<u8>>, options: &LoadOptions) -> Result<Engine, JsValue> {
-    match bytes {
-        Some(b) => Engine::open_with(b, options),
-        None => Engine::demo(),
-    }
-    .map_err(|e| load_error(&e))
-}
-
-#[wasm_bindgen(js_class = Backtest)]
-impl JsBacktest {
-    /// A backtest of `bytes`' policy (the demo store when null), optionally compared
-    /// with `baselineBytes`' policy (both under `options.key` and, when given,
-    /// verified with `options.publicKey`); `options.now` judges orders without
-    /// `created_at`.
-    #[wasm_bindgen(constructor)]
-    pub fn new(
-        #[wasm_bindgen(unchecked_optional_param_type = "Uint8Array | null")] bytes: Option<Vec<u8>>,
-        #[wasm_bindgen(js_name = baselineBytes, unchecked_optional_param_type = "Uint8Array | null")]
-        baseline_bytes: Option<Vec<u8>>,
-        #[wasm_bindgen(unchecked_optional_param_type = "BacktestOptions")] options: Option<JsValue>,
-    ) -> Result<JsBacktest, JsValue> {
-        let options = options.unwrap_or(JsValue::UNDEFINED);
-        let load = load_options(&options)?;
-        let engine = engine_for(bytes, &load)?;
-        let baseline = baseline_bytes
-            .map(|b| engine_for(Some(b), &load))
-            .transpose()?;
-        let fallback_now = if options.is_object() {
-            read_time(&get(&options, "now"), "options.now")?
-        } else {
-            None
-        }
-        .unwrap_or_else(js_now);
-        Ok(JsBacktest {
-            inner: Some(Backtest::new(engine, baseline)),
-            fallback_now,
-        })
-    }
-
-    /// Adds one order (an object, or one JSON line); returns how many inputs were
-    /// consumed (1; an unusable one is counted in the report's `unusable`).
-    pub fn add(
-        &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Order | string")] order: &JsValue,
-    ) -> Result<u32, JsValue> {
-        let now = self.fallback_now;
-        let text = match order.as_string() {
-            Some(line) => line,
-            None => stringify(order, "").unwrap_or_default(),
-        };
-        let bt = self.running()?;
-        let _ = bt.add_json(text.trim_start_matches('\u{feff}'), now);
-        Ok(1)
-    }
-
-    /// Adds every non-blank line of JSON Lines text; returns how many were consumed.
-    #[wasm_bindgen(js_name = addJsonLines)]
-    pub fn add_json_lines(&mut self, text: &str) -> Result<u32, JsValue> {
-        let now = self.fallback_now;
-        let bt = self.running()?;
-        let mut count = 0u32;
-        for line in text.lines() {
-            let line = line.trim_start_matches('\u{feff}');
-            if line.trim().is_empty() {
-                continue;
-            }
-            let _ = bt.add_json(line, now);
-            count = count.saturating_add(1);
-        }
-        Ok(count)
-    }
-
-    /// The report; the backtest cannot be added to afterwards.
-    #[wasm_bindgen(unchecked_return_type = "BacktestReport")]
-    pub fn finish(&mut self) -> Result<JsValue, JsValue> {
-        self.running()?;
-        match self.inner.take() {
-            Some(bt) => to_js(&bt.finish()),
-            None => Err(internal_error("backtest vanished")),
-        }
-    }
-}
+#[cfg(feature = "compiler")]
+mod backtest;
+#[cfg(feature = "compiler")]
+pub use backtest::JsBacktest;
 
 // ---------------------------------------------------------------------------
 // Policy compiler (the demo page's editor)

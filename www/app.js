@@ -21,7 +21,7 @@ async function boot() {
   applyI18n();
   syncLangButtons();
   try {
-    // The compiler build (`checkout-guard/compiler`) is the runtime plus compilePolicy:
+    // The compiler build (`checkout-guard/compiler`) is the runtime plus compilePolicy and Backtest:
     // one module, one wasm instance, so snapshots move between them as plain bytes.
     const cg = await import("../pkg/web/checkout_guard_compiler.js");
     await cg.default();

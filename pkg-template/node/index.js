@@ -1,4 +1,4 @@
-// Node (ESM) entry for the runtime: Engine, Backtest. Instantiates the wasm synchronously from
+// Node (ESM) entry for the runtime: Engine (Backtest is in the compiler entry). Instantiates the wasm synchronously from
 // the package's own file, so `new Engine()` works right after `import` — no
 // `await init()` needed (calling the default export anyway is harmless).
 import { readFileSync } from "node:fs";

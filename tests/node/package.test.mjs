@@ -1,6 +1,6 @@
 // The npm package as a user gets it: `npm pack` of pkg/ (scripts/build-pkg.sh), installed
 // into a scratch project, imported as ESM and required as CommonJS. Runs the conformance
-// corpus through the JS API, bad inputs, atomic reloads, compilePolicy, Backtest against
+// corpus through the JS API, bad inputs, atomic reloads, compilePolicy, Backtest (compiler entry) against
 // the CLI, and the TypeScript types under `tsc --strict`.
 //
 //   ./scripts/build-pkg.sh && cargo build && node --test tests/node/
@@ -394,7 +394,7 @@ test("a merchant snapshot is useless without its key: refused without it or with
   assert.equal(Buffer.from(bytes).indexOf(Buffer.from(MERCHANT_KEY)), -1);
   assert.throws(() => esm.Engine.fromBytes(bytes), (e) => e.name === "SnapshotError" && e.kind === "key_required");
   assert.throws(() => esm.Engine.fromBytes(bytes, { key: DEMO_KEY }), (e) => e.name === "SnapshotError" && e.kind === "wrong_key");
-  assert.throws(() => new esm.Backtest(bytes), (e) => e.kind === "key_required");
+  assert.throws(() => new compiler.Backtest(bytes), (e) => e.kind === "key_required");
   assert.throws(() => esm.Engine.fromBytes(bytes, { key: "abc" }), (e) => e.path === "options.key");
   // A listed customer is found only with the merchant's key.
   const order = JSON.parse(read("examples/orders/blacklisted-limited.json"));
@@ -409,7 +409,7 @@ test("a merchant snapshot is useless without its key: refused without it or with
   assert.equal(demo.stats().loads, 1);
   demo.load(bytes, { key: MERCHANT_KEY });
   assert.equal(demo.stats().loads, 2);
-  assert.ok(new esm.Backtest(bytes, bytes, { key: MERCHANT_KEY }));
+  assert.ok(new compiler.Backtest(bytes, bytes, { key: MERCHANT_KEY }));
 });
 
 /** The committed signed fixture: `v2-minimal.snapshot` signed by the test key `signing.key`. */
@@ -427,7 +427,7 @@ function signedAt(dir, createdAt) {
 }
 
 test("with { publicKey } only a verified signature loads; `signed` only after verification", async () => {
-  const { esm } = await load();
+  const { esm, compiler } = await load();
   const withKey = { key: FIXTURE_KEY, publicKey: PUBLIC_KEY };
   const engine = esm.Engine.fromBytes(SIGNED, withKey);
   assert.equal(engine.info().signed, true);
@@ -456,8 +456,8 @@ test("with { publicKey } only a verified signature loads; `signed` only after ve
   assert.throws(() => esm.Engine.fromBytes(SIGNED, { key: FIXTURE_KEY, publicKey: "abc" }), (e) => e.path === "options.publicKey");
   assert.throws(() => esm.Engine.fromBytes(SIGNED, { key: FIXTURE_KEY, publicKey: new Uint8Array(16) }), (e) => e.path === "options.publicKey");
   // Backtest verifies both snapshots.
-  assert.ok(new esm.Backtest(SIGNED, SIGNED, withKey));
-  assert.throws(() => new esm.Backtest(SIGNED, UNSIGNED, withKey), (e) => e.kind === "signature_required");
+  assert.ok(new compiler.Backtest(SIGNED, SIGNED, withKey));
+  assert.throws(() => new compiler.Backtest(SIGNED, UNSIGNED, withKey), (e) => e.kind === "signature_required");
   // A refused load keeps the verified snapshot serving.
   assert.throws(() => engine.load(UNSIGNED, withKey), (e) => e.kind === "signature_required");
   assert.throws(() => engine.load(junk, withKey), (e) => e.kind === "bad_signature");
@@ -526,22 +526,36 @@ test("a public snapshot loads without a key in Node (ESM and CommonJS), and its 
   assert.equal(esm.Engine.fromBytes(priv, { key: MERCHANT_KEY }).check(order, { now }).decision, "deny");
 });
 
-test("Backtest of the sample orders equals `checkout-guard backtest --json`", async () => {
-  const { esm } = await load();
+test("the runtime entry has no Backtest: it ships in checkout-guard/compiler only", async () => {
+  const { esm, compiler } = await load();
+  // A checkout or an edge worker never backtests; the runtime's wasm is smaller without it.
+  assert.equal(esm.Backtest, undefined);
+  assert.equal(cjs.Backtest, undefined);
+  assert.equal(typeof compiler.Backtest, "function");
+  assert.equal(typeof createRequire(path.join(scratch, "index.cjs"))("checkout-guard/compiler").Backtest, "function");
+  // The types follow: the runtime's .d.ts declares neither the class nor its report.
+  const types = (name) => readFileSync(path.join(scratch, "node_modules/checkout-guard/web", name), "utf8");
+  assert.doesNotMatch(types("checkout_guard.d.ts"), /class Backtest|BacktestReport|BacktestOptions/);
+  assert.match(types("checkout_guard_compiler.d.ts"), /class Backtest/);
+  assert.match(types("checkout_guard_compiler.d.ts"), /interface BacktestReport/);
+});
+
+test("Backtest (checkout-guard/compiler) of the sample orders equals `checkout-guard backtest --json`", async () => {
+  const { compiler } = await load();
   const file = path.join(root, "examples/orders/all.jsonl");
   const out = spawnSync(cli, ["backtest", "--json", file], { encoding: "utf8" });
   assert.ok(out.stdout, `${cli}: ${out.stderr}`);
   const native = JSON.parse(out.stdout);
   // In chunks, as a page showing progress would.
   const lines = readFileSync(file, "utf8").split("\n");
-  const bt = new esm.Backtest(null, null);
+  const bt = new compiler.Backtest(null, null);
   let added = 0;
   for (let i = 0; i < lines.length; i += 10) added += bt.addJsonLines(lines.slice(i, i + 10).join("\n"));
   assert.equal(added, native.orders + native.unusable);
   assert.deepStrictEqual(bt.finish(), native);
   assert.throws(() => bt.finish(), /finished/);
   // Object input gives the same report.
-  const objects = new esm.Backtest();
+  const objects = new compiler.Backtest();
   for (const l of lines.filter((l) => l.trim())) objects.add(JSON.parse(l));
   assert.deepStrictEqual(objects.finish(), native);
 });

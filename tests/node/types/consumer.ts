@@ -1,7 +1,7 @@
 // Compiled with `tsc --noEmit --strict` against the packed package's types by
 // tests/node/package.test.mjs: a checkout's use of the API must type-check, and the
 // `@ts-expect-error` lines prove the types are precise enough to catch mistakes.
-import init, { Engine, Backtest } from "checkout-guard";
+import init, { Engine } from "checkout-guard";
 import type {
   Order,
   Verdict,
@@ -13,15 +13,18 @@ import type {
   PolicyRule,
   Explanation,
   EngineStats,
-  BacktestReport,
   OrderError,
   SnapshotError,
   CheckManyResult,
   Identity,
   OrderKey,
 } from "checkout-guard";
-import { compilePolicy, lintPolicy } from "checkout-guard/compiler";
-import type { CompiledPolicy, PolicyError } from "checkout-guard/compiler";
+import { compilePolicy, lintPolicy, Backtest } from "checkout-guard/compiler";
+import type { CompiledPolicy, PolicyError, BacktestReport } from "checkout-guard/compiler";
+// @ts-expect-error the runtime entry has no Backtest (it ships in checkout-guard/compiler)
+import { Backtest as RuntimeBacktest } from "checkout-guard";
+// @ts-expect-error nor its report type
+import type { BacktestReport as RuntimeReport } from "checkout-guard";
 
 export async function main(bytes: Uint8Array): Promise<Decision> {
   await init();
