@@ -480,7 +480,7 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let (order, options) = order_and_options(order, options)?;
-        let verdict = self.inner.check(&order, &options);
+        let verdict = self.inner.check_owned(order, &options);
         Ok(self.verdicts.write(&verdict))
     }
 
@@ -561,7 +561,9 @@ impl JsEngine {
                 })
                 .and_then(|text| Order::from_json(&text));
             let item = match parsed {
-                Ok(order) => self.verdicts.write(&self.inner.check(&order, &options)),
+                Ok(order) => self
+                    .verdicts
+                    .write(&self.inner.check_owned(order, &options)),
                 Err(error) => to_js(&ManyError { error })?,
             };
             out.push(&item);

@@ -527,7 +527,7 @@ fn check(
             identity: Some(Identity::from_order(&order)),
             ..options.clone()
         };
-        Ok(engine.check(&order, &options))
+        Ok(engine.check_owned(order, &options))
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

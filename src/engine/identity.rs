@@ -64,12 +64,14 @@ impl Identity {
 
 /// The order as the engine judges it: unchanged without binding; with `identity`, each
 /// present identity field replaces the order's, and the order's `account_created_at` is
-/// replaced by the identity's (absent included), so the body's is never read.
-pub(crate) fn bind<'a>(order: &'a Order, identity: Option<&Identity>) -> Cow<'a, Order> {
+/// replaced by the identity's (absent included), so the body's is never read. An order
+/// the caller handed over (`Cow::Owned`, as the JSON and JS entry points do) is bound in
+/// place; only a borrowed one is copied.
+pub(crate) fn bind<'a>(order: Cow<'a, Order>, identity: Option<&Identity>) -> Cow<'a, Order> {
     let Some(identity) = identity else {
-        return Cow::Borrowed(order);
+        return order;
     };
-    let mut bound = order.clone();
+    let mut bound = order.into_owned();
     let c = &mut bound.customer;
     for (field, value) in [
         (&mut c.id, &identity.customer_id),
@@ -99,13 +101,16 @@ mod tests {
         order.customer.id = Some("C10002".into());
         order.customer.email = Some("a@example.com".into());
         order.customer.account_created_at = Some(Timestamp::from_seconds(0));
-        assert!(matches!(bind(&order, None), Cow::Borrowed(_)));
+        assert!(matches!(
+            bind(Cow::Borrowed(&order), None),
+            Cow::Borrowed(_)
+        ));
 
         let identity = Identity {
             ip: Some("203.0.113.9".into()),
             ..Identity::default()
         };
-        let bound = bind(&order, Some(&identity));
+        let bound = bind(Cow::Borrowed(&order), Some(&identity));
         assert_eq!(bound.customer.id.as_deref(), Some("C10002"), "absent: kept");
         assert_eq!(bound.customer.ip.as_deref(), Some("203.0.113.9"));
         assert_eq!(bound.customer.account_created_at, None, "never the body's");
@@ -119,7 +124,7 @@ mod tests {
             account_created_at: Some(Timestamp::from_seconds(5)),
             ..Identity::default()
         };
-        let bound = bind(&order, Some(&identity));
+        let bound = bind(Cow::Borrowed(&order), Some(&identity));
         assert_eq!(bound.customer.id.as_deref(), Some("C1"));
         assert_eq!(bound.order_id.as_deref(), Some("srv-9"));
         assert_eq!(

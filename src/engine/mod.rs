@@ -255,6 +255,16 @@ impl Engine {
 
     /// Judges one order.
     pub fn check(&mut self, order: &Order, options: &CheckOptions) -> Verdict {
+        self.judge(Cow::Borrowed(order), options)
+    }
+
+    /// [`Engine::check`] of an order the caller no longer needs: binding an identity
+    /// then changes it in place instead of copying it (the JSON and JS entry points).
+    pub fn check_owned(&mut self, order: Order, options: &CheckOptions) -> Verdict {
+        self.judge(Cow::Owned(order), options)
+    }
+
+    fn judge(&mut self, order: Cow<'_, Order>, options: &CheckOptions) -> Verdict {
         let p = self.prepare(order, options);
         let (verdict, rule_errors) = decide::decide(
             &self.loaded,
@@ -282,7 +292,7 @@ impl Engine {
     /// `order`, `items`, `verified`, `now` — to explain a verdict next to
     /// [`Engine::rule_facts`]. Read-only: the duplicate memory is consulted, not updated.
     pub fn facts(&self, order: &Order, options: &CheckOptions) -> serde_json::Value {
-        let p = self.prepare(order, options);
+        let p = self.prepare(Cow::Borrowed(order), options);
         let facts = fact_builder::build(&self.loaded, &p.order, p.inputs());
         serde_json::to_value(&facts).unwrap_or(serde_json::Value::Null)
     }
@@ -315,7 +325,7 @@ impl Engine {
     /// `customer`) answers `CheckOptions::duplicate` as the engine would.
     pub fn order_key(&self, order: &Order, options: &CheckOptions) -> Option<OrderKey> {
         let identity = options.identity.as_ref();
-        self.key_of(&identity::bind(order, identity), identity)
+        self.key_of(&identity::bind(Cow::Borrowed(order), identity), identity)
     }
 
     /// The policy settings of the snapshot in use (currency, locale, thresholds…).
@@ -336,7 +346,7 @@ impl Engine {
     /// What `check` and `facts` share: the order bound (§5.3), its duplicate key, whether
     /// it is a duplicate (the caller's answer, else the engine's memory) and the bound
     /// kinds, at one `now`.
-    fn prepare<'o>(&self, order: &'o Order, options: &CheckOptions) -> Prepared<'o> {
+    fn prepare<'o>(&self, order: Cow<'o, Order>, options: &CheckOptions) -> Prepared<'o> {
         let now = options.now.unwrap_or_else(Timestamp::now);
         let identity = options.identity.as_ref();
         let order = identity::bind(order, identity);
@@ -380,8 +390,7 @@ impl Engine {
         json: &str,
         options: &CheckOptions,
     ) -> Result<Verdict, OrderError> {
-        let order = Order::from_json(json)?;
-        Ok(self.check(&order, options))
+        Ok(self.check_owned(Order::from_json(json)?, options))
     }
 }
 
