@@ -33,6 +33,20 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+/// The first and last instants a [`Timestamp`] holds, as RFC 3339.
+pub const TIMESTAMP_RANGE: (&str, &str) = (
+    "1677-09-21T00:12:43.145224192Z",
+    "2262-04-11T23:47:16.854775807Z",
+);
+
+/// What [`Timestamp::parse_rfc3339`] says of a valid RFC 3339 timestamp outside
+/// [`TIMESTAMP_RANGE`]: not "not RFC 3339", which would send the writer looking for a
+/// typo in text that is well formed.
+fn out_of_range_message(text: &str) -> String {
+    let (first, last) = TIMESTAMP_RANGE;
+    format!("`{text}` is out of range: timestamps run from {first} to {last}")
+}
+
 /// A signed span of time in nanoseconds.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
@@ -68,7 +82,15 @@ impl Timestamp {
         })?;
         i64::try_from(nanos)
             .map(Timestamp)
-            .map_err(|_| TimeError(format!("`{text}` is outside 1677-09-21..2262-04-11")))
+            .map_err(|_| TimeError(out_of_range_message(text)))
+    }
+
+    /// Whether `text` is a valid RFC 3339 timestamp that [`Timestamp`] cannot hold
+    /// (before 1677-09-21 or after 2262-04-11, such as CEL's `9999-12-31T23:59:59Z`):
+    /// [`Timestamp::parse_rfc3339`] then fails with its own "out of range" message, and
+    /// callers that word their own error (the rule checker) tell the two apart with this.
+    pub fn is_rfc3339_out_of_range(text: &str) -> bool {
+        parse_rfc3339_nanos(text.trim()).is_ok_and(|n| i64::try_from(n).is_err())
     }
 
     /// From whole seconds since the epoch (saturating).
@@ -481,6 +503,27 @@ mod tests {
         let t = Timestamp::parse_rfc3339("2026-11-22T18:00:00+08:00").unwrap();
         assert_eq!(t.to_rfc3339(), "2026-11-22T10:00:00Z");
         assert!(Timestamp::parse_rfc3339("2026-11-22").is_err());
+    }
+
+    #[test]
+    fn valid_timestamps_beyond_the_range_are_out_of_range_not_malformed() {
+        for text in [
+            "9999-12-31T23:59:59Z",
+            "0001-01-01T00:00:00Z",
+            "2262-04-11T23:47:16.854775808Z",
+        ] {
+            let e = Timestamp::parse_rfc3339(text).unwrap_err().0;
+            assert_eq!(
+                e,
+                format!("`{text}` is out of range: timestamps run from 1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z")
+            );
+            assert!(Timestamp::is_rfc3339_out_of_range(text), "{text}");
+        }
+        for text in ["2026-13-01T00:00:00Z", "9999-12-31", "2026-11-22T10:00:00Z"] {
+            assert!(!Timestamp::is_rfc3339_out_of_range(text), "{text}");
+        }
+        let e = Timestamp::parse_rfc3339("9999-12-31").unwrap_err().0;
+        assert!(e.contains("not an RFC 3339 timestamp"), "{e}");
     }
 
     #[test]

@@ -679,3 +679,21 @@ fn nothing_carries_over_from_the_previous_check() {
         serde_json::json!(["missing_recipient", "invalid_phone", "incomplete_address"])
     );
 }
+
+/// An order time beyond what a timestamp holds is refused as "out of range" (issue 11),
+/// by the fast and the careful order readers alike.
+#[test]
+fn order_times_beyond_the_range_are_out_of_range() {
+    let mut engine = Engine::demo().unwrap();
+    let order = r#"{"order_id": "T-1", "created_at": "9999-12-31T23:59:59Z",
+        "items": [{"sku": "TEA-001", "quantity": 1}]}"#;
+    let e = engine
+        .check_json(order, &CheckOptions::default())
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("`9999-12-31T23:59:59Z` is out of range: timestamps run from"),
+        "{text}"
+    );
+    assert!(text.contains("created_at"), "{text}");
+}

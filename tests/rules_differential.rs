@@ -157,6 +157,11 @@ fn agrees_with_cel_rust() {
         {
             continue;
         }
+        // The nesting-limit cases (32 parentheses) overflow cel-rust's parser on a test
+        // thread's stack: they test our limit, not CEL's semantics.
+        if expr.contains(&"(".repeat(16)) {
+            continue;
+        }
         let theirs = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             match CelProgram::compile(expr) {
                 Err(_) => Some(Err("parse error".to_string())),

@@ -591,3 +591,19 @@ fn two_methods_without_verify_mode_is_a_lint_warning() {
         "{linted:?}"
     );
 }
+
+/// A well-formed time beyond what a timestamp holds is "out of range", not "not RFC
+/// 3339" (issue 11, found by CEL's conformance tests), in the CSVs as in rules.
+#[test]
+fn csv_times_beyond_the_range_are_out_of_range() {
+    let blocklist = "kind,value,level,reason,added_at,expires_at,note\n\
+                     phone,13800138000,block,R,,9999-12-31T23:59:59Z,\n";
+    let files = with(&[("policy.toml", MIN_POLICY), ("blocklist.csv", blocklist)]);
+    let errs = errors(&files);
+    let text = render_all(&files, &errs);
+    assert!(
+        text.contains("field `expires_at`: `9999-12-31T23:59:59Z` is out of range: timestamps run from 1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z"),
+        "{text}"
+    );
+    assert!(!text.contains("not an RFC 3339"), "{text}");
+}

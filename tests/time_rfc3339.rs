@@ -17,7 +17,11 @@ fn chrono_parse(text: &str) -> Result<Timestamp, String> {
         .with_timezone(&Utc)
         .timestamp_nanos_opt()
         .map(Timestamp)
-        .ok_or_else(|| format!("`{text}` is outside 1677-09-21..2262-04-11"))
+        // The one message changed since (issue 11): a well-formed timestamp beyond the
+        // range says "out of range", with the range's exact ends.
+        .ok_or_else(|| {
+            format!("`{text}` is out of range: timestamps run from 1677-09-21T00:12:43.145224192Z to 2262-04-11T23:47:16.854775807Z")
+        })
 }
 
 fn chrono_format(t: Timestamp) -> String {

@@ -694,6 +694,17 @@ impl Checker<'_> {
                             e.0.split_once(": ")
                                 .map_or(e.0.clone(), |(_, h)| h.to_string()),
                         ),
+                        // Well-formed but beyond what a timestamp holds: say so, not
+                        // "not RFC 3339" (CEL accepts years 1 to 9999, docs/rules.md).
+                        (Conv::Timestamp, Const::Str(s))
+                            if crate::time::Timestamp::is_rfc3339_out_of_range(s) =>
+                        {
+                            (
+                                e.0.clone(),
+                                "timestamps in rules must fall between 1677-09-21 and 2262-04-11"
+                                    .to_string(),
+                            )
+                        }
                         (Conv::Timestamp, Const::Str(s)) => (
                             format!("`{s}` is not an RFC 3339 timestamp"),
                             "write e.g. `timestamp(\"2026-11-22T10:00:00Z\")`".to_string(),

@@ -276,7 +276,8 @@ fn the_deepest_accepted_expressions_fit_a_small_stack() {
     in_small_stack(|| {
         let f = facts(&[line("A", true)]);
         let deep = parser::MAX_DEPTH as usize - 2;
-        let nest = parser::MAX_NESTING as usize - 2;
+        // The deepest accepted: exactly MAX_NESTING levels of each kind of bracketing.
+        let nest = parser::MAX_NESTING as usize;
         let exprs = [
             format!("{}true{}", "(".repeat(nest), ")".repeat(nest)),
             format!("{}true", "!".repeat(nest)),
@@ -307,6 +308,39 @@ fn the_deepest_accepted_expressions_fit_a_small_stack() {
             assert_eq!(d[0].code, "too-deep", "{d:?}");
         }
     });
+}
+
+/// CEL's conformance suite (`parse.textproto`, "nest") asks for 32 levels of each kind
+/// of bracketing; docs/rules.md promises 32 and refuses 33 (issue 11: 31 were accepted).
+#[test]
+fn nesting_is_accepted_up_to_32_levels_and_refused_at_33() {
+    assert_eq!(parser::MAX_NESTING, 32);
+    let shapes: [fn(usize) -> String; 6] = [
+        |n| format!("{}7{} == 7", "(".repeat(n), ")".repeat(n)),
+        |n| format!("{}true", "!".repeat(n)),
+        |n| format!("size({}0{}) == 1", "[".repeat(n - 1), "]".repeat(n - 1)),
+        |n| format!("{}0{} == 0", "[0][".repeat(n), "]".repeat(n)),
+        |n| format!("{}true{}", "items.exists(i, ".repeat(n), ")".repeat(n)),
+        |n| format!("{}1{} == 1", "int(".repeat(n), ")".repeat(n)),
+    ];
+    for shape in shapes {
+        let ok = shape(32);
+        compile(&ok, Scope::Order).unwrap_or_else(|d| panic!("{ok}: {d:?}"));
+        let refused = shape(33);
+        let d = compile(&refused, Scope::Order).unwrap_err();
+        assert_eq!(d[0].code, "too-deep", "{refused}: {d:?}");
+        assert!(d[0].message.contains("more than 32 levels"), "{d:?}");
+    }
+}
+
+#[test]
+fn timestamps_beyond_the_range_are_refused_as_out_of_range() {
+    let d = errors(r#"now < timestamp("9999-12-31T23:59:59Z")"#);
+    assert_eq!(d[0].code, "invalid-literal");
+    assert!(d[0].message.contains("is out of range"), "{d:?}");
+    assert!(!d[0].message.contains("not an RFC 3339"), "{d:?}");
+    let d = errors(r#"now < timestamp("2026-11-22")"#);
+    assert!(d[0].message.contains("not an RFC 3339 timestamp"), "{d:?}");
 }
 
 #[test]
