@@ -95,6 +95,28 @@ fn check_rules_with(
     out
 }
 
+/// Type-checks the rules of what was read, adding their diagnostics (located in the
+/// policy file) to the parts', so `into_source` fails on a rule error as on a CSV one.
+fn add_rule_diagnostics(files: &SourceFiles, parts: &mut source::ReadParts) {
+    if let Some(policy) = &parts.policy {
+        let policy_text = files
+            .files
+            .get(&parts.policy_file)
+            .map_or("", String::as_str);
+        let rule_diagnostics =
+            check_rules(policy, &parts.policy_file, policy_text, &parts.when_offsets);
+        parts.diagnostics.extend(rule_diagnostics);
+    }
+}
+
+/// Reads a source with its rules type-checked, keeping the rows as text: what the list
+/// review (`crate::review`) reads, refusing exactly the sources `lint` finds errors in.
+pub(crate) fn read_checked(files: &SourceFiles) -> Result<ReadSource, Diagnostics> {
+    let mut parts = source::read_parts(files);
+    add_rule_diagnostics(files, &mut parts);
+    parts.into_source()
+}
+
 /// Blocklist entries of `source` already expired at `created_at`.
 fn expired_entries(source: &PolicySource, created_at: Timestamp) -> usize {
     source
@@ -204,15 +226,7 @@ fn compile_parts(
     options: &CompileOptions,
     key: &SnapshotKey,
 ) -> Result<Compiled, Diagnostics> {
-    if let Some(policy) = &parts.policy {
-        let policy_text = files
-            .files
-            .get(&parts.policy_file)
-            .map_or("", String::as_str);
-        let rule_diagnostics =
-            check_rules(policy, &parts.policy_file, policy_text, &parts.when_offsets);
-        parts.diagnostics.extend(rule_diagnostics);
-    }
+    add_rule_diagnostics(files, &mut parts);
     let ReadSource {
         source,
         warnings: mut diags,

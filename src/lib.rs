@@ -64,6 +64,8 @@ pub mod wasm;
 #[cfg(feature = "compiler")]
 pub mod compile;
 #[cfg(feature = "compiler")]
+pub mod review;
+#[cfg(feature = "compiler")]
 pub mod source;
 
 pub use diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};

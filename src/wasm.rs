@@ -1,6 +1,6 @@
 //! The JavaScript API (docs/semantics.md §11.2) over wasm-bindgen: `Engine` and, in the
-//! compiler entry only (`--features compiler`), `Backtest`, `compilePolicy` and
-//! `lintPolicy`. This is the only file that imports wasm-bindgen; everything here
+//! compiler entry only (`--features compiler`), `Backtest`, `compilePolicy`,
+//! `lintPolicy` and `reviewPolicy`. This is the only file that imports wasm-bindgen; everything here
 //! converts between JS values and the crate's public API, and every path returns a
 //! `Result` — a Rust panic would kill the whole wasm instance.
 //!
@@ -712,6 +712,12 @@ fn expected_merchant(options: &JsValue) -> Result<Option<String>, JsValue> {
 mod backtest;
 #[cfg(feature = "compiler")]
 pub use backtest::JsBacktest;
+
+// The list review (`reviewPolicy`): only in the compiler entry (wasm/review.rs).
+#[cfg(feature = "compiler")]
+mod review;
+#[cfg(feature = "compiler")]
+pub use review::review_policy;
 
 // ---------------------------------------------------------------------------
 // Policy compiler (the demo page's editor)

@@ -898,3 +898,61 @@ fn verify_token_accepts_the_vector_and_refuses_its_rejections() {
     .concat();
     golden("verify-token", &out);
 }
+
+/// `review` on the demo store: 29 entries, 9 never expiring, the candidates its
+/// history rules (chargebacks, refund rate, address hopping) suggest.
+#[test]
+fn review_demo_store() {
+    golden(
+        "review-demo",
+        &run(&["review", "--now", NOW, "examples/demo-store"], None),
+    );
+}
+
+/// Every section populated (expired, expiring, undated, candidates), as text with a
+/// narrower window and as JSON.
+#[test]
+fn review_fixture_text_and_json() {
+    let out = [
+        run(
+            &[
+                "review",
+                "--now",
+                NOW,
+                "--within",
+                "20d",
+                "tests/fixtures/review-store",
+            ],
+            None,
+        ),
+        run(
+            &[
+                "review",
+                "--now",
+                NOW,
+                "--json",
+                "tests/fixtures/review-store",
+            ],
+            None,
+        ),
+    ]
+    .concat();
+    golden("review-fixture", &out);
+}
+
+/// Unusable input: no such folder (1), a window that is no duration or not positive
+/// (clap's usage error, 2), a source with errors (its diagnostics, 1).
+#[test]
+fn review_refuses_bad_input() {
+    let out = [
+        run(&["review", "--now", NOW, "no/such/folder"], None),
+        run(&["review", "--within", "30", "examples/demo-store"], None),
+        run(&["review", "--within", "0d", "examples/demo-store"], None),
+        run(
+            &["review", "--now", NOW, "tests/fixtures/broken-policy"],
+            None,
+        ),
+    ]
+    .concat();
+    golden("review-refused", &out);
+}

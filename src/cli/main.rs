@@ -14,6 +14,7 @@
 
 mod input;
 mod report;
+mod review;
 mod signing;
 mod token;
 
@@ -164,6 +165,20 @@ enum Command {
         #[arg(long, value_parser = parse_time)]
         now: Option<Timestamp>,
     },
+    /// Report on the blocklist for its periodic review: expired and soon-expiring entries, never-expiring ones by level, entries by reason and kind, the oldest, and customers the policy's own rules would list (docs/policy.md, "Reviewing the list").
+    Review {
+        /// Policy source folder.
+        source_dir: PathBuf,
+        /// Review at this time (RFC 3339; default: the clock).
+        #[arg(long, value_parser = parse_time)]
+        now: Option<Timestamp>,
+        /// Window for "expiring soon", as policy durations are written (`30d`, `12h`, `1h30m`).
+        #[arg(long, default_value = "30d", value_parser = review::parse_within)]
+        within: checkout_guard::Duration,
+        /// Print the report as JSON (schema in docs/policy.md).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_time(s: &str) -> Result<Timestamp, String> {
@@ -255,6 +270,12 @@ fn main() -> ExitCode {
         } => load_options(key.as_deref(), public_key.as_deref())
             .and_then(|load| inspect(&file, &load)),
         Command::Lint { source_dir, now } => lint(&source_dir, now),
+        Command::Review {
+            source_dir,
+            now,
+            within,
+            json,
+        } => review::run(&source_dir, now, within, json),
         Command::VerifyToken {
             public_key,
             body,

@@ -6,7 +6,7 @@
 use super::issues;
 use super::order::{Line, Order, Shipping};
 use super::Loaded;
-use crate::model::{from_minor_units, to_minor_units, CatalogItem, IdKind, Issue};
+use crate::model::{from_minor_units, to_minor_units, CatalogItem, CustomerStats, IdKind, Issue};
 use crate::normalize;
 use crate::rules::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
 use crate::snapshot::ListMatch;
@@ -230,27 +230,37 @@ fn customer_facts<'a>(
         .collect();
 
     facts.known = stats.is_some();
-    let stats = stats.unwrap_or_default();
+    // History the body cannot assert: a customer `customers.csv` knows has the
+    // snapshot's account age or none (-1), never the order's. (Under binding the order's
+    // own value was already replaced by the identity's: `identity::bind`.)
+    let created = match stats {
+        Some(stats) => stats.account_created_at,
+        None => c.account_created_at,
+    };
+    history_facts(&mut facts, stats.unwrap_or_default(), created, now);
+    facts
+}
+
+/// Fills the history facts (`orders_90d` … `refund_rate`, `account_age_days`) from a
+/// customer's statistics and account creation time: shared with the list review
+/// (`crate::review`), which judges `customers.csv` rows by the same definitions.
+pub(crate) fn history_facts(
+    facts: &mut CustomerFacts<'_>,
+    stats: CustomerStats,
+    created: Option<Timestamp>,
+    now: Timestamp,
+) {
     facts.orders_90d = i64::from(stats.orders_90d);
     facts.refunds_90d = i64::from(stats.refunds_90d);
     facts.chargebacks_365d = i64::from(stats.chargebacks_365d);
     facts.addresses_90d = i64::from(stats.addresses_90d);
     facts.refund_rate = facts.refunds_90d as f64 / facts.orders_90d.max(1) as f64;
-    // History the body cannot assert: a customer `customers.csv` knows has the
-    // snapshot's account age or none (-1), never the order's. (Under binding the order's
-    // own value was already replaced by the identity's: `identity::bind`.)
-    let created = if facts.known {
-        stats.account_created_at
-    } else {
-        c.account_created_at
-    };
     facts.account_age_days = created.map_or(-1, |created| {
         now.0
             .saturating_sub(created.0)
             .div_euclid(NANOS_PER_DAY)
             .max(0)
     });
-    facts
 }
 
 /// Per-line facts and `order.total` in minor units (catalog price × quantity over known SKUs, else the

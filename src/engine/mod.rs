@@ -6,7 +6,7 @@
 
 mod decide;
 pub mod dedup;
-mod fact_builder;
+pub(crate) mod fact_builder;
 pub mod identity;
 pub mod issues;
 pub mod order;
