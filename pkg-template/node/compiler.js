@@ -1,4 +1,4 @@
-// Node (ESM) entry for the runtime plus compilePolicy, lintPolicy and Backtest. Instantiates the wasm synchronously from
+// Node (ESM) entry for the runtime plus compilePolicy, lintPolicy, reviewPolicy and Backtest. Instantiates the wasm synchronously from
 // the package's own file, so `new Engine()` works right after `import` — no
 // `await init()` needed (calling the default export anyway is harmless).
 import { readFileSync } from "node:fs";

@@ -165,7 +165,14 @@ enum Command {
         #[arg(long, value_parser = parse_time)]
         now: Option<Timestamp>,
     },
-    /// Report on the blocklist for its periodic review: expired and soon-expiring entries, never-expiring ones by level, entries by reason and kind, the oldest, and customers the policy's own rules would list (docs/policy.md, "Reviewing the list").
+    /// Report on the blocklist of a policy source for its periodic review.
+    ///
+    /// Expired entries, entries expiring within the window, never-expiring ones by level,
+    /// entries by reason and by kind, the oldest in force (from `added_at`), and customers
+    /// whose statistics meet one of the policy's own rules on customer history alone with
+    /// a stricter level than their `customer_id` entries give (suggestions only). See
+    /// docs/policy.md, "Reviewing the list". Exit 1 when the folder is missing or the
+    /// source has errors.
     Review {
         /// Policy source folder.
         source_dir: PathBuf,

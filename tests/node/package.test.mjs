@@ -319,6 +319,38 @@ test("compilePolicy of the demo store round-trips to an engine with the corpus v
   assert.deepStrictEqual(compiler.lintPolicy(demoFiles()).filter((d) => d.severity === "error"), []);
 });
 
+test("reviewPolicy gives the report of `checkout-guard review --json`, and refuses bad input", async () => {
+  const { esm, compiler } = await load();
+  const now = "2026-11-25T10:00:00Z";
+  const cliReport = (dir, ...args) => {
+    const out = spawnSync(cli, ["review", "--now", now, "--json", ...args, path.join(root, dir)], { encoding: "utf8" });
+    assert.equal(out.status, 0, out.stderr);
+    return JSON.parse(out.stdout);
+  };
+  const report = compiler.reviewPolicy(demoFiles(), { now });
+  assert.deepStrictEqual(report, cliReport("examples/demo-store"));
+  assert.equal(report.entries, 29);
+  assert.equal(report.never_expiring.block + report.never_expiring.step_up + report.never_expiring.watch, 9);
+  assert.deepStrictEqual(report.candidates.map((c) => c.customer_id), ["C10002", "C10004", "C10005", "C10011"]);
+  // A Date and a window, as the page passes them.
+  const fixture = Object.fromEntries(["policy.toml", "blocklist.csv", "customers.csv"].map((f) => [f, read(`tests/fixtures/review-store/${f}`)]));
+  assert.deepStrictEqual(
+    compiler.reviewPolicy(fixture, { now: new Date(now), within: "20d" }),
+    cliReport("tests/fixtures/review-store", "--within", "20d"),
+  );
+  // Bad input: a PolicyError with diagnostics, a usage error naming the option.
+  const files = demoFiles();
+  files["policy.toml"] = files["policy.toml"].replace("customer.chargebacks_365d > 0", "customer.chargebacks > 0");
+  assert.throws(
+    () => compiler.reviewPolicy(files, { now }),
+    (e) => e.name === "PolicyError" && e.diagnostics.some((d) => d.code === "unknown-field"),
+  );
+  assert.throws(() => compiler.reviewPolicy(demoFiles(), { now, within: "30" }), (e) => e.path === "options.within");
+  assert.throws(() => compiler.reviewPolicy(demoFiles(), { now, within: "0d" }), (e) => e.path === "options.within");
+  // Only the compiler entry reviews: a checkout never holds a policy source.
+  assert.equal(esm.reviewPolicy, undefined);
+});
+
 test("verify_mode = \"all\" through the package: each method is its own open group until all are done", async () => {
   const { esm, compiler } = await load();
   const files = demoFiles();

@@ -19,8 +19,10 @@ import type {
   Identity,
   OrderKey,
 } from "checkout-guard";
-import { compilePolicy, lintPolicy, Backtest } from "checkout-guard/compiler";
-import type { CompiledPolicy, PolicyError, BacktestReport } from "checkout-guard/compiler";
+import { compilePolicy, lintPolicy, reviewPolicy, Backtest } from "checkout-guard/compiler";
+import type { CompiledPolicy, PolicyError, BacktestReport, PolicyReview } from "checkout-guard/compiler";
+// @ts-expect-error the runtime entry has no reviewPolicy (it ships in checkout-guard/compiler)
+import { reviewPolicy as runtimeReview } from "checkout-guard";
 // @ts-expect-error the runtime entry has no Backtest (it ships in checkout-guard/compiler)
 import { Backtest as RuntimeBacktest } from "checkout-guard";
 // @ts-expect-error nor its report type
@@ -151,6 +153,12 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   void lint;
   const counted: number | undefined = lintPolicy({ "policy.toml": "" }).entries["blocklist.csv"];
   void counted;
+  const review: PolicyReview = reviewPolicy({ "policy.toml": "" }, { now: new Date(), within: "30d" });
+  const suggested: "watch" | "step_up" | "block" | undefined = review.candidates[0]?.suggested;
+  const expires: string | null | undefined = review.expiring[0]?.expires_at;
+  void suggested, expires;
+  // @ts-expect-error: the window is a duration string such as "30d"
+  reviewPolicy({}, { within: 30 });
 
   // @ts-expect-error: items are required
   engine.check({ customer: { id: "C1" } });
