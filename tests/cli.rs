@@ -903,9 +903,18 @@ fn verify_token_accepts_the_vector_and_refuses_its_rejections() {
 /// history rules (chargebacks, refund rate, address hopping) suggest.
 #[test]
 fn review_demo_store() {
-    golden(
-        "review-demo",
-        &run(&["review", "--now", NOW, "examples/demo-store"], None),
+    let out = run(&["review", "--now", NOW, "examples/demo-store"], None);
+    golden("review-demo", &out);
+    // docs/policy.md shows this very report.
+    let stdout = out
+        .split_once("--- stdout\n")
+        .and_then(|(_, rest)| rest.split_once("--- stderr"))
+        .map(|(stdout, _)| stdout)
+        .unwrap();
+    let docs = std::fs::read_to_string(root().join("docs/policy.md")).unwrap();
+    assert!(
+        docs.contains(&format!("```text\n{stdout}```")),
+        "docs/policy.md, \"Reviewing the list\", no longer shows the demo store's report:\n{stdout}"
     );
 }
 
