@@ -70,10 +70,10 @@ fn text(r: &Review, within: Duration) -> String {
         "expired ({}): they no longer apply; renew or delete them",
         r.expired.len()
     ));
-    entries(&mut line, &r.expired, "expired");
+    entries(&mut line, &r.expired, "expired", |e| e.expires_at);
     line(String::new());
     line(format!("expiring within {window} ({})", r.expiring.len()));
-    entries(&mut line, &r.expiring, "expires");
+    entries(&mut line, &r.expiring, "expires", |e| e.expires_at);
 
     line(String::new());
     let n = r.never_expiring;
@@ -98,7 +98,7 @@ fn text(r: &Review, within: Duration) -> String {
         r.oldest.len(),
         r.undated
     ));
-    entries(&mut line, &r.oldest, "added");
+    entries(&mut line, &r.oldest, "added", |e| e.added_at);
 
     line(String::new());
     line(format!("suggested candidates ({})", r.candidates.len()));
@@ -148,19 +148,19 @@ fn text(r: &Review, within: Duration) -> String {
     out
 }
 
-/// Entries as a table; `when` names the date column (expiry, or addition for `added`).
-fn entries(line: &mut impl FnMut(String), rows: &[EntryRow], when: &str) {
-    let time = |t: Option<Timestamp>| t.map_or("-".to_string(), |t| t.to_string());
+/// Entries as a table, dated by the column `when` names and `date` reads (the expiry, or
+/// the addition for the oldest entries).
+fn entries(
+    line: &mut impl FnMut(String),
+    rows: &[EntryRow],
+    when: &str,
+    date: fn(&EntryRow) -> Option<Timestamp>,
+) {
     let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|e| {
-            let at = if when == "added" {
-                e.added_at
-            } else {
-                e.expires_at
-            };
             vec![
-                time(at),
+                date(e).map_or("-".to_string(), |t| t.to_string()),
                 e.level.to_string(),
                 e.kind.as_str().to_string(),
                 e.reason.clone(),
