@@ -1,0 +1,35 @@
+// The runtimes installed in tests/runtimes/node_modules (pinned in ./package.json, by
+// scripts/setup.sh runtimes) and how the suite and bench/runtimes.mjs start them.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const bin = path.join(path.dirname(fileURLToPath(import.meta.url)), "node_modules/.bin");
+
+/** The command (argv) that runs an ES module file in `name` ("deno" or "bun"). */
+export function runtimeCommand(name) {
+  switch (name) {
+    // Reads only: the input file. The package's files are module loads, not reads.
+    case "deno":
+      return [path.join(bin, "deno"), "run", "--quiet", "--no-prompt", "--allow-read"];
+    case "bun":
+      return [path.join(bin, "bun"), "run", "--silent"];
+    default:
+      throw new Error(`unknown runtime ${name}`);
+  }
+}
+
+/** The runtime's own version line (`deno --version`, `bun --version`). */
+export const runtimeVersionArgs = ["--version"];
+export const runtimeBin = (name) => path.join(bin, name);
+
+/**
+ * Writes `api.mjs` into the scratch project: `checkout-guard` as that project resolves
+ * it, and the URL it resolved to (so a test can tell which export condition won).
+ */
+export function writeApiModule(scratch) {
+  writeFileSync(
+    path.join(scratch, "api.mjs"),
+    'export * from "checkout-guard";\nexport const entry = import.meta.resolve("checkout-guard");\n',
+  );
+}
