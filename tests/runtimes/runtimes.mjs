@@ -19,8 +19,7 @@ export function runtimeCommand(name) {
   }
 }
 
-/** The runtime's own version line (`deno --version`, `bun --version`). */
-export const runtimeVersionArgs = ["--version"];
+/** The runtime's executable (for `--version`). */
 export const runtimeBin = (name) => path.join(bin, name);
 
 /**

@@ -25,7 +25,6 @@ const NOW = "2026-11-25T10:00:00Z";
 const DEMO_KEY_FILE = path.join(root, "examples/demo-store/demo.key");
 
 const cases = loadCases();
-const raw = JSON.parse(read("tests/conformance/cases.json"));
 const samplesFile = path.join(root, "examples/orders/all.jsonl");
 const samples = read("examples/orders/all.jsonl").split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
 
@@ -64,7 +63,7 @@ function cliVerdicts(file, ...flags) {
 // bound identity (the rest need a session identity or earlier orders at other times;
 // their verdicts are held to the corpus's expectations, as tests/conformance.rs holds
 // the native engine).
-const cliCases = raw.map((c, i) => ({ c, i })).filter(({ c }) => !c.identity && !c.before);
+const cliCases = cases.map((c, i) => ({ c, i })).filter(({ c }) => !c.identity && !c.before);
 
 /** The CLI's verdict for each case in `cliCases`, with extra flags (a snapshot). */
 function cliCaseVerdicts(...flags) {
