@@ -41,12 +41,14 @@ export function edgeSandbox(bindings = new Map()) {
 }
 
 /**
- * Bundles `checkout-guard` (installed in `scratch`) with probe.mjs as an edge function
- * would be, and returns { entry, run(input, mode) } where `entry` is the package file
- * the `edge-light` condition chose and `run` evaluates in a fresh sandbox
- * (mode "bench": adds `evaluateMs`, the bundle's evaluation, to the start-up).
+ * Bundles `checkout-guard` (installed in `scratch`; with `withCompiler`, also
+ * `checkout-guard/compiler`, which probe() needs) with probe.mjs as an edge function would
+ * be, and returns { entry, compilerEntry, bundleBytes, wasm, run(input, mode) }: the
+ * package files the `edge-light` condition chose, the bundle's size, the .wasm files it
+ * binds, and `run`, which evaluates it in a fresh sandbox (mode "bench": the bundle's
+ * evaluation is added to the start-up).
  */
-export async function edgeFunction(scratch) {
+export async function edgeFunction(scratch, { withCompiler = false } = {}) {
   const source = path.join(scratch, "edge-function.mjs");
   const bindings = new Map(); // global name → .wasm file
   const wasmModules = {
@@ -66,8 +68,9 @@ export async function edgeFunction(scratch) {
   writeFileSync(
     source,
     `import * as api from "checkout-guard";\n` +
+      (withCompiler ? `import * as compiler from "checkout-guard/compiler";\n` : `const compiler = undefined;\n`) +
       `import { bench, probe } from ${JSON.stringify(path.join(here, "probe.mjs"))};\n` +
-      `globalThis.__cgRun = (input, mode) => (mode === "bench" ? bench(async () => api, input) : probe(api, input));\n`,
+      `globalThis.__cgRun = (input, mode) => (mode === "bench" ? bench(async () => api, input) : probe(api, input, compiler));\n`,
   );
   const out = await build({
     entryPoints: [source],
@@ -82,9 +85,12 @@ export async function edgeFunction(scratch) {
     plugins: [wasmModules],
   });
   const code = out.outputFiles[0].text;
-  const entry = Object.keys(out.metafile.inputs).find((f) => /node_modules\/checkout-guard\/[^/]+\/index\.js$/.test(f));
+  const inputs = Object.keys(out.metafile.inputs);
+  const entry = inputs.find((f) => /node_modules\/checkout-guard\/[^/]+\/index\.js$/.test(f));
+  const compilerEntry = inputs.find((f) => /node_modules\/checkout-guard\/[^/]+\/compiler\.js$/.test(f));
   return {
     entry,
+    compilerEntry,
     bundleBytes: code.length,
     wasm: [...bindings.values()],
     async run(input, mode) {
@@ -95,7 +101,7 @@ export async function edgeFunction(scratch) {
       vm.context.__cgInput = JSON.stringify(input);
       const result = JSON.parse(await vm.evaluate(`Promise.resolve(__cgRun(JSON.parse(__cgInput), ${JSON.stringify(mode ?? "")})).then(JSON.stringify)`));
       if (mode === "bench") result.startupMs = Math.round((result.startupMs + evaluateMs) * 10) / 10;
-      return { entry, ...result };
+      return { entry, compilerEntry, ...result };
     },
   };
 }

@@ -6,12 +6,18 @@
 import { caseVerdicts } from "../node/support/corpus.mjs";
 
 const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const toBase64 = (bytes) => btoa(Array.from(bytes, (b) => String.fromCharCode(b)).join(""));
 
 /**
- * `input`: { cases (orders inline), samples (orders), now, compiled (base64 snapshot) }.
- * Returns { info, corpus: { embedded, compiled }, samples: { embedded, en, compiled } }.
+ * `input`: { cases (orders inline), samples (orders), now, compiled (base64 snapshot),
+ * policy: { files, createdAt, key } (the demo store's source) }; `compiler`: the
+ * `checkout-guard/compiler` API. Returns { info, corpus: { embedded, compiled },
+ * samples: { embedded, en, compiled, compiledHere }, compiledHere (base64) }, where
+ * "compiledHere" is the policy compiled in this runtime.
  */
-export function probe(api, input) {
+export function probe(api, input, compiler) {
+  const { files, createdAt, key } = input.policy;
+  const here = compiler.compilePolicy(files, { createdAt, key }).bytes;
   const compiled = fromBase64(input.compiled);
   const onCompiled = () => api.Engine.fromBytes(compiled);
   const sampleVerdicts = (engine, options) => {
@@ -31,7 +37,9 @@ export function probe(api, input) {
       embedded: sampleVerdicts(new api.Engine(), { now: input.now }),
       en: sampleVerdicts(new api.Engine(), { now: input.now, locale: "en" }),
       compiled: sampleVerdicts(onCompiled(), { now: input.now }),
+      compiledHere: sampleVerdicts(api.Engine.fromBytes(here), { now: input.now }),
     },
+    compiledHere: toBase64(here),
   };
 }
 

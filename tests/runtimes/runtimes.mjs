@@ -23,12 +23,15 @@ export function runtimeCommand(name) {
 export const runtimeBin = (name) => path.join(bin, name);
 
 /**
- * Writes `api.mjs` into the scratch project: `checkout-guard` as that project resolves
- * it, and the URL it resolved to (so a test can tell which export condition won).
+ * Writes `api.mjs` and `compiler.mjs` into the scratch project: `checkout-guard` and
+ * `checkout-guard/compiler` as that project resolves them, each with the URL it resolved
+ * to (so a test can tell which export condition won).
  */
 export function writeApiModule(scratch) {
-  writeFileSync(
-    path.join(scratch, "api.mjs"),
-    'export * from "checkout-guard";\nexport const entry = import.meta.resolve("checkout-guard");\n',
-  );
+  for (const [file, specifier] of [
+    ["api.mjs", "checkout-guard"],
+    ["compiler.mjs", "checkout-guard/compiler"],
+  ]) {
+    writeFileSync(path.join(scratch, file), `export * from "${specifier}";\nexport const entry = import.meta.resolve("${specifier}");\n`);
+  }
 }

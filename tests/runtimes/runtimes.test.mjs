@@ -2,7 +2,8 @@
 // installed pinned in tests/runtimes/package.json (scripts/setup.sh runtimes): Deno, Bun
 // and Vercel's edge runtime load the embedded demo snapshot and one the CLI compiled,
 // check the conformance corpus and the sample orders, and every verdict must equal the
-// CLI's; each must resolve `checkout-guard` to the entry meant for it. Fastly's
+// CLI's; each must resolve `checkout-guard` and `checkout-guard/compiler` to the entries
+// meant for it, and compilePolicy there must write the CLI's snapshot byte for byte. Fastly's
 // JavaScript runtime has no WebAssembly: what is tested there is that, and that a
 // Compute app importing the package fails to build with the reason (docs/RUNTIMES.md).
 //
@@ -10,7 +11,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,6 +24,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const cli = process.env.CHECKOUT_GUARD_BIN || path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, "target"), "debug/checkout-guard");
 const NOW = "2026-11-25T10:00:00Z";
 const DEMO_KEY_FILE = path.join(root, "examples/demo-store/demo.key");
+const COMPILED_AT = "2026-11-26T00:00:00Z";
 
 const cases = loadCases();
 const samplesFile = path.join(root, "examples/orders/all.jsonl");
@@ -42,8 +44,11 @@ before(() => {
   work = mkdtempSync(path.join(tmpdir(), "checkout-guard-runtimes-work-"));
   // A snapshot the CLI compiled, a day newer than the embedded one.
   compiledFile = path.join(work, "demo.snapshot");
-  execFileSync(cli, ["compile", path.join(root, "examples/demo-store"), "--key", DEMO_KEY_FILE, "--created-at", "2026-11-26T00:00:00Z", "-o", compiledFile], { stdio: "pipe" });
-  input = { cases, samples, now: NOW, compiled: readFileSync(compiledFile).toString("base64") };
+  execFileSync(cli, ["compile", path.join(root, "examples/demo-store"), "--key", DEMO_KEY_FILE, "--created-at", COMPILED_AT, "-o", compiledFile], { stdio: "pipe" });
+  const demo = path.join(root, "examples/demo-store");
+  const files = Object.fromEntries(readdirSync(demo).filter((f) => /\.(toml|csv)$/.test(f)).map((f) => [f, readFileSync(path.join(demo, f), "utf8")]));
+  const policy = { files, createdAt: COMPILED_AT, key: readFileSync(DEMO_KEY_FILE, "utf8") };
+  input = { cases, samples, now: NOW, compiled: readFileSync(compiledFile).toString("base64"), policy };
   inputFile = path.join(work, "input.json");
   writeFileSync(inputFile, JSON.stringify(input));
 });
@@ -108,6 +113,9 @@ function assertAgrees(out) {
     assert.equal(out.samples[run].length, samples.length);
     assert.deepStrictEqual(out.samples[run], want.samples[run], `sample orders (${run}): not the CLI's verdicts`);
   }
+  // The compiler entry, in this runtime, writes the CLI's snapshot byte for byte.
+  assert.equal(out.compiledHere, readFileSync(compiledFile).toString("base64"), "compilePolicy here differs from `checkout-guard compile`");
+  assert.deepStrictEqual(out.samples.compiledHere, want.samples.compiled);
 }
 
 /** probe() in Deno or Bun, through driver.mjs. */
@@ -127,19 +135,22 @@ const entryOf = (url) => url.replace(/^.*node_modules\/checkout-guard\//, "");
 test("Deno resolves the deno entry, and its verdicts are the CLI's", () => {
   const out = inRuntime("deno");
   assert.equal(entryOf(out.entry), "deno/index.js");
+  assert.equal(entryOf(out.compilerEntry), "deno/compiler.js");
   assertAgrees(out);
 });
 
 test("Bun resolves the bun entry, and its verdicts are the CLI's", () => {
   const out = inRuntime("bun");
   assert.equal(entryOf(out.entry), "bun/index.js");
+  assert.equal(entryOf(out.compilerEntry), "bun/compiler.js");
   assertAgrees(out);
 });
 
 test("Vercel's edge runtime runs the edge-light entry, its wasm a bound module and no bytes compiled at run time, and its verdicts are the CLI's", async () => {
-  const fn = await edgeFunction(scratch);
+  const fn = await edgeFunction(scratch, { withCompiler: true });
   assert.equal(entryOf(fn.entry), "edge/index.js");
-  assert.deepStrictEqual(fn.wasm.map((f) => path.basename(f)), ["checkout_guard_bg.wasm"]);
+  assert.equal(entryOf(fn.compilerEntry), "edge/compiler.js");
+  assert.deepStrictEqual(fn.wasm.map((f) => path.basename(f)).sort(), ["checkout_guard_bg.wasm", "checkout_guard_compiler_bg.wasm"]);
   assertAgrees(await fn.run(input));
 });
 
