@@ -125,6 +125,7 @@ function inRuntime(name) {
     cwd: scratch,
     encoding: "utf8",
     maxBuffer: 64 << 20,
+    timeout: 120_000,
   });
   assert.equal(out.status, 0, `${name}: ${out.stderr}`);
   return JSON.parse(out.stdout);
@@ -169,7 +170,7 @@ function fastlyBuild(name, source) {
   const file = path.join(scratch, `${name}.js`);
   writeFileSync(file, source);
   const wasm = path.join(work, `${name}.wasm`);
-  const out = spawnSync(path.join(here, "node_modules/.bin/js-compute"), [file, wasm], { cwd: scratch, encoding: "utf8" });
+  const out = spawnSync(path.join(here, "node_modules/.bin/js-compute"), [file, wasm], { cwd: scratch, encoding: "utf8", timeout: 300_000 });
   return { status: out.status, output: out.stdout + out.stderr };
 }
 
