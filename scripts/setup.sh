@@ -7,11 +7,13 @@
 #   chromium + chromedriver for browser tests                  — apt (Debian)
 #   node tooling (vite, miniflare, playwright-core, binaryen…) — npm ci
 #   cargo-fuzz, for the fuzz targets in fuzz/ (15-fuzz.sh)      — cargo install
+#   the edge runtimes 50-runtimes.sh runs the package in: Deno,  — npm ci in tests/runtimes/
+#   Bun, Vercel's edge runtime, Fastly's js-compute (pinned)
 #
 # and, asked for by name only (not part of `all`), `pkg`: the npm package in pkg/ that
 # the wasm, edge and page suites test (scripts/build-pkg.sh).
 #
-# Usage: source scripts/setup.sh [rust|wasm|browser|node|fuzz|pkg|all]...  (default: all)
+# Usage: source scripts/setup.sh [rust|wasm|browser|node|fuzz|runtimes|pkg|all]...  (default: all)
 set -euo pipefail
 
 setup_log() { echo "setup: $*" >&2; }
@@ -93,6 +95,20 @@ setup_node() {
   fi
 }
 
+# The runtimes come from the npm registry as packages of their own (each ships its
+# binary: @deno/linux-x64-glibc, @oven/bun-linux-x64, …), pinned in their own small
+# project so the root's tooling stays as it is. Reinstalled only when its lock file
+# changed since the last install.
+setup_runtimes() {
+  local dir
+  dir="$(setup_root)/tests/runtimes"
+  command -v npm >/dev/null 2>&1 || { setup_log "npm not found; install Node.js 20 or newer"; return 2; }
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    setup_log "installing the edge runtimes (npm ci in tests/runtimes, about a minute)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
 # scripts/test.sh builds pkg/ once for every suite and exports CG_PKG_BUILT=1; a suite
 # run on its own builds it here, so it never tests a package older than the sources.
 setup_pkg() {
@@ -113,8 +129,9 @@ setup_main() {
       browser) setup_browser ;;
       node) setup_node ;;
       fuzz) setup_fuzz ;;
+      runtimes) setup_runtimes ;;
       pkg) setup_pkg ;;
-      all) setup_rust; setup_wasm; setup_browser; setup_node; setup_fuzz ;;
+      all) setup_rust; setup_wasm; setup_browser; setup_node; setup_fuzz; setup_runtimes ;;
       *) setup_log "unknown part $w"; return 2 ;;
     esac
   done

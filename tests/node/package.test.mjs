@@ -11,12 +11,11 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync, copyFileSync, rm
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
+import { caseOptions, caseVerdicts, corpusMismatches } from "./support/corpus.mjs";
+import { installPackedPackage, loadCases, pkgDir, read, root } from "./support/package.mjs";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const pkgDir = path.resolve(process.env.CG_PKG ?? path.join(root, "pkg"));
 const cli = path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, "target"), "debug/checkout-guard");
-const read = (p) => readFileSync(path.join(root, p), "utf8");
 
 let scratch;
 let esm;
@@ -25,13 +24,7 @@ let cjs;
 
 before(() => {
   assert.ok(existsSync(path.join(pkgDir, "package.json")), `no package at ${pkgDir}: run scripts/build-pkg.sh`);
-  scratch = mkdtempSync(path.join(tmpdir(), "checkout-guard-pkg-"));
-  const tarball = execFileSync("npm", ["pack", pkgDir, "--pack-destination", scratch, "--silent"], { cwd: scratch, encoding: "utf8" })
-    .trim()
-    .split("\n")
-    .pop();
-  writeFileSync(path.join(scratch, "package.json"), JSON.stringify({ name: "scratch", private: true, type: "module" }));
-  execFileSync("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", path.join(scratch, tarball)], { cwd: scratch, stdio: "pipe" });
+  scratch = installPackedPackage();
   writeFileSync(path.join(scratch, "esm.mjs"), 'export * from "checkout-guard";\n');
   writeFileSync(path.join(scratch, "compiler.mjs"), 'export * from "checkout-guard/compiler";\n');
   cjs = createRequire(path.join(scratch, "index.cjs"))("checkout-guard");
@@ -47,32 +40,11 @@ async function load() {
   return { esm, compiler: compilerEsm };
 }
 
-const cases = JSON.parse(read("tests/conformance/cases.json"));
-
-// A case's order is a path of a sample order or the order itself.
-const caseOrder = (order) => (typeof order === "string" ? JSON.parse(read(order)) : order);
-// A case's `identity` (snake_case, as in the Rust `Identity`) as `options.identity`.
-const camel = (k) => k.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
-const caseOptions = (c) => {
-  const options = { now: c.now };
-  if (c.locale) options.locale = c.locale;
-  if (c.identity) options.identity = Object.fromEntries(Object.entries(c.identity).map(([k, v]) => [camel(k), v]));
-  return options;
-};
+const cases = loadCases();
 
 function runCorpus(api, makeEngine = () => new api.Engine()) {
-  let n = 0;
-  for (const c of cases) {
-    const engine = makeEngine();
-    for (const b of c.before ?? []) engine.check(caseOrder(b.order), caseOptions(b));
-    const verdict = engine.check(caseOrder(c.order), caseOptions(c));
-    for (const [field, want] of Object.entries(c.expect)) {
-      assert.deepStrictEqual(verdict[field], want, `case ${c.name}: field ${field}`);
-    }
-    engine.free();
-    n++;
-  }
-  return n;
+  assert.deepStrictEqual(corpusMismatches(cases, caseVerdicts(api, cases, makeEngine)), []);
+  return cases.length;
 }
 
 test("the conformance corpus gives the native verdicts through the ESM import", async () => {
@@ -107,7 +79,7 @@ test("check's verdict object is checkJson's verdict, key order included, fresh e
   let n = 0;
   for (const c of cases) {
     for (const b of [...(c.before ?? []), c]) {
-      const order = caseOrder(b.order);
+      const order = b.order;
       const options = caseOptions(b);
       const verdict = objects.check(order, options);
       assert.equal(JSON.stringify(verdict), texts.checkJson(JSON.stringify(order), options), `case ${c.name}`);
