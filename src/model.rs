@@ -173,12 +173,14 @@ impl fmt::Display for IdKind {
 }
 
 /// What a rule does when it fires. Declared from least to most severe, so `Ord` is the
-/// precedence of docs/semantics.md §9.3 (`deny` > `step_up` > `review` > `allow`).
+/// precedence of docs/semantics.md §9.3 (`deny` > `step_up` > `review` > `warn` > `allow`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
-    /// Allowlist: suppresses `review` and `step_up`, never `deny`.
+    /// Allowlist: suppresses `warn`, `review` and `step_up`, never `deny`.
     Allow,
+    /// Let the order through with a customer-facing notice (the rule's message).
+    Warn,
     /// Hold for manual review.
     Review,
     /// Ask for a verification (`verify` methods).
@@ -192,6 +194,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Allow => "allow",
+            Action::Warn => "warn",
             Action::Review => "review",
             Action::StepUp => "step_up",
             Action::Deny => "deny",
@@ -263,7 +266,7 @@ pub enum OnStale {
     /// Keep `allow` (a warning is still added).
     #[default]
     Allow,
-    /// Raise `allow` to `review`.
+    /// Raise `allow` and `warn` to `review`.
     Review,
 }
 
@@ -414,6 +417,7 @@ deserialize_by_name!(
     Action,
     [
         Allow = "allow",
+        Warn = "warn",
         Review = "review",
         StepUp = "step_up",
         Deny = "deny"
@@ -631,7 +635,13 @@ mod tests {
                 assert_eq!(&serde_json::from_str::<T>(&text).unwrap(), v, "{text}");
             }
         }
-        round(&[Action::Allow, Action::Review, Action::StepUp, Action::Deny]);
+        round(&[
+            Action::Allow,
+            Action::Warn,
+            Action::Review,
+            Action::StepUp,
+            Action::Deny,
+        ]);
         round(&[VerifyMode::Any, VerifyMode::All]);
         round(&[Scope::Order, Scope::Item]);
         round(&[OnStale::Allow, OnStale::Review]);
@@ -644,7 +654,7 @@ mod tests {
         };
         assert_eq!(
             err(r#""block""#),
-            "unknown variant `block`, expected one of `allow`, `review`, `step_up`, `deny` at line 1 column 7"
+            "unknown variant `block`, expected one of `allow`, `warn`, `review`, `step_up`, `deny` at line 1 column 7"
         );
         assert_eq!(err("3"), "expected value at line 1 column 1");
         assert_eq!(
@@ -657,7 +667,7 @@ mod tests {
             toml::from_str::<Rule>(&rule).unwrap_err().to_string()
         };
         assert!(toml_err("\"blok\"").contains(
-            "unknown variant `blok`, expected one of `allow`, `review`, `step_up`, `deny`"
+            "unknown variant `blok`, expected one of `allow`, `warn`, `review`, `step_up`, `deny`"
         ));
         assert_eq!(
             toml_err("3"),
