@@ -351,6 +351,40 @@ describe("POST /orders, origin as a URL", () => {
     assert.equal(call.headers["x-checkout-guard"], `review; rules=${rules}; snapshot=${verdict.snapshot.version}`);
   });
 
+  test("warn → forwarded, and the customer gets the notice in a header and the JSON body", T, async () => {
+    const r = await post(mf, "/orders", readOrder("watch-damage-notice.json"), { "accept-language": "en" });
+    assert.equal(r.status, 201, r.text);
+    const call = net.origin.at(-1);
+    const verdict = decodeVerdict(call.headers["x-checkout-guard-verdict"]);
+    assert.equal(verdict.decision, "warn");
+    assert.deepEqual(verdict.lines, [{ index: 0, sku: "WARE-002", decision: "warn" }]);
+    assert.equal(call.headers["x-checkout-guard"], `warn; rules=damage-claims-notice; snapshot=${verdict.snapshot.version}`);
+    // The customer's answer: the origin's own body plus the notice, and the same text
+    // percent-encoded in a header (README "Warn notices"). Reason codes stay at the origin.
+    const notice = { decision: "warn", message: verdict.message.text, locale: "en" };
+    assert.match(notice.message, /further claims will lead to restrictions/);
+    assert.deepEqual(r.json, { origin: true, path: "/api/orders", checkout_guard_notice: notice });
+    assert.equal(decodeURIComponent(r.headers.get("x-checkout-guard-notice")), notice.message);
+    assert.equal(r.headers.get("x-checkout-guard-notice-locale"), "en");
+    assert.ok(!r.text.includes("DAMAGE_CLAIMS_NOTICE"), r.text);
+    // Without a locale asked for: the policy's default, zh-CN (another basket, so not a
+    // duplicate of the first).
+    const again = readOrder("watch-damage-notice.json");
+    again.items[0].quantity = 2;
+    const zh = await post(mf, "/orders", again);
+    assert.equal(zh.status, 201, zh.text);
+    assert.equal(zh.json.checkout_guard_notice.locale, "zh-CN");
+    assert.match(decodeURIComponent(zh.headers.get("x-checkout-guard-notice")), /破损/);
+    // An allowed order gets neither.
+    const plain = readOrder("watch-damage-notice.json");
+    plain.items = [plain.items[1]];
+    const clean = await post(mf, "/orders", plain);
+    assert.equal(clean.status, 201, clean.text);
+    assert.equal(decodeVerdict(net.origin.at(-1).headers["x-checkout-guard-verdict"]).decision, "allow");
+    assert.equal(clean.headers.get("x-checkout-guard-notice"), null);
+    assert.equal(clean.json.checkout_guard_notice, undefined);
+  });
+
   test("a resubmission with another order_id within the window is denied (per-isolate memory)", T, async () => {
     const first = readOrder("duplicate-first.json");
     const second = readOrder("duplicate-second.json");
