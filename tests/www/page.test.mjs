@@ -30,7 +30,7 @@ test("the page loads without console errors and shows the demo store", async () 
   assert.ok(!/scalper\.king@/.test(blocklist), "emails are masked");
   assert.ok(blocklist.includes("s***@example.cn"), "masked email shown");
   assert.ok((await page.$$("#catalog-table tr.restricted")).length >= 8, "restricted catalog rows marked");
-  assert.equal((await page.$$("#rules-table tbody tr")).length, 14);
+  assert.equal((await page.$$("#rules-table tbody tr")).length, 16);
   assert.deepEqual(problems, []);
   await context.close();
 });
