@@ -24,8 +24,9 @@ test("desktop screenshots (1280×800)", async () => {
 
   // a warn verdict: the order goes through with the customer notice
   await page.selectOption("#sample", "watch-damage-notice.json");
-  await waitDecision(page, "warn");
-  await page.$eval("#verdict-card", (el) => el.scrollIntoView({ block: "start" }));
+  assert.equal(await waitDecision(page, "warn"), "warn");
+  // the badge just below the sticky header, the notice and the lines under it
+  await page.$eval('[data-testid="decision"]', (el) => window.scrollBy(0, el.getBoundingClientRect().top - 80));
   await shot(page, "warn-1280x800.png");
 
   // the signed-in session: the allowlist applies only to a bound customer id
