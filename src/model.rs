@@ -625,6 +625,33 @@ mod tests {
         );
     }
 
+    /// A warn rule that cannot be evaluated holds the order for review by default, like
+    /// every restricting rule: a notice that could not be decided never quietly allows.
+    #[test]
+    fn a_failed_warn_rule_counts_as_review_unless_told_otherwise() {
+        let rule = |action, on_error| Rule {
+            id: "r".into(),
+            when: "true".into(),
+            action,
+            verify: vec![],
+            verify_mode: VerifyMode::Any,
+            reason: "R".into(),
+            message: None,
+            scope: Scope::Order,
+            on_error,
+        };
+        assert_eq!(
+            rule(Action::Warn, None).error_action(),
+            Some(Action::Review)
+        );
+        assert_eq!(
+            rule(Action::Warn, Some(OnError::Ignore)).error_action(),
+            None
+        );
+        assert_eq!(rule(Action::Allow, None).error_action(), None);
+        assert!(Action::Allow < Action::Warn && Action::Warn < Action::Review);
+    }
+
     /// The shared `by_name` deserializer reads what `Serialize` writes, for every variant,
     /// and refuses the rest with serde's derive texts (policy errors quote them).
     #[test]
