@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Generates a JSON Lines file of N orders for the backtest benchmark of
-# docs/BENCHMARKS.md ("Scale"): the 36 sample orders of examples/orders/all.jsonl over
+# docs/BENCHMARKS.md ("Scale"): the 38 sample orders of examples/orders/all.jsonl over
 # and over, each copy with its own order ids; three copies in four also with their own
 # customer ids (new customers), the fourth keeping the samples' (blocklist matches, and
 # repeats of one basket: duplicates). Deterministic. Written under target/, never

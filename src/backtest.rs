@@ -26,6 +26,8 @@ pub const TOP_SKUS: usize = 10;
 pub struct DecisionCounts {
     /// Allowed orders.
     pub allow: u64,
+    /// Orders let through with a notice.
+    pub warn: u64,
     /// Orders held for review.
     pub review: u64,
     /// Orders asked to verify.
@@ -37,6 +39,7 @@ pub struct DecisionCounts {
 impl DecisionCounts {
     fn merge(&mut self, other: &DecisionCounts) {
         self.allow += other.allow;
+        self.warn += other.warn;
         self.review += other.review;
         self.step_up += other.step_up;
         self.deny += other.deny;
@@ -45,6 +48,7 @@ impl DecisionCounts {
     fn add(&mut self, a: Action) {
         match a {
             Action::Allow => self.allow += 1,
+            Action::Warn => self.warn += 1,
             Action::Review => self.review += 1,
             Action::StepUp => self.step_up += 1,
             Action::Deny => self.deny += 1,

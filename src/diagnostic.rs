@@ -87,6 +87,8 @@ codes! {
     MissingTranslation = "missing-translation",
     /// (warning) A message text is empty.
     EmptyMessage = "empty-message",
+    /// (warning) A `warn` rule names no message: the order goes through with no notice.
+    WarnWithoutMessage = "warn-without-message",
 
     // The CSV tables.
     /// The header row is missing or has missing, unknown or repeated columns.

@@ -173,12 +173,14 @@ impl fmt::Display for IdKind {
 }
 
 /// What a rule does when it fires. Declared from least to most severe, so `Ord` is the
-/// precedence of docs/semantics.md §9.3 (`deny` > `step_up` > `review` > `allow`).
+/// precedence of docs/semantics.md §9.3 (`deny` > `step_up` > `review` > `warn` > `allow`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
-    /// Allowlist: suppresses `review` and `step_up`, never `deny`.
+    /// Allowlist: suppresses `warn`, `review` and `step_up`, never `deny`.
     Allow,
+    /// Let the order through with a customer-facing notice (the rule's message).
+    Warn,
     /// Hold for manual review.
     Review,
     /// Ask for a verification (`verify` methods).
@@ -192,6 +194,7 @@ impl Action {
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Allow => "allow",
+            Action::Warn => "warn",
             Action::Review => "review",
             Action::StepUp => "step_up",
             Action::Deny => "deny",
@@ -263,7 +266,7 @@ pub enum OnStale {
     /// Keep `allow` (a warning is still added).
     #[default]
     Allow,
-    /// Raise `allow` to `review`.
+    /// Raise `allow` and `warn` to `review`.
     Review,
 }
 
@@ -414,6 +417,7 @@ deserialize_by_name!(
     Action,
     [
         Allow = "allow",
+        Warn = "warn",
         Review = "review",
         StepUp = "step_up",
         Deny = "deny"
@@ -621,6 +625,33 @@ mod tests {
         );
     }
 
+    /// A warn rule that cannot be evaluated holds the order for review by default, like
+    /// every restricting rule: a notice that could not be decided never quietly allows.
+    #[test]
+    fn a_failed_warn_rule_counts_as_review_unless_told_otherwise() {
+        let rule = |action, on_error| Rule {
+            id: "r".into(),
+            when: "true".into(),
+            action,
+            verify: vec![],
+            verify_mode: VerifyMode::Any,
+            reason: "R".into(),
+            message: None,
+            scope: Scope::Order,
+            on_error,
+        };
+        assert_eq!(
+            rule(Action::Warn, None).error_action(),
+            Some(Action::Review)
+        );
+        assert_eq!(
+            rule(Action::Warn, Some(OnError::Ignore)).error_action(),
+            None
+        );
+        assert_eq!(rule(Action::Allow, None).error_action(), None);
+        assert!(Action::Allow < Action::Warn && Action::Warn < Action::Review);
+    }
+
     /// The shared `by_name` deserializer reads what `Serialize` writes, for every variant,
     /// and refuses the rest with serde's derive texts (policy errors quote them).
     #[test]
@@ -631,7 +662,13 @@ mod tests {
                 assert_eq!(&serde_json::from_str::<T>(&text).unwrap(), v, "{text}");
             }
         }
-        round(&[Action::Allow, Action::Review, Action::StepUp, Action::Deny]);
+        round(&[
+            Action::Allow,
+            Action::Warn,
+            Action::Review,
+            Action::StepUp,
+            Action::Deny,
+        ]);
         round(&[VerifyMode::Any, VerifyMode::All]);
         round(&[Scope::Order, Scope::Item]);
         round(&[OnStale::Allow, OnStale::Review]);
@@ -644,7 +681,7 @@ mod tests {
         };
         assert_eq!(
             err(r#""block""#),
-            "unknown variant `block`, expected one of `allow`, `review`, `step_up`, `deny` at line 1 column 7"
+            "unknown variant `block`, expected one of `allow`, `warn`, `review`, `step_up`, `deny` at line 1 column 7"
         );
         assert_eq!(err("3"), "expected value at line 1 column 1");
         assert_eq!(
@@ -657,7 +694,7 @@ mod tests {
             toml::from_str::<Rule>(&rule).unwrap_err().to_string()
         };
         assert!(toml_err("\"blok\"").contains(
-            "unknown variant `blok`, expected one of `allow`, `review`, `step_up`, `deny`"
+            "unknown variant `blok`, expected one of `allow`, `warn`, `review`, `step_up`, `deny`"
         ));
         assert_eq!(
             toml_err("3"),

@@ -40,7 +40,7 @@ const SIGNATURE_LEN: usize = 64;
 pub struct VerdictClaims {
     /// The token format, 1.
     pub v: u32,
-    /// The verdict's decision: `allow` or `review` (the worker forwards nothing else).
+    /// The verdict's decision: `allow`, `warn` or `review` (the worker forwards nothing else).
     pub decision: Action,
     /// The verdict's reason codes, no repeats, in policy order.
     pub codes: Vec<String>,
@@ -108,7 +108,7 @@ pub enum TokenError {
         /// The verifier's clock (Unix seconds).
         now: i64,
     },
-    /// A validly signed token whose decision is neither `allow` nor `review`.
+    /// A validly signed token whose decision is not `allow`, `warn` or `review`.
     Decision(String),
 }
 
@@ -149,7 +149,7 @@ impl fmt::Display for TokenError {
             ),
             TokenError::Decision(d) => write!(
                 f,
-                "the token's decision is `{d}`; only `allow` and `review` orders are forwarded"
+                "the token's decision is `{d}`; only `allow`, `warn` and `review` orders are forwarded"
             ),
         }
     }
@@ -235,6 +235,7 @@ pub fn verify(
     }
     let decision = match raw.decision.as_str() {
         "allow" => Action::Allow,
+        "warn" => Action::Warn,
         "review" => Action::Review,
         _ => return Err(TokenError::Decision(raw.decision)),
     };
@@ -434,6 +435,17 @@ mod tests {
         // The edges of the window: iat up to a minute ahead, until the second before exp.
         assert_eq!(kind(verify(&token, BODY, &public, at(IAT - 60))), "ok");
         assert_eq!(kind(verify(&token, BODY, &public, at(IAT + 299))), "ok");
+    }
+
+    /// A warned order is forwarded like an allowed one, so its token verifies too.
+    #[test]
+    fn a_warn_token_verifies() {
+        let (pair, public) = pair(1);
+        let mut c = claims(BODY);
+        c["decision"] = "warn".into();
+        let token = sign(&pair, &c.to_string());
+        let claims = verify(&token, BODY, &public, at(IAT + 10)).unwrap();
+        assert_eq!(claims.decision, Action::Warn);
     }
 
     #[test]

@@ -1,5 +1,9 @@
-/** The decision of a verdict, from least to most severe (docs/semantics.md §9.3). */
-export type Decision = "allow" | "review" | "step_up" | "deny";
+/**
+ * The decision of a verdict, from least to most severe (docs/semantics.md §9.3).
+ * `"warn"` lets the order through like `"allow"`, with the warn rule's `message` as a
+ * notice the checkout shows the customer.
+ */
+export type Decision = "allow" | "warn" | "review" | "step_up" | "deny";
 
 /** A time: a `Date`, RFC 3339 text (`"2026-11-25T10:00:00Z"`) or epoch milliseconds. */
 export type TimeInput = Date | string | number;
@@ -405,7 +409,7 @@ export interface PolicySettings {
   default_locale: string;
   /** Catalog price (major units) from which an item is `high_value`. */
   high_value_threshold: number;
-  /** What a stale snapshot does to `allow`. */
+  /** What a stale snapshot does to `allow` and `warn`. */
   on_stale: "allow" | "review";
   /** How far back `duplicate_recent` looks. */
   duplicate_window_seconds: number;
@@ -450,7 +454,7 @@ export interface Explanation {
   facts: Facts;
   /**
    * Ids of firing rules (in `verdict.reasons`) whose action a firing `allow` rule
-   * suppressed (review and step_up, never deny), in policy order.
+   * suppressed (warn, review and step_up, never deny), in policy order.
    */
   suppressed: string[];
 }
@@ -459,6 +463,8 @@ export interface Explanation {
 export interface EngineStats {
   checks: number;
   allow: number;
+  /** Orders let through with a notice. */
+  warn: number;
   review: number;
   step_up: number;
   deny: number;

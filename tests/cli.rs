@@ -268,7 +268,7 @@ fn backtest_threads_and_timing() {
         );
         let stderr = out.split("--- stderr\n").nth(1).unwrap_or("");
         assert!(
-            stderr.starts_with("backtest: 36 orders in ")
+            stderr.starts_with("backtest: 38 orders in ")
                 && stderr.contains(&format!(" orders/s on {jobs} threads\n")),
             "{out}"
         );
@@ -357,11 +357,17 @@ fn backtest_against_a_baseline() {
         !changes.is_empty(),
         "a stricter policy changes some decisions"
     );
+    // Only orders that went through (allowed, or warned with a notice) change, to review.
     assert!(
         changes
             .iter()
-            .all(|c| c["baseline"] == "allow" && c["decision"] == "review"),
+            .all(|c| (c["baseline"] == "allow" || c["baseline"] == "warn")
+                && c["decision"] == "review"),
         "{changes:?}"
+    );
+    assert!(
+        changes.iter().any(|c| c["baseline"] == "warn"),
+        "the warned sample order is held too: {changes:?}"
     );
     assert!(json["rules"][0]["fired"].as_u64().unwrap() > 0);
 }

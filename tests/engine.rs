@@ -229,6 +229,99 @@ fn allow_rule_suppresses_review_and_step_up_but_never_deny() {
     assert_eq!(check(&mut e, CLEAN).decision, Action::Deny);
 }
 
+/// `warn` (docs/semantics.md §9.3): lets the order through with its rule's message,
+/// ranked deny > step_up > review > warn > allow, suppressed by an allow rule.
+#[test]
+fn warn_passes_with_its_notice_and_ranks_below_review() {
+    let notice = rule("repeat-claims", "true", Action::Warn);
+    let mut e = engine(vec![notice.clone()]);
+    let v = check_at(&mut e, CLEAN, NOW, Some("en"));
+    assert_eq!(v.decision, Action::Warn);
+    let m = v.message.unwrap();
+    assert_eq!(
+        (&*m.key, &*m.text),
+        ("repeat-claims", "english repeat-claims")
+    );
+    assert_eq!(
+        v.lines[0].decision,
+        Action::Allow,
+        "an order rule leaves lines alone"
+    );
+    assert!(v.verify.is_empty() && v.warnings.is_empty());
+    assert_eq!(e.stats().warn, 1);
+    assert_eq!((e.stats().allow, e.stats().review), (0, 0));
+
+    for (other, want) in [
+        (Action::Review, Action::Review),
+        (Action::StepUp, Action::StepUp),
+        (Action::Deny, Action::Deny),
+        (Action::Allow, Action::Allow),
+    ] {
+        // Either policy order: the ranking, not the position, decides.
+        for rules in [
+            vec![notice.clone(), rule("other", "true", other)],
+            vec![rule("other", "true", other), notice.clone()],
+        ] {
+            let v = check(&mut engine(rules), CLEAN);
+            assert_eq!(v.decision, want, "warn with {other}");
+            // The message speaks for the decision: the other rule's, never the notice.
+            assert_eq!(&*v.message.unwrap().key, "other", "warn with {other}");
+            assert_eq!(v.reasons.len(), 2, "suppressed rules are still listed");
+        }
+    }
+    // A warn rule that names no message warns with none.
+    let quiet = Rule {
+        message: None,
+        ..notice.clone()
+    };
+    let v = check(&mut engine(vec![quiet]), CLEAN);
+    assert_eq!((v.decision, v.message), (Action::Warn, None));
+}
+
+#[test]
+fn warn_ranks_per_line_like_the_order() {
+    let mut e = engine(vec![
+        item_rule("ltd", "item.limited", Action::Warn),
+        item_rule("pricey", "item.high_value", Action::Review),
+        item_rule("any-tea", "item.sku == 'TEA'", Action::Warn),
+    ]);
+    let order = with(
+        CLEAN,
+        r#"[{"sku":"TEA","quantity":2,"unit_price":168.0}]"#,
+        r#"[{"sku":"TEA","quantity":1},{"sku":"LTD","quantity":1},{"sku":"GOLD","quantity":1}]"#,
+    );
+    let v = check(&mut e, &order);
+    assert_eq!(v.decision, Action::Review);
+    let lines: Vec<Action> = v.lines.iter().map(|l| l.decision).collect();
+    assert_eq!(lines, [Action::Warn, Action::Warn, Action::Review]);
+    // Warn lines alone: the order warns, with the first warn rule's message.
+    let order = with(
+        CLEAN,
+        r#"[{"sku":"TEA","quantity":2,"unit_price":168.0}]"#,
+        r#"[{"sku":"TEA","quantity":1},{"sku":"LTD","quantity":1}]"#,
+    );
+    let v = check(&mut e, &order);
+    assert_eq!(v.decision, Action::Warn);
+    assert_eq!(&*v.message.unwrap().key, "ltd");
+    assert_eq!(v.reasons[0].lines, [1]);
+    assert_eq!(v.reasons[1].lines, [0]);
+}
+
+/// `on_stale = "review"` raises `warn` as it raises `allow`: a stale snapshot never
+/// leaves an order less guarded (docs/semantics.md §9.7).
+#[test]
+fn a_stale_snapshot_raises_warn_to_review() {
+    let mut e = engine(vec![rule("repeat-claims", "true", Action::Warn)]);
+    let v = check_at(&mut e, CLEAN, "2026-12-30T00:00:00Z", None);
+    assert_eq!(v.decision, Action::Review);
+    assert_eq!(
+        v.message, None,
+        "the message is chosen for review, and no review rule fired"
+    );
+    assert_eq!(v.reasons[0].action, Action::Warn);
+    assert!(v.warnings[0].contains("expired"), "{:?}", v.warnings);
+}
+
 #[test]
 fn step_up_is_satisfied_by_a_verified_method() {
     let mut e = engine(vec![rule(

@@ -503,6 +503,38 @@ fn a_quoted_field_spanning_lines_is_a_warning_where_it_opens() {
     );
 }
 
+/// `action = "warn"` reads as [`Action::Warn`]; a warn rule without a `message` shows no
+/// notice, which is almost never meant: a lint warning at its `action`.
+#[test]
+fn warn_rules_read_and_want_a_message() {
+    let warn_rule = |extra: &str| {
+        format!(
+            "{MIN_POLICY}\n[[rule]]\nid = \"claims\"\nwhen = 'true'\naction = \"warn\"\nreason = \"C\"\n{extra}\n[messages.zh-CN]\nclaims = \"多次损坏索赔\"\n"
+        )
+    };
+    let files = with(&[("policy.toml", &warn_rule("message = \"claims\""))]);
+    let read = source::read(&files).unwrap();
+    assert_eq!(read.source.policy.rules[1].action, Action::Warn);
+    assert!(read.warnings.is_empty(), "{:?}", read.warnings);
+
+    let files = with(&[("policy.toml", &warn_rule(""))]);
+    let read = source::read(&files).unwrap();
+    let text = render_all(&files, &read.warnings);
+    for needle in [
+        "warning[warn-without-message]: warn rule `claims` names no `message`: the customer sees no notice",
+        "--> policy.toml:13:10 (rule `claims`)",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    let linted = lint_files(&files, &CompileOptions::default());
+    assert!(
+        linted
+            .iter()
+            .any(|d| d.code.name() == "warn-without-message"),
+        "{linted:?}"
+    );
+}
+
 /// MIN_POLICY plus a step_up rule with `extra` lines (its `verify`, `verify_mode`).
 fn step_policy(extra: &str) -> String {
     format!(

@@ -1,7 +1,7 @@
 // SVG bar charts of the backtest report, drawn by hand (no chart library, no build step).
 import { el } from "./state.js";
 
-export const ACTION_COLORS = { allow: "var(--allow)", review: "var(--review)", step_up: "var(--stepup)", deny: "var(--deny)" };
+export const ACTION_COLORS = { allow: "var(--allow)", warn: "var(--warn)", review: "var(--review)", step_up: "var(--stepup)", deny: "var(--deny)" };
 
 /** Horizontal bar chart as SVG in a <figure>. rows: {label, value, base?, color}. */
 export function barChart(rows, { title, baseLabel, valueLabel } = {}) {

@@ -7,7 +7,7 @@ import { parseCsv } from "./lib.js";
 export const $ = (sel, root = document) => root.querySelector(sel);
 export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 export const FILES = ["policy.toml", "blocklist.csv", "catalog.csv", "customers.csv"];
-export const DECISIONS = ["allow", "review", "step_up", "deny"];
+export const DECISIONS = ["allow", "warn", "review", "step_up", "deny"];
 
 export const state = {
   cg: null,                 // the wasm module

@@ -128,7 +128,7 @@ function decisionRow(v) {
 
 function clearedNote(v) {
   const { orderId } = state.cleared;
-  return el("div", { class: `alert ${v.decision === "allow" || v.decision === "review" ? "ok" : "warn"}`, "data-testid": "cleared" },
+  return el("div", { class: `alert ${["allow", "warn", "review"].includes(v.decision) ? "ok" : "warn"}`, "data-testid": "cleared" },
     decisionBadge(state.cleared.from.decision), " → ", decisionBadge(v.decision), " ",
     t("verdict.cleared", { decision: t(`decision.${v.decision}`) }), " ",
     el("code", {}, `verified: ${JSON.stringify(state.order.verified || [])}`), " ",
@@ -146,7 +146,9 @@ function boundRow(facts) {
 }
 
 function messageBox(v) {
-  const msgBox = el("div", { class: "message" });
+  // A warn verdict's message is the point of it: a notice the checkout must show.
+  const notice = v.decision === "warn";
+  const msgBox = el("div", { class: notice ? "message notice" : "message", "data-testid": "message-box" });
   const seg = el("div", { class: "seg small", role: "group", "aria-label": t("verdict.msgLocale") },
     ...["zh-CN", "en"].map((l) => {
       const b = el("button", { type: "button", "aria-pressed": String(state.msgLocale === l), "data-msg-locale": l }, l === "zh-CN" ? "中文" : "English");
@@ -154,6 +156,7 @@ function messageBox(v) {
       return b;
     }));
   msgBox.append(el("div", { class: "sub-head" }, el("h3", {}, t("verdict.message")), seg));
+  if (notice) msgBox.append(el("p", { class: "small notice-note", "data-testid": "warn-note" }, t("verdict.warnNote")));
   if (v.message) {
     msgBox.append(el("blockquote", { lang: v.message.locale, "data-testid": "message" }, v.message.text),
       el("div", { class: "muted small" }, el("code", {}, v.message.key), ` · ${v.message.locale}`));

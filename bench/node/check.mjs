@@ -1,5 +1,5 @@
 // Benchmarks `engine.check` from JavaScript (Node): latency percentiles on the demo
-// snapshot and on a generated store (100k blocklist entries, 5k SKUs, the demo's 14
+// snapshot and on a generated store (100k blocklist entries, 5k SKUs, the demo's
 // rules), the cost of each way across the JS↔wasm boundary, and throughput side by side
 // with json-rules-engine and @gorules/zen-engine-wasm running an equivalent policy.
 //
@@ -95,7 +95,7 @@ const verdictText = demo.checkJson(orderText, options);
 row("JSON.parse(verdict text) alone", percentiles(() => JSON.parse(verdictText), N));
 
 // ---------------------------------------------------------------------------------
-// A generated store: 100k blocklist entries, 5k SKUs, the demo's 14 rules
+// A generated store: 100k blocklist entries, 5k SKUs, the demo's rules
 
 const demoDir = path.join(root, "examples/demo-store");
 const policyToml = readFileSync(path.join(demoDir, "policy.toml"), "utf8");

@@ -57,6 +57,7 @@ pub fn render(r: &Report) -> String {
     let d = &r.decisions;
     for (name, count, base) in [
         ("allow", d.allow, r.baseline.as_ref().map(|b| b.allow)),
+        ("warn", d.warn, r.baseline.as_ref().map(|b| b.warn)),
         ("review", d.review, r.baseline.as_ref().map(|b| b.review)),
         ("step_up", d.step_up, r.baseline.as_ref().map(|b| b.step_up)),
         ("deny", d.deny, r.baseline.as_ref().map(|b| b.deny)),

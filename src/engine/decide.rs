@@ -94,7 +94,9 @@ fn evaluate(
             "snapshot expired at {}; compile and deploy a fresh one",
             snapshot.info().expires_at
         ));
-        if policy.on_stale == OnStale::Review && decision == Action::Allow {
+        // `warn` lets the order through like `allow`, so it is raised too: a stale
+        // snapshot never leaves an order less guarded than a fresh `allow` would be.
+        if policy.on_stale == OnStale::Review && decision <= Action::Warn {
             decision = Action::Review;
         }
     }
@@ -159,7 +161,7 @@ fn open_groups(rule: &super::CompiledRule, verified: &[String]) -> Vec<Vec<Arc<s
 }
 
 /// The decision the firing rules' actions make, before stale handling: the most severe
-/// one, except that a firing `allow` rule suppresses `review` and `step_up` (never
+/// one, except that a firing `allow` rule suppresses `warn`, `review` and `step_up` (never
 /// `deny`) — docs/semantics.md, "Allow suppression".
 fn firing_decision(actions: impl Iterator<Item = Action> + Clone) -> Action {
     let most_severe = actions.clone().max().unwrap_or(Action::Allow);

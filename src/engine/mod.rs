@@ -114,6 +114,8 @@ pub struct Stats {
     pub checks: u64,
     /// Verdicts by decision.
     pub allow: u64,
+    /// Verdicts by decision: let through with a notice.
+    pub warn: u64,
     /// Verdicts by decision.
     pub review: u64,
     /// Verdicts by decision.
@@ -281,6 +283,7 @@ impl Engine {
         self.stats.rule_errors += rule_errors;
         match verdict.decision {
             Action::Allow => self.stats.allow += 1,
+            Action::Warn => self.stats.warn += 1,
             Action::Review => self.stats.review += 1,
             Action::StepUp => self.stats.step_up += 1,
             Action::Deny => self.stats.deny += 1,

@@ -449,6 +449,19 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             );
         }
         let message = r.message.as_ref().map(|l| l.value().trim().to_string());
+        // A warn rule exists to tell the customer something; without a message its
+        // verdict says `warn` with nothing to show (docs/policy.md).
+        if action == Action::Warn && message.is_none() {
+            sink.push(
+                Diagnostic::warning(
+                    Code::WarnWithoutMessage,
+                    format!("warn rule `{id}` names no `message`: the customer sees no notice"),
+                )
+                .with_help("add `message = \"…\"` with a key of `[messages.<locale>]`")
+                .in_rule(&id),
+                r.action.range().or(id_range.clone()),
+            );
+        }
         if let (Some(key), Some(l)) = (&message, &r.message) {
             named_messages = true;
             let range = locate(l.range(), l.value());

@@ -11,6 +11,8 @@ export interface BacktestOptions {
 /** Counts per decision. */
 export interface DecisionCounts {
   allow: number;
+  /** Orders let through with a notice. */
+  warn: number;
   review: number;
   step_up: number;
   deny: number;

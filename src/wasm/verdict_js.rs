@@ -88,8 +88,8 @@ const MAX_SHARED: usize = 512;
 /// One per `Engine`; [`VerdictWriter::clear`] on every snapshot swap.
 pub(super) struct VerdictWriter {
     keys: Keys,
-    /// `allow`, `review`, `step_up`, `deny`.
-    actions: [JsValue; 4],
+    /// `allow`, `warn`, `review`, `step_up`, `deny`.
+    actions: [JsValue; 5],
     strings: Strings,
 }
 
@@ -126,8 +126,14 @@ impl VerdictWriter {
     pub(super) fn new() -> Self {
         VerdictWriter {
             keys: Keys::new(),
-            actions: [Action::Allow, Action::Review, Action::StepUp, Action::Deny]
-                .map(|a| JsValue::from_str(a.as_str())),
+            actions: [
+                Action::Allow,
+                Action::Warn,
+                Action::Review,
+                Action::StepUp,
+                Action::Deny,
+            ]
+            .map(|a| JsValue::from_str(a.as_str())),
             strings: Strings(Vec::new()),
         }
     }
@@ -157,9 +163,10 @@ impl VerdictWriter {
             strings,
         } = self;
         let action = |a: Action| {
-            let [allow, review, step_up, deny] = &*actions;
+            let [allow, warn, review, step_up, deny] = &*actions;
             match a {
                 Action::Allow => allow,
+                Action::Warn => warn,
                 Action::Review => review,
                 Action::StepUp => step_up,
                 Action::Deny => deny,

@@ -35,7 +35,7 @@ for r in BL: r["n"] = norm(r["kind"], r["value"])
 CAT = {r["sku"]: r for r in csv.DictReader(open(f"{D}/catalog.csv", encoding="utf-8"))}
 CUS = {r["customer_id"]: r for r in csv.DictReader(open(f"{D}/customers.csv", encoding="utf-8"))}
 LV = {"none": 0, "watch": 1, "step_up": 2, "block": 3}
-SEV = {"allow": 0, "review": 1, "step_up": 2, "deny": 3}
+SEV = {"allow": 0, "warn": 1, "review": 2, "step_up": 3, "deny": 4}
 
 # Bound identity (docs/semantics.md "Bound identity"): present identity fields replace the
 # order's; the order's own account_created_at is never read under binding.
@@ -58,18 +58,19 @@ def facts(o, now, memory, identity=None):
         if c.get(f): ids.append((k, norm(k, c[f])))
     if s and s.get("phone"): ids.append(("phone", norm("phone", s["phone"])))
     if s: ids.append(("address", norm("address", "".join(s.get(k, "") for k in ["province", "city", "district", "line1"]))))
-    level = "none"; listed = False
+    level = "none"; listed = False; reasons = []
     for r in BL:
         if r["expires_at"] and ts(r["expires_at"]) <= now: continue
         if (r["kind"], r["n"]) in ids and r["n"]:
             listed = True
+            if r["reason"] not in reasons: reasons.append(r["reason"])
             if LV[r["level"]] > LV[level]: level = r["level"]
     rec = CUS.get(c.get("id"))
     # A known customer's age is the snapshot's or unknown, never the order's.
     created = rec["account_created_at"] if rec else c.get("account_created_at")
     age = (now - ts(created)).days if created else -1
     st = {k: int(rec[k]) if rec else 0 for k in ["orders_90d", "refunds_90d", "chargebacks_365d", "addresses_90d"]}
-    cu = dict(level=level, listed=listed, known=rec is not None, account_age_days=age, bound=bound, **st,
+    cu = dict(level=level, listed=listed, reasons=reasons, known=rec is not None, account_age_days=age, bound=bound, **st,
               refund_rate=st["refunds_90d"] / max(st["orders_90d"], 1))
     items = []; total = 0; issues = []
     for it in o["items"]:
@@ -79,6 +80,7 @@ def facts(o, now, memory, identity=None):
         hv = "high_value" in tags or price >= Decimal(str(pol["high_value_threshold"]))
         lim = "limited_edition" in tags
         items.append(dict(sku=it["sku"], price=price, quantity=it["quantity"], high_value=hv, limited=lim,
+                          category=cat["category"] if cat else "", tags=tags,
                           restricted=hv or lim, known=cat is not None,
                           max_per_order=int(cat["max_per_order"]) if cat and cat["max_per_order"] else 0))
         total += price * it["quantity"]
@@ -119,6 +121,8 @@ R = [
  ("refund-abuse", "order", lambda c, o, I, i: c["orders_90d"] >= 4 and c["refund_rate"] >= 0.5),
  ("bulk-then-refund", "order", lambda c, o, I, i: o["item_count"] >= 10 and c["refunds_90d"] >= 3),
  ("address-hopping", "order", lambda c, o, I, i: c["addresses_90d"] >= 5),
+ ("damage-claims-notice", "item", lambda c, o, I, i: c["level"] == "watch" and "REFUND_ABUSE" in c["reasons"] and i["category"] == "茶具"),
+ ("handmade-unboxing-notice", "item", lambda c, o, I, i: "handmade" in i["tags"]),
  ("trusted-customer", "order", lambda c, o, I, i: "customer_id" in c["bound"] and c["known"] and not c["listed"] and c["account_age_days"] >= 180 and c["orders_90d"] >= 10 and c["refunds_90d"] == 0 and c["chargebacks_365d"] == 0),
 ]
 PR = {r["id"]: r for r in pol["rule"]}
@@ -144,7 +148,7 @@ def check(o, now, locale, memory, identity=None):
                     if SEV[p["action"]] > SEV[lines[k]]: lines[k] = p["action"]
     acts = [p["action"] for p, _ in fired]
     dec = max(acts, key=lambda a: SEV[a]) if acts else "allow"
-    if "allow" in acts and dec in ("review", "step_up"): dec = "allow"
+    if "allow" in acts and dec in ("warn", "review", "step_up"): dec = "allow"
     verify = []; required = []
     if dec == "step_up":
         for p, _ in fired:

@@ -97,6 +97,8 @@ describe("signVerdictToken / verifyVerdictToken (Node)", () => {
     await refused(verifyVerdictToken(forge(claims({ iat: t, exp: t + MAX_TTL_SECONDS + 1 })), BODY, KEY.public), "malformed");
     await refused(verifyVerdictToken(forge(claims({ decision: "deny" })), BODY, KEY.public), "decision");
     await refused(verifyVerdictToken(forge(claims({ decision: "step_up" })), BODY, KEY.public), "decision");
+    // A warned order is forwarded like an allowed one: its token verifies.
+    assert.equal((await verifyVerdictToken(forge(claims({ decision: "warn" })), BODY, KEY.public)).decision, "warn");
   });
 
   test("malformed tokens: parts, version, base64url, size, JSON, fields", T, async () => {

@@ -12,6 +12,7 @@ import { Response } from "miniflare";
 import { EXAMPLE, ROOT, readOrder } from "./support/common.mjs";
 import { bundleWorker, get, post, startWorker } from "./support/worker.mjs";
 import { ProofMemory, orderDigest } from "../../examples/edge-worker/src/step-up.js";
+import { withNotice } from "../../examples/edge-worker/src/notice.js";
 
 const T = { timeout: 30_000 };
 const ADMIN = "test-admin-token";
@@ -349,6 +350,46 @@ describe("POST /orders, origin as a URL", () => {
     const rules = verdict.reasons.map((x) => x.rule).join(",");
     assert.ok(rules.includes("refund-abuse"), rules);
     assert.equal(call.headers["x-checkout-guard"], `review; rules=${rules}; snapshot=${verdict.snapshot.version}`);
+  });
+
+  test("warn → forwarded, and the customer gets the notice in a header and the JSON body", T, async () => {
+    // The handmade notice needs no (dated) blocklist entry: C10001 buys the handmade pot.
+    const order = () => {
+      const o = readOrder("clean.json");
+      o.items = [{ sku: "WARE-004", quantity: 1, unit_price: 12800 }, { sku: "TEA-001", quantity: 1, unit_price: 168 }];
+      return o;
+    };
+    const r = await post(mf, "/orders", order(), { "accept-language": "en" });
+    assert.equal(r.status, 201, r.text);
+    const call = net.origin.at(-1);
+    const verdict = decodeVerdict(call.headers["x-checkout-guard-verdict"]);
+    assert.equal(verdict.decision, "warn");
+    assert.deepEqual(verdict.lines, [{ index: 0, sku: "WARE-004", decision: "warn" }]);
+    assert.equal(call.headers["x-checkout-guard"], `warn; rules=handmade-unboxing-notice; snapshot=${verdict.snapshot.version}`);
+    // The customer's answer: the origin's own body plus the notice, and the same text
+    // percent-encoded in a header (README "Warn notices"). Reason codes stay at the origin.
+    const notice = { decision: "warn", message: verdict.message.text, locale: "en" };
+    assert.match(notice.message, /film the unboxing/);
+    assert.deepEqual(r.json, { origin: true, path: "/api/orders", checkout_guard_notice: notice });
+    assert.equal(decodeURIComponent(r.headers.get("x-checkout-guard-notice")), notice.message);
+    assert.equal(r.headers.get("x-checkout-guard-notice-locale"), "en");
+    assert.ok(!r.text.includes("HANDMADE_UNBOXING_NOTICE"), r.text);
+    // Without a locale asked for: the policy's default, zh-CN (another basket, so not a
+    // duplicate of the first).
+    const again = order();
+    again.items[1].quantity = 2;
+    const zh = await post(mf, "/orders", again);
+    assert.equal(zh.status, 201, zh.text);
+    assert.equal(zh.json.checkout_guard_notice.locale, "zh-CN");
+    assert.match(decodeURIComponent(zh.headers.get("x-checkout-guard-notice")), /开箱视频/);
+    // An allowed order gets neither.
+    const plain = order();
+    plain.items = [{ sku: "TEA-002", quantity: 3, unit_price: 98 }];
+    const clean = await post(mf, "/orders", plain);
+    assert.equal(clean.status, 201, clean.text);
+    assert.equal(decodeVerdict(net.origin.at(-1).headers["x-checkout-guard-verdict"]).decision, "allow");
+    assert.equal(clean.headers.get("x-checkout-guard-notice"), null);
+    assert.equal(clean.json.checkout_guard_notice, undefined);
   });
 
   test("a resubmission with another order_id within the window is denied (per-isolate memory)", T, async () => {
@@ -931,7 +972,7 @@ describe("the edge agrees with the native CLI", () => {
     });
     const native = out.split("\n").filter((l) => l.trim()).map((l) => JSON.parse(l));
     assert.equal(native.length, lines.length);
-    const seen = { allow: 0, review: 0, step_up: 0, deny: 0 };
+    const seen = { allow: 0, warn: 0, review: 0, step_up: 0, deny: 0 };
     for (const [i, line] of lines.entries()) {
       const v = native[i];
       const what = `line ${i + 1} (${JSON.parse(line).order_id}): native ${v.decision}`;
@@ -956,8 +997,32 @@ describe("the edge agrees with the native CLI", () => {
         assert.equal(got.line_count, v.lines.length, what);
         const codes = [...new Set(v.reasons.map((x) => x.code))];
         assert.deepEqual([...new Set(got.reasons.map((x) => x.code))], codes, what);
+        // A warn reaches the customer as the notice on the origin's answer, nothing else does.
+        const notice = v.decision === "warn" && message ? { decision: "warn", message, locale: v.message.locale } : undefined;
+        assert.deepEqual(r.json.checkout_guard_notice, notice, what);
       }
     }
     for (const [decision, n] of Object.entries(seen)) assert.ok(n > 0, `no ${decision} among the samples`);
+  });
+});
+
+describe("the warn notice on other origin answers (notice.js, in Node)", () => {
+  const text = "请录制开箱视频。Film the unboxing.";
+  test("a body that is not a JSON object passes unchanged, with the headers; CORS exposes them", { timeout: 5_000 }, async () => {
+    const html = await withNotice(new globalThis.Response("<p>ok</p>", { status: 201, headers: { "content-type": "text/html" } }), text, "zh-CN");
+    assert.equal(html.status, 201);
+    assert.equal(await html.text(), "<p>ok</p>");
+    assert.equal(decodeURIComponent(html.headers.get("x-checkout-guard-notice")), text);
+    const list = await withNotice(new globalThis.Response("[1]", { headers: { "content-type": "application/json" } }), text, "en");
+    assert.equal(await list.text(), "[1]");
+    const broken = await withNotice(new globalThis.Response("{nope", { headers: { "content-type": "application/json" } }), text, "en");
+    assert.equal(await broken.text(), "{nope");
+    const cors = await withNotice(new globalThis.Response("{}", {
+      status: 409,
+      headers: { "content-type": "application/problem+json", "access-control-allow-origin": "https://shop.example", "access-control-expose-headers": "x-request-id" },
+    }), text, "en");
+    assert.equal(cors.status, 409, "the origin's status is kept");
+    assert.equal(cors.headers.get("access-control-expose-headers"), "x-request-id, x-checkout-guard-notice, x-checkout-guard-notice-locale");
+    assert.deepEqual(await cors.json(), { checkout_guard_notice: { decision: "warn", message: text, locale: "en" } });
   });
 });

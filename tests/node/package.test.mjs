@@ -162,6 +162,25 @@ test("explain gives the verdict, its facts and the rules an allow suppressed", a
   engine.free();
 });
 
+test("warn through the package: the notice as message, counted in stats(), suppressed by an allow", async () => {
+  const { esm } = await load();
+  const engine = new esm.Engine();
+  const options = { now: "2026-11-25T10:00:00Z", locale: "en" };
+  const v = engine.check(JSON.parse(read("examples/orders/watch-damage-notice.json")), options);
+  assert.equal(v.decision, "warn");
+  assert.deepStrictEqual(v.lines.map((l) => l.decision), ["warn", "allow"]);
+  assert.equal(v.message.key, "damage_claims_notice");
+  assert.match(v.message.text, /further claims will lead to restrictions/);
+  const stats = engine.stats();
+  assert.deepStrictEqual([stats.checks, stats.warn, stats.allow, stats.review], [1, 1, 0, 0]);
+  // The allowlist overrides a warn like a review; explain names both.
+  const trusted = engine.explain(JSON.parse(read("examples/orders/trusted-handmade.json")), { ...options, identity: { customerId: "C10002" } });
+  assert.equal(trusted.verdict.decision, "allow");
+  assert.deepStrictEqual(trusted.suppressed, ["address-hopping", "handmade-unboxing-notice"]);
+  assert.equal(engine.stats().warn, 1);
+  engine.free();
+});
+
 test("bad inputs throw Errors with a JSON path, never a verdict", async () => {
   const { esm } = await load();
   const engine = new esm.Engine();

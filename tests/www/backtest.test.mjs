@@ -55,7 +55,7 @@ test("a backtest of an uploaded batch matches the CLI's report", async () => {
   assert.equal(expected.orders, 3000);
   // what is on screen is that report
   assert.equal(await page.getAttribute('[data-testid="bt-orders"]', "data-value"), "3000");
-  for (const d of ["allow", "review", "step_up", "deny"]) {
+  for (const d of ["allow", "warn", "review", "step_up", "deny"]) {
     assert.equal(await page.getAttribute(`[data-bt-decision="${d}"]`, "data-value"), String(expected.decisions[d]), `decision ${d}`);
   }
   for (const r of expected.rules) {
@@ -64,9 +64,9 @@ test("a backtest of an uploaded batch matches the CLI's report", async () => {
   for (const c of expected.categories) {
     assert.equal(await page.getAttribute(`[data-bt-category="${c.category}"]`, "data-value"), String(c.lines), `category ${c.category}`);
   }
-  // four charts, each with a bar per row
+  // four charts, each with a bar per row (one per decision, warn included)
   const charts = await page.$$eval("#bt-results svg.chart", (svgs) => svgs.map((s) => s.querySelectorAll("rect.c-bar").length));
-  assert.deepEqual(charts, [4, expected.rules.length, expected.categories.length, expected.top_skus.length]);
+  assert.deepEqual(charts, [5, expected.rules.length, expected.categories.length, expected.top_skus.length]);
   assert.equal(await page.getAttribute('[data-testid="bt-changes"]', "data-count"), "0");
   assert.deepEqual(problems, []);
   await context.close();

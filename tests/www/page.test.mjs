@@ -16,7 +16,7 @@ after(async () => { await browser?.close(); stopServer(); });
 test("the page loads without console errors and shows the demo store", async () => {
   const { page, problems, context } = await openPage(browser);
   await page.waitForSelector("#compile-status.ok");
-  assert.match(await page.textContent("#compile-status"), /Compiled · 14 rules/);
+  assert.match(await page.textContent("#compile-status"), /Compiled · 16 rules/);
   assert.equal(await decisionOf(page), "allow"); // clean.json is selected first
   // both languages render without errors
   await page.click('.lang-btn[data-lang="zh-CN"]');
@@ -30,7 +30,7 @@ test("the page loads without console errors and shows the demo store", async () 
   assert.ok(!/scalper\.king@/.test(blocklist), "emails are masked");
   assert.ok(blocklist.includes("s***@example.cn"), "masked email shown");
   assert.ok((await page.$$("#catalog-table tr.restricted")).length >= 8, "restricted catalog rows marked");
-  assert.equal((await page.$$("#rules-table tbody tr")).length, 14);
+  assert.equal((await page.$$("#rules-table tbody tr")).length, 16);
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -201,6 +201,45 @@ test("the message follows the zh-CN / en switch", async () => {
   assert.deepEqual(problems, []);
   await context.close();
 });
+
+test("a warn verdict shows its notice, in its own colour, in both locales", async () => {
+  const { page, problems, context } = await openPage(browser, { lang: "zh-CN" });
+  await page.selectOption("#sample", "watch-damage-notice.json");
+  assert.equal(await waitDecision(page, "warn"), "warn");
+  assert.equal((await page.textContent('[data-testid="decision"]')).trim(), "提醒放行warn");
+  assert.match(await page.textContent('[data-testid="warn-note"]'), /订单照常受理/);
+  assert.match(await page.getAttribute('[data-testid="message-box"]', "class"), /\bnotice\b/);
+  await page.click('[data-msg-locale="zh-CN"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.lang === "zh-CN");
+  assert.match(await page.textContent('[data-testid="message"]'), /多次申请商品破损退款/);
+  await page.click('[data-msg-locale="en"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.lang === "en");
+  assert.match(await page.textContent('[data-testid="message"]'), /further claims will lead to restrictions/);
+  // the teaware line is the one the notice is about
+  assert.equal(await page.getAttribute("#verdict tbody tr:nth-child(1)", "data-line-decision"), "warn");
+  assert.equal(await page.getAttribute("#verdict tbody tr:nth-child(2)", "data-line-decision"), "allow");
+  // the badge: white on the warn colour, at least 4.5:1 (WCAG AA)
+  const [fg, bg] = await page.$eval('[data-testid="decision"]', (b) => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]);
+  assert.ok(contrast(fg, bg) >= 4.5, `${fg} on ${bg}: ${contrast(fg, bg).toFixed(2)}`);
+  const [warn, review] = await page.evaluate(() => ["--warn", "--review"].map((v) => getComputedStyle(document.documentElement).getPropertyValue(v).trim()));
+  assert.notEqual(warn, review, "warn is told apart from review by colour");
+  await page.click('.lang-btn[data-lang="en"]');
+  assert.equal((await page.textContent('[data-testid="decision"]')).trim(), "Warnwarn");
+  assert.match(await page.textContent('[data-testid="warn-note"]'), /The order goes through/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/** WCAG contrast ratio of two computed `rgb(…)` colours. */
+function contrast(a, b) {
+  const lum = (rgb) => {
+    const [r, g, bl] = rgb.match(/\d+(\.\d+)?/g).slice(0, 3).map((x) => Number(x) / 255)
+      .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
 
 test("completing verification clears the step-up", async () => {
   const { page, problems, context } = await openPage(browser);

@@ -22,6 +22,13 @@ test("desktop screenshots (1280×800)", async () => {
   await page.$eval("#source", (ta) => { ta.scrollTop = 20 * 53; ta.dispatchEvent(new Event("scroll")); });
   await shot(page, "playground-1280x800.png");
 
+  // a warn verdict: the order goes through with the customer notice
+  await page.selectOption("#sample", "watch-damage-notice.json");
+  assert.equal(await waitDecision(page, "warn"), "warn");
+  // the badge just below the sticky header, the notice and the lines under it
+  await page.$eval('[data-testid="decision"]', (el) => window.scrollBy(0, el.getBoundingClientRect().top - 80));
+  await shot(page, "warn-1280x800.png");
+
   // the signed-in session: the allowlist applies only to a bound customer id
   await page.selectOption("#sample", "trusted-many-addresses.json");
   await waitDecision(page, "allow");

@@ -26,7 +26,7 @@ export const CLOCK_SKEW_SECONDS = 60;
 export const MAX_PAYLOAD_BYTES = 16 * 1024;
 /** At most this many reason codes and rule ids in a token. */
 export const MAX_LIST_ITEMS = 64;
-const DECISIONS = new Set(["allow", "review"]);
+const DECISIONS = new Set(["allow", "warn", "review"]);
 // PKCS #8 wrapping of a raw Ed25519 seed (RFC 8410): WebCrypto imports private keys only
 // as pkcs8 or jwk, and this prefix is the same for every seed.
 const PKCS8_ED25519_PREFIX = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
@@ -59,14 +59,14 @@ export async function importSigningKey(signingKeyHex) {
 }
 
 /**
- * `v1.<payload>.<signature>` for a verdict (allow or review) and the exact body bytes it
+ * `v1.<payload>.<signature>` for a verdict (allow, warn or review) and the exact body bytes it
  * is forwarded with. `signingKey`: the key file's text or importSigningKey's result.
  * `now`: a Date or milliseconds since the epoch (default: now); `ttlSeconds`: default
  * DEFAULT_TTL_SECONDS, 1…MAX_TTL_SECONDS.
  */
 export async function signVerdictToken(signingKey, verdict, bodyBytes, { now = Date.now(), ttlSeconds = DEFAULT_TTL_SECONDS } = {}) {
   const { key } = typeof signingKey === "string" ? await importSigningKey(signingKey) : signingKey;
-  if (!verdict || !DECISIONS.has(verdict.decision)) throw new TypeError(`a verdict token is only for allow or review, not ${verdict && verdict.decision}`);
+  if (!verdict || !DECISIONS.has(verdict.decision)) throw new TypeError(`a verdict token is only for allow, warn or review, not ${verdict && verdict.decision}`);
   if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_TTL_SECONDS) {
     throw new TypeError(`ttlSeconds must be an integer from 1 to ${MAX_TTL_SECONDS}`);
   }
@@ -95,7 +95,7 @@ export async function signVerdictToken(signingKey, verdict, bodyBytes, { now = D
  * `v1`, base64url, payload ≤ MAX_PAYLOAD_BYTES and a JSON object with every field of the
  * right type, `v == 1` (malformed); the Ed25519 signature (bad_signature); the body's
  * SHA-256 (body_mismatch); `iat ≤ now + 60` (not_yet_valid); `now < exp` (expired);
- * `exp − iat ≤ 3600` (malformed); decision allow or review (decision). It does not
+ * `exp − iat ≤ 3600` (malformed); decision allow, warn or review (decision). It does not
  * remember jtis: refusing a replay is the caller's (origin/origin.js does).
  */
 export async function verifyVerdictToken(token, bodyBytes, publicKeyHex, { now = Date.now() } = {}) {
@@ -130,7 +130,7 @@ export async function verifyVerdictToken(token, bodyBytes, publicKeyHex, { now =
   if (nowSeconds >= claims.exp) throw new VerdictTokenError("expired", "the token has expired");
   // A lifetime no signer makes: malformed, as the Rust verifier says.
   if (claims.exp - claims.iat > MAX_TTL_SECONDS) throw new VerdictTokenError("malformed", `the token lives longer than ${MAX_TTL_SECONDS} s`);
-  if (!DECISIONS.has(claims.decision)) throw new VerdictTokenError("decision", `decision ${JSON.stringify(claims.decision)} is not allow or review`);
+  if (!DECISIONS.has(claims.decision)) throw new VerdictTokenError("decision", `decision ${JSON.stringify(claims.decision)} is not allow, warn or review`);
   return claims;
 }
 

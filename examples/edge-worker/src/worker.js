@@ -5,6 +5,9 @@
 // review   → forwarded to the origin, a bounded verdict summary in `X-Checkout-Guard` /
 //            `X-Checkout-Guard-Verdict`, and a signed `X-Checkout-Guard-Token` over the
 //            exact body forwarded (forward-token.js, verdict-token.js)
+// warn     → forwarded likewise; the origin's answer gets the warn rule's message as a
+//            notice for the customer: `X-Checkout-Guard-Notice` (percent-encoded) and, in
+//            a JSON object body, a `checkout_guard_notice` field (notice.js)
 // allow    → forwarded likewise
 // unusable → 400 {error: {path, message}} (also 413 too large, 415 not JSON)
 // invalid session → 401 {error: {code: "invalid_session", path, message}}
@@ -27,6 +30,7 @@ import { classifyPath } from "./order-path.js";
 import { ProofMemory, verifyProof } from "./step-up.js";
 import { SessionError, applyIdentity, requestIdentity } from "./session.js";
 import { verdictTokenFor } from "./forward-token.js";
+import { withNotice } from "./notice.js";
 import { SharedVisit, StateUnavailable } from "./state.js";
 
 // For a merchant's proof issuer: the digest a proof binds (README "Step-up proofs").
@@ -205,7 +209,7 @@ async function checkOrder(request, url, env) {
     return json(401, body, { "www-authenticate": challenge });
   }
 
-  // allow / review: forward exactly what was checked (re-serialized, so the origin
+  // allow / warn / review: forward exactly what was checked (re-serialized, so the origin
   // cannot read a different order out of ambiguous JSON such as duplicate keys), with a
   // token signed over these very bytes (forward-token.js).
   const forwarded = new TextEncoder().encode(JSON.stringify(order));
@@ -215,7 +219,9 @@ async function checkOrder(request, url, env) {
   };
   const token = await verdictTokenFor(env, verdict, forwarded);
   if (token) headers["x-checkout-guard-token"] = token;
-  return forward(request, env, { body: forwarded, headers });
+  const response = await forward(request, env, { body: forwarded, headers });
+  // A warn rule without a message has nothing to tell the customer.
+  return verdict.decision === "warn" && message ? withNotice(response, message, locale) : response;
 }
 
 function warnNoSessionKey() {

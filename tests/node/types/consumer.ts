@@ -65,6 +65,12 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
     void groups;
     void text;
   }
+  if (verdict.decision === "warn") {
+    // Let through: the message is the notice the checkout shows.
+    const notice: string | undefined = verdict.message?.text;
+    const warned: number = engine.stats().warn;
+    void notice, warned;
+  }
   const dropped: number[] = verdict.reasons.flatMap((r) => r.lines);
   void dropped;
   const lineDecisions: Decision[] = verdict.lines.map((l) => l.decision);
