@@ -311,10 +311,9 @@ fn suggested_level(action: Action) -> Option<Level> {
     match action {
         Action::Deny => Some(Level::Block),
         Action::StepUp => Some(Level::StepUp),
-        Action::Review => Some(Level::Watch),
-        // An allow rule (and any milder outcome) suggests no listing.
-        #[allow(unreachable_patterns)]
-        _ => None,
+        // A warning on history alone is what the watch level is for (docs/policy.md).
+        Action::Review | Action::Warn => Some(Level::Watch),
+        Action::Allow => None,
     }
 }
 
