@@ -6,6 +6,7 @@ use checkout_guard::rules::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, 
 use checkout_guard::rules::{compile, decode_program};
 use checkout_guard::{Severity, Timestamp};
 use proptest::prelude::*;
+use std::path::Path;
 
 fn strings(v: &[&str]) -> &'static [String] {
     Vec::leak(v.iter().map(|s| s.to_string()).collect())
@@ -259,8 +260,37 @@ fn corpus_programs_round_trip_through_their_stored_form() {
             "line {n}: the encoding is canonical"
         );
         round_tripped += 1;
+        // Seeds for the `rule_program` fuzz target (fuzz/seed.sh), whose name table
+        // lists every fact path, level and issue: re-encoded against it, scope byte first.
+        if let Some(dir) = std::env::var_os("RULE_PROGRAM_SEEDS") {
+            let mut names = fuzz_names();
+            let before = names.len();
+            let mut seed = vec![u8::from(scope == Scope::Item)];
+            seed.extend(q.encode(&mut names));
+            if names.len() == before {
+                std::fs::write(Path::new(&dir).join(format!("line-{n}")), seed).unwrap();
+            }
+        }
     }
     assert!(round_tripped > 200, "{round_tripped} programs");
+}
+
+/// The `rule_program` fuzz target's name table.
+fn fuzz_names() -> Vec<String> {
+    use checkout_guard::model::Issue;
+    use checkout_guard::rules::schema::{fact_path, CUSTOMER, ITEM, ORDER, ROOTS, SHIPPING};
+    let mut names: Vec<String> = [ROOTS, CUSTOMER, ORDER, SHIPPING, ITEM]
+        .iter()
+        .flat_map(|t| t.iter().map(|e| fact_path(e.field)))
+        .collect();
+    names.extend(
+        Level::NAMES
+            .iter()
+            .chain(Issue::NAMES)
+            .map(|n| n.to_string()),
+    );
+    names.push("customer.unknown".to_string());
+    names
 }
 
 /// Valid expressions the mutation property starts from.
