@@ -183,7 +183,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine on snapshot bytes (validated, checksum verified, rules type-checked)
+    /// An engine on snapshot bytes (validated, checksum verified, rules decoded and validated, or compiled from text with the `compiler` feature)
     /// given no key: only a snapshot compiled with the published demo key loads
     /// ([`Snapshot::from_bytes`]); use [`Engine::open`] for a merchant's.
     pub fn from_bytes(bytes: impl Into<Cow<'static, [u8]>>) -> Result<Engine, LoadError> {

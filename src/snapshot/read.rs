@@ -1,6 +1,6 @@
 //! Reading a snapshot: one function per part of the file, in the order they are
 //! checked — the fixed header, the trailer (checksum), the merchant name, the section
-//! table, then each section (`META`, `RSNS`, `BLKL`, `CATL`, `CUST`) — and one that
+//! table, then each section (`META`, `PROG` framing, `RSNS`, `BLKL`, `CATL`, `CUST`) — and one that
 //! gathers the statistics [`SnapshotInfo`] reports.
 //!
 //! Every offset comes from [`super::format`], which the writer uses too, and every length
