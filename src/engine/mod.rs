@@ -184,7 +184,8 @@ pub struct Engine {
 
 impl Engine {
     /// An engine on snapshot bytes (validated, checksum verified, rules decoded and
-    /// validated, or compiled from their text with the `compiler` feature) given no key: only a snapshot compiled with the published demo key loads
+    /// validated, or compiled from their text with the `compiler` feature) given no key:
+    /// only a snapshot compiled with the published demo key loads
     /// ([`Snapshot::from_bytes`]); use [`Engine::open`] for a merchant's.
     pub fn from_bytes(bytes: impl Into<Cow<'static, [u8]>>) -> Result<Engine, LoadError> {
         Engine::new(Snapshot::from_bytes(bytes)?)
