@@ -8,7 +8,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 corpus="$root/fuzz/corpus"
 store="$root/examples/demo-store"
 snapshot="$root/assets/demo-store.snapshot"
-for t in snapshot_bytes snapshot_sealed order_json policy_source csv_tables rule_expr; do
+for t in snapshot_bytes snapshot_sealed order_json policy_source csv_tables rule_expr rule_program; do
   mkdir -p "$corpus/$t"
 done
 
@@ -66,4 +66,8 @@ grep -v '^#' "$root/tests/data/cel/cases.txt" | grep ' | ' | while IFS= read -r 
   case "$expected" in item:*) scope='\1' ;; esac
   { printf "$scope"; printf '%s' "$expr"; } >"$corpus/rule_expr/case-$n"
 done
+# Stored rule programs: every compiling case of the conformance corpus, encoded as a
+# snapshot's `PROG` holds it (written by the corpus round-trip test).
+(cd "$root" && RULE_PROGRAM_SEEDS="$corpus/rule_program" cargo test -q --test integration \
+  -- rules_corpus::corpus_programs_round_trip_through_their_stored_form >/dev/null)
 echo "seeded $(find "$corpus" -type f | wc -l) files in $corpus" >&2

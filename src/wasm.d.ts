@@ -317,6 +317,7 @@ export type SnapshotErrorKind =
   | "wrong_key"
   | "signature_required"
   | "bad_signature"
+  | "rules_as_text"
   | "rollback";
 
 /** Thrown by `new Engine`, `Engine.fromBytes`, `engine.load` and `new Backtest`. */

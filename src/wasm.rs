@@ -83,6 +83,7 @@ fn snapshot_kind(e: &SnapshotError) -> &'static str {
         SnapshotError::WrongKey => "wrong_key",
         SnapshotError::SignatureRequired => "signature_required",
         SnapshotError::BadSignature => "bad_signature",
+        SnapshotError::RulesAsText { .. } => "rules_as_text",
     }
 }
 

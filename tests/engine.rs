@@ -443,27 +443,15 @@ fn verify_required_is_empty_unless_step_up() {
 }
 
 #[test]
-fn snapshot_version_follows_verify_mode() {
-    let any = engine(vec![step_rule(
-        "a",
-        &["sms_otp", "id_check"],
-        VerifyMode::Any,
-    )]);
-    assert_eq!(
-        any.info().format_version,
-        2,
-        "unchanged policies keep format 2"
-    );
-    let all = engine(vec![step_rule(
-        "a",
-        &["sms_otp", "id_check"],
-        VerifyMode::All,
-    )]);
-    assert_eq!(
-        all.info().format_version,
-        3,
-        "a v2 reader would read `all` as `any`"
-    );
+fn every_snapshot_is_format_4_whatever_its_verify_mode() {
+    for mode in [VerifyMode::Any, VerifyMode::All] {
+        let e = engine(vec![step_rule("a", &["sms_otp", "id_check"], mode)]);
+        assert_eq!(
+            e.info().format_version,
+            4,
+            "rules are stored compiled (PROG) in every snapshot"
+        );
+    }
 }
 
 #[test]

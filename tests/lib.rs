@@ -24,6 +24,7 @@ mod fail_closed;
 mod identity;
 mod no_panic;
 mod public_profile;
+mod rule_programs;
 mod rules_corpus;
 mod rules_differential;
 mod signature;

@@ -177,7 +177,7 @@ fn the_public_file_holds_no_reason_customer_private_hash_or_expired_entry() {
     let bytes = write_public(&source);
     let s = Snapshot::open(bytes.clone(), None).unwrap();
     let tags: Vec<&str> = s.info().sections.iter().map(|x| x.tag.as_str()).collect();
-    assert_eq!(tags, ["META", "CATL", "PBLK"]);
+    assert_eq!(tags, ["META", "PROG", "CATL", "PBLK"]);
     assert_eq!(s.info().customers, 0);
     assert_eq!(s.info().blocklist.reasons, 0);
     assert!(!contains(&bytes, b"SECRET_REASON"));

@@ -2,10 +2,11 @@
 //! facts, plus property tests that compiling and evaluating never panic.
 
 use checkout_guard::model::{Level, Scope};
-use checkout_guard::rules::compile;
 use checkout_guard::rules::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
+use checkout_guard::rules::{compile, decode_program};
 use checkout_guard::{Severity, Timestamp};
 use proptest::prelude::*;
+use std::path::Path;
 
 fn strings(v: &[&str]) -> &'static [String] {
     Vec::leak(v.iter().map(|s| s.to_string()).collect())
@@ -224,6 +225,74 @@ fn corpus_programs_are_deterministic_and_cloneable() {
     }
 }
 
+/// Every program of the corpus survives its stored form (the `PROG` encoding a snapshot
+/// holds, docs/snapshot-format.md): decoded and validated, it reads the same facts and
+/// evaluates to the same result or the same error as the program the checker built.
+#[test]
+fn corpus_programs_round_trip_through_their_stored_form() {
+    let facts = sample();
+    let mut round_tripped = 0;
+    for (n, expected, expr) in corpus() {
+        let scope = if expected.starts_with("item:") {
+            Scope::Item
+        } else {
+            Scope::Order
+        };
+        let Ok((p, _)) = compile(&expr, scope) else {
+            continue;
+        };
+        let mut names = Vec::new();
+        let bytes = p.encode(&mut names);
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let q = decode_program(&bytes, &names, scope)
+            .unwrap_or_else(|e| panic!("line {n}: `{expr}` does not decode: {e}"));
+        assert_eq!(p.facts_read(), q.facts_read(), "line {n}: `{expr}`");
+        assert_eq!(p.scope(), q.scope());
+        assert_eq!(
+            p.eval(&facts, facts.items.get(1)),
+            q.eval(&facts, facts.items.get(1)),
+            "line {n}: `{expr}`"
+        );
+        let mut again = Vec::new();
+        assert_eq!(
+            q.encode(&mut again),
+            bytes,
+            "line {n}: the encoding is canonical"
+        );
+        round_tripped += 1;
+        // Seeds for the `rule_program` fuzz target (fuzz/seed.sh), whose name table
+        // lists every fact path, level and issue: re-encoded against it, scope byte first.
+        if let Some(dir) = std::env::var_os("RULE_PROGRAM_SEEDS") {
+            let mut names = fuzz_names();
+            let before = names.len();
+            let mut seed = vec![u8::from(scope == Scope::Item)];
+            seed.extend(q.encode(&mut names));
+            if names.len() == before {
+                std::fs::write(Path::new(&dir).join(format!("line-{n}")), seed).unwrap();
+            }
+        }
+    }
+    assert!(round_tripped > 200, "{round_tripped} programs");
+}
+
+/// The `rule_program` fuzz target's name table.
+fn fuzz_names() -> Vec<String> {
+    use checkout_guard::model::Issue;
+    use checkout_guard::rules::schema::{fact_path, CUSTOMER, ITEM, ORDER, ROOTS, SHIPPING};
+    let mut names: Vec<String> = [ROOTS, CUSTOMER, ORDER, SHIPPING, ITEM]
+        .iter()
+        .flat_map(|t| t.iter().map(|e| fact_path(e.field)))
+        .collect();
+    names.extend(
+        Level::NAMES
+            .iter()
+            .chain(Issue::NAMES)
+            .map(|n| n.to_string()),
+    );
+    names.push("customer.unknown".to_string());
+    names
+}
+
 /// Valid expressions the mutation property starts from.
 const SEEDS: &[&str] = &[
     r#"customer.level == "block" && items.exists(i, i.restricted)"#,
@@ -328,8 +397,39 @@ proptest! {
                 Ok((p, _)) => {
                     let _ = p.eval(&facts, facts.items.get(1));
                     let _ = p.facts_read();
+                    // Whatever the checker accepts, the runtime's validator accepts.
+                    let mut names = Vec::new();
+                    let bytes = p.encode(&mut names);
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    let q = decode_program(&bytes, &names, scope);
+                    prop_assert!(q.is_ok(), "`{}`: {:?}", s, q.err());
                 }
                 Err(errors) => prop_assert!(!errors.is_empty()),
+            }
+        }
+    }
+
+    /// A stored program edited byte by byte (as an attacker who recomputes the checksum
+    /// would) is refused or decodes to a program that evaluates without panicking.
+    #[test]
+    fn edited_programs_never_panic(
+        seed in prop::sample::select(SEEDS),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let facts = facts_for_props();
+        for scope in [Scope::Order, Scope::Item] {
+            let Ok((p, _)) = compile(seed, scope) else { continue };
+            let mut names = Vec::new();
+            let mut bytes = p.encode(&mut names);
+            for (at, b) in &edits {
+                let i = at.index(bytes.len());
+                bytes[i] = *b;
+            }
+            bytes.truncate(cut.index(bytes.len() + 1));
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            if let Ok(q) = decode_program(&bytes, &names, scope) {
+                let _ = q.eval(&facts, facts.items.get(1));
             }
         }
     }

@@ -263,6 +263,53 @@ fn the_committed_signed_fixture_verifies_with_its_public_key() {
     assert_eq!(snapshot::sign(&plain, &signer).unwrap(), bytes);
 }
 
+/// `tests/fixtures/v4-minimal-signed.snapshot`: the current format's fixture
+/// (`v4-minimal.snapshot`) signed by `signing.key`, for the package tests (the runtime
+/// loads only format 4); `UPDATE_FIXTURES=1` rewrites it.
+#[test]
+fn the_committed_v4_signed_fixture_is_the_v4_fixture_signed() {
+    let plain = std::fs::read(fixtures().join("v4-minimal.snapshot")).unwrap();
+    let text = std::fs::read_to_string(fixtures().join("signing.key")).unwrap();
+    let bytes = snapshot::sign(&plain, &SigningKey::parse(&text).unwrap()).unwrap();
+    let path = fixtures().join("v4-minimal-signed.snapshot");
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(&path, &bytes).unwrap();
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    let text = std::fs::read_to_string(fixtures().join("signing.key.pub")).unwrap();
+    let public = PublicKey::parse(&text).unwrap();
+    let s = Snapshot::open_with(bytes, &with_public_key(public)).unwrap();
+    assert!(s.info().signed);
+    assert_eq!(s.info().format_version, 4);
+}
+
+/// `tests/fixtures/v4-minimal-signed-tampered.snapshot`, for the package tests: the v4
+/// signed fixture with its first rule weakened where it runs and where it shows (the
+/// level name `block` → `watch` in `PROG`'s name table and in `META`'s text), the
+/// checksum recomputed and the signature kept. Without a public key it loads and lets
+/// a blocked customer through; with one it is refused. `UPDATE_FIXTURES=1` rewrites it.
+#[test]
+fn the_committed_v4_tampered_fixture_is_the_signed_one_weakened_and_resealed() {
+    let mut bytes = std::fs::read(fixtures().join("v4-minimal-signed.snapshot")).unwrap();
+    let at = bytes.windows(9).position(|w| w == br#"\"block\""#).unwrap();
+    bytes[at + 2..at + 7].copy_from_slice(b"watch");
+    let mut name = 5u32.to_le_bytes().to_vec();
+    name.extend_from_slice(b"block");
+    let at = bytes.windows(9).position(|w| w == name.as_slice()).unwrap();
+    bytes[at + 4..at + 9].copy_from_slice(b"watch");
+    reseal(&mut bytes, format::SIGNATURE_LEN);
+    let path = fixtures().join("v4-minimal-signed-tampered.snapshot");
+    if std::env::var_os("UPDATE_FIXTURES").is_some() {
+        std::fs::write(&path, &bytes).unwrap();
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    let s = Snapshot::open(bytes.clone(), Some(&key())).unwrap();
+    assert!(s.policy().rules[0].when.contains("\"watch\""));
+    assert!(s.programs().unwrap().names.contains(&"watch"));
+    assert!(!s.programs().unwrap().names.contains(&"block"));
+    assert_eq!(verified(bytes).unwrap_err(), SnapshotError::BadSignature);
+}
+
 #[test]
 fn a_reload_never_rolls_back_and_a_refused_one_keeps_the_old_serving() {
     let options = with_public_key(signer().public_key());

@@ -1,5 +1,5 @@
-//! Snapshot format v2: write → load round trips, reproducibility, the 12-bytes-per-entry
-//! bar, the committed fixtures (v2 loads, v1 is refused), the merchant key (never in
+//! Snapshot format v4: write → load round trips, reproducibility, the 12-bytes-per-entry
+//! bar, the committed fixtures (v4 is what the writer writes, v2 loads, v1 is refused), the merchant key (never in
 //! the file; a wrong or missing key refused), and a reader that never panics and never accepts
 //! damaged bytes silently.
 
@@ -153,6 +153,28 @@ fn v2_fixture_keeps_loading() {
     assert_eq!(s.catalog_item("CUP-010").unwrap().price_minor, 8850);
 }
 
+/// The current format's committed file: the writer still writes it byte for byte
+/// (a change that breaks this is a format change), and it keeps loading.
+#[test]
+fn v4_fixture_is_what_the_writer_writes_and_keeps_loading() {
+    let path = fixture_dir().join("v4-minimal.snapshot");
+    if std::env::var_os("UPDATE_SNAPSHOT_FIXTURE").is_some() {
+        std::fs::write(&path, minimal_bytes()).unwrap();
+    }
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(bytes, minimal_bytes(), "the writer's output changed");
+    let s = load(bytes).unwrap();
+    assert_eq!(s.info().format_version, format::FORMAT_VERSION);
+    let programs = s.programs().unwrap();
+    assert_eq!(programs.programs.len(), s.policy().rules.len());
+    assert!(
+        programs.names.contains(&"item.restricted"),
+        "{:?}",
+        programs.names
+    );
+    assert_eq!(s.blocklist_len(), 8);
+}
+
 #[test]
 fn v1_fixture_is_refused_with_a_recompile_message() {
     // Format v1 stored the hash key in the header; v2 stores only a check value, so a
@@ -163,7 +185,7 @@ fn v1_fixture_is_refused_with_a_recompile_message() {
         err,
         SnapshotError::UnsupportedVersion {
             found: 1,
-            supported: 3
+            supported: 4
         }
     );
     let text = err.to_string();
@@ -347,14 +369,14 @@ fn errors_say_how_to_fix() {
         load(b"PK\x03\x04".to_vec()).unwrap_err(),
         SnapshotError::BadMagic
     );
-    let mut v4 = good.clone();
-    v4[8] = 4;
-    let err = load(v4).unwrap_err();
+    let mut v5 = good.clone();
+    v5[8] = 5;
+    let err = load(v5).unwrap_err();
     assert_eq!(
         err,
         SnapshotError::UnsupportedVersion {
-            found: 4,
-            supported: 3
+            found: 5,
+            supported: 4
         }
     );
     assert!(err.to_string().contains("recompile the snapshot"), "{err}");
@@ -391,35 +413,34 @@ fn all_mode_bytes() -> Vec<u8> {
     compile_files(&files, &options).unwrap().bytes
 }
 
-/// `verify_mode = "all"` is what a version-2 reader would misread (as any-of): such a
-/// policy is written as version 3, every other stays version 2; a version-2 header over
-/// an `all` policy is refused rather than guessed at.
+/// Every policy is written as version 4 (with `PROG`), `verify_mode = "all"` (which a
+/// version-2 reader would misread as any-of) included; a version-2 or -3 header over a
+/// file with programs is refused rather than guessed at.
 #[test]
-fn verify_mode_all_makes_a_version_3_file() {
+fn every_policy_is_written_as_version_4() {
     use checkout_guard::model::VerifyMode;
-    assert_eq!(load(minimal_bytes()).unwrap().info().format_version, 2);
+    assert_eq!(load(minimal_bytes()).unwrap().info().format_version, 4);
     let all = all_mode_bytes();
-    assert_eq!(u16::from_le_bytes([all[8], all[9]]), 3);
+    assert_eq!(u16::from_le_bytes([all[8], all[9]]), 4);
     let s = load(all.clone()).unwrap();
-    assert_eq!(s.info().format_version, 3);
+    assert_eq!(s.info().format_version, 4);
+    assert!(s.programs().is_some());
     assert!(s
         .policy()
         .rules
         .iter()
         .any(|r| r.verify_mode == VerifyMode::All));
-    let mut as_v2 = all;
-    as_v2[8] = 2;
-    reseal(&mut as_v2);
-    let err = load(as_v2).unwrap_err();
-    assert!(
-        matches!(&err, SnapshotError::BadMeta(m) if m.contains("needs snapshot format version 3")),
-        "{err}"
-    );
-    // A version-3 header over a policy a version-2 reader reads right loads as well.
-    let mut as_v3 = minimal_bytes();
-    as_v3[8] = 3;
-    reseal(&mut as_v3);
-    assert_eq!(load(as_v3).unwrap().info().format_version, 3);
+    for older in [2, 3] {
+        let mut relabelled = all.clone();
+        relabelled[8] = older;
+        reseal(&mut relabelled);
+        let err = load(relabelled).unwrap_err();
+        assert!(
+            matches!(&err, SnapshotError::BadSection { section, problem }
+                if section == "PROG" && problem.contains(&format!("format-{older} snapshot cannot hold it"))),
+            "{err}"
+        );
+    }
 }
 
 fn reseal(bytes: &mut [u8]) {
@@ -813,5 +834,5 @@ fn info_is_informative_json() {
         .iter()
         .map(|s| s["tag"].as_str().unwrap())
         .collect();
-    assert_eq!(tags, ["META", "RSNS", "BLKL", "CATL", "CUST"]);
+    assert_eq!(tags, ["META", "PROG", "RSNS", "BLKL", "CATL", "CUST"]);
 }

@@ -390,9 +390,9 @@ fn crafted_catalogs_are_refused_and_lost_csv_rows_are_reported() {
 }
 
 /// The committed signed fixture, its merchant key and its signer's public key.
-const SIGNED: &[u8] = include_bytes!("fixtures/v2-minimal-signed.snapshot");
-const UNSIGNED: &[u8] = include_bytes!("fixtures/v2-minimal.snapshot");
-const TAMPERED: &[u8] = include_bytes!("fixtures/v2-minimal-signed-tampered.snapshot");
+const SIGNED: &[u8] = include_bytes!("fixtures/v4-minimal-signed.snapshot");
+const UNSIGNED: &[u8] = include_bytes!("fixtures/v4-minimal.snapshot");
+const TAMPERED: &[u8] = include_bytes!("fixtures/v4-minimal-signed-tampered.snapshot");
 const FIXTURE_KEY: &str = include_str!("fixtures/v2-minimal.key");
 const PUBLIC_KEY: &str = include_str!("fixtures/signing.key.pub");
 

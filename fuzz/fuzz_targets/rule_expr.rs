@@ -5,11 +5,14 @@
 //! text again gives the same answers.
 #![no_main]
 
-use checkout_guard::model::{Level, Scope};
-use checkout_guard::rules::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
-use checkout_guard::rules::{compile, Program};
-use checkout_guard::{Diagnostic, Timestamp};
+use checkout_guard::model::Scope;
+use checkout_guard::rules::compile;
+use checkout_guard::Diagnostic;
 use libfuzzer_sys::fuzz_target;
+
+#[path = "shared/rule_facts.rs"]
+mod rule_facts;
+use rule_facts::answers;
 
 fn spans_inside(d: &Diagnostic, len: usize) {
     for s in &d.spans {
@@ -19,14 +22,6 @@ fn spans_inside(d: &Diagnostic, len: usize) {
                 "span {start}..{end} outside 0..{len}: {d:?}"
             );
         }
-    }
-}
-
-fn answers(program: &Program, facts: &Facts<'_>) -> Vec<Result<bool, String>> {
-    let run = |item: Option<&ItemFacts<'_>>| program.eval(facts, item).map_err(|e| e.0);
-    match program.scope() {
-        Scope::Order => vec![run(None)],
-        Scope::Item => facts.items.iter().map(|i| run(Some(i))).collect(),
     }
 }
 
@@ -44,62 +39,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let tags = ["limited_edition".to_string(), "tea".to_string()];
     let verified = ["sms_otp".to_string()];
-    let now = Timestamp::parse_rfc3339("2026-11-25T10:00:00Z").unwrap_or_default();
-    let item = |sku, price: f64, quantity: i64, known| ItemFacts {
-        sku,
-        name: "Da Hong Pao",
-        category: "tea",
-        price,
-        quantity,
-        sku_quantity: quantity,
-        line_total: price * quantity as f64,
-        tags: &tags,
-        high_value: price >= 1000.0,
-        limited: known,
-        restricted: known || price >= 1000.0,
-        known,
-        max_per_order: 2,
-    };
-    let facts = Facts {
-        customer: CustomerFacts {
-            level: Level::StepUp,
-            level_certain: true,
-            listed: true,
-            reasons: vec!["STOLEN_CARD", "HARASSMENT"],
-            matched: vec!["phone", "customer_id"],
-            bound: vec!["customer_id", "ip"],
-            known: true,
-            account_age_days: 412,
-            orders_90d: 9,
-            refunds_90d: 4,
-            refund_rate: 4.0 / 9.0,
-            chargebacks_365d: 1,
-            addresses_90d: 3,
-        },
-        order: OrderFacts {
-            total: 2536.0,
-            currency: "CNY",
-            line_count: 2,
-            item_count: 3,
-            channel: "web",
-            created_at: now,
-            shipping: ShippingFacts {
-                province: "山东省",
-                city: "青岛市",
-                district: "市南区",
-                line1: "香港中路50号",
-                name: "赵强",
-                phone: "13800138107",
-            },
-            issues: vec!["price_mismatch"],
-        },
-        items: vec![
-            item("TEA-004", 128.0, 2, false),
-            item("COL-001", 1280.0, i64::MAX, true),
-        ],
-        verified: &verified,
-        now,
-    };
+    let facts = rule_facts::facts(&tags, &verified);
     match compile(expr, scope) {
         Err(errors) => {
             assert!(!errors.is_empty(), "a refused expression without an error");

@@ -185,8 +185,9 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine on snapshot bytes (validated, checksum verified, rules type-checked)
-    /// given no key: only a snapshot compiled with the published demo key loads
+    /// An engine on snapshot bytes (validated, checksum verified, rules decoded and
+    /// validated, or compiled from their text with the `compiler` feature) given no key:
+    /// only a snapshot compiled with the published demo key loads
     /// ([`Snapshot::from_bytes`]); use [`Engine::open`] for a merchant's.
     pub fn from_bytes(bytes: impl Into<Cow<'static, [u8]>>) -> Result<Engine, LoadError> {
         Engine::new(Snapshot::from_bytes(bytes)?)
@@ -417,20 +418,39 @@ impl Prepared<'_> {
     }
 }
 
-/// Type-checks the snapshot's rules and interns what verdicts repeat.
+/// How a build reads rules stored only as text (snapshot formats 2 and 3): with the
+/// `compiler` feature it compiles them as before; the runtime has no compiler (`None`)
+/// and refuses such a snapshot with the remedy ([`SnapshotError::RulesAsText`]).
+pub(crate) type TextCompiler = fn(&str, Scope) -> Result<Program, Vec<Diagnostic>>;
+
+#[cfg(feature = "compiler")]
+const TEXT_COMPILER: Option<TextCompiler> =
+    Some(|when, scope| rules::compile(when, scope).map(|(program, _warnings)| program));
+#[cfg(not(feature = "compiler"))]
+const TEXT_COMPILER: Option<TextCompiler> = None;
+
+/// Builds the snapshot's rules and interns what verdicts repeat.
 fn prepare(snapshot: Snapshot) -> Result<Loaded, LoadError> {
+    prepare_with(snapshot, TEXT_COMPILER)
+}
+
+/// [`prepare`] with the given way of reading rules stored as text.
+pub(crate) fn prepare_with(
+    snapshot: Snapshot,
+    text: Option<TextCompiler>,
+) -> Result<Loaded, LoadError> {
+    let rules = match snapshot.programs() {
+        Some(stored) => decoded_rules(snapshot.policy(), &stored)?,
+        None => match text {
+            Some(compile) => compiled_rules(snapshot.policy(), compile)?,
+            None => {
+                return Err(LoadError::Snapshot(SnapshotError::RulesAsText {
+                    version: snapshot.info().format_version,
+                }))
+            }
+        },
+    };
     let policy = snapshot.policy();
-    let mut errors = Vec::new();
-    let mut rules = Vec::with_capacity(policy.rules.len());
-    for rule in &policy.rules {
-        match rules::compile(&rule.when, rule.scope) {
-            Ok((program, _warnings)) => rules.push(compiled(rule, program)),
-            Err(diags) => errors.extend(diags.into_iter().map(|d: Diagnostic| d.in_rule(&rule.id))),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(LoadError::Rules(Diagnostics(errors)));
-    }
     let messages = policy
         .messages
         .iter()
@@ -467,6 +487,48 @@ fn prepare(snapshot: Snapshot) -> Result<Loaded, LoadError> {
     })
 }
 
+/// The rules from their stored programs (format 4 on), each decoded and validated
+/// (`rules::decode_program`): a program that does not validate refuses the snapshot.
+fn decoded_rules(
+    policy: &crate::model::Policy,
+    stored: &crate::snapshot::RulePrograms<'_>,
+) -> Result<Vec<CompiledRule>, LoadError> {
+    policy
+        .rules
+        .iter()
+        .zip(&stored.programs)
+        .map(|(rule, bytes)| {
+            rules::decode_program(bytes, &stored.names, rule.scope)
+                .map(|program| compiled(rule, program))
+                .map_err(|why| {
+                    LoadError::Snapshot(SnapshotError::BadSection {
+                        section: "PROG".into(),
+                        problem: format!("the program of rule `{}` is invalid: {why}", rule.id),
+                    })
+                })
+        })
+        .collect()
+}
+
+/// The rules compiled from their text (formats 2 and 3, in a build with the compiler).
+fn compiled_rules(
+    policy: &crate::model::Policy,
+    compile: TextCompiler,
+) -> Result<Vec<CompiledRule>, LoadError> {
+    let mut errors = Vec::new();
+    let mut rules = Vec::with_capacity(policy.rules.len());
+    for rule in &policy.rules {
+        match compile(&rule.when, rule.scope) {
+            Ok(program) => rules.push(compiled(rule, program)),
+            Err(diags) => errors.extend(diags.into_iter().map(|d: Diagnostic| d.in_rule(&rule.id))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(LoadError::Rules(Diagnostics(errors)));
+    }
+    Ok(rules)
+}
+
 fn compiled(rule: &Rule, program: Program) -> CompiledRule {
     CompiledRule {
         id: Arc::from(rule.id.as_str()),
@@ -478,5 +540,41 @@ fn compiled(rule: &Rule, program: Program) -> CompiledRule {
         message: rule.message.as_deref().map(Arc::from),
         program,
         on_error: rule.error_action(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::snapshot::SnapshotKey;
+
+    fn fixture(name: &str) -> Snapshot {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        let key = SnapshotKey::from_bytes(*b"test-key-16bytes");
+        Snapshot::open(std::fs::read(path).unwrap(), Some(&key)).unwrap()
+    }
+
+    /// The runtime (no `compiler` feature) runs only stored programs: a snapshot whose
+    /// rules are only text is refused with the remedy, one with programs loads.
+    #[test]
+    fn without_the_compiler_only_compiled_rules_load() {
+        let err = prepare_with(fixture("v2-minimal.snapshot"), None).unwrap_err();
+        assert_eq!(
+            err,
+            LoadError::Snapshot(SnapshotError::RulesAsText { version: 2 })
+        );
+        let text = err.to_string();
+        assert!(text.contains("holds its rules only as text"), "{text}");
+        assert!(text.contains("checkout-guard compile"), "{text}");
+        let loaded = prepare_with(fixture("v4-minimal.snapshot"), None).unwrap();
+        assert_eq!(loaded.rules.len(), 3);
+        // With the compiler, the text is compiled as before, to the same programs.
+        let text_rules = prepare_with(fixture("v2-minimal.snapshot"), TEXT_COMPILER).unwrap();
+        let facts = |l: &Loaded| -> Vec<Vec<String>> {
+            l.rules.iter().map(|r| r.program.facts_read()).collect()
+        };
+        assert_eq!(facts(&text_rules), facts(&loaded));
     }
 }

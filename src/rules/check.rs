@@ -5,9 +5,10 @@
 
 use super::ast::{BinOp, Expr, ExprKind, UnOp};
 use super::eval::{const_value, convert};
+use super::limits::{compile_regex, MAX_REGEX_BYTES};
 use super::program::{Arith, Cmp, Comp, Const, Conv, Node, StrOp};
-use super::schema::{self, Field, ISSUES, LEVELS, ROOTS};
-use super::types::Type;
+use super::schema::{self, fact_path, Field, ISSUES, LEVELS, ROOTS};
+use super::types::{arith_result, conversion_result, Type};
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::model::{Issue, Level, Scope};
 
@@ -94,31 +95,6 @@ type Typed = (Node, Type);
 
 fn failed() -> Typed {
     (Node::Const(Const::Bool(false)), Type::Error)
-}
-
-/// The path a rooted fact is shown as (`customer.level`, `order.shipping.city`).
-fn fact_path(f: Field) -> String {
-    let root = match f {
-        Field::Customer => return "customer".into(),
-        Field::Order => return "order".into(),
-        Field::Items => return "items".into(),
-        Field::Item => return "item".into(),
-        Field::Verified => return "verified".into(),
-        Field::Now => return "now".into(),
-        Field::OrderShipping => return "order.shipping".into(),
-        _ => {
-            const TABLES: [(&str, &[schema::Entry]); 4] = [
-                ("customer", schema::CUSTOMER),
-                ("order", schema::ORDER),
-                ("order.shipping", schema::SHIPPING),
-                ("item", schema::ITEM),
-            ];
-            TABLES
-                .iter()
-                .find_map(|(root, t)| t.iter().find(|e| e.field == f).map(|e| (*root, e.name)))
-        }
-    };
-    root.map_or_else(String::new, |(r, n)| format!("{r}.{n}"))
 }
 
 /// Levenshtein distance over characters.
@@ -650,37 +626,13 @@ impl Checker<'_> {
 
     fn conversion(&mut self, conv: Conv, arg: &Expr, span: Span) -> Typed {
         let (an, at) = self.expr(arg);
-        let allowed = match conv {
-            Conv::Int => matches!(
-                at,
-                Type::Int | Type::Double | Type::String | Type::Timestamp
-            ),
-            Conv::Double => matches!(at, Type::Int | Type::Double | Type::String),
-            Conv::String => matches!(
-                at,
-                Type::Int
-                    | Type::Double
-                    | Type::String
-                    | Type::Bool
-                    | Type::Timestamp
-                    | Type::Duration
-            ),
-            Conv::Timestamp => matches!(at, Type::String | Type::Int | Type::Timestamp),
-            Conv::Duration => matches!(at, Type::String | Type::Duration),
-        };
+        let result = conversion_result(conv, &at);
         if at == Type::Error {
             return failed();
         }
         let name = conv.name();
-        if !allowed {
+        let Some(ty) = result else {
             return self.mismatch(format!("`{name}` cannot convert a `{at}` value"), arg.span);
-        }
-        let ty = match conv {
-            Conv::Int => Type::Int,
-            Conv::Double => Type::Double,
-            Conv::String => Type::String,
-            Conv::Timestamp => Type::Timestamp,
-            Conv::Duration => Type::Duration,
         };
         // Constant arguments are converted now, so `duration("7d")` fails when the
         // rule is compiled rather than on every order.
@@ -958,21 +910,7 @@ impl Checker<'_> {
                     BinOp::Div => Arith::Div,
                     _ => Arith::Rem,
                 };
-                use Type as T;
-                let ty = match (arith, &at, &bt) {
-                    (_, T::Int, T::Int) => Some(T::Int),
-                    (Arith::Add | Arith::Sub | Arith::Mul | Arith::Div, T::Double, T::Double) => {
-                        Some(T::Double)
-                    }
-                    (Arith::Add, T::String, T::String) => Some(T::String),
-                    (Arith::Add, T::List(x), T::List(y)) => x.unify(y).map(T::list),
-                    (Arith::Add, T::Timestamp, T::Duration)
-                    | (Arith::Add, T::Duration, T::Timestamp)
-                    | (Arith::Sub, T::Timestamp, T::Duration) => Some(T::Timestamp),
-                    (Arith::Sub, T::Timestamp, T::Timestamp)
-                    | (Arith::Add | Arith::Sub, T::Duration, T::Duration) => Some(T::Duration),
-                    _ => None,
-                };
+                let ty = arith_result(arith, &at, &bt);
                 match ty {
                     Some(ty) => (Node::Arith(arith, ab, bb), ty),
                     None => {
@@ -1109,30 +1047,6 @@ fn value_to_const(v: super::eval::Value<'_>) -> Option<Const> {
         Value::Dur(d) => Const::Dur(d),
         _ => return None,
     })
-}
-
-/// The largest compiled program a `matches` pattern may have: matching costs subject
-/// length × program size, so this bounds the cost per byte (docs/rules.md, `matches`).
-pub const MAX_REGEX_BYTES: usize = 64 * 1024;
-
-/// Compiles a `matches` pattern within [`MAX_REGEX_BYTES`], and says how large its
-/// program is: the smallest power-of-two size limit (from 256 bytes) it builds under,
-/// which prices each match (`eval::regex_cost_per_byte`).
-fn compile_regex(pat: &str) -> Result<(regex_lite::Regex, usize), regex_lite::Error> {
-    let build = |limit: usize| {
-        regex_lite::RegexBuilder::new(pat)
-            .size_limit(limit)
-            .nest_limit(64)
-            .build()
-    };
-    let mut limit = 256;
-    loop {
-        match build(limit) {
-            Ok(re) => return Ok((re, limit)),
-            Err(e) if limit >= MAX_REGEX_BYTES => return Err(e),
-            Err(_) => limit *= 2,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -10,16 +10,30 @@
 //! reads (which the engine fills) and the limits are public; the stages are free to
 //! change.
 //!
+//! The first three steps need the `compiler` feature. The compiler stores each checked
+//! program in the snapshot (`encode`, section `PROG`), and loading rebuilds it with
+//! `decode` — one validating pass, the checker's typing rules and [`limits`] applied to
+//! the stored nodes — so the runtime holds no lexer, parser or checker
+//! (docs/snapshot-format.md, "`PROG`").
+//!
 //! A purpose-built evaluator rather than the `cel` crate: that crate added 0.7–2.6 MB
 //! of wasm and took 3–7 µs per evaluation without type checking; this one knows the
 //! schema, so evaluation is a walk over resolved fields with no name lookups and no
 //! allocation for ordinary rules.
 
+#[cfg(feature = "compiler")]
 pub(crate) mod ast;
+#[cfg(feature = "compiler")]
 pub(crate) mod check;
+pub(crate) mod decode;
+#[cfg(feature = "compiler")]
+pub(crate) mod encode;
 pub(crate) mod eval;
 pub mod facts;
+#[cfg(feature = "compiler")]
 pub(crate) mod lexer;
+pub(crate) mod limits;
+#[cfg(feature = "compiler")]
 pub(crate) mod parser;
 pub(crate) mod program;
 pub mod schema;
@@ -27,11 +41,12 @@ pub mod schema;
 mod schema_agreement;
 pub mod types;
 
+#[cfg(feature = "compiler")]
 pub use check::MAX_DIAGNOSTICS;
-pub use check::MAX_REGEX_BYTES;
 pub use eval::{OrderBudget, ORDER_STEP_BUDGET, STEP_BUDGET};
-pub use parser::{MAX_DEPTH, MAX_EXPR_LEN, MAX_NESTING};
+pub use limits::{MAX_DEPTH, MAX_EXPR_LEN, MAX_NESTING, MAX_REGEX_BYTES};
 
+#[cfg(feature = "compiler")]
 use crate::diagnostic::Diagnostic;
 use crate::model::Scope;
 use facts::{Facts, ItemFacts};
@@ -75,6 +90,10 @@ impl std::error::Error for EvalError {}
 /// assert_eq!(errors[0].help.as_deref(), Some("did you mean `level`?"));
 /// # Ok::<(), String>(())
 /// ```
+///
+/// Only with the `compiler` feature: the runtime loads programs compiled into the
+/// snapshot ([`decode_program`]) and never parses rule text.
+#[cfg(feature = "compiler")]
 pub fn compile(expr: &str, scope: Scope) -> Result<(Program, Vec<Diagnostic>), Vec<Diagnostic>> {
     let ast = parser::parse(expr)?;
     let checked = check::check(&ast, expr, scope)?;
@@ -86,6 +105,12 @@ pub fn compile(expr: &str, scope: Scope) -> Result<(Program, Vec<Diagnostic>), V
         },
         checked.warnings,
     ))
+}
+
+/// Decodes and validates a program stored in a snapshot's `PROG` section for a rule
+/// of `scope` (`names`: the section's name table). The error says what is wrong.
+pub fn decode_program(bytes: &[u8], names: &[&str], scope: Scope) -> Result<Program, String> {
+    decode::decode(bytes, names, scope)
 }
 
 impl Program {
@@ -111,6 +136,19 @@ impl Program {
     /// first-use order without repeats: the demo page uses them to explain a verdict.
     pub fn facts_read(&self) -> Vec<String> {
         self.facts_read.clone()
+    }
+
+    /// The program's nodes as a snapshot stores them (docs/snapshot-format.md,
+    /// "`PROG`"), the names it refers to added to `names` (shared by the programs of one
+    /// snapshot): what [`decode_program`] reads back.
+    #[cfg(feature = "compiler")]
+    pub fn encode(&self, names: &mut Vec<String>) -> Vec<u8> {
+        let mut encoder = encode::Encoder {
+            names: std::mem::take(names),
+        };
+        let bytes = encoder.program(self);
+        *names = encoder.names;
+        bytes
     }
 
     /// The scope the program was compiled for.

@@ -7,16 +7,7 @@ use super::ast::{BinOp, Expr, ExprKind, UnOp};
 use super::lexer::{lex, Tok, Token};
 use crate::diagnostic::{Code, Diagnostic, Span};
 
-/// Longest `when` expression accepted, in bytes.
-pub const MAX_EXPR_LEN: usize = 16 * 1024;
-/// Tallest syntax tree accepted (`a && b && …` with 100 terms is 100 high): bounds
-/// the recursion of the checker and the evaluator.
-pub const MAX_DEPTH: u32 = 100;
-/// Deepest bracketing accepted (parentheses, lists, call arguments, unary operators):
-/// bounds the parser's own recursion, which costs several frames per level. The whole
-/// expression is level 0, so `((…(7)…))` with 32 pairs is accepted and 33 refused, as
-/// CEL's conformance suite (`parse.textproto`, "nest") asks.
-pub const MAX_NESTING: u32 = 32;
+pub use super::limits::{MAX_DEPTH, MAX_EXPR_LEN, MAX_NESTING};
 
 /// Parses a whole expression.
 pub fn parse(src: &str) -> Result<Expr, Vec<Diagnostic>> {

@@ -42,6 +42,11 @@ pub enum Arith {
     Rem,
 }
 
+impl Arith {
+    /// Every operator, in the order of its stored code (`snapshot::format::node`).
+    pub const ALL: [Arith; 5] = [Arith::Add, Arith::Sub, Arith::Mul, Arith::Div, Arith::Rem];
+}
+
 /// Comparison operators.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cmp {
@@ -59,6 +64,11 @@ pub enum Cmp {
     Ge,
 }
 
+impl Cmp {
+    /// Every operator, in the order of its stored code (`snapshot::format::node`).
+    pub const ALL: [Cmp; 6] = [Cmp::Eq, Cmp::Ne, Cmp::Lt, Cmp::Le, Cmp::Gt, Cmp::Ge];
+}
+
 /// String predicates taking one string argument.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StrOp {
@@ -68,6 +78,11 @@ pub enum StrOp {
     EndsWith,
     /// `contains`
     Contains,
+}
+
+impl StrOp {
+    /// Every operator, in the order of its stored code (`snapshot::format::node`).
+    pub const ALL: [StrOp; 3] = [StrOp::StartsWith, StrOp::EndsWith, StrOp::Contains];
 }
 
 /// Type conversions.
@@ -86,6 +101,15 @@ pub enum Conv {
 }
 
 impl Conv {
+    /// Every conversion, in the order of its stored code (`snapshot::format::node`).
+    pub const ALL: [Conv; 5] = [
+        Conv::Int,
+        Conv::Double,
+        Conv::String,
+        Conv::Timestamp,
+        Conv::Duration,
+    ];
+
     /// The function's name.
     pub fn name(self) -> &'static str {
         match self {
@@ -111,6 +135,17 @@ pub enum Comp {
     Filter,
     /// `map(x, e)` / `map(x, p, e)`: `e` of each element (satisfying `p`).
     Map,
+}
+
+impl Comp {
+    /// Every operator, in the order of its stored code (`snapshot::format::node`).
+    pub const ALL: [Comp; 5] = [
+        Comp::Exists,
+        Comp::All,
+        Comp::ExistsOne,
+        Comp::Filter,
+        Comp::Map,
+    ];
 }
 
 /// A node of the resolved program.

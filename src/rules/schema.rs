@@ -152,6 +152,57 @@ pub fn lookup(table: &'static [Entry], name: &str) -> Option<&'static Entry> {
     table.iter().find(|e| e.name == name)
 }
 
+/// The object tables with the path their fields are written under (`item` for a line,
+/// whether reached as `item` or through `items`).
+const TABLES: [(&str, &[Entry]); 4] = [
+    ("customer", CUSTOMER),
+    ("order", ORDER),
+    ("order.shipping", SHIPPING),
+    ("item", ITEM),
+];
+
+/// The entry of `field` and the path of the object it belongs to (`""` for a root).
+fn entry_of(field: Field) -> Option<(&'static str, &'static Entry)> {
+    if let Some(e) = ROOTS.iter().find(|e| e.field == field) {
+        return Some(("", e));
+    }
+    TABLES
+        .iter()
+        .find_map(|(root, t)| t.iter().find(|e| e.field == field).map(|e| (*root, e)))
+}
+
+/// The path a fact is shown and stored as (`customer.level`, `order.shipping.city`,
+/// `item.sku`, `items`): `facts_read` lists these, and compiled rule programs name
+/// fields by them so that a program never depends on [`Field`]'s numbering.
+pub fn fact_path(f: Field) -> String {
+    match entry_of(f) {
+        Some(("", e)) => e.name.to_string(),
+        Some((root, e)) => format!("{root}.{}", e.name),
+        None => String::new(),
+    }
+}
+
+/// The field and type at `path` ([`fact_path`]'s inverse), if this build knows it.
+pub fn field_by_path(path: &str) -> Option<(Field, Type)> {
+    let (root, name) = path.rsplit_once('.').unwrap_or(("", path));
+    let table: &[Entry] = match root {
+        "" => ROOTS,
+        _ => TABLES.iter().find(|(r, _)| *r == root)?.1,
+    };
+    lookup(table, name).map(|e| (e.field, (e.ty)()))
+}
+
+/// The type of `field`.
+pub fn type_of(field: Field) -> Option<Type> {
+    entry_of(field).map(|(_, e)| (e.ty)())
+}
+
+/// Whether `field` is the line (`item`) or one of its fields read from the root, which
+/// only item-scoped rules may do.
+pub fn needs_item_scope(field: Field) -> bool {
+    field == Field::Item || ITEM.iter().any(|e| e.field == field)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,5 +217,29 @@ mod tests {
             Some(Type::list(Type::String))
         );
         assert!(lookup(ITEM, "nope").is_none());
+    }
+
+    #[test]
+    fn every_path_names_its_field() {
+        for (root, table) in TABLES.iter().chain([("", ROOTS)].iter()) {
+            for e in *table {
+                let path = fact_path(e.field);
+                let expected = if root.is_empty() {
+                    e.name.to_string()
+                } else {
+                    format!("{root}.{}", e.name)
+                };
+                assert_eq!(path, expected);
+                assert_eq!(field_by_path(&path), Some((e.field, (e.ty)())));
+            }
+        }
+        assert_eq!(
+            field_by_path("order.shipping"),
+            Some((Field::OrderShipping, Type::Shipping))
+        );
+        assert_eq!(field_by_path("customer.nope"), None);
+        assert_eq!(field_by_path("nope.level"), None);
+        assert!(needs_item_scope(Field::ItemSku) && needs_item_scope(Field::Item));
+        assert!(!needs_item_scope(Field::Items));
     }
 }

@@ -1,6 +1,7 @@
 //! The static types of the rule language: CEL's scalar types, lists, and the object
 //! types of the fact schema (`customer`, `order`, …), which only support field access.
 
+use super::program::{Arith, Conv};
 use std::fmt;
 
 /// A static type.
@@ -97,6 +98,50 @@ impl Type {
             _ => None,
         }
     }
+}
+
+/// The type of `a op b`, if the operator is defined on those types (CEL does not mix
+/// `int` and `double` in arithmetic). The checker and the program decoder both type
+/// arithmetic with this table.
+pub fn arith_result(op: Arith, a: &Type, b: &Type) -> Option<Type> {
+    use Type as T;
+    match (op, a, b) {
+        (_, T::Int, T::Int) => Some(T::Int),
+        (Arith::Add | Arith::Sub | Arith::Mul | Arith::Div, T::Double, T::Double) => {
+            Some(T::Double)
+        }
+        (Arith::Add, T::String, T::String) => Some(T::String),
+        (Arith::Add, T::List(x), T::List(y)) => x.unify(y).map(T::list),
+        (Arith::Add, T::Timestamp, T::Duration)
+        | (Arith::Add, T::Duration, T::Timestamp)
+        | (Arith::Sub, T::Timestamp, T::Duration) => Some(T::Timestamp),
+        (Arith::Sub, T::Timestamp, T::Timestamp)
+        | (Arith::Add | Arith::Sub, T::Duration, T::Duration) => Some(T::Duration),
+        _ => None,
+    }
+}
+
+/// The type `conv(x)` returns for an `x` of type `t`, if it converts that type. The
+/// checker and the program decoder both type conversions with this table.
+pub fn conversion_result(conv: Conv, t: &Type) -> Option<Type> {
+    use Type as T;
+    let (allowed, to) = match conv {
+        Conv::Int => (
+            matches!(t, T::Int | T::Double | T::String | T::Timestamp),
+            T::Int,
+        ),
+        Conv::Double => (matches!(t, T::Int | T::Double | T::String), T::Double),
+        Conv::String => (
+            matches!(
+                t,
+                T::Int | T::Double | T::String | T::Bool | T::Timestamp | T::Duration
+            ),
+            T::String,
+        ),
+        Conv::Timestamp => (matches!(t, T::String | T::Int | T::Timestamp), T::Timestamp),
+        Conv::Duration => (matches!(t, T::String | T::Duration), T::Duration),
+    };
+    allowed.then_some(to)
 }
 
 impl fmt::Display for Type {

@@ -1,4 +1,4 @@
-//! The byte layout of snapshot format v2 and v3 (see `docs/snapshot-format.md`), shared by the
+//! The byte layout of snapshot formats v2 to v4 (see `docs/snapshot-format.md`), shared by the
 //! writer and the reader so the two cannot drift apart, and the keyed identifier hash.
 //!
 //! Everything is little-endian. Offsets and lengths are `u32`: a snapshot is at most
@@ -10,23 +10,28 @@ use std::hash::Hasher;
 
 /// First eight bytes of every snapshot.
 pub const MAGIC: [u8; 8] = *b"CKGUARD\0";
-/// The newest format version this build writes and reads. Version 3 is version 2 whose
-/// policy may hold rules with `verify_mode = "all"`, which a version-2 reader would
-/// silently read as `any` (docs/snapshot-format.md, "Versioning and compatibility").
-pub const FORMAT_VERSION: u16 = 3;
-/// The oldest format version this build reads. The writer still writes it for every
-/// policy that a version-2 reader reads correctly, so those files stay byte-identical.
+/// The format version this build writes, and the newest it reads. Version 4 added the
+/// `PROG` section (the rules' compiled programs, which a runtime without the rule
+/// compiler needs) and is written for every policy.
+pub const FORMAT_VERSION: u16 = 4;
+/// The oldest format version this build reads. Versions 2 and 3 hold rules only as
+/// text: a build with the `compiler` feature compiles them at load, the runtime
+/// without it refuses them (`SnapshotError::RulesAsText`).
 pub const BASE_FORMAT_VERSION: u16 = 2;
+/// The first format version whose snapshots hold the `PROG` section.
+pub const PROGRAMS_VERSION: u16 = 4;
 
-/// The format version a snapshot of `policy` is written as: the oldest one whose
-/// readers all read it correctly.
-pub fn version_for(policy: &crate::model::Policy) -> u16 {
+/// The oldest format version that can hold `policy` correctly: 3 when a rule has
+/// `verify_mode = "all"` (which a version-2 reader would silently read as `any`,
+/// docs/snapshot-format.md, "Versioning and compatibility"), else 2. A file declaring
+/// an older version than this was not written by checkout-guard and is refused.
+pub fn min_version_for(policy: &crate::model::Policy) -> u16 {
     if policy
         .rules
         .iter()
         .any(|r| r.verify_mode != crate::model::VerifyMode::Any)
     {
-        FORMAT_VERSION
+        3
     } else {
         BASE_FORMAT_VERSION
     }
@@ -118,6 +123,8 @@ pub const TAG_BLOCKLIST: [u8; 4] = *b"BLKL";
 pub const TAG_CATALOG: [u8; 4] = *b"CATL";
 /// Customer statistics.
 pub const TAG_CUSTOMERS: [u8; 4] = *b"CUST";
+/// The rules' compiled programs (format version 4 on).
+pub const TAG_PROGRAMS: [u8; 4] = *b"PROG";
 
 /// Section flag: a reader that does not know the tag must refuse the file (otherwise
 /// unknown sections are skipped, so optional sections can be added within a version).
@@ -188,6 +195,100 @@ pub mod customer {
     pub const CHARGEBACKS_365D: usize = 16;
     /// `u32`: distinct shipping addresses in the last 90 days.
     pub const ADDRESSES_90D: usize = 20;
+}
+
+/// Where each field of the `PROG` section starts (docs/snapshot-format.md, "`PROG`"):
+/// the rules' checked programs, so that loading decodes and validates them instead of
+/// parsing and type-checking rule text. After the two counts come the names (each
+/// [`super::STR_LEN_LEN`] + UTF-8: fact paths, level and issue names the programs refer
+/// to by index), then one program per rule of `META`, in order: a `u32` length and the
+/// node bytes ([`node`]).
+pub mod programs {
+    /// `u32`: number of programs, the number of rules in `META`.
+    pub const RULE_COUNT: usize = 0;
+    /// `u32`: number of names.
+    pub const NAME_COUNT: usize = 4;
+    /// The names start here.
+    pub const NAMES: usize = 8;
+    /// Bytes before a program's nodes: its `u32` length.
+    pub const PROGRAM_LEN_LEN: usize = 4;
+    /// Most bytes one rule's program may take: four times the longest rule text
+    /// (a `double` constant takes 9 bytes where its text may take 3).
+    pub const MAX_PROGRAM_BYTES: usize = 4 * crate::rules::MAX_EXPR_LEN;
+    /// Most nodes one rule's program may have: every node of a checked rule comes
+    /// from at least one byte of its text.
+    pub const MAX_NODES: usize = crate::rules::MAX_EXPR_LEN;
+}
+
+/// The tags of a program's nodes, written in prefix order (a node's tag, its own
+/// fields, then its operands). Integers in nodes are LEB128 varints (`varint`), signed
+/// ones zigzag-encoded first, in their shortest form (the encoding is canonical, so the
+/// same rule always gives the same bytes); a name is the varint index of a name in the
+/// section's table; a string is a varint length and UTF-8.
+pub mod node {
+    /// `false`.
+    pub const FALSE: u8 = 0x00;
+    /// `true`.
+    pub const TRUE: u8 = 0x01;
+    /// An `int` constant: a signed varint.
+    pub const INT: u8 = 0x02;
+    /// A `double` constant: its 8 bytes (IEEE 754, little-endian).
+    pub const DOUBLE: u8 = 0x03;
+    /// A `string` constant: a string.
+    pub const STR: u8 = 0x04;
+    /// A `timestamp` constant: signed varint nanoseconds since the epoch.
+    pub const TIMESTAMP: u8 = 0x05;
+    /// A `duration` constant: signed varint nanoseconds.
+    pub const DURATION: u8 = 0x06;
+    /// A constant list: a varint count, then that many constants (tags up to this one).
+    pub const CONST_LIST: u8 = 0x07;
+    /// A fact read from a root: the name of its path (`customer.level`).
+    pub const FACT: u8 = 0x10;
+    /// A field of an object value: the name of the field's path (`item.sku`), then the
+    /// object.
+    pub const SELECT: u8 = 0x11;
+    /// A comprehension variable: varint, 0 the innermost.
+    pub const VAR: u8 = 0x12;
+    /// A list literal: a varint count, then the elements.
+    pub const LIST: u8 = 0x13;
+    /// `!x`
+    pub const NOT: u8 = 0x14;
+    /// `-x`
+    pub const NEG: u8 = 0x15;
+    /// `a && b`
+    pub const AND: u8 = 0x16;
+    /// `a || b`
+    pub const OR: u8 = 0x17;
+    /// `c ? a : b`
+    pub const COND: u8 = 0x18;
+    /// `a in list`
+    pub const IN: u8 = 0x19;
+    /// `list[i]`
+    pub const INDEX: u8 = 0x1A;
+    /// `size(x)`
+    pub const SIZE: u8 = 0x1B;
+    /// `customer.level == "…"`: the level's name, then a byte, 1 for `==`, 0 for `!=`.
+    pub const LEVEL_IS: u8 = 0x1C;
+    /// `"…" in order.issues`: the issue's name.
+    pub const HAS_ISSUE: u8 = 0x1D;
+    /// `s.matches("re")`: the pattern as a string, then the subject.
+    pub const MATCHES: u8 = 0x1E;
+    /// `+ - * / %`: this tag plus the operator's index in that order, then both operands.
+    pub const ARITH: u8 = 0x20;
+    /// `== != < <= > >=`: this tag plus the operator's index in that order.
+    pub const CMP: u8 = 0x28;
+    /// `startsWith endsWith contains`: this tag plus the function's index in that order.
+    pub const STR_OP: u8 = 0x30;
+    /// `int double string timestamp duration`: this tag plus the conversion's index.
+    pub const CONVERT: u8 = 0x38;
+    /// `exists all exists_one filter map`: this tag plus the macro's index, then a byte
+    /// of parts (bit 0: a predicate, bit 1: a transform), the range, the predicate if
+    /// any and the transform if any.
+    pub const COMP: u8 = 0x40;
+    /// Comprehension part bit: a predicate follows.
+    pub const COMP_PRED: u8 = 1;
+    /// Comprehension part bit: a transform follows.
+    pub const COMP_MAP: u8 = 2;
 }
 
 /// The keyed 64-bit hash of a normalized identifier.

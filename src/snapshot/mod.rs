@@ -99,6 +99,12 @@ pub enum SnapshotError {
     /// A public key was given and the snapshot's signature is not a valid signature of
     /// its bytes by that key: signed with another key, or edited after signing.
     BadSignature,
+    /// The snapshot (format 2 or 3) holds its rules only as text, and this build (the
+    /// runtime, without the `compiler` feature) runs only compiled rule programs.
+    RulesAsText {
+        /// The file's format version.
+        version: u16,
+    },
 }
 
 const RECOMPILE: &str =
@@ -156,6 +162,10 @@ impl fmt::Display for SnapshotError {
             SnapshotError::SignatureRequired => write!(
                 f,
                 "this snapshot is not signed and a public key was given, so only a signed one is accepted; compile it with `checkout-guard compile --sign SIGNING_KEY_FILE`"
+            ),
+            SnapshotError::RulesAsText { version } => write!(
+                f,
+                "snapshot format version {version} holds its rules only as text, and this runtime runs only rules compiled into the snapshot (format version {PROGRAMS_VERSION} on); recompile the snapshot from its source with this version: `checkout-guard compile --key KEY_FILE`"
             ),
             SnapshotError::BadSignature => write!(
                 f,
@@ -335,6 +345,42 @@ pub struct Snapshot {
     cust_hashes: usize,
     cust_records: usize,
     cust_count: usize,
+    /// The rules' compiled programs (`PROG`, format v4 on); `None` in an older file.
+    programs: Option<Programs>,
+}
+
+/// The `PROG` section's framing, read at load: its name table and where each rule's
+/// program lies in the file.
+#[derive(Debug, Clone)]
+pub(crate) struct Programs {
+    names: Vec<String>,
+    /// `(offset, length)` of each rule's program in the file, in policy order.
+    spans: Vec<(usize, usize)>,
+}
+
+/// The compiled programs of a snapshot's rules ([`Snapshot::programs`]).
+#[derive(Debug, Clone)]
+pub struct RulePrograms<'a> {
+    /// The names the programs refer to (fact paths, levels, issues).
+    pub names: Vec<&'a str>,
+    /// Each rule's program bytes, in policy order.
+    pub programs: Vec<&'a [u8]>,
+}
+
+impl Snapshot {
+    /// The rules' compiled programs, to decode with [`crate::rules::decode_program`];
+    /// `None` for a snapshot of format 2 or 3, whose rules are only text.
+    pub fn programs(&self) -> Option<RulePrograms<'_>> {
+        let p = self.programs.as_ref()?;
+        Some(RulePrograms {
+            names: p.names.iter().map(String::as_str).collect(),
+            programs: p
+                .spans
+                .iter()
+                .map(|&(at, len)| self.bytes.get(at..at + len).unwrap_or(&[]))
+                .collect(),
+        })
+    }
 }
 
 impl fmt::Debug for Snapshot {

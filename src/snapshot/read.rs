@@ -1,6 +1,6 @@
 //! Reading a snapshot: one function per part of the file, in the order they are
 //! checked — the fixed header, the trailer (checksum), the merchant name, the section
-//! table, then each section (`META`, `RSNS`, `BLKL`, `CATL`, `CUST`) — and one that
+//! table, then each section (`META`, `PROG` framing, `RSNS`, `BLKL`, `CATL`, `CUST`) — and one that
 //! gathers the statistics [`SnapshotInfo`] reports.
 //!
 //! Every offset comes from [`super::format`], which the writer uses too, and every length
@@ -12,7 +12,9 @@ use super::format::*;
 use super::key::{SnapshotKey, DEMO_KEY};
 use super::public::{self, PublicBlocklist, TAG_PUBLIC_BLOCKLIST};
 use super::signature::{self, PublicKey};
-use super::{sku_hash, BlocklistInfo, Profile, SectionInfo, Snapshot, SnapshotError, SnapshotInfo};
+use super::{
+    sku_hash, BlocklistInfo, Profile, Programs, SectionInfo, Snapshot, SnapshotError, SnapshotInfo,
+};
 use crate::model::{CatalogItem, IdKind, Level, Policy};
 use crate::time::Timestamp;
 use std::borrow::Cow;
@@ -301,6 +303,7 @@ fn section_table<'a>(content: &'a [u8], head: &Header) -> Result<Sections<'a>, S
         .ok_or_else(|| truncated("section table", table_end, content.len()))?;
     let known = [
         TAG_META,
+        TAG_PROGRAMS,
         TAG_REASONS,
         TAG_BLOCKLIST,
         TAG_CATALOG,
@@ -340,6 +343,37 @@ fn section_table<'a>(content: &'a [u8], head: &Header) -> Result<Sections<'a>, S
 /// `META`: the policy as JSON.
 fn meta(body: &[u8]) -> Result<Policy, SnapshotError> {
     serde_json::from_slice(body).map_err(|e| SnapshotError::BadMeta(e.to_string()))
+}
+
+/// `PROG` (format v4 on): the counts (offsets in [`format::programs`](super::format::programs)),
+/// the name table, then one length-prefixed program per rule of `META` — framing only:
+/// each program's nodes are decoded and validated when an engine loads the snapshot
+/// (`rules::decode_program`). `offset` is the section's offset in the file, so the
+/// programs are kept as ranges of the file's bytes, not copies.
+fn programs(body: &[u8], offset: usize, rules: usize) -> Result<Programs, SnapshotError> {
+    let mut cur = Cursor::new(body, "PROG");
+    let count = cur.u32()? as usize;
+    if count != rules {
+        return Err(bad(
+            "PROG",
+            format!("it holds {count} programs for {rules} rules"),
+        ));
+    }
+    let n = cur.count(STR_LEN_LEN)?;
+    let names = (0..n)
+        .map(|_| Ok(cur.str()?.to_string()))
+        .collect::<Result<Vec<_>, SnapshotError>>()?;
+    let mut spans = Vec::with_capacity(count.min(body.len() / programs::PROGRAM_LEN_LEN));
+    for _ in 0..count {
+        let len = cur.u32()? as usize;
+        let start = cur.at;
+        cur.take(len)?;
+        spans.push((offset + start, len));
+    }
+    if cur.at != body.len() {
+        return Err(bad("PROG", "bytes left over after the last program"));
+    }
+    Ok(Programs { names, spans })
 }
 
 /// `RSNS`: a `u32` count (at most [`MAX_REASONS`]), then each reason code as a string.
@@ -581,13 +615,35 @@ struct Contents {
     catalog: Vec<CatalogItem>,
     customers: usize,
     public: Option<PublicBlocklist>,
+    programs: Option<Programs>,
 }
 
 /// Every section, each by its own function (an absent one is a `MissingSection`).
-fn contents(sections: &Sections<'_>, profile: Profile) -> Result<Contents, SnapshotError> {
-    if profile == Profile::Public {
-        return public_contents(sections);
+fn contents(
+    sections: &Sections<'_>,
+    profile: Profile,
+    version: u16,
+) -> Result<Contents, SnapshotError> {
+    let mut contents = match profile {
+        Profile::Public => public_contents(sections)?,
+        Profile::Private => private_contents(sections)?,
+    };
+    // Format 4 on always holds the programs; older files never do (their rules are
+    // compiled from text, by a build that can).
+    if version >= PROGRAMS_VERSION {
+        let (offset, body) = sections.get(TAG_PROGRAMS)?;
+        contents.programs = Some(programs(body, offset, contents.policy.rules.len())?);
+    } else if sections.get(TAG_PROGRAMS).is_ok() {
+        return Err(bad(
+            "PROG",
+            format!("a format-{version} snapshot cannot hold it"),
+        ));
     }
+    Ok(contents)
+}
+
+/// A private snapshot's sections: `META`, `RSNS`, `BLKL`, `CATL`, `CUST`.
+fn private_contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
     let policy = meta(sections.body(TAG_META)?)?;
     let reasons = reasons(sections.body(TAG_REASONS)?)?;
     let blocklist = blocklist(sections.body(TAG_BLOCKLIST)?, reasons.len())?;
@@ -600,6 +656,7 @@ fn contents(sections: &Sections<'_>, profile: Profile) -> Result<Contents, Snaps
         catalog,
         customers,
         public: None,
+        programs: None,
     })
 }
 
@@ -649,6 +706,7 @@ fn public_contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
         catalog,
         customers: 0,
         public: Some(table),
+        programs: None,
     })
 }
 
@@ -709,11 +767,11 @@ pub(super) fn parse(
     let merchant = merchant(content, &head)?;
     let sections = section_table(content, &head)?;
 
-    let contents = contents(&sections, profile)?;
+    let contents = contents(&sections, profile, head.version)?;
     // A policy that needs a newer format than the header declares was not written by
     // checkout-guard's writer (which picks the version from the policy): refuse it
     // rather than guess which reader it was meant for.
-    let needed = version_for(&contents.policy);
+    let needed = min_version_for(&contents.policy);
     if head.version < needed {
         return Err(SnapshotError::BadMeta(format!(
             "the policy needs snapshot format version {needed} (a rule has `verify_mode = \"all\"`) but the header says {}",
@@ -739,6 +797,7 @@ pub(super) fn parse(
         catalog,
         customers: cust_count,
         public,
+        programs,
     } = contents;
 
     // In-memory indexes (never stored, so the format does not depend on them).
@@ -785,6 +844,7 @@ pub(super) fn parse(
         cust_hashes,
         cust_records: cust_hashes + cust_count * CUSTOMER_HASH_LEN,
         cust_count,
+        programs,
         bytes,
     })
 }

@@ -1,4 +1,4 @@
-//! Writing a snapshot: a `PolicySource` becomes the bytes of format v2. Output is a pure
+//! Writing a snapshot: a `PolicySource` becomes the bytes of format v4. Output is a pure
 //! function of the source, `created_at` and the merchant key, so the same source
 //! compiled at the same time with the same key gives byte-identical files (the demo
 //! snapshot test relies on it). The key itself is never written: only its check value.
@@ -55,6 +55,11 @@ pub fn write_profile(
             let sections = vec![
                 (TAG_META, SECTION_REQUIRED, meta),
                 (
+                    TAG_PROGRAMS,
+                    SECTION_REQUIRED,
+                    programs_section(&source.policy)?,
+                ),
+                (
                     TAG_CATALOG,
                     SECTION_REQUIRED,
                     catalog_section(&source.catalog)?,
@@ -87,6 +92,7 @@ pub fn write_private(
     let (reasons, rank) = sorted_reasons(std::mem::take(&mut blocklist.reasons))?;
     let sections = vec![
         (TAG_META, SECTION_REQUIRED, meta),
+        (TAG_PROGRAMS, SECTION_REQUIRED, programs_section(policy)?),
         (
             TAG_REASONS,
             SECTION_REQUIRED,
@@ -115,6 +121,57 @@ fn meta_section(policy: &Policy) -> Result<Vec<u8>, Diagnostic> {
             format!("cannot serialize the policy: {e}"),
         )
     })
+}
+
+/// `PROG`: each rule's checked program (docs/snapshot-format.md, "`PROG`"), so that
+/// loading never parses or type-checks rule text. Each program is decoded back with the
+/// runtime's validator before it is written: a snapshot the runtime would refuse is
+/// never written.
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+fn programs_section(policy: &Policy) -> Result<Vec<u8>, Diagnostic> {
+    let mut encoder = crate::rules::encode::Encoder::default();
+    let mut programs = Vec::with_capacity(policy.rules.len());
+    for rule in &policy.rules {
+        let program = match crate::rules::compile(&rule.when, rule.scope) {
+            Ok((program, _warnings)) => program,
+            Err(errors) => {
+                let first = errors.into_iter().next().unwrap_or_else(|| {
+                    Diagnostic::error(Code::SnapshotWrite, "the rule does not compile")
+                });
+                return Err(first.in_rule(&rule.id));
+            }
+        };
+        programs.push((rule, encoder.program(&program)));
+    }
+    let names: Vec<&str> = encoder.names.iter().map(String::as_str).collect();
+    let mut out = vec![0u8; programs::NAMES];
+    put(
+        &mut out,
+        programs::RULE_COUNT,
+        &to_u32(programs.len())?.to_le_bytes(),
+    );
+    put(
+        &mut out,
+        programs::NAME_COUNT,
+        &to_u32(names.len())?.to_le_bytes(),
+    );
+    for name in &names {
+        out.extend_from_slice(&to_u32(name.len())?.to_le_bytes());
+        out.extend_from_slice(name.as_bytes());
+    }
+    for (rule, bytes) in &programs {
+        if let Err(why) = crate::rules::decode_program(bytes, &names, rule.scope) {
+            return Err(Diagnostic::error(
+                Code::SnapshotWrite,
+                format!("internal error: the compiled program does not validate: {why}"),
+            )
+            .in_rule(&rule.id)
+            .with_help("please report this rule; it cannot be written to a snapshot"));
+        }
+        out.extend_from_slice(&to_u32(bytes.len())?.to_le_bytes());
+        out.extend_from_slice(bytes);
+    }
+    Ok(out)
 }
 
 /// The distinct reason codes (in the first-seen order of [`HashedBlocklist`]) sorted:
@@ -196,11 +253,7 @@ fn assemble(
     let mut out = Vec::with_capacity(total);
     out.resize(header_len, 0);
     put(&mut out, header::MAGIC, &MAGIC);
-    put(
-        &mut out,
-        header::VERSION,
-        &version_for(policy).to_le_bytes(),
-    );
+    put(&mut out, header::VERSION, &FORMAT_VERSION.to_le_bytes());
     put(
         &mut out,
         header::HEADER_LEN,

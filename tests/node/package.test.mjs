@@ -356,7 +356,7 @@ test("verify_mode = \"all\" through the package: each method is its own open gro
   files["policy.toml"] = files["policy.toml"].replace('["sms_otp", "id_check"]\n', '["sms_otp", "id_check"]\nverify_mode = "all"\n');
   assert.deepStrictEqual(compiler.lintPolicy(files).filter((d) => d.code.startsWith("verify-mode")), []);
   const { bytes, info } = compiler.compilePolicy(files, { createdAt: "2026-11-22T00:00:00Z", key: DEMO_KEY });
-  assert.equal(info.format_version, 3);
+  assert.equal(info.format_version, 4); // every snapshot is format 4 (rules stored compiled)
   const order = JSON.parse(read("examples/orders/multi-verify.json"));
   const check = (verified) => {
     const engine = esm.Engine.fromBytes(bytes, { key: DEMO_KEY });
@@ -435,9 +435,9 @@ test("a merchant snapshot is useless without its key: refused without it or with
   assert.ok(new compiler.Backtest(bytes, bytes, { key: MERCHANT_KEY }));
 });
 
-/** The committed signed fixture: `v2-minimal.snapshot` signed by the test key `signing.key`. */
-const SIGNED = readFileSync(path.join(root, "tests/fixtures/v2-minimal-signed.snapshot"));
-const UNSIGNED = readFileSync(path.join(root, "tests/fixtures/v2-minimal.snapshot"));
+/** The committed signed fixture: `v4-minimal.snapshot` signed by the test key `signing.key`. */
+const SIGNED = readFileSync(path.join(root, "tests/fixtures/v4-minimal-signed.snapshot"));
+const UNSIGNED = readFileSync(path.join(root, "tests/fixtures/v4-minimal.snapshot"));
 const FIXTURE_KEY = read("tests/fixtures/v2-minimal.key");
 const PUBLIC_KEY = read("tests/fixtures/signing.key.pub");
 
@@ -468,7 +468,7 @@ test("with { publicKey } only a verified signature loads; `signed` only after ve
   assert.throws(() => esm.Engine.fromBytes(junk, withKey), (e) => e.kind === "bad_signature");
   // The first rule weakened and the checksum recomputed (tests/signature.rs makes it): it
   // loads without a public key, and is refused with one.
-  const tampered = readFileSync(path.join(root, "tests/fixtures/v2-minimal-signed-tampered.snapshot"));
+  const tampered = readFileSync(path.join(root, "tests/fixtures/v4-minimal-signed-tampered.snapshot"));
   assert.equal(esm.Engine.fromBytes(tampered, { key: FIXTURE_KEY }).info().signed, false);
   assert.throws(() => esm.Engine.fromBytes(tampered, withKey), (e) => e.kind === "bad_signature");
   assert.throws(() => esm.Engine.fromBytes(SIGNED.subarray(0, SIGNED.length - 1), withKey), (e) => e.kind === "length_mismatch");
@@ -486,6 +486,19 @@ test("with { publicKey } only a verified signature loads; `signed` only after ve
   assert.throws(() => engine.load(junk, withKey), (e) => e.kind === "bad_signature");
   assert.equal(engine.info().signed, true);
   assert.equal(engine.stats().loads, 1);
+});
+
+test("the runtime refuses a format-2 snapshot (rules only as text) with the remedy; the compiler entry still reads it", async () => {
+  const { esm, compiler } = await load();
+  const v2 = readFileSync(path.join(root, "tests/fixtures/v2-minimal.snapshot"));
+  assert.throws(
+    () => esm.Engine.fromBytes(v2, { key: FIXTURE_KEY }),
+    (e) => e.name === "SnapshotError" && e.kind === "rules_as_text" && /checkout-guard compile/.test(e.message),
+  );
+  const engine = esm.Engine.fromBytes(UNSIGNED, { key: FIXTURE_KEY });
+  assert.throws(() => engine.load(v2, { key: FIXTURE_KEY, force: true }), (e) => e.kind === "rules_as_text");
+  assert.equal(engine.info().format_version, 4);
+  assert.ok(new compiler.Backtest(v2, UNSIGNED, { key: FIXTURE_KEY }));
 });
 
 test("load refuses to roll back unless { force: true }, and the old snapshot keeps serving", async () => {
