@@ -98,7 +98,7 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   void explainedDecision;
   const stats: EngineStats = engine.stats();
   const checks: number = stats.checks;
-  const denied: number = stats.deny;
+  const deniedCount: number = stats.deny;
   const topSku: TopSku | undefined = stats.top_skus[0];
   const overCount: number | undefined = topSku?.error;
   const listReasons: ReasonCount[] = stats.list_reasons;
@@ -106,7 +106,7 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   void stats.rules[0].count;
   engine.resetStats();
   void checks;
-  void denied;
+  void deniedCount;
   void overCount;
   void listReasons;
   const facts: Record<string, string[]> = engine.ruleFacts();
