@@ -131,12 +131,12 @@ impl HeavyHitters {
     fn smallest(&mut self) -> usize {
         let n = self.counters.len();
         let from = self.cursor.min(n);
-        let (after, before) = self.counters.split_at(from);
-        let at_floor = before
+        let (wrapped, from_cursor) = self.counters.split_at(from);
+        let at_floor = from_cursor
             .iter()
             .position(|c| c.count == self.floor)
             .map(|k| from + k)
-            .or_else(|| after.iter().position(|c| c.count == self.floor));
+            .or_else(|| wrapped.iter().position(|c| c.count == self.floor));
         let i = match at_floor {
             Some(i) => i,
             None => {
