@@ -3,9 +3,7 @@
 //! orders, reset, a reload (counts kept by name), and bounded memory under 100k SKUs.
 
 use checkout_guard::backtest::{options_for, Backtest, ReasonCount};
-use checkout_guard::compile::{compile_dir, CompileOptions};
 use checkout_guard::model::Action;
-use checkout_guard::snapshot::DEMO_KEY;
 use checkout_guard::{CheckOptions, Engine, Order, Timestamp, DEMO_SNAPSHOT};
 use std::path::Path;
 
@@ -169,30 +167,14 @@ fn reset_starts_the_counters_afresh_but_keeps_loads_and_the_duplicate_memory() {
 
 /// The demo store with the rule `refund-abuse` renamed, compiled later than the demo.
 fn renamed_rule() -> Vec<u8> {
-    let dir = tempfile::tempdir().unwrap();
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-store");
-    for f in [
-        "policy.toml",
-        "blocklist.csv",
-        "catalog.csv",
-        "customers.csv",
-    ] {
-        std::fs::copy(root.join(f), dir.path().join(f)).unwrap();
-    }
-    let policy = std::fs::read_to_string(dir.path().join("policy.toml")).unwrap();
-    let renamed = policy.replacen("\"refund-abuse\"", "\"refund-abuse-v2\"", 1);
-    assert_ne!(renamed, policy);
-    std::fs::write(dir.path().join("policy.toml"), renamed).unwrap();
-    compile_dir(
-        dir.path(),
-        &CompileOptions {
-            created_at: Some(Timestamp::parse_rfc3339("2030-01-01T00:00:00Z").unwrap()),
-            key: Some(DEMO_KEY),
-            ..CompileOptions::default()
+    super::backtest_parallel::demo_with_policy(
+        |policy| {
+            let renamed = policy.replacen("\"refund-abuse\"", "\"refund-abuse-v2\"", 1);
+            assert_ne!(renamed, policy);
+            renamed
         },
+        Timestamp::parse_rfc3339("2030-01-01T00:00:00Z").unwrap(),
     )
-    .unwrap()
-    .bytes
 }
 
 #[test]
