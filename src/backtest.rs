@@ -18,8 +18,11 @@ use crate::time::Timestamp;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// How many SKUs the report lists.
+/// How many SKUs the report lists (and `Engine::stats`).
 pub const TOP_SKUS: usize = 10;
+
+/// The category of lines whose SKU is not in the catalog.
+pub const UNKNOWN_CATEGORY: &str = "(unknown)";
 
 /// Counts per decision.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -45,7 +48,8 @@ impl DecisionCounts {
         self.deny += other.deny;
     }
 
-    fn add(&mut self, a: Action) {
+    /// Counts one decision.
+    pub fn add(&mut self, a: Action) {
         match a {
             Action::Allow => self.allow += 1,
             Action::Warn => self.warn += 1,
@@ -219,7 +223,7 @@ impl Tally {
         let mut skus_seen: Vec<&str> = Vec::new();
         for (line, lv) in order.items.iter().zip(&verdict.lines) {
             let item = snapshot.catalog_item(&line.sku);
-            let category = item.map_or("(unknown)", |i| i.category.as_str());
+            let category = item.map_or(UNKNOWN_CATEGORY, |i| i.category.as_str());
             let c = self
                 .categories
                 .entry(category.to_string())
@@ -320,20 +324,13 @@ impl Tally {
                 fired: self.rule_fired.get(&rule.id).copied().unwrap_or(0),
             })
             .collect();
-        let mut reasons: Vec<ReasonCount> = self
-            .reasons
-            .into_iter()
-            .map(|(code, orders)| ReasonCount { code, orders })
-            .collect();
-        reasons.sort_by(|a, b| b.orders.cmp(&a.orders).then_with(|| a.code.cmp(&b.code)));
-        self.report.reasons = reasons;
-        let mut categories: Vec<CategoryCount> = self.categories.into_values().collect();
-        categories.sort_by(|a, b| {
-            b.lines
-                .cmp(&a.lines)
-                .then_with(|| a.category.cmp(&b.category))
-        });
-        self.report.categories = categories;
+        self.report.reasons = by_frequency(
+            self.reasons
+                .into_iter()
+                .map(|(code, orders)| ReasonCount { code, orders })
+                .collect(),
+        );
+        self.report.categories = by_lines(self.categories.into_values().collect());
         let mut skus: Vec<SkuCount> = self
             .skus
             .into_values()
@@ -349,6 +346,23 @@ impl Tally {
         self.report.top_skus = skus;
         self.report
     }
+}
+
+/// Reason counts in report order: by frequency, then code (a backtest's and
+/// `Engine::stats`'s).
+pub(crate) fn by_frequency(mut reasons: Vec<ReasonCount>) -> Vec<ReasonCount> {
+    reasons.sort_by(|a, b| b.orders.cmp(&a.orders).then_with(|| a.code.cmp(&b.code)));
+    reasons
+}
+
+/// Category counts in report order: by lines, then name.
+pub(crate) fn by_lines(mut categories: Vec<CategoryCount>) -> Vec<CategoryCount> {
+    categories.sort_by(|a, b| {
+        b.lines
+            .cmp(&a.lines)
+            .then_with(|| a.category.cmp(&b.category))
+    });
+    categories
 }
 
 /// The options an order of a backtest is judged with: at its own `created_at` (else

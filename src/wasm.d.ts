@@ -460,18 +460,74 @@ export interface Explanation {
   suppressed: string[];
 }
 
-/** Counters since the engine was created. */
-export interface EngineStats {
-  checks: number;
+/** Counts per decision (also a backtest report's `decisions`). */
+export interface DecisionCounts {
   allow: number;
   /** Orders let through with a notice. */
   warn: number;
   review: number;
   step_up: number;
   deny: number;
+}
+
+/** How often one rule fired: orders (a rule that fired and failed on one order counts twice). */
+export interface RuleCount {
+  rule: string;
+  action: Decision;
+  fired: number;
+}
+
+/** How many orders a reason code appeared on (once per order). */
+export interface ReasonCount {
+  code: string;
+  orders: number;
+}
+
+/** Lines of one category (`"(unknown)"` for SKUs not in the catalog) and how they fared. */
+export interface CategoryCount {
+  category: string;
+  lines: number;
+  /** Lines whose order was not allowed. */
+  flagged_lines: number;
+  /** Lines whose own (item-rule) decision was not allow. */
+  flagged_by_item_rules: number;
+}
+
+/** A SKU among those most often in orders not allowed, from a fixed-size sketch. */
+export interface TopSku {
+  sku: string;
+  /** Catalog name, `""` if unknown. */
+  name: string;
+  /** Orders not allowed that contained it: at least the true number, at most `error` more. */
+  flagged_orders: number;
+  /** How much of `flagged_orders` may belong to SKUs the sketch dropped; 0: exact. */
+  error: number;
+}
+
+/**
+ * Live counters since the engine was created or `resetStats()` (docs/semantics.md §11.2,
+ * "Live counters"). A reload keeps them, by name: a rule, code, list reason or category
+ * the new snapshot no longer has is dropped.
+ */
+export interface EngineStats extends DecisionCounts {
+  checks: number;
   rule_errors: number;
+  /** 1 plus each successful reload; `resetStats()` keeps it. */
   loads: number;
+  /** Keys held by the duplicate memory (state: `resetStats()` keeps it). */
   duplicate_memory: number;
+  /** Every rule of the snapshot serving, in policy order. */
+  rules: RuleCount[];
+  /** Reason codes of firing rules, by frequency then code. */
+  reasons: ReasonCount[];
+  /** Reason codes of the list entries that matched (`customer.reasons`), by frequency then code. */
+  list_reasons: ReasonCount[];
+  /** Categories of the lines checked, by line count then name. */
+  categories: CategoryCount[];
+  /** At most 10 SKUs most often in orders not allowed. */
+  top_skus: TopSku[];
+  /** SKUs the sketch holds (at most 64, however many distinct SKUs are seen). */
+  sku_counters: number;
 }
 
 /** Options of `compilePolicy`. */

@@ -584,10 +584,18 @@ impl JsEngine {
         })
     }
 
-    /// Counters since the engine was created.
+    /// Counters since the engine was created or `resetStats()`: by decision, rule, reason
+    /// code, list reason, category and the top SKUs.
     #[wasm_bindgen(unchecked_return_type = "EngineStats")]
     pub fn stats(&self) -> Result<JsValue, JsValue> {
         to_js(&self.inner.stats())
+    }
+
+    /// Starts the counters of `stats()` afresh (all but `loads`; the duplicate memory is
+    /// kept).
+    #[wasm_bindgen(js_name = resetStats)]
+    pub fn reset_stats(&mut self) {
+        self.inner.reset_stats();
     }
 
     /// The fact paths each rule reads, by rule id (keys sorted by id).

@@ -17,8 +17,11 @@ fn demo() -> Engine {
     Engine::from_bytes(DEMO_SNAPSHOT).unwrap()
 }
 
-/// The demo store with one more rule: every order of 100 yuan or more is reviewed.
-fn stricter() -> Engine {
+/// The demo store with `edit` applied to its `policy.toml`, compiled at `created_at`.
+pub(crate) fn demo_with_policy(
+    edit: impl FnOnce(&str) -> String,
+    created_at: Timestamp,
+) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-store");
     for f in [
@@ -30,22 +33,32 @@ fn stricter() -> Engine {
         std::fs::copy(root.join(f), dir.path().join(f)).unwrap();
     }
     let policy = std::fs::read_to_string(dir.path().join("policy.toml")).unwrap();
-    let stricter = policy.replacen(
-        "[[rule]]",
-        "[[rule]]\nid = \"review-big\"\nwhen = 'order.total >= 100.0'\naction = \"review\"\nreason = \"BIG_ORDER_REVIEW\"\n\n[[rule]]",
-        1,
-    );
-    std::fs::write(dir.path().join("policy.toml"), stricter).unwrap();
+    std::fs::write(dir.path().join("policy.toml"), edit(&policy)).unwrap();
     let compiled = compile_dir(
         dir.path(),
         &CompileOptions {
-            created_at: Some(now()),
+            created_at: Some(created_at),
             key: Some(DEMO_KEY),
             ..CompileOptions::default()
         },
     )
     .unwrap();
-    Engine::from_bytes(compiled.bytes).unwrap()
+    compiled.bytes
+}
+
+/// The demo store with one more rule: every order of 100 yuan or more is reviewed.
+fn stricter() -> Engine {
+    let bytes = demo_with_policy(
+        |policy| {
+            policy.replacen(
+                "[[rule]]",
+                "[[rule]]\nid = \"review-big\"\nwhen = 'order.total >= 100.0'\naction = \"review\"\nreason = \"BIG_ORDER_REVIEW\"\n\n[[rule]]",
+                1,
+            )
+        },
+        now(),
+    );
+    Engine::from_bytes(bytes).unwrap()
 }
 
 /// The sample orders several times over (repeats of one basket are duplicates), with

@@ -99,6 +99,24 @@ fn check_json_lines_with_an_unusable_line() {
     );
 }
 
+/// JSON Lines end with the engine's live counters on stderr (docs/semantics.md §11.3):
+/// by decision, rule, reason, list reason, category and the top SKUs.
+#[test]
+fn check_json_lines_prints_a_summary_on_stderr() {
+    let input = std::fs::read_to_string(root().join("examples/orders/all.jsonl")).unwrap();
+    let out = run(&["check", "--now", NOW, "examples/orders/all.jsonl"], None);
+    let stderr = out.split("--- stderr\n").nth(1).unwrap();
+    let orders = input.lines().filter(|l| !l.trim().is_empty()).count();
+    assert!(
+        stderr.starts_with(&format!(
+            "checkout-guard: orders checked: {orders}   unusable: 0"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\nby list reason\n  "), "{stderr}");
+    golden("check-jsonl-summary", &out);
+}
+
 /// A single document goes through the same bounded reader as JSON Lines and the
 /// package: one over the 1 MiB limit is refused, not parsed.
 #[test]

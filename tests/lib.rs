@@ -31,5 +31,6 @@ mod signature;
 mod snapshot_format;
 mod source_read;
 mod spellings;
+mod stats;
 mod time_rfc3339;
 mod verdict_token;

@@ -602,6 +602,9 @@ fn check(
             }
         }
     }
+    out.flush()?;
+    // The counts of what was just checked, apart from the verdicts on stdout.
+    eprint!("{}", report::summary(&engine.stats(), unusable));
     if unusable > 0 {
         return Err(Fail(1, format!("{unusable} unusable order(s)")));
     }

@@ -1,7 +1,8 @@
 //! Plain-text rendering of a backtest report for terminals (`--json` prints the same
 //! data as JSON).
 
-use checkout_guard::backtest::Report;
+use checkout_guard::backtest::{CategoryCount, DecisionCounts, ReasonCount, Report, RuleCount};
+use checkout_guard::engine::Stats;
 use std::fmt::Write;
 
 /// Terminal columns a string takes: East Asian wide characters take two.
@@ -48,19 +49,14 @@ pub fn throughput(count: u64, seconds: f64, threads: usize) -> String {
     )
 }
 
-/// The report as aligned tables.
-pub fn render(r: &Report) -> String {
-    let mut s = String::new();
-    let n = r.orders;
-    let _ = writeln!(s, "orders judged: {n}   unusable: {}", r.unusable);
+fn decisions(s: &mut String, d: &DecisionCounts, baseline: Option<&DecisionCounts>, n: u64) {
     let _ = writeln!(s, "\nby decision");
-    let d = &r.decisions;
     for (name, count, base) in [
-        ("allow", d.allow, r.baseline.as_ref().map(|b| b.allow)),
-        ("warn", d.warn, r.baseline.as_ref().map(|b| b.warn)),
-        ("review", d.review, r.baseline.as_ref().map(|b| b.review)),
-        ("step_up", d.step_up, r.baseline.as_ref().map(|b| b.step_up)),
-        ("deny", d.deny, r.baseline.as_ref().map(|b| b.deny)),
+        ("allow", d.allow, baseline.map(|b| b.allow)),
+        ("warn", d.warn, baseline.map(|b| b.warn)),
+        ("review", d.review, baseline.map(|b| b.review)),
+        ("step_up", d.step_up, baseline.map(|b| b.step_up)),
+        ("deny", d.deny, baseline.map(|b| b.deny)),
     ] {
         let _ = write!(s, "  {name:<8} {count:>8}  {:>6}", pct(count, n));
         if let Some(b) = base {
@@ -68,8 +64,11 @@ pub fn render(r: &Report) -> String {
         }
         s.push('\n');
     }
+}
+
+fn rules(s: &mut String, rules: &[RuleCount], n: u64) {
     let _ = writeln!(s, "\nby rule");
-    for rule in &r.rules {
+    for rule in rules {
         let _ = writeln!(
             s,
             "  {:<28} {:<8} {:>8}  {:>6}",
@@ -79,15 +78,21 @@ pub fn render(r: &Report) -> String {
             pct(rule.fired, n)
         );
     }
-    let _ = writeln!(s, "\nby reason");
-    for reason in &r.reasons {
+}
+
+fn reasons(s: &mut String, title: &str, reasons: &[ReasonCount]) {
+    let _ = writeln!(s, "\n{title}");
+    for reason in reasons {
         let _ = writeln!(s, "  {:<32} {:>8}", reason.code, reason.orders);
     }
+}
+
+fn categories(s: &mut String, categories: &[CategoryCount]) {
     let _ = writeln!(
         s,
         "\nby category (lines, in orders not allowed, by item rules)"
     );
-    for c in &r.categories {
+    for c in categories {
         let _ = writeln!(
             s,
             "  {} {:>8} {:>8} {:>8}",
@@ -97,6 +102,50 @@ pub fn render(r: &Report) -> String {
             c.flagged_by_item_rules
         );
     }
+}
+
+/// The summary `check` prints on stderr after JSON Lines: the engine's live counters
+/// (docs/semantics.md §11.2), in the backtest report's tables.
+pub fn summary(st: &Stats, unusable: usize) -> String {
+    let mut s = String::new();
+    let n = st.checks;
+    let _ = writeln!(
+        s,
+        "checkout-guard: orders checked: {n}   unusable: {unusable}   rule errors: {}",
+        st.rule_errors
+    );
+    decisions(&mut s, &st.decisions, None, n);
+    rules(&mut s, &st.rules, n);
+    reasons(&mut s, "by reason", &st.reasons);
+    reasons(&mut s, "by list reason", &st.list_reasons);
+    categories(&mut s, &st.categories);
+    let _ = writeln!(s, "\ntop SKUs in orders not allowed");
+    for sku in &st.top_skus {
+        let _ = write!(
+            s,
+            "  {} {} {:>6} orders",
+            pad(&sku.sku, 14),
+            pad(&sku.name, 36),
+            sku.flagged_orders
+        );
+        // The sketch's over-count: only once more SKUs were seen than it holds.
+        if sku.error > 0 {
+            let _ = write!(s, " (at most {} of them other SKUs')", sku.error);
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// The report as aligned tables.
+pub fn render(r: &Report) -> String {
+    let mut s = String::new();
+    let n = r.orders;
+    let _ = writeln!(s, "orders judged: {n}   unusable: {}", r.unusable);
+    decisions(&mut s, &r.decisions, r.baseline.as_ref(), n);
+    rules(&mut s, &r.rules, n);
+    reasons(&mut s, "by reason", &r.reasons);
+    categories(&mut s, &r.categories);
     let _ = writeln!(s, "\ntop SKUs in orders not allowed");
     for sku in &r.top_skus {
         let _ = writeln!(

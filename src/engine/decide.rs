@@ -12,15 +12,19 @@ use crate::rules::OrderBudget;
 use crate::time::Timestamp;
 use std::sync::Arc;
 
-/// Judges `order` (already bound) with `inputs`; returns the verdict and how many rule evaluations failed.
+/// Judges `order` (already bound) with `inputs`, and counts the verdict in `counters`
+/// with the facts it was decided on.
 pub(super) fn decide(
     loaded: &Loaded,
     order: &Order,
     inputs: fact_builder::Inputs<'_>,
     locale: Option<&str>,
-) -> (Verdict, u64) {
+    counters: &mut super::stats::Counters,
+) -> Verdict {
     let facts = fact_builder::build(loaded, order, inputs);
-    evaluate(loaded, order, &facts, inputs.now, locale)
+    let (verdict, rule_errors) = evaluate(loaded, order, &facts, inputs.now, locale);
+    counters.count(loaded, &facts, &verdict, rule_errors);
+    verdict
 }
 
 /// Runs every rule over `facts` and assembles the verdict (docs/semantics.md §9).

@@ -7,15 +7,18 @@
 mod decide;
 pub mod dedup;
 pub(crate) mod fact_builder;
+mod heavy_hitters;
 pub mod identity;
 pub mod issues;
 pub mod order;
 mod reload;
+pub mod stats;
 pub mod verdict;
 
 pub use dedup::OrderKey;
 pub use identity::Identity;
 pub use order::{Order, OrderError};
+pub use stats::{Stats, TopSku};
 pub use verdict::Verdict;
 
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -107,29 +110,6 @@ pub(crate) struct CompiledRule {
     pub on_error: Option<Action>,
 }
 
-/// Counters since the engine was created (docs/semantics.md §11.2 `engine.stats()`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Stats {
-    /// Orders checked.
-    pub checks: u64,
-    /// Verdicts by decision.
-    pub allow: u64,
-    /// Verdicts by decision: let through with a notice.
-    pub warn: u64,
-    /// Verdicts by decision.
-    pub review: u64,
-    /// Verdicts by decision.
-    pub step_up: u64,
-    /// Verdicts by decision.
-    pub deny: u64,
-    /// Rule evaluations that failed at run time (each also a verdict warning).
-    pub rule_errors: u64,
-    /// Snapshots loaded into this engine (1 + successful reloads).
-    pub loads: u64,
-    /// Customer-and-basket keys in the duplicate memory.
-    pub duplicate_memory: usize,
-}
-
 /// A verdict with what explains it ([`Engine::explain`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Explanation {
@@ -181,7 +161,7 @@ pub(crate) struct Loaded {
 pub struct Engine {
     loaded: Loaded,
     dedup: dedup::DuplicateMemory,
-    stats: Stats,
+    stats: stats::Counters,
 }
 
 impl Engine {
@@ -204,13 +184,11 @@ impl Engine {
 
     /// An engine on a loaded snapshot.
     pub fn new(snapshot: Snapshot) -> Result<Engine, LoadError> {
+        let loaded = prepare(snapshot)?;
         Ok(Engine {
-            loaded: prepare(snapshot)?,
+            stats: stats::Counters::new(&loaded),
+            loaded,
             dedup: dedup::DuplicateMemory::default(),
-            stats: Stats {
-                loads: 1,
-                ..Stats::default()
-            },
         })
     }
 
@@ -239,12 +217,16 @@ impl Engine {
         self.loaded.snapshot.info()
     }
 
-    /// Counters since creation.
+    /// Counters since creation or the last [`Engine::reset_stats`]: by decision, rule,
+    /// reason code, list reason, category and the top SKUs (docs/semantics.md §11.2).
     pub fn stats(&self) -> Stats {
-        Stats {
-            duplicate_memory: self.dedup.len(),
-            ..self.stats.clone()
-        }
+        self.stats.report(&self.loaded, self.dedup.len())
+    }
+
+    /// Starts every counter of [`Engine::stats`] afresh, except `loads`; the duplicate
+    /// memory is kept (it is state, not a count).
+    pub fn reset_stats(&mut self) {
+        self.stats.reset(&self.loaded);
     }
 
     /// The fact paths each rule reads, by rule id (for explaining verdicts).
@@ -269,25 +251,17 @@ impl Engine {
 
     fn judge(&mut self, order: Cow<'_, Order>, options: &CheckOptions) -> Verdict {
         let p = self.prepare(order, options);
-        let (verdict, rule_errors) = decide::decide(
+        let verdict = decide::decide(
             &self.loaded,
             &p.order,
             p.inputs(),
             options.locale.as_deref(),
+            &mut self.stats,
         );
         // A shared memory's answer leaves the engine's own untouched: the caller records
         // the order there.
         if let (Some(k), None) = (p.key, options.duplicate) {
             self.dedup.record(k.customer, k.basket, k.order_id, p.now);
-        }
-        self.stats.checks += 1;
-        self.stats.rule_errors += rule_errors;
-        match verdict.decision {
-            Action::Allow => self.stats.allow += 1,
-            Action::Warn => self.stats.warn += 1,
-            Action::Review => self.stats.review += 1,
-            Action::StepUp => self.stats.step_up += 1,
-            Action::Deny => self.stats.deny += 1,
         }
         verdict
     }

@@ -42,8 +42,9 @@ impl Engine {
         if !options.force {
             not_a_rollback(self.snapshot(), &snapshot)?;
         }
-        self.loaded = super::prepare(snapshot)?;
-        self.stats.loads += 1;
+        let loaded = super::prepare(snapshot)?;
+        self.stats.reload(&self.loaded, &loaded);
+        self.loaded = loaded;
         Ok(())
     }
 }

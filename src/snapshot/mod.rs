@@ -621,8 +621,10 @@ impl Snapshot {
 
 /// Hash of a SKU for the in-memory catalog index (never stored, and only catalog SKUs
 /// are inserted, so a fast unkeyed hash is enough): FNV-1a, then a final avalanche so
-/// the top bits that pick a directory bucket depend on every byte.
-fn sku_hash(sku: &str) -> u64 {
+/// the top bits that pick a directory bucket depend on every byte. The live counters'
+/// SKU sketch finds its keys by it too: it holds at most 64, so colliding SKUs from
+/// orders cost at most a probe over those.
+pub(crate) fn sku_hash(sku: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in sku.bytes() {
         h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);

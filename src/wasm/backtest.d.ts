@@ -8,24 +8,14 @@ export interface BacktestOptions {
   publicKey?: PublicKeyInput;
 }
 
-/** Counts per decision. */
-export interface DecisionCounts {
-  allow: number;
-  /** Orders let through with a notice. */
-  warn: number;
-  review: number;
-  step_up: number;
-  deny: number;
-}
-
 /** The backtest report: the same JSON as `checkout-guard backtest --json`. */
 export interface BacktestReport {
   orders: number;
   unusable: number;
   decisions: DecisionCounts;
-  rules: { rule: string; action: Decision; fired: number }[];
-  reasons: { code: string; orders: number }[];
-  categories: { category: string; lines: number; flagged_lines: number; flagged_by_item_rules: number }[];
+  rules: RuleCount[];
+  reasons: ReasonCount[];
+  categories: CategoryCount[];
   top_skus: { sku: string; name: string; orders: number; flagged_orders: number }[];
   /** With a baseline: its counts per decision. */
   baseline?: DecisionCounts;

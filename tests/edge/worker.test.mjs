@@ -254,6 +254,33 @@ describe("POST /orders, origin as a URL", () => {
     }
   });
 
+  test("/__checkout-guard/stats: counts by decision, rule, list reason and SKU, no personal data; DELETE resets", T, async () => {
+    const auth = { authorization: `Bearer ${ADMIN}` };
+    assert.equal((await get(mf, "/__checkout-guard/stats")).status, 401, "admin token required");
+    assert.equal((await get(mf, "/__checkout-guard/stats", auth, "PUT")).status, 405);
+    const reset = await get(mf, "/__checkout-guard/stats", auth, "DELETE");
+    assert.equal(reset.status, 200, reset.text);
+    assert.equal(reset.json.ok, true);
+    const order = denyOrder();
+    assert.equal((await post(mf, "/orders", order)).status, 403);
+    const r = await get(mf, "/__checkout-guard/stats", auth);
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.checks, 1);
+    assert.equal(r.json.deny, 1);
+    assert.ok(r.json.rules.some((x) => x.action === "deny" && x.fired === 1), r.text);
+    assert.ok(r.json.list_reasons.some((x) => x.code === "STOLEN_CARD" && x.orders === 1), r.text);
+    assert.deepEqual(r.json.top_skus.map((x) => x.sku).sort(), [...new Set(order.items.map((i) => i.sku))].sort());
+    const c = order.customer;
+    for (const value of [c.customer_id, c.email, c.phone, c.ip, c.device_id, c.payment_fingerprint, order.order_id]) {
+      if (value) assert.ok(!r.text.includes(value), `${value} in ${r.text}`);
+    }
+    const again = await get(mf, "/__checkout-guard/stats", auth, "DELETE");
+    assert.equal(again.json.stats.checks, 1, "DELETE answers the counts up to the reset");
+    const after = await get(mf, "/__checkout-guard/stats", auth);
+    assert.equal(after.json.checks, 0);
+    assert.deepEqual(after.json.top_skus, []);
+  });
+
   test("deny → 403 with the customer message and a reference, never a reason code", T, async () => {
     const forwarded = net.origin.length;
     const r = await post(mf, "/orders", denyOrder(), { "accept-language": "en-US,en;q=0.9" });

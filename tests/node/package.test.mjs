@@ -129,6 +129,33 @@ test("facts explain a verdict with what the rules read, without checking", async
   engine.free();
 });
 
+test("stats() counts by decision, rule, reason, list reason, category and SKU; resetStats() starts afresh", async () => {
+  const { esm } = await load();
+  const engine = new esm.Engine();
+  const options = { now: "2026-11-25T10:00:00Z" };
+  const denied = engine.check(JSON.parse(read("examples/orders/blacklisted-limited.json")), options);
+  assert.equal(denied.decision, "deny");
+  assert.equal(engine.check(JSON.parse(read("examples/orders/clean.json")), options).decision, "allow");
+  const s = engine.stats();
+  assert.equal(s.checks, 2);
+  assert.equal(s.allow, 1);
+  assert.equal(s.deny, 1);
+  for (const r of denied.reasons) assert.equal(s.rules.find((x) => x.rule === r.rule).fired, 1, r.rule);
+  assert.ok(s.reasons.some((x) => x.code === "BLOCKLIST_RESTRICTED_ITEM" && x.orders === 1));
+  assert.deepStrictEqual(s.list_reasons, [{ code: "DAMAGE_REFUND", orders: 1 }]);
+  assert.deepStrictEqual(s.categories.find((c) => c.category === "收藏品"), { category: "收藏品", lines: 1, flagged_lines: 1, flagged_by_item_rules: 1 });
+  assert.deepStrictEqual(s.top_skus.map((t) => [t.sku, t.flagged_orders, t.error]), [["COL-001", 1, 0], ["TEA-004", 1, 0]]);
+  assert.equal(s.sku_counters, 2);
+  engine.resetStats();
+  const r = engine.stats();
+  assert.equal(r.checks, 0);
+  assert.equal(r.deny, 0);
+  assert.deepStrictEqual([r.reasons, r.list_reasons, r.categories, r.top_skus], [[], [], [], []]);
+  assert.ok(r.rules.every((x) => x.fired === 0));
+  assert.equal(r.loads, 1, "loads is not a count since reset");
+  engine.free();
+});
+
 test("explain gives the verdict, its facts and the rules an allow suppressed", async () => {
   const { esm } = await load();
   const order = JSON.parse(read("examples/orders/trusted-many-addresses.json"));

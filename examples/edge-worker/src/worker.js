@@ -479,6 +479,18 @@ async function admin(request, url, env) {
     if (request.method !== "GET") return json(405, errorBody("", "use GET"), { allow: "GET" });
     return json(200, status());
   }
+  if (route === "stats") {
+    // GET: the live counters alone. DELETE: starts them afresh and answers the counts up
+    // to the reset, so reading and resetting lose nothing in between. Per isolate: each
+    // running copy of the worker counts what it checked.
+    if (request.method === "GET") return json(200, engine.stats());
+    if (request.method === "DELETE") {
+      const stats = engine.stats();
+      engine.resetStats();
+      return json(200, { ok: true, stats });
+    }
+    return json(405, errorBody("", "use GET or DELETE"), { allow: "GET, DELETE" });
+  }
   if (route === "reload") {
     if (request.method !== "POST") return json(405, errorBody("", "use POST"), { allow: "POST" });
     // ?force=1: accept an older snapshot than the one serving (a deliberate rollback).

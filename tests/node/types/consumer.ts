@@ -3,6 +3,8 @@
 // `@ts-expect-error` lines prove the types are precise enough to catch mistakes.
 import init, { Engine } from "checkout-guard";
 import type {
+  TopSku,
+  ReasonCount,
   Order,
   Verdict,
   CheckOptions,
@@ -104,7 +106,17 @@ export async function main(bytes: Uint8Array): Promise<Decision> {
   void explainedDecision;
   const stats: EngineStats = engine.stats();
   const checks: number = stats.checks;
+  const deniedCount: number = stats.deny;
+  const topSku: TopSku | undefined = stats.top_skus[0];
+  const overCount: number | undefined = topSku?.error;
+  const listReasons: ReasonCount[] = stats.list_reasons;
+  // @ts-expect-error a rule's count is `fired`, not `count`
+  void stats.rules[0].count;
+  engine.resetStats();
   void checks;
+  void deniedCount;
+  void overCount;
+  void listReasons;
   const facts: Record<string, string[]> = engine.ruleFacts();
   void facts;
   try {

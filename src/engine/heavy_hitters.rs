@@ -1,0 +1,215 @@
+//! The most frequent SKUs among an unbounded stream, in fixed memory: the space-saving
+//! sketch (Metwally, Agrawal, El Abbadi, "Efficient computation of frequent and top-k
+//! elements in data streams", 2005). It keeps at most `capacity` counters; a new key
+//! that finds no free counter takes over the smallest one and inherits its count as its
+//! possible over-count (`error`).
+//!
+//! Guarantees (docs/semantics.md §11.2, "Live counters"), with `n` the total of all
+//! increments and `m` the capacity: every reported count is at least the key's true
+//! count and at most `error` more than it; `error ≤ n / m`; any key whose true count is
+//! over `n / m` is held.
+//!
+//! It sits on the hot path of every check not allowed, so a counter's key buffer is
+//! reused when it changes hands (no allocation once warm), and keys are found by the
+//! catalog's SKU hash (one pass over the bytes) rather than a keyed SipHash.
+
+use crate::snapshot::sku_hash;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// One held key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Counter {
+    pub key: String,
+    /// `sku_hash(key)`, its entry in the index.
+    hash: u64,
+    /// Upper bound on the key's true count.
+    pub count: u64,
+    /// How much of `count` may belong to keys it replaced.
+    pub error: u64,
+}
+
+/// A hasher for one integer key (a SKU hash, an address): a folded 128-bit multiply,
+/// so both the low bits (the bucket) and the high bits (the tag) depend on every bit.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IntHasher(u64);
+
+impl IntHasher {
+    fn mix(&mut self, n: u64) {
+        let m = u128::from(n ^ self.0) * 0x9e37_79b9_7f4a_7c15;
+        self.0 = (m >> 64) as u64 ^ m as u64;
+    }
+}
+
+impl Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.mix(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.mix(n);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.mix(n as u64);
+    }
+}
+
+/// A map keyed by one integer, hashed by [`IntHasher`].
+pub(crate) type IntMap<K, V> = HashMap<K, V, BuildHasherDefault<IntHasher>>;
+
+/// A space-saving sketch of at most `capacity` counters.
+#[derive(Debug, Clone)]
+pub(crate) struct HeavyHitters {
+    counters: Vec<Counter>,
+    /// Key hash → position in `counters`. Two keys with one 64-bit hash count as the
+    /// first one held (never seen in practice, and harmless: a count, not a decision).
+    index: IntMap<u64, usize>,
+    capacity: usize,
+    /// No counter is below it (counts only grow): a counter at the floor is a smallest
+    /// one, so looking for one stops at the first, and a full pass raises the floor.
+    floor: u64,
+    /// Where the last look for a smallest counter stopped; the next one starts there.
+    cursor: usize,
+}
+
+impl HeavyHitters {
+    /// An empty sketch holding at most `capacity` (at least 1) keys.
+    pub fn new(capacity: usize) -> HeavyHitters {
+        let capacity = capacity.max(1);
+        HeavyHitters {
+            counters: Vec::with_capacity(capacity),
+            index: HashMap::with_capacity_and_hasher(capacity, BuildHasherDefault::default()),
+            capacity,
+            floor: 0,
+            cursor: 0,
+        }
+    }
+
+    /// Keys held now (never more than the capacity).
+    pub fn len(&self) -> usize {
+        self.counters.len()
+    }
+
+    /// Counts one occurrence of `key`.
+    pub fn add(&mut self, key: &str) {
+        let h = sku_hash(key);
+        if let Some(c) = self.index.get(&h).and_then(|&i| self.counters.get_mut(i)) {
+            c.count += 1;
+            return;
+        }
+        if self.counters.len() < self.capacity {
+            self.index.insert(h, self.counters.len());
+            self.counters.push(Counter {
+                key: key.to_string(),
+                hash: h,
+                count: 1,
+                error: 0,
+            });
+            return;
+        }
+        // Full: the smallest counter goes to the newcomer, which may have been counted
+        // under the evicted key up to that many times. Its buffer is reused.
+        let i = self.smallest();
+        if let Some(c) = self.counters.get_mut(i) {
+            self.index.remove(&c.hash);
+            self.index.insert(h, i);
+            c.key.clear();
+            c.key.push_str(key);
+            c.hash = h;
+            c.error = c.count;
+            c.count += 1;
+        }
+    }
+
+    /// The position of a smallest counter (the sketch is full, so not empty): the first
+    /// at the floor from the cursor on, else the smallest of all, whose count becomes the
+    /// floor. Amortized, far fewer than `capacity` steps when many share the floor.
+    fn smallest(&mut self) -> usize {
+        let n = self.counters.len();
+        let from = self.cursor.min(n);
+        let (wrapped, from_cursor) = self.counters.split_at(from);
+        let at_floor = from_cursor
+            .iter()
+            .position(|c| c.count == self.floor)
+            .map(|k| from + k)
+            .or_else(|| wrapped.iter().position(|c| c.count == self.floor));
+        let i = match at_floor {
+            Some(i) => i,
+            None => {
+                let (i, min) = self
+                    .counters
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (i, c.count))
+                    .min_by_key(|&(_, count)| count)
+                    .unwrap_or((0, 0));
+                self.floor = min;
+                i
+            }
+        };
+        self.cursor = i;
+        i
+    }
+
+    /// The `n` largest counters, by count then key.
+    pub fn top(&self, n: usize) -> Vec<Counter> {
+        let mut all = self.counters.clone();
+        all.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+        all.truncate(n);
+        all
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn exact_while_there_is_room() {
+        let mut h = HeavyHitters::new(4);
+        for k in ["a", "b", "a", "c", "a", "b"] {
+            h.add(k);
+        }
+        let top = h.top(2);
+        assert_eq!(
+            top.iter()
+                .map(|c| (c.key.as_str(), c.count, c.error))
+                .collect::<Vec<_>>(),
+            [("a", 3, 0), ("b", 2, 0)]
+        );
+    }
+
+    #[test]
+    fn a_frequent_key_survives_a_flood_of_distinct_ones_within_the_bound() {
+        let mut h = HeavyHitters::new(8);
+        let mut n = 0u64;
+        for i in 0..10_000 {
+            h.add(&format!("noise-{i}"));
+            n += 1;
+            if i % 4 == 0 {
+                h.add("hot");
+                n += 1;
+            }
+        }
+        assert_eq!(h.len(), 8);
+        let top = h.top(1);
+        assert_eq!(top[0].key, "hot");
+        // True count 2,500; reported count within `error`, and error ≤ n / capacity.
+        assert!(top[0].count >= 2_500 && top[0].count - top[0].error <= 2_500);
+        assert!(top[0].error <= n / 8, "{top:?}");
+        // Every held key is findable again: the index follows the evictions.
+        for c in h.top(8) {
+            let before = c.count;
+            h.add(&c.key);
+            assert_eq!(
+                h.top(8).iter().find(|d| d.key == c.key).unwrap().count,
+                before + 1
+            );
+        }
+    }
+}

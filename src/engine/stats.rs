@@ -1,0 +1,394 @@
+//! Live counters (`Engine::stats`, docs/semantics.md §11.2 "Live counters"): checks by
+//! decision, rule, reason code, list reason and category, and the SKUs most often in
+//! orders not allowed — in the backtest's vocabulary ([`crate::backtest`]), counted on
+//! every check at little cost and in bounded memory.
+//!
+//! Rules, reason codes, list reasons and categories are fixed by the snapshot, so they
+//! are interned by index when it loads ([`Layout`]) and counted in arrays; SKUs come
+//! from orders, unbounded, so only a fixed-size [`HeavyHitters`] sketch keeps them.
+//! A reload carries each count over by name (a rule, code, list reason or category the
+//! new snapshot no longer has is dropped); [`Counters::reset`] starts afresh.
+
+use super::heavy_hitters::{HeavyHitters, IntMap};
+use super::verdict::Verdict;
+use super::Loaded;
+use crate::backtest::{
+    by_frequency, by_lines, CategoryCount, DecisionCounts, ReasonCount, RuleCount, TOP_SKUS,
+    UNKNOWN_CATEGORY,
+};
+use crate::model::Action;
+use crate::rules::facts::{Facts, ItemFacts};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Lines up to which an order's distinct SKUs are found by looking back, not sorting.
+const SHORT_ORDER: usize = 16;
+
+/// Counters the SKU sketch keeps: any SKU in more than 1/64 of the SKU occurrences in
+/// orders not allowed is among them, and each count is over by at most that much.
+pub const SKU_COUNTERS: usize = 64;
+
+/// Counters since the engine was created or [`Engine::reset_stats`](super::Engine::reset_stats)
+/// (docs/semantics.md §11.2).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// Orders checked.
+    pub checks: u64,
+    /// Verdicts by decision (flattened: `allow`, `review`, … at the top level).
+    #[serde(flatten)]
+    pub decisions: DecisionCounts,
+    /// Rule evaluations that failed at run time (each also a verdict warning).
+    pub rule_errors: u64,
+    /// Snapshots loaded into this engine (1 + successful reloads); not reset.
+    pub loads: u64,
+    /// Customer-and-basket keys in the duplicate memory (state, not a counter).
+    pub duplicate_memory: usize,
+    /// Every rule of the snapshot serving, in policy order, with the orders it fired on.
+    pub rules: Vec<RuleCount>,
+    /// Reason codes of firing rules, orders each appeared on, by frequency then code.
+    pub reasons: Vec<ReasonCount>,
+    /// Reason codes of the list entries that matched (`customer.reasons`), orders each
+    /// appeared on, by frequency then code; empty for a public snapshot, which has none.
+    pub list_reasons: Vec<ReasonCount>,
+    /// Categories of the lines checked, by line count then name.
+    pub categories: Vec<CategoryCount>,
+    /// The SKUs most often in orders not allowed (at most 10), from a sketch of
+    /// [`SKU_COUNTERS`] counters.
+    pub top_skus: Vec<TopSku>,
+    /// SKUs the sketch holds now (at most [`SKU_COUNTERS`], however many are seen).
+    pub sku_counters: usize,
+}
+
+/// A SKU among those most often in orders that were not allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TopSku {
+    /// SKU.
+    pub sku: String,
+    /// Catalog name, if known.
+    pub name: String,
+    /// Orders not allowed that contained it: at least the true number, at most
+    /// `error` more.
+    pub flagged_orders: u64,
+    /// How much of `flagged_orders` may belong to SKUs the sketch dropped; 0: exact.
+    pub error: u64,
+}
+
+/// A snapshot's names, interned: counts are kept by position in these.
+#[derive(Debug, Clone, Default)]
+struct Layout {
+    /// Per rule (policy order), its code's index in `codes`.
+    rule_code: Vec<usize>,
+    /// Distinct rule reason codes, sorted.
+    codes: Vec<Arc<str>>,
+    /// Distinct list reason codes, sorted.
+    list_reasons: Vec<Arc<str>>,
+    /// Distinct catalog categories, sorted; one more slot counts unknown SKUs.
+    categories: Vec<Arc<str>>,
+    /// Each catalog item's category slot, by the address of its `category` text: a
+    /// line's `category` fact borrows that very text from the snapshot, so its slot is
+    /// found without comparing strings (a text from elsewhere is searched by name).
+    category_at: IntMap<usize, usize>,
+}
+
+fn sorted_distinct<'a>(names: impl Iterator<Item = &'a str>) -> Vec<Arc<str>> {
+    let mut v: Vec<&str> = names.collect();
+    v.sort_unstable();
+    v.dedup();
+    v.into_iter().map(Arc::from).collect()
+}
+
+fn position(names: &[Arc<str>], name: &str) -> Option<usize> {
+    names.binary_search_by(|n| (**n).cmp(name)).ok()
+}
+
+impl Layout {
+    fn of(loaded: &Loaded) -> Layout {
+        let codes = sorted_distinct(loaded.rules.iter().map(|r| &*r.code));
+        let rule_code = loaded
+            .rules
+            .iter()
+            .map(|r| position(&codes, &r.code).unwrap_or(usize::MAX))
+            .collect();
+        let snapshot = &loaded.snapshot;
+        let categories = sorted_distinct(snapshot.catalog().iter().map(|i| i.category.as_str()));
+        let category_at = snapshot
+            .catalog()
+            .iter()
+            .filter_map(|i| {
+                Some((
+                    i.category.as_ptr() as usize,
+                    position(&categories, &i.category)?,
+                ))
+            })
+            .collect();
+        Layout {
+            rule_code,
+            codes,
+            list_reasons: sorted_distinct(snapshot.reasons().iter().map(String::as_str)),
+            categories,
+            category_at,
+        }
+    }
+
+    /// The category slot of a line: its category's, else the unknown slot (the last).
+    fn category_slot(&self, known: bool, category: &str) -> usize {
+        let found = if known {
+            // The text at that address is the snapshot's, owned by it while this layout
+            // lives (a reload makes a new layout); empty texts share one address and one
+            // slot, that of "".
+            self.category_at
+                .get(&(category.as_ptr() as usize))
+                .copied()
+                .or_else(|| position(&self.categories, category))
+        } else {
+            None
+        };
+        found.unwrap_or(self.categories.len())
+    }
+
+    /// Category names by slot, the unknown slot included.
+    fn category_names(&self) -> impl Iterator<Item = &str> {
+        self.categories
+            .iter()
+            .map(|c| &**c)
+            .chain([UNKNOWN_CATEGORY])
+    }
+}
+
+/// Lines of one category.
+#[derive(Debug, Clone, Copy, Default)]
+struct Lines {
+    lines: u64,
+    flagged: u64,
+    by_item_rules: u64,
+}
+
+/// The counting state an engine keeps.
+#[derive(Debug, Clone)]
+pub(crate) struct Counters {
+    pub loads: u64,
+    checks: u64,
+    decisions: DecisionCounts,
+    rule_errors: u64,
+    layout: Layout,
+    rule_fired: Vec<u64>,
+    code_orders: Vec<u64>,
+    /// Per code, the check (its number in `checks`) that last counted it: a code counts
+    /// once per order however many of its rules fire, without a per-check set.
+    code_last: Vec<u64>,
+    list_reason_orders: Vec<u64>,
+    categories: Vec<Lines>,
+    skus: HeavyHitters,
+}
+
+impl Counters {
+    /// Zero counts for `loaded`, one load.
+    pub fn new(loaded: &Loaded) -> Counters {
+        let layout = Layout::of(loaded);
+        Counters {
+            loads: 1,
+            checks: 0,
+            decisions: DecisionCounts::default(),
+            rule_errors: 0,
+            rule_fired: vec![0; loaded.rules.len()],
+            code_orders: vec![0; layout.codes.len()],
+            code_last: vec![0; layout.codes.len()],
+            list_reason_orders: vec![0; layout.list_reasons.len()],
+            categories: vec![Lines::default(); layout.categories.len() + 1],
+            skus: HeavyHitters::new(SKU_COUNTERS),
+            layout,
+        }
+    }
+
+    /// Forgets every count but `loads` (the SKU sketch's memory too).
+    pub fn reset(&mut self, loaded: &Loaded) {
+        let loads = self.loads;
+        *self = Counters {
+            loads,
+            ..Counters::new(loaded)
+        };
+    }
+
+    /// Counts one check: `facts` the verdict was decided on, `rule_errors` failed
+    /// evaluations.
+    pub fn count(
+        &mut self,
+        loaded: &Loaded,
+        facts: &Facts<'_>,
+        verdict: &Verdict,
+        rule_errors: u64,
+    ) {
+        self.checks += 1;
+        self.rule_errors += rule_errors;
+        self.decisions.add(verdict.decision);
+        let check = self.checks;
+        // Reasons come in policy order: one walk over the rules finds each one's index.
+        let mut at = 0;
+        for reason in &verdict.reasons {
+            while loaded
+                .rules
+                .get(at)
+                .is_some_and(|r| !Arc::ptr_eq(&r.id, &reason.rule) && r.id != reason.rule)
+            {
+                at += 1;
+            }
+            if let Some(n) = self.rule_fired.get_mut(at) {
+                *n += 1;
+            }
+            let code = self.layout.rule_code.get(at).copied().unwrap_or(usize::MAX);
+            if let (Some(last), Some(n)) =
+                (self.code_last.get_mut(code), self.code_orders.get_mut(code))
+            {
+                if *last != check {
+                    *last = check;
+                    *n += 1;
+                }
+            }
+        }
+        for reason in &facts.customer.reasons {
+            if let Some(n) = position(&self.layout.list_reasons, reason)
+                .and_then(|i| self.list_reason_orders.get_mut(i))
+            {
+                *n += 1;
+            }
+        }
+        let flagged = verdict.decision != Action::Allow;
+        for (item, line) in facts.items.iter().zip(&verdict.lines) {
+            let slot = self.layout.category_slot(item.known, item.category);
+            if let Some(c) = self.categories.get_mut(slot) {
+                c.lines += 1;
+                c.flagged += u64::from(flagged);
+                c.by_item_rules += u64::from(line.decision != Action::Allow);
+            }
+        }
+        // Only orders not allowed reach the sketch: most checks pay nothing for it.
+        if flagged {
+            self.count_skus(&facts.items);
+        }
+    }
+
+    /// Counts each distinct SKU of an order not allowed once: a short order by looking
+    /// back over its own lines (no allocation), a long one sorted.
+    fn count_skus(&mut self, items: &[ItemFacts<'_>]) {
+        if items.len() <= SHORT_ORDER {
+            for (i, item) in items.iter().enumerate() {
+                if !items.iter().take(i).any(|earlier| earlier.sku == item.sku) {
+                    self.skus.add(item.sku);
+                }
+            }
+        } else {
+            let mut skus: Vec<&str> = items.iter().map(|i| i.sku).collect();
+            skus.sort_unstable();
+            skus.dedup();
+            for sku in skus {
+                self.skus.add(sku);
+            }
+        }
+    }
+
+    /// Moves the counts onto `new`'s layout, by name (see the module doc).
+    pub fn reload(&mut self, old: &Loaded, new: &Loaded) {
+        let layout = Layout::of(new);
+        let old_rules: Vec<&str> = old.rules.iter().map(|r| &*r.id).collect();
+        let new_rules: Vec<&str> = new.rules.iter().map(|r| &*r.id).collect();
+        self.rule_fired = carry(&old_rules, &self.rule_fired, &new_rules);
+        self.code_orders = carry(
+            &names(&self.layout.codes),
+            &self.code_orders,
+            &names(&layout.codes),
+        );
+        self.code_last = vec![0; layout.codes.len()];
+        self.list_reason_orders = carry(
+            &names(&self.layout.list_reasons),
+            &self.list_reason_orders,
+            &names(&layout.list_reasons),
+        );
+        let old_categories: Vec<&str> = self.layout.category_names().collect();
+        let new_categories: Vec<&str> = layout.category_names().collect();
+        self.categories = carry(&old_categories, &self.categories, &new_categories);
+        self.layout = layout;
+        self.loads += 1;
+    }
+
+    /// The counts as reported, named after `loaded` (the snapshot they are laid out for).
+    pub fn report(&self, loaded: &Loaded, duplicate_memory: usize) -> Stats {
+        let rules = loaded
+            .rules
+            .iter()
+            .zip(&self.rule_fired)
+            .map(|(r, &fired)| RuleCount {
+                rule: r.id.to_string(),
+                action: r.action,
+                fired,
+            })
+            .collect();
+        let categories = self
+            .layout
+            .category_names()
+            .zip(&self.categories)
+            .filter(|(_, c)| c.lines > 0)
+            .map(|(name, c)| CategoryCount {
+                category: name.to_string(),
+                lines: c.lines,
+                flagged_lines: c.flagged,
+                flagged_by_item_rules: c.by_item_rules,
+            })
+            .collect();
+        let top_skus = self
+            .skus
+            .top(TOP_SKUS)
+            .into_iter()
+            .map(|c| TopSku {
+                name: loaded
+                    .snapshot
+                    .catalog_item(&c.key)
+                    .map(|i| i.name.clone())
+                    .unwrap_or_default(),
+                sku: c.key,
+                flagged_orders: c.count,
+                error: c.error,
+            })
+            .collect();
+        Stats {
+            checks: self.checks,
+            decisions: self.decisions.clone(),
+            rule_errors: self.rule_errors,
+            loads: self.loads,
+            duplicate_memory,
+            rules,
+            reasons: by_frequency(seen(&self.layout.codes, &self.code_orders)),
+            list_reasons: by_frequency(seen(&self.layout.list_reasons, &self.list_reason_orders)),
+            categories: by_lines(categories),
+            top_skus,
+            sku_counters: self.skus.len(),
+        }
+    }
+}
+
+fn names(v: &[Arc<str>]) -> Vec<&str> {
+    v.iter().map(|s| &**s).collect()
+}
+
+/// The codes counted at least once.
+fn seen(codes: &[Arc<str>], orders: &[u64]) -> Vec<ReasonCount> {
+    codes
+        .iter()
+        .zip(orders)
+        .filter(|(_, &n)| n > 0)
+        .map(|(code, &orders)| ReasonCount {
+            code: code.to_string(),
+            orders,
+        })
+        .collect()
+}
+
+/// Counts laid out by `new_names` from those laid out by `old_names`: a name in both
+/// keeps its count, a new one starts at zero.
+fn carry<T: Copy + Default>(old_names: &[&str], old: &[T], new_names: &[&str]) -> Vec<T> {
+    let by_name: HashMap<&str, T> = old_names.iter().copied().zip(old.iter().copied()).collect();
+    new_names
+        .iter()
+        .map(|n| by_name.get(n).copied().unwrap_or_default())
+        .collect()
+}
