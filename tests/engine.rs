@@ -249,7 +249,10 @@ fn warn_passes_with_its_notice_and_ranks_below_review() {
     );
     assert!(v.verify.is_empty() && v.warnings.is_empty());
     assert_eq!(e.stats().decisions.warn, 1);
-    assert_eq!((e.stats().decisions.allow, e.stats().decisions.review), (0, 0));
+    assert_eq!(
+        (e.stats().decisions.allow, e.stats().decisions.review),
+        (0, 0)
+    );
 
     for (other, want) in [
         (Action::Review, Action::Review),
