@@ -156,11 +156,13 @@ impl HeavyHitters {
     }
 
     /// The `n` largest counters, by count then key.
-    pub fn top(&self, n: usize) -> Vec<Counter> {
-        let mut all = self.counters.clone();
-        all.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-        all.truncate(n);
-        all
+    pub fn top(&self, n: usize) -> Vec<&Counter> {
+        let counts: Vec<(u64, &str)> = self.counters.iter().map(|c| (c.count, &*c.key)).collect();
+        super::stats::ranked(&counts)
+            .into_iter()
+            .take(n)
+            .filter_map(|i| self.counters.get(i))
+            .collect()
     }
 }
 
@@ -203,7 +205,8 @@ mod tests {
         assert!(top[0].count >= 2_500 && top[0].count - top[0].error <= 2_500);
         assert!(top[0].error <= n / 8, "{top:?}");
         // Every held key is findable again: the index follows the evictions.
-        for c in h.top(8) {
+        let held: Vec<Counter> = h.top(8).into_iter().cloned().collect();
+        for c in held {
             let before = c.count;
             h.add(&c.key);
             assert_eq!(

@@ -13,12 +13,12 @@ use super::heavy_hitters::{HeavyHitters, IntMap};
 use super::verdict::Verdict;
 use super::Loaded;
 use crate::backtest::{
-    by_frequency, by_lines, CategoryCount, DecisionCounts, ReasonCount, RuleCount, TOP_SKUS,
-    UNKNOWN_CATEGORY,
+    CategoryCount, DecisionCounts, ReasonCount, RuleCount, TOP_SKUS, UNKNOWN_CATEGORY,
 };
 use crate::model::Action;
 use crate::rules::facts::{Facts, ItemFacts};
 use serde::Serialize;
+use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -88,7 +88,8 @@ struct Layout {
     /// Each catalog item's category slot, by the address of its `category` text: a
     /// line's `category` fact borrows that very text from the snapshot, so its slot is
     /// found without comparing strings (a text from elsewhere is searched by name).
-    category_at: IntMap<usize, usize>,
+    /// (The address as a `u64`: the sketch's map type, so wasm carries one copy of it.)
+    category_at: IntMap<u64, usize>,
 }
 
 fn sorted_distinct<'a>(names: impl Iterator<Item = &'a str>) -> Vec<Arc<str>> {
@@ -117,7 +118,7 @@ impl Layout {
             .iter()
             .filter_map(|i| {
                 Some((
-                    i.category.as_ptr() as usize,
+                    i.category.as_ptr() as u64,
                     position(&categories, &i.category)?,
                 ))
             })
@@ -138,7 +139,7 @@ impl Layout {
             // lives (a reload makes a new layout); empty texts share one address and one
             // slot, that of "".
             self.category_at
-                .get(&(category.as_ptr() as usize))
+                .get(&(category.as_ptr() as u64))
                 .copied()
                 .or_else(|| position(&self.categories, category))
         } else {
@@ -323,12 +324,17 @@ impl Counters {
                 fired,
             })
             .collect();
-        let categories = self
+        let used: Vec<(&str, &Lines)> = self
             .layout
             .category_names()
             .zip(&self.categories)
             .filter(|(_, c)| c.lines > 0)
-            .map(|(name, c)| CategoryCount {
+            .collect();
+        let by_lines: Vec<(u64, &str)> = used.iter().map(|&(name, c)| (c.lines, name)).collect();
+        let categories = ranked(&by_lines)
+            .into_iter()
+            .filter_map(|i| used.get(i))
+            .map(|&(name, c)| CategoryCount {
                 category: name.to_string(),
                 lines: c.lines,
                 flagged_lines: c.flagged,
@@ -345,7 +351,7 @@ impl Counters {
                     .catalog_item(&c.key)
                     .map(|i| i.name.clone())
                     .unwrap_or_default(),
-                sku: c.key,
+                sku: c.key.clone(),
                 flagged_orders: c.count,
                 error: c.error,
             })
@@ -357,9 +363,9 @@ impl Counters {
             loads: self.loads,
             duplicate_memory,
             rules,
-            reasons: by_frequency(seen(&self.layout.codes, &self.code_orders)),
-            list_reasons: by_frequency(seen(&self.layout.list_reasons, &self.list_reason_orders)),
-            categories: by_lines(categories),
+            reasons: seen(&self.layout.codes, &self.code_orders),
+            list_reasons: seen(&self.layout.list_reasons, &self.list_reason_orders),
+            categories,
             top_skus,
             sku_counters: self.skus.len(),
         }
@@ -370,25 +376,51 @@ fn names(v: &[Arc<str>]) -> Vec<&str> {
     v.iter().map(|s| &**s).collect()
 }
 
-/// The codes counted at least once.
+/// The codes counted at least once, in the backtest's order (`by_frequency`).
 fn seen(codes: &[Arc<str>], orders: &[u64]) -> Vec<ReasonCount> {
-    codes
+    let counted: Vec<(u64, &str)> = orders
         .iter()
-        .zip(orders)
-        .filter(|(_, &n)| n > 0)
-        .map(|(code, &orders)| ReasonCount {
+        .zip(codes)
+        .filter(|(&n, _)| n > 0)
+        .map(|(&n, code)| (n, &**code))
+        .collect();
+    ranked(&counted)
+        .into_iter()
+        .filter_map(|i| counted.get(i))
+        .map(|&(orders, code)| ReasonCount {
             code: code.to_string(),
             orders,
         })
         .collect()
 }
 
+/// Positions of `(count, name)` pairs from the largest count down, equal counts by name:
+/// the order of the backtest's tables (`by_frequency`, `by_lines`, its top SKUs) for
+/// distinct names. Every table `stats()` reports is ranked here because in wasm each
+/// sort call site is its own copy of the sort code (three stable sorts cost ~10 KB).
+pub(crate) fn ranked(counts: &[(u64, &str)]) -> Vec<usize> {
+    let mut order: Vec<(Reverse<u64>, &str, usize)> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &(n, name))| (Reverse(n), name, i))
+        .collect();
+    order.sort_unstable();
+    order.into_iter().map(|(_, _, i)| i).collect()
+}
+
 /// Counts laid out by `new_names` from those laid out by `old_names`: a name in both
 /// keeps its count, a new one starts at zero.
 fn carry<T: Copy + Default>(old_names: &[&str], old: &[T], new_names: &[&str]) -> Vec<T> {
-    let by_name: HashMap<&str, T> = old_names.iter().copied().zip(old.iter().copied()).collect();
-    new_names
-        .iter()
-        .map(|n| by_name.get(n).copied().unwrap_or_default())
+    old_positions(old_names, new_names)
+        .into_iter()
+        .map(|i| i.and_then(|i| old.get(i)).copied().unwrap_or_default())
         .collect()
+}
+
+/// Where each of `new_names` was in `old_names` (one map type whatever is carried: in
+/// wasm each `HashMap<_, T>` is its own copy of the table code).
+fn old_positions(old_names: &[&str], new_names: &[&str]) -> Vec<Option<usize>> {
+    let by_name: HashMap<&str, usize> =
+        old_names.iter().enumerate().map(|(i, &n)| (n, i)).collect();
+    new_names.iter().map(|n| by_name.get(n).copied()).collect()
 }
