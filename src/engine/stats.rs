@@ -93,10 +93,18 @@ struct Layout {
 }
 
 fn sorted_distinct<'a>(names: impl Iterator<Item = &'a str>) -> Vec<Arc<str>> {
-    let mut v: Vec<&str> = names.collect();
-    v.sort_unstable();
+    let mut v = by_name(names.collect());
     v.dedup();
     v.into_iter().map(Arc::from).collect()
+}
+
+/// `names` sorted: [`ranked`] with equal counts (one sort instantiation in wasm).
+fn by_name(names: Vec<&str>) -> Vec<&str> {
+    let equal: Vec<(u64, &str)> = names.into_iter().map(|n| (0, n)).collect();
+    ranked(&equal)
+        .into_iter()
+        .filter_map(|i| equal.get(i).map(|&(_, n)| n))
+        .collect()
 }
 
 fn position(names: &[Arc<str>], name: &str) -> Option<usize> {
@@ -279,8 +287,7 @@ impl Counters {
                 }
             }
         } else {
-            let mut skus: Vec<&str> = items.iter().map(|i| i.sku).collect();
-            skus.sort_unstable();
+            let mut skus = by_name(items.iter().map(|i| i.sku).collect());
             skus.dedup();
             for sku in skus {
                 self.skus.add(sku);
