@@ -3,7 +3,7 @@
 // in the browser on the checkout-guard wasm package (pkg/web/, its compiler build); the
 // page only fetches static files (the demo store's sources, the sample orders, the
 // embedded snapshot). This module starts the page and switches views and languages; each
-// view is a module of its own (editor, order, verdict, store, backtest, charts) sharing
+// view is a module of its own (editor, order, verdict, store, backtest, charts, monitor) sharing
 // state.js.
 import { STRINGS, t, setLang, lang, applyI18n } from "./i18n.js";
 import { ORDER_CSV_COLUMNS } from "./lib.js";
@@ -13,6 +13,7 @@ import { setupOrder, renderSampleOptions, renderForm, selectSample, sampleKey } 
 import { runCheck, renderVerdict } from "./verdict.js";
 import { renderStore } from "./store.js";
 import { setupBacktest, renderReport } from "./backtest.js";
+import { setupMonitor, renderMonitor } from "./monitor.js";
 
 async function boot() {
   const saved = localStorage.getItem("cg-lang");
@@ -87,6 +88,7 @@ function setupUi() {
   setupEditor();
   setupOrder();
   setupBacktest();
+  setupMonitor();
   renderAllText();
 }
 
@@ -113,6 +115,7 @@ function renderAllText() {
   renderVerdict();
   $("#csv-help").textContent = t("backtest.csvHelp", { cols: ORDER_CSV_COLUMNS.join(", ") });
   if (!$("#view-store").hidden) renderStore();
+  renderMonitor();
   if (state.lastReport) renderReport(state.lastReport.report, state.lastReport.meta);
 }
 

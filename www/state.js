@@ -33,6 +33,7 @@ export const state = {
   orderView: "form",
   ruleFacts: {},
   lastReport: null,
+  review: null,             // the list review shown (monitor.js), from reviewPolicy
 };
 
 export function safeCall(f) { try { return f(); } catch { return null; } }

@@ -14,6 +14,7 @@ import { t } from "./i18n.js";
 import { factValue } from "./lib.js";
 import { $, state, el, decisionBadge, freshEngine } from "./state.js";
 import { renderForm, showOrderJson } from "./order.js";
+import { countCheck, renderReview } from "./monitor.js";
 
 function shiftTime(iso, minutes) {
   return new Date(Date.parse(iso) - minutes * 60000).toISOString().replace(".000Z", "Z");
@@ -47,8 +48,10 @@ function explain(order) {
     // engine (as the edge remembers it), under the same bound order id
     const bound = recheck ? { orderId: recheck.orderId } : {};
     if (recheck) engine.check(recheck.challenged, { now: state.now, locale: state.msgLocale, identity: checkIdentity(recheck.challenged, bound) });
-    const out = engine.explain(order, { now: state.now, locale: state.msgLocale, identity: checkIdentity(order, bound) });
+    const opts = { now: state.now, locale: state.msgLocale, identity: checkIdentity(order, bound) };
+    const out = engine.explain(order, opts);
     state.ruleFacts = engine.ruleFacts();
+    countCheck(order, opts, out); // the monitor's live counters
     return out;
   } finally {
     engine.free();
@@ -56,6 +59,7 @@ function explain(order) {
 }
 
 export function runCheck() {
+  renderReview(); // the list review follows the files and the check time (no-op if unchanged)
   if (!state.cg || !state.order) return;
   state.explained = null;
   if (!state.compileOk) { state.verdict = { policyError: true }; renderVerdict(); return; }

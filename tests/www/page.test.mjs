@@ -312,7 +312,7 @@ test("editing the order as JSON re-checks it; bad input is an error with a path"
 
 test("every control has a label, and the views switch by keyboard", async () => {
   const { page, problems, context } = await openPage(browser);
-  for (const tab of ["#tab-playground", "#tab-backtest"]) {
+  for (const tab of ["#tab-playground", "#tab-backtest", "#tab-monitor"]) {
     await page.click(tab);
     const unlabelled = await page.$$eval("input, select, textarea, button", (els) => els
       .filter((e) => e.offsetParent !== null || e.type === "file")
@@ -323,10 +323,13 @@ test("every control has a label, and the views switch by keyboard", async () => 
       .map((e) => e.outerHTML.slice(0, 80)));
     assert.deepEqual(unlabelled, [], `${tab}: unlabelled controls`);
   }
-  await page.focus("#tab-backtest");
+  // the last tab (the monitor) wraps round to the first
+  await page.focus("#tab-monitor");
   await page.keyboard.press("ArrowRight");
   assert.equal(await page.getAttribute("#tab-playground", "aria-selected"), "true");
   assert.equal(await page.isVisible("#view-playground"), true);
+  await page.keyboard.press("ArrowLeft");
+  assert.equal(await page.isVisible("#view-monitor"), true);
   await page.keyboard.press("ArrowLeft");
   assert.equal(await page.isVisible("#view-backtest"), true);
   assert.deepEqual(problems, []);
