@@ -63,12 +63,16 @@ function cliDecision(name) {
   return JSON.parse(out.stdout).decision;
 }
 
+// A client-set address header the examples must not believe outside Cloudflare.
+const SPOOFED = { "cf-connecting-ip": "203.0.113.9" };
+
 /**
- * POSTs the three orders through `post(body) → {status, headers, body}` and checks each
- * answer against the CLI's decision, and that the origin received the allowed order at
- * `ordersPath`, and nothing else.
+ * POSTs the three orders through `post(body) → {status, headers, body}` (which adds
+ * SPOOFED) and checks each answer against the CLI's decision, and that the origin
+ * received the allowed order at `ordersPath`, and nothing else, its `customer.ip` the
+ * connecting address as the runtime knows it (`address`: a pattern).
  */
-async function assertPrecheck(post, ordersPath) {
+async function assertPrecheck(post, ordersPath, address) {
   origin.requests.length = 0;
   for (const [want, name] of Object.entries(ORDERS)) {
     assert.equal(cliDecision(name), want, `the CLI's decision on ${name}`);
@@ -93,7 +97,9 @@ async function assertPrecheck(post, ordersPath) {
   assert.equal(got.path, ordersPath);
   assert.match(got.headers["x-checkout-guard"], /^allow; snapshot=/);
   const sent = JSON.parse(readFileSync(path.join(root, "examples/orders", ORDERS.allow), "utf8"));
-  assert.deepStrictEqual(JSON.parse(got.body).items, sent.items, "the origin received the allowed order");
+  const forwarded = JSON.parse(got.body);
+  assert.deepStrictEqual(forwarded.items, sent.items, "the origin received the allowed order");
+  assert.match(forwarded.customer.ip, address, "the bound address is the runtime's, not a client's header");
 }
 
 /** Starts `argv` (a server example) and resolves with its URL once it says it listens. */
@@ -118,7 +124,7 @@ function serve(argv) {
 }
 
 async function postHttp(url, body) {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...SPOOFED }, body });
   return { status: res.status, headers: Object.fromEntries(res.headers), body: await res.text() };
 }
 
@@ -130,7 +136,7 @@ for (const [name, argv] of [
     const { child, url } = serve(argv());
     try {
       const base = await url;
-      await assertPrecheck((body) => postHttp(`${base}/orders`, body), "/orders");
+      await assertPrecheck((body) => postHttp(`${base}/orders`, body), "/orders", /^(::ffff:)?127\.0\.0\.1$/);
     } finally {
       child.kill();
     }
@@ -151,10 +157,10 @@ test("the Vercel Edge example in Vercel's edge runtime: 403 deny, 401 step_up, t
     vm.context.__cgBody = body;
     return JSON.parse(
       await vm.evaluate(
-        `__cgExample.default(new Request("https://shop.example/api/orders", { method: "POST", headers: { "content-type": "application/json", "x-real-ip": "192.0.2.7" }, body: __cgBody }), { waitUntil() {} })` +
+        `__cgExample.default(new Request("https://shop.example/api/orders", { method: "POST", headers: { "content-type": "application/json", "x-real-ip": "192.0.2.7", ...${JSON.stringify(SPOOFED)} }, body: __cgBody }), { waitUntil() {} })` +
           `.then(async (r) => JSON.stringify({ status: r.status, headers: Object.fromEntries(r.headers), body: await r.text() }))`,
       ),
     );
   };
-  await assertPrecheck(post, "/api/orders");
+  await assertPrecheck(post, "/api/orders", /^192\.0\.2\.7$/);
 });

@@ -20,8 +20,9 @@ export { OrderState } from "./state.js";
 // Module scope = one isolate. `initSync` already ran inside the package's `worker`
 // entry, so this is synchronous: no top-level await, no network at start-up.
 const snapshot = new Uint8Array(bundledSnapshot);
+const engine = Engine.fromBytes(snapshot);
 const precheck = createPrecheck({
-  engine: Engine.fromBytes(snapshot),
+  engine,
   snapshot,
   // Set by Cloudflare's edge for every request, replacing any client-sent value.
   clientAddress: (request) => request.headers.get("cf-connecting-ip"),
