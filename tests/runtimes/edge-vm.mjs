@@ -41,15 +41,12 @@ export function edgeSandbox(bindings = new Map()) {
 }
 
 /**
- * Bundles `checkout-guard` (installed in `scratch`; with `withCompiler`, also
- * `checkout-guard/compiler`, which probe() needs) with probe.mjs as an edge function would
- * be, and returns { entry, compilerEntry, bundleBytes, wasm, run(input, mode) }: the
- * package files the `edge-light` condition chose, the bundle's size, the .wasm files it
- * binds, and `run`, which evaluates it in a fresh sandbox (mode "bench": the bundle's
- * evaluation is added to the start-up).
+ * Bundles the edge function `entry` as Vercel would: one script resolved with Next's
+ * conditions (`edge-light` first), each `.wasm?module` import a global bound to the file
+ * (edgeSandbox compiles it). With `globalName`, the script assigns the entry's exports to
+ * that global. Returns { code, bindings (global name → .wasm file), inputs (files bundled) }.
  */
-export async function edgeFunction(scratch, { withCompiler = false } = {}) {
-  const source = path.join(scratch, "edge-function.mjs");
+export async function bundleEdge(entry, { globalName } = {}) {
   const bindings = new Map(); // global name → .wasm file
   const wasmModules = {
     name: "wasm-module",
@@ -65,15 +62,9 @@ export async function edgeFunction(scratch, { withCompiler = false } = {}) {
       });
     },
   };
-  writeFileSync(
-    source,
-    `import * as api from "checkout-guard";\n` +
-      (withCompiler ? `import * as compiler from "checkout-guard/compiler";\n` : `const compiler = undefined;\n`) +
-      `import { bench, probe } from ${JSON.stringify(path.join(here, "probe.mjs"))};\n` +
-      `globalThis.__cgRun = (input, mode) => (mode === "bench" ? bench(async () => api, input) : probe(api, input, compiler));\n`,
-  );
   const out = await build({
-    entryPoints: [source],
+    entryPoints: [entry],
+    globalName,
     bundle: true,
     write: false,
     format: "iife",
@@ -84,8 +75,27 @@ export async function edgeFunction(scratch, { withCompiler = false } = {}) {
     logLevel: "silent",
     plugins: [wasmModules],
   });
-  const code = out.outputFiles[0].text;
-  const inputs = Object.keys(out.metafile.inputs);
+  return { code: out.outputFiles[0].text, bindings, inputs: Object.keys(out.metafile.inputs) };
+}
+
+/**
+ * Bundles `checkout-guard` (installed in `scratch`; with `withCompiler`, also
+ * `checkout-guard/compiler`, which probe() needs) with probe.mjs as an edge function would
+ * be, and returns { entry, compilerEntry, bundleBytes, wasm, run(input, mode) }: the
+ * package files the `edge-light` condition chose, the bundle's size, the .wasm files it
+ * binds, and `run`, which evaluates it in a fresh sandbox (mode "bench": the bundle's
+ * evaluation is added to the start-up).
+ */
+export async function edgeFunction(scratch, { withCompiler = false } = {}) {
+  const source = path.join(scratch, "edge-function.mjs");
+  writeFileSync(
+    source,
+    `import * as api from "checkout-guard";\n` +
+      (withCompiler ? `import * as compiler from "checkout-guard/compiler";\n` : `const compiler = undefined;\n`) +
+      `import { bench, probe } from ${JSON.stringify(path.join(here, "probe.mjs"))};\n` +
+      `globalThis.__cgRun = (input, mode) => (mode === "bench" ? bench(async () => api, input) : probe(api, input, compiler));\n`,
+  );
+  const { code, bindings, inputs } = await bundleEdge(source);
   const entry = inputs.find((f) => /node_modules\/checkout-guard\/[^/]+\/index\.js$/.test(f));
   const compilerEntry = inputs.find((f) => /node_modules\/checkout-guard\/[^/]+\/compiler\.js$/.test(f));
   return {

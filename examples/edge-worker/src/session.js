@@ -9,7 +9,7 @@
 //     SESSION_SECRET or EdDSA (Ed25519) with SESSION_PUBLIC_KEY (64 hex, the `.pub` of
 //     `checkout-guard keygen --signing`): `sub` → customerId, `email`, `phone`,
 //     `account_created_at` (RFC 3339) → accountCreatedAt;
-//   - the connecting address, `CF-Connecting-IP` → ip;
+//   - the connecting address → ip: the runtime's (`CF-Connecting-IP` on Workers, precheck.js);
 //   - an order id the merchant's server issued: `<id>.<mac>` with
 //     mac = base64url(HMAC-SHA256(ORDER_ID_SECRET, "checkout-guard/order-id/v1\n" + id))
 //     → orderId (the whole `<id>.<mac>`), see issueOrderId.
@@ -166,9 +166,11 @@ export async function verifyOrderId(secret, orderId) {
  * or throws SessionError for a session that is present but does not verify (never a
  * silent guest). `order` is the parsed body, read only for its `order_id`.
  * Without SESSION_SECRET and SESSION_PUBLIC_KEY no session is read (every order is a
- * guest); `warn` is called so the worker can say so once.
+ * guest); `warn` is called so the worker can say so once. `ip`: the connecting address
+ * as the runtime knows it (null: unknown); by default `CF-Connecting-IP`, which only
+ * Cloudflare's edge sets for certain.
  */
-export async function requestIdentity(request, env, order, { nowMs = Date.now(), warn = () => {} } = {}) {
+export async function requestIdentity(request, env, order, { nowMs = Date.now(), warn = () => {}, ip = request.headers.get("cf-connecting-ip") } = {}) {
   const identity = {};
   const keys = { secret: env.SESSION_SECRET || undefined, publicKeyHex: env.SESSION_PUBLIC_KEY || undefined };
   const found = sessionToken(request, env);
@@ -184,8 +186,7 @@ export async function requestIdentity(request, env, order, { nowMs = Date.now(),
   } else if (found) {
     warn();
   }
-  const ip = request.headers.get("cf-connecting-ip");
-  if (ip && ip.trim()) identity.ip = ip.trim();
+  if (typeof ip === "string" && ip.trim()) identity.ip = ip.trim();
   if (order && typeof order.order_id === "string" && env.ORDER_ID_SECRET && (await verifyOrderId(env.ORDER_ID_SECRET, order.order_id))) {
     identity.orderId = order.order_id;
   }
