@@ -68,6 +68,20 @@ fn diagnostics_error(message: &str, diagnostics: &[crate::Diagnostic]) -> JsValu
     js_error("PolicyError", message, &[("diagnostics", list)])
 }
 
+/// The `PolicyError` of a policy source that does not compile: its errors counted in the
+/// message, every diagnostic in `diagnostics` (`compilePolicy`, `reviewPolicy`).
+#[cfg(feature = "compiler")]
+fn policy_error(d: &crate::diagnostic::Diagnostics) -> JsValue {
+    let errors = d.0.iter().filter(|d| d.is_error()).count();
+    diagnostics_error(
+        &format!(
+            "the policy has {errors} error{}; see `diagnostics`",
+            if errors == 1 { "" } else { "s" }
+        ),
+        &d.0,
+    )
+}
+
 fn snapshot_kind(e: &SnapshotError) -> &'static str {
     match e {
         SnapshotError::BadMagic => "bad_magic",
@@ -783,16 +797,7 @@ pub fn compile_policy(
         key: read_key(&options)?,
         profile,
     };
-    let compiled = crate::compile_files(&files, &options).map_err(|d| {
-        let errors = d.0.iter().filter(|d| d.is_error()).count();
-        diagnostics_error(
-            &format!(
-                "the policy has {errors} error{}; see `diagnostics`",
-                if errors == 1 { "" } else { "s" }
-            ),
-            &d.0,
-        )
-    })?;
+    let compiled = crate::compile_files(&files, &options).map_err(|d| policy_error(&d))?;
     let out = js_sys::Object::new();
     let set = |key: &str, value: &JsValue| Reflect::set(&out, &JsValue::from_str(key), value);
     set(

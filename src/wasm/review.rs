@@ -2,7 +2,7 @@
 //! demo page, in the `checkout-guard/compiler` entry only (`--features compiler`), like
 //! `compilePolicy`: it reads a policy source, which a checkout never holds.
 
-use super::{diagnostics_error, get, js_now, read_files, read_time, to_js, usage_error};
+use super::{get, js_now, policy_error, read_files, read_time, to_js, usage_error};
 use crate::review::{review, ReviewOptions, DEFAULT_WITHIN};
 use crate::time::parse_setting_duration;
 
@@ -48,15 +48,6 @@ pub fn review_policy(
         now: now.unwrap_or_else(js_now),
         within,
     };
-    let report = review(&files, &options).map_err(|d| {
-        let errors = d.0.iter().filter(|d| d.is_error()).count();
-        diagnostics_error(
-            &format!(
-                "the policy has {errors} error{}; see `diagnostics`",
-                if errors == 1 { "" } else { "s" }
-            ),
-            &d.0,
-        )
-    })?;
+    let report = review(&files, &options).map_err(|d| policy_error(&d))?;
     to_js(&report)
 }
