@@ -244,7 +244,8 @@ impl Decoder<'_> {
                 let i = self.varint()?;
                 let ty = usize::try_from(i)
                     .ok()
-                    .and_then(|i| self.vars.len().checked_sub(i + 1))
+                    // `checked_add`: an index of `usize::MAX` must be refused, not wrap.
+                    .and_then(|i| self.vars.len().checked_sub(i.checked_add(1)?))
                     .and_then(|i| self.vars.get(i))
                     .cloned()
                     .ok_or_else(|| format!("variable {i} is not bound by a comprehension"))?;
@@ -611,6 +612,11 @@ mod tests {
     #[test]
     fn variables_must_be_bound() {
         assert!(refused(&[tag::NOT, tag::VAR, 0], Scope::Order).contains("not bound"));
+        // The largest index a varint holds (u64::MAX) is refused, not wrapped (found by
+        // the fuzz target `rule_program`; its input is in fuzz/regressions/).
+        let max = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01];
+        let far = [&[tag::NOT, tag::VAR][..], &max].concat();
+        assert!(refused(&far, Scope::Order).contains("not bound"));
         // `items.exists(i, i.sku == "")` is fine; `items.exists(i, j…)` with j = 1 is not.
         let ok = [
             tag::COMP,
