@@ -69,3 +69,14 @@ export async function waitDecision(page, decision, timeout = 5000) {
   } catch { /* reported by the caller's assertion */ }
   return decisionOf(page);
 }
+
+/** WCAG contrast ratio of two computed `rgb(…)` colours. */
+export function contrast(a, b) {
+  const lum = (rgb) => {
+    const [r, g, bl] = rgb.match(/\d+(\.\d+)?/g).slice(0, 3).map((x) => Number(x) / 255)
+      .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { launch, openPage, pageUrl, stopServer, read, readJson, root, waitDecision } from "./helpers.mjs";
+import { launch, openPage, pageUrl, stopServer, read, readJson, root, waitDecision, contrast } from "./helpers.mjs";
 
 const cli = path.join(process.env.CARGO_TARGET_DIR || path.join(root, "target"), "debug/checkout-guard");
 const shots = path.join(root, process.env.UPDATE_SCREENSHOTS === "1" ? "docs/screenshots" : "target/screenshots");
@@ -220,14 +220,3 @@ test("the monitor panels: readable contrast, no sideways scroll at 390 px, scree
     await context.close();
   }
 });
-
-/** WCAG contrast ratio of two computed `rgb(…)` colours. */
-function contrast(a, b) {
-  const lum = (rgb) => {
-    const [r, g, bl] = rgb.match(/\d+(\.\d+)?/g).slice(0, 3).map((x) => Number(x) / 255)
-      .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
-  };
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
-}

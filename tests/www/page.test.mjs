@@ -7,7 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { launch, openPage, pageUrl, stopServer, read, readJson, root, decisionOf, waitDecision } from "./helpers.mjs";
+import { launch, openPage, pageUrl, stopServer, read, readJson, root, decisionOf, waitDecision, contrast } from "./helpers.mjs";
 
 let browser;
 before(async () => { await pageUrl(); browser = await launch(); });
@@ -229,17 +229,6 @@ test("a warn verdict shows its notice, in its own colour, in both locales", asyn
   assert.deepEqual(problems, []);
   await context.close();
 });
-
-/** WCAG contrast ratio of two computed `rgb(…)` colours. */
-function contrast(a, b) {
-  const lum = (rgb) => {
-    const [r, g, bl] = rgb.match(/\d+(\.\d+)?/g).slice(0, 3).map((x) => Number(x) / 255)
-      .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
-  };
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
-}
 
 test("completing verification clears the step-up", async () => {
   const { page, problems, context } = await openPage(browser);
