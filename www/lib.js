@@ -1,5 +1,5 @@
 // Pure helpers of the demo page, with no DOM: CSV parsing, identifier masking,
-// reading a fact path off the engine's facts, orders from CSV and the
+// reading a fact path off the engine's facts, orders from CSV or a JSON file and the
 // deterministic sample-batch generator. Kept DOM-free so the end-to-end tests can
 // import the same generator and write the very batch the page generates.
 
@@ -59,6 +59,37 @@ export function maskIdentifier(kind, value) {
     default: // device_id, payment_fingerprint
       return v.length > 6 ? v.slice(0, 4) + "****" + v.slice(-2) : "****";
   }
+}
+
+/**
+ * A file of orders as the backtest's inputs, one JSON text each (what the CLI reads as a
+ * line of JSON Lines), with `where[i]`: input `i`'s 1-based line in the file (for JSON
+ * Lines) or element number (for an array). The file is one order (a JSON object, even
+ * over many lines), a JSON array of orders, or JSON Lines. `multiline` says that lines
+ * hold only `{` or `[`: a pretty-printed document read as lines, whose lines are then
+ * unusable one by one.
+ */
+export function ordersFromText(text) {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const trimmed = body.trim();
+  if (trimmed.startsWith("[")) {
+    let orders;
+    try { orders = JSON.parse(trimmed); } catch (e) { throw new Error(`not a JSON array of orders: ${e.message}`); }
+    return { format: "array", inputs: orders.map((o) => JSON.stringify(o)), where: orders.map((_, i) => i + 1), multiline: false };
+  }
+  if (trimmed.startsWith("{")) {
+    // one order, possibly pretty-printed (JSON Lines of several orders fail to parse whole)
+    try {
+      const order = JSON.parse(trimmed);
+      return { format: "order", inputs: [JSON.stringify(order)], where: [body.slice(0, body.indexOf("{")).split("\n").length], multiline: false };
+    } catch { /* JSON Lines, or broken: read line by line */ }
+  }
+  const inputs = [];
+  const where = [];
+  body.split(/\r?\n/).forEach((line, i) => {
+    if (line.trim()) { inputs.push(line); where.push(i + 1); }
+  });
+  return { format: "jsonl", inputs, where, multiline: inputs.some((l) => /^\s*[[{]\s*$/.test(l)) };
 }
 
 /**
