@@ -1,19 +1,20 @@
 // The demo page: edit the demo store's policy with live diagnostics, check sample
 // orders against it, simulate the step-up, backtest a batch of orders. Everything runs
 // in the browser on the checkout-guard wasm package (pkg/web/, its compiler build); the
-// page only fetches static files (the demo store's sources, the sample orders, the
-// embedded snapshot). This module starts the page and switches views and languages; each
-// view is a module of its own (editor, order, verdict, store, backtest, charts, monitor) sharing
-// state.js.
+// page only fetches static files (the demo store's sources, the sample orders). A merchant's own store, opened and kept in this browser, replaces
+// the demo's (workspace.js). This module starts the page and switches views and
+// languages; each view is a module of its own (editor, order, verdict, store, backtest,
+// charts, monitor, workspace) sharing state.js.
 import { STRINGS, t, setLang, lang, applyI18n } from "./i18n.js";
 import { ORDER_CSV_COLUMNS } from "./lib.js";
-import { $, $$, FILES, state, safeCall } from "./state.js";
+import { $, $$, FILES, state } from "./state.js";
 import { setupEditor, renderFileTabs, renderDiagnostics, compileNow } from "./editor.js";
 import { setupOrder, renderSampleOptions, renderForm, selectSample, sampleKey } from "./order.js";
 import { runCheck, renderVerdict } from "./verdict.js";
 import { renderStore } from "./store.js";
 import { setupBacktest, renderReport } from "./backtest.js";
 import { setupMonitor, renderMonitor } from "./monitor.js";
+import { restoreWorkspace, setupWorkspace, renderWorkspace } from "./workspace.js";
 
 async function boot() {
   const saved = localStorage.getItem("cg-lang");
@@ -27,25 +28,24 @@ async function boot() {
     const cg = await import("../pkg/web/checkout_guard_compiler.js");
     await cg.default();
     state.cg = cg;
-    const [texts, demoKey, index, snap] = await Promise.all([
+    const [texts, demoKey, index] = await Promise.all([
       Promise.all(FILES.map((f) => fetchText(`../examples/demo-store/${f}`))),
       fetchText("../examples/demo-store/demo.key"),
       fetch("samples.json").then((r) => r.json()),
-      fetch("../assets/demo-store.snapshot").then((r) => (r.ok ? r.arrayBuffer() : null)).catch(() => null),
     ]);
-    FILES.forEach((f, i) => { state.original[f] = texts[i]; });
-    state.files = { ...state.original };
+    FILES.forEach((f, i) => { state.demo[f] = texts[i]; });
+    state.original = { ...state.demo };
+    state.files = { ...state.demo };
     state.demoKey = demoKey.trim();
     state.index = index;
     state.now = index.now;
-    state.embeddedBytes = snap ? new Uint8Array(snap) : null;
+    state.createdAt = index.now; // the demo's snapshots are created at its check time
     const orders = await Promise.all(index.samples.map((s) => fetch(`../examples/orders/${s.file}`).then((r) => r.json())));
     index.samples.forEach((s, i) => { state.sampleOrders[s.file] = orders[i]; });
+    await restoreWorkspace(); // the store and edits kept in this browser, if any
     setupUi();
     compileNow();
     selectSample(sampleKey(index.samples[0]));
-    const info = safeCall(() => new cg.Engine().info());
-    if (info) $("#engine-info").textContent = ` · ${info.merchant ?? ""} ${info.version ?? ""}`;
     $("#boot").hidden = true;
     document.body.classList.add("ready");
   } catch (e) {
@@ -89,6 +89,7 @@ function setupUi() {
   setupOrder();
   setupBacktest();
   setupMonitor();
+  setupWorkspace();
   renderAllText();
 }
 
@@ -116,6 +117,7 @@ function renderAllText() {
   $("#csv-help").textContent = t("backtest.csvHelp", { cols: ORDER_CSV_COLUMNS.join(", ") });
   if (!$("#view-store").hidden) renderStore();
   renderMonitor();
+  renderWorkspace();
   if (state.lastReport) renderReport(state.lastReport.report, state.lastReport.meta);
 }
 

@@ -1,10 +1,14 @@
-// The backtest view: a batch of orders (uploaded JSON Lines or CSV, or generated from
-// the sample orders) fed to the package's `Backtest` in chunks so the progress bar
-// moves, then the report as charts and tables, compared with the embedded snapshot.
+// The backtest view: a batch of orders (an uploaded file — one JSON order, a JSON array,
+// JSON Lines or CSV — or generated from the sample orders) fed to the package's
+// `Backtest` in chunks so the progress bar moves, then the report as charts and tables,
+// compared with the baseline the user chose (workspace.js: the store as first loaded,
+// the last saved version, an uploaded snapshot). Unusable inputs are named by their
+// 1-based line in the file (or element of the array).
 import { t } from "./i18n.js";
-import { ordersFromCsv, generateBatch } from "./lib.js";
+import { ordersFromCsv, ordersFromText, generateBatch } from "./lib.js";
 import { $, DECISIONS, state, el, decisionBadge, table, storeData, download } from "./state.js";
 import { ACTION_COLORS, barChart } from "./charts.js";
+import { baselineBytes, baselineLabel } from "./workspace.js";
 
 let btRunning = false;
 
@@ -24,20 +28,27 @@ export function setupBacktest() {
     if (f) await backtestFile(f);
   });
   $("#bt-generate").addEventListener("click", async () => {
-    const n = Math.max(100, Math.min(200000, Number($("#bt-count").value) || 5000));
+    const n = Math.max(1, Math.min(200000, Math.round(Number($("#bt-count").value)) || 5000));
+    $("#bt-count").value = String(n); // what runs is what the field shows
     const batch = generateBatch(Object.values(state.sampleOrders), storeData().catalog, { count: n });
-    const text = batch.map((o) => JSON.stringify(o)).join("\n") + "\n";
-    await runBacktest(text, "jsonl", `sample-batch-${n}.jsonl`);
+    const inputs = batch.map((o) => JSON.stringify(o));
+    await runBacktest({ format: "generated", inputs, where: inputs.map((_, i) => i + 1), multiline: false }, `sample-batch-${n}.jsonl`);
   });
 }
 
 async function backtestFile(file) {
   const text = await file.text();
-  const csv = /\.csv$/i.test(file.name) || (!text.trimStart().startsWith("{") && text.includes(","));
-  await runBacktest(text, csv ? "csv" : "jsonl", file.name);
+  const head = text.replace(/^\uFEFF/, "").trimStart();
+  const csv = /\.csv$/i.test(file.name) || (!head.startsWith("{") && !head.startsWith("[") && text.includes(","));
+  await runBacktest(() => {
+    if (!csv) return ordersFromText(text);
+    const inputs = ordersFromCsv(text).map((o) => JSON.stringify(o));
+    return { format: "csv", inputs, where: inputs.map((_, i) => i + 2), multiline: false }; // row 1 is the header
+  }, file.name);
 }
 
-async function runBacktest(text, kind, name) {
+/** Runs the backtest of `read` (the inputs, or a function reading them) against the chosen baseline. */
+async function runBacktest(read, name) {
   if (btRunning || !state.cg) return;
   btRunning = true;
   const started = performance.now();
@@ -46,17 +57,24 @@ async function runBacktest(text, kind, name) {
   const label = $("#bt-progress-text");
   prog.hidden = false;
   $("#bt-generate").disabled = true;
-  let lines;
+  let source;
+  let bt;
   try {
-    lines = kind === "csv" ? ordersFromCsv(text).map((o) => JSON.stringify(o)) : text.split(/\r?\n/);
+    source = typeof read === "function" ? read() : read;
+    let base;
+    try { base = baselineBytes(); } catch (e) { throw new Error(t("backtest.baselineError", { message: e.message || e })); }
+    // never the demo's policy in place of a store that does not compile
+    if (!state.compiled) throw new Error(t("backtest.noPolicy"));
+    bt = new state.cg.Backtest(state.compiled.bytes, base);
   } catch (e) {
     label.textContent = String(e.message || e);
+    $("#bt-results").hidden = true;
     btRunning = false;
     $("#bt-generate").disabled = false;
     return;
   }
-  const total = lines.filter((l) => l.trim()).length;
-  const bt = new state.cg.Backtest(state.compiled ? state.compiled.bytes : null, state.embeddedBytes ?? null);
+  const lines = source.inputs;
+  const total = lines.length;
   let done = 0;
   bar.max = Math.max(1, total);
   const CHUNK = 500;
@@ -64,13 +82,13 @@ async function runBacktest(text, kind, name) {
     for (let i = 0; i < lines.length; i += CHUNK) {
       const chunk = lines.slice(i, i + CHUNK);
       bt.addJsonLines(chunk.join("\n") + "\n");
-      done += chunk.filter((l) => l.trim()).length;
+      done += chunk.length;
       bar.value = done;
       label.textContent = t("backtest.running", { done, total });
       await new Promise(requestAnimationFrame);
     }
     const report = bt.finish();
-    const meta = { name, ms: Math.round(performance.now() - started), text, kind };
+    const meta = { name, ms: Math.round(performance.now() - started), format: source.format, where: source.where, multiline: source.multiline, baseline: report.baseline ? baselineLabel() : null };
     state.lastReport = { report, meta };
     renderReport(report, meta);
     window.__cgBacktestReport = report;
@@ -125,9 +143,18 @@ export function renderReport(rep, meta) {
     el("div", { class: "kpi" }, el("b", { "data-testid": "bt-orders", "data-value": rep.orders }, rep.orders.toLocaleString()), el("span", {}, t("backtest.orders"))),
     ...DECISIONS.map((d) => el("div", { class: `kpi k-${d}` }, el("b", {}, (rep.decisions[d] ?? 0).toLocaleString()), el("span", {}, t(`decision.${d}`)))),
     el("div", { class: "kpi" }, el("b", { "data-testid": "bt-unusable", "data-value": rep.unusable }, String(rep.unusable)), el("span", {}, t("backtest.errors"))),
-    el("div", { class: "bt-meta muted small" }, t("backtest.source", { name: meta.name }), " ", downloadLink(meta)));
+    el("div", { class: "bt-meta muted small" }, t("backtest.source", { name: meta.name }), " · ",
+      el("span", { "data-testid": "bt-read", "data-value": meta.where.length, "data-format": meta.format }, t("backtest.read", { n: meta.where.length.toLocaleString(), format: t(`backtest.format.${meta.format}`) })),
+      meta.baseline ? ` · ${t("backtest.baseline")}: ${meta.baseline}` : "", " ", downloadLink(meta)));
+  // an unusable input by where it is in the file: `index` counts inputs from 0
+  const where = (e) => {
+    const n = meta.where[e.index] ?? e.index + 1;
+    return meta.format === "array" ? t("backtest.element", { n }) : t("backtest.line", { n });
+  };
   const errs = (rep.errors || []).length
-    ? card(t("backtest.errors"), el("ul", { class: "errors" }, ...rep.errors.slice(0, 20).map((e) => el("li", {}, el("code", {}, typeof e === "string" ? e : `${e.line ?? e.index ?? ""} ${e.path ?? ""}: ${e.message ?? JSON.stringify(e)}`)))))
+    ? card(t("backtest.errors"),
+      meta.multiline ? el("p", { class: "warn", "data-testid": "bt-multiline-hint" }, t("backtest.multilineHint")) : "",
+      el("ul", { class: "errors" }, ...rep.errors.slice(0, 20).map((e) => el("li", { "data-line": meta.where[e.index] ?? "" }, el("code", {}, `${where(e)}${e.path ? ` ${e.path}` : ""}: ${e.message}`)))))
     : "";
   out.replaceChildren(head, el("div", { class: "bt-grid" }, decisions, rules, cats, skus, chg, errs));
 }

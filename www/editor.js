@@ -2,7 +2,7 @@
 // with line numbers, and a list of diagnostics that jumps to the line. Every edit is
 // compiled (debounced) with the package's `compilePolicy`.
 import { t } from "./i18n.js";
-import { $, FILES, state, el, download } from "./state.js";
+import { $, FILES, state, el } from "./state.js";
 import { runCheck } from "./verdict.js";
 
 let compileTimer = 0;
@@ -28,9 +28,6 @@ export function setupEditor() {
     renderEditor();
     compileNow();
   });
-  $("#download-snapshot").addEventListener("click", () => {
-    if (state.compiled) download(new Blob([state.compiled.bytes], { type: "application/octet-stream" }), "demo-store.snapshot");
-  });
   renderEditor();
 }
 
@@ -40,6 +37,9 @@ export function renderFileTabs() {
     const b = el("button", { type: "button", "aria-pressed": String(f === state.active), class: "file-tab" }, f);
     const n = state.diagnostics.filter((d) => d.file === f && d.severity === "error").length;
     if (n) b.append(el("span", { class: "count err", "aria-label": `${n} ${t("policy.errors")}` }, String(n)));
+    // entries the compiler read: fewer than the rows exported means rows were lost (a missing quote)
+    const read = state.entries[f];
+    if (read !== undefined) b.append(el("span", { class: "entries muted", "data-entries": read, title: t("policy.entriesRead", { n: read }) }, t("policy.entries", { n: read.toLocaleString() })));
     if (state.files[f] !== state.original[f]) b.append(el("span", { class: "dot", title: "modified" }, "•"));
     b.addEventListener("click", () => openFile(f));
     return b;
@@ -184,8 +184,9 @@ export function compileNow() {
   try {
     // The demo store's published key (demo only): the page's snapshots then load with
     // no key argument, like the embedded one.
-    const out = state.cg.compilePolicy({ ...state.files }, { key: state.demoKey });
+    const out = state.cg.compilePolicy({ ...state.files }, { key: state.demoKey, createdAt: state.createdAt });
     state.compiled = { bytes: out.bytes, warnings: out.warnings, info: out.info };
+    state.entries = out.entries ?? {};
     state.compileOk = true;
     state.diagnostics = out.warnings;
     const nw = state.diagnostics.length;
@@ -194,6 +195,7 @@ export function compileNow() {
     $("#download-snapshot").disabled = false;
   } catch (e) {
     state.compileOk = false;
+    state.entries = e?.entries ?? {};
     state.diagnostics = Array.isArray(e?.diagnostics) ? e.diagnostics
       : [{ code: "error", severity: "error", message: String(e?.message || e), help: null, file: "policy.toml", spans: [] }];
     const ne = state.diagnostics.filter((d) => d.severity !== "warning").length;
@@ -206,6 +208,7 @@ export function compileNow() {
   renderDiagnostics();
   $("#bt-policy-warning").hidden = state.compileOk;
   runCheck();
+  document.dispatchEvent(new CustomEvent("cg:compiled")); // workspace.js: footer, snippet, kept edits
 }
 
 export function renderDiagnostics() {

@@ -32,7 +32,9 @@ export function setupMonitor() {
 function liveEngine() {
   if (!state.compiled) return null;
   if (!live) live = state.cg.Engine.fromBytes(state.compiled.bytes);
-  else if (liveBytes !== state.compiled.bytes) live.load(state.compiled.bytes);
+  // force: the page's snapshots share one creation time (workspace.js), so a recompile
+  // is a snapshot of the same version — replacing it is deliberate, not a rollback
+  else if (liveBytes !== state.compiled.bytes) live.load(state.compiled.bytes, { force: true });
   liveBytes = state.compiled.bytes;
   return live;
 }

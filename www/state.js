@@ -11,14 +11,20 @@ export const DECISIONS = ["allow", "warn", "review", "step_up", "deny"];
 
 export const state = {
   cg: null,                 // the wasm module
-  original: {},             // file name → demo store text
+  demo: {},                 // file name → demo store text (what "Reset to demo" restores)
+  original: {},             // file name → the store's text as first loaded (demo or opened)
   files: {},                // file name → edited text
+  store: { name: "demo-store", demo: true }, // the store open (workspace.js); demo: the demo's
+  saved: null,              // {files, at}: the policy last saved (a backtest baseline)
+  snapshot: null,           // {name, bytes, info}: a snapshot opened (a backtest baseline)
+  baseline: "original",     // the backtest's baseline: "original" | "saved" | "snapshot" | "none"
+  entries: {},              // CSV file → entries the compiler read (compilePolicy's `entries`)
+  createdAt: "2026-11-25T10:00:00Z", // written into every snapshot the page compiles: same files → same bytes
   demoKey: null,            // examples/demo-store/demo.key: the demo's published key
   active: "policy.toml",
   compiled: null,           // last good {bytes, warnings, info}
   compileOk: false,
   diagnostics: [],
-  embeddedBytes: null,
   index: null,              // samples.json
   sampleOrders: {},         // file → order
   sample: null,             // selected sample entry
@@ -35,6 +41,9 @@ export const state = {
   lastReport: null,
   review: null,             // the list review shown (monitor.js), from reviewPolicy
 };
+
+/** Whether the store open is the demo's (its samples' expected decisions then hold). */
+export function isDemoStore() { return state.store.demo; }
 
 export function safeCall(f) { try { return f(); } catch { return null; } }
 

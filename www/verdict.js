@@ -12,7 +12,7 @@
 // only claimed by the body never exempts a re-check from duplicate-submission.
 import { t } from "./i18n.js";
 import { factValue } from "./lib.js";
-import { $, state, el, decisionBadge, freshEngine } from "./state.js";
+import { $, state, el, decisionBadge, freshEngine, isDemoStore } from "./state.js";
 import { renderForm, showOrderJson } from "./order.js";
 import { countCheck, renderReview } from "./monitor.js";
 
@@ -93,7 +93,8 @@ export function renderVerdict() {
   const v = state.verdict;
   const exp = $("#expected");
   exp.replaceChildren();
-  if (state.sample) exp.append(`${t("verdict.expected")}: `, decisionBadge(state.sample.expected));
+  // a sample's expected decision is the demo store's: another store's policy owes it nothing
+  if (state.sample && isDemoStore()) exp.append(`${t("verdict.expected")}: `, decisionBadge(state.sample.expected));
   if (!v) { box.replaceChildren(); return; }
   if (v.policyError) {
     box.replaceChildren(el("div", { class: "alert err", "data-testid": "verdict-policy-error" }, t("verdict.policyError")));
