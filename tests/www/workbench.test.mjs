@@ -285,6 +285,12 @@ test("a store folder and a store zip open; a bad zip, a zip without the files an
   await page.setInputFiles("#ws-files", stored);
   await storeOpened(page, "lantern-books-2");
   assert.match(await page.textContent("#ws-store"), /stored \(lantern-books-2\)/);
+  // some of the files alone replace those files in the editors (the store stays)
+  const one = writeStore(path.join(base, "one"), { "blocklist.csv": BLOCKLIST + "customer_id,L100,watch,NEW,,,\n" });
+  await page.setInputFiles("#ws-files", path.join(one, "blocklist.csv"));
+  await page.waitForSelector('.file-tab:has-text("blocklist.csv") .entries[data-entries="5"]');
+  assert.ok(await page.$('.file-tab:has-text("blocklist.csv") .dot'), "marked as changed from the store as loaded");
+  assert.match(await page.textContent("#ws-store"), /stored \(lantern-books-2\)/);
 
   // refused, with a message that says why, and the store open stays
   const bad = path.join(base, "bad.zip");
@@ -315,13 +321,19 @@ test("edits are kept over a reload; Reset to demo restores the demo store", asyn
   await page.waitForSelector("#compile-status.ok");
   await page.setInputFiles("#ws-files", FILES.map((f) => path.join(dir, f)));
   await storeOpened(page, "lantern-books");
+  const snap = compileCli(STORE, path.join(scratchDir(), "base.snapshot"));
+  await page.setInputFiles("#bt-snapshot", snap);
+  await page.waitForFunction(() => document.querySelector("#bt-baseline").value === "snapshot");
   const edited = POLICY.replace("order.total >= 300.0", "order.total >= 250.0");
   await page.fill("#source", edited);
   await page.waitForSelector('#ws-kept[data-state="kept"]');
+  const createdAt = await page.inputValue("#ws-created");
   await page.reload();
   await page.waitForSelector("body.ready");
   await storeOpened(page, "lantern-books");
   assert.equal(await page.inputValue("#source"), edited, "the edit survived the reload");
+  assert.equal(await page.inputValue("#bt-baseline"), "snapshot", "so did the baseline chosen");
+  assert.equal(await page.inputValue("#ws-created"), createdAt, "and the creation time");
   assert.match(await page.textContent(".foot"), /lantern-books/);
   // "reset" of one file goes back to the store as loaded, not the demo
   await page.click("#reset-file");
@@ -347,6 +359,12 @@ test("the snapshot download is named after the store and equals the CLI's compil
   await storeOpened(page, "lantern-books");
   const createdAt = "2026-11-20T08:00:00Z";
   await page.click("#ws-use summary");
+  // a date alone is not a creation time: refused here, not by the compiler
+  await page.fill("#ws-created", "2026-11-20");
+  await page.press("#ws-created", "Enter");
+  await page.waitForSelector("#ws-error:not([hidden])");
+  assert.match(await page.textContent("#ws-error"), /"2026-11-20" is not an RFC 3339 time/);
+  assert.equal(await page.getAttribute("#ws-created", "aria-invalid"), "true");
   await page.fill("#ws-created", createdAt);
   await page.press("#ws-created", "Enter"); // change: every policy compiled again at that time
   await page.waitForSelector(`#ws-snippet[data-file^="lantern-books-"]`);
