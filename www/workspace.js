@@ -13,7 +13,8 @@ import { renderStore } from "./store.js";
 
 /** Largest policy file (or zip, or snapshot) the page opens. */
 export const MAX_FILE_BYTES = 64 << 20;
-const DB = { name: "checkout-guard-page", store: "workspace", key: "current", version: 1 };
+// two records: the store (as loaded, saved version, snapshot, choices) and the edited files
+const DB = { name: "checkout-guard-page", store: "workspace", key: "store", filesKey: "files", version: 1 };
 
 // ---- keeping the workspace (IndexedDB) ----
 
@@ -31,8 +32,8 @@ async function dbDo(mode, op) {
   try {
     return await new Promise((resolve, reject) => {
       const tx = db.transaction(DB.store, mode);
-      const req = op(tx.objectStore(DB.store));
-      tx.oncomplete = () => resolve(req.result);
+      const reqs = op(tx.objectStore(DB.store)); // the requests, in order
+      tx.oncomplete = () => resolve(reqs.map((r) => r.result));
       tx.onerror = () => reject(tx.error);
       tx.onabort = () => reject(tx.error);
     });
@@ -43,44 +44,58 @@ async function dbDo(mode, op) {
 
 /** Restores the kept workspace into `state` (before the views start); false when none. */
 export async function restoreWorkspace() {
-  const kept = await dbDo("readonly", (s) => s.get(DB.key)).catch((e) => { console.warn("workspace not restored:", e); return null; });
-  if (!kept || kept.v !== 1 || !FILES.every((f) => typeof kept.files?.[f] === "string")) return false;
+  const [kept, files] = await dbDo("readonly", (s) => [s.get(DB.key), s.get(DB.filesKey)])
+    .catch((e) => { console.warn("workspace not restored:", e); return []; });
+  if (!kept || kept.v !== 1 || !FILES.every((f) => typeof files?.[f] === "string" && typeof kept.original?.[f] === "string")) return false;
   state.store = kept.store;
   state.original = kept.original;
-  state.files = kept.files;
+  state.files = files;
   state.saved = kept.saved;
   const info = kept.snapshot ? safeCall(() => loadSnapshot(kept.snapshot.bytes).info) : null;
   state.snapshot = info ? { ...kept.snapshot, info } : null;
   state.baseline = kept.baseline;
   if (kept.createdAt) state.createdAt = kept.createdAt;
+  storeKept = true;
   return true;
 }
 
 let keepTimer = 0;
 let keeping = Promise.resolve();
+let storeKept = false; // whether the store record is written (edits alone cannot be restored)
 
-/** Keeps the workspace soon (edits come keystroke by keystroke). */
+/**
+ * Keeps the edited files a moment after typing stops. Only the files are written: the
+ * store as loaded (as large again, at 10⁵ rows) is written when it changes (`keepNow`).
+ */
 function keepSoon() {
   setKeptState("saving");
   clearTimeout(keepTimer);
-  keepTimer = setTimeout(keepNow, 300);
+  keepTimer = setTimeout(() => (storeKept ? write((s) => [s.put({ ...state.files }, DB.filesKey)]) : keepNow()), 500);
 }
 
+/** Keeps everything: the store, its files as loaded and edited, saved version, snapshot, baseline. */
 function keepNow() {
   clearTimeout(keepTimer);
   const record = {
-    v: 1, store: state.store, original: state.original, files: state.files, saved: state.saved,
+    v: 1, store: state.store, original: state.original, saved: state.saved,
     snapshot: state.snapshot ? { name: state.snapshot.name, bytes: state.snapshot.bytes } : null, baseline: state.baseline,
     createdAt: state.createdAt,
   };
-  keeping = keeping.then(() => dbDo("readwrite", (s) => s.put(record, DB.key)))
+  const files = { ...state.files };
+  storeKept = true;
+  return write((s) => [s.put(record, DB.key), s.put(files, DB.filesKey)]);
+}
+
+function write(op) {
+  keeping = keeping.then(() => dbDo("readwrite", op))
     .then(() => setKeptState("kept"), (e) => { console.warn("workspace not kept:", e); setKeptState("failed"); });
   return keeping;
 }
 
 function forget() {
   clearTimeout(keepTimer);
-  keeping = keeping.then(() => dbDo("readwrite", (s) => s.delete(DB.key))).then(() => setKeptState("demo"), () => setKeptState("failed"));
+  storeKept = false;
+  keeping = keeping.then(() => dbDo("readwrite", (s) => [s.delete(DB.key), s.delete(DB.filesKey)])).then(() => setKeptState("demo"), () => setKeptState("failed"));
   return keeping;
 }
 
@@ -371,6 +386,7 @@ export function renderWorkspace() {
   sel.replaceChildren(...options.map(([v, label]) => el("option", { value: v }, label)));
   sel.value = state.baseline;
   renderSnippet();
+  setKeptState($("#ws-kept").dataset.state); // its text in the language shown
 }
 
 export function setupWorkspace() {

@@ -352,6 +352,23 @@ test("edits are kept over a reload; Reset to demo restores the demo store", asyn
   await context.close();
 });
 
+test("an edit of the demo store is kept over a reload too; its expected chips stay", async () => {
+  const { page, problems, context } = await openPage(browser);
+  await page.waitForSelector("#compile-status.ok");
+  const policy = readFileSync(path.join(root, "examples/demo-store/policy.toml"), "utf8");
+  const edited = policy.replace("customer.addresses_90d >= 5", "customer.addresses_90d >= 3");
+  await page.fill("#source", edited);
+  await page.waitForSelector('#ws-kept[data-state="kept"]');
+  await page.reload();
+  await page.waitForSelector("body.ready");
+  await page.waitForSelector("#compile-status.ok");
+  assert.equal(await page.inputValue("#source"), edited);
+  assert.ok(await page.$("#expected [data-decision]"), "still the demo store");
+  assert.equal(await page.isEnabled("#ws-reset"), true);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("the snapshot download is named after the store and equals the CLI's compile at the same creation time", async () => {
   const dir = writeStore(path.join(scratchDir(), "lantern-books"), STORE);
   const { page, problems, context } = await openPage(browser);
