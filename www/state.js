@@ -1,5 +1,5 @@
 // The page's shared state and the small DOM helpers every view uses. The views
-// (editor.js, order.js, verdict.js, store.js, backtest.js, charts.js) read and write
+// (editor.js, order.js, verdict.js, store.js, backtest.js, charts.js, workspace.js) read and write
 // `state`; app.js starts them.
 import { t } from "./i18n.js";
 import { parseCsv } from "./lib.js";

@@ -2,9 +2,10 @@
 // policy files as files, a folder or a .zip; a .snapshot as a backtest baseline), the
 // edits are kept in this browser (IndexedDB: a 10⁵-row list outgrows localStorage's
 // ~5 MB) and restored on reload, "Reset to demo" forgets them. It also owns the store's
-// identity: the footer's merchant and version, the snapshot download (named after
-// them, created at a time the user fixes so the bytes are reproducible) with its
-// `Engine.fromBytes` snippet, and which policy the backtest compares with.
+// identity: the footer's merchant and version, the snapshot download (named after them)
+// with its `Engine.fromBytes` snippet, the one creation time of every snapshot the page
+// compiles (`state.createdAt`: same files → same bytes as `compile --created-at`), and
+// which policy the backtest compares with.
 import { t } from "./i18n.js";
 import { readZip, ZipError, mb } from "./zip.js";
 import { $, FILES, state, el, download, safeCall } from "./state.js";
@@ -102,7 +103,8 @@ function forget() {
 function setKeptState(s) {
   const box = $("#ws-kept");
   box.dataset.state = s;
-  box.textContent = s === "demo" ? "" : t(`ws.kept.${s}`);
+  const text = s === "demo" ? "" : t(`ws.kept.${s}`);
+  if (box.textContent !== text) box.textContent = text; // a status: announced on change only
 }
 
 // ---- opening a store ----
