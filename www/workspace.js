@@ -395,6 +395,15 @@ export function setupWorkspace() {
   $("#ws-files").addEventListener("change", async (e) => { await openChosen(e.target.files); e.target.value = ""; });
   $("#ws-folder").addEventListener("change", async (e) => { await openChosen(e.target.files, { folder: true }); e.target.value = ""; });
   $("#bt-snapshot").addEventListener("change", async (e) => { await openChosen(e.target.files); e.target.value = ""; });
+  // a store dropped on the bar: a .zip, policy files, a .snapshot (not a folder: use Open folder)
+  const bar = $("#workspace");
+  bar.addEventListener("dragover", (e) => { e.preventDefault(); bar.classList.add("over"); });
+  bar.addEventListener("dragleave", () => bar.classList.remove("over"));
+  bar.addEventListener("drop", async (e) => {
+    e.preventDefault();
+    bar.classList.remove("over");
+    if (e.dataTransfer?.files?.length) await openChosen(e.dataTransfer.files);
+  });
   $("#ws-save").addEventListener("click", saveVersion);
   $("#ws-reset").addEventListener("click", resetToDemo);
   $("#download-snapshot").addEventListener("click", downloadSnapshot);

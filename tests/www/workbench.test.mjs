@@ -279,6 +279,17 @@ test("a store folder and a store zip open; a bad zip, a zip without the files an
   await page.setInputFiles("#ws-files", zipped);
   await storeOpened(page, "lantern-books");
   assert.equal(await page.inputValue("#source"), POLICY);
+  // dropped on the store bar, the same zip opens too
+  await page.click("#ws-reset");
+  await storeOpened(page, "demo-store");
+  const dropped = await page.evaluateHandle((b64) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], "dropped.zip"));
+    return dt;
+  }, readFileSync(zipped).toString("base64"));
+  await page.dispatchEvent("#workspace", "drop", { dataTransfer: dropped });
+  await storeOpened(page, "lantern-books");
+  assert.match(await page.textContent("#ws-store"), /dropped \(lantern-books\)/);
   // the same store stored (not deflated) gives the same text
   const stored = path.join(base, "stored.zip");
   writeFileSync(stored, zip({ ...STORE, "policy.toml": POLICY.replace('"lantern-books"', '"lantern-books-2"') }, { deflate: false }));
