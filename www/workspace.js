@@ -297,7 +297,7 @@ export function baselineBytes() {
 /** The chosen baseline's name, for the report. */
 export function baselineLabel() {
   if (state.baseline === "snapshot" && state.snapshot) return `${t("ws.base.snapshot")}: ${state.snapshot.name}`;
-  return t(`ws.base.${state.baseline}`);
+  return t(state.baseline === "original" && state.store.demo ? "ws.base.demo" : `ws.base.${state.baseline}`);
 }
 
 // ---- identity: footer, download, snippet ----
