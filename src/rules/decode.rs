@@ -842,6 +842,179 @@ mod tests {
     }
 
     #[test]
+    fn maps_and_time_parts_round_trip() {
+        for expr in [
+            r#"now.getHours("Asia/Shanghai") < 6 && now.getDayOfWeek() == 0"#,
+            r#"now.getDate(order.currency == "CNY" ? "+08:00" : "UTC") == 1"#,
+            r#"order.item_count > {"浙江省": 2, "上海市": 5}[order.shipping.province]"#,
+            r#""a" in {order.channel: order.total} && size({1: [true]}) == 1"#,
+        ] {
+            let (bytes, names) = stored(expr, Scope::Order);
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let p = decode(&bytes, &names, Scope::Order).unwrap();
+            let mut again = Vec::new();
+            assert_eq!(p.encode(&mut again), bytes, "{expr}");
+        }
+    }
+
+    #[test]
+    fn malformed_maps_are_refused() {
+        // `{1: true, "a": true}[1]`: two key types.
+        let keys = [
+            tag::INDEX,
+            tag::CONST_MAP,
+            2,
+            tag::INT,
+            2,
+            tag::TRUE,
+            tag::STR,
+            1,
+            b'a',
+            tag::TRUE,
+            tag::INT,
+            2,
+        ];
+        assert!(refused(&keys, Scope::Order).contains("map keys of types"));
+        // `{1.5: true}`, `{1: true, 1: true}`, values of two types.
+        let double_key = [
+            tag::IN,
+            tag::TRUE,
+            tag::CONST_MAP,
+            1,
+            tag::DOUBLE,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            tag::TRUE,
+        ];
+        assert!(refused(&double_key, Scope::Order).contains("a map key of type `double`"));
+        let twice = [
+            tag::IN,
+            tag::INT,
+            2,
+            tag::CONST_MAP,
+            2,
+            tag::INT,
+            2,
+            tag::TRUE,
+            tag::INT,
+            2,
+            tag::TRUE,
+        ];
+        assert!(refused(&twice, Scope::Order).contains("repeated"));
+        let values = [
+            tag::IN,
+            tag::INT,
+            2,
+            tag::CONST_MAP,
+            2,
+            tag::INT,
+            2,
+            tag::TRUE,
+            tag::INT,
+            4,
+            tag::INT,
+            0,
+        ];
+        assert!(refused(&values, Scope::Order).contains("map values of types"));
+        // The same in a computed map, whose keys may be constants too.
+        let computed = [
+            tag::IN,
+            tag::INT,
+            2,
+            tag::MAP,
+            2,
+            tag::INT,
+            2,
+            tag::FACT,
+            3,
+            tag::INT,
+            2,
+            tag::FACT,
+            3,
+        ];
+        assert!(refused(&computed, Scope::Order).contains("repeated"));
+        // `"a" in {1: true}`, `{1: true}["a"]`, a count beyond the bytes.
+        let wrong_key = [
+            tag::IN,
+            tag::STR,
+            1,
+            b'a',
+            tag::CONST_MAP,
+            1,
+            tag::INT,
+            2,
+            tag::TRUE,
+        ];
+        assert!(refused(&wrong_key, Scope::Order).contains("`in` of a `string`"));
+        let wrong_index = [
+            tag::INDEX,
+            tag::CONST_MAP,
+            1,
+            tag::INT,
+            2,
+            tag::TRUE,
+            tag::STR,
+            0,
+        ];
+        assert!(refused(&wrong_index, Scope::Order).contains("`[]` of a `map(int, bool)`"));
+        let lie = [tag::IN, tag::TRUE, tag::CONST_MAP, 0xff, 0xff, 0x0f];
+        assert!(refused(&lie, Scope::Order).contains("exceeds the program"));
+        // Well formed: `{1: true}[1]`.
+        assert!(decode(
+            &[
+                tag::INDEX,
+                tag::CONST_MAP,
+                1,
+                tag::INT,
+                2,
+                tag::TRUE,
+                tag::INT,
+                2
+            ],
+            NAMES,
+            Scope::Order
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn malformed_time_parts_are_refused() {
+        let ts = [tag::TIMESTAMP, 0];
+        // `getHours` (tag + 6) of a timestamp, without and with a zone, compared to 0.
+        let mut utc = vec![tag::CMP, tag::TIME_PART + 6, 0];
+        utc.extend_from_slice(&ts);
+        utc.extend_from_slice(&[tag::INT, 0]);
+        assert!(decode(&utc, NAMES, Scope::Order).is_ok());
+        let mut zoned = vec![tag::CMP, tag::TIME_PART + 6, 1];
+        zoned.extend_from_slice(&ts);
+        zoned.extend_from_slice(&[tag::STR, 3, b'U', b'T', b'C', tag::INT, 0]);
+        assert!(decode(&zoned, NAMES, Scope::Order).is_ok());
+        // A zone this build does not know, a zone that is no string, a bad flag, a part
+        // of something other than a timestamp.
+        let mut mars = zoned.clone();
+        mars[7..10].copy_from_slice(b"Mar");
+        assert!(refused(&mars, Scope::Order).contains("not a time zone this build knows"));
+        let mut int_zone = vec![tag::CMP, tag::TIME_PART + 6, 1];
+        int_zone.extend_from_slice(&ts);
+        int_zone.extend_from_slice(&[tag::INT, 0, tag::INT, 0]);
+        assert!(refused(&int_zone, Scope::Order).contains("zone of type `int`"));
+        let mut flag = utc.clone();
+        flag[2] = 2;
+        assert!(refused(&flag, Scope::Order).contains("zone flag"));
+        let of_int = [tag::CMP, tag::TIME_PART, 0, tag::INT, 0, tag::INT, 0];
+        assert!(refused(&of_int, Scope::Order).contains("`getFullYear` of a `int`"));
+        // Past the last accessor is no tag at all, and says where to look.
+        let past = [tag::CMP, tag::TIME_PART + 10, 0];
+        assert!(refused(&past, Scope::Order).contains("newer checkout-guard"));
+    }
+
+    #[test]
     fn a_valid_program_that_cannot_be_evaluated_fails_closed() {
         // `1 / 0 > 0` and `[][0]`: typed right, an error when evaluated (the engine counts
         // it as the rule's `on_error`), never a quiet `false`.
