@@ -311,15 +311,19 @@ impl Timestamp {
     /// The wall-clock reading of this instant at `offset_seconds` east of UTC.
     pub fn civil(self, offset_seconds: i32) -> Civil {
         const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
-        // An `i64` of nanoseconds spans ±106,751 days, so the day count and every
-        // intermediate below stay far inside their types.
-        let local = i128::from(self.0) + i128::from(offset_seconds) * 1_000_000_000;
-        let days = local.div_euclid(i128::from(NANOS_PER_DAY));
-        let nanos_of_day = i64::try_from(local.rem_euclid(i128::from(NANOS_PER_DAY))).unwrap_or(0);
+        // Whole days and the nanoseconds into the UTC day, then the offset applied to
+        // the seconds: all within `i64` (no 128-bit division in the wasm module), and
+        // the day count within ±106,752 days of the epoch.
+        let (utc_days, nanos) = (
+            self.0.div_euclid(NANOS_PER_DAY),
+            self.0.rem_euclid(NANOS_PER_DAY),
+        );
+        let local_secs = nanos / 1_000_000_000 + i64::from(offset_seconds);
+        let days = utc_days + local_secs.div_euclid(86_400);
+        let secs = local_secs.rem_euclid(86_400);
         let days = i32::try_from(days).unwrap_or(0);
         let (year, month, day) = civil_from_days(days);
         let jan1 = days_from_civil(u16::try_from(year).unwrap_or(1970), 1, 1);
-        let secs = nanos_of_day / 1_000_000_000;
         Civil {
             year,
             month0: month - 1,
@@ -330,7 +334,7 @@ impl Timestamp {
             hour: secs / 3600,
             minute: secs / 60 % 60,
             second: secs % 60,
-            millisecond: nanos_of_day / 1_000_000 % 1000,
+            millisecond: nanos / 1_000_000 % 1000,
         }
     }
 }

@@ -564,6 +564,16 @@ impl Checker<'_> {
         args: &[Expr],
         span: Span,
     ) -> Typed {
+        if let Some(part) = TimePart::by_name(name) {
+            return match target {
+                Some(t) => self.time_part(part, t, args, span),
+                None => self.error(
+                    Diagnostic::error(Code::UnknownFunction, format!("`{name}` is a method"))
+                        .with_help(format!("call it on a timestamp: `now.{name}()`"))
+                        .with_span(name_span),
+                ),
+            };
+        }
         match (name, target) {
             ("exists" | "all" | "exists_one" | "filter" | "map", Some(t)) => {
                 self.comprehension(name, t, args, span)
@@ -705,10 +715,6 @@ impl Checker<'_> {
                     })
                     .with_span(name_span),
             ),
-            (_, Some(t)) if TimePart::by_name(name).is_some() => {
-                let part = TimePart::by_name(name).unwrap_or(TimePart::Hours);
-                self.time_part(part, t, args, span)
-            }
             ("has", None) => self.error(
                 Diagnostic::error(Code::Unsupported, "`has()` is not supported")
                     .with_help("every fact is always present: absent text reads as `\"\"`, absent numbers as `0`")

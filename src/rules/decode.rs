@@ -606,7 +606,7 @@ fn repeated_key<'n>(
     key: &Const,
 ) -> Result<(), String> {
     if seen.any(|k| k == Some(key)) {
-        return Err(format!("the map key {key:?} is repeated"));
+        return Err("a map key is repeated".into());
     }
     Ok(())
 }

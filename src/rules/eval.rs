@@ -411,13 +411,7 @@ fn tri<'a>(
         },
         Node::Cmp(op, a, b) => {
             let r = match (operand(a, ctx, frame), operand(b, ctx, frame)) {
-                // Comparing maps looks every key of one up in the other.
-                (Ok(Value::Map(x)), Ok(_))
-                    if ctx.charge(x.len().saturating_mul(x.len()) / 16).is_err() =>
-                {
-                    Err(budget_error())
-                }
-                (Ok(a), Ok(b)) => cmp(*op, &a, &b),
+                (Ok(a), Ok(b)) => charge_map_equality(&a, ctx).and_then(|()| cmp(*op, &a, &b)),
                 (Err(e), _) | (_, Err(e)) => Err(e),
             };
             lift(r, slot)
@@ -740,6 +734,14 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
     }
 }
 
+/// Comparing two maps looks every key of one up in the other: length² / 16 steps.
+fn charge_map_equality(a: &Value<'_>, ctx: &Ctx<'_>) -> Result<(), Error> {
+    match a {
+        Value::Map(m) => ctx.charge(m.len().saturating_mul(m.len()) / 16),
+        _ => Ok(()),
+    }
+}
+
 /// The offset of a zone computed while evaluating; an unknown one is an error (a
 /// literal one was checked when the rule was compiled).
 fn zone_offset(zone: &str) -> Result<i32, Error> {
@@ -771,10 +773,10 @@ pub fn time_part(part: TimePart, t: Timestamp, offset: i32) -> i64 {
 /// A map key as CEL prints it in an error (`"beijing"`, `2`, `true`).
 fn key_text(key: &Value<'_>) -> String {
     match key {
-        Value::Str(s) => format!("{:?}", &**s),
-        Value::Int(i) => i.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => "the key".to_string(),
+        Value::Str(s) => format!("\"{s}\""),
+        Value::Int(i) => format!("{i}"),
+        Value::Bool(b) => format!("{b}"),
+        _ => String::from("the key"),
     }
 }
 

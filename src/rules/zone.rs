@@ -40,10 +40,14 @@ pub fn offset_of(zone: &str) -> Option<i32> {
         Some(b'-') => (-1, zone.get(1..)?),
         _ => (1, zone),
     };
+    // Two ASCII digits, read by hand: `str::parse` would add its code to the module.
     let digits = |s: &str| -> Option<i32> {
-        (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| s.parse().ok())
-            .flatten()
+        match s.as_bytes() {
+            [a @ b'0'..=b'9', b @ b'0'..=b'9'] => {
+                Some(i32::from(a - b'0') * 10 + i32::from(b - b'0'))
+            }
+            _ => None,
+        }
     };
     let (h, m) = hhmm.split_once(':')?;
     let (h, m) = (digits(h)?, digits(m)?);
