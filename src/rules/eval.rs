@@ -1,9 +1,9 @@
 //! Step four: evaluating a resolved [`Node`] tree over one order's [`Facts`].
 //!
 //! Values borrow from the facts and from the program, so field reads, comparisons,
-//! `in` over constant or fact lists and comprehensions over `items` allocate nothing;
-//! only building new strings or lists (`+`, `filter`, `map`, list literals with
-//! non-constant elements) does. Errors follow CEL: `&&`, `||`, `exists` and `all`
+//! `in` over constant or fact lists, lookups in constant maps, timestamp accessors and
+//! comprehensions over `items` allocate nothing; only building new strings, lists or
+//! maps (`+`, `filter`, `map`, list and map literals with non-constant elements) does. Errors follow CEL: `&&`, `||`, `exists` and `all`
 //! absorb an error when the other side decides the result.
 
 use super::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
