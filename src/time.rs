@@ -283,6 +283,62 @@ fn civil_from_days(days: i32) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+/// A wall-clock reading of an instant at a fixed offset from UTC: what CEL's timestamp
+/// accessors (`getHours()` …, docs/rules.md) return, in CEL's numbering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Civil {
+    /// The year (`getFullYear`).
+    pub year: i64,
+    /// 0 = January (`getMonth`).
+    pub month0: i64,
+    /// 1 = the first (`getDate`; `getDayOfMonth` is this minus one).
+    pub day: i64,
+    /// 0 = 1 January (`getDayOfYear`).
+    pub day_of_year0: i64,
+    /// 0 = Sunday (`getDayOfWeek`).
+    pub weekday: i64,
+    /// 0–23.
+    pub hour: i64,
+    /// 0–59.
+    pub minute: i64,
+    /// 0–59 (no leap seconds: the epoch count has none).
+    pub second: i64,
+    /// 0–999.
+    pub millisecond: i64,
+}
+
+impl Timestamp {
+    /// The wall-clock reading of this instant at `offset_seconds` east of UTC.
+    pub fn civil(self, offset_seconds: i32) -> Civil {
+        const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
+        // Whole days and the nanoseconds into the UTC day, then the offset applied to
+        // the seconds: all within `i64` (no 128-bit division in the wasm module), and
+        // the day count within ±106,752 days of the epoch.
+        let (utc_days, nanos) = (
+            self.0.div_euclid(NANOS_PER_DAY),
+            self.0.rem_euclid(NANOS_PER_DAY),
+        );
+        let local_secs = nanos / 1_000_000_000 + i64::from(offset_seconds);
+        let days = utc_days + local_secs.div_euclid(86_400);
+        let secs = local_secs.rem_euclid(86_400);
+        let days = i32::try_from(days).unwrap_or(0);
+        let (year, month, day) = civil_from_days(days);
+        let jan1 = days_from_civil(u16::try_from(year).unwrap_or(1970), 1, 1);
+        Civil {
+            year,
+            month0: month - 1,
+            day,
+            day_of_year0: i64::from(days) - jan1,
+            // 1970-01-01 was a Thursday (4).
+            weekday: (i64::from(days) + 4).rem_euclid(7),
+            hour: secs / 3600,
+            minute: secs / 60 % 60,
+            second: secs % 60,
+            millisecond: nanos / 1_000_000 % 1000,
+        }
+    }
+}
+
 /// RFC 3339 text to nanoseconds since the epoch (not yet range-checked against `i64`),
 /// with the same grammar, checks and check order as chrono's `parse_rfc3339`, so the
 /// same inputs fail with the same reason.

@@ -233,6 +233,42 @@ fn lint_warns_of_a_missing_closing_quote_and_counts_entries() {
     assert!(out.contains("blocklist.csv: 26 entries\n"), "{out}");
 }
 
+/// A time zone the engine does not carry, written as a literal, is a compile error
+/// pointing at the zone with the supported ones listed (docs/rules.md, "Time zones and
+/// tables"); a known one and a province table lint clean.
+#[test]
+fn lint_points_at_an_unknown_time_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("tests/fixtures/minimal"), dir.path());
+    let path = dir.path().join("policy.toml");
+    let rules = r#"
+[[rule]]
+id     = "night-order"
+when   = 'now.getHours("Europe/Paris") < 6'
+action = "review"
+reason = "NIGHT_ORDER"
+"#;
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (head, tail) = text.split_once("[messages.zh-CN]").unwrap();
+    std::fs::write(&path, format!("{head}{rules}\n[messages.zh-CN]{tail}")).unwrap();
+    let out = run(&["lint", "--now", NOW, dir.path().to_str().unwrap()], None);
+    assert!(out.contains("--- exit: 1"), "{out}");
+    assert!(
+        out.contains("error[invalid-literal]: unknown time zone `Europe/Paris`"),
+        "{out}"
+    );
+    assert!(out.contains("Asia/Shanghai"), "{out}");
+    assert!(out.contains("daylight saving"), "{out}");
+    let good = rules.replace(
+        r#"now.getHours("Europe/Paris") < 6"#,
+        r#"now.getHours("Asia/Shanghai") < 6 && order.item_count > {"浙江省": 5}[order.shipping.province]"#,
+    );
+    std::fs::write(&path, format!("{head}{good}\n[messages.zh-CN]{tail}")).unwrap();
+    let out = run(&["lint", "--now", NOW, dir.path().to_str().unwrap()], None);
+    assert!(out.contains("--- exit: 0"), "{out}");
+    assert!(out.contains("no errors"), "{out}");
+}
+
 #[test]
 fn inspect_demo_snapshot() {
     golden(

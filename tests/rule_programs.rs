@@ -106,8 +106,11 @@ fn a_crafted_program_is_refused_naming_the_rule_and_the_remedy() {
     let mut e = open(good).unwrap();
     let facts = e.rule_facts();
     let mut crafted = fixture("v4-minimal.snapshot");
-    crafted[at + 4] = 0x7f; // an unknown tag
+    crafted[at + 4] = 0x7f; // an unknown tag, as a newer compiler's operator would be
     reseal(&mut crafted);
+    let err = open(crafted.clone()).unwrap_err().to_string();
+    assert!(err.contains("unknown node tag 0x7f"), "{err}");
+    assert!(err.contains("newer checkout-guard"), "{err}");
     assert!(e
         .load_with(
             crafted,
@@ -135,4 +138,89 @@ fn a_newer_format_is_refused_with_the_newer_format_error() {
         })
     );
     assert!(err.to_string().contains("is not supported"), "{err}");
+}
+
+/// The rules of docs/rules.md, "Time zones and tables", compiled into a snapshot and
+/// judged by the engine: a night order in Beijing time is reviewed, a line over its
+/// province's limit denied, and a province missing from the table, where the rule reads
+/// it without testing for it, fails the rule (its `on_error`), never quietly allows.
+#[test]
+fn time_zone_and_table_rules_run_from_a_snapshot() {
+    use checkout_guard::model::Action;
+    let dir = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/minimal");
+    for f in ["blocklist.csv", "catalog.csv", "customers.csv"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let policy = r#"merchant = "demo-store"
+currency = "CNY"
+
+[[rule]]
+id     = "night-order"
+when   = 'now.getHours("Asia/Shanghai") < 6'
+action = "review"
+reason = "NIGHT_ORDER"
+
+[[rule]]
+id     = "province-limit"
+scope  = "item"
+when   = '''
+order.shipping.province in {"浙江省": 5, "上海市": 20}
+  && item.sku_quantity > {"浙江省": 5, "上海市": 20}[order.shipping.province]
+'''
+action = "deny"
+reason = "PROVINCE_LIMIT"
+
+[[rule]]
+id     = "strict-province-limit"
+scope  = "item"
+when   = 'item.sku_quantity > {"上海市": 20}[order.shipping.province]'
+action = "step_up"
+verify = ["sms_otp"]
+reason = "STRICT_LIMIT"
+"#;
+    std::fs::write(dir.path().join("policy.toml"), policy).unwrap();
+    let options = checkout_guard::CompileOptions {
+        created_at: Some(Timestamp::parse_rfc3339("2026-11-25T00:00:00Z").unwrap()),
+        key: Some(key()),
+        ..Default::default()
+    };
+    let compiled = checkout_guard::compile_dir(dir.path(), &options).unwrap();
+    let mut engine = open(compiled.bytes).unwrap();
+    let order = Order::from_json(ORDER).unwrap();
+    let at = |t: &str| CheckOptions {
+        now: Some(Timestamp::parse_rfc3339(t).unwrap()),
+        ..CheckOptions::default()
+    };
+    let reasons = |v: &checkout_guard::engine::Verdict| -> Vec<String> {
+        v.reasons.iter().map(|r| r.code.to_string()).collect()
+    };
+    // 17:30 UTC is 01:30 in Beijing; 9 cups to 浙江省 are over its limit of 5; the
+    // strict rule reads 浙江省 from a table without it and fails.
+    let night = engine.check(&order, &at("2026-11-25T17:30:00Z"));
+    assert_eq!(night.decision, Action::Deny, "{night:?}");
+    let codes = reasons(&night);
+    assert!(codes.contains(&"NIGHT_ORDER".to_string()), "{codes:?}");
+    assert!(codes.contains(&"PROVINCE_LIMIT".to_string()), "{codes:?}");
+    // The failed rule is listed with its error action (`review`) and warned about.
+    assert!(
+        night
+            .reasons
+            .iter()
+            .any(|r| &*r.rule == "strict-province-limit" && r.action == Action::Review),
+        "{night:?}"
+    );
+    assert!(
+        night
+            .warnings
+            .iter()
+            .any(|w| w.contains("strict-province-limit") && w.contains("no such key")),
+        "{night:?}"
+    );
+    // 02:00 UTC is 10:00 in Beijing: no night review.
+    let day = engine.check(&order, &at("2026-11-25T02:00:00Z"));
+    assert!(
+        !reasons(&day).contains(&"NIGHT_ORDER".to_string()),
+        "{day:?}"
+    );
 }

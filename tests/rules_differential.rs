@@ -38,6 +38,8 @@ fn item(
         ("category", category.into()),
         ("price", CelValue::Float(price)),
         ("quantity", CelValue::Int(quantity)),
+        // Each sample line has its own SKU, so its SKU's quantity is its own.
+        ("sku_quantity", CelValue::Int(quantity)),
         ("line_total", CelValue::Float(price * quantity as f64)),
         ("tags", strs(tags)),
         ("high_value", CelValue::Bool(hv)),

@@ -1,4 +1,5 @@
-//! Differential tests of `Timestamp`'s own RFC 3339 parser and formatter against chrono,
+//! Differential tests of `Timestamp`'s own RFC 3339 parser and formatter, and of its
+//! calendar fields (`Timestamp::civil`, behind the rule language's `getHours()` …), against chrono,
 //! which the crate used before (chrono is a native dev-dependency only): the same
 //! output for every `i64` of nanoseconds, and the same result — the same instant, or
 //! an error with the same message — for text in and near the RFC 3339 grammar.
@@ -161,6 +162,25 @@ proptest! {
         prop_assert_eq!(&text, &chrono_format(t));
         prop_assert_eq!(Timestamp::parse_rfc3339(&text), Ok(t));
         prop_assert_eq!(serde_json::to_string(&t).unwrap(), format!("\"{text}\""));
+    }
+
+    /// The wall-clock fields behind the rule language's timestamp accessors
+    /// (`getHours("+08:00")` …) agree with chrono's calendar at every instant and offset.
+    #[test]
+    fn civil_fields_match_chrono(n in nanos(), offset in -86_399i32..86_400) {
+        use chrono::{Datelike, FixedOffset, Timelike};
+        let zone = FixedOffset::east_opt(offset).unwrap();
+        let theirs = DateTime::<Utc>::from_timestamp_nanos(n).with_timezone(&zone);
+        let c = Timestamp(n).civil(offset);
+        prop_assert_eq!(c.year, i64::from(theirs.year()));
+        prop_assert_eq!(c.month0, i64::from(theirs.month0()));
+        prop_assert_eq!(c.day, i64::from(theirs.day()));
+        prop_assert_eq!(c.day_of_year0, i64::from(theirs.ordinal0()));
+        prop_assert_eq!(c.weekday, i64::from(theirs.weekday().num_days_from_sunday()));
+        prop_assert_eq!(c.hour, i64::from(theirs.hour()));
+        prop_assert_eq!(c.minute, i64::from(theirs.minute()));
+        prop_assert_eq!(c.second, i64::from(theirs.second()));
+        prop_assert_eq!(c.millisecond, i64::from(theirs.nanosecond() / 1_000_000));
     }
 
     #[test]

@@ -99,6 +99,8 @@ pub enum ExprKind {
     Null,
     /// `[a, b]`
     List(Vec<Expr>),
+    /// `{k: v, …}`: the entries in written order.
+    Map(Vec<(Expr, Expr)>),
     /// A name: a fact (`customer`) or a comprehension variable.
     Ident(String),
     /// `target.field`
@@ -142,6 +144,11 @@ impl Expr {
             | ExprKind::Null
             | ExprKind::Ident(_) => 0,
             ExprKind::List(items) => items.iter().map(|e| e.depth).max().unwrap_or(0),
+            ExprKind::Map(entries) => entries
+                .iter()
+                .map(|(k, v)| k.depth.max(v.depth))
+                .max()
+                .unwrap_or(0),
             ExprKind::Member { target, .. } => target.depth,
             ExprKind::Call { target, args, .. } => args
                 .iter()

@@ -6,7 +6,7 @@
 use super::ast::{BinOp, Expr, ExprKind, UnOp};
 use super::eval::{const_value, convert};
 use super::limits::{compile_regex, MAX_REGEX_BYTES};
-use super::program::{Arith, Cmp, Comp, Const, Conv, Node, StrOp};
+use super::program::{Arith, Cmp, Comp, Const, Conv, Node, StrOp, TimePart};
 use super::schema::{self, fact_path, Field, ISSUES, LEVELS, ROOTS};
 use super::types::{arith_result, conversion_result, Type};
 use crate::diagnostic::{Code, Diagnostic, Span};
@@ -153,6 +153,16 @@ const FUNCTIONS: &[&str] = &[
     "string",
     "timestamp",
     "duration",
+    "getFullYear",
+    "getMonth",
+    "getDayOfYear",
+    "getDayOfMonth",
+    "getDate",
+    "getDayOfWeek",
+    "getHours",
+    "getMinutes",
+    "getSeconds",
+    "getMilliseconds",
 ];
 
 /// `a op b`, as [`Node::LevelIs`] when it compares `customer.level` for (in)equality
@@ -237,6 +247,7 @@ impl Checker<'_> {
                     .with_span(e.span),
             ),
             ExprKind::List(items) => self.list(items, e.span),
+            ExprKind::Map(entries) => self.map(entries, e.span),
             ExprKind::Ident(name) => self.ident(name, e.span),
             ExprKind::Member {
                 target,
@@ -274,6 +285,18 @@ impl Checker<'_> {
                 let (inode, it) = self.expr(index);
                 if lt == Type::Error || it == Type::Error {
                     return failed();
+                }
+                if let Type::Map(key, value) = &lt {
+                    if !it.comparable_with(key) {
+                        return self.mismatch(
+                            format!("a key of a `{lt}` must be `{key}`, found `{it}`"),
+                            index.span,
+                        );
+                    }
+                    return (
+                        Node::Index(Box::new(ln), Box::new(inode)),
+                        (**value).clone(),
+                    );
                 }
                 let Type::List(elem) = lt else {
                     return self.mismatch(format!("cannot index a `{lt}` value"), list.span);
@@ -334,6 +357,94 @@ impl Checker<'_> {
             None => Node::List(nodes),
         };
         (node, Type::list(ty))
+    }
+
+    /// `{k: v, …}`: keys of one type among `int`, `string` and `bool`, values of one
+    /// type, no constant key twice; folded to a constant when every entry is one.
+    fn map(&mut self, entries: &[(Expr, Expr)], span: Span) -> Typed {
+        let mut nodes = Vec::with_capacity(entries.len());
+        let (mut kt, mut vt) = (Type::Dyn, Type::Dyn);
+        let mut ok = true;
+        for (k, v) in entries {
+            let (kn, t) = self.expr(k);
+            if !t.is_map_key() {
+                ok = false;
+                self.errors.push(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!("a map key must be `int`, `string` or `bool`, found `{t}`"),
+                    )
+                    .with_span(k.span),
+                );
+            } else if let Some(u) = kt.unify(&t) {
+                kt = u;
+            } else {
+                ok = false;
+                self.errors.push(
+                    Diagnostic::error(
+                        Code::TypeMismatch,
+                        format!("map keys have different types: `{kt}` and `{t}`"),
+                    )
+                    .with_help("a map's keys have one type")
+                    .with_span(k.span),
+                );
+            }
+            if let Node::Const(c) = &kn {
+                let repeated = nodes
+                    .iter()
+                    .any(|(seen, _): &(Node, Node)| matches!(seen, Node::Const(s) if s == c));
+                if repeated {
+                    ok = false;
+                    self.errors.push(
+                        Diagnostic::error(
+                            Code::InvalidLiteral,
+                            format!("the key `{}` is written twice", self.text(k.span)),
+                        )
+                        .with_help("each key of a map appears once")
+                        .with_span(k.span),
+                    );
+                }
+            }
+            let (vn, t) = self.expr(v);
+            match vt.unify(&t) {
+                Some(u) => vt = u,
+                None => {
+                    ok = false;
+                    let help = if vt.is_numeric() && t.is_numeric() {
+                        "write every number the same way, e.g. `1.0` rather than `1`"
+                    } else {
+                        "a map's values have one type"
+                    };
+                    self.errors.push(
+                        Diagnostic::error(
+                            Code::TypeMismatch,
+                            format!("map values have different types: `{vt}` and `{t}`"),
+                        )
+                        .with_help(help)
+                        .with_span(v.span),
+                    );
+                }
+            }
+            nodes.push((kn, vn));
+        }
+        if !ok {
+            return failed();
+        }
+        if vt.is_object() {
+            return self.mismatch(format!("a map literal cannot hold `{vt}` values"), span);
+        }
+        let consts: Option<Vec<(Const, Const)>> = nodes
+            .iter()
+            .map(|pair| match pair {
+                (Node::Const(k), Node::Const(v)) => Some((k.clone(), v.clone())),
+                _ => None,
+            })
+            .collect();
+        let node = match consts {
+            Some(c) => Node::Const(Const::Map(c)),
+            None => Node::Map(nodes),
+        };
+        (node, Type::map(kt, vt))
     }
 
     fn ident(&mut self, name: &str, span: Span) -> Typed {
@@ -453,6 +564,16 @@ impl Checker<'_> {
         args: &[Expr],
         span: Span,
     ) -> Typed {
+        if let Some(part) = TimePart::by_name(name) {
+            return match target {
+                Some(t) => self.time_part(part, t, args, span),
+                None => self.error(
+                    Diagnostic::error(Code::UnknownFunction, format!("`{name}` is a method"))
+                        .with_help(format!("call it on a timestamp: `now.{name}()`"))
+                        .with_span(name_span),
+                ),
+            };
+        }
         match (name, target) {
             ("exists" | "all" | "exists_one" | "filter" | "map", Some(t)) => {
                 self.comprehension(name, t, args, span)
@@ -466,10 +587,12 @@ impl Checker<'_> {
                 };
                 let (n, t) = self.expr(operand);
                 match t {
-                    Type::String | Type::List(_) => (Node::Size(Box::new(n)), Type::Int),
+                    Type::String | Type::List(_) | Type::Map(..) => {
+                        (Node::Size(Box::new(n)), Type::Int)
+                    }
                     Type::Error => failed(),
                     t => self.mismatch(
-                        format!("`size` needs a string or a list, found `{t}`"),
+                        format!("`size` needs a string, a list or a map, found `{t}`"),
                         operand.span,
                     ),
                 }
@@ -622,6 +745,57 @@ impl Checker<'_> {
                 self.error(d)
             }
         }
+    }
+
+    /// `t.getHours()` (UTC) or `t.getHours(zone)`; a literal zone must be one this
+    /// build knows (`zone::offset_of`), a computed one is checked when evaluated.
+    fn time_part(&mut self, part: TimePart, target: &Expr, args: &[Expr], span: Span) -> Typed {
+        let name = part.name();
+        let (tn, tt) = self.expr(target);
+        if args.len() > 1 {
+            return self.arity(name, "0 or 1 argument (a time zone)", args.len(), span);
+        }
+        let zone = args.first().map(|z| (z, self.expr(z)));
+        if tt != Type::Timestamp && tt != Type::Error {
+            let mut d = Diagnostic::error(
+                Code::TypeMismatch,
+                format!("`{name}` needs a `timestamp`, found `{tt}`"),
+            )
+            .with_span(target.span);
+            if tt == Type::Duration {
+                d = d.with_help("accessors on durations are not supported: compare the duration, e.g. `now - order.created_at > duration(\"2h\")`");
+            }
+            return self.error(d);
+        }
+        let zone = match zone {
+            None => None,
+            Some((_, (_, Type::Error))) => return failed(),
+            Some((z, (zn, zt))) => {
+                if zt != Type::String {
+                    return self.mismatch(
+                        format!("the time zone of `{name}` must be a string, found `{zt}`"),
+                        z.span,
+                    );
+                }
+                if let Node::Const(Const::Str(text)) = &zn {
+                    if super::zone::offset_of(text).is_none() {
+                        return self.error(
+                            Diagnostic::error(
+                                Code::InvalidLiteral,
+                                format!("unknown time zone `{text}`"),
+                            )
+                            .with_help(super::zone::help(text))
+                            .with_span(z.span),
+                        );
+                    }
+                }
+                Some(Box::new(zn))
+            }
+        };
+        if tt == Type::Error {
+            return failed();
+        }
+        (Node::TimePart(part, Box::new(tn), zone), Type::Int)
     }
 
     fn conversion(&mut self, conv: Conv, arg: &Expr, span: Span) -> Typed {
@@ -861,10 +1035,17 @@ impl Checker<'_> {
                 (interned_cmp(cmp, ab, bb), Type::Bool)
             }
             BinOp::In => {
+                if let Type::Map(key, _) = &bt {
+                    if !at.comparable_with(key) {
+                        return self
+                            .mismatch(format!("cannot look for a `{at}` key in a `{bt}`"), span);
+                    }
+                    return (Node::In(ab, bb), Type::Bool);
+                }
                 let Type::List(elem) = &bt else {
                     let mut d = Diagnostic::error(
                         Code::TypeMismatch,
-                        format!("`in` needs a list on its right, found `{bt}`"),
+                        format!("`in` needs a list or a map on its right, found `{bt}`"),
                     )
                     .with_span(b.span);
                     if bt == Type::String {

@@ -16,7 +16,7 @@
 //! as the rule's `on_error`) on any value it cannot handle.
 
 use super::limits::{compile_regex, MAX_DEPTH};
-use super::program::{Arith, Cmp, Comp, Const, Conv, Node, StrOp};
+use super::program::{Arith, Cmp, Comp, Const, Conv, Node, StrOp, TimePart};
 use super::schema::{self, fact_path, Field};
 use super::types::{arith_result as arith_type, conversion_result as convert_type, Type};
 use super::Program;
@@ -85,8 +85,10 @@ fn facts_of(node: &Node, out: &mut Vec<String>) {
         | Node::Neg(x)
         | Node::Size(x)
         | Node::Matches(x, _, _)
-        | Node::Convert(_, x) => facts_of(x, out),
+        | Node::Convert(_, x)
+        | Node::TimePart(_, x, None) => facts_of(x, out),
         Node::And(a, b)
+        | Node::TimePart(_, a, Some(b))
         | Node::Or(a, b)
         | Node::Arith(_, a, b)
         | Node::Cmp(_, a, b)
@@ -102,6 +104,10 @@ fn facts_of(node: &Node, out: &mut Vec<String>) {
             }
         }
         Node::List(items) => items.iter().for_each(|x| facts_of(x, out)),
+        Node::Map(entries) => entries.iter().for_each(|(k, v)| {
+            facts_of(k, out);
+            facts_of(v, out);
+        }),
         Node::Comp {
             range, pred, map, ..
         } => {
@@ -215,7 +221,7 @@ impl Decoder<'_> {
         let t = self.byte()?;
         let deeper = depth + 1;
         let typed = match t {
-            tag::FALSE..=tag::CONST_LIST => {
+            tag::FALSE..=tag::CONST_MAP => {
                 self.at = at;
                 let (c, ty) = self.constant(depth)?;
                 (Node::Const(c), ty)
@@ -267,6 +273,31 @@ impl Decoder<'_> {
                 }
                 (Node::List(items), Type::list(ty))
             }
+            tag::MAP => {
+                let n = self.count()?;
+                let mut entries: Vec<(Node, Node)> = Vec::with_capacity(n);
+                let (mut kt, mut vt) = (Type::Dyn, Type::Dyn);
+                for _ in 0..n {
+                    let (k, t) = self.node(deeper)?;
+                    kt = map_key_type(&kt, &t)?;
+                    if let Node::Const(c) = &k {
+                        let consts = entries.iter().map(|(k, _)| match k {
+                            Node::Const(k) => Some(k),
+                            _ => None,
+                        });
+                        repeated_key(consts, c)?;
+                    }
+                    let (v, t) = self.node(deeper)?;
+                    vt = vt
+                        .unify(&t)
+                        .ok_or_else(|| format!("map values of types `{vt}` and `{t}`"))?;
+                    entries.push((k, v));
+                }
+                if vt.is_object() {
+                    return Err(format!("a map literal of `{vt}` values"));
+                }
+                (Node::Map(entries), Type::map(kt, vt))
+            }
             tag::NOT => {
                 let x = self.boolean(deeper, "`!`")?;
                 (Node::Not(Box::new(x)), Type::Bool)
@@ -301,7 +332,7 @@ impl Decoder<'_> {
                 let (x, xt) = self.node(deeper)?;
                 let (list, lt) = self.node(deeper)?;
                 match &lt {
-                    Type::List(elem) if xt.comparable_with(elem) => {}
+                    Type::List(elem) | Type::Map(elem, _) if xt.comparable_with(elem) => {}
                     _ => return Err(format!("`in` of a `{xt}` in a `{lt}`")),
                 }
                 (Node::In(Box::new(x), Box::new(list)), Type::Bool)
@@ -309,14 +340,16 @@ impl Decoder<'_> {
             tag::INDEX => {
                 let (list, lt) = self.node(deeper)?;
                 let (i, it) = self.node(deeper)?;
-                let (Type::List(elem), Type::Int) = (lt.clone(), &it) else {
-                    return Err(format!("`[]` of a `{lt}` by a `{it}`"));
+                let elem = match (&lt, &it) {
+                    (Type::List(elem), Type::Int) => (**elem).clone(),
+                    (Type::Map(key, value), it) if it.comparable_with(key) => (**value).clone(),
+                    _ => return Err(format!("`[]` of a `{lt}` by a `{it}`")),
                 };
-                (Node::Index(Box::new(list), Box::new(i)), *elem)
+                (Node::Index(Box::new(list), Box::new(i)), elem)
             }
             tag::SIZE => {
                 let (x, ty) = self.node(deeper)?;
-                if !matches!(ty, Type::String | Type::List(_)) {
+                if !matches!(ty, Type::String | Type::List(_) | Type::Map(..)) {
                     return Err(format!("`size` of a `{ty}`"));
                 }
                 (Node::Size(Box::new(x)), Type::Int)
@@ -401,7 +434,44 @@ impl Decoder<'_> {
         if let Some(&kind) = Comp::ALL.get(code(tag::COMP)) {
             return self.comprehension(kind, deeper);
         }
-        Err(format!("unknown node tag {t:#04x} at byte {}", self.at - 1))
+        if let Some(&part) = TimePart::ALL.get(code(tag::TIME_PART)) {
+            return self.time_part(part, deeper);
+        }
+        // A tag this build does not know comes from a newer compiler (a new operator):
+        // refused, never skipped (docs/snapshot-format.md, "`PROG`").
+        Err(format!(
+            "unknown node tag {t:#04x} at byte {} (an operator of a newer checkout-guard? recompile the policy with this version)",
+            self.at - 1
+        ))
+    }
+
+    /// `t.getHours()` etc.: a timestamp, and a string zone if the flag says so; a
+    /// constant zone must be one this build knows, as the checker requires.
+    fn time_part(&mut self, part: TimePart, deeper: u32) -> Result<Typed, String> {
+        let has_zone = match self.byte()? {
+            0 => false,
+            1 => true,
+            b => return Err(format!("`{}` zone flag {b}", part.name())),
+        };
+        let (t, tt) = self.node(deeper)?;
+        if tt != Type::Timestamp {
+            return Err(format!("`{}` of a `{tt}`", part.name()));
+        }
+        let zone = if has_zone {
+            let (z, zt) = self.node(deeper)?;
+            if zt != Type::String {
+                return Err(format!("`{}` in a zone of type `{zt}`", part.name()));
+            }
+            if let Node::Const(Const::Str(name)) = &z {
+                if super::zone::offset_of(name).is_none() {
+                    return Err(format!("`{name}` is not a time zone this build knows"));
+                }
+            }
+            Some(Box::new(z))
+        } else {
+            None
+        };
+        Ok((Node::TimePart(part, Box::new(t), zone), Type::Int))
     }
 
     fn comprehension(&mut self, kind: Comp, deeper: u32) -> Result<Typed, String> {
@@ -494,9 +564,51 @@ impl Decoder<'_> {
                 }
                 (Const::List(items), Type::list(ty))
             }
+            tag::CONST_MAP => {
+                let n = self.count()?;
+                let mut entries: Vec<(Const, Const)> = Vec::with_capacity(n);
+                let (mut kt, mut vt) = (Type::Dyn, Type::Dyn);
+                for _ in 0..n {
+                    self.nodes += 2;
+                    if self.nodes > MAX_NODES {
+                        return Err(format!("more than {MAX_NODES} nodes"));
+                    }
+                    let (k, t) = self.constant(depth + 1)?;
+                    kt = map_key_type(&kt, &t)?;
+                    repeated_key(entries.iter().map(|(k, _)| Some(k)), &k)?;
+                    let (v, t) = self.constant(depth + 1)?;
+                    vt = vt
+                        .unify(&t)
+                        .ok_or_else(|| format!("map values of types `{vt}` and `{t}`"))?;
+                    entries.push((k, v));
+                }
+                (Const::Map(entries), Type::map(kt, vt))
+            }
             t => return Err(format!("unknown constant tag {t:#04x}")),
         })
     }
+}
+
+/// The key type of a map after a key of type `t` (the checker's rule: one key type
+/// among `int`, `string`, `bool`).
+fn map_key_type(so_far: &Type, t: &Type) -> Result<Type, String> {
+    if !matches!(t, Type::Int | Type::String | Type::Bool) {
+        return Err(format!("a map key of type `{t}`"));
+    }
+    so_far
+        .unify(t)
+        .ok_or_else(|| format!("map keys of types `{so_far}` and `{t}`"))
+}
+
+/// Refuses a constant key written before (the checker refuses a repeated literal key).
+fn repeated_key<'n>(
+    mut seen: impl Iterator<Item = Option<&'n Const>>,
+    key: &Const,
+) -> Result<(), String> {
+    if seen.any(|k| k == Some(key)) {
+        return Err("a map key is repeated".into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -727,6 +839,179 @@ mod tests {
         };
         assert!(cost(&q.root) > 0);
         assert_eq!(cost(&p.root), cost(&q.root));
+    }
+
+    #[test]
+    fn maps_and_time_parts_round_trip() {
+        for expr in [
+            r#"now.getHours("Asia/Shanghai") < 6 && now.getDayOfWeek() == 0"#,
+            r#"now.getDate(order.currency == "CNY" ? "+08:00" : "UTC") == 1"#,
+            r#"order.item_count > {"浙江省": 2, "上海市": 5}[order.shipping.province]"#,
+            r#""a" in {order.channel: order.total} && size({1: [true]}) == 1"#,
+        ] {
+            let (bytes, names) = stored(expr, Scope::Order);
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            let p = decode(&bytes, &names, Scope::Order).unwrap();
+            let mut again = Vec::new();
+            assert_eq!(p.encode(&mut again), bytes, "{expr}");
+        }
+    }
+
+    #[test]
+    fn malformed_maps_are_refused() {
+        // `{1: true, "a": true}[1]`: two key types.
+        let keys = [
+            tag::INDEX,
+            tag::CONST_MAP,
+            2,
+            tag::INT,
+            2,
+            tag::TRUE,
+            tag::STR,
+            1,
+            b'a',
+            tag::TRUE,
+            tag::INT,
+            2,
+        ];
+        assert!(refused(&keys, Scope::Order).contains("map keys of types"));
+        // `{1.5: true}`, `{1: true, 1: true}`, values of two types.
+        let double_key = [
+            tag::IN,
+            tag::TRUE,
+            tag::CONST_MAP,
+            1,
+            tag::DOUBLE,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            0,
+            tag::TRUE,
+        ];
+        assert!(refused(&double_key, Scope::Order).contains("a map key of type `double`"));
+        let twice = [
+            tag::IN,
+            tag::INT,
+            2,
+            tag::CONST_MAP,
+            2,
+            tag::INT,
+            2,
+            tag::TRUE,
+            tag::INT,
+            2,
+            tag::TRUE,
+        ];
+        assert!(refused(&twice, Scope::Order).contains("repeated"));
+        let values = [
+            tag::IN,
+            tag::INT,
+            2,
+            tag::CONST_MAP,
+            2,
+            tag::INT,
+            2,
+            tag::TRUE,
+            tag::INT,
+            4,
+            tag::INT,
+            0,
+        ];
+        assert!(refused(&values, Scope::Order).contains("map values of types"));
+        // The same in a computed map, whose keys may be constants too.
+        let computed = [
+            tag::IN,
+            tag::INT,
+            2,
+            tag::MAP,
+            2,
+            tag::INT,
+            2,
+            tag::FACT,
+            3,
+            tag::INT,
+            2,
+            tag::FACT,
+            3,
+        ];
+        assert!(refused(&computed, Scope::Order).contains("repeated"));
+        // `"a" in {1: true}`, `{1: true}["a"]`, a count beyond the bytes.
+        let wrong_key = [
+            tag::IN,
+            tag::STR,
+            1,
+            b'a',
+            tag::CONST_MAP,
+            1,
+            tag::INT,
+            2,
+            tag::TRUE,
+        ];
+        assert!(refused(&wrong_key, Scope::Order).contains("`in` of a `string`"));
+        let wrong_index = [
+            tag::INDEX,
+            tag::CONST_MAP,
+            1,
+            tag::INT,
+            2,
+            tag::TRUE,
+            tag::STR,
+            0,
+        ];
+        assert!(refused(&wrong_index, Scope::Order).contains("`[]` of a `map(int, bool)`"));
+        let lie = [tag::IN, tag::TRUE, tag::CONST_MAP, 0xff, 0xff, 0x0f];
+        assert!(refused(&lie, Scope::Order).contains("exceeds the program"));
+        // Well formed: `{1: true}[1]`.
+        assert!(decode(
+            &[
+                tag::INDEX,
+                tag::CONST_MAP,
+                1,
+                tag::INT,
+                2,
+                tag::TRUE,
+                tag::INT,
+                2
+            ],
+            NAMES,
+            Scope::Order
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn malformed_time_parts_are_refused() {
+        let ts = [tag::TIMESTAMP, 0];
+        // `getHours` (tag + 6) of a timestamp, without and with a zone, compared to 0.
+        let mut utc = vec![tag::CMP, tag::TIME_PART + 6, 0];
+        utc.extend_from_slice(&ts);
+        utc.extend_from_slice(&[tag::INT, 0]);
+        assert!(decode(&utc, NAMES, Scope::Order).is_ok());
+        let mut zoned = vec![tag::CMP, tag::TIME_PART + 6, 1];
+        zoned.extend_from_slice(&ts);
+        zoned.extend_from_slice(&[tag::STR, 3, b'U', b'T', b'C', tag::INT, 0]);
+        assert!(decode(&zoned, NAMES, Scope::Order).is_ok());
+        // A zone this build does not know, a zone that is no string, a bad flag, a part
+        // of something other than a timestamp.
+        let mut mars = zoned.clone();
+        mars[7..10].copy_from_slice(b"Mar");
+        assert!(refused(&mars, Scope::Order).contains("not a time zone this build knows"));
+        let mut int_zone = vec![tag::CMP, tag::TIME_PART + 6, 1];
+        int_zone.extend_from_slice(&ts);
+        int_zone.extend_from_slice(&[tag::INT, 0, tag::INT, 0]);
+        assert!(refused(&int_zone, Scope::Order).contains("zone of type `int`"));
+        let mut flag = utc.clone();
+        flag[2] = 2;
+        assert!(refused(&flag, Scope::Order).contains("zone flag"));
+        let of_int = [tag::CMP, tag::TIME_PART, 0, tag::INT, 0, tag::INT, 0];
+        assert!(refused(&of_int, Scope::Order).contains("`getFullYear` of a `int`"));
+        // Past the last accessor is no tag at all, and says where to look.
+        let past = [tag::CMP, tag::TIME_PART + 10, 0];
+        assert!(refused(&past, Scope::Order).contains("newer checkout-guard"));
     }
 
     #[test]

@@ -57,6 +57,24 @@ impl Encoder {
                 varint(items.len() as u64, out);
                 items.iter().for_each(|x| self.node(x, out));
             }
+            Node::Map(entries) => {
+                out.push(tag::MAP);
+                varint(entries.len() as u64, out);
+                for (k, v) in entries {
+                    self.node(k, out);
+                    self.node(v, out);
+                }
+            }
+            Node::TimePart(part, t, zone) => {
+                let tag = tag::TIME_PART
+                    + code(super::program::TimePart::ALL.iter().position(|x| x == part));
+                out.push(tag);
+                out.push(u8::from(zone.is_some()));
+                self.node(t, out);
+                if let Some(z) = zone {
+                    self.node(z, out);
+                }
+            }
             Node::Not(x) => self.nodes(tag::NOT, &[x], out),
             Node::Neg(x) => self.nodes(tag::NEG, &[x], out),
             Node::Size(x) => self.nodes(tag::SIZE, &[x], out),
@@ -149,6 +167,14 @@ fn constant(c: &Const, out: &mut Vec<u8>) {
             out.push(tag::CONST_LIST);
             varint(items.len() as u64, out);
             items.iter().for_each(|c| constant(c, out));
+        }
+        Const::Map(entries) => {
+            out.push(tag::CONST_MAP);
+            varint(entries.len() as u64, out);
+            for (k, v) in entries {
+                constant(k, out);
+                constant(v, out);
+            }
         }
     }
 }

@@ -1,13 +1,13 @@
 //! Step four: evaluating a resolved [`Node`] tree over one order's [`Facts`].
 //!
 //! Values borrow from the facts and from the program, so field reads, comparisons,
-//! `in` over constant or fact lists and comprehensions over `items` allocate nothing;
-//! only building new strings or lists (`+`, `filter`, `map`, list literals with
-//! non-constant elements) does. Errors follow CEL: `&&`, `||`, `exists` and `all`
+//! `in` over constant or fact lists, lookups in constant maps, timestamp accessors and
+//! comprehensions over `items` allocate nothing; only building new strings, lists or
+//! maps (`+`, `filter`, `map`, list and map literals with non-constant elements) does. Errors follow CEL: `&&`, `||`, `exists` and `all`
 //! absorb an error when the other side decides the result.
 
 use super::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
-use super::program::{Arith, Cmp, Comp, Const, Conv, Node, StrOp};
+use super::program::{Arith, Cmp, Comp, Const, Conv, Node, StrOp, TimePart};
 use super::schema::Field;
 use super::EvalError;
 use crate::time::{parse_cel_duration, Duration, Timestamp};
@@ -33,6 +33,8 @@ pub enum Value<'a> {
     Dur(Duration),
     /// A list.
     List(List<'a>),
+    /// A map (only map literals make one).
+    Map(Map<'a>),
     /// The `customer` object.
     Customer(&'a CustomerFacts<'a>),
     /// The `order` object.
@@ -132,6 +134,48 @@ impl<'a> List<'a> {
     }
 }
 
+/// A map value: a constant one from the program, or one built while evaluating.
+/// Entries are in written order and looked up by CEL equality, a scan: map literals in
+/// rules are a table of a few dozen rows at most.
+#[derive(Debug, Clone)]
+pub enum Map<'a> {
+    /// A constant map from the program.
+    Consts(&'a [(Const, Const)]),
+    /// A map built while evaluating.
+    Owned(Rc<Vec<(Value<'a>, Value<'a>)>>),
+}
+
+impl<'a> Map<'a> {
+    fn len(&self) -> usize {
+        match self {
+            Map::Consts(m) => m.len(),
+            Map::Owned(m) => m.len(),
+        }
+    }
+
+    /// The `i`th entry, in written order.
+    fn entry(&self, i: usize) -> Option<(Value<'a>, Value<'a>)> {
+        match self {
+            Map::Consts(m) => m.get(i).map(|(k, v)| (const_value(k), const_value(v))),
+            Map::Owned(m) => m.get(i).cloned(),
+        }
+    }
+
+    /// The value under `key`, if there is one.
+    fn get(&self, key: &Value<'_>) -> Option<Value<'a>> {
+        match self {
+            Map::Consts(m) => m
+                .iter()
+                .find(|(k, _)| equal(&const_value(k), key))
+                .map(|(_, v)| const_value(v)),
+            Map::Owned(m) => m
+                .iter()
+                .find(|(k, _)| equal(k, key))
+                .map(|(_, v)| v.clone()),
+        }
+    }
+}
+
 /// A constant as a value borrowing from the program.
 pub fn const_value(c: &Const) -> Value<'_> {
     match c {
@@ -142,6 +186,7 @@ pub fn const_value(c: &Const) -> Value<'_> {
         Const::Ts(t) => Value::Ts(*t),
         Const::Dur(d) => Value::Dur(*d),
         Const::List(l) => Value::List(List::Consts(l)),
+        Const::Map(m) => Value::Map(Map::Consts(m)),
     }
 }
 
@@ -366,7 +411,7 @@ fn tri<'a>(
         },
         Node::Cmp(op, a, b) => {
             let r = match (operand(a, ctx, frame), operand(b, ctx, frame)) {
-                (Ok(a), Ok(b)) => cmp(*op, &a, &b),
+                (Ok(a), Ok(b)) => charge_map_equality(&a, ctx).and_then(|()| cmp(*op, &a, &b)),
                 (Err(e), _) | (_, Err(e)) => Err(e),
             };
             lift(r, slot)
@@ -374,6 +419,7 @@ fn tri<'a>(
         Node::In(x, list) => {
             let r = match (operand(x, ctx, frame), operand(list, ctx, frame)) {
                 (Ok(x), Ok(Value::List(l))) => Ok(l.contains(&x)),
+                (Ok(x), Ok(Value::Map(m))) => Ok(m.get(&x).is_some()),
                 (Err(e), _) | (_, Err(e)) => Err(e),
                 _ => no_overload("in"),
             };
@@ -596,6 +642,7 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
             }
             Ok(Value::List(List::Owned(Rc::new(out))))
         }
+        Node::Map(entries) => map_literal(entries, ctx, frame),
         Node::Neg(x) => match eval(x, ctx, frame)? {
             Value::Int(i) => i
                 .checked_neg()
@@ -627,6 +674,7 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
                     .ok_or_else(|| {
                         fail(format!("index {i} out of range for a list of {}", l.len()))
                     }),
+                (Value::Map(m), key) => m.get(&key).ok_or_else(|| no_such_key(&key)),
                 _ => no_overload("[]"),
             }
         }
@@ -636,6 +684,7 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
                 Ok(Value::Int(count_i64(s.chars().count())))
             }
             Value::List(l) => Ok(Value::Int(count_i64(l.len()))),
+            Value::Map(m) => Ok(Value::Int(count_i64(m.len()))),
             _ => no_overload("size"),
         },
         Node::Str(op, s, arg) => match (eval(s, ctx, frame)?, eval(arg, ctx, frame)?) {
@@ -663,6 +712,19 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
             _ => no_overload("matches"),
         },
         Node::Convert(conv, x) => convert(*conv, eval(x, ctx, frame)?),
+        Node::TimePart(part, t, zone) => {
+            let Value::Ts(t) = eval(t, ctx, frame)? else {
+                return no_overload(part.name());
+            };
+            let offset = match zone {
+                None => 0,
+                Some(z) => match eval(z, ctx, frame)? {
+                    Value::Str(z) => zone_offset(&z)?,
+                    _ => return no_overload(part.name()),
+                },
+            };
+            Ok(Value::Int(time_part(*part, t, offset)))
+        }
         Node::Comp {
             kind,
             range,
@@ -670,6 +732,80 @@ fn eval_rest<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -
             map,
         } => comprehension(*kind, range, pred.as_deref(), map.as_deref(), ctx, frame),
     }
+}
+
+/// Comparing two maps looks every key of one up in the other: length² / 16 steps.
+fn charge_map_equality(a: &Value<'_>, ctx: &Ctx<'_>) -> Result<(), Error> {
+    match a {
+        Value::Map(m) => ctx.charge(m.len().saturating_mul(m.len()) / 16),
+        _ => Ok(()),
+    }
+}
+
+/// The offset of a zone computed while evaluating; an unknown one is an error (a
+/// literal one was checked when the rule was compiled).
+fn zone_offset(zone: &str) -> Result<i32, Error> {
+    super::zone::offset_of(zone).ok_or_else(|| {
+        fail(format!(
+            "unknown time zone `{zone}`: {}",
+            super::zone::help(zone)
+        ))
+    })
+}
+
+/// `part` of `t` read at `offset` seconds east of UTC, in CEL's numbering.
+pub fn time_part(part: TimePart, t: Timestamp, offset: i32) -> i64 {
+    let c = t.civil(offset);
+    match part {
+        TimePart::FullYear => c.year,
+        TimePart::Month => c.month0,
+        TimePart::DayOfYear => c.day_of_year0,
+        TimePart::DayOfMonth => c.day - 1,
+        TimePart::Date => c.day,
+        TimePart::DayOfWeek => c.weekday,
+        TimePart::Hours => c.hour,
+        TimePart::Minutes => c.minute,
+        TimePart::Seconds => c.second,
+        TimePart::Milliseconds => c.millisecond,
+    }
+}
+
+/// A map key as CEL prints it in an error (`"beijing"`, `2`, `true`).
+fn key_text(key: &Value<'_>) -> String {
+    match key {
+        Value::Str(s) => format!("\"{s}\""),
+        Value::Int(i) => format!("{i}"),
+        Value::Bool(b) => format!("{b}"),
+        _ => String::from("the key"),
+    }
+}
+
+fn no_such_key(key: &Value<'_>) -> Error {
+    fail(format!("no such key: {}", key_text(key)))
+}
+
+/// A map literal with computed entries; a key written twice is an error, as in CEL.
+fn map_literal<'a>(
+    entries: &'a [(Node, Node)],
+    ctx: &Ctx<'a>,
+    frame: Option<&Frame<'_, 'a>>,
+) -> R<'a> {
+    // Checking for repeated keys compares every pair: a few dozen entries at most.
+    let n = entries.len();
+    ctx.charge(n.saturating_mul(n) / 16 + n)?;
+    let mut out: Vec<(Value<'a>, Value<'a>)> = Vec::with_capacity(n);
+    for (k, v) in entries {
+        let key = eval(k, ctx, frame)?;
+        if !matches!(key, Value::Int(_) | Value::Str(_) | Value::Bool(_)) {
+            return no_overload("map key");
+        }
+        if out.iter().any(|(seen, _)| equal(seen, &key)) {
+            return err(format!("repeated key {} in a map literal", key_text(&key)));
+        }
+        let value = eval(v, ctx, frame)?;
+        out.push((key, value));
+    }
+    Ok(Value::Map(Map::Owned(Rc::new(out))))
 }
 
 fn count_i64(n: usize) -> i64 {
@@ -747,7 +883,8 @@ fn comprehension<'a>(
     })
 }
 
-/// CEL equality: heterogeneous between `int` and `double`, element-wise for lists.
+/// CEL equality: heterogeneous between `int` and `double`, element-wise for lists,
+/// entry-wise for maps.
 pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
     match (a, b) {
         (Value::Bool(x), Value::Bool(y)) => x == y,
@@ -762,6 +899,14 @@ pub fn equal(a: &Value<'_>, b: &Value<'_>) -> bool {
                 && (0..x.len()).all(|i| match (x.get(i), y.get(i)) {
                     (Some(p), Some(q)) => equal(&p, &q),
                     _ => false,
+                })
+        }
+        // CEL: the same keys, each with an equal value, whatever the order.
+        (Value::Map(x), Value::Map(y)) => {
+            x.len() == y.len()
+                && (0..x.len()).all(|i| match x.entry(i) {
+                    Some((k, v)) => y.get(&k).is_some_and(|w| equal(&v, &w)),
+                    None => false,
                 })
         }
         (Value::Item(x), Value::Item(y)) => std::ptr::eq(*x, *y),

@@ -40,6 +40,7 @@ pub mod schema;
 #[cfg(test)]
 mod schema_agreement;
 pub mod types;
+pub(crate) mod zone;
 
 #[cfg(feature = "compiler")]
 pub use check::MAX_DIAGNOSTICS;

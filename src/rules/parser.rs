@@ -402,12 +402,22 @@ impl Parser {
                 return self.node(ExprKind::List(items), join(t.span, close));
             }
             Tok::Punct("{") => {
-                return Err(
-                    Diagnostic::error(Code::Unsupported, "map literals are not supported")
-                        .with_help("use a list, e.g. `x in [\"a\", \"b\"]`")
-                        .with_span(t.span)
-                        .into(),
-                )
+                let mut entries = Vec::new();
+                loop {
+                    if self.at_punct("}") {
+                        break;
+                    }
+                    let key = self.expr()?;
+                    self.expect(":", "between a map key and its value")?;
+                    entries.push((key, self.expr()?));
+                    if self.at_punct(",") {
+                        self.bump();
+                    } else {
+                        break;
+                    }
+                }
+                let close = self.expect("}", "to close the map")?;
+                return self.node(ExprKind::Map(entries), join(t.span, close));
             }
             Tok::Punct(".") => {
                 return Err(Diagnostic::error(
@@ -448,6 +458,13 @@ mod tests {
                     items.iter().map(shape).collect::<Vec<_>>().join(", ")
                 )
             }
+            ExprKind::Map(entries) => {
+                let e: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", shape(k), shape(v)))
+                    .collect();
+                format!("{{{}}}", e.join(", "))
+            }
             ExprKind::Ident(n) => n.clone(),
             ExprKind::Member { target, field, .. } => format!("{}.{field}", shape(target)),
             ExprKind::Call {
@@ -487,6 +504,11 @@ mod tests {
         assert_eq!(p("-9223372036854775808"), "-9223372036854775808");
         assert_eq!(p("- 1.5"), "-1.5");
         assert_eq!(p("--x"), "--x");
+        assert_eq!(
+            p("{'a': 1, 'b': x ? 2 : 3,}[k] > 1"),
+            "({\"a\": 1, \"b\": (x ? 2 : 3)}[k] > 1)"
+        );
+        assert_eq!(p("k in {}"), "(k in {})");
     }
 
     #[test]
@@ -514,7 +536,8 @@ mod tests {
         assert_eq!(msg("a b"), "unexpected `b` after the end of the expression");
         let d = &parse("a and b").unwrap_err()[0];
         assert_eq!(d.help.as_deref(), Some("logical and is `&&`"));
-        assert_eq!(code("{1: 2}"), "unsupported");
+        assert_eq!(code("{1 2}"), "syntax");
+        assert_eq!(code("{1: 2"), "syntax");
         assert_eq!(code(""), "syntax");
         assert_eq!(code("9223372036854775808"), "invalid-literal");
         assert_eq!(code(&"(".repeat(200)), "too-deep");

@@ -24,6 +24,8 @@ pub enum Const {
     Dur(Duration),
     /// A list of constants.
     List(Vec<Const>),
+    /// A map of constants: its entries in written order, no key twice.
+    Map(Vec<(Const, Const)>),
 }
 
 /// Arithmetic operators (the operand types were checked; the evaluator dispatches on
@@ -122,6 +124,71 @@ impl Conv {
     }
 }
 
+/// CEL's timestamp accessors (`t.getHours()`, `t.getHours("Asia/Shanghai")`), in
+/// CEL's numbering: months, days of the month (`getDayOfMonth`) and days of the year
+/// count from 0, `getDate` from 1, and the week starts on Sunday = 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimePart {
+    /// `getFullYear`
+    FullYear,
+    /// `getMonth`: 0 = January.
+    Month,
+    /// `getDayOfYear`: 0 = 1 January.
+    DayOfYear,
+    /// `getDayOfMonth`: 0 = the first.
+    DayOfMonth,
+    /// `getDate`: 1 = the first.
+    Date,
+    /// `getDayOfWeek`: 0 = Sunday.
+    DayOfWeek,
+    /// `getHours`
+    Hours,
+    /// `getMinutes`
+    Minutes,
+    /// `getSeconds`
+    Seconds,
+    /// `getMilliseconds`
+    Milliseconds,
+}
+
+impl TimePart {
+    /// Every accessor, in the order of its stored code (`snapshot::format::node`).
+    pub const ALL: [TimePart; 10] = [
+        TimePart::FullYear,
+        TimePart::Month,
+        TimePart::DayOfYear,
+        TimePart::DayOfMonth,
+        TimePart::Date,
+        TimePart::DayOfWeek,
+        TimePart::Hours,
+        TimePart::Minutes,
+        TimePart::Seconds,
+        TimePart::Milliseconds,
+    ];
+
+    /// The method's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimePart::FullYear => "getFullYear",
+            TimePart::Month => "getMonth",
+            TimePart::DayOfYear => "getDayOfYear",
+            TimePart::DayOfMonth => "getDayOfMonth",
+            TimePart::Date => "getDate",
+            TimePart::DayOfWeek => "getDayOfWeek",
+            TimePart::Hours => "getHours",
+            TimePart::Minutes => "getMinutes",
+            TimePart::Seconds => "getSeconds",
+            TimePart::Milliseconds => "getMilliseconds",
+        }
+    }
+
+    /// The accessor called `name`.
+    #[cfg(feature = "compiler")]
+    pub fn by_name(name: &str) -> Option<TimePart> {
+        TimePart::ALL.iter().copied().find(|p| p.name() == name)
+    }
+}
+
 /// The comprehension macros.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Comp {
@@ -161,6 +228,8 @@ pub enum Node {
     Var(u32),
     /// A list literal with non-constant elements.
     List(Vec<Node>),
+    /// A map literal with a non-constant key or value: its entries in written order.
+    Map(Vec<(Node, Node)>),
     /// `!x`
     Not(Box<Node>),
     /// `-x`
@@ -175,7 +244,7 @@ pub enum Node {
     Arith(Arith, Box<Node>, Box<Node>),
     /// `a == b` etc.
     Cmp(Cmp, Box<Node>, Box<Node>),
-    /// `a in list`
+    /// `a in list`, `key in map`
     In(Box<Node>, Box<Node>),
     /// `customer.level == "…"` (`equal`) or `!=` against a level name, interned when the
     /// rule is compiled: the evaluator compares the fact's [`Level`] enum, not its name.
@@ -189,9 +258,9 @@ pub enum Node {
     /// compiled: the evaluator scans `order.issues` for it directly, with no operand
     /// values or list dispatch.
     HasIssue(Issue),
-    /// `list[i]`
+    /// `list[i]`, `map[key]`
     Index(Box<Node>, Box<Node>),
-    /// `size(x)`
+    /// `size(x)` (a string, list or map)
     Size(Box<Node>),
     /// `s.startsWith(t)` etc.
     Str(StrOp, Box<Node>, Box<Node>),
@@ -200,6 +269,8 @@ pub enum Node {
     Matches(Box<Node>, Box<regex_lite::Regex>, u32),
     /// `int(x)` etc.
     Convert(Conv, Box<Node>),
+    /// `t.getHours()` etc.: the timestamp, and the zone (a string) if one was given.
+    TimePart(TimePart, Box<Node>, Option<Box<Node>>),
     /// A comprehension over `range` with the variable bound to each element.
     Comp {
         /// Which macro.

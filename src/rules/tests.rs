@@ -388,6 +388,39 @@ fn doubling_strings_and_lists_run_out_of_steps_instead_of_memory() {
     assert!(p.eval(&f, None).unwrap_err().0.contains("budget"));
 }
 
+/// Comparing or building large maps is paid for in steps (docs/rules.md, "Limits"):
+/// the largest map a rule's text can hold compared with itself runs out of steps
+/// instead of doing millions of key lookups; a table of a hundred rows does not.
+#[test]
+fn comparing_large_maps_runs_out_of_steps() {
+    let f = facts(&[line("ABCDEFGH", false)]);
+    let table = |n: usize, value: &str| {
+        let entries: Vec<String> = (0..n).map(|i| format!("{i}:{value}")).collect();
+        format!("{{{}}}", entries.join(","))
+    };
+    let big = table(1500, "1");
+    let (p, _) = compile(&format!("[{big}].exists(m, m == m)"), Scope::Order).unwrap();
+    assert!(p.eval(&f, None).unwrap_err().0.contains("budget"));
+    let small = table(100, "1");
+    let (p, _) = compile(&format!("{small} == {small}"), Scope::Order).unwrap();
+    assert_eq!(p.eval(&f, None), Ok(true));
+    // A computed map pays for its repeated-key check as it is built.
+    let computed = table(1500, "x");
+    let (p, _) = compile(
+        &format!("[1].exists(x, size({computed}) > 0)"),
+        Scope::Order,
+    )
+    .unwrap();
+    assert!(p.eval(&f, None).unwrap_err().0.contains("budget"));
+    let computed = table(100, "x");
+    let (p, _) = compile(
+        &format!("[1].exists(x, size({computed}) > 0)"),
+        Scope::Order,
+    )
+    .unwrap();
+    assert_eq!(p.eval(&f, None), Ok(true));
+}
+
 #[test]
 fn at_most_twenty_errors_are_reported() {
     let many = format!("[{}] == []", vec!["nope"; 500].join(", "));

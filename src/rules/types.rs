@@ -23,6 +23,8 @@ pub enum Type {
     Null,
     /// `list(T)`
     List(Box<Type>),
+    /// `map(K, V)`: keys `int`, `string` or `bool` (or `dyn` for `{}`).
+    Map(Box<Type>, Box<Type>),
     /// The `customer` fact.
     Customer,
     /// The `order` fact.
@@ -41,6 +43,17 @@ impl Type {
     /// `list(elem)`
     pub fn list(elem: Type) -> Type {
         Type::List(Box::new(elem))
+    }
+
+    /// `map(key, value)`
+    pub fn map(key: Type, value: Type) -> Type {
+        Type::Map(Box::new(key), Box::new(value))
+    }
+
+    /// Whether values of this type may be map keys (CEL's `int`, `string`, `bool`; an
+    /// already failed or unknown type is let through).
+    pub fn is_map_key(&self) -> bool {
+        matches!(self, Type::Int | Type::String | Type::Bool) || self.is_lenient()
     }
 
     /// Whether this is `int` or `double`.
@@ -68,6 +81,9 @@ impl Type {
             (a, b) if a.is_lenient() || b.is_lenient() => true,
             (a, b) if a.is_numeric() && b.is_numeric() => true,
             (Type::List(a), Type::List(b)) => a.comparable_with(b),
+            (Type::Map(ak, av), Type::Map(bk, bv)) => {
+                ak.comparable_with(bk) && av.comparable_with(bv)
+            }
             (a, b) => a == b && !a.is_object(),
         }
     }
@@ -94,6 +110,7 @@ impl Type {
             (Type::Error, _) | (_, Type::Error) => Some(Type::Error),
             (Type::Dyn, t) | (t, Type::Dyn) => Some(t.clone()),
             (Type::List(a), Type::List(b)) => a.unify(b).map(Type::list),
+            (Type::Map(ak, av), Type::Map(bk, bv)) => Some(Type::map(ak.unify(bk)?, av.unify(bv)?)),
             (a, b) if a == b => Some(a.clone()),
             _ => None,
         }
@@ -155,6 +172,7 @@ impl fmt::Display for Type {
             Type::Duration => f.write_str("duration"),
             Type::Null => f.write_str("null"),
             Type::List(e) => write!(f, "list<{e}>"),
+            Type::Map(k, v) => write!(f, "map({k}, {v})"),
             Type::Customer => f.write_str("customer"),
             Type::Order => f.write_str("order"),
             Type::Shipping => f.write_str("order.shipping"),

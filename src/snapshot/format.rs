@@ -242,6 +242,9 @@ pub mod node {
     pub const DURATION: u8 = 0x06;
     /// A constant list: a varint count, then that many constants (tags up to this one).
     pub const CONST_LIST: u8 = 0x07;
+    /// A constant map: a varint count, then that many pairs of constants (tags up to
+    /// this one), key then value, no key twice.
+    pub const CONST_MAP: u8 = 0x08;
     /// A fact read from a root: the name of its path (`customer.level`).
     pub const FACT: u8 = 0x10;
     /// A field of an object value: the name of the field's path (`item.sku`), then the
@@ -273,6 +276,8 @@ pub mod node {
     pub const HAS_ISSUE: u8 = 0x1D;
     /// `s.matches("re")`: the pattern as a string, then the subject.
     pub const MATCHES: u8 = 0x1E;
+    /// A map literal: a varint count, then that many pairs of nodes, key then value.
+    pub const MAP: u8 = 0x1F;
     /// `+ - * / %`: this tag plus the operator's index in that order, then both operands.
     pub const ARITH: u8 = 0x20;
     /// `== != < <= > >=`: this tag plus the operator's index in that order.
@@ -285,6 +290,10 @@ pub mod node {
     /// of parts (bit 0: a predicate, bit 1: a transform), the range, the predicate if
     /// any and the transform if any.
     pub const COMP: u8 = 0x40;
+    /// `getFullYear getMonth getDayOfYear getDayOfMonth getDate getDayOfWeek getHours
+    /// getMinutes getSeconds getMilliseconds`: this tag plus the accessor's index, then
+    /// a byte, 1 if a zone follows, the timestamp and the zone (a string) if any.
+    pub const TIME_PART: u8 = 0x48;
     /// Comprehension part bit: a predicate follows.
     pub const COMP_PRED: u8 = 1;
     /// Comprehension part bit: a transform follows.
