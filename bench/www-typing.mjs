@@ -77,6 +77,7 @@ const results = [];
 try {
   for (const rows of sizes) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    try {
     const page = await context.newPage();
     await page.addInitScript(() => localStorage.setItem("cg-lang", "en"));
     await page.goto(url);
@@ -139,7 +140,13 @@ try {
     };
     results.push(r);
     console.log(JSON.stringify(r));
-    await context.close();
+    } catch (e) {
+      // a page that runs out of memory (main's editor did at 100k rows) is a result too
+      const r = { rows, error: String(e?.message || e).split("\n")[0] };
+      results.push(r);
+      console.log(JSON.stringify(r));
+    }
+    await context.close().catch(() => {});
   }
 } finally {
   await browser.close();
@@ -148,6 +155,7 @@ try {
 console.log(`\n${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 console.log("rows     keystroke p50 / p95 / max (ms)   long tasks (longest)   compiled after last key");
 for (const r of results) {
+  if (r.error) { console.log(`${String(r.rows).padStart(7)}  ${r.error}`); continue; }
   console.log(`${String(r.rows).padStart(7)}  ${String(r.keystroke_p50_ms).padStart(8)} / ${String(r.keystroke_p95_ms).padStart(6)} / ${String(r.keystroke_max_ms).padStart(6)}   ${String(r.long_tasks).padStart(4)} (${r.longest_task_ms} ms)   ${r.compiled_after_last_key_ms} ms`);
 }
 if (jsonOut) writeFileSync(jsonOut, JSON.stringify({ url, date: new Date().toISOString(), results }, null, 2));

@@ -249,7 +249,8 @@ function drawVisible() {
 
 function renderCursor() {
   const ta = $("#source");
-  if (lines.text !== ta.value) return; // a file is being opened; renderEditor follows
+  // (not ta.value: reading it copies the whole text, and comparing two copies reads it again)
+  if (lines.text !== state.files[state.active]) return; // a file is being opened; renderEditor follows
   const at = ta.selectionStart;
   const n = lines.lineOf(at);
   const col = [...lines.text.slice(lines.starts[n], at)].length + 1;

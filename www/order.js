@@ -1,7 +1,8 @@
 // The order being checked: a sample gallery (grouped <select>), a form and a JSON view.
 // Every change re-checks it (verdict.js).
 import { t, lang } from "./i18n.js";
-import { $, $$, state, el, storeData } from "./state.js";
+import { $, $$, state, el } from "./state.js";
+import { parseCsv } from "./lib.js";
 import { runCheck, renderVerdict } from "./verdict.js";
 import { compileNow } from "./editor.js";
 
@@ -198,7 +199,8 @@ export function renderForm() {
   const session = sessionFieldset(o);
   const ship = el("fieldset", { class: "fs-grid" }, el("legend", {}, t("order.shipping")),
     ...SHIPPING_FIELDS.map(([k, label]) => input(t(label), o.shipping?.[k], setIn("shipping", k, true))));
-  const { catalog } = storeData();
+  // the catalog only: storeData() would parse a 100k-row blocklist on every redraw of the form
+  const catalog = parseCsv(state.files["catalog.csv"] || "");
   const dl = el("datalist", { id: "sku-list" }, ...catalog.map((r) => el("option", { value: r.sku }, r.name)));
   const items = el("fieldset", { class: "items" }, el("legend", {}, t("order.items")), dl);
   (o.items || []).forEach((it, i) => {

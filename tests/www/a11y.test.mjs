@@ -57,7 +57,7 @@ for (const lang of ["en", "zh-CN"]) {
   });
 }
 
-test("the page has one h1 and the editor's numbers and status are readable (4.5:1)", async () => {
+test("one h1; the editor's numbers and status read at 4.5:1; the verdict announced by its decision", async () => {
   const { page, context } = await openPage(browser);
   await page.waitForSelector("#compile-status.ok");
   assert.equal((await page.$$("h1")).length, 1);
@@ -72,5 +72,11 @@ test("the page has one h1 and the editor's numbers and status are readable (4.5:
     const [fg, bg] = await ratio(sel);
     assert.ok(contrast(fg, bg) >= 4.5, `${sel}: ${fg} on ${bg} is ${contrast(fg, bg).toFixed(2)}:1`);
   }
+  // the verdict is not a live region (every form keystroke re-renders it); a small one says the decision, when it changes
+  assert.equal(await page.getAttribute("#verdict", "aria-live"), null);
+  await page.selectOption("#sample", "blacklisted-limited.json");
+  await page.waitForSelector('#verdict [data-decision="deny"]');
+  assert.equal(await page.textContent("#verdict-live"), "Decision: Deny");
+  assert.equal(await page.getAttribute("#verdict-live", "role"), "status");
   await context.close();
 });
