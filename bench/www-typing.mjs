@@ -20,7 +20,7 @@
 //              longest one, which is the compile when it runs on the page's thread;
 //   compiled   from the last keystroke to the compile status showing the result, ms.
 // Prints p50/p95/max per size; --json FILE writes them. Figures: docs/BENCHMARKS.md,
-// "The demo page's editor at scale".
+// "The demo page's editor at scale" (with where the time goes).
 import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";

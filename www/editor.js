@@ -2,11 +2,13 @@
 // with line numbers, and a list of diagnostics that jumps to the line. Every edit is
 // compiled (debounced) with the package's `compilePolicy`.
 //
-// A merchant's blocklist.csv has 10⁴–10⁶ rows, so a keystroke costs what is on screen,
-// not what is in the file: the line index is updated by the edit's extent (lines.js), the
-// gutter and the mirror draw only the visible lines (by scroll position and line height),
-// and the underlines are computed once per compile and shifted by later edits.
-// bench/www-typing.mjs measures it (docs/BENCHMARKS.md, "The demo page's editor at scale").
+// A merchant's blocklist.csv has 10⁴–10⁶ rows, so the page's own work on a keystroke is
+// what is on screen, not what is in the file: the line index is updated by the edit's
+// extent (lines.js), the gutter and the mirror draw only the visible lines (by scroll
+// position and line height), and the underlines are computed once per compile and shifted
+// by later edits. The textarea itself still holds the whole file, and Chromium lays all of
+// it out after each edit: that, not this module, is most of a keystroke at 50k rows
+// (bench/www-typing.mjs; docs/BENCHMARKS.md, "The demo page's editor at scale").
 import { t } from "./i18n.js";
 import { $, FILES, state, el, download } from "./state.js";
 import { runCheck } from "./verdict.js";
