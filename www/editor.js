@@ -220,14 +220,16 @@ function drawVisible() {
   const gutter = $("#gutter");
   const digits = String(lines.count).length;
   gutter.style.width = digits > 4 ? `calc(${digits}ch + 14px)` : "";
-  const frag = document.createDocumentFragment();
+  // the numbers move in an inner box: the gutter itself stays put, with its background
+  const numbers = document.createElement("div");
+  numbers.className = "gutter-lines";
   for (let i = first; i <= last; i++) {
     const div = document.createElement("div");
     div.textContent = i + 1;
     if (lineSev.has(i)) div.className = lineSev.get(i) === "error" ? "g-err" : "g-warn";
-    frag.append(div);
+    numbers.append(div);
   }
-  gutter.replaceChildren(frag);
+  gutter.replaceChildren(numbers);
   const parts = [];
   let pos = from;
   for (const m of shown) {
@@ -246,7 +248,7 @@ function drawVisible() {
   mirror.replaceChildren(...parts);
   const y = first * lh - top;
   mirror.style.transform = `translate(${-ta.scrollLeft}px, ${y}px)`;
-  gutter.style.transform = `translateY(${y}px)`;
+  numbers.style.transform = `translateY(${y}px)`;
 }
 
 function renderCursor() {

@@ -68,7 +68,7 @@ test("one h1; the editor's numbers and status read at 4.5:1; the verdict announc
     return [c.color, bg];
   });
   const { contrast } = await import("./helpers.mjs");
-  for (const sel of ["#gutter div", "#compile-status"]) {
+  for (const sel of ["#gutter .gutter-lines > div", "#compile-status"]) {
     const [fg, bg] = await ratio(sel);
     assert.ok(contrast(fg, bg) >= 4.5, `${sel}: ${fg} on ${bg} is ${contrast(fg, bg).toFixed(2)}:1`);
   }
