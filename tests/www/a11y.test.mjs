@@ -57,6 +57,18 @@ for (const lang of ["en", "zh-CN"]) {
   });
 }
 
+test("axe at phone width (390 px, zh-CN): the playground and the store", async () => {
+  const { page, problems, context } = await openPage(browser, { width: 390, height: 844, lang: "zh-CN" });
+  await page.waitForSelector("#compile-status.ok");
+  const found = [...await scan(page, "playground 390")];
+  await page.click("#tab-store");
+  await page.waitForSelector("#rules-table table");
+  found.push(...await scan(page, "store 390"));
+  assert.deepEqual(found, []);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("one h1; the editor's numbers and status read at 4.5:1; the verdict announced by its decision", async () => {
   const { page, context } = await openPage(browser);
   await page.waitForSelector("#compile-status.ok");
