@@ -17,8 +17,7 @@ export function barChart(rows, { title, baseLabel, valueLabel } = {}) {
     const y = 4 + i * rowH;
     const g = svgEl("g", { "data-label": r.label });
     const lbl = svgEl("text", { x: labelW - 8, y: y + rowH / 2 + 4, "text-anchor": "end", class: "c-label" });
-    const maxChars = W < 420 ? 17 : 26;
-    lbl.textContent = r.label.length > maxChars ? r.label.slice(0, maxChars - 1) + "…" : r.label;
+    lbl.textContent = fitText(r.label, labelW - 12);
     const tip = svgEl("title", {});
     tip.textContent = `${r.label}: ${r.value}${r.base !== undefined ? ` (${baseLabel}: ${r.base})` : ""}`;
     g.append(tip, lbl);
@@ -32,6 +31,28 @@ export function barChart(rows, { title, baseLabel, valueLabel } = {}) {
   const fig = el("figure", { class: "chart-fig" }, svg);
   if (baseLabel) fig.append(el("figcaption", { class: "legend" }, el("span", { class: "key base" }), baseLabel, el("span", { class: "key cur" }), valueLabel));
   return fig;
+}
+
+let measure = null;
+/**
+ * `text`, cut to fit `px` pixels in the labels' font (.c-label: 12px, the page's sans)
+ * with "…": by measured width, not by characters — a Chinese name is twice as wide as
+ * its count says, and a label wider than its column ran off the chart's left edge.
+ * The start (a SKU's code) is kept.
+ */
+export function fitText(text, px) {
+  measure ||= document.createElement("canvas").getContext("2d");
+  if (!measure) return text;
+  measure.font = `12px ${getComputedStyle(document.body).fontFamily}`;
+  if (measure.measureText(text).width <= px) return text;
+  const cps = [...text];
+  let lo = 0;
+  let hi = cps.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (measure.measureText(cps.slice(0, mid).join("") + "…").width <= px) lo = mid; else hi = mid - 1;
+  }
+  return cps.slice(0, lo).join("").trimEnd() + "…";
 }
 
 function svgEl(name, attrs) {

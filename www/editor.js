@@ -1,25 +1,58 @@
 // The policy editor: a textarea over a mirror that underlines diagnostic spans, a gutter
 // with line numbers, and a list of diagnostics that jumps to the line. Every edit is
 // compiled (debounced) with the package's `compilePolicy`.
+//
+// A merchant's blocklist.csv has 10⁴–10⁶ rows, so the page's own work on a keystroke is
+// what is on screen, not what is in the file: the line index is updated by the edit's
+// extent (lines.js), the gutter and the mirror draw only the visible lines (by scroll
+// position and line height), and the underlines are computed once per compile and shifted
+// by later edits. The textarea itself still holds the whole file, and Chromium lays all of
+// it out after each edit: that, not this module, is most of a keystroke at 50k rows
+// (bench/www-typing.mjs; docs/BENCHMARKS.md, "The demo page's editor at scale").
 import { t } from "./i18n.js";
 import { $, FILES, state, el } from "./state.js";
 import { runCheck } from "./verdict.js";
+import { Lines } from "./lines.js";
 
 let compileTimer = 0;
+/** Line index of the text in the editor. */
+const lines = new Lines();
+/** Underlines of the active file: UTF-16 ranges {a, b, sev}, sorted by `a`. */
+let marks = [];
+/** Where the next edit may start (the selection start before it), when the browser says it is a keystroke at the selection. */
+let editHint = null;
+/** Edits the browser makes at the selection, which the caret hints in lines.js describe; anything else (drag and drop, undo, composition) is recounted. */
+const AT_SELECTION = new Set(["insertText", "insertLineBreak", "insertParagraph", "insertFromPaste", "insertReplacementText",
+  "deleteContentBackward", "deleteContentForward", "deleteWordBackward", "deleteWordForward", "deleteByCut",
+  "deleteSoftLineBackward", "deleteHardLineBackward"]);
+/** Lines drawn above and below the visible ones, so a quick scroll shows no blank band. */
+const OVERSCAN = 10;
 
 export function setupEditor() {
   const ta = $("#source");
   ta.value = state.files[state.active];
   ta.setSelectionRange(0, 0);
+  ta.addEventListener("beforeinput", (e) => {
+    editHint = AT_SELECTION.has(e.inputType) && !e.isComposing ? ta.selectionStart : null;
+  });
   ta.addEventListener("input", () => {
-    state.files[state.active] = ta.value;
-    renderEditor();
-    $("#compile-status").textContent = t("policy.compiling");
-    $("#compile-status").className = "status busy";
+    const text = ta.value;
+    state.files[state.active] = text;
+    if (editHint !== null) {
+      const caret = ta.selectionStart;
+      shiftMarks(lines.update(text, Math.min(editHint, caret), caret));
+    } else {
+      lines.reset(text);
+      marks = computeMarks(text);
+    }
+    editHint = null;
+    drawVisible();
+    renderCursor();
+    setStatus("busy", () => t("policy.compiling"));
     clearTimeout(compileTimer);
     compileTimer = setTimeout(compileNow, 250);
   });
-  ta.addEventListener("scroll", syncScroll);
+  ta.addEventListener("scroll", drawVisible);
   for (const ev of ["keyup", "click", "select"]) ta.addEventListener(ev, renderCursor);
   // Tab is left to move focus (keyboard users must be able to leave the editor).
   $("#reset-file").addEventListener("click", () => {
@@ -28,6 +61,7 @@ export function setupEditor() {
     renderEditor();
     compileNow();
   });
+  if (typeof ResizeObserver === "function") new ResizeObserver(() => drawVisible()).observe(ta);
   renderEditor();
 }
 
@@ -40,7 +74,7 @@ export function renderFileTabs() {
     // entries the compiler read: fewer than the rows exported means rows were lost (a missing quote)
     const read = state.entries[f];
     if (read !== undefined) b.append(el("span", { class: "entries muted", "data-entries": read, title: t("policy.entriesRead", { n: read }) }, t("policy.entries", { n: read.toLocaleString() })));
-    if (state.files[f] !== state.original[f]) b.append(el("span", { class: "dot", title: "modified" }, "•"));
+    if (state.files[f] !== state.original[f]) b.append(el("span", { class: "dot", title: t("policy.modified") }, "•"));
     b.addEventListener("click", () => openFile(f));
     return b;
   }));
@@ -57,141 +91,214 @@ function openFile(f, focus = true) {
   if (focus) ta.focus();
 }
 
-function lineStarts(text) {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === "\n") starts.push(i + 1);
-  return starts;
-}
-
-/** UTF-8 byte offset → UTF-16 index into `text`. */
-function byteToIndex(text, byte) {
-  let b = 0;
-  let i = 0;
-  while (i < text.length && b < byte) {
-    const cp = text.codePointAt(i);
-    b += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
-    i += cp >= 0x10000 ? 2 : 1;
-  }
-  return i;
+/** Line index of `text`: the editor's when it is the active file's, else a fresh one (kept per file until the text changes). */
+const otherLines = new Map();
+function linesOf(text, file) {
+  if (lines.text === text) return lines;
+  const known = otherLines.get(file);
+  if (known && known.text === text) return known;
+  const l = new Lines(text);
+  otherLines.set(file, l);
+  return l;
 }
 
 /** 1-based line and character column → UTF-16 index into `text`, and that line's bounds. */
-function lineColumn(text, line, column) {
-  const starts = lineStarts(text);
-  const start = starts[Math.max(0, Math.min(line - 1, starts.length - 1))];
-  const next = text.indexOf("\n", start);
-  const end = next < 0 ? text.length : next;
-  const chars = [...text.slice(start, end)].slice(0, Math.max(0, column - 1));
+function lineColumn(idx, line, column) {
+  const [start, end] = idx.bounds(line - 1);
+  const chars = [...idx.text.slice(start, end)].slice(0, Math.max(0, column - 1));
   return { index: start + chars.join("").length, start, end };
 }
 
 /**
- * Where span `s` lies in `text`, as UTF-16 indexes [a, b). By its byte range when it has
+ * UTF-8 byte offsets → UTF-16 indexes into `text`, in one pass up to the largest: a big
+ * file's diagnostics must not each rescan it from the start.
+ */
+function byteIndexes(text, bytes) {
+  const want = [...new Set(bytes)].sort((x, y) => x - y);
+  const out = new Map();
+  let b = 0;
+  let i = 0;
+  for (const target of want) {
+    while (i < text.length && b < target) {
+      const cp = text.codePointAt(i);
+      b += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      i += cp >= 0x10000 ? 2 : 1;
+    }
+    out.set(target, i);
+  }
+  return out;
+}
+
+const hasRange = (s) => Number.isInteger(s.start) && Number.isInteger(s.end)
+  && !(s.start === 0 && s.end === 0 && (s.line > 1 || s.column > 1));
+
+/**
+ * Where each span lies in `text`, as UTF-16 indexes [a, b). By its byte range when it has
  * one; diagnostics located only by line and column (`csv-row`, `csv-header`, JSON
  * `policy-syntax`…) have no `start`/`end` — or, from older packages, 0 and 0 — and are
  * underlined from their column to the end of that line.
  */
+function spanRanges(text, spans, idx) {
+  const at = byteIndexes(text, spans.filter(hasRange).flatMap((s) => [s.start, s.end]));
+  return spans.map((s) => {
+    let a;
+    let b;
+    if (hasRange(s)) {
+      a = at.get(s.start);
+      b = at.get(s.end);
+    } else {
+      const lc = lineColumn(idx, s.line || 1, s.column || 1);
+      a = lc.index;
+      b = lc.start + text.slice(lc.start, lc.end).trimEnd().length;
+    }
+    if (b <= a) b = Math.min(text.length, a + 1);
+    return [a, b];
+  });
+}
+
+/** Where span `s` lies in `text` (see spanRanges). */
 export function spanRange(text, s) {
-  const hasRange = Number.isInteger(s.start) && Number.isInteger(s.end)
-    && !(s.start === 0 && s.end === 0 && (s.line > 1 || s.column > 1));
-  let a;
-  let b;
-  if (hasRange) {
-    a = byteToIndex(text, s.start);
-    b = byteToIndex(text, s.end);
-  } else {
-    const at = lineColumn(text, s.line || 1, s.column || 1);
-    a = at.index;
-    b = at.start + text.slice(at.start, at.end).trimEnd().length;
-  }
-  if (b <= a) b = Math.min(text.length, a + 1);
-  return [a, b];
+  return spanRanges(text, [s], new Lines(text))[0];
 }
 
 function diagnosticsOf(file) {
   return state.diagnostics.filter((d) => d.file === file || (!d.file && file === "policy.toml"));
 }
 
+/** The active file's underlines, from the diagnostics of the last compile. */
+function computeMarks(text) {
+  const spans = [];
+  const sevs = [];
+  for (const d of diagnosticsOf(state.active)) {
+    for (const s of d.spans || []) { spans.push(s); sevs.push(d.severity); }
+  }
+  const ranges = spanRanges(text, spans, lines);
+  return ranges.map(([a, b], k) => ({ a, b, sev: sevs[k] })).sort((x, y) => x.a - y.a);
+}
+
+/** Keeps the underlines on their text across an edit (those it overlaps shrink to it). */
+function shiftMarks({ from, oldEnd, delta }) {
+  if (!delta && from === oldEnd) return;
+  for (const m of marks) {
+    if (m.a >= oldEnd) { m.a += delta; m.b += delta; } else if (m.b > from) m.b = Math.max(m.a + 1, m.b + delta);
+  }
+}
+
+/** Redraws the whole editor for the active file's current text and diagnostics. */
 export function renderEditor() {
   const text = state.files[state.active];
-  const n = lineStarts(text).length;
-  const errLines = new Map();
-  const marks = [];
-  for (const d of diagnosticsOf(state.active)) {
-    for (const s of d.spans || []) {
-      if (s.line) errLines.set(s.line, errLines.get(s.line) === "error" ? "error" : d.severity);
-      const [a, b] = spanRange(text, s);
-      marks.push({ a, b, sev: d.severity });
-    }
-  }
-  const gutter = $("#gutter");
-  const frag = document.createDocumentFragment();
-  for (let i = 1; i <= n; i++) {
-    const div = document.createElement("div");
-    div.textContent = i;
-    if (errLines.has(i)) div.className = errLines.get(i) === "error" ? "g-err" : "g-warn";
-    frag.append(div);
-  }
-  gutter.replaceChildren(frag);
-  marks.sort((x, y) => x.a - y.a);
-  const mirror = $("#mirror");
-  const parts = [];
-  let pos = 0;
-  for (const m of marks) {
-    if (m.a < pos) continue;
-    parts.push(document.createTextNode(text.slice(pos, m.a)));
-    const mk = document.createElement("mark");
-    mk.className = m.sev === "error" ? "sq-err" : "sq-warn";
-    mk.textContent = text.slice(m.a, m.b);
-    parts.push(mk);
-    pos = m.b;
-  }
-  parts.push(document.createTextNode(text.slice(pos) + "\n "));
-  mirror.replaceChildren(...parts);
-  syncScroll();
+  if (lines.text !== text) lines.reset(text);
+  marks = computeMarks(text);
+  drawVisible();
   renderCursor();
 }
 
-function syncScroll() {
+const lineHeight = (ta) => parseFloat(getComputedStyle(ta).lineHeight) || 20;
+const PAD_TOP = 8; // the textarea's, the gutter's and the mirror's top padding (style.css)
+
+/** The gutter's numbers and the mirror's underlines for the lines in view, and no others. */
+function drawVisible() {
   const ta = $("#source");
-  $("#mirror").style.transform = `translate(${-ta.scrollLeft}px, ${-ta.scrollTop}px)`;
-  $("#gutter").style.transform = `translateY(${-ta.scrollTop}px)`;
+  const text = lines.text;
+  const lh = lineHeight(ta);
+  const top = ta.scrollTop;
+  const first = Math.max(0, Math.floor((top - PAD_TOP) / lh) - OVERSCAN);
+  const last = Math.min(lines.count - 1, Math.ceil((top - PAD_TOP + (ta.clientHeight || 600)) / lh) + OVERSCAN);
+  const from = lines.starts[first];
+  const to = lines.bounds(last)[1];
+  // the marks that touch [from, to], by binary search on their start
+  let lo = 0;
+  let hi = marks.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (marks[mid].b <= from && marks[mid].a < from) lo = mid + 1; else hi = mid; }
+  const shown = [];
+  for (let k = Math.max(0, lo - 50); k < marks.length && marks[k].a <= to; k++) if (marks[k].b > from) shown.push(marks[k]);
+  const lineSev = new Map();
+  for (const m of shown) {
+    const n = lines.lineOf(Math.max(m.a, from));
+    lineSev.set(n, lineSev.get(n) === "error" ? "error" : m.sev);
+  }
+  const gutter = $("#gutter");
+  const digits = String(lines.count).length;
+  gutter.style.width = digits > 4 ? `calc(${digits}ch + 14px)` : "";
+  // the numbers move in an inner box: the gutter itself stays put, with its background
+  const numbers = document.createElement("div");
+  numbers.className = "gutter-lines";
+  for (let i = first; i <= last; i++) {
+    const div = document.createElement("div");
+    div.textContent = i + 1;
+    if (lineSev.has(i)) div.className = lineSev.get(i) === "error" ? "g-err" : "g-warn";
+    numbers.append(div);
+  }
+  gutter.replaceChildren(numbers);
+  const parts = [];
+  let pos = from;
+  for (const m of shown) {
+    const a = Math.max(m.a, from);
+    if (a < pos) continue;
+    const b = Math.min(m.b, to + 1);
+    parts.push(document.createTextNode(text.slice(pos, a)));
+    const mk = document.createElement("mark");
+    mk.className = m.sev === "error" ? "sq-err" : "sq-warn";
+    mk.textContent = text.slice(a, b);
+    parts.push(mk);
+    pos = b;
+  }
+  parts.push(document.createTextNode(text.slice(pos, Math.max(pos, to)) + "\n "));
+  const mirror = $("#mirror");
+  mirror.replaceChildren(...parts);
+  const y = first * lh - top;
+  mirror.style.transform = `translate(${-ta.scrollLeft}px, ${y}px)`;
+  numbers.style.transform = `translateY(${y}px)`;
 }
 
 function renderCursor() {
   const ta = $("#source");
-  const before = ta.value.slice(0, ta.selectionStart);
-  const line = before.split("\n").length;
-  const col = [...before.slice(before.lastIndexOf("\n") + 1)].length + 1;
-  $("#cursor-pos").textContent = `${state.active} · ${t("policy.cursor", { line, col })}`;
+  // (not ta.value: reading it copies the whole text, and comparing two copies reads it again)
+  if (lines.text !== state.files[state.active]) return; // a file is being opened; renderEditor follows
+  const at = ta.selectionStart;
+  const n = lines.lineOf(at);
+  const col = [...lines.text.slice(lines.starts[n], at)].length + 1;
+  $("#cursor-pos").textContent = `${state.active} · ${t("policy.cursor", { line: n + 1, col })}`;
 }
 
 function jumpTo(file, line, col) {
   if (file && file !== state.active && FILES.includes(file)) openFile(file, false);
   const ta = $("#source");
-  const off = lineColumn(ta.value, line, col).index;
+  const off = lineColumn(lines, line, col).index;
   ta.focus();
   ta.setSelectionRange(off, off);
-  const lh = parseFloat(getComputedStyle(ta).lineHeight) || 20;
-  ta.scrollTop = Math.max(0, (line - 4) * lh);
-  syncScroll();
+  ta.scrollTop = Math.max(0, (line - 4) * lineHeight(ta));
+  drawVisible();
   renderCursor();
+}
+
+/** The compile status: its kind and what to show, kept so a language switch redraws it. */
+let status = { kind: "", text: () => "" };
+function setStatus(kind, text) {
+  status = { kind, text: typeof text === "function" ? text : () => text };
+  renderStatus();
+}
+function renderStatus() {
+  const el2 = $("#compile-status");
+  el2.textContent = status.text();
+  el2.className = `status ${status.kind}`;
 }
 
 export function compileNow() {
   clearTimeout(compileTimer);
-  const status = $("#compile-status");
   try {
     // The demo store's published key (demo only): the page's snapshots then load with
-    // no key argument, like the embedded one.
+    // no key argument, like the embedded one. Compiled at the store's fixed creation time
+    // (workspace.js; the demo's is its check time), not the clock: the compiler's "already
+    // expired" warnings then speak of the time the orders are checked at, and the same
+    // files and time give the same snapshot bytes.
     const out = state.cg.compilePolicy({ ...state.files }, { key: state.demoKey, createdAt: state.createdAt });
     state.compiled = { bytes: out.bytes, warnings: out.warnings, info: out.info };
     state.entries = out.entries ?? {};
     state.compileOk = true;
     state.diagnostics = out.warnings;
     const nw = state.diagnostics.length;
-    status.textContent = `${t("policy.ok")} · ${out.info.rules} ${t("policy.rules")}${nw ? ` · ${nw} ${t(nw === 1 ? "policy.warning" : "policy.warnings")}` : ""}`;
-    status.className = "status ok";
+    setStatus("ok", () => `${t("policy.ok")} · ${out.info.rules} ${t("policy.rules")}${nw ? ` · ${nw} ${t(nw === 1 ? "policy.warning" : "policy.warnings")}` : ""}`);
     $("#download-snapshot").disabled = false;
   } catch (e) {
     state.compileOk = false;
@@ -199,8 +306,7 @@ export function compileNow() {
     state.diagnostics = Array.isArray(e?.diagnostics) ? e.diagnostics
       : [{ code: "error", severity: "error", message: String(e?.message || e), help: null, file: "policy.toml", spans: [] }];
     const ne = state.diagnostics.filter((d) => d.severity !== "warning").length;
-    status.textContent = `${t("policy.failed")} · ${ne} ${t(ne === 1 ? "policy.error" : "policy.errors")}`;
-    status.className = "status bad";
+    setStatus("bad", () => `${t("policy.failed")} · ${ne} ${t(ne === 1 ? "policy.error" : "policy.errors")}`);
     $("#download-snapshot").disabled = true;
   }
   renderFileTabs();
@@ -211,8 +317,28 @@ export function compileNow() {
   document.dispatchEvent(new CustomEvent("cg:compiled")); // workspace.js: footer, snippet, kept edits
 }
 
+/**
+ * The diagnostics list, and the other texts of the editor built here (compile status,
+ * cursor position): app.js calls it again after a language switch.
+ */
 export function renderDiagnostics() {
+  renderStatus();
+  renderCursor();
   const list = $("#diagnostics");
+  // Each file's first spans placed in one pass over it (see byteIndexes).
+  const firstSpans = new Map();
+  for (const d of state.diagnostics) {
+    const s = (d.spans || [])[0];
+    if (!s?.line) continue;
+    const file = d.file || "policy.toml";
+    if (!firstSpans.has(file)) firstSpans.set(file, []);
+    firstSpans.get(file).push(s);
+  }
+  const ranges = new Map();
+  for (const [file, spans] of firstSpans) {
+    const text = state.files[file] ?? "";
+    spanRanges(text, spans, linesOf(text, file)).forEach((r, k) => ranges.set(spans[k], r));
+  }
   if (!state.diagnostics.length) {
     list.replaceChildren(el("li", { class: "diag-none" }, t("policy.noDiagnostics")));
     return;
@@ -222,28 +348,29 @@ export function renderDiagnostics() {
     const file = d.file || "policy.toml";
     const where = s.line ? `${file}:${s.line}:${s.column}` : file;
     const li = el("li", { class: `diag ${d.severity === "warning" ? "warn" : "err"}`, "data-line": s.line ?? "", "data-column": s.column ?? "", "data-file": file, "data-code": d.code, "data-message": d.message, "data-help": d.help ?? "" });
-    const btn = el("button", { type: "button", class: "diag-btn", "aria-label": s.line ? t("policy.jump", { line: s.line }) : where });
+    // No aria-label: the button's name is its visible text (severity, code, place), then where it goes.
+    const btn = el("button", { type: "button", class: "diag-btn" });
     btn.append(
-      el("span", { class: "diag-sev" }, d.severity === "warning" ? "warning" : "error"),
+      el("span", { class: "diag-sev" }, t(d.severity === "warning" ? "policy.sevWarning" : "policy.sevError")),
       el("code", { class: "diag-code" }, `[${d.code}]`),
       el("span", { class: "diag-where" }, where),
-      d.rule ? el("span", { class: "diag-rule" }, `rule ${d.rule}`) : "",
+      d.rule ? el("span", { class: "diag-rule" }, t("policy.ruleLabel", { rule: d.rule })) : "",
+      s.line ? el("span", { class: "visually-hidden" }, ` · ${t("policy.jump", { line: s.line })}`) : "",
     );
     btn.addEventListener("click", () => { if (s.line) jumpTo(file, s.line, s.column || 1); });
     li.append(btn, el("div", { class: "diag-msg" }, ...richText(d.message)));
-    if (s.line) li.append(excerpt(file, s));
+    if (s.line) li.append(excerpt(file, s, ranges.get(s)));
     if (d.help) li.append(el("div", { class: "diag-help" }, el("b", {}, `${t("policy.help")}: `), ...richText(d.help)));
     return li;
   }));
 }
 
 /** The diagnostic's line with a caret under the span, like the CLI's `lint`. */
-function excerpt(file, s) {
+function excerpt(file, s, [a0, b0]) {
   const text = state.files[file] ?? "";
-  const starts = lineStarts(text);
-  const from = starts[s.line - 1] ?? 0;
-  const line = text.slice(from, (starts[s.line] ?? text.length + 1) - 1);
-  const [a0, b0] = spanRange(text, s);
+  const idx = linesOf(text, file);
+  const [from, end] = idx.bounds(s.line - 1);
+  const line = text.slice(from, end);
   const a = Math.max(0, a0 - from);
   const b = Math.max(a + 1, Math.min(b0 - from, line.length));
   const pre = el("pre", { class: "diag-excerpt" });

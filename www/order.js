@@ -1,8 +1,10 @@
 // The order being checked: a sample gallery (grouped <select>), a form and a JSON view.
 // Every change re-checks it (verdict.js).
 import { t, lang } from "./i18n.js";
-import { $, $$, state, el, storeData } from "./state.js";
-import { runCheck } from "./verdict.js";
+import { $, $$, state, el } from "./state.js";
+import { parseCsv } from "./lib.js";
+import { runCheck, renderVerdict } from "./verdict.js";
+import { compileNow } from "./editor.js";
 
 const METHODS = ["sms_otp", "id_check"];
 const CUSTOMER_FIELDS = [["id", "order.customerId"], ["email", "order.email"], ["phone", "order.phone"], ["device_id", "order.device"], ["payment_fingerprint", "order.payment"], ["ip", "order.ip"], ["account_created_at", "order.accountCreated"]];
@@ -22,23 +24,92 @@ export function setupOrder() {
   $("#sample-next").addEventListener("click", () => step(1));
   const now = $("#now");
   now.value = state.now;
+  // The engine takes an RFC 3339 time with its zone; Date.parse also takes "2026-11-25",
+  // which the engine then refused with an error that blamed the order.
+  const nowError = el("span", { id: "now-error", class: "field-error", role: "alert" });
+  now.after(nowError);
+  now.setAttribute("aria-describedby", "now-error");
   now.addEventListener("input", () => {
-    if (!Number.isNaN(Date.parse(now.value))) { state.now = now.value.trim(); now.removeAttribute("aria-invalid"); scheduleCheck(); }
-    else now.setAttribute("aria-invalid", "true");
+    const v = now.value.trim();
+    // a recompile (editor.js compiles at the check time), which checks the order again
+    if (isRfc3339(v)) { state.now = v; now.removeAttribute("aria-invalid"); nowError.textContent = ""; clearTimeout(checkTimer); checkTimer = setTimeout(compileNow, 120); }
+    else { now.setAttribute("aria-invalid", "true"); nowError.textContent = t("order.nowInvalid"); }
   });
   for (const b of $$(".order-view")) b.addEventListener("click", () => setOrderView(b.dataset.view));
+  $("#order-json").setAttribute("aria-describedby", "json-error");
   $("#order-json").addEventListener("input", (e) => {
-    try {
-      state.order = JSON.parse(e.target.value);
-      $("#json-error").textContent = "";
-      e.target.removeAttribute("aria-invalid");
-      state.cleared = null;
+    const parsed = parseOrderJson(e.target.value);
+    state.cleared = null;
+    if (parsed.order) {
+      state.order = parsed.order;
+      showJsonError(null);
       scheduleCheck();
-    } catch (err) {
-      $("#json-error").textContent = `${t("order.jsonError")}: ${err.message}`;
-      e.target.setAttribute("aria-invalid", "true");
+    } else {
+      // No verdict for text that is not an order: the last one would pass for its verdict.
+      showJsonError(parsed);
+      clearTimeout(checkTimer);
+      setJsonError(parsed.message);
     }
   });
+}
+
+/** An RFC 3339 date-time with seconds optional and a zone (`Z` or ±hh:mm), and a real date. */
+export function isRfc3339(v) {
+  return /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v));
+}
+
+/**
+ * The order in the JSON view: {order} when it is a JSON object, else {message, index}
+ * with the UTF-16 index of the error when the parser says where (V8 gives "position N"
+ * and, in newer versions, "line L column C").
+ */
+export function parseOrderJson(text) {
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    const msg = String(err?.message || err);
+    let index = null;
+    const pos = /position (\d+)/.exec(msg);
+    const lc = /line (\d+) column (\d+)/.exec(msg);
+    if (pos) index = Number(pos[1]);
+    else if (lc) {
+      const lines = text.split("\n").slice(0, Number(lc[1]) - 1);
+      index = lines.reduce((n, l) => n + l.length + 1, 0) + Number(lc[2]) - 1;
+    } else if (/end of (JSON )?input/i.test(msg)) index = text.length;
+    return { message: `${t("order.jsonError")}: ${msg}`, index };
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return { message: t("order.jsonNotObject"), index: null };
+  return { order: v };
+}
+
+/** The JSON view's error line, and the error's place in the text marked under it. */
+function showJsonError(parsed) {
+  const box = $("#json-error");
+  const ta = $("#order-json");
+  if (!parsed) { box.replaceChildren(); ta.removeAttribute("aria-invalid"); return; }
+  ta.setAttribute("aria-invalid", "true");
+  box.replaceChildren(el("div", {}, parsed.message));
+  if (parsed.index === null) return;
+  const text = ta.value;
+  const i = Math.min(parsed.index, text.length);
+  const start = text.lastIndexOf("\n", i - 1) + 1;
+  const end = text.indexOf("\n", i) < 0 ? text.length : text.indexOf("\n", i);
+  const line = text.slice(0, start).split("\n").length;
+  const col = i - start + 1;
+  const go = el("button", { type: "button", class: "link-btn" }, t("order.jsonAt", { line, col }));
+  go.addEventListener("click", () => { ta.focus(); ta.setSelectionRange(i, Math.min(text.length, i + 1)); });
+  const lineText = text.slice(start, end);
+  box.append(go, el("pre", { class: "diag-excerpt", "data-testid": "json-error-at" },
+    el("span", { class: "ln" }, `${String(line).padStart(3)} │ `),
+    lineText.slice(0, col - 1), el("mark", {}, lineText.slice(col - 1, col) || " "), lineText.slice(col)));
+}
+
+/** The verdict card says there is no verdict (verdict.js renders it). */
+function setJsonError(message) {
+  state.verdict = { jsonError: message };
+  state.explained = null;
+  renderVerdict();
 }
 
 function setOrderView(view) {
@@ -48,11 +119,15 @@ function setOrderView(view) {
   $("#order-json-wrap").hidden = view !== "json";
   if (view === "json") showOrderJson();
   else renderForm();
+  // both views now show the last valid order: its verdict replaces "invalid JSON"
+  if (state.verdict?.jsonError) runCheck();
 }
 
 /** Writes the order into the JSON view when that view is shown. */
 export function showOrderJson() {
-  if (state.orderView === "json") $("#order-json").value = JSON.stringify(state.order, null, 2);
+  if (state.orderView !== "json") return;
+  $("#order-json").value = JSON.stringify(state.order, null, 2);
+  showJsonError(null); // the text is the order now: an earlier error no longer applies
 }
 
 export function renderSampleOptions() {
@@ -124,7 +199,8 @@ export function renderForm() {
   const session = sessionFieldset(o);
   const ship = el("fieldset", { class: "fs-grid" }, el("legend", {}, t("order.shipping")),
     ...SHIPPING_FIELDS.map(([k, label]) => input(t(label), o.shipping?.[k], setIn("shipping", k, true))));
-  const { catalog } = storeData();
+  // the catalog only: storeData() would parse a 100k-row blocklist on every redraw of the form
+  const catalog = parseCsv(state.files["catalog.csv"] || "");
   const dl = el("datalist", { id: "sku-list" }, ...catalog.map((r) => el("option", { value: r.sku }, r.name)));
   const items = el("fieldset", { class: "items" }, el("legend", {}, t("order.items")), dl);
   (o.items || []).forEach((it, i) => {

@@ -86,11 +86,27 @@ function completeVerification() {
   renderForm();
   showOrderJson();
   $("#verdict-card").scrollIntoView({ block: "nearest" });
+  // The button is gone with the step-up: keep keyboard focus on what replaced it (the
+  // re-check's note), not at the top of the page.
+  $('#verdict [data-testid="cleared"]')?.focus();
+}
+
+/**
+ * What screen readers hear: the decision (or that there is none), once when it changes —
+ * not the whole verdict on every keystroke in the form.
+ */
+function announce(v) {
+  const live = $("#verdict-live");
+  if (!live) return;
+  const text = !v ? "" : v.policyError ? t("verdict.policyError") : v.jsonError ? t("verdict.noVerdict")
+    : v.inputError ? t("verdict.inputError") : t("verdict.live", { decision: t(`decision.${v.decision}`) });
+  if (live.textContent !== text) live.textContent = text;
 }
 
 export function renderVerdict() {
   const box = $("#verdict");
   const v = state.verdict;
+  announce(v);
   const exp = $("#expected");
   exp.replaceChildren();
   // a sample's expected decision is the demo store's: another store's policy owes it nothing
@@ -98,6 +114,10 @@ export function renderVerdict() {
   if (!v) { box.replaceChildren(); return; }
   if (v.policyError) {
     box.replaceChildren(el("div", { class: "alert err", "data-testid": "verdict-policy-error" }, t("verdict.policyError")));
+    return;
+  }
+  if (v.jsonError) {
+    box.replaceChildren(el("div", { class: "alert err", "data-testid": "verdict-json-error" }, el("b", {}, t("verdict.noVerdict")), el("div", {}, v.jsonError)));
     return;
   }
   if (v.inputError) {
@@ -133,7 +153,7 @@ function decisionRow(v) {
 
 function clearedNote(v) {
   const { orderId } = state.cleared;
-  return el("div", { class: `alert ${["allow", "warn", "review"].includes(v.decision) ? "ok" : "warn"}`, "data-testid": "cleared" },
+  return el("div", { class: `alert ${["allow", "warn", "review"].includes(v.decision) ? "ok" : "warn"}`, "data-testid": "cleared", tabindex: "-1" },
     decisionBadge(state.cleared.from.decision), " → ", decisionBadge(v.decision), " ",
     t("verdict.cleared", { decision: t(`decision.${v.decision}`) }), " ",
     el("code", {}, `verified: ${JSON.stringify(state.order.verified || [])}`), " ",
@@ -185,7 +205,11 @@ function linesTable(v, facts) {
       el("td", { class: "num" }, it.price !== undefined ? `¥${Number(it.price).toFixed(2)}` : ""), el("td", {}, decisionBadge(ln.decision))));
   });
   table.append(tb);
-  return el("div", { class: "sub" }, el("h3", {}, t("verdict.lines")), el("div", { class: "table-wrap" }, table));
+  // A line's decision comes from the item rules only (order rules decide the order, not
+  // its lines): say so, or a denied order whose lines all show Allow reads as a contradiction.
+  return el("div", { class: "sub" }, el("h3", {}, t("verdict.lines")),
+    el("p", { class: "muted small lines-note", "data-testid": "lines-note" }, t("verdict.linesNote")),
+    el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("verdict.lines") }, table));
 }
 
 /** The firing rules, each with the fact paths it reads and their values ("why"). */
@@ -202,7 +226,7 @@ function reasonsList(v, facts, suppressed) {
       const dl = el("dl", { class: "why" });
       for (const p of read) {
         const val = r.lines.length && p.startsWith("item.")
-          ? r.lines.map((n) => `${n}: ${fmt(factValue(facts, p, n))}`).join(" · ")
+          ? r.lines.map((n) => `${t("verdict.lineN", { n })} = ${fmt(factValue(facts, p, n))}`).join(" · ")
           : p === "items" ? factValue(facts, p) : fmt(factValue(facts, p));
         dl.append(el("dt", {}, el("code", {}, p)), el("dd", {}, val));
       }

@@ -53,16 +53,21 @@ test("a broken rule shows its diagnostic at the right line; fixing it restores t
   assert.equal(await diag.getAttribute("data-help"), "did you mean `level`?");
   assert.match(await diag.textContent(), /did you mean level\?/);
   assert.match(await diag.textContent(), new RegExp(`policy\\.toml:${line}:${column}`));
-  // the gutter marks the line and the editor underlines `lvl`
-  assert.equal(await page.textContent("#gutter .g-err"), String(line));
-  assert.equal(await page.textContent("#mirror mark.sq-err"), "lvl");
   assert.match(await page.textContent("#compile-status"), /Errors · 1 error$/);
   await page.waitForSelector('[data-testid="verdict-policy-error"]');
   assert.equal(await decisionOf(page), null);
-  // clicking the diagnostic jumps to the line
+  // the button's accessible name starts with what it shows (axe: label-content-name-mismatch)
+  assert.match(await diag.$eval(".diag-btn", (b) => b.textContent), new RegExp(`^error\\[unknown-field\\]policy\\.toml:${line}:${column}rule block-restricted-item · Go to line ${line}$`));
+  assert.equal(await diag.$eval(".diag-btn", (b) => b.getAttribute("aria-label")), null);
+  // clicking the diagnostic jumps to the line (the editor draws only the lines in view:
+  // line ${line} is below them until then)
   await diag.$eval(".diag-btn", (b) => b.click());
   const caret = await page.$eval("#source", (ta) => ta.value.slice(0, ta.selectionStart).split("\n").length);
   assert.equal(caret, line);
+  assert.equal(await page.textContent("#cursor-pos"), `policy.toml · Ln ${line}, Col ${column}`);
+  // the gutter marks the line and the editor underlines `lvl`
+  assert.equal(await page.textContent("#gutter .g-err"), String(line));
+  assert.equal(await page.textContent("#mirror mark.sq-err"), "lvl");
   // fix it
   await page.fill("#source", policy);
   await page.waitForSelector("#compile-status.ok");
