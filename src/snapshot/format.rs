@@ -10,10 +10,14 @@ use std::hash::Hasher;
 
 /// First eight bytes of every snapshot.
 pub const MAGIC: [u8; 8] = *b"CKGUARD\0";
-/// The format version this build writes, and the newest it reads. Version 4 added the
-/// `PROG` section (the rules' compiled programs, which a runtime without the rule
-/// compiler needs) and is written for every policy.
-pub const FORMAT_VERSION: u16 = 4;
+/// The newest format version this build reads and writes. Version 4 added the `PROG`
+/// section (the rules' compiled programs, which a runtime without the rule compiler
+/// needs) and is written for every policy; version 5 is version 4 whose messages are
+/// templates ([`written_version`]).
+pub const FORMAT_VERSION: u16 = 5;
+/// The first format version whose message texts are templates (`crate::template`):
+/// older files' texts are shown as written.
+pub const TEMPLATES_VERSION: u16 = 5;
 /// The oldest format version this build reads. Versions 2 and 3 hold rules only as
 /// text: a build with the `compiler` feature compiles them at load, the runtime
 /// without it refuses them (`SnapshotError::RulesAsText`).
@@ -36,6 +40,24 @@ pub fn min_version_for(policy: &crate::model::Policy) -> u16 {
         BASE_FORMAT_VERSION
     }
 }
+/// The version written for `policy`: 5 when a message text holds a brace, which a
+/// version-4 reader would show the customer as written (`{case}` instead of the case
+/// reference), so it must refuse the file; else 4, so that policies without
+/// placeholders compile to the same bytes as before and older engines keep loading them
+/// (docs/snapshot-format.md, "Versioning and compatibility").
+pub fn written_version(policy: &crate::model::Policy) -> u16 {
+    let templated = policy
+        .messages
+        .values()
+        .flat_map(|t| t.values())
+        .any(|text| crate::template::has_braces(text));
+    if templated {
+        TEMPLATES_VERSION
+    } else {
+        PROGRAMS_VERSION
+    }
+}
+
 /// Size of the fixed part of the header (before the merchant name).
 pub const FIXED_HEADER_LEN: usize = header::MERCHANT;
 /// Size of one section-table entry: tag, flags, offset, length.

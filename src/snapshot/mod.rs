@@ -21,6 +21,8 @@ mod signature;
 mod writer;
 
 #[cfg(feature = "compiler")]
+pub use format::TEMPLATES_VERSION;
+#[cfg(feature = "compiler")]
 pub use hashed::HashedBlocklist;
 pub use key::{SnapshotKey, DEMO_KEY};
 pub use open::LoadOptions;
@@ -28,7 +30,6 @@ pub use public::PublicKindInfo;
 #[cfg(feature = "compiler")]
 pub use signature::{sign, SigningKey, SIGNING_KEY_FILE_LEN};
 pub use signature::{PublicKey, PUBLIC_KEY_LEN};
-#[cfg(feature = "compiler")]
 pub use writer::{write, write_private, write_profile};
 
 use crate::model::{CatalogItem, CustomerStats, IdKind, Level, Policy};

@@ -44,7 +44,14 @@ pub fn write_profile(
         ),
         Profile::Public => {
             let salt = options.key.public_salt();
-            let meta = meta_section(&source.policy)?;
+            // A public hit carries no reason, so `{reason}` never has a value there; the
+            // texts stay out, as the reason codes do (they would tell a page which
+            // reasons the list uses).
+            let policy = Policy {
+                list_reasons: Default::default(),
+                ..source.policy.clone()
+            };
+            let meta = meta_section(&policy)?;
             // The public snapshot stores no reason codes, but a source that a private
             // compile refuses is refused here too.
             let mut reasons: Vec<&str> =
@@ -253,7 +260,11 @@ fn assemble(
     let mut out = Vec::with_capacity(total);
     out.resize(header_len, 0);
     put(&mut out, header::MAGIC, &MAGIC);
-    put(&mut out, header::VERSION, &FORMAT_VERSION.to_le_bytes());
+    put(
+        &mut out,
+        header::VERSION,
+        &written_version(policy).to_le_bytes(),
+    );
     put(
         &mut out,
         header::HEADER_LEN,
