@@ -53,9 +53,14 @@ pub fn run(
             };
             if case_ref::matches(code, &merchant, &order) {
                 found += 1;
-                // One line per order, also for a pretty-printed document.
-                let compact = serde_json::from_str::<serde_json::Value>(&text)
-                    .map_or_else(|_| text.trim().to_string(), |v| v.to_string());
+                // One line per order: a log line as it is, a pretty-printed document
+                // compacted.
+                let text = text.trim();
+                let compact = match text.contains('\n') {
+                    true => serde_json::from_str::<serde_json::Value>(text)
+                        .map_or_else(|_| text.to_string(), |v| v.to_string()),
+                    false => text.to_string(),
+                };
                 writeln!(out, "{}:{line}: {compact}", path.display())?;
             }
         }

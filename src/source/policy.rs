@@ -187,7 +187,12 @@ pub(crate) fn read_policy(
             }
         }
     };
-    let failed = sink.out.iter().any(Diagnostic::is_error);
+    // A message template error leaves the policy readable: its rules are still
+    // type-checked (and their messages' placeholders checked against them), so one run
+    // shows every problem. The error itself still refuses the source.
+    let failed = sink.out.iter().any(|d| {
+        d.is_error() && !matches!(d.code, Code::MessagePlaceholder | Code::PlaceholderContext)
+    });
     diags.append(&mut sink.out);
     match result {
         Some(read) if !failed => Some(read),
