@@ -20,7 +20,6 @@ mod signature;
 #[cfg(feature = "compiler")]
 mod writer;
 
-#[cfg(feature = "compiler")]
 pub use format::TEMPLATES_VERSION;
 #[cfg(feature = "compiler")]
 pub use hashed::HashedBlocklist;
@@ -30,6 +29,7 @@ pub use public::PublicKindInfo;
 #[cfg(feature = "compiler")]
 pub use signature::{sign, SigningKey, SIGNING_KEY_FILE_LEN};
 pub use signature::{PublicKey, PUBLIC_KEY_LEN};
+#[cfg(feature = "compiler")]
 pub use writer::{write, write_private, write_profile};
 
 use crate::model::{CatalogItem, CustomerStats, IdKind, Level, Policy};
