@@ -210,31 +210,56 @@ pub struct Values<'a> {
     pub case: Option<&'a str>,
 }
 
-/// `template` with its holes filled for `locale` (the locale the text is in).
+/// `template` with its holes filled for `locale` (the locale the text is in). The
+/// same grammar as [`parse`], scanned without building pieces or error messages: this
+/// is the runtime's path, and [`parse`] (the compiler's) stays out of its wasm.
 pub fn render(template: &str, locale: &str, values: &Values<'_>) -> String {
-    let (pieces, _) = parse(template);
     let mut out = String::with_capacity(template.len() + 32);
-    for piece in pieces {
-        match piece {
-            Piece::Text(t) => out.push_str(t),
-            Piece::Hole {
-                placeholder,
-                fallback,
-                ..
-            } => {
-                let value = match placeholder {
-                    Placeholder::Reason => values.reason.map(str::to_string),
-                    Placeholder::Expires => values.expires.map(|t| format_date(t, locale)),
-                    Placeholder::Appeal => values.appeal.map(str::to_string),
-                    Placeholder::Case => values.case.map(str::to_string),
-                };
-                match value {
-                    Some(v) if !v.is_empty() => out.push_str(&v),
-                    _ => out.push_str(fallback),
-                }
-            }
+    let mut rest = template;
+    while let Some(at) = rest.find(['{', '}']) {
+        let (before, from) = rest.split_at(at);
+        out.push_str(before);
+        let next = from.get(1..2);
+        if from.starts_with('}') || next == Some("{") {
+            // `}}`, `{{` → one brace; a lone `}` is shown as written.
+            out.push_str(from.get(..1).unwrap_or(""));
+            let skip = if next == from.get(..1) { 2 } else { 1 };
+            rest = from.get(skip..).unwrap_or("");
+            continue;
         }
+        // `{` … up to the next brace: a hole when that is a `}` naming a placeholder.
+        let inner_end = from
+            .get(1..)
+            .and_then(|t| t.find(['{', '}']))
+            .map(|i| i + 1);
+        let hole = inner_end
+            .filter(|&e| from.get(e..e + 1) == Some("}"))
+            .and_then(|e| {
+                let inner = from.get(1..e)?;
+                let (name, fallback) = inner.split_once('|').unwrap_or((inner, ""));
+                Some((Placeholder::from_name(name.trim())?, fallback, e + 1))
+            });
+        let Some((placeholder, fallback, end)) = hole else {
+            let end = inner_end
+                .filter(|&e| from.get(e..e + 1) == Some("}"))
+                .map_or(1, |e| e + 1);
+            out.push_str(from.get(..end).unwrap_or(""));
+            rest = from.get(end..).unwrap_or("");
+            continue;
+        };
+        let value = match placeholder {
+            Placeholder::Reason => values.reason.map(str::to_string),
+            Placeholder::Expires => values.expires.map(|t| format_date(t, locale)),
+            Placeholder::Appeal => values.appeal.map(str::to_string),
+            Placeholder::Case => values.case.map(str::to_string),
+        };
+        match value {
+            Some(v) if !v.is_empty() => out.push_str(&v),
+            _ => out.push_str(fallback),
+        }
+        rest = from.get(end..).unwrap_or("");
     }
+    out.push_str(rest);
     out
 }
 
@@ -325,6 +350,58 @@ mod tests {
         assert!(errors[0]
             .help
             .contains("`reason`, `expires`, `appeal`, `case`"));
+    }
+
+    /// What [`render`] must give: the pieces of [`parse`], filled.
+    fn by_pieces(template: &str, values: &Values<'_>) -> String {
+        let mut out = String::new();
+        for piece in parse(template).0 {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Hole {
+                    placeholder,
+                    fallback,
+                    ..
+                } => {
+                    let v = match placeholder {
+                        Placeholder::Reason => values.reason.map(str::to_string),
+                        Placeholder::Expires => values.expires.map(|t| format_date(t, "en")),
+                        Placeholder::Appeal => values.appeal.map(str::to_string),
+                        Placeholder::Case => values.case.map(str::to_string),
+                    };
+                    out.push_str(v.as_deref().unwrap_or(fallback));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_runtime_scanner_agrees_with_the_compilers_parser() {
+        let tricky = [
+            "",
+            "plain",
+            "{{x}}",
+            "}}}",
+            "{{{case}}}",
+            "{a{case}",
+            "{case|}",
+            "{ case }",
+            "x{expires|a|b}y",
+            "{reason",
+            "}{",
+            "{|x}",
+            "é{appeal}ü}",
+            "{{}",
+            "{}}",
+            "{case}{case}",
+            "a {nope} } {case",
+        ];
+        for full in [values(), Values::default()] {
+            for t in tricky {
+                assert_eq!(render(t, "en", &full), by_pieces(t, &full), "{t:?}");
+            }
+        }
     }
 
     #[test]

@@ -383,7 +383,7 @@ test("verify_mode = \"all\" through the package: each method is its own open gro
   files["policy.toml"] = files["policy.toml"].replace('["sms_otp", "id_check"]\n', '["sms_otp", "id_check"]\nverify_mode = "all"\n');
   assert.deepStrictEqual(compiler.lintPolicy(files).filter((d) => d.code.startsWith("verify-mode")), []);
   const { bytes, info } = compiler.compilePolicy(files, { createdAt: "2026-11-22T00:00:00Z", key: DEMO_KEY });
-  assert.equal(info.format_version, 4); // every snapshot is format 4 (rules stored compiled)
+  assert.equal(info.format_version, 5); // rules stored compiled (4 on), and the demo store's messages are templates (5)
   const order = JSON.parse(read("examples/orders/multi-verify.json"));
   const check = (verified) => {
     const engine = esm.Engine.fromBytes(bytes, { key: DEMO_KEY });
