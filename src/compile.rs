@@ -53,30 +53,46 @@ pub struct Linted {
     pub entries: BTreeMap<String, usize>,
 }
 
+/// Where the policy's parts start in its file (`source::ReadParts`).
+struct Offsets<'a> {
+    when: &'a [Option<usize>],
+    messages: &'a BTreeMap<String, BTreeMap<String, usize>>,
+}
+
 /// Checks every rule of `policy`, returning all diagnostics located in the policy file.
 fn check_rules(
     policy: &crate::model::Policy,
     policy_file: &str,
     policy_text: &str,
-    when_offsets: &[Option<usize>],
+    offsets: &Offsets<'_>,
 ) -> Vec<Diagnostic> {
-    check_rules_with(
-        policy,
-        policy_file,
-        policy_text,
-        when_offsets,
-        |when, scope| crate::rules::compile(when, scope).map(|(_, warnings)| warnings),
-    )
+    check_rules_with(policy, policy_file, policy_text, offsets, |when, scope| {
+        crate::rules::compile(when, scope)
+            .map(|(program, warnings)| (program.facts_read(), warnings))
+    })
 }
 
-/// [`check_rules`] with the rule checker as a parameter (tests pass a fake one).
+/// The facts that say whether and how the customer is listed: a rule reading one of
+/// them is "about a list entry", and its messages may name the entry's `{reason}` and
+/// `{expires}` (docs/policy.md, "Message placeholders").
+const LISTING_FACTS: [&str; 5] = [
+    "customer.level",
+    "customer.level_certain",
+    "customer.listed",
+    "customer.reasons",
+    "customer.matched",
+];
+
+/// [`check_rules`] with the rule checker as a parameter (tests pass a fake one). The
+/// checker answers the facts a rule reads and its warnings, or its errors.
 fn check_rules_with(
     policy: &crate::model::Policy,
     policy_file: &str,
     policy_text: &str,
-    when_offsets: &[Option<usize>],
-    check: impl Fn(&str, crate::model::Scope) -> Result<Vec<Diagnostic>, Vec<Diagnostic>>,
+    offsets: &Offsets<'_>,
+    check: impl Fn(&str, crate::model::Scope) -> Result<(Vec<String>, Vec<Diagnostic>), Vec<Diagnostic>>,
 ) -> Vec<Diagnostic> {
+    let when_offsets = offsets.when;
     let mut out = Vec::new();
     for (i, rule) in policy.rules.iter().enumerate() {
         let offset = when_offsets.get(i).copied().flatten();
@@ -88,8 +104,78 @@ fn check_rules_with(
             d.in_file(policy_file).in_rule(&rule.id)
         };
         match check(&rule.when, rule.scope) {
-            Ok(warnings) => out.extend(warnings.into_iter().map(place)),
+            Ok((read, warnings)) => {
+                out.extend(warnings.into_iter().map(place));
+                if !read.iter().any(|f| LISTING_FACTS.contains(&f.as_str())) {
+                    out.extend(entry_placeholders_out_of_context(
+                        policy,
+                        rule,
+                        offsets.messages,
+                        policy_text,
+                        policy_file,
+                    ));
+                }
+            }
             Err(errors) => out.extend(errors.into_iter().map(place)),
+        }
+    }
+    out
+}
+
+/// Errors for `{reason}` and `{expires}` in the message of `rule`, which does not read
+/// the listing: when it fires the customer may have no list entry at all, so those
+/// placeholders would have nothing to say.
+fn entry_placeholders_out_of_context(
+    policy: &crate::model::Policy,
+    rule: &crate::model::Rule,
+    message_offsets: &BTreeMap<String, BTreeMap<String, usize>>,
+    policy_text: &str,
+    policy_file: &str,
+) -> Vec<Diagnostic> {
+    use crate::template::{parse, Piece};
+    let Some(key) = &rule.message else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (locale, table) in &policy.messages {
+        let Some(text) = table.get(key) else { continue };
+        let start = message_offsets
+            .get(locale)
+            .and_then(|t| t.get(key))
+            .copied();
+        for piece in parse(text).0 {
+            let Piece::Hole {
+                placeholder,
+                start: from,
+                end: to,
+                ..
+            } = piece
+            else {
+                continue;
+            };
+            if !placeholder.is_about_entry() {
+                continue;
+            }
+            let name = placeholder.name();
+            let mut d = Diagnostic::error(
+                Code::PlaceholderContext,
+                format!(
+                    "message `{key}` in `{locale}` uses `{{{name}}}`, but rule `{}` does not read the customer's listing, so it can fire for a customer with no list entry",
+                    rule.id
+                ),
+            )
+            .with_help(format!(
+                "use `{{{name}}}` only in messages of rules whose `when` reads `customer.level`, `customer.listed`, `customer.reasons` or `customer.matched`, or give rule `{}` a message without it",
+                rule.id
+            ))
+            .in_file(policy_file)
+            .in_rule(&rule.id);
+            if let Some(s) = start {
+                d = d.with_span(
+                    crate::diagnostic::Span::new(s + from, s + to).located_in(policy_text),
+                );
+            }
+            out.push(d);
         }
     }
     out
@@ -103,8 +189,11 @@ fn add_rule_diagnostics(files: &SourceFiles, parts: &mut source::ReadParts) {
             .files
             .get(&parts.policy_file)
             .map_or("", String::as_str);
-        let rule_diagnostics =
-            check_rules(policy, &parts.policy_file, policy_text, &parts.when_offsets);
+        let offsets = Offsets {
+            when: &parts.when_offsets,
+            messages: &parts.message_offsets,
+        };
+        let rule_diagnostics = check_rules(policy, &parts.policy_file, policy_text, &offsets);
         parts.diagnostics.extend(rule_diagnostics);
     }
 }
@@ -311,7 +400,10 @@ mod tests {
     use crate::diagnostic::Span;
 
     /// A fake checker that flags the first `lvl` in an expression.
-    fn flag_lvl(when: &str, _: crate::model::Scope) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
+    fn flag_lvl(
+        when: &str,
+        _: crate::model::Scope,
+    ) -> Result<(Vec<String>, Vec<Diagnostic>), Vec<Diagnostic>> {
         match when.find("lvl") {
             Some(at) => Err(vec![Diagnostic::error(
                 Code::UnknownField,
@@ -319,7 +411,7 @@ mod tests {
             )
             .with_help("did you mean `level`?")
             .with_span(Span::new(at, at + 3))]),
-            None => Ok(Vec::new()),
+            None => Ok((Vec::new(), Vec::new())),
         }
     }
 
@@ -327,7 +419,11 @@ mod tests {
         let files = SourceFiles::from_pairs([(name, text)]);
         let parts = source::read_parts(&files);
         let policy = parts.policy.expect("policy reads");
-        check_rules_with(&policy, name, text, &parts.when_offsets, flag_lvl)
+        let offsets = Offsets {
+            when: &parts.when_offsets,
+            messages: &parts.message_offsets,
+        };
+        check_rules_with(&policy, name, text, &offsets, flag_lvl)
     }
 
     #[test]

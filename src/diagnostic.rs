@@ -89,6 +89,14 @@ codes! {
     EmptyMessage = "empty-message",
     /// (warning) A `warn` rule names no message: the order goes through with no notice.
     WarnWithoutMessage = "warn-without-message",
+    /// A message placeholder is unknown or malformed (`{resaon}`, an unclosed `{`).
+    MessagePlaceholder = "message-placeholder",
+    /// A message placeholder can have no value where the message is used (`{reason}` in
+    /// a message of a rule that does not read the listing, `{appeal}` without `appeal`).
+    PlaceholderContext = "placeholder-context",
+    /// (warning) `{reason}` or `{expires}` without a `|fallback`, which shows nothing
+    /// when the check has no value for it.
+    PlaceholderWithoutFallback = "placeholder-without-fallback",
 
     // The CSV tables.
     /// The header row is missing or has missing, unknown or repeated columns.

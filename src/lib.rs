@@ -46,12 +46,14 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod backtest;
+pub mod case_ref;
 pub mod diagnostic;
 pub mod engine;
 pub mod model;
 pub mod normalize;
 pub mod rules;
 pub mod snapshot;
+pub mod template;
 pub mod time;
 // Verdict tokens: what the origin checks behind the edge worker (native only).
 #[cfg(not(target_arch = "wasm32"))]

@@ -505,8 +505,16 @@ pub struct Policy {
     pub email_plus_tags: PlusTags,
     /// Rules in policy order.
     pub rules: Vec<Rule>,
-    /// `messages[locale][key] = text`.
+    /// `messages[locale][key] = text`: templates with placeholders from snapshot format
+    /// 5 on (`crate::template`), plain text before.
     pub messages: BTreeMap<String, BTreeMap<String, String>>,
+    /// `list_reasons[locale][code] = text`: what `{reason}` shows for a list reason code
+    /// (omitted from the snapshot when empty, so older policies compile to the same bytes).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub list_reasons: BTreeMap<String, BTreeMap<String, String>>,
+    /// Where a customer appeals (an e-mail address or URL), what `{appeal}` shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal: Option<String>,
 }
 
 /// One row of `blocklist.csv`, its value already normalized (never stored in clear in a

@@ -146,6 +146,12 @@ impl Timestamp {
         self.0.checked_sub(earlier.0).map(Duration)
     }
 
+    /// The UTC calendar date `(year, month, day)` of this instant.
+    pub fn civil_date(self) -> (i64, i64, i64) {
+        // |days| <= 106,752 for any i64 of nanoseconds, so the cast is exact.
+        civil_from_days(self.0.div_euclid(NANOS_PER_DAY) as i32)
+    }
+
     /// RFC 3339 in UTC with a `Z` and as many fraction digits as needed (none for whole
     /// seconds, else 3, 6 or 9), which is how CEL prints timestamps.
     pub fn to_rfc3339(self) -> String {

@@ -222,7 +222,12 @@ export interface LineVerdict {
 export interface VerdictMessage {
   /** The locale actually used. */
   locale: string;
+  /**
+   * The text, its placeholders filled in for this check (`{reason}`, `{expires}`,
+   * `{appeal}`, `{case}`: docs/policy.md, "Message placeholders"; docs/semantics.md §9.5).
+   */
   text: string;
+  /** The key in the policy's `[messages.<locale>]`. */
   key: string;
 }
 

@@ -207,6 +207,36 @@ fn lint_shows_caret_diagnostics() {
 }
 
 #[test]
+fn lint_places_message_placeholder_problems() {
+    golden(
+        "lint-placeholders",
+        &run(
+            &["lint", "--now", NOW, "tests/fixtures/placeholder-policy"],
+            None,
+        ),
+    );
+}
+
+#[test]
+fn case_finds_the_orders_of_a_reference() {
+    // YJQT-Y0VX is the demo store's reference of order DS-20261125-0017 (conformance
+    // case `blacklisted-limited`), typed as a customer might; then one that no order has,
+    // and one that is not a reference.
+    let found = run(
+        &[
+            "case",
+            "yjqt y0vx",
+            "examples/orders/all.jsonl",
+            "examples/orders/blacklisted-limited.json",
+        ],
+        None,
+    );
+    let none = run(&["case", "AAAA-AAAA", "examples/orders/all.jsonl"], None);
+    let bad = run(&["case", "YJQT-Y0V", "examples/orders/all.jsonl"], None);
+    golden("case-demo", &format!("{found}{none}{bad}"));
+}
+
+#[test]
 fn lint_demo_store_is_clean() {
     golden(
         "lint-demo",

@@ -76,6 +76,8 @@ fn source(rules: Vec<Rule>) -> PolicySource {
             email_plus_tags: Default::default(),
             rules,
             messages,
+            list_reasons: Default::default(),
+            appeal: None,
         },
         blocklist: vec![
             entry(IdKind::Phone, "8613800138000", Level::Watch, None),

@@ -23,6 +23,7 @@ mod engine;
 mod fail_closed;
 mod identity;
 mod no_panic;
+mod placeholders;
 mod public_profile;
 mod rule_programs;
 mod rules_corpus;

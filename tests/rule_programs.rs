@@ -186,7 +186,10 @@ reason = "STRICT_LIMIT"
         ..Default::default()
     };
     let compiled = checkout_guard::compile_dir(dir.path(), &options).unwrap();
+    // Maps and timestamp accessors are tags of format 5: a version-4 reader must refuse
+    // the file by its version (docs/snapshot-format.md, "Versioning and compatibility").
     let mut engine = open(compiled.bytes).unwrap();
+    assert_eq!(engine.info().format_version, 5);
     let order = Order::from_json(ORDER).unwrap();
     let at = |t: &str| CheckOptions {
         now: Some(Timestamp::parse_rfc3339(t).unwrap()),

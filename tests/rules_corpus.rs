@@ -33,6 +33,7 @@ fn sample() -> Facts<'static> {
             chargebacks_365d: 1,
             addresses_90d: 3,
             bound: vec!["customer_id"],
+            entry: None,
         },
         order: OrderFacts {
             total: 5336.0,

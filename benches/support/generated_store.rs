@@ -94,6 +94,8 @@ pub fn source(blocklist: usize) -> PolicySource {
         email_plus_tags: Default::default(),
         rules: rules(),
         messages,
+        list_reasons: Default::default(),
+        appeal: None,
     };
     let reasons = [
         "REFUND_ABUSE",

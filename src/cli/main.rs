@@ -12,6 +12,7 @@
 //! "Identifier hashing". Snapshot signing keys (`keygen --signing`, `compile --sign`,
 //! `--public-key`) are in `signing.rs`; `verify-token` (verdict tokens) in `token.rs`.
 
+mod case;
 mod input;
 mod report;
 mod review;
@@ -157,6 +158,27 @@ enum Command {
         /// The token (`v1.<payload>.<signature>`), or `-` to read it from standard input.
         token: String,
     },
+    /// Find the orders whose case reference (the `{case}` of a customer message) is REF.
+    ///
+    /// Reads each ORDERS file (one JSON order or JSON Lines: an order log, a backtest
+    /// input) and prints `FILE:LINE: ORDER` for every order with that reference at the
+    /// merchant. Exit 0 when one matched, 1 when none did. See docs/semantics.md §9.5.
+    Case {
+        /// The reference as the customer quotes it (`7KQ2-M9XD`; case, `-` and spaces do not matter).
+        reference: String,
+        /// The merchant name of the policy (default: the snapshot's).
+        #[arg(long)]
+        merchant: Option<String>,
+        /// Snapshot whose merchant to use (default: the embedded demo store).
+        #[arg(long)]
+        snapshot: Option<PathBuf>,
+        /// The snapshot's key file (or env CHECKOUT_GUARD_KEY_FILE; not needed for the demo store).
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Order files (JSON or JSON Lines), `-` for standard input.
+        #[arg(required = true)]
+        orders: Vec<PathBuf>,
+    },
     /// Report every problem in a policy source without writing a snapshot.
     Lint {
         /// Policy source folder.
@@ -277,6 +299,21 @@ fn main() -> ExitCode {
         } => load_options(key.as_deref(), public_key.as_deref())
             .and_then(|load| inspect(&file, &load)),
         Command::Lint { source_dir, now } => lint(&source_dir, now),
+        Command::Case {
+            reference,
+            merchant,
+            snapshot,
+            key,
+            orders,
+        } => load_options(key.as_deref(), None).and_then(|load| {
+            case::run(
+                &reference,
+                merchant.as_deref(),
+                snapshot.as_deref(),
+                &load,
+                &orders,
+            )
+        }),
         Command::Review {
             source_dir,
             now,

@@ -126,7 +126,8 @@ fn evaluate(
         .iter()
         .filter(|&&(r, a)| a == decision && r.action == a)
         .find_map(|(r, _)| r.message.as_ref())
-        .and_then(|key| message(loaded, key, locale));
+        .and_then(|key| message(loaded, key, locale))
+        .map(|m| fill(loaded, m, facts, order));
     let lines = order
         .items
         .iter()
@@ -249,9 +250,41 @@ fn message(loaded: &Loaded, key: &Arc<str>, locale: Option<&str>) -> Option<Mess
                     locale: l.clone(),
                     text: text.clone(),
                     key: key.clone(),
+                    filled: false,
                 });
             }
         }
     }
     None
+}
+
+/// `message` with its placeholders filled for this check (docs/semantics.md §9.5). Only
+/// a snapshot of format 5 or later holds templates: older ones' texts are shown as
+/// written, braces and all, as the builds that wrote them did.
+fn fill(loaded: &Loaded, message: Message, facts: &Facts<'_>, order: &Order) -> Message {
+    if !loaded.templates || !crate::template::has_braces(&message.text) {
+        return message;
+    }
+    let policy = loaded.snapshot.policy();
+    let entry = facts.customer.entry;
+    // The reason's text in the message's own locale, else the default locale's.
+    let reason = entry.and_then(|e| {
+        [&*message.locale, policy.default_locale.as_str()]
+            .into_iter()
+            .find_map(|l| policy.list_reasons.get(l)?.get(e.reason))
+            .map(String::as_str)
+    });
+    let case = crate::case_ref::case_ref(&policy.merchant, order);
+    let values = crate::template::Values {
+        reason,
+        expires: entry.and_then(|e| e.expires_at),
+        appeal: policy.appeal.as_deref(),
+        case: Some(&case),
+    };
+    let text = crate::template::render(&message.text, &message.locale, &values);
+    Message {
+        text: Arc::from(text),
+        filled: true,
+        ..message
+    }
 }

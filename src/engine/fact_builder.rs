@@ -8,7 +8,7 @@ use super::order::{Line, Order, Shipping};
 use super::Loaded;
 use crate::model::{from_minor_units, to_minor_units, CatalogItem, CustomerStats, IdKind, Issue};
 use crate::normalize;
-use crate::rules::facts::{CustomerFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
+use crate::rules::facts::{CustomerFacts, EntryFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
 use crate::snapshot::ListMatch;
 use crate::time::Timestamp;
 
@@ -168,6 +168,16 @@ fn customer_facts<'a>(
         // A public snapshot's hit has no reason code.
         if !m.reason.is_empty() && !facts.reasons.contains(&m.reason) {
             facts.reasons.push(m.reason);
+        }
+        if !m.reason.is_empty() {
+            let entry = EntryFacts {
+                level: m.level,
+                reason: m.reason,
+                expires_at: m.expires_at,
+            };
+            if facts.entry.is_none_or(|e| entry.outranks(&e)) {
+                facts.entry = Some(entry);
+            }
         }
         if let Some(seen) = kinds_matched.get_mut(usize::from(kind.code())) {
             *seen = true;

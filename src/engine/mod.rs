@@ -151,6 +151,8 @@ pub(crate) struct Loaded {
     /// `messages[locale][key]`, interned.
     pub messages: BTreeMap<String, BTreeMap<String, Arc<str>>>,
     pub locales: Vec<Arc<str>>,
+    /// Messages are templates (snapshot format 5 on, `crate::template`).
+    pub templates: bool,
     pub snapshot_ref: verdict::SnapshotRef,
     pub threshold_minor: i64,
     pub exponent: u32,
@@ -454,6 +456,7 @@ pub(crate) fn prepare_with(
         rules,
         messages,
         locales,
+        templates: info.format_version >= crate::snapshot::TEMPLATES_VERSION,
         snapshot_ref,
         threshold_minor,
         exponent,

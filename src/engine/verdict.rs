@@ -63,6 +63,11 @@ pub struct Message {
     pub text: Arc<str>,
     /// The key in `[messages.<locale>]`.
     pub key: Arc<str>,
+    /// The text was filled in for this check (it has placeholders, docs/semantics.md
+    /// §9.5), so it is no policy constant a writer could share between verdicts. Not part
+    /// of the verdict's JSON.
+    #[serde(skip)]
+    pub filled: bool,
 }
 
 /// Identity of the snapshot that produced a verdict.

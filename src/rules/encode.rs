@@ -13,6 +13,9 @@ use crate::snapshot::format::node as tag;
 pub struct Encoder {
     /// The names, in first-use order.
     pub names: Vec<String>,
+    /// The oldest snapshot format version whose readers know every tag written so far:
+    /// 0 until a tag added after version 4 is written (a map, a time-zone accessor).
+    pub needs_version: u16,
 }
 
 impl Encoder {
@@ -34,11 +37,20 @@ impl Encoder {
         varint(i as u64, out);
     }
 
+    fn needs(&mut self, version: u16) {
+        self.needs_version = self.needs_version.max(version);
+    }
+
     fn node(&mut self, node: &Node, out: &mut Vec<u8>) {
         // `code` is an operator's index in its `ALL` list, its offset from the base tag.
         let code = |i: Option<usize>| u8::try_from(i.unwrap_or(0)).unwrap_or(0);
         match node {
-            Node::Const(c) => constant(c, out),
+            Node::Const(c) => {
+                if has_map(c) {
+                    self.needs(tag::TABLES_VERSION);
+                }
+                constant(c, out)
+            }
             Node::Fact(f) => {
                 out.push(tag::FACT);
                 self.name(&fact_path(*f), out);
@@ -58,6 +70,7 @@ impl Encoder {
                 items.iter().for_each(|x| self.node(x, out));
             }
             Node::Map(entries) => {
+                self.needs(tag::TABLES_VERSION);
                 out.push(tag::MAP);
                 varint(entries.len() as u64, out);
                 for (k, v) in entries {
@@ -66,6 +79,7 @@ impl Encoder {
                 }
             }
             Node::TimePart(part, t, zone) => {
+                self.needs(tag::TABLES_VERSION);
                 let tag = tag::TIME_PART
                     + code(super::program::TimePart::ALL.iter().position(|x| x == part));
                 out.push(tag);
@@ -195,4 +209,13 @@ fn signed(v: i64, out: &mut Vec<u8>) {
 fn string(s: &str, out: &mut Vec<u8>) {
     varint(s.len() as u64, out);
     out.extend_from_slice(s.as_bytes());
+}
+
+/// Whether constant `c` is or holds a map (`CONST_MAP`, a tag of format version 5).
+fn has_map(c: &Const) -> bool {
+    match c {
+        Const::Map(_) => true,
+        Const::List(items) => items.iter().any(has_map),
+        _ => false,
+    }
 }

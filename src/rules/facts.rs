@@ -59,6 +59,31 @@ pub struct CustomerFacts<'a> {
     /// the connecting address) rather than the order claimed — "customer_id", "email",
     /// "phone", "ip", in that order; empty without an identity.
     pub bound: Vec<&'a str>,
+    /// The entry a customer message speaks of (`{reason}`, `{expires}`): not a fact
+    /// rules read, so not in the facts' JSON.
+    #[serde(skip)]
+    pub entry: Option<EntryFacts<'a>>,
+}
+
+/// The list entry behind `customer.level` that messages name (docs/semantics.md §9.5):
+/// among the unexpired matches with a reason code, the highest level, then the one
+/// that applies longest (never expiring first), then the first met.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EntryFacts<'a> {
+    /// Its level.
+    pub level: Level,
+    /// Its reason code.
+    pub reason: &'a str,
+    /// When it stops applying; `None` never.
+    pub expires_at: Option<Timestamp>,
+}
+
+impl EntryFacts<'_> {
+    /// Whether this entry is the one a message names rather than `other`.
+    pub fn outranks(&self, other: &EntryFacts<'_>) -> bool {
+        let lasts = |e: &EntryFacts<'_>| e.expires_at.map_or(i128::MAX, |t| i128::from(t.0));
+        (self.level, lasts(self)) > (other.level, lasts(other))
+    }
 }
 
 /// `order.shipping.*` (empty strings when absent).

@@ -146,6 +146,7 @@ impl Program {
     pub fn encode(&self, names: &mut Vec<String>) -> Vec<u8> {
         let mut encoder = encode::Encoder {
             names: std::mem::take(names),
+            needs_version: 0,
         };
         let bytes = encoder.program(self);
         *names = encoder.names;

@@ -10,10 +10,14 @@ use std::hash::Hasher;
 
 /// First eight bytes of every snapshot.
 pub const MAGIC: [u8; 8] = *b"CKGUARD\0";
-/// The format version this build writes, and the newest it reads. Version 4 added the
-/// `PROG` section (the rules' compiled programs, which a runtime without the rule
-/// compiler needs) and is written for every policy.
-pub const FORMAT_VERSION: u16 = 4;
+/// The newest format version this build reads and writes. Version 4 added the `PROG`
+/// section (the rules' compiled programs, which a runtime without the rule compiler
+/// needs) and is written for every policy; version 5 is version 4 whose messages are
+/// templates or whose rules use maps or timestamp accessors ([`written_version`]).
+pub const FORMAT_VERSION: u16 = 5;
+/// The first format version whose message texts are templates (`crate::template`):
+/// older files' texts are shown as written.
+pub const TEMPLATES_VERSION: u16 = 5;
 /// The oldest format version this build reads. Versions 2 and 3 hold rules only as
 /// text: a build with the `compiler` feature compiles them at load, the runtime
 /// without it refuses them (`SnapshotError::RulesAsText`).
@@ -36,6 +40,26 @@ pub fn min_version_for(policy: &crate::model::Policy) -> u16 {
         BASE_FORMAT_VERSION
     }
 }
+/// The version written for `policy` whose programs need `programs_need` (the encoder's
+/// `needs_version`): 5 when a message text holds a brace, which a version-4 reader
+/// would show the customer as written (`{case}` instead of the case reference), or when
+/// a rule uses a map or a timestamp accessor, whose node tags a version-4 reader does not
+/// know; else 4, so that other policies compile to the same bytes as before and older
+/// engines keep loading them (docs/snapshot-format.md, "Versioning and compatibility").
+pub fn written_version(policy: &crate::model::Policy, programs_need: u16) -> u16 {
+    let templated = policy
+        .messages
+        .values()
+        .flat_map(|t| t.values())
+        .any(|text| crate::template::has_braces(text));
+    let version = if templated {
+        TEMPLATES_VERSION
+    } else {
+        PROGRAMS_VERSION
+    };
+    version.max(programs_need)
+}
+
 /// Size of the fixed part of the header (before the merchant name).
 pub const FIXED_HEADER_LEN: usize = header::MERCHANT;
 /// Size of one section-table entry: tag, flags, offset, length.
@@ -226,6 +250,10 @@ pub mod programs {
 /// same rule always gives the same bytes); a name is the varint index of a name in the
 /// section's table; a string is a varint length and UTF-8.
 pub mod node {
+    /// The format version that added the map tags ([`CONST_MAP`], [`MAP`]) and the
+    /// timestamp accessors ([`TIME_PART`]): a version-4 reader refuses the file by its
+    /// version instead of failing on an unknown tag.
+    pub const TABLES_VERSION: u16 = super::TEMPLATES_VERSION;
     /// `false`.
     pub const FALSE: u8 = 0x00;
     /// `true`.

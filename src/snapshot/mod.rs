@@ -20,6 +20,7 @@ mod signature;
 #[cfg(feature = "compiler")]
 mod writer;
 
+pub use format::TEMPLATES_VERSION;
 #[cfg(feature = "compiler")]
 pub use hashed::HashedBlocklist;
 pub use key::{SnapshotKey, DEMO_KEY};

@@ -44,7 +44,15 @@ pub fn write_profile(
         ),
         Profile::Public => {
             let salt = options.key.public_salt();
-            let meta = meta_section(&source.policy)?;
+            // A public hit carries no reason, so `{reason}` never has a value there; the
+            // texts stay out, as the reason codes do (they would tell a page which
+            // reasons the list uses).
+            let policy = Policy {
+                list_reasons: Default::default(),
+                ..source.policy.clone()
+            };
+            let meta = meta_section(&policy)?;
+            let (programs, programs_need) = programs_section(&source.policy)?;
             // The public snapshot stores no reason codes, but a source that a private
             // compile refuses is refused here too.
             let mut reasons: Vec<&str> =
@@ -54,11 +62,7 @@ pub fn write_profile(
             check_reason_count(reasons.len())?;
             let sections = vec![
                 (TAG_META, SECTION_REQUIRED, meta),
-                (
-                    TAG_PROGRAMS,
-                    SECTION_REQUIRED,
-                    programs_section(&source.policy)?,
-                ),
+                (TAG_PROGRAMS, SECTION_REQUIRED, programs),
                 (
                     TAG_CATALOG,
                     SECTION_REQUIRED,
@@ -70,7 +74,8 @@ pub fn write_profile(
                     public::write::section(source, &salt, options.created_at),
                 ),
             ];
-            assemble(&source.policy, sections, options, profile)
+            let version = written_version(&source.policy, programs_need);
+            assemble(&source.policy, version, sections, options, profile)
         }
     }
 }
@@ -89,10 +94,11 @@ pub fn write_private(
 ) -> Result<Vec<u8>, Diagnostic> {
     let key = options.key.as_bytes();
     let meta = meta_section(policy)?;
+    let (programs, programs_need) = programs_section(policy)?;
     let (reasons, rank) = sorted_reasons(std::mem::take(&mut blocklist.reasons))?;
     let sections = vec![
         (TAG_META, SECTION_REQUIRED, meta),
-        (TAG_PROGRAMS, SECTION_REQUIRED, programs_section(policy)?),
+        (TAG_PROGRAMS, SECTION_REQUIRED, programs),
         (
             TAG_REASONS,
             SECTION_REQUIRED,
@@ -110,7 +116,8 @@ pub fn write_private(
             customers_section(customers, key)?,
         ),
     ];
-    assemble(policy, sections, options, Profile::Private)
+    let version = written_version(policy, programs_need);
+    assemble(policy, version, sections, options, Profile::Private)
 }
 
 #[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
@@ -128,7 +135,7 @@ fn meta_section(policy: &Policy) -> Result<Vec<u8>, Diagnostic> {
 /// runtime's validator before it is written: a snapshot the runtime would refuse is
 /// never written.
 #[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
-fn programs_section(policy: &Policy) -> Result<Vec<u8>, Diagnostic> {
+fn programs_section(policy: &Policy) -> Result<(Vec<u8>, u16), Diagnostic> {
     let mut encoder = crate::rules::encode::Encoder::default();
     let mut programs = Vec::with_capacity(policy.rules.len());
     for rule in &policy.rules {
@@ -171,7 +178,7 @@ fn programs_section(policy: &Policy) -> Result<Vec<u8>, Diagnostic> {
         out.extend_from_slice(&to_u32(bytes.len())?.to_le_bytes());
         out.extend_from_slice(bytes);
     }
-    Ok(out)
+    Ok((out, encoder.needs_version))
 }
 
 /// The distinct reason codes (in the first-seen order of [`HashedBlocklist`]) sorted:
@@ -210,6 +217,7 @@ fn check_reason_count(distinct: usize) -> Result<(), Diagnostic> {
 #[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
 fn assemble(
     policy: &Policy,
+    version: u16,
     sections: Vec<([u8; 4], u32, Vec<u8>)>,
     options: &WriteOptions,
     profile: Profile,
@@ -253,7 +261,7 @@ fn assemble(
     let mut out = Vec::with_capacity(total);
     out.resize(header_len, 0);
     put(&mut out, header::MAGIC, &MAGIC);
-    put(&mut out, header::VERSION, &FORMAT_VERSION.to_le_bytes());
+    put(&mut out, header::VERSION, &version.to_le_bytes());
     put(
         &mut out,
         header::HEADER_LEN,

@@ -132,6 +132,9 @@ pub struct ReadParts {
     pub policy_file: String,
     /// See [`ReadSource::when_offsets`].
     pub when_offsets: Vec<Option<usize>>,
+    /// Where each message text starts in the policy file (`[locale][key]`), for
+    /// diagnostics about its placeholders.
+    pub message_offsets: BTreeMap<String, BTreeMap<String, usize>>,
     /// `blocklist.csv` rows without errors (empty when read by [`read_parts_hashed`]).
     pub source_blocklist: Vec<crate::model::BlockEntry>,
     /// The same rows hashed under the merchant key, when read by [`read_parts_hashed`].
@@ -186,9 +189,9 @@ fn read_parts_into(files: &SourceFiles, key: Option<&SnapshotKey>) -> ReadParts 
         }
     };
     let read = text.and_then(|t| policy::read_policy(policy_file, t, &mut diags));
-    let (policy, when_offsets) = match read {
-        Some(r) => (Some(r.policy), r.when_offsets),
-        None => (None, Vec::new()),
+    let (policy, when_offsets, message_offsets) = match read {
+        Some(r) => (Some(r.policy), r.when_offsets, r.message_offsets),
+        None => (None, Vec::new(), Default::default()),
     };
     let rules = policy.as_ref().map_or(
         normalize::Rules::with_country_code(DEFAULT_COUNTRY_CODE),
@@ -245,6 +248,7 @@ fn read_parts_into(files: &SourceFiles, key: Option<&SnapshotKey>) -> ReadParts 
         policy,
         policy_file: policy_file.to_string(),
         when_offsets,
+        message_offsets,
         source_blocklist,
         hashed_blocklist,
         source_catalog,

@@ -80,7 +80,11 @@ struct RawPolicy<M: Mode> {
     #[serde(alias = "rules")]
     rule: Vec<RawRule<M>>,
     #[serde(default)]
-    messages: BTreeMap<String, BTreeMap<String, String>>,
+    messages: BTreeMap<String, BTreeMap<String, M::L<String>>>,
+    #[serde(default)]
+    list_reasons: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    appeal: Option<M::L<String>>,
 }
 
 #[derive(Deserialize)]
@@ -119,7 +123,13 @@ pub const DEFAULT_HIGH_VALUE_THRESHOLD: f64 = 1e12;
 pub(crate) struct ReadPolicy {
     pub policy: Policy,
     pub when_offsets: Vec<Option<usize>>,
+    /// `[locale][key]`: byte offset of the first character of each message text in the
+    /// policy file, when it can be known (as for `when`).
+    pub message_offsets: MessageOffsets,
 }
+
+/// Where each message text starts in the policy file: `[locale][key]`.
+pub(crate) type MessageOffsets = BTreeMap<String, BTreeMap<String, usize>>;
 
 /// Where findings go, each already tagged with the file and located in its text.
 pub(crate) struct Sink<'a> {
@@ -177,7 +187,12 @@ pub(crate) fn read_policy(
             }
         }
     };
-    let failed = sink.out.iter().any(Diagnostic::is_error);
+    // A message template error leaves the policy readable: its rules are still
+    // type-checked (and their messages' placeholders checked against them), so one run
+    // shows every problem. The error itself still refuses the source.
+    let failed = sink.out.iter().any(|d| {
+        d.is_error() && !matches!(d.code, Code::MessagePlaceholder | Code::PlaceholderContext)
+    });
     diags.append(&mut sink.out);
     match result {
         Some(read) if !failed => Some(read),
@@ -342,8 +357,23 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
 
     let on_stale = raw.on_stale.as_ref().map_or(OnStale::Allow, |l| *l.value());
 
+    let (messages, message_offsets) = read_messages(&raw, sink, json);
+    let appeal = raw.appeal.as_ref().map(|l| l.value().trim().to_string());
+    if appeal.as_deref() == Some("") {
+        let r = raw
+            .appeal
+            .as_ref()
+            .and_then(|l| locate(l.range(), l.value()));
+        sink.push(
+            Diagnostic::error(Code::PolicyValue, "`appeal` is empty")
+                .with_help("write where customers appeal, e.g. `appeal = \"https://shop.example/appeal\"`, or remove the key"),
+            r,
+        );
+    }
+    check_templates(&messages, &message_offsets, appeal.is_some(), sink);
+
     // Rules.
-    let default_messages = raw.messages.get(&default_locale);
+    let default_messages = messages.get(&default_locale);
     let mut seen_ids: BTreeMap<String, ()> = BTreeMap::new();
     let mut rules = Vec::with_capacity(raw.rule.len());
     let mut when_offsets = Vec::with_capacity(raw.rule.len());
@@ -480,7 +510,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
                     );
                 }
             }
-            for (locale, table) in &raw.messages {
+            for (locale, table) in &messages {
                 if *locale != default_locale && !table.contains_key(key) {
                     sink.push(
                         Diagnostic::warning(
@@ -524,7 +554,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             r,
         );
     }
-    for (locale, table) in &raw.messages {
+    for (locale, table) in &messages {
         for (key, text) in table {
             if text.trim().is_empty() {
                 sink.push(
@@ -553,9 +583,22 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
                 .as_ref()
                 .map_or(PlusTags::default(), |l| *l.value()),
             rules,
-            messages: raw.messages,
+            messages,
+            list_reasons: raw
+                .list_reasons
+                .iter()
+                .map(|(locale, table)| {
+                    let table = table
+                        .iter()
+                        .map(|(code, text)| (code.trim().to_string(), text.trim().to_string()))
+                        .collect();
+                    (locale.clone(), table)
+                })
+                .collect(),
+            appeal,
         },
         when_offsets,
+        message_offsets,
     }
 }
 
@@ -645,5 +688,93 @@ fn when_offset(text: &str, range: Option<Range<usize>>, when: &str, json: bool) 
             find_unique(text, &quoted).map(|r| r.start + 1)
         }
         None => None,
+    }
+}
+
+/// The message tables as plain text, and where each text starts in the file.
+fn read_messages<M: Mode>(
+    raw: &RawPolicy<M>,
+    sink: &Sink<'_>,
+    json: bool,
+) -> (BTreeMap<String, BTreeMap<String, String>>, MessageOffsets) {
+    let mut messages = BTreeMap::new();
+    let mut offsets = MessageOffsets::new();
+    for (locale, table) in &raw.messages {
+        let mut texts = BTreeMap::new();
+        let mut starts = BTreeMap::new();
+        for (key, l) in table {
+            texts.insert(key.clone(), l.value().clone());
+            if let Some(at) = when_offset(sink.text, l.range(), l.value(), json) {
+                starts.insert(key.clone(), at);
+            }
+        }
+        messages.insert(locale.clone(), texts);
+        offsets.insert(locale.clone(), starts);
+    }
+    (messages, offsets)
+}
+
+/// Parses every message as a template (docs/policy.md, "Message placeholders"): a
+/// malformed or unknown placeholder is an error at its place in the file, `{appeal}`
+/// without an `appeal` setting too (it could never have a value), and `{reason}` or
+/// `{expires}` without a fallback a warning (they have no value for an entry that never
+/// expires, a public snapshot's hit, or a reason without text).
+fn check_templates(
+    messages: &BTreeMap<String, BTreeMap<String, String>>,
+    offsets: &MessageOffsets,
+    has_appeal: bool,
+    sink: &mut Sink<'_>,
+) {
+    for (locale, table) in messages {
+        for (key, text) in table {
+            if !crate::template::has_braces(text) {
+                continue;
+            }
+            let start = offsets.get(locale).and_then(|t| t.get(key)).copied();
+            let at = |from: usize, to: usize| start.map(|s| s + from..s + to);
+            let (pieces, errors) = crate::template::parse(text);
+            for e in errors {
+                sink.push(
+                    Diagnostic::error(
+                        Code::MessagePlaceholder,
+                        format!("message `{key}` in `{locale}`: {}", e.message),
+                    )
+                    .with_help(e.help),
+                    at(e.start, e.end),
+                );
+            }
+            for piece in pieces {
+                let crate::template::Piece::Hole {
+                    placeholder,
+                    start: from,
+                    end: to,
+                    has_fallback,
+                    ..
+                } = piece
+                else {
+                    continue;
+                };
+                let name = placeholder.name();
+                if placeholder == crate::template::Placeholder::Appeal && !has_appeal {
+                    sink.push(
+                        Diagnostic::error(
+                            Code::PlaceholderContext,
+                            format!("message `{key}` in `{locale}` uses `{{appeal}}` but the policy sets no `appeal`"),
+                        )
+                        .with_help("add `appeal = \"https://…\"` (or an e-mail address) at the top of the policy"),
+                        at(from, to),
+                    );
+                } else if placeholder.is_about_entry() && !has_fallback {
+                    sink.push(
+                        Diagnostic::warning(
+                            Code::PlaceholderWithoutFallback,
+                            format!("message `{key}` in `{locale}`: `{{{name}}}` has no fallback and shows nothing when the entry has no {}", if placeholder == crate::template::Placeholder::Expires { "expiry" } else { "reason text" }),
+                        )
+                        .with_help(format!("write e.g. `{{{name}|{}}}`: the text after `|` shows when there is no value", if placeholder == crate::template::Placeholder::Expires { "further notice" } else { "our policies" })),
+                        at(from, to),
+                    );
+                }
+            }
+        }
     }
 }

@@ -194,10 +194,21 @@ impl VerdictWriter {
         }
         o.set(&k.lines, &js_lines);
         let js_message = match message {
-            Some(Message { locale, text, key }) => {
+            Some(Message {
+                locale,
+                text,
+                key,
+                filled,
+            }) => {
                 let m = plain();
                 m.set(&k.locale, &strings.get(locale));
-                m.set(&k.text, &strings.get(text));
+                // A filled text is this check's own: decoded fresh, never kept.
+                let text = if *filled {
+                    JsValue::from_str(text)
+                } else {
+                    strings.get(text)
+                };
+                m.set(&k.text, &text);
                 m.set(&k.key, &strings.get(key));
                 m.into()
             }

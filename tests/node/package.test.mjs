@@ -383,7 +383,7 @@ test("verify_mode = \"all\" through the package: each method is its own open gro
   files["policy.toml"] = files["policy.toml"].replace('["sms_otp", "id_check"]\n', '["sms_otp", "id_check"]\nverify_mode = "all"\n');
   assert.deepStrictEqual(compiler.lintPolicy(files).filter((d) => d.code.startsWith("verify-mode")), []);
   const { bytes, info } = compiler.compilePolicy(files, { createdAt: "2026-11-22T00:00:00Z", key: DEMO_KEY });
-  assert.equal(info.format_version, 4); // every snapshot is format 4 (rules stored compiled)
+  assert.equal(info.format_version, 5); // rules stored compiled (4 on), and the demo store's messages are templates (5)
   const order = JSON.parse(read("examples/orders/multi-verify.json"));
   const check = (verified) => {
     const engine = esm.Engine.fromBytes(bytes, { key: DEMO_KEY });
@@ -402,6 +402,47 @@ test("verify_mode = \"all\" through the package: each method is its own open gro
   v = check(["id_check", "sms_otp"]);
   assert.equal(v.decision, "allow");
   assert.deepStrictEqual(v.verify_required, []);
+});
+
+test("a deny message is filled per check: list reason, expiry, appeal address and case reference", async () => {
+  const { esm, compiler } = await load();
+  const engine = new esm.Engine();
+  const options = { now: "2026-11-25T10:00:00Z", locale: "en", duplicate: false };
+  const order = JSON.parse(read("examples/orders/blacklisted-limited.json"));
+  const v = engine.check(order, options);
+  assert.equal(v.decision, "deny");
+  assert.equal(v.message.key, "blocked_restricted");
+  assert.equal(
+    v.message.text,
+    "Sorry, because of repeated damaged-item refund claims, this account cannot buy limited-edition or high-value items until 2 March 2027; the other items in your order are not affected. If you believe this is a mistake, appeal to service@demo-store.example quoting case YJQT-Y0VX and we will answer within 3 business days.",
+  );
+  // Another order of the same customer: another case reference, never the cached text
+  // of the first check; the text writer and the object writer agree.
+  const other = { ...order, order_id: "DS-OTHER-1" };
+  const w = engine.check(other, options);
+  assert.match(w.message.text, /until 2 March 2027/);
+  assert.doesNotMatch(w.message.text, /YJQT-Y0VX/);
+  assert.match(w.message.text, /quoting case [0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4} /);
+  assert.equal(JSON.stringify(engine.check(other, options)), engine.checkJson(JSON.stringify(other), options));
+  // An entry that never expires shows the fallback, in Chinese too.
+  const stolen = engine.check(JSON.parse(read("examples/orders/payment-block-limited.json")), { ...options, locale: "zh-CN" });
+  assert.match(stolen.message.text, /^很抱歉，由于发卡行报告了可疑付款，您的账户在另行通知前无法购买/);
+  engine.free();
+  // The compiler refuses an unknown placeholder where it stands.
+  const files = demoFiles();
+  files["policy.toml"] = files["policy.toml"].replace("quoting case {case}", "quoting case {cas}");
+  const line = files["policy.toml"].split("\n").findIndex((l) => l.includes("{cas}")) + 1;
+  assert.throws(
+    () => compiler.compilePolicy(files, { key: DEMO_KEY }),
+    (e) => {
+      const d = e.diagnostics.find((x) => x.code === "message-placeholder");
+      assert.ok(d, JSON.stringify(e.diagnostics));
+      assert.equal(d.spans[0].line, line);
+      assert.match(d.message, /unknown placeholder `\{cas\}`/);
+      assert.match(d.help, /`reason`, `expires`, `appeal`, `case`/);
+      return true;
+    },
+  );
 });
 
 test("compilePolicy and lintPolicy count entries per file, and a missing closing quote is a warning", async () => {

@@ -194,6 +194,11 @@ test("the message follows the zh-CN / en switch", async () => {
   await page.click('[data-msg-locale="en"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.lang === "en");
   assert.match(await page.textContent('[data-testid="message"]'), /limited-edition or high-value/);
+  // Filled in for this check: the entry's reason and expiry, the appeal address, a case reference.
+  assert.match(
+    await page.textContent('[data-testid="message"]'),
+    /because of repeated damaged-item refund claims, .* until 2 March 2027; .* appeal to service@demo-store\.example quoting case [0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4} /,
+  );
   await page.click('[data-msg-locale="zh-CN"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="message"]')?.lang === "zh-CN");
   assert.match(await page.textContent('[data-testid="message"]'), /限量版或高价值商品/);

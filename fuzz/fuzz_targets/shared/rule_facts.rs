@@ -32,6 +32,7 @@ pub fn facts<'a>(tags: &'a [String], verified: &'a [String]) -> Facts<'a> {
             reasons: vec!["STOLEN_CARD", "HARASSMENT"],
             matched: vec!["phone", "customer_id"],
             bound: vec!["customer_id", "ip"],
+            entry: None,
             known: true,
             account_age_days: 412,
             orders_90d: 9,
