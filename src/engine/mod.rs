@@ -28,7 +28,6 @@ use crate::snapshot::{Snapshot, SnapshotError, SnapshotInfo};
 use crate::time::Timestamp;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -168,8 +167,13 @@ impl<V> Sorted<V> {
         Sorted(entries.collect())
     }
 
-    pub fn get(&self, key: &str) -> Option<&V> {
-        let at = self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()?;
+    /// The value of `key`, looked up as `BTreeMap::get` takes it.
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        String: std::borrow::Borrow<Q>,
+    {
+        use std::borrow::Borrow;
+        let at = self.0.binary_search_by(|(k, _)| k.borrow().cmp(key)).ok()?;
         self.0.get(at).map(|(_, v)| v)
     }
 }
@@ -539,10 +543,11 @@ mod tests {
 
     #[test]
     fn sorted_finds_every_key_of_a_btreemap_and_nothing_else() {
-        let map: BTreeMap<String, u32> = [("fr", 1), ("de", 2), ("en-US", 3), ("en", 4)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
+        let map: std::collections::BTreeMap<String, u32> =
+            [("fr", 1), ("de", 2), ("en-US", 3), ("en", 4)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
         let sorted = Sorted::of(map.clone().into_iter());
         for (k, v) in &map {
             assert_eq!(sorted.get(k), Some(v));
