@@ -23,6 +23,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+mod stats_js;
 mod verdict_js;
 use verdict_js::VerdictWriter;
 
@@ -601,8 +602,8 @@ impl JsEngine {
     /// Counters since the engine was created or `resetStats()`: by decision, rule, reason
     /// code, list reason, category and the top SKUs.
     #[wasm_bindgen(unchecked_return_type = "EngineStats")]
-    pub fn stats(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.stats())
+    pub fn stats(&self) -> JsValue {
+        stats_js::stats(&self.inner.stats())
     }
 
     /// Starts the counters of `stats()` afresh (all but `loads`; the duplicate memory is
@@ -614,14 +615,8 @@ impl JsEngine {
 
     /// The fact paths each rule reads, by rule id (keys sorted by id).
     #[wasm_bindgen(js_name = ruleFacts, unchecked_return_type = "Record<string, string[]>")]
-    pub fn rule_facts(&self) -> Result<JsValue, JsValue> {
-        // Inserted one by one: collecting into the map would sort the pairs with a stable
-        // sort of its own (~3 KB of wasm); `insert` is the code JSON parsing already has.
-        let mut map = serde_json::Map::new();
-        for (id, facts) in self.inner.rule_facts() {
-            map.insert(id, facts.into());
-        }
-        to_js(&map)
+    pub fn rule_facts(&self) -> JsValue {
+        stats_js::rule_facts(&self.inner.rule_facts())
     }
 }
 
