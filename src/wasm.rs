@@ -602,8 +602,8 @@ impl JsEngine {
     /// Counters since the engine was created or `resetStats()`: by decision, rule, reason
     /// code, list reason, category and the top SKUs.
     #[wasm_bindgen(unchecked_return_type = "EngineStats")]
-    pub fn stats(&self) -> JsValue {
-        stats_js::stats(&self.inner.stats())
+    pub fn stats(&self) -> Result<JsValue, JsValue> {
+        Ok(stats_js::stats(&self.inner.stats()))
     }
 
     /// Starts the counters of `stats()` afresh (all but `loads`; the duplicate memory is
@@ -615,8 +615,8 @@ impl JsEngine {
 
     /// The fact paths each rule reads, by rule id (keys sorted by id).
     #[wasm_bindgen(js_name = ruleFacts, unchecked_return_type = "Record<string, string[]>")]
-    pub fn rule_facts(&self) -> JsValue {
-        stats_js::rule_facts(&self.inner.rule_facts())
+    pub fn rule_facts(&self) -> Result<JsValue, JsValue> {
+        Ok(stats_js::rule_facts(&self.inner.rule_facts()))
     }
 }
 
