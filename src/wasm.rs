@@ -23,6 +23,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+mod stats_js;
 mod verdict_js;
 use verdict_js::VerdictWriter;
 
@@ -602,7 +603,7 @@ impl JsEngine {
     /// code, list reason, category and the top SKUs.
     #[wasm_bindgen(unchecked_return_type = "EngineStats")]
     pub fn stats(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.stats())
+        Ok(stats_js::stats(&self.inner.stats()))
     }
 
     /// Starts the counters of `stats()` afresh (all but `loads`; the duplicate memory is
@@ -615,13 +616,7 @@ impl JsEngine {
     /// The fact paths each rule reads, by rule id (keys sorted by id).
     #[wasm_bindgen(js_name = ruleFacts, unchecked_return_type = "Record<string, string[]>")]
     pub fn rule_facts(&self) -> Result<JsValue, JsValue> {
-        let map: serde_json::Map<String, serde_json::Value> = self
-            .inner
-            .rule_facts()
-            .into_iter()
-            .map(|(id, facts)| (id, facts.into()))
-            .collect();
-        to_js(&map)
+        Ok(stats_js::rule_facts(&self.inner.rule_facts()))
     }
 }
 

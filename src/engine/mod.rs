@@ -28,7 +28,6 @@ use crate::snapshot::{Snapshot, SnapshotError, SnapshotInfo};
 use crate::time::Timestamp;
 use serde::Serialize;
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
@@ -149,13 +148,36 @@ pub(crate) struct Loaded {
     pub snapshot: Snapshot,
     pub rules: Vec<CompiledRule>,
     /// `messages[locale][key]`, interned.
-    pub messages: BTreeMap<String, BTreeMap<String, Arc<str>>>,
+    pub messages: Sorted<Sorted<Arc<str>>>,
     pub locales: Vec<Arc<str>>,
     /// Messages are templates (snapshot format 5 on, `crate::template`).
     pub templates: bool,
     pub snapshot_ref: verdict::SnapshotRef,
     pub threshold_minor: i64,
     pub exponent: u32,
+}
+
+/// A map read from a `BTreeMap`'s iteration, so already sorted by key: a `Vec` and a
+/// binary search instead of collecting into another `BTreeMap`, whose `from_iter` sorts
+/// again, one stable-sort instantiation per key and value type (~4 KB each in wasm).
+#[derive(Debug)]
+pub(crate) struct Sorted<V>(Vec<(String, V)>);
+
+impl<V> Sorted<V> {
+    /// `entries` in ascending key order, without repeats (a `BTreeMap`'s iteration).
+    fn of(entries: impl Iterator<Item = (String, V)>) -> Sorted<V> {
+        Sorted(entries.collect())
+    }
+
+    /// The value of `key`, looked up as `BTreeMap::get` takes it.
+    pub fn get<Q: Ord + ?Sized>(&self, key: &Q) -> Option<&V>
+    where
+        String: std::borrow::Borrow<Q>,
+    {
+        use std::borrow::Borrow;
+        let at = self.0.binary_search_by(|(k, _)| k.borrow().cmp(key)).ok()?;
+        self.0.get(at).map(|(_, v)| v)
+    }
 }
 
 /// A loaded policy ready to check orders.
@@ -427,17 +449,14 @@ pub(crate) fn prepare_with(
         },
     };
     let policy = snapshot.policy();
-    let messages = policy
-        .messages
-        .iter()
-        .map(|(locale, table)| {
-            let table = table
+    let messages = Sorted::of(policy.messages.iter().map(|(locale, table)| {
+        let table = Sorted::of(
+            table
                 .iter()
-                .map(|(k, v)| (k.clone(), Arc::from(v.as_str())))
-                .collect();
-            (locale.clone(), table)
-        })
-        .collect();
+                .map(|(k, v)| (k.clone(), Arc::from(v.as_str()))),
+        );
+        (locale.clone(), table)
+    }));
     let locales = policy
         .messages
         .keys()
@@ -524,6 +543,23 @@ fn compiled(rule: &Rule, program: Program) -> CompiledRule {
 mod tests {
     use super::*;
     use crate::snapshot::SnapshotKey;
+
+    #[test]
+    fn sorted_finds_every_key_of_a_btreemap_and_nothing_else() {
+        let map: std::collections::BTreeMap<String, u32> =
+            [("fr", 1), ("de", 2), ("en-US", 3), ("en", 4)]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+        let sorted = Sorted::of(map.clone().into_iter());
+        for (k, v) in &map {
+            assert_eq!(sorted.get(k), Some(v));
+        }
+        for missing in ["", "e", "en-GB", "zz", "EN"] {
+            assert_eq!(sorted.get(missing), None);
+        }
+        assert_eq!(Sorted::<u32>::of(std::iter::empty()).get("en"), None);
+    }
 
     fn fixture(name: &str) -> Snapshot {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -18,7 +18,6 @@ use crate::backtest::{
 use crate::model::Action;
 use crate::rules::facts::{Facts, ItemFacts};
 use serde::Serialize;
-use std::cmp::Reverse;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -405,14 +404,32 @@ fn seen(codes: &[Arc<str>], orders: &[u64]) -> Vec<ReasonCount> {
 /// the order of the backtest's tables (`by_frequency`, `by_lines`, its top SKUs) for
 /// distinct names. Every table `stats()` reports is ranked here because in wasm each
 /// sort call site is its own copy of the sort code (three stable sorts cost ~10 KB).
+///
+/// The two sorts are of types the runtime sorts anyway, so they add no sort code: names
+/// as `(&str, u64)` (the check's per-SKU sums, `fact_builder` and `dedup`), then counts
+/// as `(u64, u32)` (the catalog index built at load, `snapshot::read`). Sorting by name
+/// and position first makes a name's place break the ties of equal counts.
 pub(crate) fn ranked(counts: &[(u64, &str)]) -> Vec<usize> {
-    let mut order: Vec<(Reverse<u64>, &str, usize)> = counts
+    let mut by_name: Vec<(&str, u64)> = counts
         .iter()
-        .enumerate()
-        .map(|(i, &(n, name))| (Reverse(n), name, i))
+        .zip(0u64..)
+        .map(|(&(_, name), i)| (name, i))
+        .collect();
+    by_name.sort_unstable();
+    let mut order: Vec<(u64, u32)> = by_name
+        .iter()
+        .zip(0u32..)
+        .filter_map(|(&(_, i), place)| {
+            let (n, _) = counts.get(usize::try_from(i).ok()?)?;
+            Some((u64::MAX - n, place))
+        })
         .collect();
     order.sort_unstable();
-    order.into_iter().map(|(_, _, i)| i).collect()
+    order
+        .into_iter()
+        .filter_map(|(_, place)| by_name.get(place as usize))
+        .map(|&(_, i)| i as usize)
+        .collect()
 }
 
 /// Counts laid out by `new_names` from those laid out by `old_names`: a name in both
@@ -430,4 +447,29 @@ fn old_positions(old_names: &[&str], new_names: &[&str]) -> Vec<Option<usize>> {
     let by_name: HashMap<&str, usize> =
         old_names.iter().enumerate().map(|(i, &n)| (n, i)).collect();
     new_names.iter().map(|n| by_name.get(n).copied()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ranked;
+
+    #[test]
+    fn ranked_is_largest_count_first_then_name_then_position() {
+        let counts = [
+            (2, "b"),
+            (5, "z"),
+            (2, "a"),
+            (0, "c"),
+            (2, "b"),
+            (5, "a"),
+            (0, "b"),
+        ];
+        // What sorting `(Reverse(count), name, position)` gives.
+        let mut expected: Vec<usize> = (0..counts.len()).collect();
+        expected.sort_by_key(|&i| (std::cmp::Reverse(counts[i].0), counts[i].1, i));
+        assert_eq!(expected, [5, 1, 2, 0, 4, 6, 3]);
+        assert_eq!(ranked(&counts), expected);
+        assert_eq!(ranked(&[(u64::MAX, "x"), (0, "y")]), [0, 1]);
+        assert!(ranked(&[]).is_empty());
+    }
 }

@@ -1061,6 +1061,11 @@ pub fn convert(conv: Conv, v: Value<'_>) -> R<'_> {
 
 /// Formats a double as CEL (Go's `strconv.FormatFloat(d, 'g', -1, 64)`) does:
 /// shortest digits, exponent form below 1e-4 and from 1e6 up (`1e+06`).
+///
+/// The digits are core's shortest ones as `Display` prints them (`1e21` as
+/// `1000000000000000000000`), taken apart and laid out again: serde already links
+/// `Display` for its error messages, while `format!("{d:e}")` linked `LowerExp` into
+/// the wasm runtime for this one conversion (docs/BENCHMARKS.md, "Issue 10").
 pub fn format_double(d: f64) -> String {
     if d.is_nan() {
         return "NaN".into();
@@ -1068,20 +1073,131 @@ pub fn format_double(d: f64) -> String {
     if d.is_infinite() {
         return if d > 0.0 { "+Inf" } else { "-Inf" }.into();
     }
-    let sci = format!("{d:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    if !(-4..6).contains(&exp) {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{mantissa}e{sign}{:02}", exp.unsigned_abs())
-    } else {
-        format!("{d}")
+    let (negative, digits, exp) = shortest_digits(&d.to_string());
+    let mut out = String::with_capacity(digits.len() + 8);
+    if negative {
+        out.push('-');
     }
+    let Some((first, rest)) = digits.split_first() else {
+        out.push('0');
+        return out;
+    };
+    if !(-4..6).contains(&exp) {
+        out.push(char::from(*first));
+        if !rest.is_empty() {
+            out.push('.');
+            rest.iter().for_each(|&c| out.push(char::from(c)));
+        }
+        out.push_str(if exp < 0 { "e-" } else { "e+" });
+        let exp = exp.unsigned_abs();
+        if exp < 10 {
+            out.push('0');
+        }
+        out.push_str(&exp.to_string());
+    } else if exp < 0 {
+        out.push_str("0.");
+        (1..exp.unsigned_abs()).for_each(|_| out.push('0'));
+        digits.iter().for_each(|&c| out.push(char::from(c)));
+    } else {
+        // `exp + 1` digits before the point, the digits padded with zeros to reach them.
+        let whole = exp.unsigned_abs() as usize + 1;
+        (0..whole.max(digits.len())).for_each(|i| {
+            if i == whole {
+                out.push('.');
+            }
+            out.push(char::from(digits.get(i).copied().unwrap_or(b'0')));
+        });
+    }
+    out
+}
+
+/// A finite double as `Display` prints it (`-0.000000125`, `120`, `0`) taken apart: the
+/// sign, the significant digits without leading or trailing zeros (none for zero), and
+/// the decimal exponent of the first digit.
+fn shortest_digits(printed: &str) -> (bool, Vec<u8>, i32) {
+    let (negative, mantissa) = match printed.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, printed),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).collect();
+    // The first digit's exponent: the point is after `whole`.
+    let mut first = whole.len() as i32 - 1;
+    let leading = digits.iter().take_while(|&&c| c == b'0').count();
+    digits.drain(..leading);
+    first -= leading as i32;
+    while digits.last() == Some(&b'0') {
+        digits.pop();
+    }
+    (negative, digits, first)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The formatting `format_double` had before it left `LowerExp`.
+    fn format_double_with_core(d: f64) -> String {
+        if d.is_nan() {
+            return "NaN".into();
+        }
+        if d.is_infinite() {
+            return if d > 0.0 { "+Inf" } else { "-Inf" }.into();
+        }
+        let sci = format!("{d:e}");
+        let (mantissa, exp) = sci.split_once('e').unwrap();
+        let exp: i32 = exp.parse().unwrap();
+        if !(-4..6).contains(&exp) {
+            let sign = if exp < 0 { '-' } else { '+' };
+            format!("{mantissa}e{sign}{:02}", exp.unsigned_abs())
+        } else {
+            format!("{d}")
+        }
+    }
+
+    #[test]
+    fn format_double_matches_go_and_cores_digits() {
+        for (d, go) in [
+            (0.0, "0"),
+            (-0.0, "-0"),
+            (1.0, "1"),
+            (-2.5, "-2.5"),
+            (0.0001, "0.0001"),
+            (0.00001234, "1.234e-05"),
+            (123456.0, "123456"),
+            (1234567.0, "1.234567e+06"),
+            (1e21, "1e+21"),
+            (1e100, "1e+100"),
+            (5e-324, "5e-324"),
+            (f64::MAX, "1.7976931348623157e+308"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (100.0, "100"),
+            (999999.5, "999999.5"),
+        ] {
+            assert_eq!(format_double(d), go, "{d:?}");
+            assert_eq!(format_double_with_core(d), go, "{d:?}");
+        }
+        // Every exponent, random digits: the same text as core's formatting gave.
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..100_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let d = f64::from_bits(state);
+            assert_eq!(format_double(d), format_double_with_core(d), "{d:?}");
+        }
+        // Doubles halfway between two shortest candidates, which core rounds up.
+        for base in [1u64 << 49, 1 << 50, 1 << 51, 1 << 52] {
+            for i in 0..5_000u64 {
+                for frac in [0.125, 0.25, 0.5, 0.75] {
+                    for sign in [1.0, -1.0] {
+                        let d = sign * ((base + i * 7919) as f64 + frac);
+                        assert_eq!(format_double(d), format_double_with_core(d), "{d:?}");
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn int_double_ordering_follows_cel_go() {

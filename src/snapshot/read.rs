@@ -455,6 +455,15 @@ fn blocklist(body: &[u8], reasons: usize) -> Result<Blocklist, SnapshotError> {
             *slot += 1;
         }
     }
+    // Inserted as `by_kind` is: collecting into a `BTreeMap` sorts the pairs first, a
+    // stable sort instantiated for this one map (~4 KB of wasm).
+    let mut by_level = BTreeMap::new();
+    for l in [Level::Watch, Level::StepUp, Level::Block] {
+        let n = levels.get(level_code(l) as usize).copied().unwrap_or(0);
+        if n > 0 {
+            by_level.insert(l.as_str().to_string(), n);
+        }
+    }
     let never_expiring = expiries
         .chunks_exact(BLOCKLIST_EXPIRY_LEN)
         .filter(|c| read_u32(c, 0) == Some(EXPIRY_NEVER))
@@ -463,12 +472,7 @@ fn blocklist(body: &[u8], reasons: usize) -> Result<Blocklist, SnapshotError> {
         entries: count,
         distinct_identifiers: distinct,
         by_kind,
-        by_level: [Level::Watch, Level::StepUp, Level::Block]
-            .into_iter()
-            .map(|l| (l, levels.get(level_code(l) as usize).copied().unwrap_or(0)))
-            .filter(|(_, n)| *n > 0)
-            .map(|(l, n)| (l.as_str().to_string(), n))
-            .collect(),
+        by_level,
         never_expiring,
         reasons,
         section_bytes: body.len(),

@@ -25,10 +25,10 @@ extern "C" {
     /// A plain object filled by `object[key] = value` (no `Reflect.set` and its
     /// exception wrapper: setting a property on a fresh `Object` cannot throw).
     #[wasm_bindgen(extends = Object)]
-    type Plain;
+    pub(super) type Plain;
 
     #[wasm_bindgen(method, structural, indexing_setter)]
-    fn set(this: &Plain, key: &JsValue, value: &JsValue);
+    pub(super) fn set(this: &Plain, key: &JsValue, value: &JsValue);
 }
 
 /// The property names of a verdict, as JS strings made once.
@@ -256,6 +256,6 @@ fn write_reason(k: &Keys, strings: &mut Strings, action: &JsValue, reason: &Reas
 }
 
 /// A fresh `{}`.
-fn plain() -> Plain {
+pub(super) fn plain() -> Plain {
     Object::new().unchecked_into()
 }
