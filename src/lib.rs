@@ -48,6 +48,7 @@
 pub mod backtest;
 pub mod diagnostic;
 pub mod engine;
+mod json;
 pub mod model;
 pub mod normalize;
 pub mod rules;
