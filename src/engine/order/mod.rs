@@ -250,4 +250,36 @@ mod tests {
         assert!(o.shipping.is_none());
         assert!(o.customer.id.is_none());
     }
+
+    #[test]
+    fn a_key_written_twice_counts_with_its_last_value() {
+        // As JSON.parse reads it, so an origin sees the order the engine checked
+        // (docs/SECURITY.md, "Crafted input"); keys compare after unescaping.
+        let o = Order::from_json(
+            r#"{"items":[{"sku":"A","quantity":1}],"items":[],
+                "customer":{"id":"C-1"},"customer":{"email":"a@b.cn"},"order_\u0069d":"X"}"#,
+        )
+        .unwrap();
+        assert!(o.items.is_empty());
+        assert_eq!(o.customer.id, None);
+        assert_eq!(o.customer.email.as_deref(), Some("a@b.cn"));
+        assert_eq!(o.order_id.as_deref(), Some("X"));
+        assert_eq!(
+            err(r#"{"items":[{"sku":"A","quantity":1,"quantity":0}]}"#),
+            "items[0].quantity: expected a positive integer up to 1000000"
+        );
+    }
+
+    #[test]
+    fn invalid_json_wins_and_says_where() {
+        // The bad quantity comes first in the text, but the document is not JSON.
+        assert_eq!(
+            err("{\"items\":[{\"sku\":\"A\",\"quantity\":0}],\n\"x\":[1,]}"),
+            "order: invalid JSON: trailing comma at line 2 column 8"
+        );
+        assert_eq!(
+            err(r#"{"items":[],"x":"\ud800"}"#),
+            "order: invalid JSON: unexpected end of hex escape at line 1 column 24"
+        );
+    }
 }

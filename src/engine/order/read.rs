@@ -10,7 +10,7 @@
 //!
 //! A key written twice counts once, with its last value, as `JSON.parse` does: an origin
 //! that parses the same body then sees the same order the engine checked
-//! (docs/SECURITY.md, "Duplicate keys").
+//! (docs/SECURITY.md, "Crafted input").
 
 use super::{
     Customer, Line, Order, OrderError, Shipping, MAX_LINES, MAX_QUANTITY, MAX_STRING,
