@@ -4,7 +4,7 @@
 //! It accepts exactly what `serde_json` accepts — no trailing commas, comments, `NaN`,
 //! leading zeros or lone surrogates — and refuses the rest with `serde_json`'s own
 //! words and position (`expected `,` or `}` at line 3 column 3`), because those words are
-//! part of the order contract (docs/semantics.md §5) and of the CLI's golden files.
+//! part of the order contract (docs/semantics.md §10.1) and of the CLI's golden files.
 //! Nesting is limited like `serde_json`'s (127 arrays and objects deep, the root
 //! included). Strings without escapes are borrowed from the text; numbers are kept as
 //! their text and range-checked the way `serde_json` reads them, so the caller converts
@@ -466,8 +466,11 @@ fn may_overflow(token: &str) -> bool {
 }
 
 /// The value of a number token as `serde_json` reads it (a `u64` for a plain
-/// non-negative integer that fits, an `i64` for a negative one, an `f64` otherwise —
-/// with `serde_json`'s rounding), or `None` when it is out of range.
+/// non-negative integer that fits, an `i64` for a negative one, an `f64` otherwise),
+/// or `None` when it is out of range. Through `serde_json` itself on purpose: without
+/// its `float_roundtrip` feature it may round a long decimal one unit in the last
+/// place off a correctly rounded parse, and every price must read as it did before.
+/// Its number parser is in the runtime anyway (snapshot metadata).
 pub(crate) fn number(token: &str) -> Option<serde_json::Number> {
     serde_json::from_slice(token.as_bytes()).ok()
 }
