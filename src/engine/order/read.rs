@@ -38,6 +38,10 @@ impl Got<'_> {
     }
 }
 
+/// The scalar fields of one object (the order's top level, `customer`, `shipping` or a
+/// line), in the order of its key list; one type for all four keeps the wasm small.
+type Fields<'a> = [Option<Got<'a>>; 7];
+
 /// An object an order field should be, or the kind it was instead.
 enum Obj<T> {
     Is(T),
@@ -69,10 +73,10 @@ const TOP: [&str; 4] = ["order_id", "created_at", "currency", "channel"];
 pub(super) struct Raw<'a> {
     /// Not an object: what the document was instead.
     not_object: Option<Kind>,
-    top: [Option<Got<'a>>; 4],
-    customer: Option<Obj<[Option<Got<'a>>; 7]>>,
-    shipping: Option<Obj<[Option<Got<'a>>; 6]>>,
-    items: Option<List<Obj<[Option<Got<'a>>; 3]>>>,
+    top: Fields<'a>,
+    customer: Option<Obj<Fields<'a>>>,
+    shipping: Option<Obj<Fields<'a>>>,
+    items: Option<List<Obj<Fields<'a>>>>,
     verified: Option<List<Got<'a>>>,
 }
 
@@ -106,9 +110,9 @@ pub(super) fn document(text: &str) -> json::Result<Raw<'_>> {
 }
 
 /// The slot of `key` among `keys`, if it is one.
-fn slot<'s, 'a, const N: usize>(
-    slots: &'s mut [Option<Got<'a>>; N],
-    keys: &[&str; N],
+fn slot<'s, 'a>(
+    slots: &'s mut Fields<'a>,
+    keys: &[&str],
     key: &str,
 ) -> Option<&'s mut Option<Got<'a>>> {
     let i = keys.iter().position(|k| *k == key)?;
@@ -136,16 +140,13 @@ fn field<'a>(r: &mut Reader<'a>) -> json::Result<Option<Got<'a>>> {
 }
 
 /// An object of scalar fields named `keys` (anything else in it is skipped).
-fn object<'a, const N: usize>(
-    r: &mut Reader<'a>,
-    keys: &[&str; N],
-) -> json::Result<Obj<[Option<Got<'a>>; N]>> {
+fn object<'a>(r: &mut Reader<'a>, keys: &[&str]) -> json::Result<Obj<Fields<'a>>> {
     let kind = r.peek_value()?;
     if kind != Kind::Object {
         r.skip()?;
         return Ok(Obj::Not(kind));
     }
-    let mut slots = std::array::from_fn(|_| None);
+    let mut slots = Fields::default();
     let mut map = r.begin_object()?;
     while let Some(key) = r.next_key(&mut map)? {
         match slot(&mut slots, keys, &key) {
@@ -157,10 +158,7 @@ fn object<'a, const N: usize>(
 }
 
 /// [`object`] as a field: `null` reads as absent.
-fn object_field<'a, const N: usize>(
-    r: &mut Reader<'a>,
-    keys: &[&str; N],
-) -> json::Result<Option<Obj<[Option<Got<'a>>; N]>>> {
+fn object_field<'a>(r: &mut Reader<'a>, keys: &[&str]) -> json::Result<Option<Obj<Fields<'a>>>> {
     Ok(match object(r, keys)? {
         Obj::Not(Kind::Null) => None,
         obj => Some(obj),
@@ -228,10 +226,10 @@ fn timestamp(got: &Option<Got>, parent: &str, key: &str) -> Result<Option<Timest
 }
 
 /// The fields of an object field, `None` when absent.
-fn fields<'r, 'a, const N: usize>(
-    obj: &'r Option<Obj<[Option<Got<'a>>; N]>>,
+fn fields<'r, 'a>(
+    obj: &'r Option<Obj<Fields<'a>>>,
     key: &str,
-) -> Result<Option<&'r [Option<Got<'a>>; N]>, OrderError> {
+) -> Result<Option<&'r Fields<'a>>, OrderError> {
     match obj {
         None => Ok(None),
         Some(Obj::Is(fields)) => Ok(Some(fields)),
@@ -251,7 +249,7 @@ impl Raw<'_> {
                 format!("expected an object, found {}", kind.noun()),
             ));
         }
-        let [order_id, created_at, currency, channel] = &self.top;
+        let [order_id, created_at, currency, channel, ..] = &self.top;
         let mut order = Order {
             order_id: string(order_id, "", "order_id")?,
             created_at: timestamp(created_at, "", "created_at")?,
@@ -273,7 +271,7 @@ impl Raw<'_> {
                 account_created_at: timestamp(account_created_at, P, "account_created_at")?,
             };
         }
-        if let Some([name, phone, province, city, district, line1]) =
+        if let Some([name, phone, province, city, district, line1, _]) =
             fields(&self.shipping, "shipping")?
         {
             const P: &str = "shipping";
@@ -311,7 +309,7 @@ impl Raw<'_> {
         let mut lines = Vec::with_capacity(len);
         for (i, entry) in entries.iter().enumerate() {
             let path = format!("items[{i}]");
-            let [sku, quantity, unit_price] = match entry {
+            let [sku, quantity, unit_price, ..] = match entry {
                 Obj::Is(fields) => fields,
                 Obj::Not(kind) => {
                     return Err(OrderError::at(
