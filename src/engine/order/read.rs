@@ -215,14 +215,28 @@ fn string(got: &Option<Got>, parent: &str, key: &str) -> Result<Option<String>, 
     }
 }
 
-/// An RFC 3339 timestamp field.
-fn timestamp(got: &Option<Got>, parent: &str, key: &str) -> Result<Option<Timestamp>, OrderError> {
-    match string(got, parent, key)? {
-        None => Ok(None),
-        Some(s) => Timestamp::parse_rfc3339(&s)
-            .map(Some)
-            .map_err(|e| OrderError::at(&join(parent, key), e.0)),
+/// The string fields named `keys`, judged in that order, the one at `time_at` as an
+/// RFC 3339 timestamp. One loop for every object keeps the wasm small.
+fn strings(
+    fields: &Fields,
+    parent: &str,
+    keys: &[&str],
+    time_at: usize,
+) -> Result<([Option<String>; 7], Option<Timestamp>), OrderError> {
+    let mut out: [Option<String>; 7] = Default::default();
+    let mut time = None;
+    for (i, ((got, key), slot)) in fields.iter().zip(keys).zip(&mut out).enumerate() {
+        let text = string(got, parent, key)?;
+        if i != time_at {
+            *slot = text;
+        } else if let Some(text) = text {
+            time = Some(
+                Timestamp::parse_rfc3339(&text)
+                    .map_err(|e| OrderError::at(&join(parent, key), e.0))?,
+            );
+        }
     }
+    Ok((out, time))
 }
 
 /// The fields of an object field, `None` when absent.
@@ -249,39 +263,37 @@ impl Raw<'_> {
                 format!("expected an object, found {}", kind.noun()),
             ));
         }
-        let [order_id, created_at, currency, channel, ..] = &self.top;
+        let ([order_id, _, currency, channel, ..], created_at) = strings(&self.top, "", &TOP, 1)?;
         let mut order = Order {
-            order_id: string(order_id, "", "order_id")?,
-            created_at: timestamp(created_at, "", "created_at")?,
-            currency: string(currency, "", "currency")?,
-            channel: string(channel, "", "channel")?,
+            order_id,
+            created_at,
+            currency,
+            channel,
             ..Order::default()
         };
-        if let Some([id, email, phone, device_id, payment_fingerprint, ip, account_created_at]) =
-            fields(&self.customer, "customer")?
-        {
-            const P: &str = "customer";
+        if let Some(fields) = fields(&self.customer, "customer")? {
+            let ([id, email, phone, device_id, payment_fingerprint, ip, _], account_created_at) =
+                strings(fields, "customer", &CUSTOMER, 6)?;
             order.customer = Customer {
-                id: string(id, P, "id")?,
-                email: string(email, P, "email")?,
-                phone: string(phone, P, "phone")?,
-                device_id: string(device_id, P, "device_id")?,
-                payment_fingerprint: string(payment_fingerprint, P, "payment_fingerprint")?,
-                ip: string(ip, P, "ip")?,
-                account_created_at: timestamp(account_created_at, P, "account_created_at")?,
+                id,
+                email,
+                phone,
+                device_id,
+                payment_fingerprint,
+                ip,
+                account_created_at,
             };
         }
-        if let Some([name, phone, province, city, district, line1, _]) =
-            fields(&self.shipping, "shipping")?
-        {
-            const P: &str = "shipping";
+        if let Some(fields) = fields(&self.shipping, "shipping")? {
+            let ([name, phone, province, city, district, line1, _], _) =
+                strings(fields, "shipping", &SHIPPING, usize::MAX)?;
             order.shipping = Some(Shipping {
-                name: string(name, P, "name")?,
-                phone: string(phone, P, "phone")?,
-                province: string(province, P, "province")?,
-                city: string(city, P, "city")?,
-                district: string(district, P, "district")?,
-                line1: string(line1, P, "line1")?,
+                name,
+                phone,
+                province,
+                city,
+                district,
+                line1,
             });
         }
         order.items = self.items()?;
