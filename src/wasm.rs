@@ -182,12 +182,12 @@ fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
 }
 
 /// [`read_order`] through serde-wasm-bindgen, for comparison: the JS object is walked
-/// field by field into a `serde_json::Value`, then validated with paths as usual.
+/// field by field into a `serde_json::Value`, written as text and read as usual.
 #[cfg(feature = "swb-boundary")]
 fn read_order(value: &JsValue) -> Result<Order, JsValue> {
     let value: serde_json::Value = serde_wasm_bindgen::from_value(value.clone())
         .map_err(|e| usage_error("", &format!("expected an object ({e})")))?;
-    Order::from_value(&value).map_err(|e| order_error(&e))
+    Order::from_json(&value.to_string()).map_err(|e| order_error(&e))
 }
 
 /// Reads an order from a JS value (an object as the contract describes).

@@ -1,20 +1,21 @@
-//! The order as a checkout submits it (docs/semantics.md §5), read from JSON by an
-//! explicit walker so that every problem is reported with its JSON path
-//! (`items[2].quantity: expected a positive integer`) — serde's derive would stop at
-//! the first error without a path, and a bad order must never become a silent `allow`.
+//! The order as a checkout submits it (docs/semantics.md §5), read from JSON text
+//! straight into these types (`read.rs`, over the crate's own JSON reader) so that every
+//! problem is reported with its JSON path (`items[2].quantity: expected a positive
+//! integer`) and a bad order never becomes a silent `allow`. The same reader runs
+//! natively and in WebAssembly.
 //!
-//! Unknown fields are ignored; `null` reads as absent. Sizes are bounded so a hostile
-//! order cannot make the engine do unbounded work.
-//!
-//! Natively, [`Order::from_json`] first tries the typed reader in `fast.rs`, which fills
-//! these types within these limits; this module uses nothing of it but its `read`.
+//! Unknown fields are ignored; `null` reads as absent; a key written twice counts with
+//! its last value. Sizes are bounded so a hostile order cannot make the engine do
+//! unbounded work.
 
-#[cfg(not(target_arch = "wasm32"))]
-mod fast;
+#[cfg(test)]
+mod differential;
+#[cfg(test)]
+mod oracle;
+mod read;
 
 use crate::time::Timestamp;
 use serde::Serialize;
-use serde_json::{Map, Value};
 use std::fmt;
 
 /// Most lines an order may have.
@@ -160,223 +161,9 @@ impl Order {
                 ),
             ));
         }
-        // Natively, well-formed orders take a typed fast path; in wasm its serde code
-        // would cost ~9 KB gzip, more than the size budget allows (docs/BENCHMARKS.md).
-        #[cfg(not(target_arch = "wasm32"))]
-        if let Some(order) = fast::read(text) {
-            return Ok(order);
-        }
-        // Something is off (or unusual): the careful reader finds what, with its path.
-        let value: Value = serde_json::from_str(text)
-            .map_err(|e| OrderError::at("", format!("invalid JSON: {e}")))?;
-        Order::from_value(&value)
-    }
-
-    /// Reads an order from a parsed JSON value.
-    pub fn from_value(value: &Value) -> Result<Order, OrderError> {
-        let root = value.as_object().ok_or_else(|| {
-            OrderError::at("", format!("expected an object, found {}", kind(value)))
-        })?;
-        let mut order = Order {
-            order_id: string(root, "", "order_id")?,
-            created_at: timestamp(root, "", "created_at")?,
-            currency: string(root, "", "currency")?,
-            channel: string(root, "", "channel")?,
-            ..Order::default()
-        };
-        if let Some(customer) = object(root, "", "customer")? {
-            order.customer = read_customer(customer)?;
-        }
-        if let Some(shipping) = object(root, "", "shipping")? {
-            order.shipping = Some(read_shipping(shipping)?);
-        }
-        order.items = read_items(root)?;
-        order.verified = read_verified(root)?;
-        Ok(order)
-    }
-}
-
-fn read_customer(c: &Map<String, Value>) -> Result<Customer, OrderError> {
-    const P: &str = "customer";
-    Ok(Customer {
-        id: string(c, P, "id")?,
-        email: string(c, P, "email")?,
-        phone: string(c, P, "phone")?,
-        device_id: string(c, P, "device_id")?,
-        payment_fingerprint: string(c, P, "payment_fingerprint")?,
-        ip: string(c, P, "ip")?,
-        account_created_at: timestamp(c, P, "account_created_at")?,
-    })
-}
-
-fn read_shipping(s: &Map<String, Value>) -> Result<Shipping, OrderError> {
-    const P: &str = "shipping";
-    Ok(Shipping {
-        name: string(s, P, "name")?,
-        phone: string(s, P, "phone")?,
-        province: string(s, P, "province")?,
-        city: string(s, P, "city")?,
-        district: string(s, P, "district")?,
-        line1: string(s, P, "line1")?,
-    })
-}
-
-fn read_items(root: &Map<String, Value>) -> Result<Vec<Line>, OrderError> {
-    let items = match root.get("items") {
-        None | Some(Value::Null) => {
-            return Err(OrderError::at("items", "required: a list of order lines"))
-        }
-        Some(Value::Array(a)) => a,
-        Some(other) => {
-            return Err(OrderError::at(
-                "items",
-                format!("expected a list of order lines, found {}", kind(other)),
-            ))
-        }
-    };
-    if items.len() > MAX_LINES {
-        return Err(OrderError::at(
-            "items",
-            format!("{} lines; the limit is {MAX_LINES}", items.len()),
-        ));
-    }
-    let mut lines = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("items[{i}]");
-        let obj = item.as_object().ok_or_else(|| {
-            OrderError::at(&path, format!("expected an object, found {}", kind(item)))
-        })?;
-        let sku = string(obj, &path, "sku")?
-            .filter(|s| !s.trim().is_empty())
-            .ok_or_else(|| {
-                OrderError::at(&format!("{path}.sku"), "required: a non-empty string")
-            })?;
-        let quantity = match obj.get("quantity") {
-            Some(Value::Number(n)) => n.as_u64().filter(|q| (1..=MAX_QUANTITY).contains(q)),
-            _ => None,
-        }
-        .ok_or_else(|| {
-            OrderError::at(
-                &format!("{path}.quantity"),
-                format!("expected a positive integer up to {MAX_QUANTITY}"),
-            )
-        })?;
-        let unit_price = match obj.get("unit_price") {
-            None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => Some(
-                n.as_f64()
-                    .filter(|p| p.is_finite() && (0.0..=MAX_UNIT_PRICE).contains(p))
-                    .ok_or_else(|| {
-                        OrderError::at(
-                            &format!("{path}.unit_price"),
-                            "expected a price between 0 and 1e9",
-                        )
-                    })?,
-            ),
-            Some(other) => {
-                return Err(OrderError::at(
-                    &format!("{path}.unit_price"),
-                    format!("expected a number, found {}", kind(other)),
-                ))
-            }
-        };
-        lines.push(Line {
-            sku,
-            quantity,
-            unit_price,
-        });
-    }
-    Ok(lines)
-}
-
-fn read_verified(root: &Map<String, Value>) -> Result<Vec<String>, OrderError> {
-    let list = match root.get("verified") {
-        None | Some(Value::Null) => return Ok(Vec::new()),
-        Some(Value::Array(a)) => a,
-        Some(other) => {
-            return Err(OrderError::at(
-                "verified",
-                format!("expected a list of method names, found {}", kind(other)),
-            ))
-        }
-    };
-    if list.len() > MAX_VERIFIED {
-        return Err(OrderError::at(
-            "verified",
-            format!("{} entries; the limit is {MAX_VERIFIED}", list.len()),
-        ));
-    }
-    list.iter()
-        .enumerate()
-        .map(|(i, v)| match v {
-            Value::String(s) if s.len() <= MAX_STRING => Ok(s.clone()),
-            _ => Err(OrderError::at(
-                &format!("verified[{i}]"),
-                "expected a method name (a short string)",
-            )),
-        })
-        .collect()
-}
-
-fn join(parent: &str, key: &str) -> String {
-    if parent.is_empty() {
-        key.to_string()
-    } else {
-        format!("{parent}.{key}")
-    }
-}
-
-fn string(obj: &Map<String, Value>, parent: &str, key: &str) -> Result<Option<String>, OrderError> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) if s.len() <= MAX_STRING => Ok(Some(s.clone())),
-        Some(Value::String(s)) => Err(OrderError::at(
-            &join(parent, key),
-            format!("{} bytes; the limit is {MAX_STRING}", s.len()),
-        )),
-        Some(other) => Err(OrderError::at(
-            &join(parent, key),
-            format!("expected a string, found {}", kind(other)),
-        )),
-    }
-}
-
-fn timestamp(
-    obj: &Map<String, Value>,
-    parent: &str,
-    key: &str,
-) -> Result<Option<Timestamp>, OrderError> {
-    match string(obj, parent, key)? {
-        None => Ok(None),
-        Some(s) => Timestamp::parse_rfc3339(&s)
-            .map(Some)
-            .map_err(|e| OrderError::at(&join(parent, key), e.0)),
-    }
-}
-
-fn object<'v>(
-    obj: &'v Map<String, Value>,
-    parent: &str,
-    key: &str,
-) -> Result<Option<&'v Map<String, Value>>, OrderError> {
-    match obj.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(m)) => Ok(Some(m)),
-        Some(other) => Err(OrderError::at(
-            &join(parent, key),
-            format!("expected an object, found {}", kind(other)),
-        )),
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
+        read::document(text)
+            .map_err(|e| OrderError::at("", format!("invalid JSON: {e}")))?
+            .order()
     }
 }
 
@@ -462,5 +249,37 @@ mod tests {
         let o = Order::from_json(r#"{"items":[],"shipping":null,"customer":{"id":null}}"#).unwrap();
         assert!(o.shipping.is_none());
         assert!(o.customer.id.is_none());
+    }
+
+    #[test]
+    fn a_key_written_twice_counts_with_its_last_value() {
+        // As JSON.parse reads it, so an origin sees the order the engine checked
+        // (docs/SECURITY.md, "Crafted input"); keys compare after unescaping.
+        let o = Order::from_json(
+            r#"{"items":[{"sku":"A","quantity":1}],"items":[],
+                "customer":{"id":"C-1"},"customer":{"email":"a@b.cn"},"order_\u0069d":"X"}"#,
+        )
+        .unwrap();
+        assert!(o.items.is_empty());
+        assert_eq!(o.customer.id, None);
+        assert_eq!(o.customer.email.as_deref(), Some("a@b.cn"));
+        assert_eq!(o.order_id.as_deref(), Some("X"));
+        assert_eq!(
+            err(r#"{"items":[{"sku":"A","quantity":1,"quantity":0}]}"#),
+            "items[0].quantity: expected a positive integer up to 1000000"
+        );
+    }
+
+    #[test]
+    fn invalid_json_wins_and_says_where() {
+        // The bad quantity comes first in the text, but the document is not JSON.
+        assert_eq!(
+            err("{\"items\":[{\"sku\":\"A\",\"quantity\":0}],\n\"x\":[1,]}"),
+            "order: invalid JSON: trailing comma at line 2 column 8"
+        );
+        assert_eq!(
+            err(r#"{"items":[],"x":"\ud800"}"#),
+            "order: invalid JSON: unexpected end of hex escape at line 1 column 24"
+        );
     }
 }
