@@ -21,12 +21,11 @@
 //   compiled   from the last keystroke to the compile status showing the result, ms.
 // Prints p50/p95/max per size; --json FILE writes them. Figures: docs/BENCHMARKS.md,
 // "The demo page's editor at scale" (with where the time goes).
-import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { launch, pageUrl, stopServer } from "../tests/www/helpers.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -39,19 +38,8 @@ const keys = Number(flag("--keys", 20));
 const jsonOut = flag("--json", null);
 let url = flag("--url", null);
 
-let server = null;
-if (!url) {
-  server = spawn(process.execPath, [path.join(root, "www/serve.mjs"), "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
-  url = await new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.on("data", (d) => {
-      out += d;
-      const m = /(http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    server.on("exit", (code) => reject(new Error(`server exited with ${code}`)));
-  });
-}
+// The page tests' server and browser (tests/www/helpers.mjs), so both run the page alike.
+if (!url) url = await pageUrl();
 
 const demo = readFileSync(path.join(root, "examples/demo-store/blocklist.csv"), "utf8").replace(/\n*$/, "\n");
 /** The demo list plus `rows` generated entries: distinct e-mails, all columns filled. */
@@ -69,10 +57,7 @@ const q = (xs, p) => {
 };
 const r1 = (x) => Math.round(x * 10) / 10;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
-});
+const browser = await launch();
 const results = [];
 try {
   for (const rows of sizes) {
@@ -150,7 +135,7 @@ try {
   }
 } finally {
   await browser.close();
-  server?.kill("SIGTERM");
+  stopServer();
 }
 console.log(`\n${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 console.log("rows     keystroke p50 / p95 / max (ms)   long tasks (longest)   compiled after last key");

@@ -5,29 +5,17 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { launch, openPage, pageUrl, stopServer, read, readJson, root } from "./helpers.mjs";
+import { cli, startWithCli, scratchDirs, openPage, stopServer, read, readJson, root } from "./helpers.mjs";
 import { generateBatch, parseCsv } from "../../www/lib.js";
 
-const cli = path.join(process.env.CARGO_TARGET_DIR || path.join(root, "target"), "debug/checkout-guard");
 let browser;
-before(async () => {
-  if (!existsSync(cli)) execFileSync("cargo", ["build", "--quiet"], { cwd: root, stdio: "inherit" });
-  await pageUrl();
-  browser = await launch();
-});
+before(async () => { browser = await startWithCli(); });
 after(async () => { await browser?.close(); stopServer(); });
 
 // Uploaded and downloaded files live in temporary folders, removed when the tests end.
-const scratchDirs = [];
-function scratchDir() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "cg-www-"));
-  scratchDirs.push(dir);
-  return dir;
-}
-after(() => { for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true }); });
+const scratchDir = scratchDirs("cg-www-");
 
 function sampleOrders() {
   return readJson("www/samples.json").samples.map((s) => readJson(`examples/orders/${s.file}`));

@@ -1,9 +1,11 @@
 // Shared set-up of the demo page's end-to-end tests: the static server (started here
 // unless CG_WWW_URL names a running one), Debian's Chromium through playwright-core, and
 // a page that records console errors, page errors and failed requests.
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { after } from "node:test";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -29,6 +31,29 @@ export async function pageUrl() {
     });
   }
   return server.url;
+}
+
+/** The debug CLI that the page's results are compared with. */
+export const cli = path.join(process.env.CARGO_TARGET_DIR || path.join(root, "target"), "debug/checkout-guard");
+
+/** The start of a file of tests that compare the page with the CLI: the CLI built if it
+ * is missing, the page served, a browser launched (returned). */
+export async function startWithCli() {
+  if (!existsSync(cli)) execFileSync("cargo", ["build", "--quiet"], { cwd: root, stdio: "inherit" });
+  await pageUrl();
+  return launch();
+}
+
+/** A maker of temporary folders named `prefix…` (uploaded and downloaded files), all
+ * removed when the calling file's tests end. */
+export function scratchDirs(prefix) {
+  const dirs = [];
+  after(() => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }); });
+  return () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 export function stopServer() {

@@ -8,29 +8,18 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import zlib from "node:zlib";
-import { launch, openPage, pageUrl, stopServer, root } from "./helpers.mjs";
+import { cli, startWithCli, scratchDirs, openPage, stopServer, root } from "./helpers.mjs";
 
-const cli = path.join(process.env.CARGO_TARGET_DIR || path.join(root, "target"), "debug/checkout-guard");
 const demoKey = path.join(root, "examples/demo-store/demo.key");
 let browser;
-before(async () => {
-  if (!existsSync(cli)) execFileSync("cargo", ["build", "--quiet"], { cwd: root, stdio: "inherit" });
-  await pageUrl();
-  browser = await launch();
-});
+before(async () => { browser = await startWithCli(); });
 after(async () => { await browser?.close(); stopServer(); });
 
-const scratchDirs = [];
-function scratchDir() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "cg-ws-"));
-  scratchDirs.push(dir);
-  return dir;
-}
-after(() => { for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true }); });
+// Uploaded and downloaded files live in temporary folders, removed when the tests end.
+const scratchDir = scratchDirs("cg-ws-");
 
 // ---- a small store that is not the demo's ----
 
