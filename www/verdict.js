@@ -134,7 +134,35 @@ export function renderVerdict() {
     reasonsList(v, facts, new Set(suppressed)),
     ...(v.warnings?.length ? [el("div", { class: "alert warn" }, `${t("verdict.warnings")}: `, v.warnings.join("; "))] : []),
     el("div", { class: "muted small snap" }, `${t("verdict.snapshot")}: ${v.snapshot.merchant} · ${v.snapshot.version} · → ${v.snapshot.expires_at}`),
+    rawJson(v),
   );
+}
+
+/** Whether the raw verdict panel is open. */
+let rawOpen = false;
+
+/** The verdict exactly as `engine.check` returned it, to copy into a bug report, a test or
+ * the merchant's own code (closed by default; the text is what `JSON.stringify` makes). */
+function rawJson(v) {
+  const text = JSON.stringify(v, null, 2);
+  const done = el("span", { class: "muted small", role: "status" });
+  const copy = el("button", { type: "button", class: "link-btn", "data-testid": "copy-verdict-json" }, t("verdict.copyJson"));
+  const pre = el("pre", { class: "raw-json", tabindex: "0", "data-testid": "verdict-json" }, text);
+  copy.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      done.textContent = t("verdict.copied");
+    } catch {
+      // no clipboard (an insecure origin, a denied permission): select the text for Ctrl+C
+      getSelection()?.selectAllChildren(pre);
+      done.textContent = t("verdict.copySelected");
+    }
+  });
+  // every edit re-renders the verdict: a panel the user opened stays open
+  const details = el("details", { class: "raw" }, el("summary", {}, t("verdict.json")), el("div", {}, copy, " ", done), pre);
+  details.open = rawOpen;
+  details.addEventListener("toggle", () => { rawOpen = details.open; });
+  return details;
 }
 
 /** The decision, and for a step-up the methods and the "complete verification" button. */

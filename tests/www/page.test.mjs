@@ -309,6 +309,28 @@ test("editing the order as JSON re-checks it; bad input is an error with a path"
   await context.close();
 });
 
+test("the raw verdict JSON is what the engine returned, and copies to the clipboard", async () => {
+  const { page, problems, context } = await openPage(browser);
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  await page.fill("#now", "2026-11-25T10:00:00Z");
+  await page.selectOption("#sample", "blacklisted-limited.json");
+  assert.equal(await waitDecision(page, "deny"), "deny");
+  await page.click("#verdict details.raw summary");
+  await page.waitForSelector('[data-testid="verdict-json"]', { state: "visible" });
+  const shown = JSON.parse(await page.textContent('[data-testid="verdict-json"]'));
+  // the object behind what the page shows: its decision, its firing rules, its message
+  assert.equal(shown.decision, await decisionOf(page));
+  const rules = await page.$$eval("#verdict li.reason", (els) => els.map((e) => e.dataset.rule));
+  assert.deepEqual(shown.reasons.map((r) => r.rule), rules);
+  assert.ok(rules.length > 0);
+  assert.equal(shown.message.text, await page.textContent('[data-testid="message"]'));
+  await page.click('[data-testid="copy-verdict-json"]');
+  await page.waitForSelector('#verdict details.raw [role="status"]:has-text("Copied")');
+  assert.deepEqual(JSON.parse(await page.evaluate(() => navigator.clipboard.readText())), shown);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test("every control has a label, and the views switch by keyboard", async () => {
   const { page, problems, context } = await openPage(browser);
   for (const tab of ["#tab-playground", "#tab-backtest", "#tab-monitor"]) {
