@@ -396,15 +396,25 @@ mod by_name {
 }
 
 /// `impl Deserialize` for a unit-only enum through [`by_name`]: the type, its name in
-/// error messages, and each variant with its snake_case spelling.
+/// error messages, and each variant with its snake_case spelling; and `from_name`, the
+/// same table for readers without serde (the snapshot's `META`, `snapshot/meta.rs`).
 macro_rules! deserialize_by_name {
     ($ty:ident, [$($variant:ident = $text:literal),+ $(,)?]) => {
+        impl $ty {
+            const NAMES: &'static [&'static str] = &[$($text),+];
+            const VALUES: &'static [$ty] = &[$($ty::$variant),+];
+
+            /// The variant spelled `name` (snake_case), if any.
+            pub(crate) fn from_name(name: &str) -> Option<$ty> {
+                let index = Self::NAMES.iter().position(|n| *n == name)?;
+                Self::VALUES.get(index).copied()
+            }
+        }
+
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                const NAMES: &[&str] = &[$($text),+];
-                const VALUES: &[$ty] = &[$($ty::$variant),+];
-                let index = by_name::variant(d, stringify!($ty), NAMES)?;
-                VALUES
+                let index = by_name::variant(d, stringify!($ty), Self::NAMES)?;
+                Self::VALUES
                     .get(index)
                     .copied()
                     .ok_or_else(|| serde::de::Error::custom("variant index out of range"))

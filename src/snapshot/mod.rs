@@ -13,6 +13,7 @@ pub mod format;
 #[cfg(feature = "compiler")]
 pub(crate) mod hashed;
 mod key;
+mod meta;
 mod open;
 pub mod public;
 mod read;

@@ -340,9 +340,9 @@ fn section_table<'a>(content: &'a [u8], head: &Header) -> Result<Sections<'a>, S
     Ok(Sections { content, list })
 }
 
-/// `META`: the policy as JSON.
+/// `META`: the policy as JSON (read by `meta.rs`, without serde).
 fn meta(body: &[u8]) -> Result<Policy, SnapshotError> {
-    serde_json::from_slice(body).map_err(|e| SnapshotError::BadMeta(e.to_string()))
+    super::meta::read(body).map_err(SnapshotError::BadMeta)
 }
 
 /// `PROG` (format v4 on): the counts (offsets in [`format::programs`](super::format::programs)),
