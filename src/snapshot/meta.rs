@@ -2,13 +2,13 @@
 //! `serde_json::to_vec` (docs/snapshot-format.md, "`META`"), through the crate's JSON
 //! pull reader (`crate::json`), the one the order is read with.
 //!
-//! Why not serde's derive: it was the last deserializer the wasm runtime linked, and with
-//! it serde_json's, its error formatting and core's float printing — ~20 KB gzip
-//! (docs/BENCHMARKS.md, "`META` without serde"). The derive stays for the compiler's
-//! `policy.json` sources. This reader accepts what the derive accepts for these types:
-//! unknown fields skipped (a newer writer's optional ones), the optional fields
-//! defaulted, `null` for an `Option`, a repeated field refused; a property test holds
-//! both equal on every policy the writer writes (`tests` below).
+//! Why not serde's derive: it was the last derived deserializer the wasm runtime linked,
+//! with serde_json's value deserializer behind it — 4.7 KB gzip (docs/BENCHMARKS.md,
+//! "`META` without serde"). The derive stays for the compiler's `policy.json` sources.
+//! This reader accepts what the derive accepts for these types: unknown fields skipped
+//! (a newer writer's optional ones), the optional fields defaulted, `null` for an
+//! `Option`, a repeated field refused; a property test holds both equal on every policy
+//! the writer writes (`tests` below).
 
 use crate::json::{self, Kind, Reader};
 use crate::model::{Action, OnError, OnStale, PlusTags, Policy, Rule, Scope, VerifyMode};
