@@ -1,68 +1,81 @@
 // The policy editor: a textarea over a mirror that underlines diagnostic spans, a gutter
 // with line numbers, and a list of diagnostics that jumps to the line. Every edit is
-// compiled (debounced) with the package's `compilePolicy`.
+// compiled (debounced) with the package's `compilePolicy`, in a worker (compiler.js).
 //
 // A merchant's blocklist.csv has 10⁴–10⁶ rows, so the page's own work on a keystroke is
 // what is on screen, not what is in the file: the line index is updated by the edit's
-// extent (lines.js), the gutter and the mirror draw only the visible lines (by scroll
-// position and line height), and the underlines are computed once per compile and shifted
-// by later edits. The textarea itself still holds the whole file, and Chromium lays all of
-// it out after each edit: that, not this module, is most of a keystroke at 50k rows
-// (bench/www-typing.mjs; docs/BENCHMARKS.md, "The demo page's editor at scale").
+// extent (lines.js), the textarea holds only the lines around the view (textwindow.js:
+// Chromium lays out all of a textarea's text after each edit), the gutter and the mirror
+// draw only the visible lines (by scroll position and line height), and the underlines
+// are computed once per compile and shifted by later edits (bench/www-typing.mjs;
+// docs/BENCHMARKS.md, "The demo page's editor at scale").
 import { t } from "./i18n.js";
 import { $, FILES, state, el } from "./state.js";
 import { runCheck } from "./verdict.js";
 import { Lines } from "./lines.js";
+import { TextWindow } from "./textwindow.js";
+import { compileOffThread } from "./compiler.js";
 
 let compileTimer = 0;
 /** Line index of the text in the editor. */
 const lines = new Lines();
 /** Underlines of the active file: UTF-16 ranges {a, b, sev}, sorted by `a`. */
 let marks = [];
-/** Where the next edit may start (the selection start before it), when the browser says it is a keystroke at the selection. */
-let editHint = null;
-/** Edits the browser makes at the selection, which the caret hints in lines.js describe; anything else (drag and drop, undo, composition) is recounted. */
-const AT_SELECTION = new Set(["insertText", "insertLineBreak", "insertParagraph", "insertFromPaste", "insertReplacementText",
-  "deleteContentBackward", "deleteContentForward", "deleteWordBackward", "deleteWordForward", "deleteByCut",
-  "deleteSoftLineBackward", "deleteHardLineBackward"]);
+/** The textarea, holding a window of the text (textwindow.js). */
+let tw = null;
 /** Lines drawn above and below the visible ones, so a quick scroll shows no blank band. */
 const OVERSCAN = 10;
 
 export function setupEditor() {
   const ta = $("#source");
-  ta.value = state.files[state.active];
-  ta.setSelectionRange(0, 0);
-  ta.addEventListener("beforeinput", (e) => {
-    editHint = AT_SELECTION.has(e.inputType) && !e.isComposing ? ta.selectionStart : null;
-  });
-  ta.addEventListener("input", () => {
-    const text = ta.value;
-    state.files[state.active] = text;
-    if (editHint !== null) {
-      const caret = ta.selectionStart;
-      shiftMarks(lines.update(text, Math.min(editHint, caret), caret));
-    } else {
-      lines.reset(text);
-      marks = computeMarks(text);
-    }
-    editHint = null;
+  const box = $("#code");
+  tw = new TextWindow(ta, box, $("#code-size"), lines, (extent) => {
+    // state.files follows at the compile (syncFile): joining 10 MB a keystroke costs a frame
+    if (!edited) edited = { files: state.files, name: state.active, was: state.files[state.active] };
+    shiftMarks(extent);
     drawVisible();
     renderCursor();
     setStatus("busy", () => t("policy.compiling"));
+    generation++; // a compile under way is of the text before this edit
     clearTimeout(compileTimer);
-    compileTimer = setTimeout(compileNow, 250);
+    compileTimer = setTimeout(compileSoon, 250);
   });
-  ta.addEventListener("scroll", drawVisible);
+  tw.setText(state.files[state.active]);
+  box.addEventListener("scroll", () => { tw.follow(); drawVisible(); });
   for (const ev of ["keyup", "click", "select"]) ta.addEventListener(ev, renderCursor);
   // Tab is left to move focus (keyboard users must be able to leave the editor).
   $("#reset-file").addEventListener("click", () => {
     state.files[state.active] = state.original[state.active];
-    ta.value = state.files[state.active];
     renderEditor();
     compileNow();
   });
-  if (typeof ResizeObserver === "function") new ResizeObserver(() => drawVisible()).observe(ta);
+  if (typeof ResizeObserver === "function") new ResizeObserver(() => { tw.follow(); drawVisible(); }).observe(box);
   renderEditor();
+}
+
+/** The active file's text as the editor holds it (the textarea holds only a window of it). */
+export function editorText() {
+  return lines.text;
+}
+
+/** The active file edited since state.files last took its text: {files, name, was} then (else null). */
+let edited = null;
+
+/**
+ * Puts the active file's edited text in state.files (before anything reads it there),
+ * unless the file was replaced meanwhile (a reset, another store opened).
+ */
+export function syncFile() {
+  const e = edited;
+  edited = null;
+  if (e && state.files === e.files && state.active === e.name && state.files[e.name] === e.was) state.files[e.name] = lines.text;
+}
+
+/** Selects [start, end) of the active file (UTF-16 indexes) and scrolls it into view. */
+export function selectInEditor(start, end = start) {
+  tw.select(start, end);
+  drawVisible();
+  renderCursor();
 }
 
 export function renderFileTabs() {
@@ -81,14 +94,12 @@ export function renderFileTabs() {
 }
 
 function openFile(f, focus = true) {
+  syncFile();
   state.active = f;
-  const ta = $("#source");
-  ta.value = state.files[f];
-  ta.setSelectionRange(0, 0);
-  ta.scrollTop = 0;
+  tw.setText(state.files[f]);
   renderFileTabs();
   renderEditor();
-  if (focus) ta.focus();
+  if (focus) $("#source").focus();
 }
 
 /** Line index of `text`: the editor's when it is the active file's, else a fresh one (kept per file until the text changes). */
@@ -186,8 +197,10 @@ function shiftMarks({ from, oldEnd, delta }) {
 
 /** Redraws the whole editor for the active file's current text and diagnostics. */
 export function renderEditor() {
+  syncFile();
   const text = state.files[state.active];
-  if (lines.text !== text) lines.reset(text);
+  // a file opened, reset or replaced (not an edit: syncFile made state.files = lines.text)
+  if (lines.text !== text || tw.winText !== $("#source").value) tw.setText(text);
   marks = computeMarks(text);
   drawVisible();
   renderCursor();
@@ -199,11 +212,11 @@ const PAD_TOP = 8; // the textarea's, the gutter's and the mirror's top padding 
 /** The gutter's numbers and the mirror's underlines for the lines in view, and no others. */
 function drawVisible() {
   const ta = $("#source");
-  const text = lines.text;
+  const box = $("#code");
   const lh = lineHeight(ta);
-  const top = ta.scrollTop;
+  const top = box.scrollTop;
   const first = Math.max(0, Math.floor((top - PAD_TOP) / lh) - OVERSCAN);
-  const last = Math.min(lines.count - 1, Math.ceil((top - PAD_TOP + (ta.clientHeight || 600)) / lh) + OVERSCAN);
+  const last = Math.min(lines.count - 1, Math.ceil((top - PAD_TOP + (box.clientHeight || 600)) / lh) + OVERSCAN);
   const from = lines.starts[first];
   const to = lines.bounds(last)[1];
   // the marks that touch [from, to], by binary search on their start
@@ -236,28 +249,26 @@ function drawVisible() {
     const a = Math.max(m.a, from);
     if (a < pos) continue;
     const b = Math.min(m.b, to + 1);
-    parts.push(document.createTextNode(text.slice(pos, a)));
+    parts.push(document.createTextNode(lines.slice(pos, a)));
     const mk = document.createElement("mark");
     mk.className = m.sev === "error" ? "sq-err" : "sq-warn";
-    mk.textContent = text.slice(a, b);
+    mk.textContent = lines.slice(a, b);
     parts.push(mk);
     pos = b;
   }
-  parts.push(document.createTextNode(text.slice(pos, Math.max(pos, to)) + "\n "));
+  parts.push(document.createTextNode(lines.slice(pos, Math.max(pos, to)) + "\n "));
   const mirror = $("#mirror");
   mirror.replaceChildren(...parts);
-  const y = first * lh - top;
-  mirror.style.transform = `translate(${-ta.scrollLeft}px, ${y}px)`;
-  numbers.style.transform = `translateY(${y}px)`;
+  // the mirror scrolls with the text in the box; the gutter beside it is moved
+  mirror.style.transform = `translateY(${first * lh}px)`;
+  numbers.style.transform = `translateY(${first * lh - top}px)`;
 }
 
 function renderCursor() {
-  const ta = $("#source");
-  // (not ta.value: reading it copies the whole text, and comparing two copies reads it again)
-  if (lines.text !== state.files[state.active]) return; // a file is being opened; renderEditor follows
-  const at = ta.selectionStart;
+  if (!edited && lines.text !== state.files[state.active]) return; // a file is being opened; renderEditor follows
+  const at = tw.selection().start;
   const n = lines.lineOf(at);
-  const col = [...lines.text.slice(lines.starts[n], at)].length + 1;
+  const col = [...lines.slice(lines.starts[n], at)].length + 1;
   $("#cursor-pos").textContent = `${state.active} · ${t("policy.cursor", { line: n + 1, col })}`;
 }
 
@@ -266,8 +277,8 @@ function jumpTo(file, line, col) {
   const ta = $("#source");
   const off = lineColumn(lines, line, col).index;
   ta.focus();
-  ta.setSelectionRange(off, off);
-  ta.scrollTop = Math.max(0, (line - 4) * lineHeight(ta));
+  tw.select(off, off);
+  $("#code").scrollTop = Math.max(0, (line - 4) * lineHeight(ta));
   drawVisible();
   renderCursor();
 }
@@ -284,15 +295,53 @@ function renderStatus() {
   el2.className = `status ${status.kind}`;
 }
 
+/** Counts compiles and edits: a compile's result is shown only if nothing came after it. */
+let generation = 0;
+
+/** The compile's options: see compileNow. */
+const compileOptions = () => ({ key: state.demoKey, createdAt: state.createdAt });
+
+/**
+ * The compile after typing: in the worker (compiler.js), so typing never waits for it;
+ * its result is dropped when the text changed meanwhile (the next compile is coming).
+ * Without a worker, compileNow.
+ */
+function compileSoon() {
+  clearTimeout(compileTimer);
+  syncFile();
+  const gen = ++generation;
+  const pending = compileOffThread({ ...state.files }, compileOptions());
+  if (!pending) {
+    compileNow();
+    return;
+  }
+  pending.then((out) => (out ? { out } : null), (error) => ({ error })).then((result) => {
+    if (gen !== generation) return; // stale: an edit or another compile came after it
+    if (result) showCompile(result);
+    else compileNow(); // the worker failed to load
+  });
+}
+
+/** Compiles the files now, on the page's thread (opening a file or a store, a new creation time). */
 export function compileNow() {
   clearTimeout(compileTimer);
+  syncFile();
+  generation++;
   try {
     // The demo store's published key (demo only): the page's snapshots then load with
     // no key argument, like the embedded one. Compiled at the store's fixed creation time
     // (workspace.js; the demo's is its check time), not the clock: the compiler's "already
     // expired" warnings then speak of the time the orders are checked at, and the same
     // files and time give the same snapshot bytes.
-    const out = state.cg.compilePolicy({ ...state.files }, { key: state.demoKey, createdAt: state.createdAt });
+    showCompile({ out: state.cg.compilePolicy({ ...state.files }, compileOptions()) });
+  } catch (error) {
+    showCompile({ error });
+  }
+}
+
+/** A compile's result ({out} or {error}) everywhere it shows: status, tabs, underlines, list, verdict. */
+function showCompile({ out, error: e }) {
+  if (out) {
     state.compiled = { bytes: out.bytes, warnings: out.warnings, info: out.info };
     state.entries = out.entries ?? {};
     state.compileOk = true;
@@ -300,7 +349,7 @@ export function compileNow() {
     const nw = state.diagnostics.length;
     setStatus("ok", () => `${t("policy.ok")} · ${out.info.rules} ${t("policy.rules")}${nw ? ` · ${nw} ${t(nw === 1 ? "policy.warning" : "policy.warnings")}` : ""}`);
     $("#download-snapshot").disabled = false;
-  } catch (e) {
+  } else {
     state.compileOk = false;
     state.entries = e?.entries ?? {};
     state.diagnostics = Array.isArray(e?.diagnostics) ? e.diagnostics

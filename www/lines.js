@@ -31,13 +31,89 @@ export function editExtent(prev, next, hint = 0, tail = next.length) {
   return { from, oldEnd, newEnd };
 }
 
-/** The line index of a text, updated in place by `update` after each edit. */
+/**
+ * The line index of a text, updated in place by `splice` after each edit.
+ *
+ * The text is kept in three pieces, the middle one being where edits go (the editor's
+ * window, `focus`): an edit inside it rebuilds that piece only. One string for the whole
+ * file would be rebuilt by every keystroke — a 10 MB copy when V8 flattens the
+ * concatenation, about as long as a frame. `text` joins the pieces when asked (a compile).
+ */
 export class Lines {
   constructor(text = "") { this.reset(text); }
 
   reset(text) {
-    this.text = text;
+    this.head = "";
+    this.mid = text;
+    this.tail = "";
+    this.joined = text;
     this.starts = lineStarts(text);
+  }
+
+  /** The whole text (joined once after edits, then kept until the next). */
+  get text() {
+    if (this.joined === null) {
+      this.joined = this.head + this.mid + this.tail;
+      this.joined.charCodeAt(0); // flattened once here, not by each later slice
+      this.focus(this.head.length, this.head.length + this.mid.length);
+    }
+    return this.joined;
+  }
+
+  set text(text) { this.reset(text); }
+
+  get length() { return this.head.length + this.mid.length + this.tail.length; }
+
+  /** Makes [a, b) the piece edits go to: later edits inside it cost its length, not the file's. */
+  focus(a, b) {
+    const t = this.text;
+    // slices of a flat string share its characters (no copy)
+    this.head = t.slice(0, a);
+    this.mid = t.slice(a, b);
+    this.tail = t.slice(b);
+  }
+
+  /** The text's [a, b), from the pieces when it lies in one. */
+  slice(a, b) {
+    const h = this.head.length;
+    const m = h + this.mid.length;
+    if (b <= h) return this.head.slice(a, b);
+    if (a >= h && b <= m) return this.mid.slice(a - h, b - h);
+    if (a >= m) return this.tail.slice(a - m, b - m);
+    return this.text.slice(a, b);
+  }
+
+  /** Replaces [from, to) by `ins`; the line starts follow. Returns the edit's extent (for the marks). */
+  splice(from, to, ins) {
+    const h = this.head.length;
+    const m = h + this.mid.length;
+    if (from >= h && to <= m) {
+      this.mid = this.mid.slice(0, from - h) + ins + this.mid.slice(to - h);
+    } else {
+      const t = this.text;
+      this.head = "";
+      this.mid = t.slice(0, from) + ins + t.slice(to);
+      this.tail = "";
+    }
+    this.joined = null;
+    const delta = ins.length - (to - from);
+    const s = this.starts;
+    const first = this.lineOf(from) + 1;
+    let last = first;
+    while (last < s.length && s[last] <= to) last++;
+    const added = [];
+    for (let i = ins.indexOf("\n"); i >= 0; i = ins.indexOf("\n", i + 1)) added.push(from + i + 1);
+    this.move(first, last, added, delta);
+    return { from, oldEnd: to, newEnd: from + ins.length, delta };
+  }
+
+  /** Line starts [first, last) become `added`; those after them move by `delta`. */
+  move(first, last, added, delta) {
+    const s = this.starts;
+    if (delta) for (let k = last; k < s.length; k++) s[k] += delta;
+    // splice(...added) would pass one argument per line: a pasted list overflows the stack.
+    if (added.length > 1000) this.starts = s.slice(0, first).concat(added, s.slice(last));
+    else if (added.length || last > first) s.splice(first, last - first, ...added);
   }
 
   get count() { return this.starts.length; }
@@ -59,31 +135,6 @@ export class Lines {
   bounds(n) {
     const s = this.starts;
     const k = Math.max(0, Math.min(n, s.length - 1));
-    return [s[k], k + 1 < s.length ? s[k + 1] - 1 : this.text.length];
-  }
-
-  /**
-   * Moves to `next`, an edit of the current text between `hint` and `tail` (see editExtent):
-   * replaces the line starts inside the edit, shifts those after it. Returns the edit's
-   * extent (for the marks).
-   */
-  update(next, hint, tail) {
-    const prev = this.text;
-    if (next === prev) return { from: 0, oldEnd: 0, newEnd: 0, delta: 0 };
-    const { from, oldEnd, newEnd } = editExtent(prev, next, hint, tail);
-    const delta = newEnd - oldEnd;
-    const s = this.starts;
-    // Starts in (from, oldEnd] came from newlines inside the replaced range.
-    const first = this.lineOf(from) + 1;
-    let last = first;
-    while (last < s.length && s[last] <= oldEnd) last++;
-    const added = [];
-    for (let i = next.indexOf("\n", from); i >= 0 && i < newEnd; i = next.indexOf("\n", i + 1)) added.push(i + 1);
-    if (delta) for (let k = last; k < s.length; k++) s[k] += delta;
-    // splice(...added) would pass one argument per line: a pasted list overflows the stack.
-    if (added.length > 1000) this.starts = s.slice(0, first).concat(added, s.slice(last));
-    else if (added.length || last > first) s.splice(first, last - first, ...added);
-    this.text = next;
-    return { from, oldEnd, newEnd, delta };
+    return [s[k], k + 1 < s.length ? s[k + 1] - 1 : this.length];
   }
 }

@@ -247,11 +247,7 @@ export function resetToDemo() {
 function applyStore({ keep = true } = {}) {
   showOpenError("");
   state.compiled = null; // never check with the previous store's snapshot
-  const ta = $("#source");
-  ta.value = state.files[state.active];
-  ta.setSelectionRange(0, 0);
-  ta.scrollTop = 0;
-  compileNow();
+  compileNow(); // the editor takes the new text there (renderEditor), caret and view at its start
   if (!$("#view-store").hidden) renderStore();
   renderWorkspace();
   if (keep) keepNow();

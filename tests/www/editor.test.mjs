@@ -35,16 +35,16 @@ test("a 20k-row blocklist: only the lines in view are drawn, and typing keeps li
   const drawn = await page.$$eval("#gutter .gutter-lines > div", (ds) => ds.length);
   assert.ok(drawn > 10 && drawn < 100, `the gutter draws the lines in view, not ${total}: ${drawn}`);
   assert.ok((await page.textContent("#mirror")).length < 20000, "the mirror holds the visible text only");
+  assert.ok((await page.inputValue("#source")).length < 50000, "the textarea holds the lines around the view only (textwindow.js)");
   // caret in the middle, type a line break and a row: the numbers follow
   const mid = 10001;
-  await page.evaluate((line) => {
-    const ta = document.querySelector("#source");
+  await page.evaluate(async (line) => {
+    const ed = await import(new URL("editor.js", location.href));
+    const text = ed.editorText();
     let at = 0;
-    for (let l = 1; l < line; l++) at = ta.value.indexOf("\n", at) + 1;
-    const end = ta.value.indexOf("\n", at);
-    ta.focus();
-    ta.setSelectionRange(end, end);
-    ta.scrollTop = (line - 5) * 20;
+    for (let l = 1; l < line; l++) at = text.indexOf("\n", at) + 1;
+    document.querySelector("#source").focus();
+    ed.selectInEditor(text.indexOf("\n", at));
   }, mid);
   await page.keyboard.press("Enter");
   await page.keyboard.type("email,new.one@shop.example,block");
@@ -55,7 +55,7 @@ test("a 20k-row blocklist: only the lines in view are drawn, and typing keeps li
   const numbers = await page.$$eval("#gutter .gutter-lines > div", (ds) => ds.map((d) => Number(d.textContent)));
   assert.ok(numbers.includes(mid + 1), `line ${mid + 1} is drawn: ${numbers[0]}…${numbers.at(-1)}`);
   // the end of the file: one more line than before, every line numbered
-  await page.$eval("#source", (ta) => { ta.scrollTop = ta.scrollHeight; ta.dispatchEvent(new Event("scroll")); });
+  await page.$eval("#code", (box) => { box.scrollTop = box.scrollHeight; box.dispatchEvent(new Event("scroll")); });
   const last = await page.$$eval("#gutter .gutter-lines > div", (ds) => Number(ds.at(-1).textContent));
   assert.equal(last, total + 1);
   // a broken row far down is underlined once the editor scrolls to it (the diagnostic's button)

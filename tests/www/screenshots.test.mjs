@@ -19,7 +19,7 @@ test("desktop screenshots (1280×800)", async () => {
   await page.selectOption("#sample", "blacklisted-limited.json");
   await waitDecision(page, "deny");
   // show the rules section of the policy in the editor
-  await page.$eval("#source", (ta) => { ta.scrollTop = 20 * 53; ta.dispatchEvent(new Event("scroll")); });
+  await page.$eval("#code", (box) => { box.scrollTop = 20 * 53; box.dispatchEvent(new Event("scroll")); });
   await shot(page, "playground-1280x800.png");
 
   // a warn verdict: the order goes through with the customer notice
