@@ -8,14 +8,19 @@
 //! Nesting is limited like `serde_json`'s (127 arrays and objects deep, the root
 //! included). Strings without escapes are borrowed from the text; numbers are kept as
 //! their text and range-checked the way `serde_json` reads them, so the caller converts
-//! them exactly as before ([`number`]).
+//! them exactly as before ([`as_f64`], `json/number.rs`: `serde_json`'s own algorithm).
 //!
 //! The caller drives it: [`Reader::peek_value`] says what comes next, then one of
 //! [`Reader::string`], [`Reader::number`], [`Reader::skip`], [`Reader::begin_array`] with
 //! [`Reader::next_element`], or [`Reader::begin_object`] with [`Reader::next_key`].
+//!
+//! Its writer, [`write`], writes JSON text the way `serde_json` does.
 
 use std::borrow::Cow;
 use std::fmt;
+
+mod number;
+pub(crate) mod write;
 
 /// Deepest nesting `serde_json` admits: its recursion budget of 128 refuses the 128th.
 const DEPTH: u8 = 128;
@@ -338,8 +343,8 @@ impl<'a> Reader<'a> {
         if may_overflow(token) {
             // serde_json says where in the number it gave up (after the whole number,
             // or inside an exponent too long for an i32).
-            if let Err(e) = serde_json::from_slice::<serde_json::Number>(token.as_bytes()) {
-                return Err(self.error_at(start + e.column(), "number out of range"));
+            if let Err(at) = number::value(token) {
+                return Err(self.error_at(start + at, "number out of range"));
             }
         }
         Ok(token)
@@ -465,16 +470,6 @@ fn may_overflow(token: &str) -> bool {
     token.len() > 20 || token.bytes().any(|b| b == b'e' || b == b'E')
 }
 
-/// The value of a number token as `serde_json` reads it (a `u64` for a plain
-/// non-negative integer that fits, an `i64` for a negative one, an `f64` otherwise),
-/// or `None` when it is out of range. Through `serde_json` itself on purpose: without
-/// its `float_roundtrip` feature it may round a long decimal one unit in the last
-/// place off a correctly rounded parse, and every price must read as it did before.
-/// Its number parser is in the runtime anyway (snapshot metadata).
-pub(crate) fn number(token: &str) -> Option<serde_json::Number> {
-    serde_json::from_slice(token.as_bytes()).ok()
-}
-
 /// A number token as a `u64`, when `serde_json` would read it as one.
 pub(crate) fn as_u64(token: &str) -> Option<u64> {
     if token.bytes().all(|b| b.is_ascii_digit()) {
@@ -492,5 +487,5 @@ pub(crate) fn as_f64(token: &str) -> Option<f64> {
             return Some(n as f64);
         }
     }
-    number(token)?.as_f64()
+    number::value(token).ok()
 }
