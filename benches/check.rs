@@ -89,5 +89,85 @@ fn bench(c: &mut Criterion) {
     let _ = Order::default();
 }
 
-criterion_group!(benches, bench);
+/// The generated store plus pattern and scoped entries (docs/semantics.md §3.3, §4.4):
+/// 10,000 `/24` ranges, 1,000 e-mail domains, 100 seven-digit phone prefixes and 1,000
+/// scoped customer entries, in canonical spelling (a `PolicySource` holds values
+/// normalized). One length per pattern kind, so a check hashes one more candidate for
+/// the IP, one for the e-mail and one per phone.
+fn bytes_with_list_entries() -> Vec<u8> {
+    use checkout_guard::model::{BlockEntry, EntryScope, IdKind, Level, ScopeBy};
+    let mut source = store::source(store::BLOCKLIST);
+    let entry = |kind, value: String, scope: Option<EntryScope>| BlockEntry {
+        kind,
+        value,
+        level: Level::StepUp,
+        reason: "FRAUD".into(),
+        added_at: None,
+        expires_at: None,
+        scope,
+    };
+    for i in 0..10_000u32 {
+        let value = format!("172.{}.{}.0/24", 16 + (i >> 8) % 16, i & 255);
+        source.blocklist.push(entry(IdKind::IpRange, value, None));
+    }
+    for i in 0..1_000 {
+        source
+            .blocklist
+            .push(entry(IdKind::EmailDomain, format!("d{i}.example"), None));
+        let scope = EntryScope {
+            by: ScopeBy::Tag,
+            value: "limited_edition".into(),
+        };
+        source.blocklist.push(entry(
+            IdKind::CustomerId,
+            format!("c-{}", i * 7),
+            Some(scope),
+        ));
+    }
+    for i in 0..100 {
+        source
+            .blocklist
+            .push(entry(IdKind::PhonePrefix, format!("86170{i:02}"), None));
+    }
+    snapshot::write(
+        &source,
+        &WriteOptions {
+            created_at: store::created_at(),
+            key: snapshot::DEMO_KEY,
+        },
+    )
+    .expect("generated store compiles")
+}
+
+/// `check` on the generated store, then on the same store with pattern and scoped
+/// entries: what the extra lookups cost (docs/BENCHMARKS.md, "List entries").
+fn bench_list_entries(c: &mut Criterion) {
+    let options = CheckOptions {
+        now: Some(store::now()),
+        ..CheckOptions::default()
+    };
+    let orders = store::orders(4096, 7);
+    let mut group = c.benchmark_group("list_entries");
+    group.throughput(Throughput::Elements(1));
+    for (name, bytes) in [
+        ("exact_100k", bytes()),
+        ("plus_12k_patterns_1k_scoped", bytes_with_list_entries()),
+    ] {
+        let snapshot = Snapshot::from_bytes(bytes).expect("loads");
+        for s in &snapshot.info().sections {
+            eprintln!("{name}: {} {} bytes", s.tag, s.bytes);
+        }
+        let mut engine = Engine::new(snapshot).expect("rules load");
+        let mut i = 0usize;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                i = (i + 1) % orders.len();
+                black_box(engine.check(black_box(&orders[i]), &options))
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_list_entries);
 criterion_main!(benches);

@@ -72,7 +72,9 @@ pub mod review;
 pub mod source;
 
 pub use diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
-pub use engine::{CheckOptions, Engine, Identity, LoadError, Order, OrderError, OrderKey, Verdict};
+pub use engine::{
+    CheckOptions, Engine, Identity, LimitKey, LoadError, Order, OrderError, OrderKey, Verdict,
+};
 pub use snapshot::{LoadOptions, Snapshot, SnapshotError, SnapshotInfo};
 pub use time::{Duration, Timestamp};
 

@@ -92,6 +92,11 @@ vocabulary! {
         OverMaxPerOrder = "over_max_per_order",
         /// The same customer submitted the same basket within `duplicate_window`.
         DuplicateRecent = "duplicate_recent",
+        /// A SKU's summed quantity is above its catalog `stock` (snapshot format 6 on).
+        OutOfStock = "out_of_stock",
+        /// A SKU's summed quantity plus what the customer was allowed to buy of it within
+        /// the policy's `purchase_window` is above its `max_per_customer` (format 6 on).
+        OverCustomerLimit = "over_customer_limit",
     }
 }
 
@@ -119,10 +124,17 @@ pub enum IdKind {
     PaymentFingerprint,
     /// `customer.ip`
     Ip,
+    /// Pattern: the domain of `customer.email`, sub-domains included (`example.com`).
+    EmailDomain,
+    /// Pattern: an IPv4 or IPv6 range holding `customer.ip` (`203.0.113.0/24`).
+    IpRange,
+    /// Pattern: a prefix of `customer.phone` or `shipping.phone` (`+86 170`).
+    PhonePrefix,
 }
 
 impl IdKind {
-    /// Every kind, in a fixed order (also the order of `customer.matched`).
+    /// Every exact kind (an entry names one identifier), in a fixed order: the kinds of
+    /// the `BLKL` header's count slots and of the public profile.
     pub const ALL: [IdKind; 7] = [
         IdKind::CustomerId,
         IdKind::Email,
@@ -132,6 +144,27 @@ impl IdKind {
         IdKind::PaymentFingerprint,
         IdKind::Ip,
     ];
+
+    /// The pattern kinds (docs/semantics.md §3.3): an entry names a class of identifiers
+    /// (a domain, a range, a prefix), matched by looking up each length the snapshot
+    /// holds entries of.
+    pub const PATTERNS: [IdKind; 3] = [IdKind::EmailDomain, IdKind::IpRange, IdKind::PhonePrefix];
+
+    /// Every kind a `blocklist.csv` row may name: [`Self::ALL`] then [`Self::PATTERNS`]
+    /// (also the order of `customer.matched`).
+    pub const LISTABLE: [IdKind; 10] = {
+        let [a, b, c, d, e, f, g] = IdKind::ALL;
+        let [h, i, j] = IdKind::PATTERNS;
+        [a, b, c, d, e, f, g, h, i, j]
+    };
+
+    /// Whether an entry of this kind names a class of identifiers, not one.
+    pub fn is_pattern(self) -> bool {
+        matches!(
+            self,
+            IdKind::EmailDomain | IdKind::IpRange | IdKind::PhonePrefix
+        )
+    }
 
     /// The name used in `blocklist.csv` and in `customer.matched`.
     pub fn as_str(self) -> &'static str {
@@ -143,12 +176,15 @@ impl IdKind {
             IdKind::Address => "address",
             IdKind::PaymentFingerprint => "payment_fingerprint",
             IdKind::Ip => "ip",
+            IdKind::EmailDomain => "email_domain",
+            IdKind::IpRange => "ip_range",
+            IdKind::PhonePrefix => "phone_prefix",
         }
     }
 
     /// Parses a `kind` cell.
     pub fn parse(text: &str) -> Option<IdKind> {
-        IdKind::ALL.into_iter().find(|k| k.as_str() == text)
+        IdKind::LISTABLE.into_iter().find(|k| k.as_str() == text)
     }
 
     /// A small stable number for the kind, mixed into identifier hashes so that the
@@ -162,6 +198,9 @@ impl IdKind {
             IdKind::Address => 4,
             IdKind::PaymentFingerprint => 5,
             IdKind::Ip => 6,
+            IdKind::EmailDomain => 7,
+            IdKind::IpRange => 8,
+            IdKind::PhonePrefix => 9,
         }
     }
 }
@@ -396,8 +435,9 @@ mod by_name {
 }
 
 /// `impl Deserialize` for a unit-only enum through [`by_name`]: the type, its name in
-/// error messages, and each variant with its snake_case spelling; and `from_name`, the
-/// same table for readers without serde (the snapshot's `META`, `snapshot/meta.rs`).
+/// error messages, and each variant with its snake_case spelling; and `from_name` and
+/// `name`, the same table for readers and writers without serde (the snapshot's `META`,
+/// `snapshot/meta.rs`; `engine.info()`, `src/json/api.rs`).
 macro_rules! deserialize_by_name {
     ($ty:ident, [$($variant:ident = $text:literal),+ $(,)?]) => {
         impl $ty {
@@ -408,6 +448,12 @@ macro_rules! deserialize_by_name {
             pub(crate) fn from_name(name: &str) -> Option<$ty> {
                 let index = Self::NAMES.iter().position(|n| *n == name)?;
                 Self::VALUES.get(index).copied()
+            }
+
+            /// Its snake_case spelling (the crate's JSON writer, `src/json/write.rs`).
+            pub(crate) fn name(self) -> &'static str {
+                let index = Self::VALUES.iter().position(|v| *v == self);
+                index.and_then(|i| Self::NAMES.get(i)).copied().unwrap_or_default()
             }
         }
 
@@ -477,6 +523,16 @@ pub struct Rule {
     pub on_error: Option<OnError>,
 }
 
+/// The default `purchase_window`: 30 days.
+pub const DEFAULT_PURCHASE_WINDOW: Duration = Duration(30 * 86_400 * 1_000_000_000);
+
+impl Policy {
+    /// How far back `max_per_customer` counts: `purchase_window`, else 30 days.
+    pub fn purchase_window(&self) -> Duration {
+        self.purchase_window.unwrap_or(DEFAULT_PURCHASE_WINDOW)
+    }
+}
+
 impl Rule {
     /// The action an evaluation failure of this rule takes, if any: under doubt a
     /// restricting rule never quietly allows, so `deny`, `step_up` and `review` rules
@@ -513,6 +569,11 @@ pub struct Policy {
     /// Where e-mail `+tags` are dropped (omitted from the snapshot when the default).
     #[serde(default, skip_serializing_if = "PlusTags::is_default")]
     pub email_plus_tags: PlusTags,
+    /// How far back `max_per_customer` counts what a customer was allowed to buy;
+    /// `None` is the default, [`DEFAULT_PURCHASE_WINDOW`] (omitted from the snapshot
+    /// then, so older policies compile to the same bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_window: Option<Duration>,
     /// Rules in policy order.
     pub rules: Vec<Rule>,
     /// `messages[locale][key] = text`: templates with placeholders from snapshot format
@@ -543,6 +604,77 @@ pub struct BlockEntry {
     pub added_at: Option<Timestamp>,
     /// When it stops applying; `None` never expires.
     pub expires_at: Option<Timestamp>,
+    /// The order lines it restricts (`scope` column); `None`: the whole customer
+    /// (docs/semantics.md §4.4).
+    pub scope: Option<EntryScope>,
+}
+
+/// What a scoped blocklist entry restricts: the order lines of one category, tag or
+/// SKU (docs/semantics.md §4.4). Product data, not personal: stored in clear.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntryScope {
+    /// Which line field it compares.
+    pub by: ScopeBy,
+    /// The category, tag or SKU, as the catalog spells it.
+    pub value: String,
+}
+
+vocabulary! {
+    /// The line field a scoped entry compares (`category:茶具`, `tag:limited_edition`,
+    /// `sku:TEA-001`).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum ScopeBy {
+        /// `item.category` equals the value.
+        Category = "category",
+        /// `item.tags` holds the value.
+        Tag = "tag",
+        /// `item.sku` equals the value.
+        Sku = "sku",
+    }
+}
+
+impl EntryScope {
+    /// Parses a `scope` cell, `by:value` (`category:茶具`); trimmed around both parts.
+    pub fn parse(cell: &str) -> Result<EntryScope, String> {
+        let (by, value) = cell.split_once(':').unwrap_or((cell, ""));
+        let by = ScopeBy::ALL
+            .iter()
+            .copied()
+            .find(|b| b.as_str() == by.trim())
+            .ok_or_else(|| {
+                format!(
+                    "`{}` is not a scope; write `category:NAME`, `tag:NAME` or `sku:SKU`",
+                    cell.trim()
+                )
+            })?;
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(format!(
+                "the scope `{}` names no {}",
+                cell.trim(),
+                by.as_str()
+            ));
+        }
+        Ok(EntryScope {
+            by,
+            value: value.to_string(),
+        })
+    }
+
+    /// Whether an order line with this SKU, category and tags is in the scope.
+    pub fn holds(&self, sku: &str, category: &str, tags: &[String]) -> bool {
+        match self.by {
+            ScopeBy::Category => category == self.value,
+            ScopeBy::Tag => tags.contains(&self.value),
+            ScopeBy::Sku => sku == self.value,
+        }
+    }
+}
+
+impl fmt::Display for EntryScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.by.as_str(), self.value)
+    }
 }
 
 /// One row of `catalog.csv`.
@@ -560,6 +692,18 @@ pub struct CatalogItem {
     pub tags: Vec<String>,
     /// Maximum quantity per order; 0 when unset.
     pub max_per_order: u32,
+    /// Units in stock (the optional `stock` column); `None` when not tracked.
+    pub stock: Option<u32>,
+    /// Most units one customer may be allowed within the policy's `purchase_window`
+    /// across orders (the optional `max_per_customer` column); 0 when unset.
+    pub max_per_customer: u32,
+}
+
+impl CatalogItem {
+    /// Whether the item uses a column that only snapshot format 6 on can hold.
+    pub fn has_limits(&self) -> bool {
+        self.stock.is_some() || self.max_per_customer > 0
+    }
 }
 
 /// One row of `customers.csv`.

@@ -9,6 +9,8 @@
 use crate::model::{IdKind, PlusTags, Policy};
 use std::borrow::Cow;
 
+pub mod pattern;
+
 /// The policy settings normalization depends on (docs/semantics.md §3.2).
 #[derive(Debug, Clone, Copy)]
 pub struct Rules<'a> {
@@ -101,6 +103,10 @@ pub fn identifier_into(kind: IdKind, raw: &str, rules: &Rules<'_>, out: &mut Str
             out.push_str(&folded(raw));
             trim_in_place(out);
         }
+        // A pattern is no identifier an order holds: the compiler spells it with
+        // `pattern::canonical` (which also says why a value is none), and a check looks
+        // it up by the candidates of the identifier it is a class of. Empty: absent.
+        IdKind::EmailDomain | IdKind::IpRange | IdKind::PhonePrefix => {}
     }
 }
 

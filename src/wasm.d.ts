@@ -101,6 +101,16 @@ export interface Facts {
     restricted: boolean;
     known: boolean;
     max_per_order: number;
+    /** A scoped list entry of the customer restricts this line. */
+    listed: boolean;
+    /** The highest level among those entries, else "none". */
+    list_level: "none" | "watch" | "step_up" | "block";
+    /** Units in stock from the catalog; -1 when not tracked or unknown. */
+    stock: number;
+    /** The catalog's limit per customer across orders; 0 when unset or unknown. */
+    max_per_customer: number;
+    /** Units of this SKU the customer was allowed within `purchase_window` before. */
+    bought_in_window: number;
   }>;
   verified: string[];
   now: string;
@@ -124,6 +134,13 @@ export interface CheckOptions {
    * engine's own memory is neither read nor updated. Absent: the engine's own memory.
    */
   duplicate?: boolean;
+  /**
+   * A shared purchase memory's answer: units of each SKU with a `max_per_customer` that
+   * this customer was allowed within `purchase_window` (docs/semantics.md §8.1). The
+   * engine's own purchase memory is then neither read nor updated, and a limited SKU
+   * left out counts as at its limit. Absent: the engine's own memory.
+   */
+  bought?: Record<string, number>;
 }
 
 /** Identifiers (and history) the caller verified itself; every field optional. */
@@ -152,6 +169,22 @@ export interface OrderKey {
   orderId: string | null;
   /** The policy's `duplicate_window`, in milliseconds. */
   windowMs: number;
+}
+
+/**
+ * What a shared purchase memory needs to know about an order (`engine.limitKey()`,
+ * docs/semantics.md §8.1): count the order under every identity, answer the largest
+ * count per SKU as `CheckOptions.bought`.
+ */
+export interface LimitKey {
+  /** Digests of the order's normalized identifiers (id, e-mail, phones, device, card, address). */
+  identities: string[];
+  /** The bound order id (`identity.orderId`), else null: a re-check under it replaces its purchase. */
+  orderId: string | null;
+  /** The policy's `purchase_window`, in milliseconds. */
+  windowMs: number;
+  /** Each SKU with a `max_per_customer`, with its units summed over the order's lines. */
+  skus: { sku: string; units: number }[];
 }
 
 /**

@@ -8,17 +8,22 @@
 //! (`JSON.stringify`, then [`Order::from_json`], which keeps JSON paths in its errors):
 //! one call into the JS engine beats serde-wasm-bindgen's one call per field. `check`'s
 //! verdict is built as a JS object directly (`wasm/verdict_js.rs`), its constant strings
-//! made once per snapshot; other results go through `serde_json` and `JSON.parse`. The
-//! figures are in `docs/BENCHMARKS.md`. Callers pass and get plain objects.
+//! made once per snapshot; other results are written as JSON text by the crate's own
+//! writer (`src/json/write.rs`, `engine/results_json.rs`: the runtime links no serde
+//! serializer) and `JSON.parse`d. The compiler entry's results still go through
+//! `serde_json`. The figures are in `docs/BENCHMARKS.md`. Callers pass and get plain
+//! objects.
 //!
 //! Errors are real JS `Error`s carrying data: `path` for bad orders, `diagnostics` for
 //! policies, `kind` for snapshots.
 
 use crate::engine::{CheckOptions, Engine, Identity, LoadError, Order, OrderError, OrderKey};
+use crate::json::write::{self, ToJson, Writer};
 use crate::snapshot::{LoadOptions, PublicKey, Snapshot, SnapshotError, SnapshotKey};
 use crate::time::Timestamp;
 
 use js_sys::{Array, Reflect, JSON};
+#[cfg(feature = "compiler")]
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -110,7 +115,7 @@ fn load_error(e: &LoadError) -> JsValue {
             &[("kind", JsValue::from_str(snapshot_kind(s)))],
         ),
         LoadError::Rules(d) => {
-            let list = to_js(&d.0).unwrap_or_else(|_| Array::new().into());
+            let list = json_to_js(&write::to_string(&d.0)).unwrap_or_else(|_| Array::new().into());
             js_error(
                 "SnapshotError",
                 &e.to_string(),
@@ -129,6 +134,7 @@ fn load_error(e: &LoadError) -> JsValue {
     }
 }
 
+#[cfg(feature = "compiler")]
 fn internal_error(what: &str) -> JsValue {
     js_error(
         "Error",
@@ -140,8 +146,13 @@ fn internal_error(what: &str) -> JsValue {
 // ---------------------------------------------------------------------------
 // Values across the boundary
 
-/// A Rust value as a plain JS value (objects, arrays, strings, numbers, null).
-#[cfg(not(feature = "swb-boundary"))]
+/// JSON text (the crate's writer's) as a plain JS value.
+fn json_to_js(text: &str) -> Result<JsValue, JsValue> {
+    JSON::parse(text)
+}
+
+/// A Rust value as a plain JS value through serde (the compiler entry's results).
+#[cfg(all(feature = "compiler", not(feature = "swb-boundary")))]
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     let text = serde_json::to_string(value).map_err(|e| internal_error(&e.to_string()))?;
     JSON::parse(&text)
@@ -174,7 +185,7 @@ fn stringify(value: &JsValue, path: &str) -> Result<String, JsValue> {
 }
 
 /// [`to_js`] through serde-wasm-bindgen, for comparison (`--features swb-boundary`).
-#[cfg(feature = "swb-boundary")]
+#[cfg(all(feature = "compiler", feature = "swb-boundary"))]
 fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     value
         .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
@@ -354,7 +365,41 @@ fn check_options(options: &JsValue) -> Result<CheckOptions, JsValue> {
         locale: read_string(options, "locale", "options.locale")?,
         identity: read_identity(&get(options, "identity"))?,
         duplicate,
+        bought: read_bought(&get(options, "bought"))?,
     })
+}
+
+/// `options.bought`: `{SKU: units}` from a shared purchase memory (docs/semantics.md
+/// §8.1); absent or null means the engine's own memory.
+fn read_bought(value: &JsValue) -> Result<Option<Vec<(String, u64)>>, JsValue> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if !value.is_object() {
+        return Err(usage_error(
+            "options.bought",
+            "expected an object of units by SKU",
+        ));
+    }
+    let mut out = Vec::new();
+    let object: &js_sys::Object = value.unchecked_ref();
+    for key in js_sys::Object::keys(object).iter() {
+        let sku = key.as_string().unwrap_or_default();
+        let units = Reflect::get(value, &key).ok().and_then(|v| v.as_f64());
+        match units {
+            // Whole, not negative, and exact in a JS number.
+            Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => {
+                out.push((sku, n as u64));
+            }
+            _ => {
+                return Err(usage_error(
+                    &format!("options.bought.{sku}"),
+                    "expected a whole number of units, 0 or more",
+                ))
+            }
+        }
+    }
+    Ok(Some(out))
 }
 
 /// `object[name]` as a string; absent or null means none.
@@ -398,13 +443,28 @@ fn read_identity(value: &JsValue) -> Result<Option<Identity>, JsValue> {
 
 /// An [`OrderKey`] as JS sees it: digests as 16 hexadecimal digits (a `u64` does not
 /// fit a JS number), the window in milliseconds.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
 struct JsOrderKey {
     customer: String,
     basket: String,
     order_id: Option<String>,
     window_ms: i64,
+}
+
+impl ToJson for JsOrderKey {
+    fn write_json(&self, w: &mut Writer) {
+        let JsOrderKey {
+            customer,
+            basket,
+            order_id,
+            window_ms,
+        } = self;
+        w.begin_object();
+        w.field("customer", customer);
+        w.field("basket", basket);
+        w.field("orderId", order_id);
+        w.field("windowMs", window_ms);
+        w.end_object();
+    }
 }
 
 impl From<OrderKey> for JsOrderKey {
@@ -414,6 +474,61 @@ impl From<OrderKey> for JsOrderKey {
             basket: format!("{:016x}", k.basket),
             order_id: k.order_id.map(|id| format!("{id:016x}")),
             window_ms: k.window.0 / 1_000_000,
+        }
+    }
+}
+
+/// `engine.limitKey()`: [`crate::engine::LimitKey`] with its digests as 16 hex digits.
+struct JsLimitKey {
+    identities: Vec<String>,
+    order_id: Option<String>,
+    window_ms: i64,
+    skus: Vec<JsLimitedSku>,
+}
+
+impl ToJson for JsLimitKey {
+    fn write_json(&self, w: &mut Writer) {
+        let JsLimitKey {
+            identities,
+            order_id,
+            window_ms,
+            skus,
+        } = self;
+        w.begin_object();
+        w.field("identities", identities);
+        w.field("orderId", order_id);
+        w.field("windowMs", window_ms);
+        w.field("skus", skus);
+        w.end_object();
+    }
+}
+
+struct JsLimitedSku {
+    sku: String,
+    units: u64,
+}
+
+impl ToJson for JsLimitedSku {
+    fn write_json(&self, w: &mut Writer) {
+        let JsLimitedSku { sku, units } = self;
+        w.begin_object();
+        w.field("sku", sku);
+        w.field("units", units);
+        w.end_object();
+    }
+}
+
+impl From<crate::engine::LimitKey> for JsLimitKey {
+    fn from(k: crate::engine::LimitKey) -> Self {
+        JsLimitKey {
+            identities: k.identities.iter().map(|d| format!("{d:016x}")).collect(),
+            order_id: k.order_id.map(|id| format!("{id:016x}")),
+            window_ms: k.window.0 / 1_000_000,
+            skus: k
+                .skus
+                .into_iter()
+                .map(|(sku, units)| JsLimitedSku { sku, units })
+                .collect(),
         }
     }
 }
@@ -510,7 +625,7 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let (order, options) = order_and_options(order, options)?;
-        to_js(&self.inner.facts(&order, &options))
+        json_to_js(&self.inner.facts_json(&order, &options))
     }
 
     /// Judges `order` as `check` does (recording it, moving the counters) and returns
@@ -524,7 +639,7 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let (order, options) = order_and_options(order, options)?;
-        to_js(&self.inner.explain(&order, &options))
+        json_to_js(&self.inner.explain_json(&order, &options))
     }
 
     /// What a shared duplicate memory needs to know about `order` under
@@ -537,7 +652,23 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
         let (order, options) = order_and_options(order, options)?;
-        to_js(&self.inner.order_key(&order, &options).map(JsOrderKey::from))
+        let key = self.inner.order_key(&order, &options).map(JsOrderKey::from);
+        json_to_js(&write::to_string(&key))
+    }
+
+    /// What a shared purchase memory needs to know about `order` under
+    /// `options.identity` (`{identities, orderId, windowMs, skus: [{sku, units}]}`,
+    /// digests as 16 hex digits), or `null` when the order has no SKU with a
+    /// `max_per_customer` or no identifier (docs/semantics.md §8.1). Read-only.
+    #[wasm_bindgen(js_name = limitKey, unchecked_return_type = "LimitKey | null")]
+    pub fn limit_key(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Order")] order: &JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
+    ) -> Result<JsValue, JsValue> {
+        let (order, options) = order_and_options(order, options)?;
+        let key = self.inner.limit_key(&order, &options).map(JsLimitKey::from);
+        json_to_js(&write::to_string(&key))
     }
 
     /// Judges an order given as JSON text and returns the verdict as JSON text (for an
@@ -553,7 +684,7 @@ impl JsEngine {
             .inner
             .check_json(text, &options)
             .map_err(|e| order_error(&e))?;
-        serde_json::to_string(&verdict).map_err(|e| internal_error(&e.to_string()))
+        Ok(verdict.to_json())
     }
 
     /// Judges orders in turn (one engine, so duplicates are seen); an unusable order
@@ -580,7 +711,14 @@ impl JsEngine {
                 Ok(order) => self
                     .verdicts
                     .write(&self.inner.check_owned(order, &options)),
-                Err(error) => to_js(&ManyError { error })?,
+                Err(error) => {
+                    // `{error: {path, message}}`
+                    let mut w = Writer::new();
+                    w.begin_object();
+                    w.field("error", &error);
+                    w.end_object();
+                    json_to_js(&w.finish())?
+                }
             };
             out.push(&item);
         }
@@ -590,13 +728,7 @@ impl JsEngine {
     /// What the snapshot in use is, and its policy's settings and rules (`policy`).
     #[wasm_bindgen(unchecked_return_type = "EngineInfo")]
     pub fn info(&self) -> Result<JsValue, JsValue> {
-        to_js(&EngineInfo {
-            snapshot: self.inner.info(),
-            policy: PolicyInfo {
-                settings: self.inner.settings(),
-                rules: &self.inner.snapshot().policy().rules,
-            },
-        })
+        json_to_js(&self.inner.info_json())
     }
 
     /// Counters since the engine was created or `resetStats()`: by decision, rule, reason
@@ -618,31 +750,6 @@ impl JsEngine {
     pub fn rule_facts(&self) -> Result<JsValue, JsValue> {
         Ok(stats_js::rule_facts(&self.inner.rule_facts()))
     }
-}
-
-/// `engine.info()`: the snapshot's info (as `checkout-guard inspect --json` prints it)
-/// with the policy's settings and rules added under `policy`.
-#[derive(Serialize)]
-struct EngineInfo<'a> {
-    #[serde(flatten)]
-    snapshot: &'a crate::SnapshotInfo,
-    policy: PolicyInfo<'a>,
-}
-
-/// `engine.info().policy`: the settings, and the rules in policy order (so a page lists
-/// them from the snapshot instead of re-reading `policy.toml`).
-#[derive(Serialize)]
-struct PolicyInfo<'a> {
-    #[serde(flatten)]
-    settings: crate::engine::Settings<'a>,
-    rules: &'a [crate::model::Rule],
-}
-
-/// `checkMany`'s entry for an order it could not read (a verdict takes its place
-/// otherwise).
-#[derive(Serialize)]
-struct ManyError {
-    error: OrderError,
 }
 
 /// Snapshot bytes read and validated with `options.key` (kinds `key_required` and

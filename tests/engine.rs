@@ -48,6 +48,7 @@ fn entry(kind: IdKind, value: &str, level: Level, expires: Option<&str>) -> Bloc
         reason: format!("R_{}", level.as_str().to_uppercase()),
         added_at: None,
         expires_at: expires.map(ts),
+        scope: None,
     }
 }
 
@@ -72,6 +73,7 @@ fn source(rules: Vec<Rule>) -> PolicySource {
             valid_for: Duration::from_seconds(7 * 86_400),
             on_stale: OnStale::Review,
             duplicate_window: Duration::from_seconds(600),
+            purchase_window: None,
             high_value_threshold: 2000.0,
             email_plus_tags: Default::default(),
             rules,
@@ -103,6 +105,8 @@ fn source(rules: Vec<Rule>) -> PolicySource {
                 price_minor: 16_800,
                 tags: vec![],
                 max_per_order: 0,
+                stock: None,
+                max_per_customer: 0,
             },
             CatalogItem {
                 sku: "GOLD".into(),
@@ -111,6 +115,8 @@ fn source(rules: Vec<Rule>) -> PolicySource {
                 price_minor: 250_000,
                 tags: vec![],
                 max_per_order: 1,
+                stock: None,
+                max_per_customer: 0,
             },
             CatalogItem {
                 sku: "LTD".into(),
@@ -119,6 +125,8 @@ fn source(rules: Vec<Rule>) -> PolicySource {
                 price_minor: 100,
                 tags: vec!["limited_edition".into()],
                 max_per_order: 0,
+                stock: None,
+                max_per_customer: 0,
             },
             CatalogItem {
                 sku: "C1".into(),
@@ -127,6 +135,8 @@ fn source(rules: Vec<Rule>) -> PolicySource {
                 price_minor: 10,
                 tags: vec![],
                 max_per_order: 0,
+                stock: None,
+                max_per_customer: 0,
             },
             CatalogItem {
                 sku: "C2".into(),
@@ -135,6 +145,8 @@ fn source(rules: Vec<Rule>) -> PolicySource {
                 price_minor: 20,
                 tags: vec![],
                 max_per_order: 0,
+                stock: None,
+                max_per_customer: 0,
             },
         ],
         customers: vec![CustomerRecord {

@@ -52,6 +52,7 @@ fn entry(kind: IdKind, value: &str, level: Level, expires: Option<&str>) -> Bloc
         reason: "SECRET_REASON".to_string(),
         added_at: None,
         expires_at: expires.map(t),
+        scope: None,
     }
 }
 
@@ -345,7 +346,7 @@ fn a_kind_too_small_to_hide_is_left_out_with_a_warning() {
         .join("\n");
     files.files.insert(
         "blocklist.csv".into(),
-        format!("{ids}\ncustomer_id,A1,block,X,,,\n"),
+        format!("{ids}\ncustomer_id,A1,block,X,,,,\n"),
     );
     let compiled = compile_files(&files, &options).unwrap();
     let ids = compiled.info.blocklist.public_kind("customer_id").unwrap();

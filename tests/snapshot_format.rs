@@ -187,7 +187,7 @@ fn v1_fixture_is_refused_with_a_recompile_message() {
         err,
         SnapshotError::UnsupportedVersion {
             found: 1,
-            supported: 5
+            supported: 6
         }
     );
     let text = err.to_string();
@@ -319,6 +319,7 @@ fn entries(n: usize) -> Vec<BlockEntry> {
             added_at: None,
             expires_at: (i % 2 == 0)
                 .then(|| Timestamp::from_seconds(1_800_000_000 + i as i64 * 37)),
+            scope: None,
         })
         .collect()
 }
@@ -355,6 +356,7 @@ fn too_many_reasons_is_a_clear_error() {
             reason: format!("R{i}"),
             added_at: None,
             expires_at: None,
+            scope: None,
         })
         .collect();
     let err = snapshot::write(&src, &options()).unwrap_err();
@@ -371,14 +373,14 @@ fn errors_say_how_to_fix() {
         load(b"PK\x03\x04".to_vec()).unwrap_err(),
         SnapshotError::BadMagic
     );
-    let mut v6 = good.clone();
-    v6[8] = 6;
-    let err = load(v6).unwrap_err();
+    let mut v7 = good.clone();
+    v7[8] = 7;
+    let err = load(v7).unwrap_err();
     assert_eq!(
         err,
         SnapshotError::UnsupportedVersion {
-            found: 6,
-            supported: 5
+            found: 7,
+            supported: 6
         }
     );
     assert!(err.to_string().contains("recompile the snapshot"), "{err}");
@@ -523,6 +525,7 @@ fn arb_entry() -> impl Strategy<Value = BlockEntry> {
             reason,
             added_at: None,
             expires_at: exp.map(Timestamp::from_seconds),
+            scope: None,
         })
 }
 
@@ -534,15 +537,22 @@ fn arb_item() -> impl Strategy<Value = CatalogItem> {
         0i64..10_000_000,
         prop::collection::vec("[a-z_]{1,8}", 0..3),
         0u32..10,
+        // Stock and per-customer limits (format 6) on some items, none on most.
+        prop::option::weighted(0.2, 0u32..100),
+        prop_oneof![4 => Just(0u32), 1 => 1u32..5],
     )
         .prop_map(
-            |(sku, name, category, price_minor, tags, max_per_order)| CatalogItem {
-                sku,
-                name,
-                category,
-                price_minor,
-                tags,
-                max_per_order,
+            |(sku, name, category, price_minor, tags, max_per_order, stock, max_per_customer)| {
+                CatalogItem {
+                    sku,
+                    name,
+                    category,
+                    price_minor,
+                    tags,
+                    max_per_order,
+                    stock,
+                    max_per_customer,
+                }
             },
         )
 }
@@ -705,6 +715,8 @@ fn load_time_100k() {
             price_minor: 100 + i,
             tags: vec!["limited_edition".into()],
             max_per_order: 2,
+            stock: None,
+            max_per_customer: 0,
         })
         .collect();
     let with_catalog = snapshot::write(&src, &options()).unwrap();
@@ -767,6 +779,7 @@ fn expiries_are_exact_to_the_second_and_far_future_means_never() {
         reason: "R".into(),
         added_at: None,
         expires_at: Some(exp),
+        scope: None,
     };
     src.blocklist = vec![
         entry("soon", t("2026-12-01T10:00:00Z")),
@@ -798,6 +811,7 @@ fn rows_differing_only_by_expiry_keep_the_latest() {
         reason: "_".into(),
         added_at: None,
         expires_at: exp,
+        scope: None,
     };
     src.blocklist = vec![
         row(Some(t("2026-12-01T00:00:00Z"))),

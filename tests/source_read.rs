@@ -266,7 +266,7 @@ fn csv_field_errors_name_line_column_and_field() {
     let text = render_all(&files, &errs);
     let expected = [
         "error[csv-field]: field `level`: `blok` is not a level; expected `watch`, `step_up` or `block`\n  --> blocklist.csv:3:14\n",
-        "field `kind`: `fax` is not an identifier kind; expected `customer_id`, `email`, `phone`, `device_id`, `address`, `payment_fingerprint`, `ip`\n  --> blocklist.csv:4:1\n",
+        "field `kind`: `fax` is not an identifier kind; expected `customer_id`, `email`, `phone`, `device_id`, `address`, `payment_fingerprint`, `ip`, `email_domain`, `ip_range`, `phone_prefix`\n  --> blocklist.csv:4:1\n",
         "field `added_at`: `2026-01-01` is not an RFC 3339 timestamp",
         "--> blocklist.csv:5:27",
         "field `reason`: the reason code is empty\n  --> blocklist.csv:6:",
@@ -482,7 +482,7 @@ fn a_quoted_field_spanning_lines_is_a_warning_where_it_opens() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/demo-store");
     let mut files = SourceFiles::read_dir(&dir).unwrap();
     let intact = checkout_guard::lint(&files, &CompileOptions::default());
-    let blocklist = files.files["blocklist.csv"].replacen("已书面告知\"\n", "已书面告知\n", 1);
+    let blocklist = files.files["blocklist.csv"].replacen("已书面告知\",\n", "已书面告知,\n", 1);
     assert_ne!(blocklist, files.files["blocklist.csv"]);
     files.files.insert("blocklist.csv".into(), blocklist);
     let linted = checkout_guard::lint(&files, &CompileOptions::default());

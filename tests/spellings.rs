@@ -102,11 +102,12 @@ fn order_with(kind: IdKind, value: &str, n: usize) -> serde_json::Value {
     });
     let field = match kind {
         IdKind::CustomerId => "id",
-        IdKind::Email => "email",
-        IdKind::Phone => "phone",
+        // A pattern kind is matched against the identifier it is a class of.
+        IdKind::Email | IdKind::EmailDomain => "email",
+        IdKind::Phone | IdKind::PhonePrefix => "phone",
+        IdKind::Ip | IdKind::IpRange => "ip",
         IdKind::DeviceId => "device_id",
         IdKind::PaymentFingerprint => "payment_fingerprint",
-        IdKind::Ip => "ip",
         IdKind::Address => {
             // The whole address in `province`; the other parts normalize to nothing
             // but are not blank, so the order has no address issue.

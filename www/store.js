@@ -5,6 +5,17 @@ import { t } from "./i18n.js";
 import { maskIdentifier } from "./lib.js";
 import { $, state, el, decisionBadge, table, storeData, freshEngine, safeCall } from "./state.js";
 
+/** Kinds whose value names a class (a domain, a range, a prefix), not a person: shown
+ * as written (docs/semantics.md §3.3). */
+const PATTERN_KINDS = new Set(["email_domain", "ip_range", "phone_prefix"]);
+
+/** The kind cell: the kind, and a scoped entry's scope (`tag:limited_edition`) beside it. */
+function kindCell(e) {
+  const scope = (e.scope || "").trim();
+  return el("span", {}, el("code", {}, e.kind),
+    ...(scope ? [" ", el("span", { class: "tag scope", title: t("store.scope") }, scope)] : []));
+}
+
 /** `engine`'s item facts (`high_value`, `limited`…) for each catalog SKU, by SKU. */
 function catalogFacts(engine, catalog) {
   const bySku = new Map();
@@ -42,7 +53,8 @@ export function renderStore() {
     [t("store.kind"), t("store.value"), t("store.level"), t("store.reason"), t("store.expires"), t("store.note")],
     blocklist.map((e) => {
       const expired = e.expires_at && Date.parse(e.expires_at) <= nowMs;
-      return { cls: expired ? "expired" : "", cells: [el("code", {}, e.kind), el("code", {}, maskIdentifier(e.kind, e.value)),
+      return { cls: expired ? "expired" : "", cells: [kindCell(e),
+        el("code", {}, PATTERN_KINDS.has(e.kind) ? String(e.value).trim() : maskIdentifier(e.kind, e.value)),
         el("span", { class: `lvl lvl-${e.level}` }, e.level), el("code", {}, e.reason),
         expired ? el("span", { class: "muted" }, `${e.expires_at.slice(0, 10)} (${t("store.expired")})`) : e.expires_at ? e.expires_at.slice(0, 10) : el("span", { class: "muted" }, t("store.never")),
         el("span", { class: "note-cell" }, e.note)] };

@@ -90,6 +90,7 @@ pub fn source(blocklist: usize) -> PolicySource {
         valid_for: Duration::from_seconds(30 * 86_400),
         on_stale: OnStale::Review,
         duplicate_window: Duration::from_seconds(600),
+        purchase_window: None,
         high_value_threshold: 2000.0,
         email_plus_tags: Default::default(),
         rules: rules(),
@@ -119,6 +120,10 @@ pub fn source(blocklist: usize) -> PolicySource {
             IdKind::Address => format!("浙江省杭州市西湖区文三路{i}号"),
             IdKind::PaymentFingerprint => format!("pf_{i:x}"),
             IdKind::Ip => format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255),
+            // Patterns (not in `IdKind::ALL`): canonical spellings of each kind.
+            IdKind::EmailDomain => format!("d{i}.example"),
+            IdKind::IpRange => format!("10.{}.{}.0/24", (i >> 16) & 255, (i >> 8) & 255),
+            IdKind::PhonePrefix => format!("86170{:04}", i % 10_000),
         };
         let expires_at = match rng.below(3) {
             0 => None,
@@ -135,6 +140,7 @@ pub fn source(blocklist: usize) -> PolicySource {
                 created_at().seconds() - rng.below(700 * 86_400) as i64,
             )),
             expires_at,
+            scope: None,
         });
     }
     let categories = ["茶叶", "茶具", "收藏品", "礼盒", "香器", "书画"];
@@ -154,6 +160,8 @@ pub fn source(blocklist: usize) -> PolicySource {
                 price_minor: 1_000 + rng.below(300_000) as i64,
                 tags,
                 max_per_order: if i % 50 == 0 { 2 } else { 0 },
+                stock: None,
+                max_per_customer: 0,
             }
         })
         .collect();

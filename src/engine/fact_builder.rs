@@ -23,6 +23,8 @@ pub(super) struct Inputs<'b> {
     pub duplicate: bool,
     /// `customer.bound`: the kinds the caller's identity supplied (empty without one).
     pub bound: &'b [&'static str],
+    /// `item.bought_in_window` by limited SKU (docs/semantics.md, "Purchase limits").
+    pub bought: &'b [(String, u64)],
 }
 
 /// Everything the rules can read about `order` (already bound: `identity::bind`).
@@ -31,6 +33,7 @@ pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>
         now,
         duplicate,
         bound,
+        bought,
     } = inputs;
     let snapshot = &loaded.snapshot;
     let policy = snapshot.policy();
@@ -46,7 +49,8 @@ pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>
     }
     let mut customer = customer_facts(loaded, order, &shipping_phone, &mut ident, now);
     customer.bound = bound.to_vec();
-    let (items, total_minor) = item_facts(loaded, order);
+    let (mut items, total_minor) = item_facts(loaded, order, bought);
+    mark_scoped(&mut items, &customer.scoped);
 
     let mut issue_list = Vec::new();
     issues::find(
@@ -65,6 +69,7 @@ pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>
     if duplicate {
         issue_list.push(Issue::DuplicateRecent.as_str());
     }
+    issues::find_limits(&items, &mut issue_list);
     let shipping = order.shipping.as_ref();
     let field =
         |f: fn(&Shipping) -> &Option<String>| shipping.and_then(|s| f(s).as_deref()).unwrap_or("");
@@ -152,12 +157,17 @@ fn customer_facts<'a>(
     let rules = normalize::Rules::of(snapshot.policy());
     let c = &order.customer;
     let mut facts = CustomerFacts::default();
-    let mut kinds_matched = [false; IdKind::ALL.len()];
+    let mut kinds_matched = [false; IdKind::LISTABLE.len()];
     // The highest level among certain (private-profile) matches: `level` is certain
     // when they reach it.
     let mut certain_level = crate::model::Level::None;
     let mut matched = |kind: IdKind, m: ListMatch<'a>| {
         if m.expires_at.is_some_and(|e| e <= now) {
+            return;
+        }
+        // A scoped entry marks the lines it names (§4.4), never the whole customer.
+        if let Some(scope) = m.scope {
+            facts.scoped.push((m.level, scope));
             return;
         }
         facts.listed = true;
@@ -231,8 +241,9 @@ fn customer_facts<'a>(
         );
         lookup(IdKind::Address, buf);
     }
+    pattern_lookups(snapshot, c, shipping_phone, buf, &ident, &mut matched);
     facts.level_certain = certain_level == facts.level;
-    facts.matched = IdKind::ALL
+    facts.matched = IdKind::LISTABLE
         .iter()
         .zip(kinds_matched)
         .filter(|(_, m)| *m)
@@ -249,6 +260,52 @@ fn customer_facts<'a>(
     };
     history_facts(&mut facts, stats.unwrap_or_default(), created, now);
     facts
+}
+
+/// `item.listed` and `item.list_level` (docs/semantics.md §4.4): each line in the scope
+/// of a scoped entry that matched takes the highest such entry's level.
+fn mark_scoped(
+    items: &mut [ItemFacts<'_>],
+    scoped: &[(crate::model::Level, &crate::model::EntryScope)],
+) {
+    for item in items {
+        for (level, scope) in scoped {
+            if scope.holds(item.sku, item.category, item.tags) {
+                item.listed = true;
+                item.list_level = item.list_level.max(*level);
+            }
+        }
+    }
+}
+
+/// The pattern entries' lookups (docs/semantics.md §3.3): the e-mail's domain, the IP's
+/// ranges, the phones' prefixes, each only when the snapshot holds entries of the kind
+/// (then one hash per length it holds). `buf` receives each identifier normalized.
+fn pattern_lookups<'a>(
+    snapshot: &'a crate::snapshot::Snapshot,
+    c: &super::order::Customer,
+    shipping_phone: &str,
+    buf: &mut String,
+    ident: &impl Fn(IdKind, &Option<String>, &mut String),
+    matched: &mut impl FnMut(IdKind, ListMatch<'a>),
+) {
+    let mut scratch = String::new();
+    for (pattern, kind, raw) in [
+        (IdKind::EmailDomain, IdKind::Email, &c.email),
+        (IdKind::IpRange, IdKind::Ip, &c.ip),
+        (IdKind::PhonePrefix, IdKind::Phone, &c.phone),
+    ] {
+        if !snapshot.may_list(pattern) {
+            continue;
+        }
+        ident(kind, raw, buf);
+        snapshot.for_each_pattern_match(pattern, buf, &mut scratch, |m| matched(pattern, m));
+        if pattern == IdKind::PhonePrefix && shipping_phone != buf.as_str() {
+            snapshot.for_each_pattern_match(pattern, shipping_phone, &mut scratch, |m| {
+                matched(pattern, m)
+            });
+        }
+    }
 }
 
 /// Fills the history facts (`orders_90d` … `refund_rate`, `account_age_days`) from a
@@ -274,8 +331,12 @@ pub(crate) fn history_facts(
 }
 
 /// Per-line facts and `order.total` in minor units (catalog price × quantity over known SKUs, else the
-/// submitted price, summed exactly).
-fn item_facts<'a>(loaded: &'a Loaded, order: &'a Order) -> (Vec<ItemFacts<'a>>, i128) {
+/// submitted price, summed exactly). `bought`: units bought before, by limited SKU.
+fn item_facts<'a>(
+    loaded: &'a Loaded,
+    order: &'a Order,
+    bought: &[(String, u64)],
+) -> (Vec<ItemFacts<'a>>, i128) {
     let snapshot = &loaded.snapshot;
     let mut total: i128 = 0;
     let mut items = Vec::with_capacity(order.items.len());
@@ -290,6 +351,7 @@ fn item_facts<'a>(loaded: &'a Loaded, order: &'a Order) -> (Vec<ItemFacts<'a>>, 
             price: from_minor_units(price_minor, loaded.exponent),
             quantity,
             line_total: from_minor_units(clamp_i64(line_minor), loaded.exponent),
+            stock: -1,
             ..ItemFacts::default()
         };
         if let Some(item) = catalog {
@@ -298,6 +360,12 @@ fn item_facts<'a>(loaded: &'a Loaded, order: &'a Order) -> (Vec<ItemFacts<'a>>, 
             facts.tags = &item.tags;
             facts.known = true;
             facts.max_per_order = i64::from(item.max_per_order);
+            facts.stock = item.stock.map_or(-1, i64::from);
+            facts.max_per_customer = i64::from(item.max_per_customer);
+            facts.bought_in_window = bought
+                .iter()
+                .find(|(sku, _)| *sku == line.sku)
+                .map_or(0, |&(_, n)| i64::try_from(n).unwrap_or(i64::MAX));
         }
         let tagged = |t: &str| facts.tags.iter().any(|x| x == t);
         facts.high_value = tagged("high_value") || price_minor >= loaded.threshold_minor;

@@ -1,6 +1,7 @@
 //! Order issues (docs/semantics.md §7): the data-quality and tampering checks a
 //! merchant uses to "kick" bad orders, computed before rules run so rules can read
-//! them as `order.issues`. `duplicate_recent` comes from [`super::dedup`].
+//! them as `order.issues`. `duplicate_recent` comes from [`super::dedup`], and what
+//! `over_customer_limit` counts from [`super::limits`].
 
 use super::order::Order;
 use crate::model::Issue;
@@ -71,6 +72,26 @@ pub fn find(
     }
     if over_max(lines) {
         out.push(Issue::OverMaxPerOrder.as_str());
+    }
+}
+
+/// `out_of_stock` and `over_customer_limit`, which follow `duplicate_recent` in
+/// [`Issue::ALL`]: a SKU's quantities summed over all its lines exceed its tracked
+/// `stock`, or its `max_per_customer` (> 0) less what the customer was allowed within
+/// the `purchase_window` (docs/semantics.md, "Stock" and "Purchase limits").
+pub fn find_limits(lines: &[ItemFacts<'_>], out: &mut Vec<&'static str>) {
+    if lines
+        .iter()
+        .any(|l| l.stock >= 0 && l.sku_quantity > l.stock)
+    {
+        out.push(Issue::OutOfStock.as_str());
+    }
+    let over = |l: &ItemFacts<'_>| {
+        l.max_per_customer > 0
+            && l.bought_in_window.saturating_add(l.sku_quantity) > l.max_per_customer
+    };
+    if lines.iter().any(over) {
+        out.push(Issue::OverCustomerLimit.as_str());
     }
 }
 

@@ -10,13 +10,16 @@ pub(crate) mod fact_builder;
 mod heavy_hitters;
 pub mod identity;
 pub mod issues;
+pub mod limits;
 pub mod order;
 mod reload;
+mod results_json;
 pub mod stats;
 pub mod verdict;
 
 pub use dedup::OrderKey;
 pub use identity::Identity;
+pub use limits::LimitKey;
 pub use order::{Order, OrderError};
 pub use stats::{Stats, TopSku};
 pub use verdict::Verdict;
@@ -46,6 +49,12 @@ pub struct CheckOptions {
     /// already answered whether this order is a duplicate; the engine neither reads nor
     /// records its own memory. None: the engine's own memory, as before.
     pub duplicate: Option<bool>,
+    /// Some(units by SKU): a shared purchase memory outside the engine (edge Durable
+    /// Object) already answered how many units of each SKU with a `max_per_customer`
+    /// this customer was allowed within the `purchase_window`; the engine neither reads
+    /// nor records its own. A limited SKU the answer leaves out counts as its limit
+    /// reached (fail safe). None: the engine's own memory.
+    pub bought: Option<Vec<(String, u64)>>,
 }
 
 /// Why bytes could not become an engine.
@@ -155,6 +164,8 @@ pub(crate) struct Loaded {
     pub snapshot_ref: verdict::SnapshotRef,
     pub threshold_minor: i64,
     pub exponent: u32,
+    /// Some catalog item has a `max_per_customer`: only then are purchases counted.
+    pub limited: bool,
 }
 
 /// A map read from a `BTreeMap`'s iteration, so already sorted by key: a `Vec` and a
@@ -185,6 +196,7 @@ impl<V> Sorted<V> {
 pub struct Engine {
     loaded: Loaded,
     dedup: dedup::DuplicateMemory,
+    purchases: limits::PurchaseMemory,
     stats: stats::Counters,
 }
 
@@ -213,6 +225,7 @@ impl Engine {
             stats: stats::Counters::new(&loaded),
             loaded,
             dedup: dedup::DuplicateMemory::default(),
+            purchases: limits::PurchaseMemory::default(),
         })
     }
 
@@ -287,6 +300,12 @@ impl Engine {
         if let (Some(k), None) = (p.key, options.duplicate) {
             self.dedup.record(k.customer, k.basket, k.order_id, p.now);
         }
+        // What the engine let through counts against the customer's limits; a shared
+        // memory's answer is recorded there by the caller.
+        let allowed = matches!(verdict.decision, Action::Allow | Action::Warn);
+        if allowed && options.bought.is_none() {
+            self.record_purchases(&p);
+        }
         verdict
     }
 
@@ -304,19 +323,31 @@ impl Engine {
     /// rules an `allow` rule suppressed. Records the order and moves the counters as
     /// `check` does; the verdict is the one `check` would return.
     pub fn explain(&mut self, order: &Order, options: &CheckOptions) -> Explanation {
-        // One `now` for the facts and the check, even when the caller gave none.
-        let options = CheckOptions {
-            now: Some(options.now.unwrap_or_else(Timestamp::now)),
-            ..options.clone()
-        };
-        let facts = self.facts(order, &options);
-        let verdict = self.check(order, &options);
-        let suppressed = decide::suppressed(&verdict.reasons);
+        let (verdict, facts, suppressed) = self.explain_with(order, options, Engine::facts);
         Explanation {
             verdict,
             facts,
             suppressed,
         }
+    }
+
+    /// [`Engine::explain`]'s steps with the facts given by `facts` ([`Engine::facts`], or
+    /// their JSON text for the wasm runtime, `results_json.rs`).
+    pub(crate) fn explain_with<F>(
+        &mut self,
+        order: &Order,
+        options: &CheckOptions,
+        facts: fn(&Engine, &Order, &CheckOptions) -> F,
+    ) -> (Verdict, F, Vec<Arc<str>>) {
+        // One `now` for the facts and the check, even when the caller gave none.
+        let options = CheckOptions {
+            now: Some(options.now.unwrap_or_else(Timestamp::now)),
+            ..options.clone()
+        };
+        let facts = facts(self, order, &options);
+        let verdict = self.check(order, &options);
+        let suppressed = decide::suppressed(&verdict.reasons);
+        (verdict, facts, suppressed)
     }
 
     /// What a shared duplicate memory needs to know about `order` under `options`
@@ -328,6 +359,41 @@ impl Engine {
     pub fn order_key(&self, order: &Order, options: &CheckOptions) -> Option<OrderKey> {
         let identity = options.identity.as_ref();
         self.key_of(&identity::bind(Cow::Borrowed(order), identity), identity)
+    }
+
+    /// What a shared purchase memory needs to know about `order` under `options` (only
+    /// `options.identity` is read): the order's identity digests, the bound order id's
+    /// digest, the `purchase_window`, and the units of each SKU with a
+    /// `max_per_customer`; `None` when the order has no limited SKU or no identifier.
+    /// A caller keeping the memory elsewhere (an edge Durable Object per identity)
+    /// answers `CheckOptions::bought` from it as the engine's own memory would.
+    pub fn limit_key(&self, order: &Order, options: &CheckOptions) -> Option<LimitKey> {
+        if !self.loaded.limited {
+            return None;
+        }
+        let identity = options.identity.as_ref();
+        let bound = identity::bind(Cow::Borrowed(order), identity);
+        let policy = self.loaded.snapshot.policy();
+        let identities = limits::identities(&bound, &crate::normalize::Rules::of(policy));
+        let mut skus: Vec<(String, u64)> = Vec::new();
+        for line in &bound.items {
+            let limited = self
+                .loaded
+                .snapshot
+                .catalog_item(&line.sku)
+                .is_some_and(|i| i.max_per_customer > 0);
+            match skus.iter_mut().find(|(s, _)| *s == line.sku) {
+                Some((_, units)) => *units = units.saturating_add(line.quantity),
+                None if limited => skus.push((line.sku.clone(), line.quantity)),
+                None => {}
+            }
+        }
+        (!skus.is_empty() && !identities.is_empty()).then(|| LimitKey {
+            identities,
+            order_id: dedup::id_hash(identity.and_then(|i| i.order_id.as_deref())),
+            window: policy.purchase_window(),
+            skus,
+        })
     }
 
     /// The policy settings of the snapshot in use (currency, locale, thresholds…).
@@ -346,20 +412,84 @@ impl Engine {
     }
 
     /// What `check` and `facts` share: the order bound (§5.3), its duplicate key, whether
-    /// it is a duplicate (the caller's answer, else the engine's memory) and the bound
-    /// kinds, at one `now`.
+    /// it is a duplicate (the caller's answer, else the engine's memory), what the
+    /// customer already bought of its limited SKUs and the bound kinds, at one `now`.
     fn prepare<'o>(&self, order: Cow<'o, Order>, options: &CheckOptions) -> Prepared<'o> {
         let now = options.now.unwrap_or_else(Timestamp::now);
         let identity = options.identity.as_ref();
         let order = identity::bind(order, identity);
         let key = self.key_of(&order, identity);
         let duplicate = self.is_duplicate(key.as_ref(), options.duplicate, now);
+        let order_id = dedup::id_hash(identity.and_then(|i| i.order_id.as_deref()));
+        let (identities, bought) = self.bought(&order, order_id, options.bought.as_deref(), now);
         Prepared {
             order,
             key,
             now,
             duplicate,
             bound: identity.map(Identity::bound_kinds).unwrap_or_default(),
+            order_id,
+            identities,
+            bought,
+        }
+    }
+
+    /// The order's identity digests and, for each distinct SKU of it with a
+    /// `max_per_customer`, the units bought within the `purchase_window`: the caller's
+    /// answer (a SKU it leaves out at its limit), else the engine's memory. Nothing
+    /// (no allocation) when the catalog limits no SKU.
+    fn bought(
+        &self,
+        order: &Order,
+        order_id: Option<u64>,
+        answer: Option<&[(String, u64)]>,
+        now: Timestamp,
+    ) -> (Vec<u64>, Vec<(String, u64)>) {
+        if !self.loaded.limited {
+            return Default::default();
+        }
+        let snapshot = &self.loaded.snapshot;
+        let policy = snapshot.policy();
+        let identities = limits::identities(order, &crate::normalize::Rules::of(policy));
+        let mut bought: Vec<(String, u64)> = Vec::new();
+        for line in &order.items {
+            let Some(item) = snapshot.catalog_item(&line.sku) else {
+                continue;
+            };
+            if item.max_per_customer == 0 || bought.iter().any(|(s, _)| *s == line.sku) {
+                continue;
+            }
+            let units = match answer {
+                Some(answer) => answer
+                    .iter()
+                    .find(|(s, _)| *s == line.sku)
+                    .map_or(u64::from(item.max_per_customer), |&(_, n)| n),
+                None => self.purchases.bought(
+                    &identities,
+                    limits::sku_digest(&line.sku),
+                    order_id,
+                    now,
+                    policy.purchase_window(),
+                ),
+            };
+            bought.push((line.sku.clone(), units));
+        }
+        (identities, bought)
+    }
+
+    /// Records the units of each limited SKU of an allowed order under its identities.
+    fn record_purchases(&mut self, p: &Prepared<'_>) {
+        let window = self.loaded.snapshot.policy().purchase_window();
+        for (sku, _) in &p.bought {
+            let units = p
+                .order
+                .items
+                .iter()
+                .filter(|l| l.sku == *sku)
+                .fold(0u64, |sum, l| sum.saturating_add(l.quantity));
+            let digest = limits::sku_digest(sku);
+            self.purchases
+                .record(&p.identities, digest, p.order_id, units, p.now, window);
         }
     }
 
@@ -404,6 +534,12 @@ struct Prepared<'o> {
     now: Timestamp,
     duplicate: bool,
     bound: Vec<&'static str>,
+    /// The bound order id's digest (a re-check replaces its purchase).
+    order_id: Option<u64>,
+    /// The order's identity digests ([`limits::identities`]; empty when no SKU is limited).
+    identities: Vec<u64>,
+    /// Units bought before, by limited SKU of the order.
+    bought: Vec<(String, u64)>,
 }
 
 impl Prepared<'_> {
@@ -412,6 +548,7 @@ impl Prepared<'_> {
             now: self.now,
             duplicate: self.duplicate,
             bound: &self.bound,
+            bought: &self.bought,
         }
     }
 }
@@ -469,6 +606,7 @@ pub(crate) fn prepare_with(
         expires_at: Arc::from(info.expires_at.as_str()),
     };
     let exponent = crate::model::currency_exponent(&policy.currency);
+    let limited = snapshot.catalog().iter().any(|i| i.max_per_customer > 0);
     let threshold_minor =
         crate::model::to_minor_units(policy.high_value_threshold, exponent).unwrap_or(i64::MAX);
     Ok(Loaded {
@@ -479,6 +617,7 @@ pub(crate) fn prepare_with(
         snapshot_ref,
         threshold_minor,
         exponent,
+        limited,
         snapshot,
     })
 }

@@ -4,7 +4,12 @@
 //!
 //! Strings that come from the policy (rule ids, codes, messages, snapshot identity) are
 //! `Arc<str>` shared with the engine, so building a verdict copies no text.
+//!
+//! Its JSON (`checkJson`, the CLI's `check`) is written by [`ToJson`] below, the same
+//! text serde's derive gives (tests hold the two equal); the derive stays for Rust
+//! callers and tests, and the wasm runtime links no serde serializer for it.
 
+use crate::json::write::{self, ToJson, Writer};
 use crate::model::Action;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -84,6 +89,85 @@ pub struct SnapshotRef {
 impl Verdict {
     /// The verdict as JSON text (the Contract shape).
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        write::to_string(self)
+    }
+}
+
+// The JSON of a verdict, in serde's field order. A field added to `Verdict` fails to
+// compile in the JS writer (`wasm/verdict_js.rs`, which takes it apart) and fails
+// `tests/json_results.rs` here (it compares with serde's derive); the smaller structs
+// are taken apart below.
+
+impl ToJson for Verdict {
+    fn write_json(&self, w: &mut Writer) {
+        w.begin_object();
+        w.field("decision", self.decision.as_str());
+        w.field("verify", &self.verify);
+        w.field("verify_required", &self.verify_required);
+        w.field("reasons", &self.reasons);
+        w.field("lines", &self.lines);
+        w.field("message", &self.message);
+        w.field("snapshot", &self.snapshot);
+        w.field("warnings", &self.warnings);
+        w.end_object();
+    }
+}
+
+impl ToJson for Reason {
+    fn write_json(&self, w: &mut Writer) {
+        let Reason {
+            rule,
+            code,
+            action,
+            lines,
+        } = self;
+        w.begin_object();
+        w.field("rule", rule);
+        w.field("code", code);
+        w.field("action", action.as_str());
+        w.field("lines", lines);
+        w.end_object();
+    }
+}
+
+impl ToJson for LineVerdict {
+    fn write_json(&self, w: &mut Writer) {
+        let LineVerdict { sku, decision } = self;
+        w.begin_object();
+        w.field("sku", sku);
+        w.field("decision", decision.as_str());
+        w.end_object();
+    }
+}
+
+impl ToJson for Message {
+    fn write_json(&self, w: &mut Writer) {
+        // `filled` is not part of the JSON (see the field).
+        let Message {
+            locale,
+            text,
+            key,
+            filled: _,
+        } = self;
+        w.begin_object();
+        w.field("locale", locale);
+        w.field("text", text);
+        w.field("key", key);
+        w.end_object();
+    }
+}
+
+impl ToJson for SnapshotRef {
+    fn write_json(&self, w: &mut Writer) {
+        let SnapshotRef {
+            merchant,
+            version,
+            expires_at,
+        } = self;
+        w.begin_object();
+        w.field("merchant", merchant);
+        w.field("version", version);
+        w.field("expires_at", expires_at);
+        w.end_object();
     }
 }

@@ -4,8 +4,9 @@
 //! first-use order, so the same policy always gives the same bytes.
 
 use super::program::{Comp, Const, Node};
-use super::schema::fact_path;
+use super::schema::{fact_path, since_version};
 use super::Program;
+use crate::model::Issue;
 use crate::snapshot::format::node as tag;
 
 /// The name table being built and the programs written so far.
@@ -52,10 +53,12 @@ impl Encoder {
                 constant(c, out)
             }
             Node::Fact(f) => {
+                self.needs(since_version(*f));
                 out.push(tag::FACT);
                 self.name(&fact_path(*f), out);
             }
             Node::Select(x, f) => {
+                self.needs(since_version(*f));
                 out.push(tag::SELECT);
                 self.name(&fact_path(*f), out);
                 self.node(x, out);
@@ -120,6 +123,10 @@ impl Encoder {
                 out.push(u8::from(*equal));
             }
             Node::HasIssue(issue) => {
+                // A version-5 reader refuses an issue name it does not know.
+                if matches!(issue, Issue::OutOfStock | Issue::OverCustomerLimit) {
+                    self.needs(crate::snapshot::format::LIMITS_VERSION);
+                }
                 out.push(tag::HAS_ISSUE);
                 self.name(issue.as_str(), out);
             }

@@ -63,6 +63,10 @@ pub struct CustomerFacts<'a> {
     /// rules read, so not in the facts' JSON.
     #[serde(skip)]
     pub entry: Option<EntryFacts<'a>>,
+    /// The unexpired scoped entries that matched (level and scope), which mark lines
+    /// (`item.listed`, `item.list_level`) instead of raising `level`.
+    #[serde(skip)]
+    pub scoped: Vec<(Level, &'a crate::model::EntryScope)>,
 }
 
 /// The list entry behind `customer.level` that messages name (docs/semantics.md §9.5):
@@ -155,4 +159,17 @@ pub struct ItemFacts<'a> {
     pub known: bool,
     /// `max_per_order`: 0 when unset or unknown.
     pub max_per_order: i64,
+    /// `listed`: an unexpired scoped list entry of the customer restricts this line
+    /// (docs/semantics.md §4.4).
+    pub listed: bool,
+    /// `list_level`: the highest level among those entries, else `none`.
+    pub list_level: Level,
+    /// `stock`: units in stock from the catalog; -1 when not tracked or unknown.
+    pub stock: i64,
+    /// `max_per_customer`: the catalog's limit across orders; 0 when unset or unknown.
+    pub max_per_customer: i64,
+    /// `bought_in_window`: units of this SKU the engine allowed this customer within the
+    /// policy's `purchase_window` before this order (docs/semantics.md, "Purchase
+    /// limits"); 0 for a SKU without `max_per_customer`.
+    pub bought_in_window: i64,
 }

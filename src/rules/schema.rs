@@ -76,6 +76,11 @@ macro_rules! fact_table {
                 "restricted" => ItemRestricted (Type::Bool) = Value::Bool(i.restricted),
                 "known" => ItemKnown (Type::Bool) = Value::Bool(i.known),
                 "max_per_order" => ItemMaxPerOrder (Type::Int) = Value::Int(i.max_per_order),
+                "listed" => ItemListed (Type::Bool) = Value::Bool(i.listed),
+                "list_level" => ItemListLevel (Type::String) = str_value(i.list_level.as_str()),
+                "stock" => ItemStock (Type::Int) = Value::Int(i.stock),
+                "max_per_customer" => ItemMaxPerCustomer (Type::Int) = Value::Int(i.max_per_customer),
+                "bought_in_window" => ItemBoughtInWindow (Type::Int) = Value::Int(i.bought_in_window),
             }
         }
     };
@@ -182,6 +187,19 @@ pub fn fact_path(f: Field) -> String {
     }
 }
 
+/// The oldest snapshot format whose readers know field `f`: [`LIMITS_VERSION`] for the
+/// stock and purchase-limit facts, else 0 (every format with programs).
+///
+/// [`LIMITS_VERSION`]: crate::snapshot::format::LIMITS_VERSION
+pub fn since_version(f: Field) -> u16 {
+    match f {
+        Field::ItemStock | Field::ItemMaxPerCustomer | Field::ItemBoughtInWindow => {
+            crate::snapshot::format::LIMITS_VERSION
+        }
+        _ => 0,
+    }
+}
+
 /// The field and type at `path` ([`fact_path`]'s inverse), if this build knows it.
 pub fn field_by_path(path: &str) -> Option<(Field, Type)> {
     let (root, name) = path.rsplit_once('.').unwrap_or(("", path));
@@ -210,7 +228,7 @@ mod tests {
     #[test]
     fn every_object_has_its_fields() {
         assert_eq!(fields_of(&Type::Customer).map(<[_]>::len), Some(13));
-        assert_eq!(fields_of(&Type::Item).map(<[_]>::len), Some(13));
+        assert_eq!(fields_of(&Type::Item).map(<[_]>::len), Some(18));
         assert!(fields_of(&Type::Int).is_none());
         assert_eq!(
             lookup(ORDER, "issues").map(|e| (e.ty)()),

@@ -1,4 +1,4 @@
-//! The byte layout of snapshot formats v2 to v4 (see `docs/snapshot-format.md`), shared by the
+//! The byte layout of snapshot formats v2 to v6 (see `docs/snapshot-format.md`), shared by the
 //! writer and the reader so the two cannot drift apart, and the keyed identifier hash.
 //!
 //! Everything is little-endian. Offsets and lengths are `u32`: a snapshot is at most
@@ -13,11 +13,24 @@ pub const MAGIC: [u8; 8] = *b"CKGUARD\0";
 /// The newest format version this build reads and writes. Version 4 added the `PROG`
 /// section (the rules' compiled programs, which a runtime without the rule compiler
 /// needs) and is written for every policy; version 5 is version 4 whose messages are
-/// templates or whose rules use maps or timestamp accessors ([`written_version`]).
-pub const FORMAT_VERSION: u16 = 5;
+/// templates or whose rules use maps or timestamp accessors ([`written_version`]);
+/// version 6 is version 5 whose blocklist holds pattern or scoped entries
+/// ([`PATTERNS_VERSION`]), whose catalog carries stock or per-customer limits, whose
+/// policy sets `purchase_window`, or whose rules read the facts and issues about them
+/// ([`LIMITS_VERSION`]).
+pub const FORMAT_VERSION: u16 = 6;
 /// The first format version whose message texts are templates (`crate::template`):
 /// older files' texts are shown as written.
 pub const TEMPLATES_VERSION: u16 = 5;
+/// The first format version that can hold pattern entries (the `PATN` section,
+/// docs/snapshot-format.md): written only for a blocklist that has some
+/// ([`super::hashed::HashedBlocklist::needs_version`]), so other snapshots keep their
+/// version and older engines keep loading them.
+pub const PATTERNS_VERSION: u16 = 6;
+/// The first format version that can hold stock and purchase limits: the `CATL` flag
+/// [`CATALOG_FLAG_LIMITS`], `purchase_window` in `META`, and the item facts and order
+/// issues about them in `PROG` (a version-5 reader would drop the first two silently).
+pub const LIMITS_VERSION: u16 = 6;
 /// The oldest format version this build reads. Versions 2 and 3 hold rules only as
 /// text: a build with the `compiler` feature compiles them at load, the runtime
 /// without it refuses them (`SnapshotError::RulesAsText`).
@@ -52,7 +65,9 @@ pub fn written_version(policy: &crate::model::Policy, programs_need: u16) -> u16
         .values()
         .flat_map(|t| t.values())
         .any(|text| crate::template::has_braces(text));
-    let version = if templated {
+    let version = if policy.purchase_window.is_some() {
+        LIMITS_VERSION
+    } else if templated {
         TEMPLATES_VERSION
     } else {
         PROGRAMS_VERSION
@@ -149,6 +164,10 @@ pub const TAG_CATALOG: [u8; 4] = *b"CATL";
 pub const TAG_CUSTOMERS: [u8; 4] = *b"CUST";
 /// The rules' compiled programs (format version 4 on).
 pub const TAG_PROGRAMS: [u8; 4] = *b"PROG";
+/// The pattern kinds' row counts and entry lengths (format version 6 on).
+pub const TAG_PATTERNS: [u8; 4] = *b"PATN";
+/// Scoped blocklist entries (format version 6 on).
+pub const TAG_SCOPED: [u8; 4] = *b"SCPD";
 
 /// Section flag: a reader that does not know the tag must refuse the file (otherwise
 /// unknown sections are skipped, so optional sections can be added within a version).
@@ -164,10 +183,58 @@ pub mod blocklist {
     pub const EXPIRY_BASE: usize = 8;
     /// `KIND_SLOTS × u32`: source rows per identifier kind code.
     pub const KIND_COUNTS: usize = 16;
-    /// Kind-count slots: the seven kind codes and one reserved.
+    /// Kind-count slots: the seven exact kind codes, then [`PATTERN_SLOT`].
     pub const KIND_SLOTS: usize = 8;
+    /// The slot counting the rows of every pattern kind (format 6 on; reserved, 0,
+    /// before): the counts still add up to the rows, and `PATN` splits them by kind.
+    pub const PATTERN_SLOT: usize = 7;
+
+    /// The count slot of `kind`.
+    pub fn slot(kind: crate::model::IdKind) -> usize {
+        if kind.is_pattern() {
+            PATTERN_SLOT
+        } else {
+            usize::from(kind.code())
+        }
+    }
     /// `count × u64` keys start here, then `count × u32` expiries.
     pub const KEYS: usize = KIND_COUNTS + 4 * KIND_SLOTS;
+}
+
+/// The `PATN` section (format 6 on): for each pattern kind, in the order of
+/// [`IdKind::PATTERNS`], a `u32` count of its source rows and a `u128` whose bit `n − 1`
+/// says the blocklist holds entries of that kind of length `n` (domain labels, prefix
+/// bits with IPv4 as IPv4-mapped IPv6, phone digits: `normalize::pattern::length`). A
+/// check hashes one candidate per length set, so the set is what a lookup costs.
+pub mod patterns {
+    /// Bytes per pattern kind: the row count and the length set.
+    pub const KIND_LEN: usize = 4 + 16;
+    /// The section's length: one record per pattern kind.
+    pub const LEN: usize = KIND_LEN * crate::model::IdKind::PATTERNS.len();
+    /// Lengths a set can hold: 1 to this.
+    pub const MAX_LENGTH: u32 = 128;
+}
+
+/// The `SCPD` section (format 6 on): entries that restrict only the order lines of a
+/// category, tag or SKU (docs/semantics.md §4.4). A `u32` count of entries, a `u32`
+/// count of scopes, the scopes (each a byte, [`crate::model::ScopeBy`] in declaration
+/// order, and a length-prefixed string), then the entries of [`scoped::ENTRY_LEN`]
+/// bytes, ascending by key then scope.
+pub mod scoped {
+    /// Bytes of the header: the two counts.
+    pub const HEADER_LEN: usize = 8;
+    /// Bytes of one entry: the key (as in `BLKL`), the expiry, the scope index.
+    pub const ENTRY_LEN: usize = 8 + 8 + 4;
+    /// Offset in an entry of the `u64` key.
+    pub const KEY: usize = 0;
+    /// Offset in an entry of the `i64` expiry, seconds since the epoch ([`NEVER`]).
+    pub const EXPIRY: usize = 8;
+    /// Offset in an entry of the `u32` scope index.
+    pub const SCOPE: usize = 16;
+    /// Expiry value meaning "never expires".
+    pub const NEVER: i64 = i64::MAX;
+    /// The fewest bytes a scope takes: its byte and its string's length (non-empty).
+    pub const SCOPE_MIN_LEN: usize = 1 + super::STR_LEN_LEN + 1;
 }
 
 /// Blocklist section header: count, flags, expiry base, 8 per-kind counts.
@@ -196,6 +263,13 @@ pub const STR_LEN_LEN: usize = 4;
 /// The fewest bytes a catalog item takes: sku, name and category (empty strings, a
 /// `u32` length each), `price_minor` `i64`, `max_per_order` `u32`, tag count `u32`.
 pub const CATALOG_ITEM_MIN_LEN: usize = 3 * STR_LEN_LEN + 8 + 4 + 4;
+/// `CATL` flag (format 6 on): every item ends with `stock` `u32` ([`STOCK_UNTRACKED`]
+/// when not tracked) and `max_per_customer` `u32` (0 when unset), after its tags.
+pub const CATALOG_FLAG_LIMITS: u32 = 1;
+/// `CATL` flags this build understands; any other bit refuses the file.
+pub const CATALOG_KNOWN_FLAGS: u32 = CATALOG_FLAG_LIMITS;
+/// The stored `stock` of an item whose stock is not tracked.
+pub const STOCK_UNTRACKED: u32 = u32::MAX;
 
 /// Customers section header: count, flags.
 pub const CUSTOMERS_HEADER_LEN: usize = 8;

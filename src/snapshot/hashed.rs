@@ -7,9 +7,9 @@
 //! `Vec<BlockEntry>` and its duplicate index cost ~430 bytes an entry). The rows are
 //! then sorted in place and written ([`super::writer`]).
 
-use super::format::{blocklist, id_hash};
+use super::format::{blocklist, id_hash, BASE_FORMAT_VERSION, PATTERNS_VERSION};
 use super::SnapshotKey;
-use crate::model::{BlockEntry, IdKind, Level};
+use crate::model::{BlockEntry, EntryScope, IdKind, Level};
 use crate::time::Timestamp;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -33,6 +33,14 @@ impl HashedRow {
     }
 }
 
+/// A scoped row (docs/semantics.md §4.4): a row with the index of its scope.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ScopedRow {
+    pub(super) row: HashedRow,
+    /// Index into [`HashedBlocklist::scopes`].
+    pub(super) scope: u32,
+}
+
 /// The blocklist of a private snapshot, hashed under its merchant key.
 #[derive(Debug, Clone)]
 pub struct HashedBlocklist {
@@ -41,8 +49,15 @@ pub struct HashedBlocklist {
     /// Distinct reason codes, in the order first seen.
     pub(super) reasons: Vec<String>,
     reason_ids: HashMap<String, u32>,
-    /// Rows read per identifier kind code (before rows of one key are merged).
+    /// Rows read per count slot (`blocklist::slot`; before rows of one key are merged).
     pub(super) by_kind: [u32; blocklist::KIND_SLOTS],
+    /// Per pattern kind ([`IdKind::PATTERNS`] order): rows, and the set of lengths
+    /// (bit `n − 1`: an entry of length `n`), the `PATN` section.
+    pub(super) patterns: [(u32, u128); 3],
+    /// Scoped rows (the `SCPD` section), apart from the rows that list a customer.
+    pub(super) scoped: Vec<ScopedRow>,
+    /// Distinct scopes, in the order first seen.
+    pub(super) scopes: Vec<EntryScope>,
 }
 
 impl HashedBlocklist {
@@ -55,6 +70,9 @@ impl HashedBlocklist {
             reasons: Vec::new(),
             reason_ids: HashMap::new(),
             by_kind: [0; blocklist::KIND_SLOTS],
+            patterns: [(0, 0); 3],
+            scoped: Vec::new(),
+            scopes: Vec::new(),
         }
     }
 
@@ -64,6 +82,10 @@ impl HashedBlocklist {
         for e in entries {
             let hash = list.hash(e.kind, &e.value);
             list.push(hash, e.kind, e.level, &e.reason, e.expires_at);
+            list.note_pattern(e.kind, &e.value);
+            if let Some(scope) = &e.scope {
+                list.scope_last(scope);
+            }
         }
         list
     }
@@ -105,25 +127,71 @@ impl HashedBlocklist {
             level,
             expires: expires_at.is_some(),
         });
-        if let Some(n) = self.by_kind.get_mut(usize::from(kind.code())) {
+        if let Some(n) = self.by_kind.get_mut(blocklist::slot(kind)) {
             *n = n.saturating_add(1);
         }
     }
 
-    /// Rows added.
+    /// Moves the row just pushed to the scoped rows, restricting `scope`'s lines
+    /// (docs/semantics.md §4.4). Its kind count stays: the kind is still looked up.
+    pub fn scope_last(&mut self, scope: &EntryScope) {
+        let Some(row) = self.rows.pop() else {
+            return;
+        };
+        let id = match self.scopes.iter().position(|s| s == scope) {
+            Some(i) => i,
+            None => {
+                self.scopes.push(scope.clone());
+                self.scopes.len() - 1
+            }
+        };
+        self.scoped.push(ScopedRow {
+            row,
+            scope: u32::try_from(id).unwrap_or(u32::MAX),
+        });
+    }
+
+    /// Records the length of a pattern row just pushed (`canonical` as
+    /// `normalize::pattern::canonical` wrote it), so the snapshot says which lengths a
+    /// check must look up. Does nothing for an exact kind.
+    pub fn note_pattern(&mut self, kind: IdKind, canonical: &str) {
+        let Some(i) = IdKind::PATTERNS.iter().position(|&k| k == kind) else {
+            return;
+        };
+        let bit = crate::normalize::pattern::length(kind, canonical)
+            .and_then(|n| 1u128.checked_shl(n - 1))
+            .unwrap_or(0);
+        if let Some((rows, lengths)) = self.patterns.get_mut(i) {
+            *rows = rows.saturating_add(1);
+            *lengths |= bit;
+        }
+    }
+
+    /// The format version this list needs: [`PATTERNS_VERSION`] when it holds pattern
+    /// or scoped rows, else the oldest (the policy decides).
+    pub fn needs_version(&self) -> u16 {
+        if self.patterns.iter().any(|&(rows, _)| rows > 0) || !self.scoped.is_empty() {
+            PATTERNS_VERSION
+        } else {
+            BASE_FORMAT_VERSION
+        }
+    }
+
+    /// Rows added, scoped ones included.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.rows.len() + self.scoped.len()
     }
 
     /// Whether no row was added.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.len() == 0
     }
 
     /// Rows whose expiry is at or before `at` (compile's "already expired" warning).
     pub fn expired_at(&self, at: Timestamp) -> usize {
         self.rows
             .iter()
+            .chain(self.scoped.iter().map(|s| &s.row))
             .filter(|r| r.expiry().is_some_and(|t| t <= at))
             .count()
     }

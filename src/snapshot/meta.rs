@@ -141,6 +141,7 @@ fn policy(r: &mut Reader) -> Result<Policy> {
     let (mut valid_for, mut on_stale, mut window, mut threshold) = (None, None, None, None);
     let (mut plus_tags, mut rules, mut messages, mut list_reasons, mut appeal) =
         (None, None, None, None, None);
+    let mut purchase_window = None;
     while let Some(key) = r.next_key(&mut o).map_err(syntax("META"))? {
         let k = &*key;
         match k {
@@ -151,6 +152,7 @@ fn policy(r: &mut Reader) -> Result<Policy> {
             "valid_for" => once(&mut valid_for, duration(r, k)?, k)?,
             "on_stale" => once(&mut on_stale, name(r, k, OnStale::from_name)?, k)?,
             "duplicate_window" => once(&mut window, duration(r, k)?, k)?,
+            "purchase_window" => once(&mut purchase_window, duration(r, k)?, k)?,
             "high_value_threshold" => once(&mut threshold, float(r, k)?, k)?,
             "email_plus_tags" => once(&mut plus_tags, name(r, k, PlusTags::from_name)?, k)?,
             "rules" => once(&mut rules, rule_list(r)?, k)?,
@@ -168,6 +170,7 @@ fn policy(r: &mut Reader) -> Result<Policy> {
         valid_for: required(valid_for, "valid_for")?,
         on_stale: required(on_stale, "on_stale")?,
         duplicate_window: required(window, "duplicate_window")?,
+        purchase_window,
         high_value_threshold: required(threshold, "high_value_threshold")?,
         email_plus_tags: plus_tags.unwrap_or_default(),
         rules: required(rules, "rules")?,
@@ -374,6 +377,7 @@ mod tests {
                 valid_for: Duration(times.0),
                 on_stale: if times.2 { OnStale::Allow } else { OnStale::Review },
                 duplicate_window: Duration(times.1),
+                purchase_window: times.2.then_some(Duration(times.0 ^ times.1)),
                 high_value_threshold: threshold,
                 email_plus_tags: if times.3 { PlusTags::Everywhere } else { PlusTags::Providers },
                 rules,

@@ -33,7 +33,8 @@ pub use signature::{PublicKey, PUBLIC_KEY_LEN};
 #[cfg(feature = "compiler")]
 pub use writer::{write, write_private, write_profile};
 
-use crate::model::{CatalogItem, CustomerStats, IdKind, Level, Policy};
+use crate::json::write::{ToJson, Writer};
+use crate::model::{CatalogItem, CustomerStats, EntryScope, IdKind, Level, Policy};
 use crate::time::Timestamp;
 use directory::Directory;
 use format::*;
@@ -239,6 +240,30 @@ pub struct BlocklistInfo {
     /// space, false-positive rate and anonymity set (docs/snapshot-format.md).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub public: Option<Vec<PublicKindInfo>>,
+    /// Scoped entries (`SCPD`, docs/semantics.md §4.4), not in `entries`; omitted when 0.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub scoped: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+/// A scoped entry of a loaded snapshot (`SCPD`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ScopedEntry {
+    /// As a `BLKL` key: hash, level, reason index.
+    pub(crate) key: u64,
+    pub(crate) expires_at: Option<Timestamp>,
+    /// Index into [`ScopedList::scopes`].
+    pub(crate) scope: u32,
+}
+
+/// The scoped entries of a loaded snapshot, ascending by key, and their scopes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ScopedList {
+    pub(crate) entries: Vec<ScopedEntry>,
+    pub(crate) scopes: Vec<EntryScope>,
 }
 
 impl BlocklistInfo {
@@ -290,6 +315,139 @@ pub struct SnapshotInfo {
     pub customers: usize,
 }
 
+// The JSON of `inspect --json` and `engine.info()` without serde (src/json/write.rs):
+// the text serde's derive gives, field by field, so a field added to one of these
+// structs fails to compile here instead of going missing (tests hold both equal).
+
+impl ToJson for SnapshotInfo {
+    fn write_json(&self, w: &mut Writer) {
+        w.begin_object();
+        self.write_fields(w);
+        w.end_object();
+    }
+}
+
+impl SnapshotInfo {
+    /// The fields without the braces: `engine.info()` adds `policy` to them.
+    pub(crate) fn write_fields(&self, w: &mut Writer) {
+        let SnapshotInfo {
+            format_version,
+            merchant,
+            version,
+            created_at,
+            expires_at,
+            profile,
+            hash_scheme,
+            hash_bits,
+            signed,
+            signature_present,
+            file_bytes,
+            sections,
+            rules,
+            locales,
+            blocklist,
+            catalog_items,
+            customers,
+        } = self;
+        w.field("format_version", format_version);
+        w.field("merchant", merchant);
+        w.field("version", version);
+        w.field("created_at", created_at);
+        w.field("expires_at", expires_at);
+        w.field(
+            "profile",
+            match profile {
+                Profile::Private => "private",
+                Profile::Public => "public",
+            },
+        );
+        w.field("hash_scheme", hash_scheme);
+        w.field("hash_bits", hash_bits);
+        w.field("signed", signed);
+        w.field("signature_present", signature_present);
+        w.field("file_bytes", file_bytes);
+        w.field("sections", sections);
+        w.field("rules", rules);
+        w.field("locales", locales);
+        w.field("blocklist", blocklist);
+        w.field("catalog_items", catalog_items);
+        w.field("customers", customers);
+    }
+}
+
+impl ToJson for SectionInfo {
+    fn write_json(&self, w: &mut Writer) {
+        let SectionInfo { tag, offset, bytes } = self;
+        w.begin_object();
+        w.field("tag", tag);
+        w.field("offset", offset);
+        w.field("bytes", bytes);
+        w.end_object();
+    }
+}
+
+impl ToJson for BlocklistInfo {
+    fn write_json(&self, w: &mut Writer) {
+        let BlocklistInfo {
+            entries,
+            distinct_identifiers,
+            by_kind,
+            by_level,
+            never_expiring,
+            reasons,
+            section_bytes,
+            bytes_per_entry,
+            false_positive_rate,
+            public,
+            scoped,
+        } = self;
+        w.begin_object();
+        w.field("entries", entries);
+        w.field("distinct_identifiers", distinct_identifiers);
+        w.field("by_kind", by_kind);
+        w.field("by_level", by_level);
+        w.field("never_expiring", never_expiring);
+        w.field("reasons", reasons);
+        w.field("section_bytes", section_bytes);
+        w.field("bytes_per_entry", bytes_per_entry);
+        w.field("false_positive_rate", false_positive_rate);
+        // Absent, not `null`, in the private profile.
+        if let Some(public) = public {
+            w.field("public", public);
+        }
+        // Omitted when 0, as serde's `skip_serializing_if` did.
+        if *scoped != 0 {
+            w.field("scoped", scoped);
+        }
+        w.end_object();
+    }
+}
+
+impl ToJson for PublicKindInfo {
+    fn write_json(&self, w: &mut Writer) {
+        let PublicKindInfo {
+            kind,
+            bits,
+            checkable,
+            entries,
+            listed,
+            assumed_space,
+            false_positive_rate,
+            anonymity_set,
+        } = self;
+        w.begin_object();
+        w.field("kind", kind);
+        w.field("bits", bits);
+        w.field("checkable", checkable);
+        w.field("entries", entries);
+        w.field("listed", listed);
+        w.field("assumed_space", assumed_space);
+        w.field("false_positive_rate", false_positive_rate);
+        w.field("anonymity_set", anonymity_set);
+        w.end_object();
+    }
+}
+
 /// A blocklist entry matching an identifier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ListMatch<'a> {
@@ -302,6 +460,9 @@ pub struct ListMatch<'a> {
     /// `false` for a public snapshot's hit: the identifier's bucket holds a listed
     /// value, which may be another one (docs/semantics.md, "Profiles").
     pub certain: bool,
+    /// The lines a scoped entry restricts (docs/semantics.md §4.4); `None` for an entry
+    /// that lists the customer for the whole order.
+    pub scope: Option<&'a EntryScope>,
 }
 
 /// Options for `write` (available with the `compiler` feature).
@@ -334,6 +495,11 @@ pub struct Snapshot {
     /// Bit `kind code` set: the private blocklist may hold that kind (from the
     /// header's per-kind counts; all bits when they do not add up).
     listed_kinds: u8,
+    /// Each pattern kind's length set (`PATN`, [`IdKind::PATTERNS`] order): bit `n − 1`
+    /// set when entries of length `n` exist; all 0 in a public snapshot.
+    pattern_lengths: [u128; 3],
+    /// Scoped entries (`SCPD`); empty without.
+    scoped: ScopedList,
     expiry_base: i64,
     catalog: Vec<CatalogItem>,
     /// `(hash of SKU, index into catalog)` sorted by hash: a lookup is a few integer
@@ -469,6 +635,7 @@ impl Snapshot {
                     reason: "",
                     expires_at: None,
                     certain: false,
+                    scope: None,
                 });
             }
             return;
@@ -478,6 +645,40 @@ impl Snapshot {
             return;
         }
         self.for_each_hashed_match(id_hash(key.as_bytes(), kind, normalized), f);
+    }
+
+    /// Calls `f` for every entry of the pattern `kind` (docs/semantics.md §3.3) that holds
+    /// `identifier`, normalized as its identifier kind is (an e-mail address for
+    /// `email_domain`, an IP address for `ip_range`, a phone number for `phone_prefix`):
+    /// one keyed hash per length the snapshot holds entries of. `scratch` is overwritten.
+    /// A public snapshot holds no pattern entry: nothing matches.
+    pub fn for_each_pattern_match<'s>(
+        &'s self,
+        kind: IdKind,
+        identifier: &str,
+        scratch: &mut String,
+        mut f: impl FnMut(ListMatch<'s>),
+    ) {
+        let (Some(key), Some(&lengths)) = (&self.key, self.pattern_set(kind)) else {
+            return;
+        };
+        if identifier.is_empty() || self.public.is_some() {
+            return;
+        }
+        let mut rest = lengths;
+        while rest != 0 {
+            let n = rest.trailing_zeros() + 1;
+            rest &= rest - 1;
+            if crate::normalize::pattern::candidate_into(kind, identifier, n, scratch) {
+                self.for_each_hashed_match(id_hash(key.as_bytes(), kind, scratch), &mut f);
+            }
+        }
+    }
+
+    /// The length set of a pattern kind; `None` for an exact kind.
+    fn pattern_set(&self, kind: IdKind) -> Option<&u128> {
+        let i = IdKind::PATTERNS.iter().position(|&k| k == kind)?;
+        self.pattern_lengths.get(i)
     }
 
     /// [`Snapshot::for_each_match`] for a customer id, and its `customers.csv`
@@ -532,20 +733,52 @@ impl Snapshot {
                     reason,
                     expires_at,
                     certain: true,
+                    scope: None,
                 });
             }
             i += 1;
+        }
+        self.for_each_scoped_match(prefix, f);
+    }
+
+    /// The scoped entries whose hash bits are `prefix` (`key_hash` of the identifier's).
+    fn for_each_scoped_match<'s>(&'s self, prefix: u64, mut f: impl FnMut(ListMatch<'s>)) {
+        let entries = &self.scoped.entries;
+        let start = entries.partition_point(|e| key_hash(e.key) < prefix);
+        for e in entries.get(start..).unwrap_or(&[]) {
+            if key_hash(e.key) != prefix {
+                break;
+            }
+            let scope = self.scoped.scopes.get(e.scope as usize);
+            if let (Some(level), Some(reason), Some(scope)) = (
+                level_of_code(key_level_code(e.key)),
+                self.reasons.get(key_reason(e.key)),
+                scope,
+            ) {
+                f(ListMatch {
+                    level,
+                    reason,
+                    expires_at: e.expires_at,
+                    certain: true,
+                    scope: Some(scope),
+                });
+            }
         }
     }
 
     /// Whether the blocklist may hold identifiers of `kind`: false only when the private
     /// profile's header says it holds none (then a check need neither normalize nor
-    /// hash that identifier). A public snapshot answers true: its lookup decides.
+    /// hash that identifier). A public snapshot answers true: its lookup decides. For a
+    /// pattern kind: whether the private blocklist holds entries of it (a public one
+    /// never does).
     pub fn may_list(&self, kind: IdKind) -> bool {
+        if let Some(&lengths) = self.pattern_set(kind) {
+            return lengths != 0 && self.public.is_none();
+        }
         if self.public.is_some() {
             return true;
         }
-        self.block_count > 0
+        (self.block_count > 0 || !self.scoped.entries.is_empty())
             && self
                 .listed_kinds
                 .checked_shr(u32::from(kind.code()))

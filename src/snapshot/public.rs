@@ -75,6 +75,10 @@ pub fn assumed_space(kind: IdKind) -> f64 {
         IdKind::DeviceId | IdKind::PaymentFingerprint => 1e9,
         // Estimated from the ids; this is only the fallback for none.
         IdKind::CustomerId => 0.0,
+        // Pattern entries never reach the public profile: their spaces (domains in
+        // use, prefixes, ranges) are small enough to enumerate whole, so no bucket could
+        // hide one (docs/snapshot-format.md, "The public profile"). Space 0: `k` = 0.
+        IdKind::EmailDomain | IdKind::IpRange | IdKind::PhonePrefix => 0.0,
     }
 }
 
@@ -313,7 +317,9 @@ pub mod write {
         let live: Vec<_> = source
             .blocklist
             .iter()
-            .filter(|e| e.expires_at.is_none_or(|t| t > created_at))
+            // Scoped entries stay out: the page could only read them as listing the
+            // customer for the whole order (docs/semantics.md §4.4); the edge has them.
+            .filter(|e| e.expires_at.is_none_or(|t| t > created_at) && e.scope.is_none())
             .collect();
         let id_space = id_format_space(
             source

@@ -15,7 +15,7 @@ use super::signature::{self, PublicKey};
 use super::{
     sku_hash, BlocklistInfo, Profile, Programs, SectionInfo, Snapshot, SnapshotError, SnapshotInfo,
 };
-use crate::model::{CatalogItem, IdKind, Level, Policy};
+use crate::model::{CatalogItem, EntryScope, IdKind, Level, Policy, ScopeBy};
 use crate::time::Timestamp;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -309,6 +309,8 @@ fn section_table<'a>(content: &'a [u8], head: &Header) -> Result<Sections<'a>, S
         TAG_CATALOG,
         TAG_CUSTOMERS,
         TAG_PUBLIC_BLOCKLIST,
+        TAG_PATTERNS,
+        TAG_SCOPED,
     ];
     let mut list: Vec<Section> = Vec::with_capacity(head.section_count.min(64));
     for e in table.chunks_exact(SECTION_ENTRY_LEN) {
@@ -397,6 +399,8 @@ struct Blocklist {
     expiry_base: i64,
     /// Bit `code` set: the blocklist may hold identifiers of that kind ([`listed_kinds`]).
     listed_kinds: u8,
+    /// Each pattern kind's length set (`PATN`, [`IdKind::PATTERNS`] order); 0 for none.
+    pattern_lengths: [u128; 3],
     info: BlocklistInfo,
 }
 
@@ -483,13 +487,78 @@ fn blocklist(body: &[u8], reasons: usize) -> Result<Blocklist, SnapshotError> {
         },
         false_positive_rate: distinct as f64 / (1u64 << HASH_BITS_PRIVATE) as f64,
         public: None,
+        scoped: 0,
     };
     Ok(Blocklist {
         count,
         expiry_base,
         listed_kinds: listed_kinds(head, count),
+        pattern_lengths: [0; 3],
         info,
     })
+}
+
+/// `PATN` (format 6 on, [`format::patterns`](super::format::patterns)): each pattern
+/// kind's row count and length set, into `list`. Its counts must add up to the `BLKL`
+/// header's pattern slot, and a kind has rows exactly when it has lengths: a file whose
+/// pattern rows a check could not find is refused (never a miss by skipping). Without
+/// the section the slot must be 0.
+fn patterns(
+    body: Option<&[u8]>,
+    version: u16,
+    slot_rows: u32,
+    list: &mut Blocklist,
+) -> Result<(), SnapshotError> {
+    let Some(body) = body else {
+        if slot_rows > 0 {
+            return Err(SnapshotError::MissingSection("PATN".to_string()));
+        }
+        return Ok(());
+    };
+    if version < PATTERNS_VERSION {
+        return Err(bad(
+            "PATN",
+            format!("a format-{version} snapshot cannot hold it"),
+        ));
+    }
+    if body.len() != patterns::LEN {
+        return Err(bad(
+            "PATN",
+            format!("it is {} bytes, not {}", body.len(), patterns::LEN),
+        ));
+    }
+    let mut total: u64 = 0;
+    for (i, (kind, chunk)) in IdKind::PATTERNS
+        .iter()
+        .zip(body.chunks_exact(patterns::KIND_LEN))
+        .enumerate()
+    {
+        let rows = read_u32(chunk, 0).unwrap_or(0);
+        let lengths = chunk
+            .get(4..20)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, u128::from_le_bytes);
+        if (rows == 0) != (lengths == 0) {
+            return Err(bad(
+                "PATN",
+                "a pattern kind has rows without lengths, or lengths without rows",
+            ));
+        }
+        total += u64::from(rows);
+        if rows > 0 {
+            list.info.by_kind.insert(kind.as_str().to_string(), rows);
+        }
+        if let Some(slot) = list.pattern_lengths.get_mut(i) {
+            *slot = lengths;
+        }
+    }
+    if total != u64::from(slot_rows) {
+        return Err(bad(
+            "PATN",
+            "its row counts do not add up to the blocklist's pattern rows",
+        ));
+    }
+    Ok(())
 }
 
 /// The kinds a check must look up, as a bit per kind code, from the header's per-kind
@@ -515,6 +584,74 @@ fn listed_kinds(head: &[u8], count: usize) -> u8 {
         })
 }
 
+/// `SCPD` (format 6 on, [`format::scoped`](super::format::scoped)): the scopes, then
+/// the scoped entries, decoded (a scoped list is short: the merchant's exceptions), each
+/// validated as `BLKL`'s are — ascending, a level, an existing reason — with a scope
+/// index below the scope count. Absent: no scoped entry.
+fn scoped_list(
+    body: Option<&[u8]>,
+    version: u16,
+    reasons: usize,
+) -> Result<super::ScopedList, SnapshotError> {
+    use super::format::scoped;
+    let Some(body) = body else {
+        return Ok(super::ScopedList::default());
+    };
+    if version < PATTERNS_VERSION {
+        return Err(bad(
+            "SCPD",
+            format!("a format-{version} snapshot cannot hold it"),
+        ));
+    }
+    let mut cur = Cursor::new(body, "SCPD");
+    let n = cur.count(scoped::ENTRY_LEN)?;
+    let m = cur.count(scoped::SCOPE_MIN_LEN)?;
+    let mut scopes = Vec::with_capacity(m);
+    for _ in 0..m {
+        let by = cur.take(1)?.first().copied().unwrap_or(u8::MAX);
+        let by = ScopeBy::ALL
+            .get(usize::from(by))
+            .copied()
+            .ok_or_else(|| bad("SCPD", "a scope has an unknown kind"))?;
+        let value = cur.str()?;
+        if value.is_empty() {
+            return Err(bad("SCPD", "a scope names nothing"));
+        }
+        scopes.push(EntryScope {
+            by,
+            value: value.to_string(),
+        });
+    }
+    let records = cur.take(n.saturating_mul(scoped::ENTRY_LEN))?;
+    if cur.at != body.len() {
+        return Err(bad("SCPD", "bytes left over after the last entry"));
+    }
+    let mut entries: Vec<super::ScopedEntry> = Vec::with_capacity(n);
+    for r in records.chunks_exact(scoped::ENTRY_LEN) {
+        let key = read_u64(r, scoped::KEY).unwrap_or(0);
+        let expiry = read_i64(r, scoped::EXPIRY).unwrap_or(0);
+        let scope = read_u32(r, scoped::SCOPE).unwrap_or(u32::MAX);
+        if level_of_code(key_level_code(key)).is_none() || key_reason(key) >= reasons {
+            return Err(bad("SCPD", "an entry has no level or no reason code"));
+        }
+        if scope as usize >= scopes.len() {
+            return Err(bad("SCPD", "an entry names a scope that does not exist"));
+        }
+        if entries
+            .last()
+            .is_some_and(|last| (last.key, last.scope) >= (key, scope))
+        {
+            return Err(bad("SCPD", "entries are not sorted"));
+        }
+        entries.push(super::ScopedEntry {
+            key,
+            expires_at: (expiry != scoped::NEVER).then(|| Timestamp::from_seconds(expiry)),
+            scope,
+        });
+    }
+    Ok(super::ScopedList { entries, scopes })
+}
+
 /// The fewest bytes a catalog tag takes: its length prefix and one byte (the compiler
 /// drops empty tags, so a stored empty tag is refused).
 const CATALOG_TAG_MIN_LEN: usize = STR_LEN_LEN + 1;
@@ -538,7 +675,14 @@ const CATALOG_ITEM_COST: usize =
 fn catalog(body: &[u8]) -> Result<Vec<CatalogItem>, SnapshotError> {
     let mut cur = Cursor::new(body, "CATL");
     let n = cur.count(CATALOG_ITEM_MIN_LEN)?;
-    let _flags = cur.u32()?;
+    let flags = cur.u32()?;
+    if flags & !CATALOG_KNOWN_FLAGS != 0 {
+        return Err(bad(
+            "CATL",
+            format!("unknown flags {flags:#x}: written by a newer checkout-guard"),
+        ));
+    }
+    let limits = flags & CATALOG_FLAG_LIMITS != 0;
     let budget = body.len().saturating_mul(CATALOG_COST_PER_BYTE);
     let mut cost = n.saturating_mul(CATALOG_ITEM_COST);
     let mut charge = |bytes: usize| {
@@ -577,6 +721,12 @@ fn catalog(body: &[u8]) -> Result<Vec<CatalogItem>, SnapshotError> {
             charge(tag.len())?;
             tags.push(tag.to_string());
         }
+        let (stock, max_per_customer) = if limits {
+            let stock = cur.u32()?;
+            (Some(stock).filter(|&s| s != STOCK_UNTRACKED), cur.u32()?)
+        } else {
+            (None, 0)
+        };
         if catalog.last().is_some_and(|last| last.sku.as_str() >= sku) {
             return Err(bad("CATL", "items are not sorted by sku"));
         }
@@ -587,6 +737,8 @@ fn catalog(body: &[u8]) -> Result<Vec<CatalogItem>, SnapshotError> {
             price_minor,
             tags,
             max_per_order,
+            stock,
+            max_per_customer,
         });
     }
     Ok(catalog)
@@ -615,6 +767,7 @@ fn customers(body: &[u8]) -> Result<usize, SnapshotError> {
 struct Contents {
     policy: Policy,
     reasons: Vec<String>,
+    scoped: super::ScopedList,
     blocklist: Blocklist,
     catalog: Vec<CatalogItem>,
     customers: usize,
@@ -630,7 +783,7 @@ fn contents(
 ) -> Result<Contents, SnapshotError> {
     let mut contents = match profile {
         Profile::Public => public_contents(sections)?,
-        Profile::Private => private_contents(sections)?,
+        Profile::Private => private_contents(sections, version)?,
     };
     // Format 4 on always holds the programs; older files never do (their rules are
     // compiled from text, by a build that can).
@@ -647,15 +800,30 @@ fn contents(
 }
 
 /// A private snapshot's sections: `META`, `RSNS`, `BLKL`, `CATL`, `CUST`.
-fn private_contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
+fn private_contents(sections: &Sections<'_>, version: u16) -> Result<Contents, SnapshotError> {
     let policy = meta(sections.body(TAG_META)?)?;
     let reasons = reasons(sections.body(TAG_REASONS)?)?;
-    let blocklist = blocklist(sections.body(TAG_BLOCKLIST)?, reasons.len())?;
+    let blk_body = sections.body(TAG_BLOCKLIST)?;
+    let mut blocklist = blocklist(blk_body, reasons.len())?;
+    let slot_rows = read_u32(
+        blk_body,
+        blocklist::KIND_COUNTS + 4 * blocklist::PATTERN_SLOT,
+    )
+    .unwrap_or(0);
+    patterns(
+        sections.body(TAG_PATTERNS).ok(),
+        version,
+        slot_rows,
+        &mut blocklist,
+    )?;
+    let scoped = scoped_list(sections.body(TAG_SCOPED).ok(), version, reasons.len())?;
+    blocklist.info.scoped = scoped.entries.len();
     let catalog = catalog(sections.body(TAG_CATALOG)?)?;
     let customers = customers(sections.body(TAG_CUSTOMERS)?)?;
     Ok(Contents {
         policy,
         reasons,
+        scoped,
         blocklist,
         catalog,
         customers,
@@ -668,7 +836,13 @@ fn private_contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> 
 /// profile's (reason codes, keyed blocklist, customers), which a file a browser holds
 /// must not carry: one that does is refused.
 fn public_contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
-    for tag in [TAG_REASONS, TAG_BLOCKLIST, TAG_CUSTOMERS] {
+    for tag in [
+        TAG_REASONS,
+        TAG_BLOCKLIST,
+        TAG_CUSTOMERS,
+        TAG_PATTERNS,
+        TAG_SCOPED,
+    ] {
         if sections.get(tag).is_ok() {
             return Err(bad(
                 &tag_name(&tag),
@@ -701,10 +875,12 @@ fn public_contents(sections: &Sections<'_>) -> Result<Contents, SnapshotError> {
     Ok(Contents {
         policy,
         reasons: Vec::new(),
+        scoped: super::ScopedList::default(),
         blocklist: Blocklist {
             count: 0,
             expiry_base: 0,
             listed_kinds: 0,
+            pattern_lengths: [0; 3],
             info,
         },
         catalog,
@@ -797,6 +973,7 @@ pub(super) fn parse(
     let Contents {
         policy,
         reasons,
+        scoped,
         blocklist: blk,
         catalog,
         customers: cust_count,
@@ -843,6 +1020,8 @@ pub(super) fn parse(
         block_expiries: block_keys + block_count * BLOCKLIST_KEY_LEN,
         block_count,
         listed_kinds: blk.listed_kinds,
+        pattern_lengths: blk.pattern_lengths,
+        scoped,
         expiry_base: blk.expiry_base,
         catalog,
         cust_hashes,

@@ -53,6 +53,7 @@ pub fn write_profile(
             };
             let meta = meta_section(&policy)?;
             let (programs, programs_need) = programs_section(&source.policy)?;
+            let (catalog, catalog_need) = catalog_section(&source.catalog)?;
             // The public snapshot stores no reason codes, but a source that a private
             // compile refuses is refused here too.
             let mut reasons: Vec<&str> =
@@ -63,18 +64,14 @@ pub fn write_profile(
             let sections = vec![
                 (TAG_META, SECTION_REQUIRED, meta),
                 (TAG_PROGRAMS, SECTION_REQUIRED, programs),
-                (
-                    TAG_CATALOG,
-                    SECTION_REQUIRED,
-                    catalog_section(&source.catalog)?,
-                ),
+                (TAG_CATALOG, SECTION_REQUIRED, catalog),
                 (
                     public::TAG_PUBLIC_BLOCKLIST,
                     SECTION_REQUIRED,
                     public::write::section(source, &salt, options.created_at),
                 ),
             ];
-            let version = written_version(&source.policy, programs_need);
+            let version = written_version(&source.policy, programs_need.max(catalog_need));
             assemble(&source.policy, version, sections, options, profile)
         }
     }
@@ -96,7 +93,13 @@ pub fn write_private(
     let meta = meta_section(policy)?;
     let (programs, programs_need) = programs_section(policy)?;
     let (reasons, rank) = sorted_reasons(std::mem::take(&mut blocklist.reasons))?;
-    let sections = vec![
+    let list_need = blocklist.needs_version();
+    let patterns = (list_need >= PATTERNS_VERSION).then(|| patterns_section(&blocklist));
+    let scoped = (!blocklist.scoped.is_empty())
+        .then(|| scoped_section(&blocklist, &rank))
+        .transpose()?;
+    let (catalog, catalog_need) = catalog_section(catalog)?;
+    let mut sections = vec![
         (TAG_META, SECTION_REQUIRED, meta),
         (TAG_PROGRAMS, SECTION_REQUIRED, programs),
         (
@@ -109,14 +112,20 @@ pub fn write_private(
             SECTION_REQUIRED,
             blocklist_section(blocklist, &rank),
         ),
-        (TAG_CATALOG, SECTION_REQUIRED, catalog_section(catalog)?),
+        (TAG_CATALOG, SECTION_REQUIRED, catalog),
         (
             TAG_CUSTOMERS,
             SECTION_REQUIRED,
             customers_section(customers, key)?,
         ),
     ];
-    let version = written_version(policy, programs_need);
+    if let Some(body) = patterns {
+        sections.push((TAG_PATTERNS, SECTION_REQUIRED, body));
+    }
+    if let Some(body) = scoped {
+        sections.push((TAG_SCOPED, SECTION_REQUIRED, body));
+    }
+    let version = written_version(policy, programs_need.max(list_need).max(catalog_need));
     assemble(policy, version, sections, options, Profile::Private)
 }
 
@@ -347,11 +356,67 @@ fn reasons_section<'a>(reasons: impl ExactSizeIterator<Item = &'a str>) -> Vec<u
 
 /// `BLCK`: the rows sorted by key, one per key (docs/snapshot-format.md). `rank` maps a
 /// row's reason id to the reason's index in `RSNS` (see [`sorted_reasons`]).
+/// `PATN` ([`patterns`]): each pattern kind's rows and length set.
+fn patterns_section(list: &HashedBlocklist) -> Vec<u8> {
+    let mut out = Vec::with_capacity(patterns::LEN);
+    for (rows, lengths) in list.patterns {
+        out.extend_from_slice(&rows.to_le_bytes());
+        out.extend_from_slice(&lengths.to_le_bytes());
+    }
+    out
+}
+
+/// Expiry to the second, rounded up, so an entry never stops applying early.
+fn expiry_seconds(t: Timestamp) -> i64 {
+    t.0.div_euclid(1_000_000_000) + i64::from(t.0.rem_euclid(1_000_000_000) != 0)
+}
+
+/// The `BLKL`-style key of a hashed row, its reason id mapped to its `RSNS` rank.
+fn row_key(r: &super::hashed::HashedRow, rank: &[u8]) -> u64 {
+    let reason = usize::try_from(r.reason)
+        .ok()
+        .and_then(|id| rank.get(id))
+        .copied()
+        .unwrap_or(0);
+    blocklist_key(r.hash, r.level, reason)
+}
+
+/// `SCPD` ([`scoped`]): the scopes, then each scoped row as key, expiry and scope
+/// index, ascending; rows differing only by expiry are stored once with the latest.
+#[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
+fn scoped_section(list: &HashedBlocklist, rank: &[u8]) -> Result<Vec<u8>, Diagnostic> {
+    let mut rows: Vec<(u64, u32, i64)> = list
+        .scoped
+        .iter()
+        .map(|s| {
+            let expiry = s.row.expiry().map_or(scoped::NEVER, expiry_seconds);
+            (row_key(&s.row, rank), s.scope, expiry)
+        })
+        .collect();
+    rows.sort_unstable();
+    rows.reverse();
+    rows.dedup_by_key(|r| (r.0, r.1));
+    rows.reverse();
+    let mut out = Vec::new();
+    out.extend_from_slice(&to_u32(rows.len())?.to_le_bytes());
+    out.extend_from_slice(&to_u32(list.scopes.len())?.to_le_bytes());
+    for scope in &list.scopes {
+        let by = crate::model::ScopeBy::ALL
+            .iter()
+            .position(|b| *b == scope.by)
+            .unwrap_or(0);
+        out.push(by as u8);
+        put_str(&mut out, &scope.value)?;
+    }
+    for (key, scope, expiry) in rows {
+        out.extend_from_slice(&key.to_le_bytes());
+        out.extend_from_slice(&expiry.to_le_bytes());
+        out.extend_from_slice(&scope.to_le_bytes());
+    }
+    Ok(out)
+}
+
 fn blocklist_section(list: HashedBlocklist, rank: &[u8]) -> Vec<u8> {
-    // Expiry to the second, rounded up, so an entry never stops applying early.
-    let expiry_seconds = |t: Timestamp| {
-        t.0.div_euclid(1_000_000_000) + i64::from(t.0.rem_euclid(1_000_000_000) != 0)
-    };
     let base = list
         .rows
         .iter()
@@ -365,11 +430,7 @@ fn blocklist_section(list: HashedBlocklist, rank: &[u8]) -> Vec<u8> {
         .rows
         .into_iter()
         .map(|r| {
-            let reason = usize::try_from(r.reason)
-                .ok()
-                .and_then(|id| rank.get(id))
-                .copied()
-                .unwrap_or(0);
+            let key = row_key(&r, rank);
             let expiry = match r.expiry().map(expiry_seconds) {
                 None => EXPIRY_NEVER,
                 // More than 136 years after the earliest expiry: practically never.
@@ -378,7 +439,7 @@ fn blocklist_section(list: HashedBlocklist, rank: &[u8]) -> Vec<u8> {
                     .filter(|&rel| rel < EXPIRY_NEVER)
                     .unwrap_or(EXPIRY_NEVER),
             };
-            (blocklist_key(r.hash, r.level, reason), expiry)
+            (key, expiry)
         })
         .collect();
     // Rows with the same key (same identifier, level and reason) differ only by expiry;
@@ -416,8 +477,11 @@ fn put_str(out: &mut Vec<u8>, s: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// `CATL` and the format version it needs: 0, or [`LIMITS_VERSION`] when an item has a
+/// stock or a `max_per_customer` (then every item carries both, [`CATALOG_FLAG_LIMITS`]);
+/// a catalog without them writes the same bytes as before.
 #[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
-fn catalog_section(catalog: &[CatalogItem]) -> Result<Vec<u8>, Diagnostic> {
+fn catalog_section(catalog: &[CatalogItem]) -> Result<(Vec<u8>, u16), Diagnostic> {
     let mut items: Vec<_> = catalog.iter().collect();
     items.sort_by(|a, b| a.sku.cmp(&b.sku));
     if let Some(pair) = items
@@ -430,9 +494,11 @@ fn catalog_section(catalog: &[CatalogItem]) -> Result<Vec<u8>, Diagnostic> {
                 .in_file("catalog.csv"),
         );
     }
+    let limits = items.iter().any(|i| i.has_limits());
+    let flags = if limits { CATALOG_FLAG_LIMITS } else { 0 };
     let mut out = Vec::new();
     out.extend_from_slice(&to_u32(items.len())?.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&flags.to_le_bytes());
     for item in items {
         put_str(&mut out, &item.sku)?;
         put_str(&mut out, &item.name)?;
@@ -451,8 +517,16 @@ fn catalog_section(catalog: &[CatalogItem]) -> Result<Vec<u8>, Diagnostic> {
             }
             put_str(&mut out, t)?;
         }
+        if limits {
+            // A stock of u32::MAX units is stored one lower: the top value means untracked.
+            let stock = item
+                .stock
+                .map_or(STOCK_UNTRACKED, |s| s.min(STOCK_UNTRACKED - 1));
+            out.extend_from_slice(&stock.to_le_bytes());
+            out.extend_from_slice(&item.max_per_customer.to_le_bytes());
+        }
     }
-    Ok(out)
+    Ok((out, if limits { LIMITS_VERSION } else { 0 }))
 }
 
 fn customer_record(s: &crate::model::CustomerStats) -> [u8; CUSTOMER_RECORD_LEN] {

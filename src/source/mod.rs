@@ -13,7 +13,7 @@ pub use policy::{
     DEFAULT_COUNTRY_CODE, DEFAULT_DUPLICATE_WINDOW, DEFAULT_HIGH_VALUE_THRESHOLD, DEFAULT_LOCALE,
     DEFAULT_VALID_FOR,
 };
-pub use tables::{BLOCKLIST_COLUMNS, CATALOG_COLUMNS, CUSTOMERS_COLUMNS};
+pub use tables::{BLOCKLIST_COLUMNS, CATALOG_COLUMNS, CATALOG_OPTIONAL_COLUMNS, CUSTOMERS_COLUMNS};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::{Policy, PolicySource};
@@ -217,7 +217,7 @@ fn read_parts_into(files: &SourceFiles, key: Option<&SnapshotKey>) -> ReadParts 
     }
     let (source_blocklist, hashed_blocklist) = match sink {
         BlocklistSink::Entries { out, .. } => (out, None),
-        BlocklistSink::Hashed { out, .. } => (Vec::new(), Some(out)),
+        BlocklistSink::Hashed { out, .. } => (Vec::new(), Some(*out)),
     };
     let mut source_catalog = Vec::new();
     if let Some(text) = files.files.get("catalog.csv") {

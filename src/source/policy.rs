@@ -74,6 +74,8 @@ struct RawPolicy<M: Mode> {
     #[serde(default)]
     duplicate_window: Option<M::L<String>>,
     #[serde(default)]
+    purchase_window: Option<M::L<String>>,
+    #[serde(default)]
     high_value_threshold: Option<M::L<f64>>,
     #[serde(default)]
     email_plus_tags: Option<M::L<PlusTags>>,
@@ -336,6 +338,11 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
         "duplicate_window",
         DEFAULT_DUPLICATE_WINDOW,
     );
+    // Kept `None` when absent, so a policy without it writes the same META as before.
+    let purchase_window = raw
+        .purchase_window
+        .as_ref()
+        .map(|w| duration(Some(w), "purchase_window", "30d"));
 
     let high_value_threshold = match &raw.high_value_threshold {
         None => DEFAULT_HIGH_VALUE_THRESHOLD,
@@ -577,6 +584,7 @@ fn validate<M: Mode>(raw: RawPolicy<M>, sink: &mut Sink<'_>, json: bool) -> Read
             valid_for,
             on_stale,
             duplicate_window,
+            purchase_window,
             high_value_threshold,
             email_plus_tags: raw
                 .email_plus_tags

@@ -1,12 +1,12 @@
 //! Reading the CSV files of a policy source (`blocklist.csv`, `catalog.csv`,
 //! `customers.csv`): UTF-8, a header row with exactly the contract's columns (in any
-//! order), a BOM tolerated, RFC 4180 quoting. Every finding names the file, the line,
+//! order; `catalog.csv` may add its optional ones), a BOM tolerated, RFC 4180 quoting. Every finding names the file, the line,
 //! the column (as a character position, so the caret lands on the cell) and the field.
 
 use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::model::{
     currency_exponent, to_minor_units, BlockEntry, CatalogItem, CustomerRecord, CustomerStats,
-    IdKind, Level,
+    EntryScope, IdKind, Level,
 };
 use crate::normalize;
 use crate::snapshot::hashed::PreHashedMap;
@@ -24,9 +24,55 @@ pub const BLOCKLIST_COLUMNS: [&str; 7] = [
     "expires_at",
     "note",
 ];
+/// Columns of a `blocklist.csv` with the optional `scope` column (docs/policy.md): read
+/// when the header names it, so files without it read exactly as before.
+pub const BLOCKLIST_SCOPED_COLUMNS: [&str; 8] = {
+    let [a, b, c, d, e, f, g] = BLOCKLIST_COLUMNS;
+    [a, b, c, d, e, f, g, "scope"]
+};
+/// Index of `scope` in [`BLOCKLIST_SCOPED_COLUMNS`].
+const SCOPE_COLUMN: usize = 7;
+
+/// The blocklist columns `text` is read with: [`BLOCKLIST_SCOPED_COLUMNS`] when its
+/// header row names `scope`, else [`BLOCKLIST_COLUMNS`].
+fn blocklist_columns(text: &str) -> &'static [&'static str] {
+    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let scoped = reader
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .is_some_and(|header| header.iter().any(|h| h.trim() == "scope"));
+    if scoped {
+        &BLOCKLIST_SCOPED_COLUMNS
+    } else {
+        &BLOCKLIST_COLUMNS
+    }
+}
+
 /// Columns of `catalog.csv`.
 pub const CATALOG_COLUMNS: [&str; 6] =
     ["sku", "name", "category", "price", "tags", "max_per_order"];
+/// Columns `catalog.csv` may add to [`CATALOG_COLUMNS`] (docs/policy.md, "catalog.csv"):
+/// a file without them reads exactly as before, an empty cell is "not set".
+pub const CATALOG_OPTIONAL_COLUMNS: [&str; 2] = ["stock", "max_per_customer"];
+/// Every column `catalog.csv` may have: the contract's, then the optional ones, so that
+/// a cell's index is its place here.
+const CATALOG_ALL_COLUMNS: [&str; 8] = [
+    "sku",
+    "name",
+    "category",
+    "price",
+    "tags",
+    "max_per_order",
+    "stock",
+    "max_per_customer",
+];
+/// `catalog.csv`'s header: every column, of which the contract's must be present.
+const CATALOG_HEADER: (&[&str], usize) = (&CATALOG_ALL_COLUMNS, CATALOG_COLUMNS.len());
 /// Columns of `customers.csv`.
 pub const CUSTOMERS_COLUMNS: [&str; 6] = [
     "customer_id",
@@ -236,19 +282,32 @@ fn read_table(
     diags: &mut Vec<Diagnostic>,
     row: impl FnMut(&Row<'_>, &mut Vec<Diagnostic>),
 ) {
+    read_table_optional(file, text, (columns, columns.len()), diags, row);
+}
+
+/// [`read_table`] where `header` is the columns and how many of them, first, must be in
+/// the header; a missing optional column reads as empty cells.
+fn read_table_optional(
+    file: &str,
+    text: &str,
+    header: (&[&str], usize),
+    diags: &mut Vec<Diagnostic>,
+    row: impl FnMut(&Row<'_>, &mut Vec<Diagnostic>),
+) {
     let mut capped = FileDiagnostics::new(file, diags);
-    read_rows(file, text, columns, &mut capped, row);
+    read_rows(file, text, header, &mut capped, row);
     capped.finish();
 }
 
-/// [`read_table`] before the cap on diagnostics.
+/// [`read_table_optional`] before the cap on diagnostics.
 fn read_rows(
     file: &str,
     text: &str,
-    columns: &[&str],
+    (columns, required): (&[&str], usize),
     diags: &mut FileDiagnostics<'_>,
     mut row: impl FnMut(&Row<'_>, &mut Vec<Diagnostic>),
 ) {
+    let (must, optional) = columns.split_at(required.min(columns.len()));
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let body = text.get(bom..).unwrap_or("");
     let mut reader = csv::ReaderBuilder::new()
@@ -263,7 +322,7 @@ fn read_rows(
                     Code::CsvHeader,
                     "the file is empty; a header row is required",
                 )
-                .with_help(format!("start the file with `{}`", columns.join(",")))
+                .with_help(format!("start the file with `{}`", must.join(",")))
                 .in_file(file)
                 .at_line_column(1, 1),
             );
@@ -280,7 +339,7 @@ fn read_rows(
         .iter()
         .filter(|n| !columns.contains(&n.as_str()))
         .collect();
-    let missing: Vec<&&str> = columns
+    let missing: Vec<&&str> = must
         .iter()
         .filter(|c| !names.iter().any(|n| n == *c))
         .collect();
@@ -316,8 +375,13 @@ fn read_rows(
         diags.push(
             Diagnostic::error(Code::CsvHeader, format!("header: {}", problems.join("; ")))
                 .with_help(format!(
-                    "the header must be `{}` (any order)",
-                    columns.join(",")
+                    "the header must be `{}` (any order){}",
+                    must.join(","),
+                    if optional.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", optionally with `{}`", optional.join("`, `"))
+                    }
                 ))
                 .in_file(file)
                 .at_line_column(1, 1),
@@ -462,12 +526,12 @@ pub(crate) enum BlocklistSink {
     /// Every row as a [`BlockEntry`]; duplicates found by comparing the strings.
     Entries {
         out: Vec<BlockEntry>,
-        seen: HashMap<(IdKind, String, Level, String), usize>,
+        seen: HashMap<(IdKind, String, Level, String, Option<EntryScope>), usize>,
     },
     /// Every row hashed; duplicates found by (identifier hash, level, reason): entries
     /// whose 64-bit keyed hashes are equal are one entry to the snapshot anyway.
     Hashed {
-        out: HashedBlocklist,
+        out: Box<HashedBlocklist>,
         seen: PreHashedMap<(u64, u32), u32>,
     },
 }
@@ -490,7 +554,7 @@ impl BlocklistSink {
         let mut seen = PreHashedMap::default();
         seen.reserve(rows);
         BlocklistSink::Hashed {
-            out: HashedBlocklist::with_capacity(key, rows),
+            out: Box::new(HashedBlocklist::with_capacity(key, rows)),
             seen,
         }
     }
@@ -505,6 +569,7 @@ impl BlocklistSink {
                     entry.value.clone(),
                     entry.level,
                     entry.reason.clone(),
+                    entry.scope.clone(),
                 );
                 let first = seen.get(&key).copied();
                 if first.is_none() {
@@ -527,7 +592,17 @@ impl BlocklistSink {
                         &entry.reason,
                         entry.expires_at,
                     );
+                    out.note_pattern(entry.kind, &entry.value);
+                    if let Some(scope) = &entry.scope {
+                        out.scope_last(scope);
+                    }
                     out.reason_id(&entry.reason).unwrap_or(NO_REASON)
+                };
+                // A scoped row is another entry than the same row unscoped or scoped
+                // otherwise: its scope's text goes into the duplicate key.
+                let hash = match &entry.scope {
+                    Some(scope) => crate::snapshot::sku_hash(&format!("{hash:x}{scope}")),
+                    None => hash,
                 };
                 let level = crate::snapshot::format::level_code(entry.level) as u32;
                 let key = (hash, reason.wrapping_shl(2) | level);
@@ -556,7 +631,9 @@ pub(crate) fn read_blocklist(
     sink: &mut BlocklistSink,
     diags: &mut Vec<Diagnostic>,
 ) {
-    read_table(file, text, &BLOCKLIST_COLUMNS, diags, |row, diags| {
+    let columns = blocklist_columns(text);
+    let scoped = columns.len() > SCOPE_COLUMN;
+    read_table(file, text, columns, diags, |row, diags| {
         let kind_cell = row.get(0).trim();
         let kind = IdKind::parse(kind_cell);
         if kind.is_none() {
@@ -565,7 +642,7 @@ pub(crate) fn read_blocklist(
                 0,
                 &format!(
                     "`{kind_cell}` is not an identifier kind; expected {}",
-                    IdKind::ALL
+                    IdKind::LISTABLE
                         .iter()
                         .map(|k| format!("`{k}`"))
                         .collect::<Vec<_>>()
@@ -596,11 +673,43 @@ pub(crate) fn read_blocklist(
                 diags.push(row.problem(false, 5, "the entry expires before it was added"));
             }
         }
+        let scope_cell = if scoped {
+            row.get(SCOPE_COLUMN).trim()
+        } else {
+            ""
+        };
+        let scope = match EntryScope::parse(scope_cell) {
+            _ if scope_cell.is_empty() => None,
+            Ok(scope) if kind.is_some_and(IdKind::is_pattern) => {
+                diags.push(row.problem(
+                    true,
+                    SCOPE_COLUMN,
+                    &format!("`{scope}`: a pattern entry cannot be scoped (yet); scope an exact identifier, or list the pattern for the whole order"),
+                ));
+                return;
+            }
+            Ok(scope) => Some(scope),
+            Err(why) => {
+                diags.push(row.problem(true, SCOPE_COLUMN, &why));
+                return;
+            }
+        };
         let (Some(kind), Some(level)) = (kind, level) else {
             return;
         };
         let raw_value = row.get(1);
-        let value = normalize::identifier_with(kind, raw_value, rules);
+        let value = if kind.is_pattern() {
+            match normalize::pattern::canonical(kind, raw_value, rules) {
+                Ok(value) => value,
+                Err(why) if !normalize::trim(raw_value).is_empty() => {
+                    diags.push(row.problem(true, 1, &why));
+                    return;
+                }
+                Err(_) => String::new(),
+            }
+        } else {
+            normalize::identifier_with(kind, raw_value, rules)
+        };
         if value.is_empty() {
             diags.push(row.problem(true, 1, "the value is empty"));
             return;
@@ -633,6 +742,7 @@ pub(crate) fn read_blocklist(
             reason,
             added_at,
             expires_at,
+            scope,
         };
         if let Some(first) = sink.add(entry, row.line) {
             diags.push(row.problem(
@@ -674,7 +784,7 @@ pub(crate) fn read_catalog(
     let exponent = currency_exponent(currency);
     let mut out = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
-    read_table(file, text, &CATALOG_COLUMNS, diags, |row, diags| {
+    read_table_optional(file, text, CATALOG_HEADER, diags, |row, diags| {
         let sku = row.get(0).trim().to_string();
         if sku.is_empty() {
             diags.push(row.problem(true, 0, "the sku is empty"));
@@ -705,6 +815,9 @@ pub(crate) fn read_catalog(
             .map(str::to_string)
             .collect();
         let max_per_order = parse_count(row, 5, diags);
+        // An empty (or absent) `stock` cell is "not tracked", not zero.
+        let stock = (!row.get(6).trim().is_empty()).then(|| parse_count(row, 6, diags));
+        let max_per_customer = parse_count(row, 7, diags);
         out.push(CatalogItem {
             sku,
             name: row.get(1).trim().to_string(),
@@ -712,6 +825,8 @@ pub(crate) fn read_catalog(
             price_minor,
             tags,
             max_per_order,
+            stock,
+            max_per_customer,
         });
     });
     out

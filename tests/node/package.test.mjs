@@ -129,6 +129,29 @@ test("facts explain a verdict with what the rules read, without checking", async
   engine.free();
 });
 
+test("pattern and scoped list entries through the package: an IPv4-mapped address in a listed range, a line barred by a scoped entry", async () => {
+  const { esm } = await load();
+  const engine = new esm.Engine();
+  assert.equal(engine.info().format_version, 6);
+  const order = JSON.parse(read("examples/orders/clean.json"));
+  order.customer.ip = "::FFFF:198.18.7.9";
+  let facts = engine.facts(order, { now: "2026-11-25T10:00:00Z" });
+  assert.equal(facts.customer.level, "step_up");
+  assert.deepStrictEqual(facts.customer.matched, ["ip_range"]);
+  assert.deepStrictEqual(facts.customer.reasons, ["BOT_CHECKOUT"]);
+  assert.equal(engine.check(order, { now: "2026-11-25T10:00:00Z" }).decision, "step_up");
+  // C30001 is barred from limited editions only: the line is marked, the customer is not.
+  order.customer = { id: "C30001" };
+  order.items.push({ sku: "COL-001", quantity: 1, unit_price: 1280.0 });
+  facts = engine.facts(order, { now: "2026-11-25T10:00:00Z" });
+  assert.equal(facts.customer.level, "none");
+  assert.deepStrictEqual(
+    facts.items.map((i) => [i.sku, i.listed, i.list_level]),
+    [["TEA-001", false, "none"], ["WARE-002", false, "none"], ["COL-001", true, "block"]],
+  );
+  engine.free();
+});
+
 test("stats() counts by decision, rule, reason, list reason, category and SKU; resetStats() starts afresh", async () => {
   const { esm } = await load();
   const engine = new esm.Engine();
@@ -383,7 +406,7 @@ test("verify_mode = \"all\" through the package: each method is its own open gro
   files["policy.toml"] = files["policy.toml"].replace('["sms_otp", "id_check"]\n', '["sms_otp", "id_check"]\nverify_mode = "all"\n');
   assert.deepStrictEqual(compiler.lintPolicy(files).filter((d) => d.code.startsWith("verify-mode")), []);
   const { bytes, info } = compiler.compilePolicy(files, { createdAt: "2026-11-22T00:00:00Z", key: DEMO_KEY });
-  assert.equal(info.format_version, 5); // rules stored compiled (4 on), and the demo store's messages are templates (5)
+  assert.equal(info.format_version, 6); // rules stored compiled (4 on), messages are templates (5), the list has pattern and scoped entries (6)
   const order = JSON.parse(read("examples/orders/multi-verify.json"));
   const check = (verified) => {
     const engine = esm.Engine.fromBytes(bytes, { key: DEMO_KEY });

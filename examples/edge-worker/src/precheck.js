@@ -36,7 +36,7 @@ import { ProofMemory, verifyProof } from "./step-up.js";
 import { SessionError, applyIdentity, requestIdentity } from "./session.js";
 import { verdictTokenFor } from "./forward-token.js";
 import { withNotice } from "./notice.js";
-import { SharedVisit, StateUnavailable } from "./state.js";
+import { SharedPurchases, SharedVisit, StateUnavailable } from "./state.js";
 
 const ADMIN_PREFIX = "/__checkout-guard/";
 const DEFAULT_MAX_BODY = 64 * 1024;
@@ -176,9 +176,14 @@ export function createPrecheck({ engine, snapshot, clientAddress = () => null })
     // With ORDER_STATE bound, duplicates and spent proofs live in the customer's Durable
     // Object (state.js), shared by every node; without it, in this isolate only.
     let shared = null;
+    // Purchase limits across orders: one object per identity (state.js); without
+    // ORDER_STATE, the engine's own memory in this isolate.
+    let purchases = null;
     if (env.ORDER_STATE) {
       try {
         shared = new SharedVisit(env.ORDER_STATE, engine.orderKey(order, options));
+        const limits = engine.limitKey(order, options);
+        if (limits) purchases = new SharedPurchases(env.ORDER_STATE, limits);
       } catch (e) {
         return uncheckable(e);
       }
@@ -203,10 +208,15 @@ export function createPrecheck({ engine, snapshot, clientAddress = () => null })
       }
       // `duplicate` given: the shared answer, and the engine's own memory is left alone.
       const duplicate = shared ? await shared.duplicate() : undefined;
-      verdict = engine.check(order, { ...options, duplicate });
+      // `bought` given: the shared answer (this order's units now held there).
+      const bought = purchases ? await purchases.bought() : undefined;
+      verdict = engine.check(order, { ...options, duplicate, bought });
     } catch (e) {
+      if (purchases) await purchases.release();
       return uncheckable(e);
     }
+    // Only what the engine let through counts: anything else gives its hold back.
+    if (purchases && verdict.decision !== "allow" && verdict.decision !== "warn") await purchases.release();
     if (verdict.warnings && verdict.warnings.length) {
       console.warn("checkout-guard:", verdict.warnings.join("; "));
     }

@@ -13,6 +13,17 @@
 // in one step, with the object's single clock. The engine then judges with
 // `check(order, {identity, duplicate})` and leaves its own memory alone.
 //
+// Purchase limits across orders (docs/semantics.md §8.1) live in the same class, in one
+// object per identity: `idFromName("limit:" + identity)` for each digest of
+// `engine.limitKey(order, {identity})`, so a second account at the same address or phone
+// meets the first one's purchases. The worker POSTs each a purchase {skus, orderId,
+// windowMs, hold}; the object answers what was bought of each SKU within the window
+// before this order and, in the same step, holds this order's units under `hold`. The
+// engine judges with `bought` (the largest answer per SKU); an order it does not allow is
+// released (/release), an allowed one keeps its hold as its purchase. A hold that could
+// not be released stays (counts more, never less), and two orders racing through two
+// nodes meet in the object of the identifier they share.
+//
 // Anything but a well-formed answer (no object, a timeout, an error) throws
 // StateUnavailable: the worker answers 503 and forwards nothing (fail closed).
 
@@ -22,11 +33,19 @@ export const MAX_BASKETS_PER_CUSTOMER = 32;
 export const IDS_PER_BASKET = 4;
 /** Unexpired spent proof ids kept per object; full, new proofs are refused, none forgotten. */
 export const MAX_PROOFS_PER_OBJECT = 256;
+/** Purchases kept per SKU in one identity's object; past it the two oldest are merged. */
+export const PURCHASES_PER_SKU = 8;
+/** SKUs kept per identity's object; past it the least recently bought go. */
+export const MAX_SKUS_PER_OBJECT = 64;
 /** How long the worker waits for the object before answering 503. */
 export const STATE_TIMEOUT_MS = 5_000;
 
 const STORAGE_KEY = "memory";
 const VISIT_URL = "https://order-state.internal/visit";
+const PURCHASE_URL = "https://order-state.internal/purchase";
+const RELEASE_URL = "https://order-state.internal/release";
+const MAX_SKU_LENGTH = 256;
+const MAX_SKUS_PER_ORDER = 256;
 const HEX16 = /^[0-9a-f]{16}$/;
 const MAX_JTI_LENGTH = 128;
 
@@ -45,14 +64,60 @@ export class CustomerMemory {
     this.baskets = new Map(Object.entries((data && data.baskets) || {}));
     // jti → exp (ms): spent proofs, each kept until its proof expires.
     this.proofs = new Map(Object.entries((data && data.proofs) || {}));
+    // sku → [{id, at, until, units, hold, prev}]: purchases of one identity's object.
+    this.purchases = new Map(Object.entries((data && data.purchases) || {}));
   }
 
   toJSON() {
-    return { baskets: Object.fromEntries(this.baskets), proofs: Object.fromEntries(this.proofs) };
+    return { baskets: Object.fromEntries(this.baskets), proofs: Object.fromEntries(this.proofs), purchases: Object.fromEntries(this.purchases) };
   }
 
   get empty() {
-    return this.baskets.size === 0 && this.proofs.size === 0;
+    return this.baskets.size === 0 && this.proofs.size === 0 && this.purchases.size === 0;
+  }
+
+  /**
+   * Answers {bought: {sku: units}} — what this identity was allowed of each SKU within
+   * the window (both ends included) before this order, leaving out the purchase under the
+   * same bound order id — and holds this order's units under `p.hold` at `now` (a bound
+   * order id already held is replaced, its previous units kept for a release). `p`:
+   * {skus: [{sku, units}], orderId: hex|null, windowMs, hold}.
+   */
+  purchase(p, now) {
+    this.prune(now);
+    const bought = {};
+    for (const { sku, units } of p.skus) {
+      const list = this.purchases.get(sku) || [];
+      bought[sku] = list
+        .filter((e) => e.at >= now - p.windowMs && e.at <= now && (p.orderId === null || e.id !== p.orderId))
+        .reduce((sum, e) => sum + e.units, 0);
+      const entry = { id: p.orderId, at: now, until: now + p.windowMs, units, hold: p.hold, prev: null };
+      const same = p.orderId === null ? undefined : list.find((e) => e.id === p.orderId);
+      if (same) Object.assign(same, { ...entry, prev: { at: same.at, until: same.until, units: same.units, hold: same.hold } });
+      else list.push(entry);
+      mergeOldest(list);
+      // Re-inserted so that Map order is recency order (oldest first).
+      this.purchases.delete(sku);
+      this.purchases.set(sku, list);
+      while (this.purchases.size > MAX_SKUS_PER_OBJECT) this.purchases.delete(this.purchases.keys().next().value);
+    }
+    return { bought };
+  }
+
+  /** Undoes the holds under `hold` (an order the engine did not allow): {released: n}. */
+  release(hold) {
+    let released = 0;
+    for (const [sku, list] of this.purchases) {
+      const kept = [];
+      for (const e of list) {
+        if (e.hold !== hold) kept.push(e);
+        else if (e.prev) kept.push({ ...e, ...e.prev, prev: null });
+        if (e.hold === hold) released++;
+      }
+      if (kept.length) this.purchases.set(sku, kept);
+      else this.purchases.delete(sku);
+    }
+    return { released };
   }
 
   /**
@@ -75,6 +140,11 @@ export class CustomerMemory {
   prune(now) {
     for (const [basket, entry] of this.baskets) if (entry.until < now) this.baskets.delete(basket);
     for (const [jti, exp] of this.proofs) if (exp <= now) this.proofs.delete(jti);
+    for (const [sku, list] of this.purchases) {
+      const kept = list.filter((e) => e.until >= now);
+      if (kept.length) this.purchases.set(sku, kept);
+      else this.purchases.delete(sku);
+    }
   }
 
   /** When everything held now may be forgotten (the object can then delete itself). */
@@ -82,6 +152,7 @@ export class CustomerMemory {
     let t = 0;
     for (const entry of this.baskets.values()) t = Math.max(t, entry.until);
     for (const exp of this.proofs.values()) t = Math.max(t, exp);
+    for (const list of this.purchases.values()) for (const e of list) t = Math.max(t, e.until);
     return t;
   }
 
@@ -135,6 +206,32 @@ export class CustomerMemory {
 }
 
 /**
+ * Past PURCHASES_PER_SKU, merges the two oldest purchases into one dated at the newer:
+ * the units still count, for longer rather than shorter (as the engine's memory does).
+ */
+function mergeOldest(list) {
+  if (list.length <= PURCHASES_PER_SKU) return;
+  list.sort((a, b) => a.at - b.at);
+  const [a, b] = list;
+  list.splice(0, 2, { id: null, at: b.at, until: Math.max(a.until, b.until), units: a.units + b.units, hold: null, prev: null });
+}
+
+/** A purchase a worker sent, checked as parseVisit checks a visit: {purchase} or {error}. */
+export function parsePurchase(body) {
+  if (body === null || typeof body !== "object") return { error: "purchase is not an object" };
+  const { skus, orderId = null, windowMs, hold } = body;
+  if (!Array.isArray(skus) || skus.length === 0 || skus.length > MAX_SKUS_PER_ORDER) return { error: "skus: expected 1–256 {sku, units}" };
+  for (const s of skus) {
+    if (!s || typeof s.sku !== "string" || !s.sku || s.sku.length > MAX_SKU_LENGTH) return { error: "skus[].sku: expected 1–256 characters" };
+    if (!Number.isSafeInteger(s.units) || s.units < 0) return { error: "skus[].units: expected a whole number ≥ 0" };
+  }
+  if (orderId !== null && !HEX16.test(orderId)) return { error: "orderId: expected 16 hex digits or null" };
+  if (!Number.isSafeInteger(windowMs) || windowMs < 0) return { error: "windowMs: expected milliseconds" };
+  if (typeof hold !== "string" || !hold || hold.length > MAX_JTI_LENGTH) return { error: "hold: expected 1–128 characters" };
+  return { purchase: { skus: skus.map(({ sku, units }) => ({ sku, units })), orderId, windowMs, hold } };
+}
+
+/**
  * The visit a worker sent, checked: a bad one is the worker's bug, answered 400 (the
  * worker then fails closed). Returns {visit} or {error}.
  */
@@ -149,6 +246,16 @@ export function parseVisit(body) {
   if (basket === null && jti === null) return { error: "nothing to visit" };
   return { visit: { basket, orderId, windowMs, jti, exp } };
 }
+
+/** The object's routes: how each request is checked, then applied to the memory. */
+const ROUTES = {
+  "/visit": { parse: parseVisit, apply: (m, p, now) => m.visit(p.visit, now) },
+  "/purchase": { parse: parsePurchase, apply: (m, p, now) => m.purchase(p.purchase, now) },
+  "/release": {
+    parse: (b) => (b && typeof b.hold === "string" && b.hold ? { hold: b.hold } : { error: "hold: expected a string" }),
+    apply: (m, p) => m.release(p.hold),
+  },
+};
 
 /**
  * The Durable Object: one per customer key (or per anonymous proof digest). Its memory is
@@ -170,17 +277,18 @@ export class OrderState {
 
   async fetch(request) {
     const url = new URL(request.url);
-    if (request.method !== "POST" || url.pathname !== "/visit") return new Response("not found", { status: 404 });
+    const route = ROUTES[url.pathname];
+    if (request.method !== "POST" || !route) return new Response("not found", { status: 404 });
     let body;
     try {
       body = await request.json();
     } catch {
       return Response.json({ error: "visit is not JSON" }, { status: 400 });
     }
-    const parsed = parseVisit(body);
+    const parsed = route.parse(body);
     if (parsed.error) return Response.json({ error: parsed.error }, { status: 400 });
     // From here to the put, nothing awaits: the visit is atomic within the object.
-    const answer = this.memory.visit(parsed.visit, Date.now());
+    const answer = route.apply(this.memory, parsed, Date.now());
     this.ctx.storage.put(STORAGE_KEY, this.memory.toJSON());
     this.#scheduleCleanup();
     return Response.json(answer);
@@ -250,27 +358,69 @@ export class SharedVisit {
   }
 
   async #visit(name, visit) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new StateUnavailable(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
-    try {
-      const call = (async () => {
-        const stub = this.namespace.get(this.namespace.idFromName(name));
-        const res = await stub.fetch(VISIT_URL, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(visit) });
-        const text = await res.text();
-        if (!res.ok) throw new StateUnavailable(`status ${res.status}: ${text.slice(0, 200)}`);
-        const answer = JSON.parse(text);
-        if (typeof answer.duplicate !== "boolean" || (visit.jti && !["ok", "used", "full"].includes(answer.proof))) {
-          throw new StateUnavailable("malformed answer");
-        }
-        return answer;
-      })();
-      return await Promise.race([call, timeout]);
-    } catch (e) {
-      throw e instanceof StateUnavailable ? e : new StateUnavailable(e && e.message ? e.message : String(e));
-    } finally {
-      clearTimeout(timer);
+    const valid = (answer) => typeof answer.duplicate === "boolean" && (!visit.jti || ["ok", "used", "full"].includes(answer.proof));
+    return callObject(this.namespace, name, VISIT_URL, visit, this.timeoutMs, valid);
+  }
+}
+
+/**
+ * POSTs `body` to the object named `name` and returns its JSON answer; anything but a
+ * well-formed (`valid`) answer within `timeoutMs` throws StateUnavailable.
+ */
+async function callObject(namespace, name, url, body, timeoutMs, valid) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new StateUnavailable(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    const call = (async () => {
+      const stub = namespace.get(namespace.idFromName(name));
+      const res = await stub.fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const text = await res.text();
+      if (!res.ok) throw new StateUnavailable(`status ${res.status}: ${text.slice(0, 200)}`);
+      const answer = JSON.parse(text);
+      if (answer === null || typeof answer !== "object" || !valid(answer)) throw new StateUnavailable("malformed answer");
+      return answer;
+    })();
+    return await Promise.race([call, timeout]);
+  } catch (e) {
+    throw e instanceof StateUnavailable ? e : new StateUnavailable(e && e.message ? e.message : String(e));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * One order's purchases in the shared state, as the worker makes them. `key` is
+ * `engine.limitKey(order, {identity})` (null: nothing limited, nothing to do). `hold()`
+ * asks every identity's object at once and returns `bought` for `check` (the largest
+ * answer per SKU); `release()` undoes the holds of an order the engine did not allow.
+ */
+export class SharedPurchases {
+  constructor(namespace, key, timeoutMs = STATE_TIMEOUT_MS) {
+    this.namespace = namespace;
+    this.key = key;
+    this.timeoutMs = timeoutMs;
+    this.hold = crypto.randomUUID();
+  }
+
+  /** `{sku: units}` bought before this order, this order's units now held. */
+  async bought() {
+    const { identities, orderId, windowMs, skus } = this.key;
+    const body = { skus, orderId, windowMs, hold: this.hold };
+    const valid = (a) => a.bought && skus.every(({ sku }) => Number.isSafeInteger(a.bought[sku]) && a.bought[sku] >= 0);
+    const answers = await Promise.all(identities.map((id) => callObject(this.namespace, `limit:${id}`, PURCHASE_URL, body, this.timeoutMs, valid)));
+    const bought = {};
+    for (const { sku } of skus) bought[sku] = Math.max(...answers.map((a) => a.bought[sku]));
+    return bought;
+  }
+
+  /** Releases this order's holds; a failure is only logged: a hold left counts more, never less. */
+  async release() {
+    const valid = (a) => Number.isSafeInteger(a.released);
+    const calls = this.key.identities.map((id) => callObject(this.namespace, `limit:${id}`, RELEASE_URL, { hold: this.hold }, this.timeoutMs, valid));
+    for (const r of await Promise.allSettled(calls)) {
+      if (r.status === "rejected") console.warn(`checkout-guard: a purchase hold was not released (${r.reason.message}); it counts until its window ends`);
     }
   }
 }

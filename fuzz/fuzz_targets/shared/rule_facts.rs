@@ -23,6 +23,11 @@ pub fn facts<'a>(tags: &'a [String], verified: &'a [String]) -> Facts<'a> {
         restricted: known || price >= 1000.0,
         known,
         max_per_order: 2,
+        listed: known,
+        list_level: if known { Level::Block } else { Level::None },
+        stock: if known { 1 } else { -1 },
+        max_per_customer: if known { 1 } else { 0 },
+        bought_in_window: if known { 1 } else { 0 },
     };
     Facts {
         customer: CustomerFacts {
@@ -33,6 +38,7 @@ pub fn facts<'a>(tags: &'a [String], verified: &'a [String]) -> Facts<'a> {
             matched: vec!["phone", "customer_id"],
             bound: vec!["customer_id", "ip"],
             entry: None,
+            scoped: Vec::new(),
             known: true,
             account_age_days: 412,
             orders_90d: 9,
