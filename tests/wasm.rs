@@ -355,8 +355,8 @@ fn crafted_catalogs_are_refused_and_lost_csv_rows_are_reported() {
     assert!(text(&err, "message").contains("an item has an empty tag"));
 
     let blocklist = include_str!("../examples/demo-store/blocklist.csv").replacen(
-        "已书面告知\"\n",
-        "已书面告知\n",
+        "已书面告知\",\n",
+        "已书面告知,\n",
         1,
     );
     let files = js_sys::Object::new();
@@ -379,7 +379,7 @@ fn crafted_catalogs_are_refused_and_lost_csv_rows_are_reported() {
     assert_eq!(prop(&span, "line").as_f64(), Some(2.0));
     assert_eq!(
         prop(&prop(&lint, "entries"), "blocklist.csv").as_f64(),
-        Some(26.0)
+        Some(31.0)
     );
     let options = format!(r#"{{"createdAt": "2026-11-22T00:00:00Z", "key": "{MERCHANT_KEY}"}}"#);
     let compiled = compile_policy(&files, Some(js(&options))).unwrap();
