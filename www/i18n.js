@@ -291,6 +291,19 @@ export const STRINGS = {
     "backtest.multilineHint": "这个文件看起来是分多行书写的 JSON：每行必须是一笔完整订单（JSON Lines），或者整个文件是一笔订单或一个 JSON 数组。",
     "backtest.baselineError": "无法使用基准：{message}",
     "backtest.noPolicy": "店铺的策略有错误，还没有可回测的版本。",
+    // stock and purchase limits in the store view (issue 11 item 8)
+    "store.stock": "库存",
+    "store.maxCustomer": "每人限购",
+    "store.notTracked": "不跟踪库存",
+    "store.noLimit": "不限",
+    "store.soldOut": "已售罄",
+    "store.perWindow": "{n} / {window}",
+    "store.limitsNote": "库存：订单数量超过库存即有 out_of_stock 问题（— 表示不跟踪）。每人限购：同一客户（任一标识：账号、邮箱、手机、设备、支付卡、地址）在购买窗口（{window}）内被放行的数量加本单，超过即有 over_customer_limit 问题（— 表示不限）。",
+    "store.settings": "策略设置：高价值 ≥ ¥{threshold} · 重复提交窗口 {dup} · 购买窗口 {window} · 快照有效期 {valid}",
+    "duration.days": "{n} 天",
+    "duration.hours": "{n} 小时",
+    "duration.minutes": "{n} 分钟",
+    "duration.seconds": "{n} 秒",
   },
   en: {
     "app.tagline": "Pre-checkout risk engine · demo",
@@ -580,6 +593,19 @@ export const STRINGS = {
     "backtest.multilineHint": "This file looks like JSON written over several lines: each line must be one whole order (JSON Lines), or the whole file one order or a JSON array.",
     "backtest.baselineError": "The baseline cannot be used: {message}",
     "backtest.noPolicy": "The store's policy has errors: there is no version to backtest yet.",
+    // stock and purchase limits in the store view (issue 11 item 8)
+    "store.stock": "Stock",
+    "store.maxCustomer": "Max / customer",
+    "store.notTracked": "not tracked",
+    "store.noLimit": "no limit",
+    "store.soldOut": "sold out",
+    "store.perWindow": "{n} / {window}",
+    "store.limitsNote": "Stock: an order's quantity above it is the out_of_stock issue (— = not tracked). Max / customer: what the engine allowed the same customer (any identifier: account, e-mail, phone, device, card, address) within the purchase window of {window}, plus this order, above it is the over_customer_limit issue (— = no limit).",
+    "store.settings": "Policy settings: high value ≥ ¥{threshold} · duplicate window {dup} · purchase window {window} · snapshot valid for {valid}",
+    "duration.days": "{n} days",
+    "duration.hours": "{n} h",
+    "duration.minutes": "{n} min",
+    "duration.seconds": "{n} s",
   },
 };
 
@@ -592,6 +618,14 @@ export function lang() { return current; }
 export function t(key, vars = {}) {
   const s = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? `{${k}}`));
+}
+
+/** A duration in seconds, in the largest whole unit (days, hours, minutes, else seconds). */
+export function duration(seconds) {
+  for (const [unit, n] of [["days", 86400], ["hours", 3600], ["minutes", 60]]) {
+    if (seconds >= n && seconds % n === 0) return t(`duration.${unit}`, { n: seconds / n });
+  }
+  return t("duration.seconds", { n: seconds });
 }
 
 export function applyI18n(root = document) {
