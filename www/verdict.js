@@ -93,7 +93,8 @@ function recordPurchase() {
 function clearPurchases() {
   state.purchases.clear();
   runCheck();
-  $('#verdict [data-testid="purchases"]')?.focus();
+  // the row is gone when the order shown cannot be recorded: keep focus in the verdict
+  ($('#verdict [data-testid="purchases"]') ?? $('#verdict [data-testid="issues"]'))?.focus();
 }
 
 export function runCheck() {
@@ -242,7 +243,7 @@ function boundRow(facts) {
 /** The order's issues (`order.issues`), each with what it means. */
 function issuesRow(facts) {
   const issues = facts?.order?.issues ?? [];
-  return el("div", { class: "issues-row small", "data-testid": "issues" },
+  return el("div", { class: "issues-row small", "data-testid": "issues", tabindex: "-1" },
     el("span", { class: "muted" }, `${t("verdict.issues")}: `),
     ...(issues.length ? issues.map((i) => el("span", { class: "chip issue", "data-issue": i }, t(`issue.${i}`), " ", el("code", {}, i)))
       : [el("span", { class: "muted" }, t("verdict.noIssues"))]));
@@ -250,15 +251,17 @@ function issuesRow(facts) {
 
 /**
  * The page's purchase memory: "Record as bought" for an allowed order with a limited SKU,
- * how many purchases are remembered (units by SKU) and "Clear". Shown when the order has
- * a limited SKU (a `limitKey()`) or purchases are remembered.
+ * how many purchases are remembered (units by SKU) and "Clear". Shown when the order can
+ * be recorded (allowed, with a limited SKU and an identifier: a `limitKey()`) or
+ * purchases are remembered.
  */
 function purchasesRow(v) {
   const key = state.limitKey;
   const memory = state.purchases;
-  if (!key && !memory.orders.length) return "";
+  const recordable = key && BOUGHT.has(v.decision);
+  if (!recordable && !memory.orders.length) return "";
   const row = el("div", { class: "purchases small", "data-testid": "purchases", tabindex: "-1" });
-  if (key && BOUGHT.has(v.decision)) {
+  if (recordable) {
     const btn = el("button", { type: "button", class: "btn small", "data-testid": "record-purchase", title: t("purchases.recordHelp") }, t("purchases.record"));
     btn.addEventListener("click", recordPurchase);
     row.append(btn);
