@@ -452,6 +452,8 @@ export interface PolicySettings {
   on_stale: "allow" | "review";
   /** How far back `duplicate_recent` looks. */
   duplicate_window_seconds: number;
+  /** How far back `item.bought_in_window` counts purchases (`purchase_window`, default 30 days). */
+  purchase_window_seconds: number;
   /** How long a compiled snapshot stays fresh. */
   valid_for_seconds: number;
   /** Where e-mail `+tags` are dropped before matching (docs/policy.md). */

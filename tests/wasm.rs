@@ -341,6 +341,10 @@ fn info_reports_the_policy_settings() {
         prop(&policy, "duplicate_window_seconds").as_f64(),
         Some(600.0)
     );
+    assert_eq!(
+        prop(&policy, "purchase_window_seconds").as_f64(),
+        Some(30.0 * 86_400.0)
+    );
 }
 
 /// A crafted catalog section is refused by `Engine.fromBytes` (its memory is bounded by

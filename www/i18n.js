@@ -57,7 +57,7 @@ export const STRINGS = {
     "order.json": "JSON",
     "order.viewLabel": "订单编辑方式",
     "order.jsonError": "JSON 无效",
-    "order.before": "先检查 {file}（早 {minutes} 分钟），用于模拟重复提交",
+    "order.before": "先检查 {file}（早 {minutes} 分钟）：同一客户之前的订单（重复提交、跨单限购）",
     "order.removeBefore": "移除",
     "order.orderId": "订单号",
     "order.currency": "币种",
@@ -291,6 +291,41 @@ export const STRINGS = {
     "backtest.multilineHint": "这个文件看起来是分多行书写的 JSON：每行必须是一笔完整订单（JSON Lines），或者整个文件是一笔订单或一个 JSON 数组。",
     "backtest.baselineError": "无法使用基准：{message}",
     "backtest.noPolicy": "店铺的策略有错误，还没有可回测的版本。",
+    // stock and purchase limits in the store view (issue 11 item 8)
+    "store.stock": "库存",
+    "store.maxCustomer": "每人限购",
+    "store.notTracked": "不跟踪库存",
+    "store.noLimit": "不限",
+    "store.soldOut": "已售罄",
+    "store.perWindow": "{n} / {window}",
+    "store.limitsNote": "库存：订单数量超过库存即有 out_of_stock 问题（— 表示不跟踪）。每人限购：同一客户（任一标识：账号、邮箱、手机、设备、支付卡、地址）在购买窗口（{window}）内被放行的数量加本单，超过即有 over_customer_limit 问题（— 表示不限）。",
+    "store.settings": "策略设置：高价值 ≥ ¥{threshold} · 重复提交窗口 {dup} · 购买窗口 {window} · 快照有效期 {valid}",
+    "duration.days": "{n} 天",
+    "duration.hours": "{n} 小时",
+    "duration.minutes": "{n} 分钟",
+    "duration.seconds": "{n} 秒",
+    // stock and purchase limits in the playground (issue 11 item 8)
+    "issue.missing_recipient": "缺少收货人",
+    "issue.invalid_phone": "收货手机号无效",
+    "issue.incomplete_address": "地址不完整",
+    "issue.unknown_sku": "未知商品",
+    "issue.price_mismatch": "价格与目录不符",
+    "issue.currency_mismatch": "币种不符",
+    "issue.over_max_per_order": "超出每单限购",
+    "issue.duplicate_recent": "重复提交",
+    "issue.out_of_stock": "库存不足",
+    "issue.over_customer_limit": "超出每人限购",
+    "verdict.issues": "订单问题",
+    "verdict.noIssues": "无",
+    "verdict.outOfStock": "库存不足：库存 {stock}，本单 {qty}",
+    "verdict.customerLimit": "每人限购 {max}：已购 {bought} + 本单 {qty}",
+    "purchases.record": "记为已购买",
+    "purchases.recordHelp": "把本单的限购商品记入本页的购买记录（按 engine.limitKey() 的各个标识），之后的检查把已购数量作为 bought 传给引擎",
+    "purchases.count": "本页记录的购买：{n} 笔",
+    "purchases.clear": "清空购买记录",
+    "purchases.onlyAllowed": "只有放行（或提醒）的订单才会记为已购买。",
+    "purchases.help": "每人限购按购买窗口（{window}）内的已购数量计算；记录只保存在本页，刷新即清空。",
+    "purchases.recheck": "此订单号已绑定且已记录：重新检查同一订单会替换那次购买，不会重复计算。改一个订单号即可模拟第二笔订单。",
   },
   en: {
     "app.tagline": "Pre-checkout risk engine · demo",
@@ -346,7 +381,7 @@ export const STRINGS = {
     "order.json": "JSON",
     "order.viewLabel": "Order editor",
     "order.jsonError": "Invalid JSON",
-    "order.before": "{file} is checked first ({minutes} min earlier) to simulate a duplicate submission",
+    "order.before": "{file} is checked first ({minutes} min earlier): the customer's earlier order (a duplicate submission, a limit across orders)",
     "order.removeBefore": "Remove",
     "order.orderId": "Order ID",
     "order.currency": "Currency",
@@ -580,6 +615,41 @@ export const STRINGS = {
     "backtest.multilineHint": "This file looks like JSON written over several lines: each line must be one whole order (JSON Lines), or the whole file one order or a JSON array.",
     "backtest.baselineError": "The baseline cannot be used: {message}",
     "backtest.noPolicy": "The store's policy has errors: there is no version to backtest yet.",
+    // stock and purchase limits in the store view (issue 11 item 8)
+    "store.stock": "Stock",
+    "store.maxCustomer": "Max / customer",
+    "store.notTracked": "not tracked",
+    "store.noLimit": "no limit",
+    "store.soldOut": "sold out",
+    "store.perWindow": "{n} / {window}",
+    "store.limitsNote": "Stock: an order's quantity above it is the out_of_stock issue (— = not tracked). Max / customer: what the engine allowed the same customer (any identifier: account, e-mail, phone, device, card, address) within the purchase window of {window}, plus this order, above it is the over_customer_limit issue (— = no limit).",
+    "store.settings": "Policy settings: high value ≥ ¥{threshold} · duplicate window {dup} · purchase window {window} · snapshot valid for {valid}",
+    "duration.days": "{n} days",
+    "duration.hours": "{n} h",
+    "duration.minutes": "{n} min",
+    "duration.seconds": "{n} s",
+    // stock and purchase limits in the playground (issue 11 item 8)
+    "issue.missing_recipient": "missing recipient",
+    "issue.invalid_phone": "invalid recipient phone",
+    "issue.incomplete_address": "incomplete address",
+    "issue.unknown_sku": "unknown SKU",
+    "issue.price_mismatch": "price differs from the catalog",
+    "issue.currency_mismatch": "currency mismatch",
+    "issue.over_max_per_order": "over the per-order limit",
+    "issue.duplicate_recent": "duplicate submission",
+    "issue.out_of_stock": "out of stock",
+    "issue.over_customer_limit": "over the per-customer limit",
+    "verdict.issues": "Order issues",
+    "verdict.noIssues": "none",
+    "verdict.outOfStock": "out of stock: {stock} in stock, {qty} ordered",
+    "verdict.customerLimit": "max {max} per customer: {bought} bought + {qty} now",
+    "purchases.record": "Record as bought",
+    "purchases.recordHelp": "Remember this order's limited SKUs as bought in this page (under each identifier engine.limitKey() gives); later checks pass the units bought to the engine as `bought`",
+    "purchases.count": "Purchases remembered in this page: {n}",
+    "purchases.clear": "Clear purchases",
+    "purchases.onlyAllowed": "Only an allowed (or warned) order can be recorded as bought.",
+    "purchases.help": "Limits per customer count what was bought within the purchase window ({window}); the purchases live in this page only and a reload forgets them.",
+    "purchases.recheck": "This order id is bound and already recorded: re-checking the same order replaces that purchase instead of adding to it. Change the order id to place a second order.",
   },
 };
 
@@ -592,6 +662,14 @@ export function lang() { return current; }
 export function t(key, vars = {}) {
   const s = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
   return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? `{${k}}`));
+}
+
+/** A duration in seconds, in the largest whole unit (days, hours, minutes, else seconds). */
+export function duration(seconds) {
+  for (const [unit, n] of [["days", 86400], ["hours", 3600], ["minutes", 60]]) {
+    if (seconds >= n && seconds % n === 0) return t(`duration.${unit}`, { n: seconds / n });
+  }
+  return t("duration.seconds", { n: seconds });
 }
 
 export function applyI18n(root = document) {

@@ -59,7 +59,7 @@ function liveEngine() {
  * explanation is `explained`. Skipped when it is the check last counted.
  */
 export function countCheck(order, opts, explained) {
-  const key = JSON.stringify([order, opts.now, opts.identity ?? null, state.before, state.cleared?.orderId ?? null, filesVersion()]);
+  const key = JSON.stringify([order, opts.now, opts.identity ?? null, opts.bought ?? null, state.before, state.cleared?.orderId ?? null, filesVersion()]);
   if (key === lastCounted) return;
   const engine = liveEngine();
   if (!engine) return;

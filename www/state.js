@@ -3,6 +3,7 @@
 // `state`; app.js starts them.
 import { t } from "./i18n.js";
 import { parseCsv } from "./lib.js";
+import { PurchaseMemory } from "./purchases.js";
 
 export const $ = (sel, root = document) => root.querySelector(sel);
 export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
@@ -36,6 +37,8 @@ export const state = {
   verdict: null,            // the shown verdict, or {policyError} / {inputError, path}
   explained: null,          // engine.explain(): {verdict, facts, suppressed}
   cleared: null,            // {from, methods, challenged, orderId} after "complete verification"
+  purchases: new PurchaseMemory(), // "Record as bought": passed to each check as `bought` (purchases.js)
+  limitKey: null,           // engine.limitKey() of the order shown, or null (nothing limited, or anonymous)
   orderView: "form",
   ruleFacts: {},
   lastReport: null,

@@ -1,7 +1,7 @@
 // The store view: what the snapshot was compiled from — rules, blocklist (identifiers
 // masked), catalog and customer history. Which catalog items are restricted, and the
 // high-value threshold, are the engine's answers for the last policy that compiled.
-import { t } from "./i18n.js";
+import { t, duration } from "./i18n.js";
 import { maskIdentifier } from "./lib.js";
 import { $, state, el, decisionBadge, table, storeData, freshEngine, safeCall } from "./state.js";
 
@@ -31,6 +31,23 @@ function catalogFacts(engine, catalog) {
   return bySku;
 }
 
+/** "—" with what it means spelled out for screen readers and on hover. */
+const none = (meaning) => el("span", { class: "muted none", title: meaning },
+  el("span", { "aria-hidden": "true" }, "—"), el("span", { class: "visually-hidden" }, meaning));
+
+/** The engine's `item.stock`: -1 is not tracked, 0 sold out. */
+function stockCell(f) {
+  if (!(f.stock >= 0)) return none(t("store.notTracked"));
+  return el("span", { class: "num", "data-stock": String(f.stock) }, String(f.stock),
+    ...(f.stock === 0 ? [el("span", { class: "tag out" }, t("store.soldOut"))] : []));
+}
+
+/** The engine's `item.max_per_customer` over the policy's purchase window: 0 is no limit. */
+function limitCell(f, purchaseWindow) {
+  if (!(f.max_per_customer > 0)) return none(t("store.noLimit"));
+  return el("span", { "data-max-per-customer": String(f.max_per_customer) }, t("store.perWindow", { n: f.max_per_customer, window: purchaseWindow }));
+}
+
 export function renderStore() {
   const { blocklist, catalog, customers } = storeData();
   const engine = freshEngine();
@@ -43,7 +60,12 @@ export function renderStore() {
     engine.free();
   }
   const nowMs = Date.parse(state.now);
-  $("#restricted-note").textContent = t("store.restrictedNote", { threshold: info?.policy.high_value_threshold ?? "—" });
+  const policy = info?.policy;
+  const purchaseWindow = policy ? duration(policy.purchase_window_seconds) : "—";
+  $("#restricted-note").textContent = t("store.restrictedNote", { threshold: policy?.high_value_threshold ?? "—" });
+  $("#limits-note").textContent = t("store.limitsNote", { window: purchaseWindow });
+  $("#policy-settings").textContent = policy ? t("store.settings", { threshold: policy.high_value_threshold,
+    dup: duration(policy.duplicate_window_seconds), window: purchaseWindow, valid: duration(policy.valid_for_seconds) }) : "";
   const rules = info?.policy.rules ?? [];
   $("#rules-table").replaceChildren(table(
     ["#", t("store.id"), t("store.scope"), t("store.action"), t("store.code"), t("store.when")],
@@ -60,12 +82,12 @@ export function renderStore() {
         el("span", { class: "note-cell" }, e.note)] };
     }), "blocklist"));
   $("#catalog-table").replaceChildren(table(
-    [t("store.sku"), t("store.name"), t("store.category"), t("store.price"), t("store.tags"), t("store.max")],
+    [t("store.sku"), t("store.name"), t("store.category"), t("store.price"), t("store.tags"), t("store.max"), t("store.stock"), t("store.maxCustomer")],
     catalog.map((r) => {
       const f = itemFacts.get(r.sku) ?? {};
       return { cls: f.restricted ? "restricted" : "", cells: [el("code", {}, r.sku), r.name, r.category, el("span", { class: "num" }, `¥${Number(r.price).toFixed(2)}`),
         el("span", {}, ...(f.high_value ? [el("span", { class: "tag hv" }, t("verdict.highValue"))] : []), ...(f.limited ? [el("span", { class: "tag ltd" }, t("verdict.limited"))] : [])),
-        r.max_per_order || "—"] };
+        r.max_per_order || "—", stockCell(f), limitCell(f, purchaseWindow)] };
     }), "catalog"));
   $("#customers-table").replaceChildren(table(
     [t("store.customer"), t("store.since"), t("store.orders"), t("store.refunds"), t("store.chargebacks"), t("store.addresses")],

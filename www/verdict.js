@@ -10,7 +10,7 @@
 // real re-check: the challenged order is remembered first, and the verified order is
 // checked in the same engine under the order id the server issued (bound) — an order id
 // only claimed by the body never exempts a re-check from duplicate-submission.
-import { t } from "./i18n.js";
+import { t, duration } from "./i18n.js";
 import { factValue } from "./lib.js";
 import { $, state, el, decisionBadge, freshEngine, isDemoStore } from "./state.js";
 import { renderForm, showOrderJson } from "./order.js";
@@ -36,20 +36,43 @@ export function checkIdentity(order, { orderId } = {}) {
   return Object.keys(identity).length ? identity : undefined;
 }
 
+/** Decisions whose order is recorded as a purchase (docs/semantics.md §8.1). */
+const BOUGHT = new Set(["allow", "warn"]);
+
+/**
+ * `options` with `bought` from `memory` (the page's purchase memory, a shared memory to
+ * the engine) when the order has a SKU with a `max_per_customer` and an identifier, and
+ * that order's `limitKey()`; otherwise `options` as given and no key.
+ */
+function withBought(engine, order, options, memory) {
+  const key = engine.limitKey(order, options);
+  return key ? { options: { ...options, bought: memory.bought(key, Date.parse(options.now)) }, key } : { options, key: null };
+}
+
 function explain(order) {
   const engine = freshEngine();
   const recheck = state.cleared;
+  const locale = state.msgLocale;
+  // the purchases recorded in the page, and those of the sample's earlier orders for this check only
+  const memory = state.purchases.copy();
   try {
     for (const b of state.before) {
       const before = state.sampleOrders[b.file];
-      engine.check(before, { now: shiftTime(state.now, b.minutes), locale: state.msgLocale, identity: checkIdentity(before) });
+      const at = shiftTime(state.now, b.minutes);
+      const { options, key } = withBought(engine, before, { now: at, locale, identity: checkIdentity(before) }, memory);
+      const v = engine.check(before, options);
+      if (key && BOUGHT.has(v.decision)) memory.record(key, Date.parse(at), before.order_id ?? b.file);
     }
     // a re-check after a step-up: the challenged order was checked first, by the same
     // engine (as the edge remembers it), under the same bound order id
     const bound = recheck ? { orderId: recheck.orderId } : {};
-    if (recheck) engine.check(recheck.challenged, { now: state.now, locale: state.msgLocale, identity: checkIdentity(recheck.challenged, bound) });
-    const opts = { now: state.now, locale: state.msgLocale, identity: checkIdentity(order, bound) };
+    if (recheck) {
+      const challenged = { now: state.now, locale, identity: checkIdentity(recheck.challenged, bound) };
+      engine.check(recheck.challenged, withBought(engine, recheck.challenged, challenged, memory).options);
+    }
+    const { options: opts, key } = withBought(engine, order, { now: state.now, locale, identity: checkIdentity(order, bound) }, memory);
     const out = engine.explain(order, opts);
+    state.limitKey = key;
     state.ruleFacts = engine.ruleFacts();
     countCheck(order, opts, out); // the monitor's live counters
     return out;
@@ -58,10 +81,27 @@ function explain(order) {
   }
 }
 
+/** "Record as bought": the order shown, allowed, goes into the page's purchase memory. */
+function recordPurchase() {
+  const key = state.limitKey;
+  if (!key || !BOUGHT.has(state.verdict?.decision)) return;
+  state.purchases.record(key, Date.parse(state.now), state.order.order_id || "—");
+  runCheck();
+  $('#verdict [data-testid="purchases"]')?.focus();
+}
+
+function clearPurchases() {
+  state.purchases.clear();
+  runCheck();
+  // the row is gone when the order shown cannot be recorded: keep focus in the verdict
+  ($('#verdict [data-testid="purchases"]') ?? $('#verdict [data-testid="issues"]'))?.focus();
+}
+
 export function runCheck() {
   renderReview(); // the list review follows the files and the check time (no-op if unchanged)
   if (!state.cg || !state.order) return;
   state.explained = null;
+  state.limitKey = null;
   if (!state.compileOk) { state.verdict = { policyError: true }; renderVerdict(); return; }
   try {
     state.explained = explain(state.order);
@@ -129,6 +169,8 @@ export function renderVerdict() {
     decisionRow(v),
     ...(state.cleared ? [clearedNote(v)] : []),
     boundRow(facts),
+    issuesRow(facts),
+    purchasesRow(v),
     messageBox(v),
     linesTable(v, facts),
     reasonsList(v, facts, new Set(suppressed)),
@@ -198,6 +240,49 @@ function boundRow(facts) {
     el("span", { class: "muted" }, list.length ? t("verdict.boundSome") : t("verdict.boundNone")));
 }
 
+/** The order's issues (`order.issues`), each with what it means. */
+function issuesRow(facts) {
+  const issues = facts?.order?.issues ?? [];
+  return el("div", { class: "issues-row small", "data-testid": "issues", tabindex: "-1" },
+    el("span", { class: "muted" }, `${t("verdict.issues")}: `),
+    ...(issues.length ? issues.map((i) => el("span", { class: "chip issue", "data-issue": i }, t(`issue.${i}`), " ", el("code", {}, i)))
+      : [el("span", { class: "muted" }, t("verdict.noIssues"))]));
+}
+
+/**
+ * The page's purchase memory: "Record as bought" for an allowed order with a limited SKU,
+ * how many purchases are remembered (units by SKU) and "Clear". Shown when the order can
+ * be recorded (allowed, with a limited SKU and an identifier: a `limitKey()`) or
+ * purchases are remembered.
+ */
+function purchasesRow(v) {
+  const key = state.limitKey;
+  const memory = state.purchases;
+  const recordable = key && BOUGHT.has(v.decision);
+  if (!recordable && !memory.orders.length) return "";
+  const row = el("div", { class: "purchases small", "data-testid": "purchases", tabindex: "-1" });
+  if (recordable) {
+    const btn = el("button", { type: "button", class: "btn small", "data-testid": "record-purchase", title: t("purchases.recordHelp") }, t("purchases.record"));
+    btn.addEventListener("click", recordPurchase);
+    row.append(btn);
+  }
+  const units = [...memory.unitsBySku()].map(([sku, n]) => `${sku} ×${n}`).join(", ");
+  const recorded = memory.orders.map((o) => `${o.label} · ${new Date(o.at).toISOString().replace(".000Z", "Z")}`).join("\n");
+  row.append(el("span", { "data-testid": "purchases-count", "data-count": String(memory.orders.length), title: recorded || undefined },
+    t("purchases.count", { n: memory.orders.length }), units ? ` (${units})` : ""));
+  if (memory.orders.length) {
+    const clear = el("button", { type: "button", class: "link-btn", "data-testid": "clear-purchases" }, t("purchases.clear"));
+    clear.addEventListener("click", clearPurchases);
+    row.append(clear);
+  }
+  const notes = [];
+  if (key && !BOUGHT.has(v.decision)) notes.push(t("purchases.onlyAllowed"));
+  if (key && memory.hasOrder(key)) notes.push(t("purchases.recheck"));
+  if (key) notes.push(t("purchases.help", { window: duration(key.windowMs / 1000) }));
+  row.append(...notes.map((n) => el("p", { class: "muted" }, n)));
+  return row;
+}
+
 function messageBox(v) {
   // A warn verdict's message is the point of it: a notice the checkout must show.
   const notice = v.decision === "warn";
@@ -227,10 +312,14 @@ function linesTable(v, facts) {
     const tags = [];
     if (it.high_value) tags.push(el("span", { class: "tag hv" }, t("verdict.highValue")));
     if (it.limited) tags.push(el("span", { class: "tag ltd" }, t("verdict.limited")));
-    tb.append(el("tr", { class: `${it.restricted ? "restricted" : ""} ld-${ln.decision}`, "data-line-decision": ln.decision },
+    const rowClass = `${it.restricted ? "restricted" : ""} ld-${ln.decision}`;
+    const stock = stockTags(it);
+    tb.append(el("tr", { class: `${rowClass}${stock.length ? " has-extra" : ""}`, "data-line-decision": ln.decision },
       el("td", {}, String(i)), el("td", {}, el("code", {}, ln.sku)),
       el("td", {}, it.name || "—", " ", ...tags), el("td", { class: "num" }, String(it.quantity ?? "")),
       el("td", { class: "num" }, it.price !== undefined ? `¥${Number(it.price).toFixed(2)}` : ""), el("td", {}, decisionBadge(ln.decision))));
+    // stock and the per-customer limit under the line, across the table (a narrow name cell would fold them)
+    if (stock.length) tb.append(el("tr", { class: `${rowClass} line-extra` }, el("td"), el("td", { colspan: "5" }, ...stock)));
   });
   table.append(tb);
   // A line's decision comes from the item rules only (order rules decide the order, not
@@ -238,6 +327,20 @@ function linesTable(v, facts) {
   return el("div", { class: "sub" }, el("h3", {}, t("verdict.lines")),
     el("p", { class: "muted small lines-note", "data-testid": "lines-note" }, t("verdict.linesNote")),
     el("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": t("verdict.lines") }, table));
+}
+
+/** A line's stock and per-customer limit, from its item facts (quantities summed over the SKU's lines). */
+function stockTags(it) {
+  const tags = [];
+  if (it.stock >= 0 && it.sku_quantity > it.stock) {
+    tags.push(el("span", { class: "tag out", "data-testid": "out-of-stock" }, t("verdict.outOfStock", { stock: it.stock, qty: it.sku_quantity })));
+  }
+  if (it.max_per_customer > 0) {
+    const over = it.bought_in_window + it.sku_quantity > it.max_per_customer;
+    tags.push(el("span", { class: `tag limit${over ? " out" : ""}`, "data-testid": "customer-limit", "data-bought": String(it.bought_in_window) },
+      t("verdict.customerLimit", { max: it.max_per_customer, bought: it.bought_in_window, qty: it.sku_quantity })));
+  }
+  return tags;
 }
 
 /** The firing rules, each with the fact paths it reads and their values ("why"). */

@@ -145,6 +145,8 @@ pub struct Settings<'a> {
     pub on_stale: crate::model::OnStale,
     /// How far back `duplicate_recent` looks, in seconds.
     pub duplicate_window_seconds: i64,
+    /// How far back `item.bought_in_window` counts purchases, in seconds.
+    pub purchase_window_seconds: i64,
     /// How long a compiled snapshot stays fresh, in seconds.
     pub valid_for_seconds: i64,
     /// Where e-mail `+tags` are dropped before matching.
@@ -406,6 +408,7 @@ impl Engine {
             high_value_threshold: policy.high_value_threshold,
             on_stale: policy.on_stale,
             duplicate_window_seconds: policy.duplicate_window.seconds(),
+            purchase_window_seconds: policy.purchase_window().seconds(),
             valid_for_seconds: policy.valid_for.seconds(),
             email_plus_tags: policy.email_plus_tags,
         }

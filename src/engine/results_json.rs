@@ -67,6 +67,7 @@ impl Settings<'_> {
             high_value_threshold,
             on_stale,
             duplicate_window_seconds,
+            purchase_window_seconds,
             valid_for_seconds,
             email_plus_tags,
         } = self;
@@ -76,6 +77,7 @@ impl Settings<'_> {
         w.field("high_value_threshold", high_value_threshold);
         w.field("on_stale", on_stale.name());
         w.field("duplicate_window_seconds", duplicate_window_seconds);
+        w.field("purchase_window_seconds", purchase_window_seconds);
         w.field("valid_for_seconds", valid_for_seconds);
         w.field("email_plus_tags", email_plus_tags.name());
     }

@@ -200,6 +200,7 @@ test("explain gives the verdict, its facts and the rules an allow suppressed", a
   assert.equal(policy.default_locale, "zh-CN");
   assert.equal(policy.high_value_threshold, 2000);
   assert.equal(policy.duplicate_window_seconds, 600);
+  assert.equal(policy.purchase_window_seconds, 30 * 86_400);
   // The rules come from the snapshot, in policy order, as policy.toml writes them.
   const rules = policy.rules;
   const toml = read("examples/demo-store/policy.toml");
