@@ -10,6 +10,7 @@
 // are computed once per compile and shifted by later edits (bench/www-typing.mjs;
 // docs/BENCHMARKS.md, "The demo page's editor at scale").
 import { t } from "./i18n.js";
+import { diagnosticText } from "./diagtext.js";
 import { $, FILES, state, el } from "./state.js";
 import { runCheck } from "./verdict.js";
 import { Lines } from "./lines.js";
@@ -407,9 +408,12 @@ export function renderDiagnostics() {
       s.line ? el("span", { class: "visually-hidden" }, ` · ${t("policy.jump", { line: s.line })}`) : "",
     );
     btn.addEventListener("click", () => { if (s.line) jumpTo(file, s.line, s.column || 1); });
-    li.append(btn, el("div", { class: "diag-msg" }, ...richText(d.message)));
+    // in the page's language (diagtext.js); data-message keeps the compiler's English
+    const text = diagnosticText(d);
+    li.dataset.translated = String(text.translated);
+    li.append(btn, el("div", { class: "diag-msg" }, ...richText(text.message)));
     if (s.line) li.append(excerpt(file, s, ranges.get(s)));
-    if (d.help) li.append(el("div", { class: "diag-help" }, el("b", {}, `${t("policy.help")}: `), ...richText(d.help)));
+    if (text.help) li.append(el("div", { class: "diag-help" }, el("b", {}, `${t("policy.help")}: `), ...richText(text.help)));
     return li;
   }));
 }

@@ -12,6 +12,7 @@
 //   Backtests are not counted: the backtest view reports them in the same vocabulary.
 import { t, lang } from "./i18n.js";
 import { maskIdentifier } from "./lib.js";
+import { diagnosticText } from "./diagtext.js";
 import { $, state, el, decisionBadge, table, DECISIONS, safeCall } from "./state.js";
 
 let live = null;        // the counting engine
@@ -163,7 +164,7 @@ function showErrors(box, diagnostics) {
     el("ul", {}, ...errors.map((d) => {
       const s = (d.spans || [])[0];
       const where = s?.line ? `${d.file || "policy.toml"}:${s.line}:${s.column} ` : d.file ? `${d.file} ` : "";
-      return el("li", {}, el("code", {}, `[${d.code}]`), ` ${where}${d.message}`);
+      return el("li", {}, el("code", {}, `[${d.code}]`), ` ${where}${diagnosticText(d).message}`);
     }))));
 }
 
