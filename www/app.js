@@ -105,6 +105,7 @@ function showView(tab) {
     $("#" + t2.getAttribute("aria-controls")).hidden = !on;
   }
   if (tab.id === "tab-store") renderStore();
+  if (tab.id === "tab-monitor") renderMonitor(false); // drawn only while shown (monitor.js)
 }
 
 /** Re-renders everything whose text is built in JS (after a language switch). */

@@ -59,7 +59,7 @@ function explain(order) {
 }
 
 export function runCheck() {
-  renderReview(); // the list review follows the files and the check time (no-op if unchanged)
+  renderReview(); // the list review follows the files and the check time (no-op if unchanged, or while its tab is hidden)
   if (!state.cg || !state.order) return;
   state.explained = null;
   if (!state.compileOk) { state.verdict = { policyError: true }; renderVerdict(); return; }
