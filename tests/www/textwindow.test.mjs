@@ -14,7 +14,7 @@ after(async () => { await browser?.close(); stopServer(); });
 const ROWS = 20000;
 const BIG = (() => {
   const rows = [read("examples/demo-store/blocklist.csv").replace(/\n*$/, "")];
-  for (let i = 0; i < ROWS; i++) rows.push(`email,buyer${i}@shop.example,watch,REFUND_ABUSE,2026-05-01T00:00:00Z,2027-05-01T00:00:00Z,row ${i}`);
+  for (let i = 0; i < ROWS; i++) rows.push(`email,buyer${i}@shop.example,watch,REFUND_ABUSE,2026-05-01T00:00:00Z,2027-05-01T00:00:00Z,row ${i},`); // the last column, scope, empty
   return rows.join("\n") + "\n";
 })();
 const LINES = BIG.split("\n").length;
