@@ -443,6 +443,14 @@ export const STRINGS = {
     "diag.h.utf8": "把文件另存为 UTF-8 CSV",
     "diag.h.placeholders": "可用的占位符有 {names}（见 docs/policy.md「Message placeholders」）；字面的花括号写成 `{{` 和 `}}`",
     "diag.h.firstN": "只列出前 {n} 个；改正后再编译",
+    // find in the whole file (issue 13; www/find.js)
+    "policy.find": "查找",
+    "policy.findHelp": "在整个文件中查找（编辑器内按 Ctrl+F）；浏览器自带的查找只能看到编辑器当前显示的几百行",
+    "policy.findLabel": "在整个文件中查找",
+    "policy.findNext": "下一个",
+    "policy.findClose": "关闭",
+    "policy.findCount": "第 {k} 个，共 {n} 个",
+    "policy.findNone": "没有找到",
   },
   en: {
     "app.tagline": "Pre-checkout risk engine · demo",
@@ -732,6 +740,15 @@ export const STRINGS = {
     "backtest.multilineHint": "This file looks like JSON written over several lines: each line must be one whole order (JSON Lines), or the whole file one order or a JSON array.",
     "backtest.baselineError": "The baseline cannot be used: {message}",
     "backtest.noPolicy": "The store's policy has errors: there is no version to backtest yet.",
+    // find in the whole file (issue 13; www/find.js). Compiler diagnostics need no en
+    // strings: in English the page shows the compiler's own text (www/diagtext.js).
+    "policy.find": "Find",
+    "policy.findHelp": "Find in the whole file (Ctrl+F in the editor); the browser's own find sees only the few hundred lines the editor holds",
+    "policy.findLabel": "Find in the whole file",
+    "policy.findNext": "Next",
+    "policy.findClose": "Close",
+    "policy.findCount": "{k} of {n}",
+    "policy.findNone": "No match",
   },
 };
 
