@@ -5,6 +5,11 @@
 //!
 //! Voice (borrowed from Cedar's style guide): messages are lowercase, have no final
 //! period, and put user input in backticks; help is kept separate from the message.
+//!
+//! The demo page shows messages in Chinese by matching their English forms per code
+//! (`www/diagtext.js`, falling back to the code's zh title plus the English text); a
+//! reworded common message shows up in `tests/www/diagzh.test.mjs`, and a new code
+//! needs a zh title there (`diag.code.*` in `www/i18n.js`).
 
 use serde::{Serialize, Serializer};
 use std::fmt;

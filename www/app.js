@@ -9,6 +9,7 @@ import { STRINGS, t, setLang, lang, applyI18n } from "./i18n.js";
 import { ORDER_CSV_COLUMNS } from "./lib.js";
 import { $, $$, FILES, state } from "./state.js";
 import { setupEditor, renderFileTabs, renderDiagnostics, compileNow } from "./editor.js";
+import { setupFind, renderFind } from "./find.js";
 import { setupOrder, renderSampleOptions, renderForm, selectSample, sampleKey } from "./order.js";
 import { runCheck, renderVerdict } from "./verdict.js";
 import { renderStore } from "./store.js";
@@ -86,6 +87,7 @@ function setupUi() {
     });
   }
   setupEditor();
+  setupFind();
   setupOrder();
   setupBacktest();
   setupMonitor();
@@ -105,6 +107,7 @@ function showView(tab) {
     $("#" + t2.getAttribute("aria-controls")).hidden = !on;
   }
   if (tab.id === "tab-store") renderStore();
+  if (tab.id === "tab-monitor") renderMonitor(false); // drawn only while shown (monitor.js)
 }
 
 /** Re-renders everything whose text is built in JS (after a language switch). */
@@ -112,6 +115,7 @@ function renderAllText() {
   renderSampleOptions();
   renderFileTabs();
   renderDiagnostics();
+  renderFind();
   renderForm();
   renderVerdict();
   $("#csv-help").textContent = t("backtest.csvHelp", { cols: ORDER_CSV_COLUMNS.join(", ") });

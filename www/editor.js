@@ -10,6 +10,7 @@
 // are computed once per compile and shifted by later edits (bench/www-typing.mjs;
 // docs/BENCHMARKS.md, "The demo page's editor at scale").
 import { t } from "./i18n.js";
+import { diagnosticText } from "./diagtext.js";
 import { $, FILES, state, el } from "./state.js";
 import { runCheck } from "./verdict.js";
 import { Lines } from "./lines.js";
@@ -32,6 +33,7 @@ export function setupEditor() {
   tw = new TextWindow(ta, box, $("#code-size"), lines, (extent) => {
     // state.files follows at the compile (syncFile): joining 10 MB a keystroke costs a frame
     if (!edited) edited = { files: state.files, name: state.active, was: state.files[state.active] };
+    found = null;
     shiftMarks(extent);
     drawVisible();
     renderCursor();
@@ -76,6 +78,20 @@ export function selectInEditor(start, end = start) {
   tw.select(start, end);
   drawVisible();
   renderCursor();
+}
+
+/** The find bar's match ({a, b} in the active file, or null), highlighted in the mirror: the
+ * textarea does not paint its selection while the find bar has the focus. */
+let found = null;
+/** Sets the match to highlight, drawn now with `redraw` or else by the next draw (an edit or a file opened clears it). */
+export function markFound(range, redraw = false) {
+  found = range;
+  if (redraw) drawVisible();
+}
+
+/** The selection in the active file: {start, end, dir} (UTF-16 indexes). */
+export function editorSelection() {
+  return tw.selection();
 }
 
 export function renderFileTabs() {
@@ -200,7 +216,7 @@ export function renderEditor() {
   syncFile();
   const text = state.files[state.active];
   // a file opened, reset or replaced (not an edit: syncFile made state.files = lines.text)
-  if (lines.text !== text || tw.winText !== $("#source").value) tw.setText(text);
+  if (lines.text !== text || tw.winText !== $("#source").value) { tw.setText(text); found = null; }
   marks = computeMarks(text);
   drawVisible();
   renderCursor();
@@ -230,6 +246,10 @@ function drawVisible() {
     const n = lines.lineOf(Math.max(m.a, from));
     lineSev.set(n, lineSev.get(n) === "error" ? "error" : m.sev);
   }
+  if (found && found.b > from && found.a <= to) {
+    shown.push({ ...found, find: true });
+    shown.sort((x, y) => x.a - y.a);
+  }
   const gutter = $("#gutter");
   const digits = String(lines.count).length;
   gutter.style.width = digits > 4 ? `calc(${digits}ch + 14px)` : "";
@@ -251,7 +271,7 @@ function drawVisible() {
     const b = Math.min(m.b, to + 1);
     parts.push(document.createTextNode(lines.slice(pos, a)));
     const mk = document.createElement("mark");
-    mk.className = m.sev === "error" ? "sq-err" : "sq-warn";
+    mk.className = m.find ? "find-hit" : m.sev === "error" ? "sq-err" : "sq-warn";
     mk.textContent = lines.slice(a, b);
     parts.push(mk);
     pos = b;
@@ -407,9 +427,12 @@ export function renderDiagnostics() {
       s.line ? el("span", { class: "visually-hidden" }, ` · ${t("policy.jump", { line: s.line })}`) : "",
     );
     btn.addEventListener("click", () => { if (s.line) jumpTo(file, s.line, s.column || 1); });
-    li.append(btn, el("div", { class: "diag-msg" }, ...richText(d.message)));
+    // in the page's language (diagtext.js); data-message keeps the compiler's English
+    const text = diagnosticText(d);
+    li.dataset.translated = String(text.translated);
+    li.append(btn, el("div", { class: "diag-msg" }, ...richText(text.message)));
     if (s.line) li.append(excerpt(file, s, ranges.get(s)));
-    if (d.help) li.append(el("div", { class: "diag-help" }, el("b", {}, `${t("policy.help")}: `), ...richText(d.help)));
+    if (text.help) li.append(el("div", { class: "diag-help" }, el("b", {}, `${t("policy.help")}: `), ...richText(text.help)));
     return li;
   }));
 }

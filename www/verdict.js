@@ -98,7 +98,7 @@ function clearPurchases() {
 }
 
 export function runCheck() {
-  renderReview(); // the list review follows the files and the check time (no-op if unchanged)
+  renderReview(); // the list review follows the files and the check time (no-op if unchanged, or while its tab is hidden)
   if (!state.cg || !state.order) return;
   state.explained = null;
   state.limitKey = null;

@@ -17,7 +17,7 @@ after(async () => { await browser?.close(); stopServer(); });
 const ROWS = 20000;
 function bigBlocklist() {
   const rows = [read("examples/demo-store/blocklist.csv").replace(/\n*$/, "")];
-  for (let i = 0; i < ROWS; i++) rows.push(`email,buyer${i}@shop.example,watch,REFUND_ABUSE,2026-05-01T00:00:00Z,2027-05-01T00:00:00Z,row ${i}`);
+  for (let i = 0; i < ROWS; i++) rows.push(`email,buyer${i}@shop.example,watch,REFUND_ABUSE,2026-05-01T00:00:00Z,2027-05-01T00:00:00Z,row ${i},`); // the last column, scope, empty
   return rows.join("\n") + "\n";
 }
 
@@ -59,7 +59,7 @@ test("a 20k-row blocklist: only the lines in view are drawn, and typing keeps li
   const last = await page.$$eval("#gutter .gutter-lines > div", (ds) => Number(ds.at(-1).textContent));
   assert.equal(last, total + 1);
   // a broken row far down is underlined once the editor scrolls to it (the diagnostic's button)
-  await page.keyboard.type(",a,b,c,d,e"); // now too many fields on that line
+  await page.keyboard.type(",a,b,c,d,e,f"); // now too many fields on that line
   const diag = await page.waitForSelector('#diagnostics li.diag.err[data-code="csv-row"]', { timeout: 30000 });
   assert.equal(await diag.getAttribute("data-line"), String(mid + 1));
   await diag.$eval(".diag-btn", (b) => b.click());
@@ -72,7 +72,7 @@ test("a 20k-row blocklist: only the lines in view are drawn, and typing keeps li
 test("in 中文 the compile status, the cursor position and the diagnostic labels are Chinese", async () => {
   const { page, problems, context } = await openPage(browser, { lang: "zh-CN" });
   await page.waitForSelector("#compile-status.ok");
-  assert.match(await page.textContent("#compile-status"), /^编译通过 · 16 条规则/);
+  assert.match(await page.textContent("#compile-status"), /^编译通过 · 18 条规则/);
   assert.match(await page.textContent("#cursor-pos"), /^policy\.toml · 行 1，列 1$/);
   await page.fill("#source", read("examples/demo-store/policy.toml").replace("customer.level ==", "customer.lvl =="));
   const diag = await page.waitForSelector("#diagnostics li.diag.err");

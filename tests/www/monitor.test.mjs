@@ -220,3 +220,34 @@ test("the monitor panels: readable contrast, no sideways scroll at 390 px, scree
     await context.close();
   }
 });
+
+test("the review runs only while its tab is shown: after a change, once when the tab is shown", async () => {
+  const { page, problems, context } = await openPage(browser);
+  // count the page's reviewPolicy calls (state.cg is the module namespace: wrap a copy)
+  await page.evaluate(async () => {
+    const { state } = await import(new URL("state.js", location.href));
+    const cg = state.cg;
+    window.__reviews = 0;
+    state.cg = Object.assign(Object.create(null), cg, { reviewPolicy: (...a) => { window.__reviews++; return cg.reviewPolicy(...a); } });
+  });
+  const reviews = () => page.evaluate(() => window.__reviews);
+  const policy = await page.inputValue("#source");
+  await page.fill("#source", `${policy}\n# an edit\n`);
+  await page.waitForSelector("#compile-status.ok");
+  await page.click(".lang-btn[data-lang=\"zh-CN\"]");
+  assert.equal(await reviews(), 0, "no review while the tab is hidden (compile, check, language switch)");
+  await page.click("#tab-monitor");
+  await page.waitForSelector('#review-body [data-testid="review-entries"]');
+  assert.equal(await reviews(), 1, "one review when the tab is shown");
+  await page.click("#tab-playground");
+  await page.click("#tab-monitor");
+  assert.equal(await reviews(), 1, "nothing changed: the review shown is kept");
+  await page.click("#tab-playground");
+  await page.fill("#source", `${policy}\n# another edit\n`);
+  await page.waitForSelector("#compile-status.ok");
+  assert.equal(await reviews(), 1);
+  await page.click("#tab-monitor");
+  assert.equal(await reviews(), 2, "the files changed: reviewed again when shown");
+  assert.deepEqual(problems, []);
+  await context.close();
+});

@@ -2,7 +2,8 @@
 // textarea holds only the lines around the view, and what a user does with the keyboard
 // still acts on the whole file — arrows and page keys past the window's edge,
 // Ctrl+Home/End, Ctrl+A with copy and typing over it, undo and redo, typing after
-// scrolling away from the caret, a multi-line paste, an IME composition (Chinese).
+// scrolling away from the caret, a multi-line paste, an IME composition (Chinese); and
+// the page's find (www/find.js), which searches the whole file, not the window.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { launch, openPage, pageUrl, stopServer, read } from "./helpers.mjs";
@@ -14,7 +15,7 @@ after(async () => { await browser?.close(); stopServer(); });
 const ROWS = 20000;
 const BIG = (() => {
   const rows = [read("examples/demo-store/blocklist.csv").replace(/\n*$/, "")];
-  for (let i = 0; i < ROWS; i++) rows.push(`email,buyer${i}@shop.example,watch,REFUND_ABUSE,2026-05-01T00:00:00Z,2027-05-01T00:00:00Z,row ${i}`);
+  for (let i = 0; i < ROWS; i++) rows.push(`email,buyer${i}@shop.example,watch,REFUND_ABUSE,2026-05-01T00:00:00Z,2027-05-01T00:00:00Z,row ${i},`); // the last column, scope, empty
   return rows.join("\n") + "\n";
 })();
 const LINES = BIG.split("\n").length;
@@ -158,6 +159,51 @@ test("a short file is held whole; undo and redo work there too", async () => {
   assert.equal(await page.inputValue("#source"), policy);
   await page.keyboard.press("Control+y");
   assert.equal(await text(page), `${policy}# note`);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("find in the whole file: Ctrl+F in the editor finds lines outside the window and moves it there", async () => {
+  const { page, problems, context } = await bigEditor();
+  const far = 15000;
+  const needle = `BUYER${far}@shop`; // case-insensitive
+  assert.ok(!(await page.inputValue("#source")).includes(`buyer${far}@`), "the window does not hold it (the browser's find would not see it)");
+  await page.keyboard.press("Control+f");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "find-text", "Ctrl+F in the editor opens the page's find");
+  await page.keyboard.type(needle);
+  const all = await text(page);
+  const at = all.indexOf(`buyer${far}@shop`);
+  const line = all.slice(0, at).split("\n").length;
+  assert.equal((await cursor(page)).line, line, "the match is selected in the whole file");
+  assert.ok((await page.inputValue("#source")).includes(`buyer${far}@shop`), "the window moved to the match");
+  assert.ok((await gutter(page)).includes(line), "and the view");
+  assert.equal(await page.textContent("#mirror mark.find-hit"), `buyer${far}@shop`, "highlighted while the focus is in the find bar");
+  assert.equal(await page.textContent("#find-count"), "1 of 1");
+  // a query with many matches, from the top (the search starts at the caret, as browsers'
+  // do): Enter goes to the next, Shift+Enter back, with its number
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+Home");
+  await page.keyboard.press("Control+f");
+  await page.keyboard.type("row 1999");
+  assert.equal(await page.textContent("#find-count"), "1 of 11"); // row 1999, 19990…19999
+  await page.keyboard.press("Enter");
+  assert.equal(await page.textContent("#find-count"), "2 of 11");
+  const second = (await cursor(page)).line;
+  await page.keyboard.press("Shift+Enter");
+  assert.equal(await page.textContent("#find-count"), "1 of 11");
+  await page.keyboard.press("Shift+Enter"); // wraps to the last
+  assert.equal(await page.textContent("#find-count"), "11 of 11");
+  assert.ok((await cursor(page)).line > second);
+  await page.fill("#find-text", "no such text");
+  assert.equal(await page.textContent("#find-count"), "No match");
+  // Escape: back in the editor, the last match still selected; typing replaces it
+  await page.fill("#find-text", `buyer${far}@`);
+  await page.keyboard.press("Escape");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "source");
+  assert.ok(await page.isHidden("#find-bar"));
+  assert.equal(await page.$("#mirror mark.find-hit"), null, "the editor's selection shows it now");
+  await page.keyboard.type("found");
+  assert.ok((await text(page)).includes("email,foundshop.example,"), "typing replaced the selected match");
   assert.deepEqual(problems, []);
   await context.close();
 });
