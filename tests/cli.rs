@@ -364,6 +364,47 @@ fn backtest_threads_and_timing() {
     assert!(refused.contains("--- exit: 2"), "{refused}");
 }
 
+/// Purchase limits across orders: whether an order counts against a customer's limit
+/// depends on its own verdict, so a parallel run must still see each customer's limited
+/// orders in input order. Four new customers each order the demo's limited `COL-004` (one per
+/// customer within 30 days) ten times, an hour apart, spread over the whole file: one
+/// allowed each, the rest over the limit — whatever the number of threads.
+#[test]
+fn backtest_limits_across_orders_do_not_depend_on_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines: Vec<String> = (0..40)
+        .map(|i| {
+            let c = 7001 + i % 4;
+            format!(
+                r#"{{"order_id":"LIM-{i}","created_at":"2026-11-20T{:02}:{:02}:00Z","currency":"CNY","customer":{{"id":"LIM{c}","email":"c{c}@example.com","phone":"1390013{c}","account_created_at":"2024-01-01T00:00:00Z"}},"shipping":{{"name":"N{c}","phone":"1390013{c}","province":"江苏省","city":"南京市","district":"鼓楼区","line1":"中山北路{c}号"}},"items":[{{"sku":"COL-004","quantity":1,"unit_price":1980.0}}]}}"#,
+                i / 4,
+                (i % 4) * 10
+            )
+        })
+        .collect();
+    let file = dir.path().join("limits.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let file = file.to_str().unwrap();
+    let report = |jobs: &str| {
+        let out = run(&["backtest", "--json", "--jobs", jobs, file], None);
+        let json = out
+            .split("--- stdout\n")
+            .nth(1)
+            .and_then(|o| o.split("--- stderr").next())
+            .unwrap_or_default()
+            .to_string();
+        let parsed: serde_json::Value =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {out}"));
+        parsed
+    };
+    let serial = report("1");
+    assert_eq!(serial["decisions"]["allow"], 4, "{serial}");
+    assert_eq!(serial["decisions"]["deny"], 36, "{serial}");
+    for jobs in ["2", "3", "8"] {
+        assert_eq!(report(jobs), serial, "--jobs {jobs}");
+    }
+}
+
 /// `--bound`: the merchant's own records, so each order's own identifiers are bound —
 /// the trusted customer's allowlist applies and a re-check under the same order id is
 /// not a duplicate, where the unbound runs above (a body that only claims) say otherwise.

@@ -389,7 +389,7 @@ fn crafted_catalogs_are_refused_and_lost_csv_rows_are_reported() {
     let compiled = compile_policy(&files, Some(js(&options))).unwrap();
     assert_eq!(
         prop(&prop(&compiled, "entries"), "blocklist.csv").as_f64(),
-        Some(26.0)
+        Some(31.0)
     );
 }
 

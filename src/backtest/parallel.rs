@@ -9,7 +9,12 @@
 //!    and records the order — exactly what each engine's own memory would do in a serial
 //!    run, because that memory is order-dependent (a global bound of least recently seen
 //!    keys spans customers, so splitting by customer would not reproduce it);
-//! 3. in parallel, each worker judges its share with that answer
+//!    Orders with a SKU under a purchase limit are judged here too, by the first
+//!    worker, in input order: whether an order counts against a customer's limit
+//!    depends on its own verdict, which depends on what earlier orders were allowed, so
+//!    no answer can be computed ahead as for duplicates. One engine seeing every such
+//!    order in input order keeps the purchase memory a serial run keeps;
+//! 3. in parallel, each worker judges the rest of its share with that answer
 //!    (`CheckOptions::duplicate`, which leaves the worker engine's own memory unused) and
 //!    counts the verdicts in its own [`Tally`].
 //!
@@ -49,6 +54,9 @@ struct Parsed {
     baseline_key: Option<OrderKey>,
     duplicate: bool,
     baseline_duplicate: bool,
+    /// The order has a SKU under a purchase limit (for the policy or the baseline): it
+    /// is judged in step 2.
+    limited: bool,
 }
 
 /// A backtest judging batches of orders on one thread per worker engine.
@@ -125,13 +133,17 @@ impl ParallelBacktest {
         });
         drop(inputs);
 
-        // 2. The duplicate memories, serially in input order.
+        // 2. The duplicate memories, and the orders under purchase limits, serially in
+        // input order.
         for (i, item) in parsed.iter_mut().enumerate() {
             match item {
                 Ok(p) => {
                     p.duplicate = remember(&mut self.memory, p.key, p.now);
                     p.baseline_duplicate =
                         remember(&mut self.baseline_memory, p.baseline_key, p.now);
+                    if let (true, Some(worker)) = (p.limited, self.workers.first_mut()) {
+                        judge(worker, first + i, p, bound, fallback_now);
+                    }
                 }
                 Err(e) => self.tally.unusable(first + i, e.clone()),
             }
@@ -147,7 +159,7 @@ impl ParallelBacktest {
                     let start = first + n * share;
                     s.spawn(move || {
                         for (i, p) in part.iter().enumerate() {
-                            if let Ok(p) = p {
+                            if let Some(p) = p.as_ref().ok().filter(|p| !p.limited) {
                                 judge(worker, start + i, p, bound, fallback_now);
                             }
                         }
@@ -199,6 +211,9 @@ fn parse(
         .baseline
         .as_ref()
         .and_then(|b| b.order_key(&order, &options));
+    let limited = std::iter::once(&worker.engine)
+        .chain(&worker.baseline)
+        .any(|e| e.limit_key(&order, &options).is_some());
     Ok(Parsed {
         now: options.now.unwrap_or(fallback_now),
         order,
@@ -206,6 +221,7 @@ fn parse(
         baseline_key,
         duplicate: false,
         baseline_duplicate: false,
+        limited,
     })
 }
 
@@ -221,7 +237,8 @@ fn remember(memory: &mut DuplicateMemory, key: Option<OrderKey>, now: Timestamp)
     seen
 }
 
-/// Step 3 for one order.
+/// Step 3 for one order (step 2 for an order under a purchase limit): the duplicate
+/// answers given, each engine's own purchase memory read and recorded.
 fn judge(worker: &mut Worker, index: usize, p: &Parsed, bound: bool, fallback_now: Timestamp) {
     let options = options_for(&p.order, fallback_now, bound, Some(p.duplicate));
     let verdict = worker.engine.check(&p.order, &options);

@@ -61,11 +61,13 @@ test("limitKey() tells a shared memory what to count; `bought` answers from it",
   assert.equal(key.windowMs, 30 * 86_400_000);
   assert.equal(engine.limitKey(order([{ sku: "TEA-001", quantity: 1, unit_price: 168.0 }])), null, "nothing limited");
   // The shared answer decides, and the engine's own memory is left alone.
+  // (Each check 20 minutes after the last: the same basket within the duplicate window of
+  // 10 minutes is a duplicate submission, whatever `bought` says.)
   assert.equal(engine.check(order([COL4]), { now: NOW, bought: { "COL-004": 1 } }).decision, "deny");
-  assert.equal(engine.check(order([COL4]), { now: NOW, bought: { "COL-004": 0 } }).decision, "allow");
-  assert.equal(engine.facts(order([COL4]), { now: NOW }).items[0].bought_in_window, 0);
+  assert.equal(engine.check(order([COL4]), { now: "2026-11-25T10:20:00Z", bought: { "COL-004": 0 } }).decision, "allow");
+  assert.equal(engine.facts(order([COL4]), { now: "2026-11-25T10:40:00Z" }).items[0].bought_in_window, 0);
   // A limited SKU the answer leaves out counts as at its limit (fail safe).
-  assert.equal(engine.check(order([COL4]), { now: NOW, bought: {} }).decision, "deny");
+  assert.equal(engine.check(order([COL4]), { now: "2026-11-25T11:00:00Z", bought: {} }).decision, "deny");
   assert.throws(() => engine.check(order([COL4]), { now: NOW, bought: { "COL-004": -1 } }), (e) => e.path === "options.bought.COL-004");
   assert.throws(() => engine.check(order([COL4]), { now: NOW, bought: 3 }), (e) => e.path === "options.bought");
 });

@@ -371,8 +371,8 @@ test("reviewPolicy gives the report of `checkout-guard review --json`, and refus
   };
   const report = compiler.reviewPolicy(demoFiles(), { now });
   assert.deepStrictEqual(report, cliReport("examples/demo-store"));
-  assert.equal(report.entries, 29);
-  assert.equal(report.never_expiring.block + report.never_expiring.step_up + report.never_expiring.watch, 9);
+  assert.equal(report.entries, 34);
+  assert.equal(report.never_expiring.block + report.never_expiring.step_up + report.never_expiring.watch, 12);
   assert.deepStrictEqual(report.candidates.map((c) => c.customer_id), ["C10002", "C10004", "C10005", "C10011"]);
   // A Date and a window, as the page passes them.
   const fixture = Object.fromEntries(["policy.toml", "blocklist.csv", "customers.csv"].map((f) => [f, read(`tests/fixtures/review-store/${f}`)]));

@@ -16,7 +16,7 @@ after(async () => { await browser?.close(); stopServer(); });
 test("the page loads without console errors and shows the demo store", async () => {
   const { page, problems, context } = await openPage(browser);
   await page.waitForSelector("#compile-status.ok");
-  assert.match(await page.textContent("#compile-status"), /Compiled · 16 rules/);
+  assert.match(await page.textContent("#compile-status"), /Compiled · 18 rules/);
   assert.equal(await decisionOf(page), "allow"); // clean.json is selected first
   // both languages render without errors
   await page.click('.lang-btn[data-lang="zh-CN"]');
@@ -30,7 +30,7 @@ test("the page loads without console errors and shows the demo store", async () 
   assert.ok(!/scalper\.king@/.test(blocklist), "emails are masked");
   assert.ok(blocklist.includes("s***@example.cn"), "masked email shown");
   assert.ok((await page.$$("#catalog-table tr.restricted")).length >= 8, "restricted catalog rows marked");
-  assert.equal((await page.$$("#rules-table tbody tr")).length, 16);
+  assert.equal((await page.$$("#rules-table tbody tr")).length, 18);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -342,7 +342,7 @@ test("edits are kept over a reload; Reset to demo restores the demo store", asyn
   await page.click("#ws-reset");
   await storeOpened(page, "demo-store");
   assert.equal(await page.inputValue("#source"), readFileSync(path.join(root, "examples/demo-store/policy.toml"), "utf8"));
-  assert.match(await page.textContent("#compile-status"), /Compiled · 16 rules/);
+  assert.match(await page.textContent("#compile-status"), /Compiled · 18 rules/);
   assert.ok(await page.$("#expected [data-decision]"), "the demo's expected chips are back");
   await page.reload();
   await page.waitForSelector("body.ready");
