@@ -11,5 +11,7 @@ step "runtime builds without the compiler and CLI dependencies"
 cargo check --lib --no-default-features
 step "tests"
 cargo test --all-features
+step "conformance cross-check (independent Python model of docs/semantics.md, stdlib only)"
+python3 tests/conformance/crosscheck.py --quiet
 step "benchmarks compile"
 cargo bench --no-run --quiet
