@@ -266,11 +266,12 @@ def facts(o, now, memory, identity=None):
         """After the verdict (§8 recording, §8.1 what counts)."""
         if key: memory["seen"].append((key, bound_oid, now))
         if decision in ("allow", "warn"):
-            # §8.1: a re-check under the same bound id replaces its purchase — the whole of it
-            # (the engine, src/engine/limits.rs, replaces only under the identifiers and SKUs
-            # the re-check carries; no case tells the two apart).
+            # §8.1: a re-check under the same bound id replaces its purchase under each
+            # identifier and limited SKU it carries; what it no longer names stays.
+            limited = {sku for sku in qty if cat_int(CAT.get(sku), "max_per_customer", 0) > 0}
             if bound_oid is not None:
-                memory["purchases"] = [p for p in memory["purchases"] if p[4] != bound_oid]
+                memory["purchases"] = [p for p in memory["purchases"]
+                                       if not (p[4] == bound_oid and p[0] in who and p[1] in limited)]
             for sku, units in qty.items():
                 if cat_int(CAT.get(sku), "max_per_customer", 0) > 0:
                     memory["purchases"] += [(i, sku, units, now, bound_oid) for i in who]
