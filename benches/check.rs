@@ -18,9 +18,13 @@ use std::hint::black_box;
 mod store;
 
 fn bytes() -> Vec<u8> {
-    let source = store::source(store::BLOCKLIST);
+    compiled(&store::source(store::BLOCKLIST))
+}
+
+/// The snapshot of a generated `source`, at the store's fixed creation time.
+fn compiled(source: &checkout_guard::model::PolicySource) -> Vec<u8> {
     snapshot::write(
-        &source,
+        source,
         &WriteOptions {
             created_at: store::created_at(),
             key: snapshot::DEMO_KEY,
@@ -89,54 +93,11 @@ fn bench(c: &mut Criterion) {
     let _ = Order::default();
 }
 
-/// The generated store plus pattern and scoped entries (docs/semantics.md §3.3, §4.4):
-/// 10,000 `/24` ranges, 1,000 e-mail domains, 100 seven-digit phone prefixes and 1,000
-/// scoped customer entries, in canonical spelling (a `PolicySource` holds values
-/// normalized). One length per pattern kind, so a check hashes one more candidate for
-/// the IP, one for the e-mail and one per phone.
+/// [`bytes`] with the pattern and scoped entries of [`store::add_list_entries`].
 fn bytes_with_list_entries() -> Vec<u8> {
-    use checkout_guard::model::{BlockEntry, EntryScope, IdKind, Level, ScopeBy};
     let mut source = store::source(store::BLOCKLIST);
-    let entry = |kind, value: String, scope: Option<EntryScope>| BlockEntry {
-        kind,
-        value,
-        level: Level::StepUp,
-        reason: "FRAUD".into(),
-        added_at: None,
-        expires_at: None,
-        scope,
-    };
-    for i in 0..10_000u32 {
-        let value = format!("172.{}.{}.0/24", 16 + (i >> 8) % 16, i & 255);
-        source.blocklist.push(entry(IdKind::IpRange, value, None));
-    }
-    for i in 0..1_000 {
-        source
-            .blocklist
-            .push(entry(IdKind::EmailDomain, format!("d{i}.example"), None));
-        let scope = EntryScope {
-            by: ScopeBy::Tag,
-            value: "limited_edition".into(),
-        };
-        source.blocklist.push(entry(
-            IdKind::CustomerId,
-            format!("c-{}", i * 7),
-            Some(scope),
-        ));
-    }
-    for i in 0..100 {
-        source
-            .blocklist
-            .push(entry(IdKind::PhonePrefix, format!("86170{i:02}"), None));
-    }
-    snapshot::write(
-        &source,
-        &WriteOptions {
-            created_at: store::created_at(),
-            key: snapshot::DEMO_KEY,
-        },
-    )
-    .expect("generated store compiles")
+    store::add_list_entries(&mut source);
+    compiled(&source)
 }
 
 /// `check` on the generated store, then on the same store with pattern and scoped

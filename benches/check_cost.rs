@@ -4,7 +4,8 @@
 //! builds it and prints its path, `target/release/deps/check_cost-<hash>`; run that under
 //! `valgrind --tool=cachegrind` with `CHECKS=1` and `CHECKS=20001` (20,000 by default):
 //! the difference divided by 20,000 is the per-check figure, without the setup.
-//! `KINDS=customer_id,email,phone,address` keeps only those kinds in the blocklist.
+//! `KINDS=customer_id,email,phone,address` keeps only those kinds in the blocklist;
+//! `LIST_ENTRIES=1` adds the pattern and scoped entries of `store::add_list_entries`.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -29,6 +30,9 @@ fn main() {
     if let Ok(kinds) = std::env::var("KINDS") {
         let keep: Vec<&str> = kinds.split(',').collect();
         source.blocklist.retain(|e| keep.contains(&e.kind.as_str()));
+    }
+    if std::env::var_os("LIST_ENTRIES").is_some() {
+        store::add_list_entries(&mut source);
     }
     let bytes = snapshot::write(
         &source,

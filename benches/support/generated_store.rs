@@ -190,6 +190,47 @@ pub fn source(blocklist: usize) -> PolicySource {
     }
 }
 
+/// The generated store plus pattern and scoped entries (docs/semantics.md §3.3, §4.4):
+/// 10,000 `/24` ranges (4,096 distinct), 1,000 e-mail domains, 100 seven-digit phone prefixes and 1,000
+/// scoped customer entries, in canonical spelling (a `PolicySource` holds values
+/// normalized). One length per pattern kind, so a check hashes one more candidate for
+/// the IP, one for the e-mail and one per phone.
+pub fn add_list_entries(source: &mut PolicySource) {
+    use checkout_guard::model::{EntryScope, ScopeBy};
+    let entry = |kind, value: String, scope: Option<EntryScope>| BlockEntry {
+        kind,
+        value,
+        level: Level::StepUp,
+        reason: "FRAUD".into(),
+        added_at: None,
+        expires_at: None,
+        scope,
+    };
+    for i in 0..10_000u32 {
+        let value = format!("172.{}.{}.0/24", 16 + (i >> 8) % 16, i & 255);
+        source.blocklist.push(entry(IdKind::IpRange, value, None));
+    }
+    for i in 0..1_000 {
+        source
+            .blocklist
+            .push(entry(IdKind::EmailDomain, format!("d{i}.example"), None));
+        let scope = EntryScope {
+            by: ScopeBy::Tag,
+            value: "limited_edition".into(),
+        };
+        source.blocklist.push(entry(
+            IdKind::CustomerId,
+            format!("c-{}", i * 7),
+            Some(scope),
+        ));
+    }
+    for i in 0..100 {
+        source
+            .blocklist
+            .push(entry(IdKind::PhonePrefix, format!("86170{i:02}"), None));
+    }
+}
+
 /// A stream of realistic orders: mostly clean, some listed customers, known and
 /// unknown customers, 1–5 lines.
 pub fn orders(count: usize, seed: u64) -> Vec<Order> {
