@@ -470,12 +470,22 @@ impl ToJson for JsOrderKey {
 impl From<OrderKey> for JsOrderKey {
     fn from(k: OrderKey) -> Self {
         JsOrderKey {
-            customer: format!("{:016x}", k.customer),
-            basket: format!("{:016x}", k.basket),
-            order_id: k.order_id.map(|id| format!("{id:016x}")),
-            window_ms: k.window.0 / 1_000_000,
+            customer: hex(k.customer),
+            basket: hex(k.basket),
+            order_id: k.order_id.map(hex),
+            window_ms: millis(k.window),
         }
     }
+}
+
+/// A digest as JS sees it: 16 hexadecimal digits (a `u64` does not fit a JS number).
+fn hex(digest: u64) -> String {
+    format!("{digest:016x}")
+}
+
+/// A window as JS sees it: milliseconds.
+fn millis(d: crate::time::Duration) -> i64 {
+    d.0 / 1_000_000
 }
 
 /// `engine.limitKey()`: [`crate::engine::LimitKey`] with its digests as 16 hex digits.
@@ -521,9 +531,9 @@ impl ToJson for JsLimitedSku {
 impl From<crate::engine::LimitKey> for JsLimitKey {
     fn from(k: crate::engine::LimitKey) -> Self {
         JsLimitKey {
-            identities: k.identities.iter().map(|d| format!("{d:016x}")).collect(),
-            order_id: k.order_id.map(|id| format!("{id:016x}")),
-            window_ms: k.window.0 / 1_000_000,
+            identities: k.identities.into_iter().map(hex).collect(),
+            order_id: k.order_id.map(hex),
+            window_ms: millis(k.window),
             skus: k
                 .skus
                 .into_iter()

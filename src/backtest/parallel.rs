@@ -213,7 +213,7 @@ fn parse(
         .and_then(|b| b.order_key(&order, &options));
     let limited = std::iter::once(&worker.engine)
         .chain(&worker.baseline)
-        .any(|e| e.limit_key(&order, &options).is_some());
+        .any(|e| e.has_limited_sku(&order));
     Ok(Parsed {
         now: options.now.unwrap_or(fallback_now),
         order,

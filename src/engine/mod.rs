@@ -375,22 +375,13 @@ impl Engine {
         }
         let identity = options.identity.as_ref();
         let bound = identity::bind(Cow::Borrowed(order), identity);
+        let skus = self.limited_skus(&bound);
+        if skus.is_empty() {
+            return None;
+        }
         let policy = self.loaded.snapshot.policy();
         let identities = limits::identities(&bound, &crate::normalize::Rules::of(policy));
-        let mut skus: Vec<(String, u64)> = Vec::new();
-        for line in &bound.items {
-            let limited = self
-                .loaded
-                .snapshot
-                .catalog_item(&line.sku)
-                .is_some_and(|i| i.max_per_customer > 0);
-            match skus.iter_mut().find(|(s, _)| *s == line.sku) {
-                Some((_, units)) => *units = units.saturating_add(line.quantity),
-                None if limited => skus.push((line.sku.clone(), line.quantity)),
-                None => {}
-            }
-        }
-        (!skus.is_empty() && !identities.is_empty()).then(|| LimitKey {
+        (!identities.is_empty()).then(|| LimitKey {
             identities,
             order_id: dedup::id_hash(identity.and_then(|i| i.order_id.as_deref())),
             window: policy.purchase_window(),
@@ -424,7 +415,22 @@ impl Engine {
         let key = self.key_of(&order, identity);
         let duplicate = self.is_duplicate(key.as_ref(), options.duplicate, now);
         let order_id = dedup::id_hash(identity.and_then(|i| i.order_id.as_deref()));
-        let (identities, bought) = self.bought(&order, order_id, options.bought.as_deref(), now);
+        let limited = self.limited_skus(&order);
+        let identities = match (&limited[..], &options.bought) {
+            // The engine's own memory answers and records: under the order's identities.
+            ([_, ..], None) => limits::identities(
+                &order,
+                &crate::normalize::Rules::of(self.loaded.snapshot.policy()),
+            ),
+            _ => Vec::new(),
+        };
+        let bought = self.bought(
+            &limited,
+            &identities,
+            order_id,
+            options.bought.as_deref(),
+            now,
+        );
         Prepared {
             order,
             key,
@@ -433,66 +439,89 @@ impl Engine {
             bound: identity.map(Identity::bound_kinds).unwrap_or_default(),
             order_id,
             identities,
+            limited,
             bought,
         }
     }
 
-    /// The order's identity digests and, for each distinct SKU of it with a
-    /// `max_per_customer`, the units bought within the `purchase_window`: the caller's
-    /// answer (a SKU it leaves out at its limit), else the engine's memory. Nothing
-    /// (no allocation) when the catalog limits no SKU.
+    /// Each distinct SKU of `order` with a `max_per_customer`, in the order its lines
+    /// first name it, with its units summed over those lines. Empty (no allocation) when
+    /// the catalog limits no SKU or the order has none.
+    fn limited_skus(&self, order: &Order) -> Vec<(String, u64)> {
+        let mut skus: Vec<(String, u64)> = Vec::new();
+        if !self.loaded.limited {
+            return skus;
+        }
+        for line in &order.items {
+            match skus.iter_mut().find(|(s, _)| *s == line.sku) {
+                Some((_, units)) => *units = units.saturating_add(line.quantity),
+                None if self.max_per_customer(&line.sku) > 0 => {
+                    skus.push((line.sku.clone(), line.quantity));
+                }
+                None => {}
+            }
+        }
+        skus
+    }
+
+    /// Whether some line of `order` is of a SKU with a `max_per_customer` (whether its
+    /// verdict depends on, and adds to, the purchase memory).
+    pub(crate) fn has_limited_sku(&self, order: &Order) -> bool {
+        self.loaded.limited
+            && order
+                .items
+                .iter()
+                .any(|l| self.max_per_customer(&l.sku) > 0)
+    }
+
+    /// The catalog's `max_per_customer` of `sku` (0: no limit, or not in the catalog).
+    fn max_per_customer(&self, sku: &str) -> u32 {
+        self.loaded
+            .snapshot
+            .catalog_item(sku)
+            .map_or(0, |i| i.max_per_customer)
+    }
+
+    /// For each of the order's `limited` SKUs, the units bought within the
+    /// `purchase_window`: the caller's answer (a SKU it leaves out at its limit), else
+    /// the engine's memory under `identities`.
     fn bought(
         &self,
-        order: &Order,
+        limited: &[(String, u64)],
+        identities: &[u64],
         order_id: Option<u64>,
         answer: Option<&[(String, u64)]>,
         now: Timestamp,
-    ) -> (Vec<u64>, Vec<(String, u64)>) {
-        if !self.loaded.limited {
-            return Default::default();
-        }
-        let snapshot = &self.loaded.snapshot;
-        let policy = snapshot.policy();
-        let identities = limits::identities(order, &crate::normalize::Rules::of(policy));
-        let mut bought: Vec<(String, u64)> = Vec::new();
-        for line in &order.items {
-            let Some(item) = snapshot.catalog_item(&line.sku) else {
-                continue;
-            };
-            if item.max_per_customer == 0 || bought.iter().any(|(s, _)| *s == line.sku) {
-                continue;
-            }
-            let units = match answer {
-                Some(answer) => answer
-                    .iter()
-                    .find(|(s, _)| *s == line.sku)
-                    .map_or(u64::from(item.max_per_customer), |&(_, n)| n),
-                None => self.purchases.bought(
-                    &identities,
-                    limits::sku_digest(&line.sku),
-                    order_id,
-                    now,
-                    policy.purchase_window(),
-                ),
-            };
-            bought.push((line.sku.clone(), units));
-        }
-        (identities, bought)
+    ) -> Vec<(String, u64)> {
+        let window = self.loaded.snapshot.policy().purchase_window();
+        limited
+            .iter()
+            .map(|(sku, _)| {
+                let units = match answer {
+                    Some(answer) => answer
+                        .iter()
+                        .find(|(s, _)| s == sku)
+                        .map_or(u64::from(self.max_per_customer(sku)), |&(_, n)| n),
+                    None => self.purchases.bought(
+                        identities,
+                        limits::sku_digest(sku),
+                        order_id,
+                        now,
+                        window,
+                    ),
+                };
+                (sku.clone(), units)
+            })
+            .collect()
     }
 
     /// Records the units of each limited SKU of an allowed order under its identities.
     fn record_purchases(&mut self, p: &Prepared<'_>) {
         let window = self.loaded.snapshot.policy().purchase_window();
-        for (sku, _) in &p.bought {
-            let units = p
-                .order
-                .items
-                .iter()
-                .filter(|l| l.sku == *sku)
-                .fold(0u64, |sum, l| sum.saturating_add(l.quantity));
+        for (sku, units) in &p.limited {
             let digest = limits::sku_digest(sku);
             self.purchases
-                .record(&p.identities, digest, p.order_id, units, p.now, window);
+                .record(&p.identities, digest, p.order_id, *units, p.now, window);
         }
     }
 
@@ -539,8 +568,11 @@ struct Prepared<'o> {
     bound: Vec<&'static str>,
     /// The bound order id's digest (a re-check replaces its purchase).
     order_id: Option<u64>,
-    /// The order's identity digests ([`limits::identities`]; empty when no SKU is limited).
+    /// The order's identity digests ([`limits::identities`]): only when it has a limited
+    /// SKU and the engine's own memory answers.
     identities: Vec<u64>,
+    /// The order's limited SKUs and its units of each ([`Engine::limited_skus`]).
+    limited: Vec<(String, u64)>,
     /// Units bought before, by limited SKU of the order.
     bought: Vec<(String, u64)>,
 }
