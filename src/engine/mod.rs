@@ -465,7 +465,9 @@ impl Engine {
     }
 
     /// Whether some line of `order` is of a SKU with a `max_per_customer` (whether its
-    /// verdict depends on, and adds to, the purchase memory).
+    /// verdict depends on, and adds to, the purchase memory). For the parallel backtest,
+    /// which wasm does not build.
+    #[cfg(not(target_arch = "wasm32"))]
     pub(crate) fn has_limited_sku(&self, order: &Order) -> bool {
         self.loaded.limited
             && order
