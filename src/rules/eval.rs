@@ -1019,7 +1019,10 @@ pub fn convert(conv: Conv, v: Value<'_>) -> R<'_> {
         (Conv::Int, Value::Double(d)) => {
             // CEL: truncation towards zero; out of range (or NaN) is an error.
             if d.is_nan() || d <= -9_223_372_036_854_775_809.0 || d >= 9_223_372_036_854_775_807.0 {
-                err(format!("double `{d}` is out of the int range"))
+                err(format!(
+                    "double `{}` is out of the int range",
+                    format_double(d)
+                ))
             } else {
                 Ok(Value::Int(d.trunc() as i64))
             }
@@ -1062,10 +1065,10 @@ pub fn convert(conv: Conv, v: Value<'_>) -> R<'_> {
 /// Formats a double as CEL (Go's `strconv.FormatFloat(d, 'g', -1, 64)`) does:
 /// shortest digits, exponent form below 1e-4 and from 1e6 up (`1e+06`).
 ///
-/// The digits are core's shortest ones as `Display` prints them (`1e21` as
-/// `1000000000000000000000`), taken apart and laid out again: serde already links
-/// `Display` for its error messages, while `format!("{d:e}")` linked `LowerExp` into
-/// the wasm runtime for this one conversion (docs/BENCHMARKS.md, "Issue 10").
+/// The shortest digits come from `zmij` (the float writer the JSON writer already
+/// links: `1e21`, `1.5e-7`, `120.0`), taken apart and laid out again: core's `Display`
+/// and `LowerExp` for `f64` cost ~14 KB of wasm with their tables, for this one
+/// conversion (docs/BENCHMARKS.md, "Issue 11: the runtime under 200 KB").
 pub fn format_double(d: f64) -> String {
     if d.is_nan() {
         return "NaN".into();
@@ -1073,7 +1076,7 @@ pub fn format_double(d: f64) -> String {
     if d.is_infinite() {
         return if d > 0.0 { "+Inf" } else { "-Inf" }.into();
     }
-    let (negative, digits, exp) = shortest_digits(&d.to_string());
+    let (negative, digits, exp) = shortest_digits(zmij::Buffer::new().format_finite(d));
     let mut out = String::with_capacity(digits.len() + 8);
     if negative {
         out.push('-');
@@ -1111,18 +1114,22 @@ pub fn format_double(d: f64) -> String {
     out
 }
 
-/// A finite double as `Display` prints it (`-0.000000125`, `120`, `0`) taken apart: the
-/// sign, the significant digits without leading or trailing zeros (none for zero), and
-/// the decimal exponent of the first digit.
+/// A finite double as `zmij` prints it (`-1.25e-7`, `120.0`, `1e21`, `0.0`) taken apart:
+/// the sign, the significant digits without leading or trailing zeros (none for zero),
+/// and the decimal exponent of the first digit.
 fn shortest_digits(printed: &str) -> (bool, Vec<u8>, i32) {
-    let (negative, mantissa) = match printed.strip_prefix('-') {
+    let (negative, number) = match printed.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, printed),
     };
+    let (mantissa, scale) = match number.split_once(['e', 'E']) {
+        Some((mantissa, exp)) => (mantissa, exp.parse::<i32>().unwrap_or(0)),
+        None => (number, 0),
+    };
     let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     let mut digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).collect();
-    // The first digit's exponent: the point is after `whole`.
-    let mut first = whole.len() as i32 - 1;
+    // The first digit's exponent: the point is after `whole`, moved by the exponent.
+    let mut first = whole.len() as i32 - 1 + scale;
     let leading = digits.iter().take_while(|&&c| c == b'0').count();
     digits.drain(..leading);
     first -= leading as i32;
@@ -1177,26 +1184,64 @@ mod tests {
             assert_eq!(format_double(d), go, "{d:?}");
             assert_eq!(format_double_with_core(d), go, "{d:?}");
         }
-        // Every exponent, random digits: the same text as core's formatting gave.
+        // A tie between two shortest candidates rounds to the even digit, as Go's
+        // `ryuFtoaShortest` does ("the half integer should round to next (even) integer");
+        // core's `Display` rounds it up (…5623e+15).
+        let tie = f64::from(1_658_206_780_u32) * 1e6 + 88_562.25;
+        assert_eq!(
+            tie.fract(),
+            0.25,
+            "exactly halfway between …562.2 and …562.3"
+        );
+        assert_eq!(format_double(tie), "1.6582067800885622e+15");
+        // Every exponent, random digits, and doubles halfway between two shortest
+        // candidates: the same text as core's formatting gives, except at such a tie.
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        for _ in 0..100_000 {
+        let random = (0..100_000).map(|_| {
             state ^= state << 13;
             state ^= state >> 7;
             state ^= state << 17;
-            let d = f64::from_bits(state);
-            assert_eq!(format_double(d), format_double_with_core(d), "{d:?}");
-        }
-        // Doubles halfway between two shortest candidates, which core rounds up.
-        for base in [1u64 << 49, 1 << 50, 1 << 51, 1 << 52] {
-            for i in 0..5_000u64 {
-                for frac in [0.125, 0.25, 0.5, 0.75] {
-                    for sign in [1.0, -1.0] {
-                        let d = sign * ((base + i * 7919) as f64 + frac);
-                        assert_eq!(format_double(d), format_double_with_core(d), "{d:?}");
-                    }
-                }
+            f64::from_bits(state)
+        });
+        let halfway = [1u64 << 49, 1 << 50, 1 << 51, 1 << 52]
+            .into_iter()
+            .flat_map(|base| {
+                (0..5_000u64).flat_map(move |i| {
+                    [0.125, 0.25, 0.5, 0.75].into_iter().flat_map(move |frac| {
+                        [1.0, -1.0].map(|sign| sign * ((base + i * 7919) as f64 + frac))
+                    })
+                })
+            });
+        let mut ties = 0;
+        for d in random.chain(halfway) {
+            let (ours, core) = (format_double(d), format_double_with_core(d));
+            if ours != core {
+                assert_tie_to_even(d, &ours, &core);
+                ties += 1;
             }
         }
+        assert!(ties > 0, "the halfway doubles include ties");
+    }
+
+    /// `ours` and `core` are two shortest texts of `d` one unit apart in their last
+    /// digit, and `ours` ends in the even one.
+    fn assert_tie_to_even(d: f64, ours: &str, core: &str) {
+        assert_eq!(ours.parse::<f64>().ok(), Some(d), "{ours} is not {d:?}");
+        assert_eq!(core.parse::<f64>().ok(), Some(d), "{core} is not {d:?}");
+        let digits = |s: &str| shortest_digits(s).1;
+        let (a, b) = (digits(ours), digits(core));
+        assert_eq!(a.len(), b.len(), "{ours} and {core} are not equally short");
+        let last = |v: &[u8]| v.last().map_or(0, |&c| c - b'0');
+        assert_eq!(
+            last(&a) % 2,
+            0,
+            "{ours} (for {d:?}) does not end in an even digit"
+        );
+        assert_eq!(
+            last(&a) + 1,
+            last(&b),
+            "{ours} and {core} are not one digit apart"
+        );
     }
 
     #[test]
