@@ -129,15 +129,15 @@ fn now_can_be_a_date_a_string_or_milliseconds() {
 #[wasm_bindgen_test]
 fn a_damaged_snapshot_is_refused_and_the_old_one_keeps_working() {
     let mut engine = JsEngine::new().unwrap();
-    let err = engine.load(&[1, 2, 3], None).err().unwrap();
+    let err = engine.load(vec![1, 2, 3], None).err().unwrap();
     assert_eq!(text(&err, "name"), "SnapshotError");
     assert_eq!(text(&err, "kind"), "bad_magic");
     let mut damaged = checkout_guard::DEMO_SNAPSHOT.to_vec();
     let middle = damaged.len() / 2;
     damaged[middle] ^= 0xff;
-    let err = engine.load(&damaged, None).err().unwrap();
+    let err = engine.load(damaged.to_vec(), None).err().unwrap();
     assert_eq!(text(&err, "kind"), "checksum_mismatch");
-    assert!(JsEngine::from_bytes(&damaged, None).is_err());
+    assert!(JsEngine::from_bytes(damaged.to_vec(), None).is_err());
     let order = js(include_str!("../examples/orders/blacklisted-limited.json"));
     assert_eq!(
         text(&engine.check(&order, options(NOW)).unwrap(), "decision"),
@@ -147,10 +147,12 @@ fn a_damaged_snapshot_is_refused_and_the_old_one_keeps_working() {
     assert_eq!(prop(&stats, "loads").as_f64(), Some(1.0));
     assert_eq!(prop(&stats, "checks").as_f64(), Some(1.0));
     // A good snapshot loads.
-    engine.load(checkout_guard::DEMO_SNAPSHOT, None).unwrap();
+    engine
+        .load(checkout_guard::DEMO_SNAPSHOT.to_vec(), None)
+        .unwrap();
     assert_eq!(prop(&engine.stats().unwrap(), "loads").as_f64(), Some(2.0));
     let merchant = js(r#"{"merchant": "another-store"}"#);
-    let err = JsEngine::from_bytes(checkout_guard::DEMO_SNAPSHOT, Some(merchant))
+    let err = JsEngine::from_bytes(checkout_guard::DEMO_SNAPSHOT.to_vec(), Some(merchant))
         .err()
         .unwrap();
     assert_eq!(text(&err, "kind"), "wrong_merchant");
@@ -158,7 +160,7 @@ fn a_damaged_snapshot_is_refused_and_the_old_one_keeps_working() {
     // the store's own is accepted.
     let merchant = js(r#"{"merchant": "another-store"}"#);
     let err = engine
-        .load(checkout_guard::DEMO_SNAPSHOT, Some(merchant))
+        .load(checkout_guard::DEMO_SNAPSHOT.to_vec(), Some(merchant))
         .err()
         .unwrap();
     assert_eq!(text(&err, "kind"), "wrong_merchant");
@@ -167,7 +169,7 @@ fn a_damaged_snapshot_is_refused_and_the_old_one_keeps_working() {
     assert_eq!(prop(&engine.stats().unwrap(), "loads").as_f64(), Some(2.0));
     let merchant = js(r#"{"merchant": "demo-store"}"#);
     engine
-        .load(checkout_guard::DEMO_SNAPSHOT, Some(merchant))
+        .load(checkout_guard::DEMO_SNAPSHOT.to_vec(), Some(merchant))
         .unwrap();
     assert_eq!(prop(&engine.stats().unwrap(), "loads").as_f64(), Some(3.0));
 }
@@ -229,19 +231,23 @@ fn compile_policy_round_trips_and_reports_located_diagnostics() {
     let bytes: js_sys::Uint8Array = prop(&compiled, "bytes").dyn_into().unwrap();
     let bytes = bytes.to_vec();
     // Without its key, or with another, the snapshot is refused with a typed error.
-    let err = JsEngine::from_bytes(&bytes, None).err().unwrap();
+    let err = JsEngine::from_bytes(bytes.to_vec(), None).err().unwrap();
     assert_eq!(text(&err, "kind"), "key_required");
     let demo_key = js(&format!(
         r#"{{"key": "{}"}}"#,
         include_str!("../examples/demo-store/demo.key").trim()
     ));
-    let err = JsEngine::from_bytes(&bytes, Some(demo_key)).err().unwrap();
+    let err = JsEngine::from_bytes(bytes.to_vec(), Some(demo_key))
+        .err()
+        .unwrap();
     assert_eq!(text(&err, "name"), "SnapshotError");
     assert_eq!(text(&err, "kind"), "wrong_key");
     let bad_key = js(r#"{"key": "not hex"}"#);
     assert_eq!(
         text(
-            &JsEngine::from_bytes(&bytes, Some(bad_key)).err().unwrap(),
+            &JsEngine::from_bytes(bytes.to_vec(), Some(bad_key))
+                .err()
+                .unwrap(),
             "path"
         ),
         "options.key"
@@ -250,7 +256,7 @@ fn compile_policy_round_trips_and_reports_located_diagnostics() {
     let raw = js_sys::Uint8Array::from(&b"wasm-test-key-16"[..]);
     let with_bytes = js_sys::Object::new();
     Reflect::set(&with_bytes, &"key".into(), &raw).unwrap();
-    let mut engine = JsEngine::from_bytes(&bytes, Some(with_bytes.into())).unwrap();
+    let mut engine = JsEngine::from_bytes(bytes.to_vec(), Some(with_bytes.into())).unwrap();
     let order = js(include_str!("../examples/orders/blacklisted-limited.json"));
     assert_eq!(
         text(&engine.check(&order, options(NOW)).unwrap(), "decision"),
@@ -352,7 +358,7 @@ fn info_reports_the_policy_settings() {
 /// per file and warns where a quoted CSV field spans lines.
 #[wasm_bindgen_test]
 fn crafted_catalogs_are_refused_and_lost_csv_rows_are_reported() {
-    let err = JsEngine::from_bytes(&crafted::demo_with_an_empty_tag(), None)
+    let err = JsEngine::from_bytes(crafted::demo_with_an_empty_tag().to_vec(), None)
         .err()
         .unwrap();
     assert_eq!(text(&err, "kind"), "bad_section");
@@ -411,7 +417,7 @@ fn signed_options(extra: &str) -> Option<JsValue> {
 
 #[wasm_bindgen_test]
 fn a_public_key_admits_only_verified_signatures() {
-    let engine = JsEngine::from_bytes(SIGNED, signed_options("")).unwrap();
+    let engine = JsEngine::from_bytes(SIGNED.to_vec(), signed_options("")).unwrap();
     let info = engine.info().unwrap();
     assert_eq!(prop(&info, "signed").as_bool(), Some(true));
     assert_eq!(prop(&info, "signature_present").as_bool(), Some(true));
@@ -420,7 +426,7 @@ fn a_public_key_admits_only_verified_signatures() {
         (TAMPERED, "bad_signature"),
         (&SIGNED[..SIGNED.len() - 1], "length_mismatch"),
     ] {
-        let err = JsEngine::from_bytes(bytes, signed_options(""))
+        let err = JsEngine::from_bytes(bytes.to_vec(), signed_options(""))
             .err()
             .unwrap();
         assert_eq!(text(&err, "name"), "SnapshotError");
@@ -428,9 +434,9 @@ fn a_public_key_admits_only_verified_signatures() {
     }
     // Without a public key the tampered file loads, and nothing reads as signed.
     let key = Some(js(&format!(r#"{{"key": "{}"}}"#, FIXTURE_KEY.trim())));
-    let open = JsEngine::from_bytes(TAMPERED, key).unwrap();
+    let open = JsEngine::from_bytes(TAMPERED.to_vec(), key).unwrap();
     assert_eq!(prop(&open.info().unwrap(), "signed").as_bool(), Some(false));
-    let err = JsEngine::from_bytes(SIGNED, Some(js(r#"{"publicKey": 7}"#)))
+    let err = JsEngine::from_bytes(SIGNED.to_vec(), Some(js(r#"{"publicKey": 7}"#)))
         .err()
         .unwrap();
     assert_eq!(text(&err, "path"), "options.publicKey");
@@ -440,14 +446,17 @@ fn a_public_key_admits_only_verified_signatures() {
 fn load_refuses_a_rollback_unless_forced_and_keeps_the_old_snapshot() {
     let mut engine = JsEngine::new().unwrap(); // the demo store, created 2026-11-25
                                                // Another snapshot with the same created_at: refused, then forced.
-    let err = engine.load(SIGNED, signed_options("")).err().unwrap();
+    let err = engine
+        .load(SIGNED.to_vec(), signed_options(""))
+        .err()
+        .unwrap();
     assert_eq!(text(&err, "kind"), "rollback");
     assert_eq!(text(&err, "serving"), "2026-11-25T00:00:00Z");
     assert_eq!(text(&err, "offered"), "2026-11-25T00:00:00Z");
     assert_eq!(text(&engine.info().unwrap(), "merchant"), "demo-store");
     assert_eq!(prop(&engine.stats().unwrap(), "loads").as_f64(), Some(1.0));
     engine
-        .load(SIGNED, signed_options(r#", "force": true"#))
+        .load(SIGNED.to_vec(), signed_options(r#", "force": true"#))
         .unwrap();
     assert_eq!(
         prop(&engine.info().unwrap(), "signed").as_bool(),
@@ -474,7 +483,7 @@ fn load_refuses_a_rollback_unless_forced_and_keeps_the_old_snapshot() {
     let older: js_sys::Uint8Array = prop(&older, "bytes").dyn_into().unwrap();
     let older = older.to_vec();
     let key = || Some(js(&format!(r#"{{"key": "{}"}}"#, FIXTURE_KEY.trim())));
-    let err = engine.load(&older, key()).err().unwrap();
+    let err = engine.load(older.to_vec(), key()).err().unwrap();
     assert_eq!(text(&err, "kind"), "rollback");
     assert_eq!(text(&err, "offered"), "2026-11-20T00:00:00Z");
     assert_eq!(
@@ -482,7 +491,7 @@ fn load_refuses_a_rollback_unless_forced_and_keeps_the_old_snapshot() {
         Some(true)
     );
     let err = engine
-        .load(&older, Some(js(r#"{"force": 1}"#)))
+        .load(older.to_vec(), Some(js(r#"{"force": 1}"#)))
         .err()
         .unwrap();
     assert_eq!(text(&err, "path"), "options.force");
@@ -517,7 +526,7 @@ fn a_page_loading_a_private_snapshot_is_warned_and_a_public_one_is_not() {
     let keyed = || Some(js(&format!(r#"{{"key": "{MERCHANT_KEY}"}}"#)));
     let private = store_bytes("private");
     let warned = warnings_of(|| {
-        JsEngine::from_bytes(&private, keyed()).unwrap();
+        JsEngine::from_bytes(private.to_vec(), keyed()).unwrap();
     });
     if in_browser {
         assert_eq!(warned.len(), 1, "{warned:?}");
@@ -529,7 +538,7 @@ fn a_page_loading_a_private_snapshot_is_warned_and_a_public_one_is_not() {
     // A public snapshot loads without a key and warns nowhere; its hits are uncertain.
     let public = store_bytes("public");
     let warned = warnings_of(|| {
-        let mut engine = JsEngine::from_bytes(&public, None).unwrap();
+        let mut engine = JsEngine::from_bytes(public.to_vec(), None).unwrap();
         let info = engine.info().unwrap();
         assert_eq!(text(&info, "profile"), "public");
         // A guest whose card is blocked, buying a limited item (the private profile denies).
@@ -543,7 +552,7 @@ fn a_page_loading_a_private_snapshot_is_warned_and_a_public_one_is_not() {
     // The demo store (published key) is exempt.
     let demo: &[u8] = include_bytes!("../assets/demo-store.snapshot");
     assert!(warnings_of(|| {
-        JsEngine::from_bytes(demo, None).unwrap();
+        JsEngine::from_bytes(demo.to_vec(), None).unwrap();
     })
     .is_empty());
 }
