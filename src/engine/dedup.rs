@@ -10,12 +10,13 @@
 //! memory ([`OrderKey`], `CheckOptions::duplicate`). Keys are SipHash digests, so the
 //! memory holds no identifiers.
 
+use super::heavy_hitters::DigestMap;
 use super::order::Order;
 use crate::model::IdKind;
 use crate::normalize;
 use crate::time::{Duration, Timestamp};
 use siphasher::sip::SipHasher13;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::Hasher;
 
 /// Most customer-and-basket keys remembered.
@@ -63,10 +64,10 @@ struct Entry {
 /// Remembers recent checks; see the module doc.
 #[derive(Debug, Default, Clone)]
 pub struct DuplicateMemory {
-    seen: HashMap<u64, Entry>,
+    seen: DigestMap<u64, Entry>,
     /// Each customer's baskets, least recently seen first (at most
     /// [`BASKETS_PER_CUSTOMER`]).
-    customers: HashMap<u64, Vec<u64>>,
+    customers: DigestMap<u64, Vec<u64>>,
     order: VecDeque<(u64, Timestamp)>,
 }
 
