@@ -117,13 +117,15 @@ pub(super) struct Buffers {
 const BUFFER_KEEP: usize = 1024;
 
 thread_local! {
-    static BUFFERS: std::cell::Cell<Option<Buffers>> = const { std::cell::Cell::new(None) };
+    // Boxed: handing the buffers out and back moves one pointer, not five `String`s
+    // (twice a check: the duplicate key and the facts).
+    static BUFFERS: std::cell::Cell<Option<Box<Buffers>>> = const { std::cell::Cell::new(None) };
 }
 
 impl Buffers {
     /// This thread's buffers, emptied (fresh ones if another check on this thread
     /// holds them, or thread-local storage is gone).
-    pub fn take() -> Buffers {
+    pub fn take() -> Box<Buffers> {
         let mut b = BUFFERS
             .try_with(|c| c.take())
             .ok()
@@ -138,7 +140,7 @@ impl Buffers {
     }
 
     /// Keeps the buffers for the next check on this thread, unless one grew too large.
-    pub fn give_back(self) {
+    pub fn give_back(self: Box<Self>) {
         let kept = |t: &String| t.capacity() <= BUFFER_KEEP;
         if kept(&self.shipping_phone)
             && kept(&self.ident)
