@@ -87,7 +87,8 @@ pub fn candidate_into(kind: IdKind, identifier: &str, length: u32, out: &mut Str
                 .map(|(i, _)| i);
             let start = match n.checked_sub(1).map(|k| dots.nth(k)) {
                 Some(Some(dot)) => dot + 1,
-                Some(None) if domain.split('.').count() == n => 0,
+                // Labels are dots + 1 (bytes: `split` on a `char` is the generic searcher).
+                Some(None) if domain.bytes().filter(|&b| b == b'.').count() + 1 == n => 0,
                 _ => return false,
             };
             match domain.get(start..) {
