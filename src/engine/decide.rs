@@ -40,10 +40,18 @@ fn evaluate(
     let mut reasons = Vec::new();
     let mut warnings = Vec::new();
     let mut rule_errors = 0u64;
-    let mut line_actions: Vec<Action> = vec![Action::Allow; order.items.len()];
+    // The verdict's lines, each raised in place as item rules fire on it.
+    let mut lines: Vec<LineVerdict> = order
+        .items
+        .iter()
+        .map(|l| LineVerdict {
+            sku: l.sku.clone(),
+            decision: Action::Allow,
+        })
+        .collect();
     // A rule counts with the action it takes: its own when it fires, its `on_error`
-    // action when it cannot be evaluated (docs/semantics.md §9, "Rules that fail").
-    let mut fired: Vec<(&super::CompiledRule, Action)> = Vec::new();
+    // action when it cannot be evaluated (docs/semantics.md §9, "Rules that fail"). Each
+    // is one reason; `fired` finds their rules again.
     let budget = OrderBudget::new();
     for rule in &loaded.rules {
         if rule.action == Action::StepUp
@@ -80,19 +88,17 @@ fn evaluate(
             warnings.push(failure_warning(rule, &failed, &e));
         }
         if ok {
-            fired.push((rule, rule.action));
-            mark_lines(&mut line_actions, &hit, rule.action);
+            mark_lines(&mut lines, &hit, rule.action);
             reasons.push(reason(rule, rule.action, hit));
         }
         if let (Some(action), false) = (rule.on_error, failed.is_empty()) {
-            let lines: Vec<usize> = failed.into_iter().flatten().collect();
-            fired.push((rule, action));
-            mark_lines(&mut line_actions, &lines, action);
-            reasons.push(reason(rule, action, lines));
+            let failed_lines: Vec<usize> = failed.into_iter().flatten().collect();
+            mark_lines(&mut lines, &failed_lines, action);
+            reasons.push(reason(rule, action, failed_lines));
         }
     }
 
-    let mut decision = firing_decision(fired.iter().map(|&(_, a)| a));
+    let mut decision = firing_decision(reasons.iter().map(|r| r.action));
     if now >= snapshot.expires_at() {
         warnings.push(format!(
             "snapshot expired at {}; compile and deploy a fresh one",
@@ -108,7 +114,7 @@ fn evaluate(
     let mut verify: Vec<Arc<str>> = Vec::new();
     let mut verify_required: Vec<Vec<Arc<str>>> = Vec::new();
     if decision == Action::StepUp {
-        for (rule, _) in fired.iter().filter(|&&(_, a)| a == Action::StepUp) {
+        for (rule, _) in fired(&loaded.rules, &reasons).filter(|&(_, a)| a == Action::StepUp) {
             for m in &rule.verify {
                 if !verify.contains(m) {
                     verify.push(m.clone());
@@ -122,21 +128,11 @@ fn evaluate(
         }
     }
     // A rule's message speaks for its own action, never for its `on_error` one.
-    let message = fired
-        .iter()
-        .filter(|&&(r, a)| a == decision && r.action == a)
+    let message = fired(&loaded.rules, &reasons)
+        .filter(|&(r, a)| a == decision && r.action == a)
         .find_map(|(r, _)| r.message.as_ref())
         .and_then(|key| message(loaded, key, locale))
         .map(|m| fill(loaded, m, facts, order));
-    let lines = order
-        .items
-        .iter()
-        .zip(line_actions)
-        .map(|(l, decision)| LineVerdict {
-            sku: l.sku.clone(),
-            decision,
-        })
-        .collect();
     let verdict = Verdict {
         decision,
         verify,
@@ -148,6 +144,26 @@ fn evaluate(
         warnings,
     };
     (verdict, rule_errors)
+}
+
+/// The rule behind each of `reasons`, with the action it counted with. Reasons are
+/// pushed in policy order (a rule's own action, then its `on_error` one), each naming its
+/// rule by a clone of the rule's `id`: one forward walk finds them, so a check keeps no
+/// list of firing rules besides the verdict's reasons.
+fn fired<'r>(
+    rules: &'r [super::CompiledRule],
+    reasons: &'r [Reason],
+) -> impl Iterator<Item = (&'r super::CompiledRule, Action)> + 'r {
+    let mut at = 0;
+    reasons.iter().filter_map(move |reason| {
+        while let Some(rule) = rules.get(at) {
+            if Arc::ptr_eq(&rule.id, &reason.rule) {
+                return Some((rule, reason.action));
+            }
+            at += 1;
+        }
+        None
+    })
 }
 
 /// What a firing `step_up` rule still asks for (docs/semantics.md §9.4): completing one
@@ -223,10 +239,10 @@ fn failure_warning(
 }
 
 /// Raises the decision of each of `lines` to at least `action`.
-fn mark_lines(line_actions: &mut [Action], lines: &[usize], action: Action) {
+fn mark_lines(verdict_lines: &mut [LineVerdict], lines: &[usize], action: Action) {
     for &i in lines {
-        if let Some(a) = line_actions.get_mut(i) {
-            *a = (*a).max(action);
+        if let Some(line) = verdict_lines.get_mut(i) {
+            line.decision = line.decision.max(action);
         }
     }
 }

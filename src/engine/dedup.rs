@@ -10,12 +10,13 @@
 //! memory ([`OrderKey`], `CheckOptions::duplicate`). Keys are SipHash digests, so the
 //! memory holds no identifiers.
 
+use super::heavy_hitters::{DigestMap, SeededState};
 use super::order::Order;
 use crate::model::IdKind;
 use crate::normalize;
 use crate::time::{Duration, Timestamp};
 use siphasher::sip::SipHasher13;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::Hasher;
 
 /// Most customer-and-basket keys remembered.
@@ -63,10 +64,10 @@ struct Entry {
 /// Remembers recent checks; see the module doc.
 #[derive(Debug, Default, Clone)]
 pub struct DuplicateMemory {
-    seen: HashMap<u64, Entry>,
+    seen: DigestMap<u64, Entry>,
     /// Each customer's baskets, least recently seen first (at most
     /// [`BASKETS_PER_CUSTOMER`]).
-    customers: HashMap<u64, Vec<u64>>,
+    customers: DigestMap<u64, Vec<u64>>,
     order: VecDeque<(u64, Timestamp)>,
 }
 
@@ -254,7 +255,11 @@ impl DuplicateMemory {
     /// Keeps in the recency queue only the newest sighting of each key still held
     /// (amortized O(1) per record: it runs when the queue has doubled past the keys).
     fn compact(&mut self) {
-        let mut kept = std::collections::HashSet::with_capacity(self.seen.len());
+        // Keys are digests: hashed as the memory's maps hash them, not by SipHash.
+        let mut kept = std::collections::HashSet::with_capacity_and_hasher(
+            self.seen.len(),
+            SeededState::default(),
+        );
         let mut newest_first: Vec<(u64, Timestamp)> = Vec::with_capacity(self.seen.len());
         while let Some((key, at)) = self.order.pop_back() {
             if self.newest(key).is_some_and(|n| n <= at) && kept.insert(key) {

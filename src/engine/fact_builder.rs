@@ -39,15 +39,12 @@ pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>
     let policy = snapshot.policy();
     let rules = normalize::Rules::of(policy);
 
-    let Buffers {
-        mut shipping_phone,
-        mut ident,
-    } = Buffers::take();
+    let mut buffers = Buffers::take();
     // Normalized once: looked up in the blocklist and checked for `invalid_phone`.
     if let Some(p) = order.shipping.as_ref().and_then(|s| s.phone.as_deref()) {
-        normalize::identifier_into(IdKind::Phone, p, &rules, &mut shipping_phone);
+        normalize::identifier_into(IdKind::Phone, p, &rules, &mut buffers.shipping_phone);
     }
-    let mut customer = customer_facts(loaded, order, &shipping_phone, &mut ident, now);
+    let mut customer = customer_facts(loaded, order, &mut buffers, now);
     customer.bound = bound.to_vec();
     let (mut items, total_minor) = item_facts(loaded, order, bought);
     mark_scoped(&mut items, &customer.scoped);
@@ -58,14 +55,10 @@ pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>
         &items,
         !snapshot.has_catalog(),
         &policy.currency,
-        &shipping_phone,
+        &buffers.shipping_phone,
         &mut issue_list,
     );
-    Buffers {
-        shipping_phone,
-        ident,
-    }
-    .give_back();
+    buffers.give_back();
     if duplicate {
         issue_list.push(Issue::DuplicateRecent.as_str());
     }
@@ -110,21 +103,29 @@ pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>
 pub(super) struct Buffers {
     /// The shipping phone, normalized.
     pub shipping_phone: String,
-    /// Each other identifier in turn, normalized (the duplicate key's customer too).
+    /// Each other identifier in turn, normalized (the duplicate key's customer too);
+    /// then the pattern candidates.
     pub ident: String,
+    /// The customer's e-mail, IP and phone, normalized: looked up as they are, then
+    /// the source of their pattern candidates (so they are not normalized twice).
+    email: String,
+    ip: String,
+    phone: String,
 }
 
 /// A buffer grown past this many bytes by one outsized identifier is not kept.
 const BUFFER_KEEP: usize = 1024;
 
 thread_local! {
-    static BUFFERS: std::cell::Cell<Option<Buffers>> = const { std::cell::Cell::new(None) };
+    // Boxed: handing the buffers out and back moves one pointer, not five `String`s
+    // (twice a check: the duplicate key and the facts).
+    static BUFFERS: std::cell::Cell<Option<Box<Buffers>>> = const { std::cell::Cell::new(None) };
 }
 
 impl Buffers {
     /// This thread's buffers, emptied (fresh ones if another check on this thread
     /// holds them, or thread-local storage is gone).
-    pub fn take() -> Buffers {
+    pub fn take() -> Box<Buffers> {
         let mut b = BUFFERS
             .try_with(|c| c.take())
             .ok()
@@ -132,27 +133,42 @@ impl Buffers {
             .unwrap_or_default();
         b.shipping_phone.clear();
         b.ident.clear();
+        b.email.clear();
+        b.ip.clear();
+        b.phone.clear();
         b
     }
 
     /// Keeps the buffers for the next check on this thread, unless one grew too large.
-    pub fn give_back(self) {
-        if self.shipping_phone.capacity() <= BUFFER_KEEP && self.ident.capacity() <= BUFFER_KEEP {
+    pub fn give_back(self: Box<Self>) {
+        let kept = |t: &String| t.capacity() <= BUFFER_KEEP;
+        if kept(&self.shipping_phone)
+            && kept(&self.ident)
+            && kept(&self.email)
+            && kept(&self.ip)
+            && kept(&self.phone)
+        {
             // Fails only while the thread is exiting: then the buffers are dropped.
             let _ = BUFFERS.try_with(|c| c.set(Some(self)));
         }
     }
 }
 
-/// Blocklist level, reasons and matched kinds, and `customers.csv` history. `buf` is
-/// scratch space for normalized identifiers.
+/// Blocklist level, reasons and matched kinds, and `customers.csv` history. `buffers`
+/// holds the shipping phone, normalized, and receives the other identifiers normalized.
 fn customer_facts<'a>(
     loaded: &'a Loaded,
     order: &Order,
-    shipping_phone: &str,
-    buf: &mut String,
+    buffers: &mut Buffers,
     now: Timestamp,
 ) -> CustomerFacts<'a> {
+    let Buffers {
+        shipping_phone,
+        ident: buf,
+        email,
+        ip,
+        phone,
+    } = buffers;
     let snapshot = &loaded.snapshot;
     let rules = normalize::Rules::of(snapshot.policy());
     let c = &order.customer;
@@ -206,22 +222,37 @@ fn customer_facts<'a>(
         snapshot.for_each_match(kind, normalized, |m| matched(kind, m));
     };
     // A kind the blocklist holds none of is neither normalized nor hashed (the
-    // customer id above still is: it also finds the customer's statistics).
+    // customer id above still is: it also finds the customer's statistics). The
+    // e-mail, IP and phone are normalized once for their exact and pattern lookups.
+    let may = |kind| snapshot.may_list(kind);
+    for (kind, pattern, raw, out) in [
+        (IdKind::Email, IdKind::EmailDomain, &c.email, &mut *email),
+        (IdKind::Ip, IdKind::IpRange, &c.ip, &mut *ip),
+        (IdKind::Phone, IdKind::PhonePrefix, &c.phone, &mut *phone),
+    ] {
+        if may(kind) || may(pattern) {
+            ident(kind, raw, out);
+        }
+    }
+    // In the order the lookups have always run: the first reason found is listed first.
+    if may(IdKind::Email) {
+        lookup(IdKind::Email, email);
+    }
     for (kind, raw) in [
-        (IdKind::Email, &c.email),
         (IdKind::DeviceId, &c.device_id),
         (IdKind::PaymentFingerprint, &c.payment_fingerprint),
-        (IdKind::Ip, &c.ip),
     ] {
-        if snapshot.may_list(kind) {
+        if may(kind) {
             ident(kind, raw, buf);
             lookup(kind, buf);
         }
     }
-    if snapshot.may_list(IdKind::Phone) {
-        ident(IdKind::Phone, &c.phone, buf);
-        lookup(IdKind::Phone, buf);
-        if shipping_phone != buf.as_str() {
+    if may(IdKind::Ip) {
+        lookup(IdKind::Ip, ip);
+    }
+    if may(IdKind::Phone) {
+        lookup(IdKind::Phone, phone);
+        if shipping_phone != phone {
             lookup(IdKind::Phone, shipping_phone);
         }
     }
@@ -241,7 +272,8 @@ fn customer_facts<'a>(
         );
         lookup(IdKind::Address, buf);
     }
-    pattern_lookups(snapshot, c, shipping_phone, buf, &ident, &mut matched);
+    let normalized = [&**email, &**ip, &**phone];
+    pattern_lookups(snapshot, normalized, shipping_phone, buf, &mut matched);
     facts.level_certain = certain_level == facts.level;
     facts.matched = IdKind::LISTABLE
         .iter()
@@ -280,30 +312,28 @@ fn mark_scoped(
 
 /// The pattern entries' lookups (docs/semantics.md §3.3): the e-mail's domain, the IP's
 /// ranges, the phones' prefixes, each only when the snapshot holds entries of the kind
-/// (then one hash per length it holds). `buf` receives each identifier normalized.
+/// (then one hash per length it holds). `normalized`: the customer's e-mail, IP and
+/// phone as the exact lookups normalized them; `scratch` receives each candidate.
 fn pattern_lookups<'a>(
     snapshot: &'a crate::snapshot::Snapshot,
-    c: &super::order::Customer,
+    normalized: [&str; 3],
     shipping_phone: &str,
-    buf: &mut String,
-    ident: &impl Fn(IdKind, &Option<String>, &mut String),
+    scratch: &mut String,
     matched: &mut impl FnMut(IdKind, ListMatch<'a>),
 ) {
-    let mut scratch = String::new();
-    for (pattern, kind, raw) in [
-        (IdKind::EmailDomain, IdKind::Email, &c.email),
-        (IdKind::IpRange, IdKind::Ip, &c.ip),
-        (IdKind::PhonePrefix, IdKind::Phone, &c.phone),
+    let [email, ip, phone] = normalized;
+    for (pattern, identifier) in [
+        (IdKind::EmailDomain, email),
+        (IdKind::IpRange, ip),
+        (IdKind::PhonePrefix, phone),
     ] {
         if !snapshot.may_list(pattern) {
             continue;
         }
-        ident(kind, raw, buf);
-        snapshot.for_each_pattern_match(pattern, buf, &mut scratch, |m| matched(pattern, m));
-        if pattern == IdKind::PhonePrefix && shipping_phone != buf.as_str() {
-            snapshot.for_each_pattern_match(pattern, shipping_phone, &mut scratch, |m| {
-                matched(pattern, m)
-            });
+        snapshot.for_each_pattern_match(pattern, identifier, scratch, |m| matched(pattern, m));
+        if pattern == IdKind::PhonePrefix && shipping_phone != identifier {
+            snapshot
+                .for_each_pattern_match(pattern, shipping_phone, scratch, |m| matched(pattern, m));
         }
     }
 }

@@ -61,6 +61,32 @@ impl Hasher for IntHasher {
 /// A map keyed by one integer, hashed by [`IntHasher`].
 pub(crate) type IntMap<K, V> = HashMap<K, V, BuildHasherDefault<IntHasher>>;
 
+/// [`IntHasher`] started from a random seed drawn once per map (as std's `RandomState`
+/// draws its keys), for maps keyed by digests a caller can compute (the duplicate and
+/// purchase memories: their SipHash keys are public). Their keys are already uniform
+/// 64-bit digests, so std's SipHash-1-3 over them cost ~0.9 k instructions a check for
+/// no spread; the seed keeps chosen keys from being aimed at one bucket, as hashbrown's
+/// own default hasher (a seeded folded multiply too) does.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SeededState(u64);
+
+impl Default for SeededState {
+    fn default() -> Self {
+        use std::hash::BuildHasher;
+        SeededState(std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64))
+    }
+}
+
+impl std::hash::BuildHasher for SeededState {
+    type Hasher = IntHasher;
+    fn build_hasher(&self) -> IntHasher {
+        IntHasher(self.0)
+    }
+}
+
+/// A map keyed by digests (integers), hashed by [`IntHasher`] from a random seed.
+pub(crate) type DigestMap<K, V> = HashMap<K, V, SeededState>;
+
 /// A space-saving sketch of at most `capacity` counters.
 #[derive(Debug, Clone)]
 pub(crate) struct HeavyHitters {

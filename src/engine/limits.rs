@@ -16,12 +16,12 @@
 //! oldest merged into one dated at the newer (so a merged purchase counts for longer,
 //! never less). Keys are SipHash digests: the memory holds no identifiers.
 
+use super::heavy_hitters::DigestMap;
 use super::order::Order;
 use crate::model::IdKind;
 use crate::normalize;
 use crate::time::{Duration, Timestamp};
 use siphasher::sip::SipHasher13;
-use std::collections::HashMap;
 use std::hash::Hasher;
 
 /// Most identity-and-SKU keys remembered.
@@ -58,7 +58,7 @@ struct Purchase {
 /// Remembers allowed purchases; see the module doc.
 #[derive(Debug, Default, Clone)]
 pub struct PurchaseMemory {
-    keys: HashMap<(u64, u64), Vec<Purchase>>,
+    keys: DigestMap<(u64, u64), Vec<Purchase>>,
 }
 
 /// The digests of every identifier `order` carries (at most one per kind and phone

@@ -15,7 +15,9 @@
 //! pattern meets exactly the identifiers that normalize into its class: `ＥＸＡＭＰＬＥ.com`
 //! and `mail.example.com` meet `example.com`, `badexample.com` does not.
 
-use super::{email_into, folded, parse_ip, phone_into, trim, write_ip, Groups, Rules};
+use super::{
+    email_into, folded, parse_ip, phone_into, push_decimal, trim, write_ip, Groups, Rules,
+};
 use crate::model::{IdKind, PlusTags};
 
 /// Longest phone prefix, in digits (E.164 numbers have at most 15).
@@ -67,9 +69,11 @@ pub fn candidate_into(kind: IdKind, identifier: &str, length: u32, out: &mut Str
     };
     match kind {
         IdKind::EmailDomain => {
-            let Some((_, domain)) = identifier.rsplit_once('@') else {
+            // A byte search: `rsplit_once` on a `char` goes through the generic searcher.
+            let Some(at) = identifier.bytes().rposition(|b| b == b'@') else {
                 return false;
             };
+            let domain = identifier.get(at + 1..).unwrap_or("");
             if domain.is_empty() {
                 return false;
             }
@@ -83,7 +87,8 @@ pub fn candidate_into(kind: IdKind, identifier: &str, length: u32, out: &mut Str
                 .map(|(i, _)| i);
             let start = match n.checked_sub(1).map(|k| dots.nth(k)) {
                 Some(Some(dot)) => dot + 1,
-                Some(None) if domain.split('.').count() == n => 0,
+                // Labels are dots + 1 (bytes: `split` on a `char` is the generic searcher).
+                Some(None) if domain.bytes().filter(|&b| b == b'.').count() + 1 == n => 0,
                 _ => return false,
             };
             match domain.get(start..) {
@@ -102,6 +107,11 @@ pub fn candidate_into(kind: IdKind, identifier: &str, length: u32, out: &mut Str
             _ => false,
         },
         IdKind::IpRange => match parse_ip(identifier) {
+            // The usual IPv4 address and range: masked and written as 32 bits.
+            Some([0, 0, 0, 0, 0, 0xffff, hi, lo]) if length >= V4_MAPPED_BITS => {
+                v4_range_into(hi, lo, length - V4_MAPPED_BITS, out);
+                true
+            }
             Some(groups) => {
                 range_into(&mask(groups, length), length, out);
                 true
@@ -243,6 +253,22 @@ fn mask(g: Groups, bits: u32) -> Groups {
     out
 }
 
+/// The IPv4 range of `bits` (0–32) holding the address whose halves are `hi`, `lo`, as
+/// [`range_into`] writes it for the mapped address and length `bits + 96`.
+fn v4_range_into(hi: u16, lo: u16, bits: u32, out: &mut String) {
+    let address = (u32::from(hi) << 16) | u32::from(lo);
+    let mask = u32::MAX.checked_shl(32 - bits.min(32)).unwrap_or(0);
+    let [a, b, c, d] = (address & mask).to_be_bytes();
+    for (i, part) in [a, b, c, d].into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_decimal(part, out);
+    }
+    out.push('/');
+    push_decimal(u8::try_from(bits).unwrap_or(32), out);
+}
+
 /// A network and its length in the canonical spelling: IPv4 (mapped, length ≥ 96) as
 /// `a.b.c.d/(length − 96)`, else RFC 5952 IPv6 `/length`.
 fn range_into(network: &Groups, length: u32, out: &mut String) {
@@ -250,7 +276,8 @@ fn range_into(network: &Groups, length: u32, out: &mut String) {
     let v4 = length >= V4_MAPPED_BITS && !out.contains(':');
     let shown = if v4 { length - V4_MAPPED_BITS } else { length };
     out.push('/');
-    out.push_str(&shown.to_string());
+    // At most 128: three digits, written without a `String` of their own.
+    push_decimal(u8::try_from(shown).unwrap_or(u8::MAX), out);
 }
 
 #[cfg(test)]
