@@ -678,21 +678,17 @@ fn decoded_rules(
     policy: &crate::model::Policy,
     stored: &crate::snapshot::RulePrograms<'_>,
 ) -> Result<Vec<CompiledRule>, LoadError> {
-    policy
-        .rules
-        .iter()
-        .zip(&stored.programs)
-        .map(|(rule, bytes)| {
-            rules::decode_program(bytes, &stored.names, rule.scope)
-                .map(|program| compiled(rule, program))
-                .map_err(|why| {
-                    LoadError::Snapshot(SnapshotError::BadSection {
-                        section: "PROG".into(),
-                        problem: format!("the program of rule `{}` is invalid: {why}", rule.id),
-                    })
-                })
-        })
-        .collect()
+    let mut rules = Vec::with_capacity(policy.rules.len());
+    for (rule, bytes) in policy.rules.iter().zip(&stored.programs) {
+        let program = rules::decode_program(bytes, &stored.names, rule.scope).map_err(|why| {
+            LoadError::Snapshot(SnapshotError::BadSection {
+                section: "PROG".into(),
+                problem: format!("the program of rule `{}` is invalid: {why}", rule.id),
+            })
+        })?;
+        rules.push(compiled(rule, program));
+    }
+    Ok(rules)
 }
 
 /// The rules compiled from their text (formats 2 and 3, in a build with the compiler).
