@@ -114,6 +114,7 @@ fn load_error(e: &LoadError) -> JsValue {
             &e.to_string(),
             &[("kind", JsValue::from_str(snapshot_kind(s)))],
         ),
+        #[cfg(feature = "compiler")]
         LoadError::Rules(d) => {
             let list = json_to_js(&write::to_string(&d.0)).unwrap_or_else(|_| Array::new().into());
             js_error(

@@ -197,14 +197,22 @@ impl PurchaseMemory {
         if self.keys.len() <= CAPACITY {
             return;
         }
-        let mut newest: Vec<(Timestamp, (u64, u64))> = self
-            .keys
-            .iter()
-            .map(|(k, list)| (list.iter().map(|p| p.at).max().unwrap_or(from), *k))
-            .collect();
-        newest.sort_unstable();
+        // The `excess` least recently bought keys, popped from a min-heap: the keys are
+        // distinct, so these are the keys a full sort would put first, for a few hundred
+        // bytes of wasm where a sort instantiation for this type cost ~3 KB.
+        let mut newest: std::collections::BinaryHeap<std::cmp::Reverse<(Timestamp, (u64, u64))>> =
+            self.keys
+                .iter()
+                .map(|(k, list)| {
+                    let at = list.iter().map(|p| p.at).max().unwrap_or(from);
+                    std::cmp::Reverse((at, *k))
+                })
+                .collect();
         let excess = self.keys.len().saturating_sub(CAPACITY / 4 * 3);
-        for (_, k) in newest.into_iter().take(excess) {
+        for _ in 0..excess {
+            let Some(std::cmp::Reverse((_, k))) = newest.pop() else {
+                break;
+            };
             self.keys.remove(&k);
         }
     }
@@ -226,7 +234,16 @@ fn merge_oldest(list: &mut Vec<Purchase>) {
     if list.len() <= PURCHASES_PER_KEY {
         return;
     }
-    list.sort_unstable_by_key(|p| p.at);
+    // By date, oldest first, with an insertion sort: what `sort_unstable` itself runs on
+    // a list this short (at most `PURCHASES_PER_KEY + 1`, under its 20-element cutoff),
+    // so the same order with ties kept, without a sort instantiation (~3 KB of wasm).
+    for i in 1..list.len() {
+        let mut j = i;
+        while j > 0 && list.get(j - 1).map(|p| p.at) > list.get(j).map(|p| p.at) {
+            list.swap(j - 1, j);
+            j -= 1;
+        }
+    }
     if let [a, b, ..] = list.as_mut_slice() {
         *b = Purchase {
             order_id: None,
@@ -314,6 +331,68 @@ mod tests {
         assert!(m.len() <= CAPACITY);
         assert_eq!(m.bought(&[n as u64 - 1], 9, None, t(n), w), 1);
         assert_eq!(m.bought(&[0], 9, None, t(n), w), 0, "the oldest went first");
+    }
+
+    /// `merge_oldest` orders as `sort_by_key` (stable, which is what `sort_unstable`
+    /// runs on lists of at most 20) did, ties in date included, and `make_room` evicts
+    /// the keys a full sort by (last purchase, key) put first.
+    #[test]
+    fn merging_and_eviction_pick_what_a_sort_picked() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for _ in 0..2000 {
+            let list: Vec<Purchase> = (0..=PURCHASES_PER_KEY as u64)
+                .map(|i| Purchase {
+                    order_id: Some(i),
+                    at: t(next(4) as i64),
+                    units: next(5),
+                })
+                .collect();
+            let mut want = list.clone();
+            want.sort_by_key(|p| p.at);
+            if let [a, b, ..] = want.as_mut_slice() {
+                *b = Purchase {
+                    order_id: None,
+                    at: b.at,
+                    units: a.units.saturating_add(b.units),
+                };
+            }
+            want.remove(0);
+            let mut got = list;
+            merge_oldest(&mut got);
+            assert_eq!(got, want);
+        }
+        let mut m = PurchaseMemory::default();
+        let w = Duration::from_seconds(10 * DAY);
+        // Full without a sweep (`record` sweeps past CAPACITY), then one key over.
+        for i in 0..CAPACITY as u64 {
+            m.record(&[next(1 << 40)], i, None, 1, t(next(1000) as i64), w);
+        }
+        let extra = Purchase {
+            order_id: None,
+            at: t(next(1000) as i64),
+            units: 1,
+        };
+        m.keys.insert((1 << 41, 0), vec![extra]);
+        assert!(m.keys.len() > CAPACITY);
+        let mut all: Vec<(Timestamp, (u64, u64))> = m
+            .keys
+            .iter()
+            .map(|(k, l)| (l.iter().map(|p| p.at).max().unwrap_or(t(0)), *k))
+            .collect();
+        all.sort_unstable();
+        let before = m.keys.len();
+        let excess = before.saturating_sub(CAPACITY / 4 * 3);
+        m.make_room(t(1000), w);
+        assert_eq!(m.keys.len(), before - excess);
+        for (i, (_, k)) in all.iter().enumerate() {
+            assert_eq!(m.keys.contains_key(k), i >= excess, "key {i} of {before}");
+        }
     }
 
     #[test]

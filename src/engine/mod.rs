@@ -24,6 +24,7 @@ pub use order::{Order, OrderError};
 pub use stats::{Stats, TopSku};
 pub use verdict::Verdict;
 
+#[cfg(feature = "compiler")]
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::model::{Action, Rule, Scope};
 use crate::rules::{self, Program};
@@ -62,7 +63,10 @@ pub struct CheckOptions {
 pub enum LoadError {
     /// The bytes are not a valid snapshot.
     Snapshot(SnapshotError),
-    /// The rules inside do not compile with this engine version.
+    /// The rules inside do not compile with this engine version (snapshot formats 2
+    /// and 3, whose rules are text: only a build with the `compiler` feature reads
+    /// them; the runtime refuses them with [`SnapshotError::RulesAsText`]).
+    #[cfg(feature = "compiler")]
     Rules(Diagnostics),
     /// A reload offered a snapshot created before the one serving, or another snapshot
     /// with the same `created_at` (its version): refused unless forced
@@ -79,6 +83,7 @@ impl fmt::Display for LoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LoadError::Snapshot(e) => write!(f, "invalid snapshot: {e}"),
+            #[cfg(feature = "compiler")]
             LoadError::Rules(d) => write!(
                 f,
                 "the snapshot's rules do not compile with this engine (recompile the policy with this version of checkout-guard): {d}"
@@ -593,7 +598,12 @@ impl Prepared<'_> {
 /// How a build reads rules stored only as text (snapshot formats 2 and 3): with the
 /// `compiler` feature it compiles them as before; the runtime has no compiler (`None`)
 /// and refuses such a snapshot with the remedy ([`SnapshotError::RulesAsText`]).
+#[cfg(feature = "compiler")]
 pub(crate) type TextCompiler = fn(&str, Scope) -> Result<Program, Vec<Diagnostic>>;
+/// The runtime has no text compiler: no value of this type exists, so the runtime links
+/// neither the diagnostics of `LoadError::Rules` nor their rendering.
+#[cfg(not(feature = "compiler"))]
+pub(crate) type TextCompiler = std::convert::Infallible;
 
 #[cfg(feature = "compiler")]
 const TEXT_COMPILER: Option<TextCompiler> =
@@ -614,7 +624,10 @@ pub(crate) fn prepare_with(
     let rules = match snapshot.programs() {
         Some(stored) => decoded_rules(snapshot.policy(), &stored)?,
         None => match text {
+            #[cfg(feature = "compiler")]
             Some(compile) => compiled_rules(snapshot.policy(), compile)?,
+            #[cfg(not(feature = "compiler"))]
+            Some(never) => match never {},
             None => {
                 return Err(LoadError::Snapshot(SnapshotError::RulesAsText {
                     version: snapshot.info().format_version,
@@ -665,24 +678,21 @@ fn decoded_rules(
     policy: &crate::model::Policy,
     stored: &crate::snapshot::RulePrograms<'_>,
 ) -> Result<Vec<CompiledRule>, LoadError> {
-    policy
-        .rules
-        .iter()
-        .zip(&stored.programs)
-        .map(|(rule, bytes)| {
-            rules::decode_program(bytes, &stored.names, rule.scope)
-                .map(|program| compiled(rule, program))
-                .map_err(|why| {
-                    LoadError::Snapshot(SnapshotError::BadSection {
-                        section: "PROG".into(),
-                        problem: format!("the program of rule `{}` is invalid: {why}", rule.id),
-                    })
-                })
-        })
-        .collect()
+    let mut rules = Vec::with_capacity(policy.rules.len());
+    for (rule, bytes) in policy.rules.iter().zip(&stored.programs) {
+        let program = rules::decode_program(bytes, &stored.names, rule.scope).map_err(|why| {
+            LoadError::Snapshot(SnapshotError::BadSection {
+                section: "PROG".into(),
+                problem: format!("the program of rule `{}` is invalid: {why}", rule.id),
+            })
+        })?;
+        rules.push(compiled(rule, program));
+    }
+    Ok(rules)
 }
 
 /// The rules compiled from their text (formats 2 and 3, in a build with the compiler).
+#[cfg(feature = "compiler")]
 fn compiled_rules(
     policy: &crate::model::Policy,
     compile: TextCompiler,
