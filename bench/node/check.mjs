@@ -8,7 +8,7 @@
 //   node bench/node/check.mjs --quick                               (fewer iterations)
 //
 // Figures and how to read them: docs/BENCHMARKS.md.
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import os from "node:os";
 import path from "node:path";
@@ -141,6 +141,8 @@ let t0 = performance.now();
 const DEMO_KEY = "44bf790c46aea9942984686b39f95bf9";
 const compiled = compiler.compilePolicy(files, { createdAt: "2026-11-20T00:00:00Z", key: DEMO_KEY });
 const compileMs = performance.now() - t0;
+// CG_WRITE_SNAPSHOT=FILE keeps the generated snapshot for bench/node/load.mjs.
+if (process.env.CG_WRITE_SNAPSHOT) writeFileSync(process.env.CG_WRITE_SNAPSHOT, compiled.bytes);
 t0 = performance.now();
 const big = runtime.Engine.fromBytes(compiled.bytes);
 const loadMs = performance.now() - t0;
