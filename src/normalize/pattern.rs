@@ -258,13 +258,10 @@ fn mask(g: Groups, bits: u32) -> Groups {
 fn v4_range_into(hi: u16, lo: u16, bits: u32, out: &mut String) {
     let address = (u32::from(hi) << 16) | u32::from(lo);
     let mask = u32::MAX.checked_shl(32 - bits.min(32)).unwrap_or(0);
-    let [a, b, c, d] = (address & mask).to_be_bytes();
-    for (i, part) in [a, b, c, d].into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        push_decimal(part, out);
-    }
+    let network = address & mask;
+    // Masked as 32 bits, written as the mapped address it is (`write_ip`'s dotted quad).
+    let (hi, lo) = ((network >> 16) as u16, network as u16);
+    write_ip(&[0, 0, 0, 0, 0, 0xffff, hi, lo], out);
     out.push('/');
     push_decimal(u8::try_from(bits).unwrap_or(32), out);
 }
