@@ -49,6 +49,7 @@ pub mod backtest;
 pub mod case_ref;
 pub mod diagnostic;
 pub mod engine;
+pub mod entropy;
 mod json;
 pub mod model;
 pub mod normalize;

@@ -721,3 +721,14 @@ fn bad_identity_options_name_their_path() {
         assert_eq!(text(&err, "path"), path, "orderKey {options}");
     }
 }
+
+/// The duplicate and purchase memories seed their hashers from the JS runtime's
+/// `crypto.getRandomValues` (std has no random source in wasm: its `RandomState` keys are
+/// the same in every instance), so chosen customers cannot be aimed at one bucket.
+#[wasm_bindgen_test]
+fn hash_seeds_come_from_the_runtime_random_source() {
+    let seeds: std::collections::HashSet<u64> = (0..32)
+        .map(|_| checkout_guard::entropy::seed().unwrap())
+        .collect();
+    assert_eq!(seeds.len(), 32);
+}

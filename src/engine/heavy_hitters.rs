@@ -16,6 +16,7 @@
 use crate::snapshot::sku_hash;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::OnceLock;
 
 /// One held key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,26 +62,35 @@ impl Hasher for IntHasher {
 /// A map keyed by one integer, hashed by [`IntHasher`].
 pub(crate) type IntMap<K, V> = HashMap<K, V, BuildHasherDefault<IntHasher>>;
 
-/// [`IntHasher`] started from a random seed drawn once per map (as std's `RandomState`
-/// draws its keys), for maps keyed by digests a caller can compute (the duplicate and
-/// purchase memories: their SipHash keys are public). Their keys are already uniform
-/// 64-bit digests, so std's SipHash-1-3 over them cost ~0.9 k instructions a check for
-/// no spread; the seed keeps chosen keys from being aimed at one bucket, as hashbrown's
-/// own default hasher (a seeded folded multiply too) does.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SeededState(u64);
+/// [`IntHasher`] started from a random seed drawn once per map, for maps keyed by digests a
+/// caller can compute (the duplicate and purchase memories: their SipHash keys are
+/// public). Their keys are already uniform 64-bit digests, so std's SipHash-1-3 over them
+/// cost ~0.9 k instructions a check for no spread; the seed keeps chosen keys from being
+/// aimed at one bucket, as hashbrown's own default hasher (a seeded folded multiply too)
+/// does.
+///
+/// The seed is drawn at the map's first hash, not when the map is made: in wasm it comes
+/// from the JavaScript runtime, which may refuse it where engines are made (workerd's
+/// module scope) but not where checks run ([`crate::entropy`]). Once drawn it is kept
+/// (a clone keeps it too, as a cloned map's entries need).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SeededState(OnceLock<u64>);
 
-impl Default for SeededState {
-    fn default() -> Self {
-        use std::hash::BuildHasher;
-        SeededState(std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64))
+impl SeededState {
+    fn seed(&self) -> u64 {
+        // Only where the runtime refuses randomness (a check run at workerd's module
+        // scope, or no `crypto` at all) does a map fall back to a fixed seed: its
+        // verdicts are unchanged, only its resistance to chosen keys is lost.
+        *self
+            .0
+            .get_or_init(|| crate::entropy::seed().unwrap_or(0x9e37_79b9_7f4a_7c15))
     }
 }
 
 impl std::hash::BuildHasher for SeededState {
     type Hasher = IntHasher;
     fn build_hasher(&self) -> IntHasher {
-        IntHasher(self.0)
+        IntHasher(self.seed())
     }
 }
 
@@ -196,6 +206,23 @@ impl HeavyHitters {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
+
+    #[test]
+    fn a_digest_map_draws_its_seed_at_its_first_hash_and_keeps_it() {
+        use std::hash::BuildHasher;
+        let a = SeededState::default();
+        // Made, not yet used: nothing drawn (in wasm, where engines are made may refuse).
+        assert!(a.0.get().is_none());
+        let first = a.hash_one(42_u64);
+        assert!(a.0.get().is_some());
+        assert_eq!(a.hash_one(42_u64), first, "the seed is kept");
+        assert_eq!(a.clone().hash_one(42_u64), first, "a clone keeps it");
+        // Another map draws its own: the same key lands elsewhere (64 maps, one key).
+        let spread: std::collections::HashSet<u64> = (0..64)
+            .map(|_| SeededState::default().hash_one(42_u64))
+            .collect();
+        assert_eq!(spread.len(), 64);
+    }
 
     #[test]
     fn exact_while_there_is_room() {
