@@ -9,7 +9,7 @@ use super::Loaded;
 use crate::model::{from_minor_units, to_minor_units, CatalogItem, CustomerStats, IdKind, Issue};
 use crate::normalize;
 use crate::rules::facts::{CustomerFacts, EntryFacts, Facts, ItemFacts, OrderFacts, ShippingFacts};
-use crate::snapshot::ListMatch;
+use crate::snapshot::{ListMatch, Lookups};
 use crate::time::Timestamp;
 
 const NANOS_PER_DAY: i64 = 86_400 * 1_000_000_000;
@@ -215,12 +215,18 @@ fn customer_facts<'a>(
             normalize::identifier_into(kind, r, &rules, out);
         }
     };
-    // The customer id first: its normalized form also finds the customer's statistics.
+    // The lookups run in three steps (`snapshot::Lookups`): every identifier is
+    // normalized and hashed first, then the cache lines of all their lookups are
+    // fetched together, then they are matched. Past the caches each lookup costs
+    // dependent misses; hashed one by one between lookups, a check paid them in
+    // sequence (docs/BENCHMARKS.md, "Latency from 10 k to 10 M entries").
+    //
+    // 1. Normalize and hash, in the order the lookups have always run (they are matched
+    // in push order): the first reason found is listed first. The customer id first:
+    // its hash also finds the customer's statistics.
+    let mut lookups = Lookups::new();
     ident(IdKind::CustomerId, &c.id, buf);
-    let stats = snapshot.customer_id_lookup(buf, |m| matched(IdKind::CustomerId, m));
-    let mut lookup = |kind: IdKind, normalized: &str| {
-        snapshot.for_each_match(kind, normalized, |m| matched(kind, m));
-    };
+    lookups.push_customer(snapshot, buf);
     // A kind the blocklist holds none of is neither normalized nor hashed (the
     // customer id above still is: it also finds the customer's statistics). The
     // e-mail, IP and phone are normalized once for their exact and pattern lookups.
@@ -234,9 +240,8 @@ fn customer_facts<'a>(
             ident(kind, raw, out);
         }
     }
-    // In the order the lookups have always run: the first reason found is listed first.
     if may(IdKind::Email) {
-        lookup(IdKind::Email, email);
+        lookups.push(snapshot, IdKind::Email, email);
     }
     for (kind, raw) in [
         (IdKind::DeviceId, &c.device_id),
@@ -244,23 +249,19 @@ fn customer_facts<'a>(
     ] {
         if may(kind) {
             ident(kind, raw, buf);
-            lookup(kind, buf);
+            lookups.push(snapshot, kind, buf);
         }
     }
     if may(IdKind::Ip) {
-        lookup(IdKind::Ip, ip);
+        lookups.push(snapshot, IdKind::Ip, ip);
     }
     if may(IdKind::Phone) {
-        lookup(IdKind::Phone, phone);
+        lookups.push(snapshot, IdKind::Phone, phone);
         if shipping_phone != phone {
-            lookup(IdKind::Phone, shipping_phone);
+            lookups.push(snapshot, IdKind::Phone, shipping_phone);
         }
     }
-    if let Some(s) = order
-        .shipping
-        .as_ref()
-        .filter(|_| snapshot.may_list(IdKind::Address))
-    {
+    if let Some(s) = order.shipping.as_ref().filter(|_| may(IdKind::Address)) {
         normalize::order_address_into(
             [
                 or_empty(&s.province),
@@ -270,8 +271,16 @@ fn customer_facts<'a>(
             ],
             buf,
         );
-        lookup(IdKind::Address, buf);
+        lookups.push(snapshot, IdKind::Address, buf);
     }
+    // 2. Every lookup's directory slot, then its first key, in two loops of
+    // independent loads: their misses overlap.
+    snapshot.warm(&lookups);
+    // 3. Match, in push order.
+    snapshot.for_each_batched_match(&lookups, &mut matched);
+    let stats = snapshot.batched_customer(&lookups);
+    // The pattern entries' lookups stay one by one: a candidate per length the
+    // snapshot holds, hashed as it is cut from the identifier.
     let normalized = [&**email, &**ip, &**phone];
     pattern_lookups(snapshot, normalized, shipping_phone, buf, &mut matched);
     facts.level_certain = certain_level == facts.level;

@@ -47,6 +47,14 @@ impl Directory {
         let hi = self.starts.get(b + 1).copied().unwrap_or(0) as usize;
         (lo, hi.max(lo))
     }
+
+    /// The first index of `hash`'s bucket (`range(hash).0`): the one directory load a
+    /// check's batch of lookups issues for each of its hashes before any is matched
+    /// (`Snapshot::warm`).
+    pub fn start(&self, hash: u64) -> usize {
+        let b = bucket_of(hash, self.shift) as usize;
+        self.starts.get(b).copied().unwrap_or(0) as usize
+    }
 }
 
 fn bucket_of(hash: u64, shift: u32) -> u64 {

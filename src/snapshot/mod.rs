@@ -13,6 +13,7 @@ pub mod format;
 #[cfg(feature = "compiler")]
 pub(crate) mod hashed;
 mod key;
+mod lookups;
 mod meta;
 mod open;
 pub mod public;
@@ -25,6 +26,7 @@ pub use format::TEMPLATES_VERSION;
 #[cfg(feature = "compiler")]
 pub use hashed::HashedBlocklist;
 pub use key::{SnapshotKey, DEMO_KEY};
+pub use lookups::{Lookups, MAX_LOOKUPS};
 pub use open::LoadOptions;
 pub use public::PublicKindInfo;
 #[cfg(feature = "compiler")]

@@ -196,11 +196,23 @@ pub struct PublicBlocklist {
 impl PublicBlocklist {
     /// The level listed under the bucket of `(kind, normalized)`, if any.
     pub fn lookup(&self, bytes: &[u8], kind: IdKind, normalized: &str) -> Option<Level> {
+        self.lookup_prefix(bytes, kind, self.prefix_of(kind, normalized)?)
+    }
+
+    /// The bucket of `(kind, normalized)` in its kind's table; `None` when the table is
+    /// empty (nothing of the kind can match). Computed once by a check's batch of
+    /// lookups ([`super::Lookups`]), then searched by [`PublicBlocklist::lookup_prefix`].
+    pub fn prefix_of(&self, kind: IdKind, normalized: &str) -> Option<u32> {
         let table = self.kinds.get(usize::from(kind.code()))?;
         if table.bits == 0 || table.count == 0 {
             return None;
         }
-        let want = prefix(&self.salt, kind, normalized, table.bits);
+        Some(prefix(&self.salt, kind, normalized, table.bits))
+    }
+
+    /// The level listed under bucket `want` of `kind`'s table, if any.
+    pub fn lookup_prefix(&self, bytes: &[u8], kind: IdKind, want: u32) -> Option<Level> {
+        let table = self.kinds.get(usize::from(kind.code()))?;
         let at = |i: usize| read_u32(bytes, table.start + i * ENTRY_LEN).unwrap_or(u32::MAX);
         let (mut lo, mut hi) = (0usize, table.count);
         while lo < hi {
