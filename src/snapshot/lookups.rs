@@ -43,6 +43,10 @@ struct Probe {
 pub struct Lookups {
     probes: [Probe; MAX_LOOKUPS],
     len: usize,
+    /// Lookups past the array, matched after it and not warmed. The fact builder never
+    /// pushes that many; if a new identifier field made it, its lookup must still run
+    /// (a dropped lookup would be a listed identifier allowed), so it spills here.
+    spilled: Vec<Probe>,
     /// The customer id's keyed hash, for its `customers.csv` statistics (`None`: none
     /// can be found).
     customer: Option<u64>,
@@ -63,6 +67,7 @@ impl Lookups {
                 hash: 0,
             }; MAX_LOOKUPS],
             len: 0,
+            spilled: Vec::new(),
             customer: None,
         }
     }
@@ -74,10 +79,12 @@ impl Lookups {
 
     fn add(&mut self, kind: IdKind, hash: u64) {
         // The fact builder pushes at most `MAX_LOOKUPS` identifiers, one per field.
-        debug_assert!(self.len < MAX_LOOKUPS, "more lookups than MAX_LOOKUPS");
-        if let Some(slot) = self.probes.get_mut(self.len) {
-            *slot = Probe { kind, hash };
-            self.len += 1;
+        match self.probes.get_mut(self.len) {
+            Some(slot) => {
+                *slot = Probe { kind, hash };
+                self.len += 1;
+            }
+            None => self.spilled.push(Probe { kind, hash }),
         }
     }
 
@@ -165,7 +172,7 @@ impl Snapshot {
         lookups: &Lookups,
         mut f: impl FnMut(IdKind, ListMatch<'s>),
     ) {
-        for &Probe { kind, hash } in lookups.probes() {
+        for &Probe { kind, hash } in lookups.probes().iter().chain(&lookups.spilled) {
             match &self.public {
                 Some(public) => {
                     let prefix = u32::try_from(hash).unwrap_or(u32::MAX);
@@ -330,6 +337,21 @@ C2,,24,0,0,7
         assert!(one.iter().any(|(_, m)| m.scope.is_some()));
         assert_eq!(one.len(), 5, "{one:?}");
         assert_eq!(stats.map(|s| s.orders_90d), Some(3));
+    }
+
+    #[test]
+    fn lookups_past_the_array_still_run_in_order() {
+        let s = snapshot(Profile::Private);
+        // Every listed identifier of the pool, twice over: more than `MAX_LOOKUPS`.
+        let others: Vec<(IdKind, String)> = POOL
+            .iter()
+            .chain(POOL)
+            .map(|&(kind, raw)| (kind, normalized(kind, raw)))
+            .collect();
+        let (one, stats) = one_by_one(&s, "C1", &others);
+        let (batch, batch_stats) = batched(&s, "C1", &others);
+        assert!(batch.len() > MAX_LOOKUPS, "{}", batch.len());
+        assert_eq!((one, stats), (batch, batch_stats));
     }
 
     proptest! {
