@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Builds the npm package `checkout-guard` into pkg/ (gitignored), from a fresh clone:
 #
-#   1. cargo build --lib --target wasm32-unknown-unknown --profile wasm-release, twice:
-#      the runtime (no CLI or compiler dependencies) → `checkout-guard`, and with the
-#      `compiler` feature (compilePolicy/lintPolicy) → `checkout-guard/compiler`
+#   1. cargo build --lib --target wasm32-unknown-unknown, three times: the runtime (no CLI
+#      or compiler dependencies) → `checkout-guard`, size-tuned (profile wasm-release,
+#      opt-level "z") for browsers in web/ and speed-tuned (profile wasm-speed, opt-level
+#      3) for the server entries (Node ESM and CommonJS, workerd, Deno, Bun, Vercel's
+#      edge) in server/ and cjs/ (docs/BENCHMARKS.md, "Two runtime builds"); and with the
+#      `compiler` feature (compilePolicy/lintPolicy) → `checkout-guard/compiler`,
+#      size-tuned, in web/ and cjs/
 #   2. wasm-bindgen (pinned to the crate's version by scripts/setup.sh): --target web
 #      (browsers, bundlers, workerd, Node via initSync) and --target nodejs (CommonJS,
 #      renamed .cjs for `require`)
@@ -16,7 +20,8 @@
 #
 # Idempotent: pkg/ is rebuilt from scratch each time. Prints raw and gzip sizes.
 # Environment: CARGO_TARGET_DIR (default target/), CG_WASM_FEATURES (extra features), CG_PKG_OUT (default pkg/),
-# CG_WASM_PROFILE (default wasm-release), CG_NO_WASM_OPT=1 to skip wasm-opt (debugging).
+# CG_WASM_PROFILE (default wasm-release: the browser runtime and the compiler), CG_WASM_SPEED_PROFILE (default
+# wasm-speed: the server runtime), CG_NO_WASM_OPT=1 to skip wasm-opt (debugging).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$(pwd)"
@@ -25,6 +30,7 @@ setup_main wasm node
 
 name=checkout_guard
 profile="${CG_WASM_PROFILE:-wasm-release}"
+speed_profile="${CG_WASM_SPEED_PROFILE:-wasm-speed}"
 features="${CG_WASM_FEATURES-}"
 target_dir="${CARGO_TARGET_DIR:-$root/target}"
 out="${CG_PKG_OUT:-$root/pkg}"
@@ -34,39 +40,57 @@ tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 wasm_opt="$root/node_modules/.bin/wasm-opt"
 rm -rf "$out"
-mkdir -p "$out/web" "$out/cjs"
+mkdir -p "$out/web" "$out/server" "$out/cjs"
 
-# build_module NAME FEATURES: one wasm module, bound for the web (ESM) and Node (CJS).
+# build_module NAME FEATURES PROFILE ESM_DIR [CJS_DIR]: one wasm module, bound for the web
+# (ESM, into ESM_DIR) and, given CJS_DIR, for Node's require (CommonJS).
 build_module() {
-  local module=$1 feats=$2
-  echo "build-pkg: $module: cargo build (profile $profile, features: ${feats:-none})" >&2
-  cargo build --lib --target wasm32-unknown-unknown --profile "$profile" \
+  local module=$1 feats=$2 prof=$3 esm=$4 cjs=${5:-}
+  echo "build-pkg: $module → $esm/${cjs:+ $cjs/}: cargo build (profile $prof, features: ${feats:-none})" >&2
+  cargo build --lib --target wasm32-unknown-unknown --profile "$prof" \
     --no-default-features ${feats:+--features "$feats"}
-  local wasm="$target_dir/wasm32-unknown-unknown/$profile/$name.wasm"
+  local wasm="$target_dir/wasm32-unknown-unknown/$prof/$name.wasm"
   [ -f "$wasm" ] || { echo "build-pkg: $wasm was not built" >&2; exit 1; }
   # wasm-bindgen names its output after the input file.
-  mkdir -p "$tmp/$module"
-  cp "$wasm" "$tmp/$module/$module.wasm"
-  wasm-bindgen --target web --out-dir "$tmp/$module/web" "$tmp/$module/$module.wasm"
-  wasm-bindgen --target nodejs --out-dir "$tmp/$module/cjs" "$tmp/$module/$module.wasm"
-  cp "$tmp/$module/web/$module.js" "$tmp/$module/web/$module.d.ts" "$out/web/"
-  # In a "type": "module" package, CommonJS files must end in .cjs.
-  cp "$tmp/$module/cjs/$module.js" "$out/cjs/$module.cjs"
-  cp "$tmp/$module/cjs/$module.d.ts" "$out/cjs/$module.d.cts"
-  for dir in web cjs; do
-    if [ "${CG_NO_WASM_OPT:-0}" = 1 ]; then
-      cp "$tmp/$module/$dir/${module}_bg.wasm" "$out/$dir/${module}_bg.wasm"
+  local work="$tmp/$module-$esm"
+  mkdir -p "$work"
+  cp "$wasm" "$work/$module.wasm"
+  wasm-bindgen --target web --out-dir "$work/$esm" "$work/$module.wasm"
+  cp "$work/$esm/$module.js" "$work/$esm/$module.d.ts" "$out/$esm/"
+  optimize "$work/$esm/${module}_bg.wasm" "$out/$esm/${module}_bg.wasm"
+  if [ -n "$cjs" ]; then
+    wasm-bindgen --target nodejs --out-dir "$work/$cjs" "$work/$module.wasm"
+    # In a "type": "module" package, CommonJS files must end in .cjs.
+    cp "$work/$cjs/$module.js" "$out/$cjs/$module.cjs"
+    cp "$work/$cjs/$module.d.ts" "$out/$cjs/$module.d.cts"
+    # Both targets bind the same module; optimize it once when they do (wasm-opt takes minutes).
+    if cmp -s "$work/$cjs/${module}_bg.wasm" "$work/$esm/${module}_bg.wasm"; then
+      cp "$out/$esm/${module}_bg.wasm" "$out/$cjs/${module}_bg.wasm"
     else
-      "$wasm_opt" -Oz --converge --low-memory-unused "$tmp/$module/$dir/${module}_bg.wasm" -o "$out/$dir/${module}_bg.wasm"
+      optimize "$work/$cjs/${module}_bg.wasm" "$out/$cjs/${module}_bg.wasm"
     fi
-  done
+  fi
 }
 
-# The runtime (Engine, Backtest): what a checkout page and an edge worker load.
-build_module "$name" "$features"
+# optimize IN OUT: wasm-opt -Oz for every build. On the speed-tuned build too: measured
+# against -O3 there, it was no slower (docs/BENCHMARKS.md, "Two runtime builds").
+optimize() {
+  if [ "${CG_NO_WASM_OPT:-0}" = 1 ]; then
+    cp "$1" "$2"
+  else
+    "$wasm_opt" -Oz --converge --low-memory-unused "$1" -o "$2"
+  fi
+}
+
+# The runtime (Engine): what a checkout page loads, size-tuned (downloaded on every
+# visit) …
+build_module "$name" "$features" "$profile" web
+# … and what an edge worker or a Node server loads, speed-tuned (its size matters only
+# for deployment).
+build_module "$name" "$features" "$speed_profile" server cjs
 # The runtime plus compilePolicy/lintPolicy (TOML/CSV readers, snapshot writer): for
 # policy editors such as the demo page, as `checkout-guard/compiler`.
-build_module "${name}_compiler" "compiler${features:+,$features}"
+build_module "${name}_compiler" "compiler${features:+,$features}" "$profile" web cjs
 
 cp -R pkg-template/. "$out/"
 node -e '
@@ -78,7 +102,7 @@ node -e '
 ' "$out/package.json" "$version"
 
 echo "build-pkg: $out (checkout-guard $version)" >&2
-for f in "$out"/web/*.wasm "$out"/cjs/*.wasm; do
+for f in "$out"/web/*.wasm "$out"/server/*.wasm "$out"/cjs/*.wasm; do
   raw=$(wc -c < "$f")
   gz=$(gzip -9 -c "$f" | wc -c)
   printf 'build-pkg: %-28s %8d bytes raw  %8d bytes gzip -9\n' "${f#"$out"/}" "$raw" "$gz" >&2

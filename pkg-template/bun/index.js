@@ -3,10 +3,10 @@
 // in the executable; read synchronously, so `new Engine()` works right after `import`
 // (docs/RUNTIMES.md).
 import { readFileSync } from "node:fs";
-import wasmPath from "../web/checkout_guard_bg.wasm" with { type: "file" };
-import { initSync } from "../web/checkout_guard.js";
+import wasmPath from "../server/checkout_guard_bg.wasm" with { type: "file" };
+import { initSync } from "../server/checkout_guard.js";
 
 initSync({ module: readFileSync(wasmPath) });
 
-export * from "../web/checkout_guard.js";
-export { default } from "../web/checkout_guard.js";
+export * from "../server/checkout_guard.js";
+export { default } from "../server/checkout_guard.js";

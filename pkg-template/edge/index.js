@@ -3,10 +3,10 @@
 // to compile wasm from bytes at run time; its bundler turns a `.wasm?module` import into a
 // WebAssembly.Module shipped with the function, so instantiation is synchronous
 // (docs/RUNTIMES.md).
-import wasm from "../web/checkout_guard_bg.wasm?module";
-import { initSync } from "../web/checkout_guard.js";
+import wasm from "../server/checkout_guard_bg.wasm?module";
+import { initSync } from "../server/checkout_guard.js";
 
 initSync({ module: wasm });
 
-export * from "../web/checkout_guard.js";
-export { default } from "../web/checkout_guard.js";
+export * from "../server/checkout_guard.js";
+export { default } from "../server/checkout_guard.js";

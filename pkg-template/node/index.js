@@ -2,9 +2,9 @@
 // the package's own file, so `new Engine()` works right after `import` — no
 // `await init()` needed (calling the default export anyway is harmless).
 import { readFileSync } from "node:fs";
-import { initSync } from "../web/checkout_guard.js";
+import { initSync } from "../server/checkout_guard.js";
 
-initSync({ module: readFileSync(new URL("../web/checkout_guard_bg.wasm", import.meta.url)) });
+initSync({ module: readFileSync(new URL("../server/checkout_guard_bg.wasm", import.meta.url)) });
 
-export * from "../web/checkout_guard.js";
-export { default } from "../web/checkout_guard.js";
+export * from "../server/checkout_guard.js";
+export { default } from "../server/checkout_guard.js";

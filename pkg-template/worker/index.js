@@ -2,10 +2,10 @@
 // condition) for the runtime: Engine (Backtest is in the compiler entry). The runtime hands the `.wasm` import over
 // as a compiled WebAssembly.Module, so instantiation is synchronous: no top-level
 // await, no network.
-import wasm from "../web/checkout_guard_bg.wasm";
-import { initSync } from "../web/checkout_guard.js";
+import wasm from "../server/checkout_guard_bg.wasm";
+import { initSync } from "../server/checkout_guard.js";
 
 initSync({ module: wasm });
 
-export * from "../web/checkout_guard.js";
-export { default } from "../web/checkout_guard.js";
+export * from "../server/checkout_guard.js";
+export { default } from "../server/checkout_guard.js";

@@ -57,6 +57,26 @@ test("the conformance corpus gives the native verdicts through require()", () =>
   assert.equal(runCorpus(cjs), cases.length);
 });
 
+test("two runtime builds: Node's entries load the speed-tuned one (server/), the browser's the size-tuned one (web/), and both give the corpus verdicts", async () => {
+  const installed = path.join(scratch, "node_modules/checkout-guard");
+  const importsOf = (entry) => [...readFileSync(path.join(installed, entry), "utf8").matchAll(/from "\.\.\/(\w+)\//g)].map((m) => m[1]);
+  for (const entry of ["node/index.js", "worker/index.js", "deno/index.js", "bun/index.js", "edge/index.js"]) {
+    assert.deepStrictEqual([...new Set(importsOf(entry))], ["server"], entry);
+  }
+  const manifest = JSON.parse(readFileSync(path.join(installed, "package.json"), "utf8"));
+  assert.equal(manifest.exports["."].browser, "./web/checkout_guard.js");
+  assert.equal(manifest.exports["."].default, "./web/checkout_guard.js");
+  // Two different modules (opt-level "z" and 3), not one copied twice.
+  const wasm = (dir) => readFileSync(path.join(installed, dir, "checkout_guard_bg.wasm"));
+  assert.notDeepStrictEqual(wasm("web"), wasm("server"));
+  assert.deepStrictEqual(wasm("cjs"), wasm("server"), "require() gets the speed-tuned build too");
+  // The browser build, instantiated here as a page would (its own module instance), answers
+  // the whole corpus as the server build does.
+  const web = await import(pathToFileURL(path.join(installed, "web/checkout_guard.js")).href);
+  web.initSync({ module: wasm("web") });
+  assert.equal(runCorpus(web), cases.length);
+});
+
 test("every verdict equals the CLI's for the sample orders", async () => {
   const { esm } = await load();
   const now = "2026-11-25T10:00:00Z";
