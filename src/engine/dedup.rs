@@ -10,7 +10,7 @@
 //! memory ([`OrderKey`], `CheckOptions::duplicate`). Keys are SipHash digests, so the
 //! memory holds no identifiers.
 
-use super::heavy_hitters::{DigestMap, SeededState};
+use super::heavy_hitters::DigestMap;
 use super::order::Order;
 use crate::model::IdKind;
 use crate::normalize;
@@ -255,10 +255,12 @@ impl DuplicateMemory {
     /// Keeps in the recency queue only the newest sighting of each key still held
     /// (amortized O(1) per record: it runs when the queue has doubled past the keys).
     fn compact(&mut self) {
-        // Keys are digests: hashed as the memory's maps hash them, not by SipHash.
+        // Keys are digests: hashed as the memory's maps hash them, not by SipHash, and
+        // with `seen`'s own seed (the same keys; a fresh seed per compaction would ask
+        // the JS runtime for randomness every few dozen checks of a replayed basket).
         let mut kept = std::collections::HashSet::with_capacity_and_hasher(
             self.seen.len(),
-            SeededState::default(),
+            self.seen.hasher().clone(),
         );
         let mut newest_first: Vec<(u64, Timestamp)> = Vec::with_capacity(self.seen.len());
         while let Some((key, at)) = self.order.pop_back() {
