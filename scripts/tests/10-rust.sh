@@ -7,6 +7,8 @@ step "format"
 cargo fmt --all --check
 step "lints (clippy, warnings are errors)"
 cargo clippy --all-targets -- -D warnings
+step "API docs build, links resolve (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --quiet
 step "runtime builds without the compiler and CLI dependencies"
 cargo check --lib --no-default-features
 step "tests"

@@ -4,10 +4,10 @@
 //! every check at little cost and in bounded memory.
 //!
 //! Rules, reason codes, list reasons and categories are fixed by the snapshot, so they
-//! are interned by index when it loads ([`Layout`]) and counted in arrays; SKUs come
-//! from orders, unbounded, so only a fixed-size [`HeavyHitters`] sketch keeps them.
+//! are interned by index when it loads (`Layout`) and counted in arrays; SKUs come
+//! from orders, unbounded, so only a fixed-size `HeavyHitters` sketch keeps them.
 //! A reload carries each count over by name (a rule, code, list reason or category the
-//! new snapshot no longer has is dropped); [`Counters::reset`] starts afresh.
+//! new snapshot no longer has is dropped); `Counters::reset` starts afresh.
 
 use super::heavy_hitters::{HeavyHitters, IntMap};
 use super::verdict::Verdict;

@@ -5,7 +5,7 @@
 //! Strings that come from the policy (rule ids, codes, messages, snapshot identity) are
 //! `Arc<str>` shared with the engine, so building a verdict copies no text.
 //!
-//! Its JSON (`checkJson`, the CLI's `check`) is written by [`ToJson`] below, the same
+//! Its JSON (`checkJson`, the CLI's `check`) is written by `ToJson` below, the same
 //! text serde's derive gives (tests hold the two equal); the derive stays for Rust
 //! callers and tests, and the wasm runtime links no serde serializer for it.
 

@@ -193,7 +193,7 @@ pub fn const_value(c: &Const) -> Value<'_> {
 /// How much work one evaluation may do, in steps: a comprehension iteration is one
 /// step, building a list costs its length, building a string or reading one
 /// (`size`, `contains`, `startsWith`, `endsWith`) its length / 16, and `matches` its
-/// length times the pattern's cost per byte ([`regex_cost_per_byte`]). Real rules use a
+/// length times the pattern's cost per byte (`regex_cost_per_byte`). Real rules use a
 /// few hundred; the limit is what keeps nested comprehensions over a huge order
 /// (`items.exists(a, items.exists(b, items.exists(c, …)))`) from hanging.
 pub const STEP_BUDGET: u64 = 100_000;

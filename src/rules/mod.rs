@@ -12,7 +12,7 @@
 //!
 //! The first three steps need the `compiler` feature. The compiler stores each checked
 //! program in the snapshot (`encode`, section `PROG`), and loading rebuilds it with
-//! `decode` — one validating pass, the checker's typing rules and [`limits`] applied to
+//! `decode` — one validating pass, the checker's typing rules and `limits` applied to
 //! the stored nodes — so the runtime holds no lexer, parser or checker
 //! (docs/snapshot-format.md, "`PROG`").
 //!

@@ -6,7 +6,7 @@
 //! bound and sort order once, then keeps offsets into the bytes: the blocklist and the
 //! customers (the big sections) are never copied, lookups binary-search them in place.
 //! The reader never panics, whatever the bytes; each [`SnapshotError`] says what to do.
-//! The layout is documented in `docs/snapshot-format.md` and spelled in [`format`].
+//! The layout is documented in `docs/snapshot-format.md` and spelled in `format`.
 
 mod directory;
 pub mod format;

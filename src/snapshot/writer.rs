@@ -25,7 +25,7 @@ pub fn write(source: &PolicySource, options: &WriteOptions) -> Result<Vec<u8>, D
     write_profile(source, options, Profile::Private)
 }
 
-/// [`write`] for either profile. The public one (docs/snapshot-format.md, "The public
+/// `write` for either profile. The public one (docs/snapshot-format.md, "The public
 /// profile") holds only `META`, `CATL` and `PBLK`: no reason codes, no customers, no
 /// keyed hash and no expired entry.
 #[allow(clippy::result_large_err)] // `Diagnostic` is the crate's one error type
