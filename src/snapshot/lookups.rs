@@ -120,8 +120,9 @@ impl Lookups {
 
 impl Snapshot {
     /// The hash the lookup of `normalized` as `kind` matches by; `None` when it can
-    /// match nothing.
-    fn probe_hash(&self, kind: IdKind, normalized: &str) -> Option<u64> {
+    /// match nothing (an empty identifier, a kind the private blocklist holds none of, a
+    /// snapshot without its key).
+    pub(super) fn probe_hash(&self, kind: IdKind, normalized: &str) -> Option<u64> {
         if normalized.is_empty() {
             return None;
         }
@@ -173,24 +174,34 @@ impl Snapshot {
         mut f: impl FnMut(IdKind, ListMatch<'s>),
     ) {
         for &Probe { kind, hash } in lookups.probes().iter().chain(&lookups.spilled) {
-            match &self.public {
-                Some(public) => {
-                    let prefix = u32::try_from(hash).unwrap_or(u32::MAX);
-                    if let Some(level) = public.lookup_prefix(&self.bytes, kind, prefix) {
-                        f(
-                            kind,
-                            ListMatch {
-                                level,
-                                reason: "",
-                                expires_at: None,
-                                certain: false,
-                                scope: None,
-                            },
-                        );
-                    }
+            self.for_each_probed_match(kind, hash, |m| f(kind, m));
+        }
+    }
+
+    /// The entries matching one lookup whose hash is `hash` ([`Snapshot::probe_hash`]):
+    /// the one match of a public snapshot's bucket (uncertain, no reason), or every
+    /// private entry with that keyed hash. Both the batch and
+    /// [`Snapshot::for_each_match`] match through it.
+    pub(super) fn for_each_probed_match<'s>(
+        &'s self,
+        kind: IdKind,
+        hash: u64,
+        mut f: impl FnMut(ListMatch<'s>),
+    ) {
+        match &self.public {
+            Some(public) => {
+                let prefix = u32::try_from(hash).unwrap_or(u32::MAX);
+                if let Some(level) = public.lookup_prefix(&self.bytes, kind, prefix) {
+                    f(ListMatch {
+                        level,
+                        reason: "",
+                        expires_at: None,
+                        certain: false,
+                        scope: None,
+                    });
                 }
-                None => self.for_each_hashed_match(hash, |m| f(kind, m)),
             }
+            None => self.for_each_hashed_match(hash, f),
         }
     }
 

@@ -625,28 +625,11 @@ impl Snapshot {
         &'s self,
         kind: IdKind,
         normalized: &str,
-        mut f: impl FnMut(ListMatch<'s>),
+        f: impl FnMut(ListMatch<'s>),
     ) {
-        if normalized.is_empty() {
-            return;
+        if let Some(hash) = self.probe_hash(kind, normalized) {
+            self.for_each_probed_match(kind, hash, f);
         }
-        if let Some(public) = &self.public {
-            if let Some(level) = public.lookup(&self.bytes, kind, normalized) {
-                f(ListMatch {
-                    level,
-                    reason: "",
-                    expires_at: None,
-                    certain: false,
-                    scope: None,
-                });
-            }
-            return;
-        }
-        let Some(key) = &self.key else { return };
-        if !self.may_list(kind) {
-            return;
-        }
-        self.for_each_hashed_match(id_hash(key.as_bytes(), kind, normalized), f);
     }
 
     /// Calls `f` for every entry of the pattern `kind` (docs/semantics.md §3.3) that holds

@@ -194,14 +194,10 @@ pub struct PublicBlocklist {
 }
 
 impl PublicBlocklist {
-    /// The level listed under the bucket of `(kind, normalized)`, if any.
-    pub fn lookup(&self, bytes: &[u8], kind: IdKind, normalized: &str) -> Option<Level> {
-        self.lookup_prefix(bytes, kind, self.prefix_of(kind, normalized)?)
-    }
-
     /// The bucket of `(kind, normalized)` in its kind's table; `None` when the table is
     /// empty (nothing of the kind can match). Computed once by a check's batch of
-    /// lookups ([`super::Lookups`]), then searched by [`PublicBlocklist::lookup_prefix`].
+    /// lookups ([`super::Lookups`]) or by one lookup, then searched by
+    /// [`PublicBlocklist::lookup_prefix`].
     pub fn prefix_of(&self, kind: IdKind, normalized: &str) -> Option<u32> {
         let table = self.kinds.get(usize::from(kind.code()))?;
         if table.bits == 0 || table.count == 0 {
