@@ -229,6 +229,19 @@ mod tests {
             err(r#"{"items":[{"sku":"a","quantity":1,"unit_price":"9"}]}"#),
             "items[0].unit_price: expected a number, found a string"
         );
+        // Every error of a line names the line (its path is written only on error).
+        assert_eq!(
+            err(r#"{"items":[{"sku":"a","quantity":1},7]}"#),
+            "items[1]: expected an object, found a number"
+        );
+        assert_eq!(
+            err(r#"{"items":[{"sku":"a","quantity":1},{"sku":5,"quantity":1}]}"#),
+            "items[1].sku: expected a string, found a number"
+        );
+        assert_eq!(
+            err(r#"{"items":[{"sku":"a","quantity":1,"unit_price":-1}]}"#),
+            "items[0].unit_price: expected a price between 0 and 1e9"
+        );
         assert!(
             err(r#"{"items":[],"created_at":"yesterday"}"#).starts_with("created_at: `yesterday`")
         );
