@@ -732,3 +732,37 @@ fn hash_seeds_come_from_the_runtime_random_source() {
         .collect();
     assert_eq!(seeds.len(), 32);
 }
+
+/// A verdict's line SKUs are the order's, byte for byte, whether the writer has seen the
+/// SKU before, another SKU shares its table slot (600 SKUs over 256 slots must collide),
+/// or it is too long to be kept (`src/wasm/verdict_js.rs`, `Skus`).
+#[wasm_bindgen_test]
+fn verdict_lines_name_the_order_s_skus_through_the_sku_table() {
+    let mut engine = JsEngine::new().unwrap();
+    let mut skus: Vec<String> = (0..600).map(|i| format!("SKU-{i}")).collect();
+    skus.push("长".repeat(30)); // 90 bytes: never kept
+    skus.push("TEA-001".to_string());
+    skus.push("TEA-001 ".to_string()); // a neighbour by content, not the same SKU
+    for round in 0..3 {
+        for (i, _) in skus.iter().enumerate() {
+            let names: Vec<&String> = (0..3)
+                .map(|d| &skus[(i + d * 7 + round) % skus.len()])
+                .collect();
+            let items: Vec<String> = names
+                .iter()
+                .map(|s| {
+                    format!(
+                        r#"{{"sku":{},"quantity":1}}"#,
+                        JSON::stringify(&JsValue::from_str(s)).unwrap()
+                    )
+                })
+                .collect();
+            let order = js(&format!(r#"{{"items":[{}]}}"#, items.join(",")));
+            let verdict = engine.check(&order, options(NOW)).unwrap();
+            let lines: Array = prop(&verdict, "lines").dyn_into().unwrap();
+            let got: Vec<String> = lines.iter().map(|l| text(&l, "sku")).collect();
+            let want: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+            assert_eq!(got, want, "round {round}, order {i}");
+        }
+    }
+}

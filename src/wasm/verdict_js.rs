@@ -91,6 +91,54 @@ pub(super) struct VerdictWriter {
     /// `allow`, `warn`, `review`, `step_up`, `deny`.
     actions: [JsValue; 5],
     strings: Strings,
+    skus: Skus,
+}
+
+/// Line SKUs up to this many bytes are kept as JS strings between verdicts.
+const SKU_KEPT: usize = 64;
+/// Slots of the SKU table (a power of two).
+const SKU_SLOTS: usize = 256;
+
+/// The JS strings of recent line SKUs, found by content. A line's SKU is the caller's
+/// text, not a policy string, so it cannot be found by pointer like [`Strings`]; yet most
+/// lines name SKUs seen moments before, and decoding each afresh (a `TextDecoder` call a
+/// line) was a measurable part of writing a verdict (docs/BENCHMARKS.md, "Where a JS
+/// check's time goes"). Direct-mapped by a hash of the text: a new SKU, a collision or an
+/// SKU longer than [`SKU_KEPT`] is decoded afresh as before, so SKUs chosen to collide
+/// cost nothing more than they did, and the table never holds more than
+/// `SKU_SLOTS × SKU_KEPT` bytes of text.
+struct Skus(Vec<Option<(Box<str>, JsValue)>>);
+
+impl Skus {
+    fn get(&mut self, sku: &str) -> JsValue {
+        if sku.len() > SKU_KEPT {
+            return JsValue::from_str(sku);
+        }
+        if self.0.is_empty() {
+            self.0.resize_with(SKU_SLOTS, || None);
+        }
+        let Some(slot) = self.0.get_mut(slot_of(sku)) else {
+            return JsValue::from_str(sku);
+        };
+        match slot {
+            Some((text, value)) if **text == *sku => value.clone(),
+            _ => {
+                let value = JsValue::from_str(sku);
+                *slot = Some((sku.into(), value.clone()));
+                value
+            }
+        }
+    }
+}
+
+/// The slot of `text` in [`Skus`]: FNV-1a over its bytes (a table slot, not a secret:
+/// see [`Skus`] for why collisions are harmless).
+fn slot_of(text: &str) -> usize {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    // The high bits mix best; truncation to the table's size is the intent.
+    (hash >> 56) as usize % SKU_SLOTS
 }
 
 /// The JS string of each policy string (`Arc<str>` shared with the engine), found by
@@ -135,6 +183,7 @@ impl VerdictWriter {
             ]
             .map(|a| JsValue::from_str(a.as_str())),
             strings: Strings(Vec::new()),
+            skus: Skus(Vec::new()),
         }
     }
 
@@ -161,6 +210,7 @@ impl VerdictWriter {
             keys: k,
             actions,
             strings,
+            skus,
         } = self;
         let action = |a: Action| {
             let [allow, warn, review, step_up, deny] = &*actions;
@@ -188,7 +238,7 @@ impl VerdictWriter {
         let js_lines = Array::new();
         for LineVerdict { sku, decision } in lines {
             let l = plain();
-            l.set(&k.sku, &JsValue::from_str(sku));
+            l.set(&k.sku, &skus.get(sku));
             l.set(&k.decision, action(*decision));
             js_lines.push(&l);
         }
