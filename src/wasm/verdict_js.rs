@@ -2,12 +2,13 @@
 //! property from Rust instead of `serde_json::to_string` → UTF-8 → `TextDecoder` →
 //! `JSON.parse`.
 //!
-//! A verdict is mostly constant text: property names, the four actions, rule ids, reason
-//! codes, verify methods, the customer message (often the longest string, in Chinese),
-//! the snapshot's merchant, version and expiry. Each of those becomes a JS string once
-//! and is then handed over by reference, so a check decodes only what is new in it: line
-//! SKUs and warnings. The objects and arrays themselves are fresh for every verdict (a
-//! caller may keep or change one without touching the next).
+//! A verdict is mostly constant text: the four actions, rule ids, reason codes, verify
+//! methods, the customer message (often the longest string, in Chinese), the snapshot's
+//! merchant, version and expiry. Each of those becomes a JS string once and is then
+//! handed over by reference, so a check decodes only what is new in it: SKUs not seen
+//! lately and warnings. Property names live in the glue's named setters. The objects and
+//! arrays themselves are fresh for every verdict (a caller may keep or change one
+//! without touching the next).
 //!
 //! The shape is exactly what serde gives for [`Verdict`] (docs/semantics.md §9): the same
 //! keys in the same order, `message` `null` when absent. `tests/node/package.test.mjs`
@@ -31,52 +32,79 @@ extern "C" {
     pub(super) fn set(this: &Plain, key: &JsValue, value: &JsValue);
 }
 
-/// The property names of a verdict, as JS strings made once.
-struct Keys {
-    decision: JsValue,
-    verify: JsValue,
-    verify_required: JsValue,
-    reasons: JsValue,
-    lines: JsValue,
-    message: JsValue,
-    snapshot: JsValue,
-    warnings: JsValue,
-    rule: JsValue,
-    code: JsValue,
-    action: JsValue,
-    sku: JsValue,
-    locale: JsValue,
-    text: JsValue,
-    key: JsValue,
-    merchant: JsValue,
-    version: JsValue,
-    expires_at: JsValue,
+// Each part of a verdict is filled through setters of its own (`object.decision = …` in
+// the glue, one function per part and property) rather than `object[key] = value`: a
+// named store at a call site that sees one kind of object is monomorphic in V8, where
+// the one shared keyed store saw every shape of every part and was megamorphic, a
+// measurable part of a check (docs/BENCHMARKS.md, "Where a JS check's time goes"). The
+// glue's property names are the setters' names without `set_`; the setters are called
+// in serde's field order, which is the key order `JSON.stringify` gives.
+#[wasm_bindgen]
+extern "C" {
+    /// A verdict under construction.
+    #[wasm_bindgen(extends = Object)]
+    type VerdictObject;
+    #[wasm_bindgen(method, setter)]
+    fn set_decision(this: &VerdictObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_verify(this: &VerdictObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_verify_required(this: &VerdictObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_reasons(this: &VerdictObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_lines(this: &VerdictObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_message(this: &VerdictObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_snapshot(this: &VerdictObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_warnings(this: &VerdictObject, value: &JsValue);
+
+    /// One `reasons` entry.
+    #[wasm_bindgen(extends = Object)]
+    type ReasonObject;
+    #[wasm_bindgen(method, setter)]
+    fn set_rule(this: &ReasonObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_code(this: &ReasonObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_action(this: &ReasonObject, value: &JsValue);
+    #[wasm_bindgen(method, setter = lines)]
+    fn set_reason_lines(this: &ReasonObject, value: &JsValue);
+
+    /// One `lines` entry.
+    #[wasm_bindgen(extends = Object)]
+    type LineObject;
+    #[wasm_bindgen(method, setter)]
+    fn set_sku(this: &LineObject, value: &JsValue);
+    #[wasm_bindgen(method, setter = decision)]
+    fn set_line_decision(this: &LineObject, value: &JsValue);
+
+    /// The `message`.
+    #[wasm_bindgen(extends = Object)]
+    type MessageObject;
+    #[wasm_bindgen(method, setter)]
+    fn set_locale(this: &MessageObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_text(this: &MessageObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_key(this: &MessageObject, value: &JsValue);
+
+    /// The `snapshot`.
+    #[wasm_bindgen(extends = Object)]
+    type SnapshotObject;
+    #[wasm_bindgen(method, setter)]
+    fn set_merchant(this: &SnapshotObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_version(this: &SnapshotObject, value: &JsValue);
+    #[wasm_bindgen(method, setter)]
+    fn set_expires_at(this: &SnapshotObject, value: &JsValue);
 }
 
-impl Keys {
-    fn new() -> Self {
-        let s = JsValue::from_str;
-        Keys {
-            decision: s("decision"),
-            verify: s("verify"),
-            verify_required: s("verify_required"),
-            reasons: s("reasons"),
-            lines: s("lines"),
-            message: s("message"),
-            snapshot: s("snapshot"),
-            warnings: s("warnings"),
-            rule: s("rule"),
-            code: s("code"),
-            action: s("action"),
-            sku: s("sku"),
-            locale: s("locale"),
-            text: s("text"),
-            key: s("key"),
-            merchant: s("merchant"),
-            version: s("version"),
-            expires_at: s("expires_at"),
-        }
-    }
+/// A fresh `{}` of the part `T` of a verdict.
+fn fresh<T: JsCast>() -> T {
+    Object::new().unchecked_into()
 }
 
 /// More distinct strings than a verdict-heavy policy hands out (rule ids, codes,
@@ -87,7 +115,6 @@ const MAX_SHARED: usize = 512;
 /// Turns verdicts into JS objects, holding the JS strings of their constant parts.
 /// One per `Engine`; [`VerdictWriter::clear`] on every snapshot swap.
 pub(super) struct VerdictWriter {
-    keys: Keys,
     /// `allow`, `warn`, `review`, `step_up`, `deny`.
     actions: [JsValue; 5],
     strings: Strings,
@@ -173,7 +200,6 @@ impl Strings {
 impl VerdictWriter {
     pub(super) fn new() -> Self {
         VerdictWriter {
-            keys: Keys::new(),
             actions: [
                 Action::Allow,
                 Action::Warn,
@@ -207,7 +233,6 @@ impl VerdictWriter {
             warnings,
         } = verdict;
         let VerdictWriter {
-            keys: k,
             actions,
             strings,
             skus,
@@ -222,27 +247,27 @@ impl VerdictWriter {
                 Action::Deny => deny,
             }
         };
-        let o = plain();
-        o.set(&k.decision, action(*decision));
-        o.set(&k.verify, &strings.array(verify));
+        let o: VerdictObject = fresh();
+        o.set_decision(action(*decision));
+        o.set_verify(&strings.array(verify));
         let groups = Array::new();
         for group in verify_required {
             groups.push(&strings.array(group));
         }
-        o.set(&k.verify_required, &groups);
+        o.set_verify_required(&groups);
         let js_reasons = Array::new();
         for reason in reasons {
-            js_reasons.push(&write_reason(k, strings, action(reason.action), reason));
+            js_reasons.push(&write_reason(strings, action(reason.action), reason));
         }
-        o.set(&k.reasons, &js_reasons);
+        o.set_reasons(&js_reasons);
         let js_lines = Array::new();
         for LineVerdict { sku, decision } in lines {
-            let l = plain();
-            l.set(&k.sku, &skus.get(sku));
-            l.set(&k.decision, action(*decision));
+            let l: LineObject = fresh();
+            l.set_sku(&skus.get(sku));
+            l.set_line_decision(action(*decision));
             js_lines.push(&l);
         }
-        o.set(&k.lines, &js_lines);
+        o.set_lines(&js_lines);
         let js_message = match message {
             Some(Message {
                 locale,
@@ -250,58 +275,58 @@ impl VerdictWriter {
                 key,
                 filled,
             }) => {
-                let m = plain();
-                m.set(&k.locale, &strings.get(locale));
+                let m: MessageObject = fresh();
+                m.set_locale(&strings.get(locale));
                 // A filled text is this check's own: decoded fresh, never kept.
                 let text = if *filled {
                     JsValue::from_str(text)
                 } else {
                     strings.get(text)
                 };
-                m.set(&k.text, &text);
-                m.set(&k.key, &strings.get(key));
+                m.set_text(&text);
+                m.set_key(&strings.get(key));
                 m.into()
             }
             None => JsValue::NULL,
         };
-        o.set(&k.message, &js_message);
+        o.set_message(&js_message);
         let SnapshotRef {
             merchant,
             version,
             expires_at,
         } = snapshot;
-        let s = plain();
-        s.set(&k.merchant, &strings.get(merchant));
-        s.set(&k.version, &strings.get(version));
-        s.set(&k.expires_at, &strings.get(expires_at));
-        o.set(&k.snapshot, &s);
+        let s: SnapshotObject = fresh();
+        s.set_merchant(&strings.get(merchant));
+        s.set_version(&strings.get(version));
+        s.set_expires_at(&strings.get(expires_at));
+        o.set_snapshot(&s);
         let js_warnings = Array::new();
         for warning in warnings {
             js_warnings.push(&JsValue::from_str(warning));
         }
-        o.set(&k.warnings, &js_warnings);
+        o.set_warnings(&js_warnings);
         o.into()
     }
 }
 
 /// One `reasons` entry: `{rule, code, action, lines}`.
-fn write_reason(k: &Keys, strings: &mut Strings, action: &JsValue, reason: &Reason) -> Plain {
+fn write_reason(strings: &mut Strings, action: &JsValue, reason: &Reason) -> ReasonObject {
     let Reason {
         rule,
         code,
         action: _,
         lines,
     } = reason;
-    let o = plain();
-    o.set(&k.rule, &strings.get(rule));
-    o.set(&k.code, &strings.get(code));
-    o.set(&k.action, action);
+    let o: ReasonObject = fresh();
+    o.set_rule(&strings.get(rule));
+    o.set_code(&strings.get(code));
+    o.set_action(action);
     let js_lines = Array::new();
     for &line in lines {
         // Line indices are below the order's line limit: exact as a JS number.
         js_lines.push(&JsValue::from_f64(line as f64));
     }
-    o.set(&k.lines, &js_lines);
+    o.set_reason_lines(&js_lines);
     o
 }
 
