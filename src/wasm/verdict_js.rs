@@ -102,7 +102,7 @@ extern "C" {
     fn set_expires_at(this: &SnapshotObject, value: &JsValue);
 }
 
-/// A fresh `{}` of the part `T` of a verdict.
+/// A fresh `{}`, typed as the part `T` of a verdict (or [`Plain`]).
 fn fresh<T: JsCast>() -> T {
     Object::new().unchecked_into()
 }
@@ -332,5 +332,5 @@ fn write_reason(strings: &mut Strings, action: &JsValue, reason: &Reason) -> Rea
 
 /// A fresh `{}`.
 pub(super) fn plain() -> Plain {
-    Object::new().unchecked_into()
+    fresh()
 }

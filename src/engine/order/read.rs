@@ -191,13 +191,15 @@ fn list<'a, T>(
     Ok(Some(List::Is { len, entries }))
 }
 
-/// `items[i].key` (`items[i]` for an empty `key`).
-fn line_path(i: usize, key: &str) -> String {
-    if key.is_empty() {
+/// An error at `items[i].key` (`items[i]` for an empty `key`): the path is written only
+/// when a line has an error, never for a well-formed order.
+fn line_error(i: usize, key: &str, message: impl Into<String>) -> OrderError {
+    let path = if key.is_empty() {
         format!("items[{i}]")
     } else {
         format!("items[{i}].{key}")
-    }
+    };
+    OrderError::at(&path, message)
 }
 
 fn join(parent: &str, key: &str) -> String {
@@ -329,51 +331,46 @@ impl Raw<'_> {
         }
         let mut lines = Vec::with_capacity(len);
         for (i, entry) in entries.iter().enumerate() {
-            // The line's path is written only for an error: a well-formed order formats
-            // nothing (it did once per line, a measurable part of reading one in wasm).
-            let at = |key: &str| OrderError::at(&line_path(i, key), "");
             let [sku, quantity, unit_price, ..] = match entry {
                 Obj::Is(fields) => fields,
                 Obj::Not(kind) => {
-                    return Err(OrderError {
-                        message: format!("expected an object, found {}", kind.noun()),
-                        ..at("")
-                    })
+                    return Err(line_error(
+                        i,
+                        "",
+                        format!("expected an object, found {}", kind.noun()),
+                    ))
                 }
             };
             let sku = string(sku, "", "sku")
-                .map_err(|e| OrderError {
-                    path: at("sku").path,
-                    ..e
-                })?
+                .map_err(|e| line_error(i, "sku", e.message))?
                 .filter(|s| !s.trim().is_empty())
-                .ok_or_else(|| OrderError {
-                    message: "required: a non-empty string".into(),
-                    ..at("sku")
-                })?;
+                .ok_or_else(|| line_error(i, "sku", "required: a non-empty string"))?;
             let quantity = match quantity {
                 Some(Got::Num(n)) => json::as_u64(n).filter(|q| (1..=MAX_QUANTITY).contains(q)),
                 _ => None,
             }
-            .ok_or_else(|| OrderError {
-                message: format!("expected a positive integer up to {MAX_QUANTITY}"),
-                ..at("quantity")
+            .ok_or_else(|| {
+                line_error(
+                    i,
+                    "quantity",
+                    format!("expected a positive integer up to {MAX_QUANTITY}"),
+                )
             })?;
             let unit_price = match unit_price {
                 None => None,
                 Some(Got::Num(n)) => Some(
                     json::as_f64(n)
                         .filter(|p| p.is_finite() && (0.0..=MAX_UNIT_PRICE).contains(p))
-                        .ok_or_else(|| OrderError {
-                            message: "expected a price between 0 and 1e9".into(),
-                            ..at("unit_price")
+                        .ok_or_else(|| {
+                            line_error(i, "unit_price", "expected a price between 0 and 1e9")
                         })?,
                 ),
                 Some(other) => {
-                    return Err(OrderError {
-                        message: format!("expected a number, found {}", other.kind().noun()),
-                        ..at("unit_price")
-                    })
+                    return Err(line_error(
+                        i,
+                        "unit_price",
+                        format!("expected a number, found {}", other.kind().noun()),
+                    ))
                 }
             };
             lines.push(Line {
