@@ -57,12 +57,16 @@ build_module() {
   cp "$wasm" "$work/$module.wasm"
   wasm-bindgen --target web --out-dir "$work/$esm" "$work/$module.wasm"
   cp "$work/$esm/$module.js" "$work/$esm/$module.d.ts" "$out/$esm/"
+  # The JS modules the wasm imports (src/wasm/order.js), where the glue imports them from.
+  mkdir -p "$out/$esm/snippets"
+  cp -R "$work/$esm/snippets/." "$out/$esm/snippets/"
   optimize "$work/$esm/${module}_bg.wasm" "$out/$esm/${module}_bg.wasm"
   if [ -n "$cjs" ]; then
     wasm-bindgen --target nodejs --out-dir "$work/$cjs" "$work/$module.wasm"
     # In a "type": "module" package, CommonJS files must end in .cjs.
     cp "$work/$cjs/$module.js" "$out/$cjs/$module.cjs"
     cp "$work/$cjs/$module.d.ts" "$out/$cjs/$module.d.cts"
+    commonjs_snippets "$work/$cjs/snippets" "$out/$cjs/snippets"
     # Both targets bind the same module; optimize it once when they do (wasm-opt takes minutes).
     if cmp -s "$work/$cjs/${module}_bg.wasm" "$work/$esm/${module}_bg.wasm"; then
       cp "$out/$esm/${module}_bg.wasm" "$out/$cjs/${module}_bg.wasm"
@@ -70,6 +74,24 @@ build_module() {
       optimize "$work/$cjs/${module}_bg.wasm" "$out/$cjs/${module}_bg.wasm"
     fi
   fi
+}
+
+# commonjs_snippets IN OUT: the glue for require() require()s the snippets by their .js
+# names, which this "type": "module" package would load as ES modules (Node before
+# 20.19 cannot); under OUT they are CommonJS: a package.json says so, and each file's one
+# `export { … };` line becomes `module.exports = { … };` (src/wasm/order.js keeps to that).
+commonjs_snippets() {
+  local in=$1 dest=$2 file
+  mkdir -p "$dest"
+  cp -R "$in/." "$dest/"
+  printf '{ "type": "commonjs" }\n' > "$dest/package.json"
+  while IFS= read -r -d '' file; do
+    sed -i 's/^export { \(.*\) };$/module.exports = { \1 };/' "$file"
+    if grep -qE '^(export|import) ' "$file"; then
+      echo "build-pkg: $file: an export or import left that CommonJS cannot read" >&2
+      exit 1
+    fi
+  done < <(find "$dest" -name '*.js' -print0)
 }
 
 # optimize IN OUT: wasm-opt -Oz for every build. On the speed-tuned build too: measured

@@ -4,9 +4,11 @@
 //! converts between JS values and the crate's public API, and every path returns a
 //! `Result` — a Rust panic would kill the whole wasm instance.
 //!
-//! The boundary is the hot path of a checkout. An order crosses it as JSON text
-//! (`JSON.stringify`, then [`Order::from_json`], which keeps JSON paths in its errors):
-//! one call into the JS engine beats serde-wasm-bindgen's one call per field. `check`'s
+//! The boundary is the hot path of a checkout. An order that is plain data crosses it
+//! packed: `wasm/order.js` writes its fields into wasm memory and
+//! [`Order::from_packed`] reads them (`wasm/order_js.rs`); any other order crosses as
+//! JSON text (`JSON.stringify`, then [`Order::from_json`]); both keep JSON paths in
+//! their errors, through one judge. `check`'s
 //! verdict is built as a JS object directly (`wasm/verdict_js.rs`), its constant strings
 //! made once per snapshot; other results are written as JSON text by the crate's own
 //! writer (`src/json/write.rs`, `engine/results_json.rs`: the runtime links no serde
@@ -28,6 +30,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+mod order_js;
 mod stats_js;
 mod verdict_js;
 use verdict_js::VerdictWriter;
@@ -202,9 +205,13 @@ fn read_order(value: &JsValue) -> Result<Order, JsValue> {
     Order::from_json(&value.to_string()).map_err(|e| order_error(&e))
 }
 
-/// Reads an order from a JS value (an object as the contract describes).
+/// Reads an order from a JS value (an object as the contract describes): packed when it
+/// is plain data (`wasm/order_js.rs`), else as its JSON text.
 #[cfg(not(feature = "swb-boundary"))]
 fn read_order(value: &JsValue) -> Result<Order, JsValue> {
+    if let Some(order) = order_js::read(value) {
+        return order.map_err(|e| order_error(&e));
+    }
     let text = stringify(value, "")?;
     Order::from_json(&text).map_err(|e| order_error(&e))
 }

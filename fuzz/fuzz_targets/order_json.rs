@@ -4,7 +4,7 @@
 //! as it is in the crate's tests) must accept and refuse alike, read equal orders, and
 //! give the same path and message (for invalid JSON, serde_json's words and position);
 //! an order that reads gets a verdict from the demo engine that serializes and
-//! round-trips.
+//! round-trips. The same bytes go through `Order::from_packed` too, which must not panic.
 #![no_main]
 
 // What the oracle takes from its parent module (`super::`) in the crate.
@@ -25,6 +25,8 @@ thread_local! {
 }
 
 fuzz_target!(|data: &[u8]| {
+    // The packed form (what the JS package writes) reads or refuses any bytes, never panics.
+    let _ = Order::from_packed(data);
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };

@@ -12,6 +12,7 @@
 mod differential;
 #[cfg(test)]
 mod oracle;
+mod packed;
 mod read;
 
 use crate::time::Timestamp;
@@ -164,6 +165,13 @@ impl Order {
         read::document(text)
             .map_err(|e| OrderError::at("", format!("invalid JSON: {e}")))?
             .order()
+    }
+
+    /// Reads an order from its packed form (`packed.rs`), as the JS package's order
+    /// writer makes it: `None` when `bytes` are not that form, else what
+    /// [`Order::from_json`] gives for the JSON text of the same fields.
+    pub fn from_packed(bytes: &[u8]) -> Option<Result<Order, OrderError>> {
+        packed::raw(bytes).map(|raw| raw.order())
     }
 }
 

@@ -21,7 +21,7 @@ use crate::time::Timestamp;
 use std::borrow::Cow;
 
 /// A field as written: `None` when absent or `null`.
-enum Got<'a> {
+pub(super) enum Got<'a> {
     Str(Cow<'a, str>),
     Num(&'a str),
     /// Any other value (in a list, `null` too), by its kind only.
@@ -40,22 +40,22 @@ impl Got<'_> {
 
 /// The scalar fields of one object (the order's top level, `customer`, `shipping` or a
 /// line), in the order of its key list; one type for all four keeps the wasm small.
-type Fields<'a> = [Option<Got<'a>>; 7];
+pub(super) type Fields<'a> = [Option<Got<'a>>; 7];
 
 /// An object an order field should be, or the kind it was instead.
-enum Obj<T> {
+pub(super) enum Obj<T> {
     Is(T),
     Not(Kind),
 }
 
 /// A list an order field should be: its length and its first `keep` entries (no more
 /// are needed once it is over its limit), or the kind it was instead.
-enum List<T> {
+pub(super) enum List<T> {
     Is { len: usize, entries: Vec<T> },
     Not(Kind),
 }
 
-const CUSTOMER: [&str; 7] = [
+pub(super) const CUSTOMER: [&str; 7] = [
     "id",
     "email",
     "phone",
@@ -64,20 +64,20 @@ const CUSTOMER: [&str; 7] = [
     "ip",
     "account_created_at",
 ];
-const SHIPPING: [&str; 6] = ["name", "phone", "province", "city", "district", "line1"];
-const LINE: [&str; 3] = ["sku", "quantity", "unit_price"];
-const TOP: [&str; 4] = ["order_id", "created_at", "currency", "channel"];
+pub(super) const SHIPPING: [&str; 6] = ["name", "phone", "province", "city", "district", "line1"];
+pub(super) const LINE: [&str; 3] = ["sku", "quantity", "unit_price"];
+pub(super) const TOP: [&str; 4] = ["order_id", "created_at", "currency", "channel"];
 
 /// The fields of an order document as written.
 #[derive(Default)]
 pub(super) struct Raw<'a> {
     /// Not an object: what the document was instead.
     not_object: Option<Kind>,
-    top: Fields<'a>,
-    customer: Option<Obj<Fields<'a>>>,
-    shipping: Option<Obj<Fields<'a>>>,
-    items: Option<List<Obj<Fields<'a>>>>,
-    verified: Option<List<Got<'a>>>,
+    pub(super) top: Fields<'a>,
+    pub(super) customer: Option<Obj<Fields<'a>>>,
+    pub(super) shipping: Option<Obj<Fields<'a>>>,
+    pub(super) items: Option<List<Obj<Fields<'a>>>>,
+    pub(super) verified: Option<List<Got<'a>>>,
 }
 
 /// Reads the whole of `text` (step 1).

@@ -1,0 +1,264 @@
+// The order's way into the engine from JavaScript: its fields written straight into
+// WebAssembly memory in the packed form src/engine/order/packed.rs reads (the grammar is
+// there), instead of JSON.stringify → UTF-8 text → the JSON reader. Imported by
+// src/wasm/order_js.rs; wasm-bindgen ships it beside its glue.
+//
+// It writes an order only when the packed form says exactly what JSON.stringify would
+// say of the same fields: plain objects and arrays (what JSON.parse makes), well-formed
+// strings, numbers, booleans, null and undefined, no toJSON anywhere, a document within
+// the JSON reader's size limit. For anything else — a Date, a class instance, a BigInt,
+// a nested object in an unknown field, a lone surrogate, a list over its limit, a wrong
+// type in a known field — it declines (returns DECLINE) and the engine reads
+// JSON.stringify(order) as before, so every bad order gets the JSON reader's error.
+// tests/wasm.rs holds both ways to the same orders and errors.
+//
+// This file is both an ES module and, rewritten by scripts/build-pkg.sh (its one
+// `export` line), CommonJS: keep it free of imports and other exports.
+
+/** The order is not plain data this writer knows: read it as JSON. */
+const DECLINE = -1;
+/** The buffer is too small: call again with a larger one. */
+const TOO_SMALL = -2;
+
+// The limits of src/engine/order/mod.rs the writer must not pass (over them the JSON
+// reader reports an error; declining lets it).
+const MAX_JSON_BYTES = 1 << 20;
+const MAX_LINES = 1000;
+const MAX_VERIFIED = 32;
+
+const TOP = ["order_id", "created_at", "currency", "channel"];
+const CUSTOMER = ["id", "email", "phone", "device_id", "payment_fingerprint", "ip", "account_created_at"];
+const SHIPPING = ["name", "phone", "province", "city", "district", "line1"];
+const LINE = ["sku", "quantity", "unit_price"];
+
+const ABSENT = 0;
+const STRING = 1;
+const NUMBER = 2;
+
+const wellFormed = typeof String.prototype.isWellFormed === "function";
+const encoder = new TextEncoder();
+const objectProto = Object.prototype;
+const arrayProto = Array.prototype;
+
+// One call's state: the output, where the next byte goes, an upper bound of the length
+// of JSON.stringify's text so far, why writing stopped, and one object's fields.
+let out = null;
+let at = 0;
+let json = 0;
+let failure = DECLINE;
+let busy = false;
+const slots = [undefined, undefined, undefined, undefined, undefined, undefined, undefined];
+const top = [undefined, undefined, undefined, undefined];
+
+function fail(why) {
+  failure = why;
+  return false;
+}
+
+/** What JSON.parse makes: an object whose prototype is Object.prototype (or none). */
+function isPlainObject(value) {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === objectProto || proto === null;
+}
+
+function isPlainArray(value) {
+  return Array.isArray(value) && Object.getPrototypeOf(value) === arrayProto;
+}
+
+/** A value of a field the engine ignores: fine when JSON.stringify writes it flat. */
+function ignorable(key, value) {
+  // Each character of a key or string is at most 6 bytes of JSON text (`\u001f`).
+  json += 6 * key.length + 4;
+  if (!key.isWellFormed()) return false;
+  switch (typeof value) {
+    case "string":
+      json += 6 * value.length + 2;
+      return value.isWellFormed();
+    case "number":
+    case "boolean":
+    case "undefined":
+      json += 25;
+      return true;
+    default:
+      json += 4;
+      return value === null;
+  }
+}
+
+function writeCount(n) {
+  out[at] = n & 0xff;
+  out[at + 1] = (n >>> 8) & 0xff;
+  out[at + 2] = (n >>> 16) & 0xff;
+  out[at + 3] = n >>> 24;
+  at += 4;
+}
+
+/** `tag`, then `text` as UTF-8 with its length (ASCII byte by byte, the rest by TextEncoder). */
+function writeText(tag, text) {
+  const n = text.length;
+  json += 6 * n + 2;
+  if (json > MAX_JSON_BYTES) return fail(DECLINE);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit.
+  if (at + 5 + 3 * n > out.length) return fail(TOO_SMALL);
+  out[at] = tag;
+  const start = at + 5;
+  let p = start;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) {
+      if (!text.isWellFormed()) return fail(DECLINE);
+      p += encoder.encodeInto(text.slice(i), out.subarray(p)).written;
+      break;
+    }
+    out[p++] = c;
+  }
+  at += 1;
+  writeCount(p - start);
+  at = p;
+  return true;
+}
+
+/** A field's value: a string, a number, or absent (null, undefined, and what JSON writes as null). */
+function writeValue(value) {
+  if (typeof value === "string") return writeText(STRING, value);
+  if (typeof value === "number" && Number.isFinite(value)) return writeText(NUMBER, "" + value);
+  if (value === undefined || value === null || (typeof value === "number")) {
+    // JSON.stringify writes NaN and ±Infinity as null, which reads as absent.
+    if (at + 1 > out.length) return fail(TOO_SMALL);
+    out[at++] = ABSENT;
+    json += 25;
+    return true;
+  }
+  return fail(DECLINE);
+}
+
+/** The fields named `keys` of a plain object, in that order; other fields must be ignorable. */
+function writeFields(object, keys) {
+  if (!isPlainObject(object)) return fail(DECLINE);
+  slots.fill(undefined);
+  for (const key in object) {
+    const i = keys.indexOf(key);
+    if (i >= 0) {
+      json += 24;
+      slots[i] = object[key];
+    } else if (!ignorable(key, object[key])) {
+      return fail(DECLINE);
+    }
+  }
+  for (let i = 0; i < keys.length; i++) {
+    if (!writeValue(slots[i])) return false;
+  }
+  return true;
+}
+
+function writeTag(tag) {
+  if (at + 1 > out.length) return fail(TOO_SMALL);
+  out[at++] = tag;
+  return true;
+}
+
+/** An optional object field (`customer`, `shipping`). */
+function writeObject(value, keys) {
+  if (value === undefined || value === null) return writeTag(0);
+  return writeTag(1) && writeFields(value, keys);
+}
+
+function writeItems(items) {
+  if (!isPlainArray(items) || items.length > MAX_LINES) return fail(DECLINE);
+  if (at + 4 > out.length) return fail(TOO_SMALL);
+  writeCount(items.length);
+  for (let i = 0; i < items.length; i++) {
+    if (!writeFields(items[i], LINE)) return false;
+  }
+  return true;
+}
+
+function writeVerified(verified) {
+  if (verified === undefined || verified === null) return writeTag(0);
+  if (!isPlainArray(verified) || verified.length > MAX_VERIFIED) return fail(DECLINE);
+  if (!writeTag(1)) return false;
+  if (at + 4 > out.length) return fail(TOO_SMALL);
+  writeCount(verified.length);
+  for (let i = 0; i < verified.length; i++) {
+    const method = verified[i];
+    if (typeof method !== "string") return fail(DECLINE);
+    if (!writeText(STRING, method)) return false;
+  }
+  return true;
+}
+
+/**
+ * Writes `order` into `buffer` (a view of WebAssembly memory) in the packed form.
+ * Returns the number of bytes written, DECLINE, or TOO_SMALL.
+ */
+function encodeOrder(order, buffer) {
+  // Without String.prototype.isWellFormed (older engines), lone surrogates cannot be
+  // told apart cheaply; a toJSON on the shared prototypes changes what JSON.stringify
+  // writes, and an enumerable property there would reach `for…in`.
+  if (!wellFormed || !isPlainObject(order) || objectProto.toJSON !== undefined || arrayProto.toJSON !== undefined) {
+    return DECLINE;
+  }
+  for (const inherited in objectProto) return DECLINE;
+  // A getter that checks another order from inside this one (through a second wasm
+  // instance sharing this module) must not write over this call's state.
+  if (busy) return DECLINE;
+  busy = true;
+  try {
+    return encode(order, buffer);
+  } finally {
+    busy = false;
+    out = null;
+  }
+}
+
+function encode(order, buffer) {
+  out = buffer;
+  at = 0;
+  json = 2;
+  failure = DECLINE;
+  let customer;
+  let shipping;
+  let items;
+  let verified;
+  top.fill(undefined);
+  for (const key in order) {
+    const value = order[key];
+    switch (key) {
+      case "customer":
+        customer = value;
+        break;
+      case "shipping":
+        shipping = value;
+        break;
+      case "items":
+        items = value;
+        break;
+      case "verified":
+        verified = value;
+        break;
+      default: {
+        const i = TOP.indexOf(key);
+        if (i >= 0) top[i] = value;
+        else if (!ignorable(key, value)) return DECLINE;
+        continue;
+      }
+    }
+    json += 24;
+  }
+  // A missing `items` is an error the JSON reader words.
+  if (items === undefined || items === null) return DECLINE;
+  const written =
+    writeValue(top[0]) &&
+    writeValue(top[1]) &&
+    writeValue(top[2]) &&
+    writeValue(top[3]) &&
+    writeObject(customer, CUSTOMER) &&
+    writeObject(shipping, SHIPPING) &&
+    writeItems(items) &&
+    writeVerified(verified);
+  if (!written) return failure;
+  return json > MAX_JSON_BYTES ? DECLINE : at;
+}
+
+export { encodeOrder };

@@ -1,0 +1,83 @@
+// The order writer of the JS package (src/wasm/order.js) on its own: it writes every
+// sample order packed (so the fast way in is the one orders take), writes the form
+// src/engine/order/packed.rs documents, asks for room when the buffer is small, and
+// declines what it cannot write exactly as JSON.stringify would say it. That both ways
+// in read the same orders is tests/wasm.rs's `both_ways_in_read_the_same_order`.
+//
+//   node --test tests/node/order-writer.test.mjs
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { encodeOrder } from "../../src/wasm/order.js";
+
+const DECLINE = -1;
+const TOO_SMALL = -2;
+const root = new URL("../../", import.meta.url);
+
+test("every sample order is written packed", () => {
+  const lines = readFileSync(new URL("examples/orders/all.jsonl", root), "utf8").split("\n").filter((l) => l.trim());
+  assert.ok(lines.length >= 36);
+  const buffer = new Uint8Array(4096);
+  for (const line of lines) {
+    assert.ok(encodeOrder(JSON.parse(line), buffer) > 0, line);
+  }
+});
+
+test("the packed form is the one packed.rs reads", () => {
+  const buffer = new Uint8Array(64);
+  const n = encodeOrder({ currency: "CNY", items: [{ sku: "é", quantity: 2 }], verified: ["sms"], note: 1 }, buffer);
+  const u32 = (v) => [v, 0, 0, 0];
+  const text = (tag, s) => [tag, ...u32(Buffer.byteLength(s)), ...Buffer.from(s)];
+  const expected = [
+    0, 0, ...text(1, "CNY"), 0, // order_id, created_at, currency, channel
+    0, 0, // no customer, no shipping
+    ...u32(1), ...text(1, "é"), ...text(2, "2"), 0, // one line
+    1, ...u32(1), ...text(1, "sms"), // verified
+  ];
+  assert.deepEqual([...buffer.subarray(0, n)], expected);
+});
+
+test("a small buffer is refused, then a large one is filled", () => {
+  const order = { items: Array.from({ length: 50 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 })) };
+  assert.equal(encodeOrder(order, new Uint8Array(100)), TOO_SMALL);
+  assert.ok(encodeOrder(order, new Uint8Array(4096)) > 100);
+});
+
+test("what JSON.stringify would write differently is declined", () => {
+  const buffer = new Uint8Array(4096);
+  const base = () => ({ items: [{ sku: "A", quantity: 1 }] });
+  const declined = {
+    "a Date": (o) => (o.created_at = new Date(0), o),
+    "a BigInt": (o) => (o.items[0].quantity = 1n, o),
+    "a lone surrogate": (o) => (o.order_id = "é\ud800", o),
+    "a lone surrogate in an ignored field": (o) => (o.note = "\udc00", o),
+    "a nested ignored field": (o) => (o.meta = { a: 1 }, o),
+    "a class instance": (o) => Object.assign(new (class X {})(), o),
+    "an own toJSON": (o) => (o.toJSON = () => ({}), o),
+    "a hole": (o) => (o.items = [, { sku: "A", quantity: 1 }], o),
+    "no items": () => ({ customer: { id: "C-1" } }),
+    "a boolean in a known field": (o) => (o.channel = true, o),
+    "33 verified methods": (o) => (o.verified = Array(33).fill("sms"), o),
+    "a list": (o) => [o],
+  };
+  for (const [what, make] of Object.entries(declined)) {
+    assert.equal(encodeOrder(make(base()), buffer), DECLINE, what);
+  }
+  // NaN and Infinity are written as JSON.stringify writes them: null, absent.
+  assert.ok(encodeOrder({ items: [{ sku: "A", quantity: NaN }] }, buffer) > 0);
+});
+
+test("a getter that writes another order declines the inner one, not the outer", () => {
+  const buffer = new Uint8Array(4096);
+  let inner;
+  const order = {
+    items: [{ sku: "A", quantity: 1 }],
+    get note() {
+      inner = encodeOrder({ items: [] }, new Uint8Array(64));
+      return "n";
+    },
+  };
+  assert.ok(encodeOrder(order, buffer) > 0);
+  assert.equal(inner, DECLINE);
+  assert.ok(encodeOrder({ items: [] }, buffer) > 0, "not left busy");
+});
