@@ -30,6 +30,10 @@ const STAGES = [
   ["reading the options", /wasm::check_options/],
   ["the engine: facts, rules, decision, memories", /engine::Engine::check_owned|engine::Engine::judge/],
   ["the verdict as a JS object", /VerdictWriter::write/],
+  // A plain order comes in packed (docs/ARCHITECTURE.md, "The order's way in"); the
+  // three JSON stages above are then 0 and these two replace them.
+  ["writing the order packed (src/wasm/order.js, glue)", /encodeOrder/],
+  ["reading the packed order (→ Order)", /Order::from_packed/],
 ];
 
 function perCheckMicros() {

@@ -36,7 +36,6 @@ const STRING = 1;
 const NUMBER = 2;
 
 const wellFormed = typeof String.prototype.isWellFormed === "function";
-const encoder = new TextEncoder();
 const objectProto = Object.prototype;
 const arrayProto = Array.prototype;
 
@@ -94,24 +93,42 @@ function writeCount(n) {
   at += 4;
 }
 
-/** `tag`, then `text` as UTF-8 with its length (ASCII byte by byte, the rest by TextEncoder). */
+/**
+ * `tag`, then `text` as UTF-8 with its length. Written here, not by TextEncoder: for the
+ * short strings of an order a call to encodeInto costs more than the loop, and the loop
+ * finds a lone surrogate (which JSON.stringify would write as an escape the engine's
+ * JSON reader refuses) on the way.
+ */
 function writeText(tag, text) {
   const n = text.length;
   json += 6 * n + 2;
   if (json > MAX_JSON_BYTES) return fail(DECLINE);
-  // UTF-8 takes at most 3 bytes per UTF-16 unit.
+  // UTF-8 takes at most 3 bytes per UTF-16 unit (4 for a surrogate pair's two).
   if (at + 5 + 3 * n > out.length) return fail(TOO_SMALL);
   out[at] = tag;
   const start = at + 5;
   let p = start;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 0x80) {
-      if (!text.isWellFormed()) return fail(DECLINE);
-      p += encoder.encodeInto(text.slice(i), out.subarray(p)).written;
-      break;
+    if (c < 0x80) {
+      out[p++] = c;
+    } else if (c < 0x800) {
+      out[p++] = 0xc0 | (c >> 6);
+      out[p++] = 0x80 | (c & 0x3f);
+    } else if (c < 0xd800 || c > 0xdfff) {
+      out[p++] = 0xe0 | (c >> 12);
+      out[p++] = 0x80 | ((c >> 6) & 0x3f);
+      out[p++] = 0x80 | (c & 0x3f);
+    } else {
+      const d = i + 1 < n ? text.charCodeAt(i + 1) : 0;
+      if (c > 0xdbff || d < 0xdc00 || d > 0xdfff) return fail(DECLINE);
+      i++;
+      const u = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+      out[p++] = 0xf0 | (u >> 18);
+      out[p++] = 0x80 | ((u >> 12) & 0x3f);
+      out[p++] = 0x80 | ((u >> 6) & 0x3f);
+      out[p++] = 0x80 | (u & 0x3f);
     }
-    out[p++] = c;
   }
   at += 1;
   writeCount(p - start);

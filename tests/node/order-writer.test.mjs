@@ -81,3 +81,31 @@ test("a getter that writes another order declines the inner one, not the outer",
   assert.equal(inner, DECLINE);
   assert.ok(encodeOrder({ items: [] }, buffer) > 0, "not left busy");
 });
+
+test("strings are written as TextEncoder writes them; a lone surrogate is declined", () => {
+  const buffer = new Uint8Array(1 << 16);
+  const written = (s) => {
+    const n = encodeOrder({ order_id: s, items: [] }, buffer);
+    if (n < 0) return n;
+    const len = buffer[1] | (buffer[2] << 8) | (buffer[3] << 16);
+    return Buffer.from(buffer.subarray(5, 5 + len)).toString("hex");
+  };
+  const hex = (s) => Buffer.from(new TextEncoder().encode(s)).toString("hex");
+  // Every boundary of the UTF-8 lengths, a pair at each end of the surrogate ranges,
+  // then random well-formed strings over the whole range.
+  const edges = [0, 0x7f, 0x80, 0x7ff, 0x800, 0xd7ff, 0xe000, 0xfffd, 0xffff, 0x10000, 0x10ffff];
+  const samples = [edges.map((c) => String.fromCodePoint(c)).join(""), "张三😀@例子.cn", "\u0000\u001f\"\\"];
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let i = 0; i < 2000; i++) {
+    const cps = Array.from({ length: 1 + Math.floor(random() * 12) }, () => {
+      const c = Math.floor(random() * 0x110000);
+      return c >= 0xd800 && c <= 0xdfff ? 0x41 : c;
+    });
+    samples.push(String.fromCodePoint(...cps));
+  }
+  for (const s of samples) assert.equal(written(s), hex(s), JSON.stringify(s));
+  for (const s of ["\ud800", "\udfff", "a\ud83d", "\ude00a", "\ud83d\ud83d\ude00x", "é\udc00"]) {
+    assert.equal(written(s), DECLINE, JSON.stringify(s));
+  }
+});
