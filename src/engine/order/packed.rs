@@ -81,14 +81,17 @@ impl<'a> Packed<'a> {
         })
     }
 
+    // Loops rather than `collect::<Option<Vec<_>>>()`: each such collect is a generic
+    // adapter of its own in the wasm.
     fn items(&mut self) -> Option<List<Obj<Fields<'a>>>> {
         let len = self.count()?;
         if len > MAX_LINES {
             return None;
         }
-        let entries = (0..len)
-            .map(|_| self.fields(&LINE).map(Obj::Is))
-            .collect::<Option<Vec<_>>>()?;
+        let mut entries = Vec::with_capacity(len);
+        for _ in 0..len {
+            entries.push(Obj::Is(self.fields(&LINE)?));
+        }
         Some(List::Is { len, entries })
     }
 
@@ -100,12 +103,13 @@ impl<'a> Packed<'a> {
         if len > MAX_VERIFIED {
             return None;
         }
-        let entries = (0..len)
-            .map(|_| match self.value()? {
-                Some(got @ Got::Str(_)) => Some(got),
-                _ => None,
-            })
-            .collect::<Option<Vec<_>>>()?;
+        let mut entries = Vec::with_capacity(len);
+        for _ in 0..len {
+            match self.value()? {
+                Some(got @ Got::Str(_)) => entries.push(got),
+                _ => return None,
+            }
+        }
         Some(Some(List::Is { len, entries }))
     }
 }
