@@ -57,6 +57,19 @@ test("the conformance corpus gives the native verdicts through require()", () =>
   assert.equal(runCorpus(cjs), cases.length);
 });
 
+test("require() works where Node cannot require() an ES module: the order writer ships as CommonJS in cjs/", (t) => {
+  // Node before 20.19 has no require(esm); newer ones can be made to behave so.
+  const flag = "--no-experimental-require-module";
+  if (!process.allowedNodeEnvironmentFlags.has(flag)) return t.skip(`this Node has no ${flag}`);
+  const script = `
+    const { Engine } = require("checkout-guard");
+    const { compilePolicy } = require("checkout-guard/compiler");
+    const v = new Engine().check({ items: [{ sku: "TEA-001", quantity: 1 }] }, { now: Date.parse("2026-11-25T10:00:00Z") });
+    process.stdout.write(v.decision + " " + typeof compilePolicy);`;
+  const out = execFileSync(process.execPath, [flag, "-e", script], { cwd: scratch, encoding: "utf8" });
+  assert.match(out, /^(allow|deny|review|step_up) function$/);
+});
+
 test("two runtime builds: Node's entries load the speed-tuned one (server/), the browser's the size-tuned one (web/), and both give the corpus verdicts", async () => {
   const installed = path.join(scratch, "node_modules/checkout-guard");
   const importsOf = (entry) => [...readFileSync(path.join(installed, entry), "utf8").matchAll(/from "\.\.\/(\w+)\//g)].map((m) => m[1]);
