@@ -205,13 +205,10 @@ fn read_order(value: &JsValue) -> Result<Order, JsValue> {
     Order::from_json(&value.to_string()).map_err(|e| order_error(&e))
 }
 
-/// Reads an order from a JS value (an object as the contract describes): packed when it
-/// is plain data (`wasm/order_js.rs`), else as its JSON text.
+/// Reads an order from a JS value as its JSON text (the way for what
+/// [`order_and_options`] could not read packed).
 #[cfg(not(feature = "swb-boundary"))]
 fn read_order(value: &JsValue) -> Result<Order, JsValue> {
-    if let Some(order) = order_js::read(value) {
-        return order.map_err(|e| order_error(&e));
-    }
     let text = stringify(value, "")?;
     Order::from_json(&text).map_err(|e| order_error(&e))
 }
@@ -552,12 +549,23 @@ impl From<crate::engine::LimitKey> for JsLimitKey {
 }
 
 /// The order and options of `check`, `facts` and `explain` (options read first, so a bad
-/// option is reported before a bad order, as always).
+/// option is reported before a bad order, as always): packed when the order is plain
+/// data (`wasm/order_js.rs`; the options too when they are the common kind), else the
+/// options from the JS value and the order as its JSON text.
 fn order_and_options(
     order: &JsValue,
     options: Option<JsValue>,
 ) -> Result<(Order, CheckOptions), JsValue> {
-    let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
+    let options = options.unwrap_or(JsValue::UNDEFINED);
+    #[cfg(not(feature = "swb-boundary"))]
+    if let Some((packed, order)) = order_js::read(order, &options) {
+        let options = match packed {
+            Some(options) => options,
+            None => check_options(&options)?,
+        };
+        return Ok((order.map_err(|e| order_error(&e))?, options));
+    }
+    let options = check_options(&options)?;
     Ok((read_order(order)?, options))
 }
 

@@ -777,6 +777,10 @@ extern "C" {
     fn variant(text: &str, i: u32) -> JsValue;
     #[wasm_bindgen(js_name = withPollutedPrototype)]
     fn with_polluted_prototype(f: &mut dyn FnMut());
+    #[wasm_bindgen(js_name = optionsCount)]
+    fn options_count() -> u32;
+    #[wasm_bindgen(js_name = options)]
+    fn options_variant(i: u32) -> JsValue;
 }
 
 /// What a call gave: its result as JSON text, or its error's path and message.
@@ -790,13 +794,18 @@ fn outcome(result: Result<JsValue, JsValue>) -> String {
     }
 }
 
-/// `facts`, `orderKey` and `check` of `order` on `engine`.
-fn outcomes(engine: &mut JsEngine, order: &JsValue) -> [String; 3] {
+/// `facts`, `orderKey` and `check` of `order` on `engine`, with `options` or at [`NOW`].
+fn outcomes_with(engine: &mut JsEngine, order: &JsValue, opts: Option<JsValue>) -> [String; 3] {
+    let opts = || opts.clone().or_else(|| options(NOW));
     [
-        outcome(engine.facts(order, options(NOW))),
-        outcome(engine.order_key(order, options(NOW))),
-        outcome(engine.check(order, options(NOW))),
+        outcome(engine.facts(order, opts())),
+        outcome(engine.order_key(order, opts())),
+        outcome(engine.check(order, opts())),
     ]
+}
+
+fn outcomes(engine: &mut JsEngine, order: &JsValue) -> [String; 3] {
+    outcomes_with(engine, order, None)
 }
 
 /// Orders come in packed when they are plain data (`src/wasm/order.js`) and as JSON text
@@ -804,7 +813,8 @@ fn outcomes(engine: &mut JsEngine, order: &JsValue) -> [String; 3] {
 /// kept as another. Every order the repository holds and ~70 variants of each (every
 /// field kind, lone surrogates, `-0`, `NaN`, numbers past 2^53, `Date`s, getters,
 /// `__proto__` keys, holes, over-limit lists and documents) give the same facts, order key
-/// and verdict, or the same error, both ways; `viaJson` forces the JSON way.
+/// and verdict, or the same error, both ways; `viaJson` forces the JSON way. So do ~20
+/// kinds of options, packed with the order or read from the object.
 #[wasm_bindgen_test]
 fn both_ways_in_read_the_same_order() {
     let texts = corpus(
@@ -824,6 +834,19 @@ fn both_ways_in_read_the_same_order() {
         }
     }
     assert!(compared > 3_000, "{compared} orders compared");
+    // The common options come packed with a plain order; with one the writer declines,
+    // the engine reads them from the object: the same options both ways.
+    for (n, text) in texts.iter().enumerate().take(12) {
+        for i in 0..options_count() {
+            let direct = outcomes_with(&mut packed, &variant(text, 0), Some(options_variant(i)));
+            let through_json = outcomes_with(
+                &mut json,
+                &via_json(&variant(text, 0)),
+                Some(options_variant(i)),
+            );
+            assert_eq!(direct, through_json, "order {n} options {i}: {text}");
+        }
+    }
     // A polluted Object.prototype must not lend an order its `items`.
     let order = js(r#"{"order_id": "A-1"}"#);
     with_polluted_prototype(&mut || {

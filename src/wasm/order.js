@@ -12,6 +12,11 @@
 // JSON.stringify(order) as before, so every bad order gets the JSON reader's error.
 // tests/wasm.rs holds both ways to the same orders and errors.
 //
+// The check's options come first in the buffer when they are the common kind (a
+// `now` in epoch milliseconds, `duplicate`, `locale`; no `identity` or `bought`),
+// read the way the engine's own option reader reads them (src/wasm/order_js.rs has
+// the form); otherwise a 0 says the engine reads them itself, as before.
+//
 // This file is both an ES module and, rewritten by scripts/build-pkg.sh (its one
 // `export` line), CommonJS: keep it free of imports and other exports.
 
@@ -205,11 +210,64 @@ function writeVerified(verified) {
   return true;
 }
 
+/** `x` is undefined or null: what the engine's option reader takes as absent. */
+function nullish(x) {
+  return x === undefined || x === null;
+}
+
 /**
- * Writes `order` into `buffer` (a view of WebAssembly memory) in the packed form.
- * Returns the number of bytes written, DECLINE, or TOO_SMALL.
+ * The options, read as src/wasm.rs's `check_options` reads them (each by [[Get]], in its
+ * order), when they are the common kind: `0`, or `1`, then `now` (`0`, or `1` and a
+ * float64), `duplicate` (`0` absent, `1` false, `2` true) and `locale` (a value).
  */
-function encodeOrder(order, buffer) {
+function writeOptions(options) {
+  if (nullish(options)) {
+    out[at++] = 1;
+    out[at++] = 0;
+    out[at++] = 0;
+    out[at++] = ABSENT;
+    return true;
+  }
+  if (typeof options !== "object") return writeTag(0);
+  const now = options.now;
+  const duplicate = options.duplicate;
+  const locale = options.locale;
+  const common =
+    (nullish(now) || (typeof now === "number" && Number.isFinite(now))) &&
+    (nullish(duplicate) || typeof duplicate === "boolean") &&
+    (nullish(locale) || typeof locale === "string") &&
+    nullish(options.identity) &&
+    nullish(options.bought);
+  if (!common) return writeTag(0);
+  out[at++] = 1;
+  if (nullish(now)) {
+    out[at++] = 0;
+  } else {
+    out[at++] = 1;
+    nowView.setFloat64(0, now, true);
+    for (let i = 0; i < 8; i++) out[at++] = nowBytes[i];
+  }
+  out[at++] = nullish(duplicate) ? 0 : duplicate ? 2 : 1;
+  // A locale is not part of the order's JSON text: it does not count toward its limit.
+  const json0 = json;
+  const written = nullish(locale) ? writeTag(ABSENT) : writeText(STRING, locale);
+  json = json0;
+  if (!written && failure === DECLINE) {
+    // A lone surrogate in the locale: the engine reads the options itself.
+    at = 0;
+    return writeTag(0);
+  }
+  return written;
+}
+
+const nowBytes = new Uint8Array(8);
+const nowView = new DataView(nowBytes.buffer);
+
+/**
+ * Writes `options` and `order` into `buffer` (a view of WebAssembly memory) in the
+ * packed form. Returns the number of bytes written, DECLINE, or TOO_SMALL.
+ */
+function encodeOrder(order, options, buffer) {
   // Without String.prototype.isWellFormed (older engines), lone surrogates cannot be
   // told apart cheaply; a toJSON on the shared prototypes changes what JSON.stringify
   // writes, and an enumerable property there would reach `for…in`.
@@ -222,18 +280,20 @@ function encodeOrder(order, buffer) {
   if (busy) return DECLINE;
   busy = true;
   try {
-    return encode(order, buffer);
+    return encode(order, options, buffer);
   } finally {
     busy = false;
     out = null;
   }
 }
 
-function encode(order, buffer) {
+function encode(order, options, buffer) {
   out = buffer;
   at = 0;
   json = 2;
   failure = DECLINE;
+  // Options first, as the engine reads them first. 14 bytes of room for the fixed part.
+  if (out.length < 14 || !writeOptions(options)) return failure;
   let customer;
   let shipping;
   let items;

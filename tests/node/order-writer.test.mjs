@@ -19,16 +19,17 @@ test("every sample order is written packed", () => {
   assert.ok(lines.length >= 36);
   const buffer = new Uint8Array(4096);
   for (const line of lines) {
-    assert.ok(encodeOrder(JSON.parse(line), buffer) > 0, line);
+    assert.ok(encodeOrder(JSON.parse(line), undefined, buffer) > 0, line);
   }
 });
 
 test("the packed form is the one packed.rs reads", () => {
   const buffer = new Uint8Array(64);
-  const n = encodeOrder({ currency: "CNY", items: [{ sku: "é", quantity: 2 }], verified: ["sms"], note: 1 }, buffer);
+  const n = encodeOrder({ currency: "CNY", items: [{ sku: "é", quantity: 2 }], verified: ["sms"], note: 1 }, undefined, buffer);
   const u32 = (v) => [v, 0, 0, 0];
   const text = (tag, s) => [tag, ...u32(Buffer.byteLength(s)), ...Buffer.from(s)];
   const expected = [
+    1, 0, 0, 0, // options: written, the JS clock, no duplicate, no locale
     0, 0, ...text(1, "CNY"), 0, // order_id, created_at, currency, channel
     0, 0, // no customer, no shipping
     ...u32(1), ...text(1, "é"), ...text(2, "2"), 0, // one line
@@ -39,8 +40,8 @@ test("the packed form is the one packed.rs reads", () => {
 
 test("a small buffer is refused, then a large one is filled", () => {
   const order = { items: Array.from({ length: 50 }, (_, i) => ({ sku: `SKU-${i}`, quantity: 1 })) };
-  assert.equal(encodeOrder(order, new Uint8Array(100)), TOO_SMALL);
-  assert.ok(encodeOrder(order, new Uint8Array(4096)) > 100);
+  assert.equal(encodeOrder(order, undefined, new Uint8Array(100)), TOO_SMALL);
+  assert.ok(encodeOrder(order, undefined, new Uint8Array(4096)) > 100);
 });
 
 test("what JSON.stringify would write differently is declined", () => {
@@ -61,10 +62,10 @@ test("what JSON.stringify would write differently is declined", () => {
     "a list": (o) => [o],
   };
   for (const [what, make] of Object.entries(declined)) {
-    assert.equal(encodeOrder(make(base()), buffer), DECLINE, what);
+    assert.equal(encodeOrder(make(base()), undefined, buffer), DECLINE, what);
   }
   // NaN and Infinity are written as JSON.stringify writes them: null, absent.
-  assert.ok(encodeOrder({ items: [{ sku: "A", quantity: NaN }] }, buffer) > 0);
+  assert.ok(encodeOrder({ items: [{ sku: "A", quantity: NaN }] }, undefined, buffer) > 0);
 });
 
 test("a getter that writes another order declines the inner one, not the outer", () => {
@@ -73,22 +74,23 @@ test("a getter that writes another order declines the inner one, not the outer",
   const order = {
     items: [{ sku: "A", quantity: 1 }],
     get note() {
-      inner = encodeOrder({ items: [] }, new Uint8Array(64));
+      inner = encodeOrder({ items: [] }, undefined, new Uint8Array(64));
       return "n";
     },
   };
-  assert.ok(encodeOrder(order, buffer) > 0);
+  assert.ok(encodeOrder(order, undefined, buffer) > 0);
   assert.equal(inner, DECLINE);
-  assert.ok(encodeOrder({ items: [] }, buffer) > 0, "not left busy");
+  assert.ok(encodeOrder({ items: [] }, undefined, buffer) > 0, "not left busy");
 });
 
 test("strings are written as TextEncoder writes them; a lone surrogate is declined", () => {
   const buffer = new Uint8Array(1 << 16);
   const written = (s) => {
-    const n = encodeOrder({ order_id: s, items: [] }, buffer);
+    const n = encodeOrder({ order_id: s, items: [] }, null, buffer);
     if (n < 0) return n;
-    const len = buffer[1] | (buffer[2] << 8) | (buffer[3] << 16);
-    return Buffer.from(buffer.subarray(5, 5 + len)).toString("hex");
+    // After the 4 bytes of the options, order_id's tag and length.
+    const len = buffer[5] | (buffer[6] << 8) | (buffer[7] << 16);
+    return Buffer.from(buffer.subarray(9, 9 + len)).toString("hex");
   };
   const hex = (s) => Buffer.from(new TextEncoder().encode(s)).toString("hex");
   // Every boundary of the UTF-8 lengths, a pair at each end of the surrogate ranges,
@@ -107,5 +109,25 @@ test("strings are written as TextEncoder writes them; a lone surrogate is declin
   for (const s of samples) assert.equal(written(s), hex(s), JSON.stringify(s));
   for (const s of ["\ud800", "\udfff", "a\ud83d", "\ude00a", "\ud83d\ud83d\ude00x", "é\udc00"]) {
     assert.equal(written(s), DECLINE, JSON.stringify(s));
+  }
+});
+
+test("the common options come packed ahead of the order; the rest are left to the engine", () => {
+  const buffer = new Uint8Array(4096);
+  const order = { items: [] };
+  const head = (options) => {
+    const n = encodeOrder(order, options, buffer);
+    assert.ok(n > 0);
+    return [...buffer.subarray(0, n - 11)]; // the order, 11 bytes: 4 absent values, 2 absent objects, 0 lines, no verified
+  };
+  const now = 1764064800000;
+  const f64 = [...new Uint8Array(new Float64Array([now]).buffer)];
+  assert.deepEqual(head({ now, duplicate: true, locale: "en" }), [1, 1, ...f64, 2, 1, 2, 0, 0, 0, ..."en"].map((x) => (typeof x === "string" ? x.charCodeAt(0) : x)));
+  assert.deepEqual(head({ now, duplicate: false, other: {} }), [1, 1, ...f64, 1, 0]);
+  assert.deepEqual(head(Object.create({ now })), [1, 1, ...f64, 0, 0], "read by [[Get]], as Reflect.get reads");
+  assert.deepEqual(head({ now: null, locale: undefined }), [1, 0, 0, 0]);
+  for (const options of [{ now: new Date(now) }, { now: "2026-11-25T10:00:00Z" }, { now: NaN }, { duplicate: "yes" },
+    { locale: 5 }, { locale: "e\ud800" }, { identity: {} }, { bought: { A: 1 } }, "options", 5]) {
+    assert.deepEqual(head(options), [0], JSON.stringify(options));
   }
 });

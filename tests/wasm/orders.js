@@ -134,3 +134,37 @@ export function withPollutedPrototype(f) {
     delete Object.prototype.items;
   }
 }
+
+const NOW = Date.parse("2026-11-25T10:00:00Z");
+
+// Options for the same test: the common kind (packed with the order) and the rest (read
+// by the engine from the object). Each sets `now`, or fails before the clock matters.
+const OPTIONS = [
+  () => ({ now: NOW }),
+  () => ({ now: NOW, locale: "en" }),
+  () => ({ now: NOW, locale: "zh-CN", duplicate: false }),
+  () => ({ now: NOW, duplicate: true }),
+  () => ({ now: NOW + 0.5, other: { ignored: true } }),
+  () => ({ now: -1e20 }),
+  () => ({ now: 1e20 }),
+  () => ({ now: new Date(NOW) }),
+  () => ({ now: "2026-11-25T10:00:00Z" }),
+  () => ({ now: NaN }),
+  () => ({ now: NOW, locale: 5 }),
+  () => ({ now: NOW, duplicate: "yes" }),
+  () => ({ now: NOW, identity: { customerId: "C10001" } }),
+  () => ({ now: NOW, bought: { "TEA-001": 3 } }),
+  () => ({ now: NOW, locale: "e\ud800" }),
+  () => Object.create({ now: NOW, locale: "en" }),
+  () => ({ get now() { return NOW; }, locale: "en" }),
+  () => "options",
+];
+
+export function optionsCount() {
+  return OPTIONS.length;
+}
+
+/** Options variant `i`, made afresh. */
+export function options(i) {
+  return OPTIONS[i]();
+}
