@@ -221,13 +221,8 @@ function nullish(x) {
  * float64), `duplicate` (`0` absent, `1` false, `2` true) and `locale` (a value).
  */
 function writeOptions(options) {
-  if (nullish(options)) {
-    out[at++] = 1;
-    out[at++] = 0;
-    out[at++] = 0;
-    out[at++] = ABSENT;
-    return true;
-  }
+  // No options read as an object with none of them (and nothing inherited).
+  if (nullish(options)) options = noOptions;
   if (typeof options !== "object") return writeTag(0);
   const now = options.now;
   const duplicate = options.duplicate;
@@ -235,7 +230,7 @@ function writeOptions(options) {
   const common =
     (nullish(now) || (typeof now === "number" && Number.isFinite(now))) &&
     (nullish(duplicate) || typeof duplicate === "boolean") &&
-    (nullish(locale) || typeof locale === "string") &&
+    (nullish(locale) || (typeof locale === "string" && locale.isWellFormed())) &&
     nullish(options.identity) &&
     nullish(options.bought);
   if (!common) return writeTag(0);
@@ -248,18 +243,10 @@ function writeOptions(options) {
     for (let i = 0; i < 8; i++) out[at++] = nowBytes[i];
   }
   out[at++] = nullish(duplicate) ? 0 : duplicate ? 2 : 1;
-  // A locale is not part of the order's JSON text: it does not count toward its limit.
-  const json0 = json;
-  const written = nullish(locale) ? writeTag(ABSENT) : writeText(STRING, locale);
-  json = json0;
-  if (!written && failure === DECLINE) {
-    // A lone surrogate in the locale: the engine reads the options itself.
-    at = 0;
-    return writeTag(0);
-  }
-  return written;
+  return nullish(locale) ? writeTag(ABSENT) : writeText(STRING, locale);
 }
 
+const noOptions = Object.freeze(Object.create(null));
 const nowBytes = new Uint8Array(8);
 const nowView = new DataView(nowBytes.buffer);
 
@@ -294,6 +281,8 @@ function encode(order, options, buffer) {
   failure = DECLINE;
   // Options first, as the engine reads them first. 14 bytes of room for the fixed part.
   if (out.length < 14 || !writeOptions(options)) return failure;
+  // The options are not part of the order's JSON text: its length starts here.
+  json = 2;
   let customer;
   let shipping;
   let items;

@@ -47,7 +47,7 @@ pub(super) fn read(order: &JsValue, options: &JsValue) -> Option<Packed> {
                 TOO_SMALL if size < LARGEST => size *= 4,
                 written => {
                     let bytes = buffer.get(..usize::try_from(written).ok()?)?;
-                    let (options, order) = check_options(bytes)?;
+                    let (options, order) = packed_options(bytes)?;
                     return Some((options, Order::from_packed(order)?));
                 }
             }
@@ -60,7 +60,7 @@ pub(super) fn read(order: &JsValue, options: &JsValue) -> Option<Packed> {
 /// JS clock, or `1` and epoch milliseconds as a little-endian `f64`, finite), `duplicate`
 /// (`0` absent, `1` false, `2` true), `locale` (a packed value: `0`, or `1`, a `u32`
 /// length and UTF-8); never `identity` or `bought`.
-fn check_options(bytes: &[u8]) -> Option<(Option<CheckOptions>, &[u8])> {
+fn packed_options(bytes: &[u8]) -> Option<(Option<CheckOptions>, &[u8])> {
     let (&written, mut rest) = bytes.split_first()?;
     if written == 0 {
         return Some((None, rest));
