@@ -8,9 +8,9 @@
 //! packed: `wasm/order.js` writes its fields into wasm memory and
 //! [`Order::from_packed`] reads them (`wasm/order_js.rs`); any other order crosses as
 //! JSON text (`JSON.stringify`, then [`Order::from_json`]); both keep JSON paths in
-//! their errors, through one judge. `check`'s
-//! verdict is built as a JS object directly (`wasm/verdict_js.rs`), its constant strings
-//! made once per snapshot; other results are written as JSON text by the crate's own
+//! their errors, through one judge. `check`'s verdict goes out the same way, packed:
+//! `wasm/verdict_js.rs` writes it as bytes naming strings `wasm/verdict.js` holds
+//! once per snapshot, and that builds the object in one call; other results are written as JSON text by the crate's own
 //! writer (`src/json/write.rs`, `engine/results_json.rs`: the runtime links no serde
 //! serializer) and `JSON.parse`d. The compiler entry's results still go through
 //! `serde_json`. The figures are in `docs/BENCHMARKS.md`. Callers pass and get plain
@@ -138,7 +138,6 @@ fn load_error(e: &LoadError) -> JsValue {
     }
 }
 
-#[cfg(feature = "compiler")]
 fn internal_error(what: &str) -> JsValue {
     js_error(
         "Error",
@@ -638,7 +637,7 @@ impl JsEngine {
     ) -> Result<JsValue, JsValue> {
         let (order, options) = order_and_options(order, options)?;
         let verdict = self.inner.check_owned(order, &options);
-        Ok(self.verdicts.write(&verdict))
+        self.verdicts.write(&verdict)
     }
 
     /// The facts the rules read for `order` (`customer`, `order`, `items`, `verified`,
@@ -736,7 +735,7 @@ impl JsEngine {
             let item = match parsed {
                 Ok(order) => self
                     .verdicts
-                    .write(&self.inner.check_owned(order, &options)),
+                    .write(&self.inner.check_owned(order, &options))?,
                 Err(error) => {
                     // `{error: {path, message}}`
                     let mut w = Writer::new();

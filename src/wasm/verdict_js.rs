@@ -1,14 +1,25 @@
-//! The verdict of `engine.check` and `engine.checkMany` as a JS object, built property by
-//! property from Rust instead of `serde_json::to_string` → UTF-8 → `TextDecoder` →
-//! `JSON.parse`.
+//! The verdict of `engine.check` and `engine.checkMany` as a JS object: written here as
+//! a few bytes — numbers, and indices of strings the JS side already holds — that
+//! `verdict.js` (shipped beside the glue) turns into the object in one call. Before,
+//! the object was built from Rust one boundary call per object, array, property and
+//! string, about a fifth of a JS check (docs/BENCHMARKS.md, "The verdict's way out").
 //!
-//! A verdict is mostly constant text: the four actions, rule ids, reason codes, verify
+//! A verdict is mostly constant text: the five actions, rule ids, reason codes, verify
 //! methods, the customer message (often the longest string, in Chinese), the snapshot's
-//! merchant, version and expiry. Each of those becomes a JS string once and is then
-//! handed over by reference, so a check decodes only what is new in it: SKUs not seen
-//! lately and warnings. Property names live in the glue's named setters. The objects and
-//! arrays themselves are fresh for every verdict (a caller may keep or change one
-//! without touching the next).
+//! merchant, version and expiry. Each is sent once (`NEW`) and then named by its index
+//! in the engine's JS `table`; line SKUs seen lately are named by their slot in `skus`;
+//! only what is new in a verdict (a new SKU, warnings, a filled message) is sent as
+//! text (`FRESH`).
+//!
+//! The form, written by [`VerdictWriter::write`] and read by `buildVerdict`: a count is
+//! LEB128 (at most five bytes, a `u32`); an action is one byte, its index in `table`
+//! (the five actions are its first entries); a string is a [`StringTag`] byte, then for
+//! `TABLE` an index, for `NEW` and `FRESH` a length and UTF-8, for `SKU` a slot, for
+//! `SKU_NEW` a slot, a length and UTF-8. A verdict is: the decision (an action); `verify`
+//! (a count, strings); `verify_required` (a count of groups, each a count and strings);
+//! `reasons` (a count, each rule, code, action, a count and line indices); `lines` (a
+//! count, each SKU and action); `message` (`0`, or `1`, locale, text, key); the snapshot's
+//! merchant, version and expiry; `warnings` (a count, strings).
 //!
 //! The shape is exactly what serde gives for [`Verdict`] (docs/semantics.md §9): the same
 //! keys in the same order, `message` `null` when absent. `tests/node/package.test.mjs`
@@ -32,79 +43,29 @@ extern "C" {
     pub(super) fn set(this: &Plain, key: &JsValue, value: &JsValue);
 }
 
-// Each part of a verdict is filled through setters of its own (`object.decision = …` in
-// the glue, one function per part and property) rather than `object[key] = value`: a
-// named store at a call site that sees one kind of object is monomorphic in V8, where
-// the one shared keyed store saw every shape of every part and was megamorphic, a
-// measurable part of a check (docs/BENCHMARKS.md, "Where a JS check's time goes"). The
-// glue's property names are the setters' names without `set_`; the setters are called
-// in serde's field order, which is the key order `JSON.stringify` gives.
-#[wasm_bindgen]
+#[wasm_bindgen(module = "/src/wasm/verdict.js")]
 extern "C" {
-    /// A verdict under construction.
-    #[wasm_bindgen(extends = Object)]
-    type VerdictObject;
-    #[wasm_bindgen(method, setter)]
-    fn set_decision(this: &VerdictObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_verify(this: &VerdictObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_verify_required(this: &VerdictObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_reasons(this: &VerdictObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_lines(this: &VerdictObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_message(this: &VerdictObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_snapshot(this: &VerdictObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_warnings(this: &VerdictObject, value: &JsValue);
-
-    /// One `reasons` entry.
-    #[wasm_bindgen(extends = Object)]
-    type ReasonObject;
-    #[wasm_bindgen(method, setter)]
-    fn set_rule(this: &ReasonObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_code(this: &ReasonObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_action(this: &ReasonObject, value: &JsValue);
-    #[wasm_bindgen(method, setter = lines)]
-    fn set_reason_lines(this: &ReasonObject, value: &JsValue);
-
-    /// One `lines` entry.
-    #[wasm_bindgen(extends = Object)]
-    type LineObject;
-    #[wasm_bindgen(method, setter)]
-    fn set_sku(this: &LineObject, value: &JsValue);
-    #[wasm_bindgen(method, setter = decision)]
-    fn set_line_decision(this: &LineObject, value: &JsValue);
-
-    /// The `message`.
-    #[wasm_bindgen(extends = Object)]
-    type MessageObject;
-    #[wasm_bindgen(method, setter)]
-    fn set_locale(this: &MessageObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_text(this: &MessageObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_key(this: &MessageObject, value: &JsValue);
-
-    /// The `snapshot`.
-    #[wasm_bindgen(extends = Object)]
-    type SnapshotObject;
-    #[wasm_bindgen(method, setter)]
-    fn set_merchant(this: &SnapshotObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_version(this: &SnapshotObject, value: &JsValue);
-    #[wasm_bindgen(method, setter)]
-    fn set_expires_at(this: &SnapshotObject, value: &JsValue);
+    /// The verdict `bytes` describe; new strings are added to `table` and `skus`. `null`
+    /// for bytes off the form (a bug here): it never throws, so it is imported without
+    /// `catch` and its exception wrapper, measurable on this path.
+    #[wasm_bindgen(js_name = buildVerdict)]
+    fn build_verdict(table: &Array, skus: &Array, bytes: &[u8]) -> JsValue;
 }
 
-/// A fresh `{}`, typed as the part `T` of a verdict (or [`Plain`]).
-fn fresh<T: JsCast>() -> T {
-    Object::new().unchecked_into()
+/// How a string is sent (module doc).
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum StringTag {
+    /// An index in `table`.
+    Table = 0,
+    /// UTF-8 that `table` keeps from now on, at the next index.
+    New = 1,
+    /// UTF-8 for this verdict only.
+    Fresh = 2,
+    /// A slot of `skus`.
+    Sku = 3,
+    /// A slot of `skus`, then UTF-8 that slot keeps from now on.
+    SkuNew = 4,
 }
 
 /// More distinct strings than a verdict-heavy policy hands out (rule ids, codes,
@@ -112,116 +73,63 @@ fn fresh<T: JsCast>() -> T {
 /// snapshots replaced over a long life do not pile up, and a lookup stays a short scan.
 const MAX_SHARED: usize = 512;
 
-/// Turns verdicts into JS objects, holding the JS strings of their constant parts.
-/// One per `Engine`; [`VerdictWriter::clear`] on every snapshot swap.
-pub(super) struct VerdictWriter {
-    /// `allow`, `warn`, `review`, `step_up`, `deny`.
-    actions: [JsValue; 5],
-    strings: Strings,
-    skus: Skus,
-}
-
 /// Line SKUs up to this many bytes are kept as JS strings between verdicts.
 const SKU_KEPT: usize = 64;
 /// Slots of the SKU table (a power of two).
 const SKU_SLOTS: usize = 256;
 
-/// The JS strings of recent line SKUs, found by content. A line's SKU is the caller's
-/// text, not a policy string, so it cannot be found by pointer like [`Strings`]; yet most
-/// lines name SKUs seen moments before, and decoding each afresh (a `TextDecoder` call a
-/// line) was a measurable part of writing a verdict (docs/BENCHMARKS.md, "Where a JS
-/// check's time goes"). Direct-mapped by a hash of the text: a new SKU, a collision or an
-/// SKU longer than [`SKU_KEPT`] is decoded afresh as before, so SKUs chosen to collide
-/// cost nothing more than they did, and the table never holds more than
-/// `SKU_SLOTS × SKU_KEPT` bytes of text.
-struct Skus(Vec<Option<(Box<str>, JsValue)>>);
+/// The five actions, in the order of their indices in `table`.
+const ACTIONS: [Action; 5] = [
+    Action::Allow,
+    Action::Warn,
+    Action::Review,
+    Action::StepUp,
+    Action::Deny,
+];
 
-impl Skus {
-    fn get(&mut self, sku: &str) -> JsValue {
-        if sku.len() > SKU_KEPT {
-            return JsValue::from_str(sku);
-        }
-        if self.0.is_empty() {
-            self.0.resize_with(SKU_SLOTS, || None);
-        }
-        let Some(slot) = self.0.get_mut(slot_of(sku)) else {
-            return JsValue::from_str(sku);
-        };
-        match slot {
-            Some((text, value)) if **text == *sku => value.clone(),
-            _ => {
-                let value = JsValue::from_str(sku);
-                *slot = Some((sku.into(), value.clone()));
-                value
-            }
-        }
-    }
-}
-
-/// The slot of `text` in [`Skus`]: FNV-1a over its bytes (a table slot, not a secret:
-/// see [`Skus`] for why collisions are harmless).
-fn slot_of(text: &str) -> usize {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    // The high bits mix best; truncation to the table's size is the intent.
-    (hash >> 56) as usize % SKU_SLOTS
-}
-
-/// The JS string of each policy string (`Arc<str>` shared with the engine), found by
-/// the identity of its `Arc` (a pointer compare; a verdict's few dozen strings come from
-/// a table this size, smaller than a hash map's code). The `Arc` is kept with it, so its
-/// address cannot be reused by another string while the entry exists.
-struct Strings(Vec<(Arc<str>, JsValue)>);
-
-impl Strings {
-    /// The JS string of a policy string, made on first use.
-    fn get(&mut self, text: &Arc<str>) -> JsValue {
-        if let Some((_, value)) = self.0.iter().find(|(t, _)| Arc::ptr_eq(t, text)) {
-            return value.clone();
-        }
-        if self.0.len() >= MAX_SHARED {
-            self.0.clear();
-        }
-        let value = JsValue::from_str(text);
-        self.0.push((text.clone(), value.clone()));
-        value
-    }
-
-    fn array(&mut self, texts: &[Arc<str>]) -> Array {
-        let array = Array::new();
-        for text in texts {
-            array.push(&self.get(text));
-        }
-        array
-    }
+/// Turns verdicts into JS objects, holding the JS strings of their constant parts.
+/// One per `Engine`; [`VerdictWriter::clear`] on every snapshot swap.
+pub(super) struct VerdictWriter {
+    /// The JS strings: the five actions, then `strings`' in order.
+    table: Array,
+    /// The policy strings `table` holds after the actions, found by the identity of
+    /// their `Arc` (a pointer compare; a verdict's few dozen strings come from a table
+    /// this size, smaller than a hash map's code). The `Arc` is kept, so its address
+    /// cannot be reused by another string while the entry exists.
+    strings: Vec<Arc<str>>,
+    /// The JS strings of recent line SKUs, slot for slot with `sku_texts`.
+    skus: Array,
+    /// A line's SKU is the caller's text, not a policy string, so it cannot be found by
+    /// pointer like `strings`; yet most lines name SKUs seen moments before. Direct-mapped
+    /// by a hash of the text: a new SKU or a collision is sent afresh into its slot, one
+    /// longer than [`SKU_KEPT`] as `FRESH`, so SKUs chosen to collide cost only their
+    /// bytes, and the table never holds more than `SKU_SLOTS × SKU_KEPT` bytes of text.
+    sku_texts: Vec<Option<Box<str>>>,
+    /// The bytes of the verdict being written, kept between calls.
+    out: Vec<u8>,
 }
 
 impl VerdictWriter {
     pub(super) fn new() -> Self {
         VerdictWriter {
-            actions: [
-                Action::Allow,
-                Action::Warn,
-                Action::Review,
-                Action::StepUp,
-                Action::Deny,
-            ]
-            .map(|a| JsValue::from_str(a.as_str())),
-            strings: Strings(Vec::new()),
-            skus: Skus(Vec::new()),
+            table: actions_only(),
+            strings: Vec::new(),
+            skus: Array::new(),
+            sku_texts: Vec::new(),
+            out: Vec::new(),
         }
     }
 
     /// Forgets the policy strings (the old snapshot's are no longer needed).
     pub(super) fn clear(&mut self) {
-        self.strings.0.clear();
+        self.strings.clear();
+        self.table = actions_only();
     }
 
     /// The verdict as the plain object the contract describes. Every struct is taken
     /// apart field by field, so a field added to the verdict fails to compile here
     /// instead of going missing from JS.
-    pub(super) fn write(&mut self, verdict: &Verdict) -> JsValue {
+    pub(super) fn write(&mut self, verdict: &Verdict) -> Result<JsValue, JsValue> {
         let Verdict {
             decision,
             verify,
@@ -232,105 +140,178 @@ impl VerdictWriter {
             snapshot,
             warnings,
         } = verdict;
-        let VerdictWriter {
-            actions,
-            strings,
-            skus,
-        } = self;
-        let action = |a: Action| {
-            let [allow, warn, review, step_up, deny] = &*actions;
-            match a {
-                Action::Allow => allow,
-                Action::Warn => warn,
-                Action::Review => review,
-                Action::StepUp => step_up,
-                Action::Deny => deny,
-            }
-        };
-        let o: VerdictObject = fresh();
-        o.set_decision(action(*decision));
-        o.set_verify(&strings.array(verify));
-        let groups = Array::new();
+        if self.strings.len() >= MAX_SHARED {
+            // Start over between verdicts, never inside one: the JS table too, so
+            // indices stay in step.
+            self.clear();
+        }
+        self.out.clear();
+        self.action(*decision);
+        self.policy_strings(verify);
+        self.count(verify_required.len());
         for group in verify_required {
-            groups.push(&strings.array(group));
+            self.policy_strings(group);
         }
-        o.set_verify_required(&groups);
-        let js_reasons = Array::new();
-        for reason in reasons {
-            js_reasons.push(&write_reason(strings, action(reason.action), reason));
+        self.count(reasons.len());
+        for Reason {
+            rule,
+            code,
+            action,
+            lines,
+        } in reasons
+        {
+            self.policy(rule);
+            self.policy(code);
+            self.action(*action);
+            self.count(lines.len());
+            for &line in lines {
+                self.count(line);
+            }
         }
-        o.set_reasons(&js_reasons);
-        let js_lines = Array::new();
+        self.count(lines.len());
         for LineVerdict { sku, decision } in lines {
-            let l: LineObject = fresh();
-            l.set_sku(&skus.get(sku));
-            l.set_line_decision(action(*decision));
-            js_lines.push(&l);
+            self.sku(sku);
+            self.action(*decision);
         }
-        o.set_lines(&js_lines);
-        let js_message = match message {
+        match message {
             Some(Message {
                 locale,
                 text,
                 key,
                 filled,
             }) => {
-                let m: MessageObject = fresh();
-                m.set_locale(&strings.get(locale));
-                // A filled text is this check's own: decoded fresh, never kept.
-                let text = if *filled {
-                    JsValue::from_str(text)
+                self.out.push(1);
+                self.policy(locale);
+                // A filled text is this check's own: sent fresh, never kept.
+                if *filled {
+                    self.text(StringTag::Fresh, text);
                 } else {
-                    strings.get(text)
-                };
-                m.set_text(&text);
-                m.set_key(&strings.get(key));
-                m.into()
+                    self.policy(text);
+                }
+                self.policy(key);
             }
-            None => JsValue::NULL,
-        };
-        o.set_message(&js_message);
+            None => self.out.push(0),
+        }
         let SnapshotRef {
             merchant,
             version,
             expires_at,
         } = snapshot;
-        let s: SnapshotObject = fresh();
-        s.set_merchant(&strings.get(merchant));
-        s.set_version(&strings.get(version));
-        s.set_expires_at(&strings.get(expires_at));
-        o.set_snapshot(&s);
-        let js_warnings = Array::new();
+        self.policy(merchant);
+        self.policy(version);
+        self.policy(expires_at);
+        self.count(warnings.len());
         for warning in warnings {
-            js_warnings.push(&JsValue::from_str(warning));
+            self.text(StringTag::Fresh, warning);
         }
-        o.set_warnings(&js_warnings);
-        o.into()
+        let built = build_verdict(&self.table, &self.skus, &self.out);
+        if built.is_null() {
+            // The JS tables may hold a partial verdict's strings: start them over.
+            self.clear();
+            self.sku_texts.clear();
+            self.skus = Array::new();
+            return Err(super::internal_error("the verdict's bytes were refused"));
+        }
+        Ok(built)
+    }
+
+    /// An action: its index in `table` (and in [`ACTIONS`]).
+    fn action(&mut self, action: Action) {
+        self.out.push(match action {
+            Action::Allow => 0,
+            Action::Warn => 1,
+            Action::Review => 2,
+            Action::StepUp => 3,
+            Action::Deny => 4,
+        });
+    }
+
+    /// A LEB128 count. Every count here (list lengths, line indices) is below the
+    /// order's limits; one past `u32` is written as `u32::MAX`, never wrapped.
+    fn count(&mut self, n: usize) {
+        let mut n = u32::try_from(n).unwrap_or(u32::MAX);
+        while n >= 0x80 {
+            // The low seven bits, with the continuation bit.
+            self.out.push((n & 0x7f) as u8 | 0x80);
+            n >>= 7;
+        }
+        self.out.push(n as u8);
+    }
+
+    fn text(&mut self, tag: StringTag, text: &str) {
+        self.out.push(tag as u8);
+        self.count(text.len());
+        self.out.extend_from_slice(text.as_bytes());
+    }
+
+    /// A policy string: its index in `table`, or its text the first time.
+    fn policy(&mut self, text: &Arc<str>) {
+        if let Some(i) = self.strings.iter().position(|t| Arc::ptr_eq(t, text)) {
+            self.out.push(StringTag::Table as u8);
+            self.count(ACTIONS.len() + i);
+            return;
+        }
+        if self.strings.len() >= MAX_SHARED {
+            // Full: sent for this verdict only (the table starts over before the next).
+            return self.text(StringTag::Fresh, text);
+        }
+        self.strings.push(text.clone());
+        self.text(StringTag::New, text);
+    }
+
+    fn policy_strings(&mut self, texts: &[Arc<str>]) {
+        self.count(texts.len());
+        for text in texts {
+            self.policy(text);
+        }
+    }
+
+    /// A line's SKU: its slot when the slot holds it, else its text (kept in the slot
+    /// when short enough).
+    fn sku(&mut self, sku: &str) {
+        if sku.len() > SKU_KEPT {
+            return self.text(StringTag::Fresh, sku);
+        }
+        if self.sku_texts.is_empty() {
+            self.sku_texts.resize_with(SKU_SLOTS, || None);
+        }
+        let slot = slot_of(sku);
+        match self.sku_texts.get_mut(slot) {
+            Some(Some(kept)) if **kept == *sku => {
+                self.out.push(StringTag::Sku as u8);
+                self.count(slot);
+            }
+            Some(kept) => {
+                *kept = Some(sku.into());
+                self.out.push(StringTag::SkuNew as u8);
+                self.count(slot);
+                self.count(sku.len());
+                self.out.extend_from_slice(sku.as_bytes());
+            }
+            None => self.text(StringTag::Fresh, sku),
+        }
     }
 }
 
-/// One `reasons` entry: `{rule, code, action, lines}`.
-fn write_reason(strings: &mut Strings, action: &JsValue, reason: &Reason) -> ReasonObject {
-    let Reason {
-        rule,
-        code,
-        action: _,
-        lines,
-    } = reason;
-    let o: ReasonObject = fresh();
-    o.set_rule(&strings.get(rule));
-    o.set_code(&strings.get(code));
-    o.set_action(action);
-    let js_lines = Array::new();
-    for &line in lines {
-        // Line indices are below the order's line limit: exact as a JS number.
-        js_lines.push(&JsValue::from_f64(line as f64));
-    }
-    o.set_reason_lines(&js_lines);
-    o
+/// A JS array of the five actions' names, `table`'s first entries.
+fn actions_only() -> Array {
+    ACTIONS
+        .iter()
+        .map(|a| JsValue::from_str(a.as_str()))
+        .collect()
+}
+
+/// The slot of `text` in the SKU table: FNV-1a over its bytes (a table slot, not a
+/// secret: see `sku_texts` for why collisions are harmless).
+fn slot_of(text: &str) -> usize {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    // The high bits mix best; truncation to the table's size is the intent.
+    (hash >> 56) as usize % SKU_SLOTS
 }
 
 /// A fresh `{}`.
 pub(super) fn plain() -> Plain {
-    fresh()
+    Object::new().unchecked_into()
 }

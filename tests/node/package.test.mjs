@@ -146,6 +146,32 @@ test("check's verdict object is checkJson's verdict, key order included, fresh e
   assert.equal(JSON.stringify(objects.check(order, options)), texts.checkJson(JSON.stringify(order), options));
 });
 
+// The verdict's strings cross once and are then named by index (src/wasm/verdict_js.rs):
+// a verdict naming more policy strings than the table keeps (512), one with more distinct
+// SKUs than its slots (256) and SKUs too long to keep must still read as checkJson's,
+// on the check that fills the table, the one that starts it over and the ones after.
+test("verdicts with more strings and SKUs than the tables keep read as checkJson's", async () => {
+  const { esm, compiler } = await load();
+  const files = demoFiles();
+  for (let i = 0; i < 300; i++) {
+    files["policy.toml"] += `\n[[rule]]\nid = "many-${i}"\nscope = "item"\nwhen = 'item.sku_quantity > ${i % 3}'\naction = "warn"\nreason = "MANY_${i}"\n`;
+  }
+  const bytes = compiler.compilePolicy(files, { createdAt: "2026-11-26T00:00:00Z", key: DEMO_KEY }).bytes;
+  const objects = esm.Engine.fromBytes(bytes, { key: DEMO_KEY });
+  const texts = esm.Engine.fromBytes(bytes, { key: DEMO_KEY });
+  const demo = JSON.parse(read("examples/orders/blacklisted-limited.json"));
+  const items = [];
+  for (let i = 0; i < 600; i++) items.push({ sku: `SKU-${i}`, quantity: 1 + (i % 4), unit_price: 10 });
+  items.push({ sku: "L".repeat(65), quantity: 1, unit_price: 10 }, { sku: "长".repeat(30), quantity: 2, unit_price: 10 });
+  const many = { ...demo, items };
+  const options = { now: "2026-11-25T10:00:00Z", duplicate: false };
+  for (const order of [many, demo, many, many, demo, { ...demo, items: items.slice(300) }]) {
+    const verdict = objects.check(order, options);
+    assert.equal(JSON.stringify(verdict), texts.checkJson(JSON.stringify(order), options));
+  }
+  assert.ok(objects.check(many, options).reasons.length > 300);
+});
+
 test("facts explain a verdict with what the rules read, without checking", async () => {
   const { esm } = await load();
   const engine = new esm.Engine();
