@@ -5,8 +5,8 @@
 //
 // The strings of a snapshot's constant parts (actions, rule ids, codes, methods,
 // messages, the snapshot's identity) live in `table`, an array the engine holds and
-// clears on a snapshot swap; recent line SKUs live in `skus`, slots chosen by the
-// engine. The objects and arrays are fresh for every verdict (a caller may keep or
+// clears on a snapshot swap; the caller's recent texts (line SKUs, filled messages) live
+// in `recent`, slots chosen by the engine. The objects and arrays are fresh for every verdict (a caller may keep or
 // change one without touching the next), written in the contract's key order, the order
 // JSON.stringify gives (tests/node/package.test.mjs holds it to checkJson, byte for byte).
 //
@@ -17,8 +17,8 @@
 const TABLE = 0;
 const NEW = 1;
 const FRESH = 2;
-const SKU = 3;
-const SKU_NEW = 4;
+const RECENT = 3;
+const RECENT_NEW = 4;
 
 /** Strings up to this many bytes are decoded here; longer ones by TextDecoder. */
 const SHORT = 32;
@@ -37,10 +37,16 @@ function next() {
 
 /** A LEB128 count (verdict_js.rs writes at most five bytes of one: a `u32`). */
 function count() {
-  let value = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
+  const byte = next();
+  // Almost every count (list lengths, indices, short strings' lengths) is one byte.
+  return byte < 0x80 ? byte : longCount(byte);
+}
+
+function longCount(first) {
+  let value = first & 0x7f;
+  for (let scale = 0x80; scale <= 0x10000000; scale *= 0x80) {
     const byte = next();
-    value += (byte & 0x7f) * 2 ** shift;
+    value += (byte & 0x7f) * scale;
     if (byte < 0x80) return value;
   }
   throw new Error("verdict: a count longer than five bytes");
@@ -82,7 +88,7 @@ function action(table) {
   return table[index];
 }
 
-function string(table, skus) {
+function string(table, recent) {
   const tag = next();
   switch (tag) {
     case TABLE:
@@ -94,12 +100,12 @@ function string(table, skus) {
     }
     case FRESH:
       return utf8(count());
-    case SKU:
-      return held(skus, count());
-    case SKU_NEW: {
+    case RECENT:
+      return held(recent, count());
+    case RECENT_NEW: {
       const slot = count();
       const text = utf8(count());
-      skus[slot] = text;
+      recent[slot] = text;
       return text;
     }
     default:
@@ -107,16 +113,16 @@ function string(table, skus) {
   }
 }
 
-function strings(table, skus) {
+function strings(table, recent) {
   const n = count();
   const list = [];
-  for (let i = 0; i < n; i++) list.push(string(table, skus));
+  for (let i = 0; i < n; i++) list.push(string(table, recent));
   return list;
 }
 
-function reason(table, skus) {
-  const rule = string(table, skus);
-  const code = string(table, skus);
+function reason(table, recent) {
+  const rule = string(table, recent);
+  const code = string(table, recent);
   const act = action(table);
   const n = count();
   const lines = [];
@@ -124,54 +130,54 @@ function reason(table, skus) {
   return { rule, code, action: act, lines };
 }
 
-function line(table, skus) {
-  const sku = string(table, skus);
+function line(table, recent) {
+  const sku = string(table, recent);
   const decision = action(table);
   return { sku, decision };
 }
 
-function message(table, skus) {
+function message(table, recent) {
   if (next() === 0) return null;
-  const locale = string(table, skus);
-  const text = string(table, skus);
-  const key = string(table, skus);
+  const locale = string(table, recent);
+  const text = string(table, recent);
+  const key = string(table, recent);
   return { locale, text, key };
 }
 
 /**
  * The verdict `written` (a view of the engine's memory) describes, or null when the bytes
  * are off the form (never thrown: an exception would unwind through the engine's frames).
- * `table` and `skus` are the engine's; new strings are added to them as the bytes say.
+ * `table` and `recent` are the engine's; new strings are added to them as the bytes say.
  */
-function buildVerdict(table, skus, written) {
+function buildVerdict(table, recent, written) {
   try {
-    return build(table, skus, written);
+    return build(table, recent, written);
   } catch {
     return null;
   }
 }
 
 /** buildVerdict, throwing on bytes off the form (what tests read). */
-function build(table, skus, written) {
+function build(table, recent, written) {
   bytes = written;
   at = 0;
   try {
     const decision = action(table);
-    const verify = strings(table, skus);
+    const verify = strings(table, recent);
     const groups = count();
     const verify_required = [];
-    for (let i = 0; i < groups; i++) verify_required.push(strings(table, skus));
+    for (let i = 0; i < groups; i++) verify_required.push(strings(table, recent));
     const reasonCount = count();
     const reasons = [];
-    for (let i = 0; i < reasonCount; i++) reasons.push(reason(table, skus));
+    for (let i = 0; i < reasonCount; i++) reasons.push(reason(table, recent));
     const lineCount = count();
     const lines = [];
-    for (let i = 0; i < lineCount; i++) lines.push(line(table, skus));
-    const msg = message(table, skus);
-    const merchant = string(table, skus);
-    const version = string(table, skus);
-    const expires_at = string(table, skus);
-    const warnings = strings(table, skus);
+    for (let i = 0; i < lineCount; i++) lines.push(line(table, recent));
+    const msg = message(table, recent);
+    const merchant = string(table, recent);
+    const version = string(table, recent);
+    const expires_at = string(table, recent);
+    const warnings = strings(table, recent);
     if (at !== bytes.length) throw new Error(`verdict: ${bytes.length - at} bytes left over`);
     return {
       decision,

@@ -7,15 +7,15 @@
 //! A verdict is mostly constant text: the five actions, rule ids, reason codes, verify
 //! methods, the customer message (often the longest string, in Chinese), the snapshot's
 //! merchant, version and expiry. Each is sent once (`NEW`) and then named by its index
-//! in the engine's JS `table`; line SKUs seen lately are named by their slot in `skus`;
-//! only what is new in a verdict (a new SKU, warnings, a filled message) is sent as
-//! text (`FRESH`).
+//! in the engine's JS `table`. The caller's texts seen lately (line SKUs, a message
+//! filled in for the check) are named by their slot in `recent`; only what is new in a
+//! verdict (a new SKU or filled message, warnings) is sent as text.
 //!
 //! The form, written by [`VerdictWriter::write`] and read by `buildVerdict`: a count is
 //! LEB128 (at most five bytes, a `u32`); an action is one byte, its index in `table`
 //! (the five actions are its first entries); a string is a [`StringTag`] byte, then for
-//! `TABLE` an index, for `NEW` and `FRESH` a length and UTF-8, for `SKU` a slot, for
-//! `SKU_NEW` a slot, a length and UTF-8. A verdict is: the decision (an action); `verify`
+//! `TABLE` an index, for `NEW` and `FRESH` a length and UTF-8, for `RECENT` a slot, for
+//! `RECENT_NEW` a slot, a length and UTF-8. A verdict is: the decision (an action); `verify`
 //! (a count, strings); `verify_required` (a count of groups, each a count and strings);
 //! `reasons` (a count, each rule, code, action, a count and line indices); `lines` (a
 //! count, each SKU and action); `message` (`0`, or `1`, locale, text, key); the snapshot's
@@ -45,11 +45,11 @@ extern "C" {
 
 #[wasm_bindgen(module = "/src/wasm/verdict.js")]
 extern "C" {
-    /// The verdict `bytes` describe; new strings are added to `table` and `skus`. `null`
+    /// The verdict `bytes` describe; new strings are added to `table` and `recent`. `null`
     /// for bytes off the form (a bug here): it never throws, so it is imported without
     /// `catch` and its exception wrapper, measurable on this path.
     #[wasm_bindgen(js_name = buildVerdict)]
-    fn build_verdict(table: &Array, skus: &Array, bytes: &[u8]) -> JsValue;
+    fn build_verdict(table: &Array, recent: &Array, bytes: &[u8]) -> JsValue;
 }
 
 /// How a string is sent (module doc).
@@ -62,10 +62,10 @@ enum StringTag {
     New = 1,
     /// UTF-8 for this verdict only.
     Fresh = 2,
-    /// A slot of `skus`.
-    Sku = 3,
-    /// A slot of `skus`, then UTF-8 that slot keeps from now on.
-    SkuNew = 4,
+    /// A slot of `recent`.
+    Recent = 3,
+    /// A slot of `recent`, then UTF-8 that slot keeps from now on.
+    RecentNew = 4,
 }
 
 /// More distinct strings than a verdict-heavy policy hands out (rule ids, codes,
@@ -73,10 +73,11 @@ enum StringTag {
 /// snapshots replaced over a long life do not pile up, and a lookup stays a short scan.
 const MAX_SHARED: usize = 512;
 
-/// Line SKUs up to this many bytes are kept as JS strings between verdicts.
-const SKU_KEPT: usize = 64;
-/// Slots of the SKU table (a power of two).
-const SKU_SLOTS: usize = 256;
+/// Texts up to this many bytes (SKUs, most filled messages) are kept as JS strings
+/// between verdicts.
+const RECENT_KEPT: usize = 512;
+/// Slots of the recent texts' table (a power of two).
+const RECENT_SLOTS: usize = 256;
 
 /// The five actions, in the order of their indices in `table`.
 const ACTIONS: [Action; 5] = [
@@ -97,14 +98,16 @@ pub(super) struct VerdictWriter {
     /// this size, smaller than a hash map's code). The `Arc` is kept, so its address
     /// cannot be reused by another string while the entry exists.
     strings: Vec<Arc<str>>,
-    /// The JS strings of recent line SKUs, slot for slot with `sku_texts`.
-    skus: Array,
-    /// A line's SKU is the caller's text, not a policy string, so it cannot be found by
-    /// pointer like `strings`; yet most lines name SKUs seen moments before. Direct-mapped
-    /// by a hash of the text: a new SKU or a collision is sent afresh into its slot, one
-    /// longer than [`SKU_KEPT`] as `FRESH`, so SKUs chosen to collide cost only their
-    /// bytes, and the table never holds more than `SKU_SLOTS × SKU_KEPT` bytes of text.
-    sku_texts: Vec<Option<Box<str>>>,
+    /// The JS strings of recent texts, slot for slot with `recent_texts`.
+    recent: Array,
+    /// A line's SKU is the caller's text and a filled message is made for the check, so
+    /// neither can be found by pointer like `strings`; yet most lines name SKUs seen
+    /// moments before, and most filled messages read as the last one did (the placeholders
+    /// are the policy's). Direct-mapped by a hash of the text: a new text or a collision
+    /// is sent afresh into its slot, one longer than [`RECENT_KEPT`] as `FRESH`, so texts
+    /// chosen to collide cost only their bytes, and the table never holds more than
+    /// `RECENT_SLOTS × RECENT_KEPT` bytes (128 KiB) of text.
+    recent_texts: Vec<Option<Box<str>>>,
     /// The bytes of the verdict being written, kept between calls.
     out: Vec<u8>,
 }
@@ -114,8 +117,8 @@ impl VerdictWriter {
         VerdictWriter {
             table: actions_only(),
             strings: Vec::new(),
-            skus: Array::new(),
-            sku_texts: Vec::new(),
+            recent: Array::new(),
+            recent_texts: Vec::new(),
             out: Vec::new(),
         }
     }
@@ -170,7 +173,7 @@ impl VerdictWriter {
         }
         self.count(lines.len());
         for LineVerdict { sku, decision } in lines {
-            self.sku(sku);
+            self.recent(sku);
             self.action(*decision);
         }
         match message {
@@ -182,9 +185,9 @@ impl VerdictWriter {
             }) => {
                 self.out.push(1);
                 self.policy(locale);
-                // A filled text is this check's own: sent fresh, never kept.
+                // A filled text is this check's own: found by content, not by pointer.
                 if *filled {
-                    self.text(StringTag::Fresh, text);
+                    self.recent(text);
                 } else {
                     self.policy(text);
                 }
@@ -204,12 +207,12 @@ impl VerdictWriter {
         for warning in warnings {
             self.text(StringTag::Fresh, warning);
         }
-        let built = build_verdict(&self.table, &self.skus, &self.out);
+        let built = build_verdict(&self.table, &self.recent, &self.out);
         if built.is_null() {
             // The JS tables may hold a partial verdict's strings: start them over.
             self.clear();
-            self.sku_texts.clear();
-            self.skus = Array::new();
+            self.recent_texts.clear();
+            self.recent = Array::new();
             return Err(super::internal_error("the verdict's bytes were refused"));
         }
         Ok(built)
@@ -266,29 +269,29 @@ impl VerdictWriter {
         }
     }
 
-    /// A line's SKU: its slot when the slot holds it, else its text (kept in the slot
+    /// A caller's text: its slot when the slot holds it, else the text (kept in the slot
     /// when short enough).
-    fn sku(&mut self, sku: &str) {
-        if sku.len() > SKU_KEPT {
-            return self.text(StringTag::Fresh, sku);
+    fn recent(&mut self, text: &str) {
+        if text.len() > RECENT_KEPT {
+            return self.text(StringTag::Fresh, text);
         }
-        if self.sku_texts.is_empty() {
-            self.sku_texts.resize_with(SKU_SLOTS, || None);
+        if self.recent_texts.is_empty() {
+            self.recent_texts.resize_with(RECENT_SLOTS, || None);
         }
-        let slot = slot_of(sku);
-        match self.sku_texts.get_mut(slot) {
-            Some(Some(kept)) if **kept == *sku => {
-                self.out.push(StringTag::Sku as u8);
+        let slot = slot_of(text);
+        match self.recent_texts.get_mut(slot) {
+            Some(Some(kept)) if **kept == *text => {
+                self.out.push(StringTag::Recent as u8);
                 self.count(slot);
             }
             Some(kept) => {
-                *kept = Some(sku.into());
-                self.out.push(StringTag::SkuNew as u8);
+                *kept = Some(text.into());
+                self.out.push(StringTag::RecentNew as u8);
                 self.count(slot);
-                self.count(sku.len());
-                self.out.extend_from_slice(sku.as_bytes());
+                self.count(text.len());
+                self.out.extend_from_slice(text.as_bytes());
             }
-            None => self.text(StringTag::Fresh, sku),
+            None => self.text(StringTag::Fresh, text),
         }
     }
 }
@@ -301,14 +304,14 @@ fn actions_only() -> Array {
         .collect()
 }
 
-/// The slot of `text` in the SKU table: FNV-1a over its bytes (a table slot, not a
-/// secret: see `sku_texts` for why collisions are harmless).
+/// The slot of `text` in the recent texts' table: FNV-1a over its bytes (a table slot,
+/// not a secret: see `recent_texts` for why collisions are harmless).
 fn slot_of(text: &str) -> usize {
     let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     });
     // The high bits mix best; truncation to the table's size is the intent.
-    (hash >> 56) as usize % SKU_SLOTS
+    (hash >> 56) as usize % RECENT_SLOTS
 }
 
 /// A fresh `{}`.

@@ -148,7 +148,7 @@ test("check's verdict object is checkJson's verdict, key order included, fresh e
 
 // The verdict's strings cross once and are then named by index (src/wasm/verdict_js.rs):
 // a verdict naming more policy strings than the table keeps (512), one with more distinct
-// SKUs than its slots (256) and SKUs too long to keep must still read as checkJson's,
+// SKUs than the recent texts' slots (256) and SKUs too long to keep must still read as checkJson's,
 // on the check that fills the table, the one that starts it over and the ones after.
 test("verdicts with more strings and SKUs than the tables keep read as checkJson's", async () => {
   const { esm, compiler } = await load();
@@ -162,7 +162,8 @@ test("verdicts with more strings and SKUs than the tables keep read as checkJson
   const demo = JSON.parse(read("examples/orders/blacklisted-limited.json"));
   const items = [];
   for (let i = 0; i < 600; i++) items.push({ sku: `SKU-${i}`, quantity: 1 + (i % 4), unit_price: 10 });
-  items.push({ sku: "L".repeat(65), quantity: 1, unit_price: 10 }, { sku: "长".repeat(30), quantity: 2, unit_price: 10 });
+  // SKUs past the 512 bytes a slot keeps cross fresh every time.
+  items.push({ sku: "L".repeat(513), quantity: 1, unit_price: 10 }, { sku: "长".repeat(200), quantity: 2, unit_price: 10 });
   const many = { ...demo, items };
   const options = { now: "2026-11-25T10:00:00Z", duplicate: false };
   for (const order of [many, demo, many, many, demo, { ...demo, items: items.slice(300) }]) {

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildVerdict, build } from "../../src/wasm/verdict.js";
 
-const [TABLE, NEW, FRESH, SKU, SKU_NEW] = [0, 1, 2, 3, 4];
+const [TABLE, NEW, FRESH, RECENT, RECENT_NEW] = [0, 1, 2, 3, 4];
 const ACTIONS = ["allow", "warn", "review", "step_up", "deny"];
 const utf8 = (s) => [...Buffer.from(s)];
 /** A LEB128 count, as verdict_js.rs writes it. */
@@ -26,19 +26,19 @@ const snapshot = [...text(NEW, "demo-store"), ...text(NEW, "v1"), ...text(NEW, "
 
 test("a verdict's bytes read as its object, keys in the contract's order", () => {
   const table = [...ACTIONS];
-  const skus = [];
+  const recent = [];
   const lines = Array.from({ length: 200 }, (_, i) => i);
   const bytes = Uint8Array.from([
     4, // deny
     ...count(1), ...text(NEW, "sms"), // verify
     ...count(1), ...count(1), ...[TABLE, ...count(5)], // verify_required: [["sms"]]
     ...count(1), ...text(NEW, "blocked"), ...text(NEW, "BLOCKED"), 4, ...count(200), ...lines.flatMap(count),
-    ...count(2), SKU_NEW, ...count(7), ...count(3), ...utf8("茶"), 4, ...text(FRESH, "A-1"), 0,
+    ...count(2), RECENT_NEW, ...count(7), ...count(3), ...utf8("茶"), 4, ...text(FRESH, "A-1"), 0,
     1, ...text(NEW, "zh-CN"), ...text(FRESH, "您的订单无法提交"), ...text(NEW, "blocked"),
     ...snapshot,
     ...count(1), ...text(FRESH, "stale"),
   ]);
-  const verdict = buildVerdict(table, skus, bytes);
+  const verdict = buildVerdict(table, recent, bytes);
   assert.equal(
     JSON.stringify(verdict),
     JSON.stringify({
@@ -54,10 +54,10 @@ test("a verdict's bytes read as its object, keys in the contract's order", () =>
   );
   // NEW strings were kept, in order, after the actions; FRESH ones were not.
   assert.deepEqual(table.slice(5), ["sms", "blocked", "BLOCKED", "zh-CN", "blocked", "demo-store", "v1", "2036-01-01T00:00:00Z"]);
-  assert.equal(skus[7], "茶");
+  assert.equal(recent[7], "茶");
   // The next verdict names them by index and slot.
-  const again = buildVerdict(table, skus, Uint8Array.from([
-    0, 0, 0, 0, ...count(1), SKU, ...count(7), 0, 0,
+  const again = buildVerdict(table, recent, Uint8Array.from([
+    0, 0, 0, 0, ...count(1), RECENT, ...count(7), 0, 0,
     TABLE, ...count(10), TABLE, ...count(11), TABLE, ...count(12), 0,
   ]));
   assert.deepEqual(again.lines, [{ sku: "茶", decision: "allow" }]);
@@ -85,7 +85,7 @@ test("bytes off the form are refused instead of building a verdict", () => {
     [0, 0, 0, 0, 0, 0, NEW, 100, 1, 2], // a string past the end
     [5, ...good.slice(1)], // no such action
     [0, 0, 0, 0, 0, 0, TABLE, 40, ...good.slice(7)], // no such table entry
-    [0, 0, 0, 0, 1, SKU, 3, 0, ...good.slice(5)], // an empty SKU slot
+    [0, 0, 0, 0, 1, RECENT, 3, 0, ...good.slice(5)], // an empty slot
   ]) {
     assert.throws(() => build([...ACTIONS], [], Uint8Array.from(bad)), /^Error: verdict: /, JSON.stringify(bad));
     assert.equal(buildVerdict([...ACTIONS], [], Uint8Array.from(bad)), null, "the engine's import never throws");
