@@ -547,6 +547,24 @@ impl From<crate::engine::LimitKey> for JsLimitKey {
     }
 }
 
+/// One order of `checkMany`, the way `check` reads it: packed when it is plain data, else
+/// as its JSON text. `options` are the call's (read once, by the caller): only the order
+/// of what comes packed is used.
+fn many_order(order: &JsValue, options: &JsValue) -> Result<Order, OrderError> {
+    #[cfg(not(feature = "swb-boundary"))]
+    if let Some((_, order)) = order_js::read(order, options) {
+        return order;
+    }
+    #[cfg(feature = "swb-boundary")]
+    let _ = options;
+    stringify(order, "")
+        .map_err(|_| OrderError {
+            path: String::new(),
+            message: "expected an object".to_string(),
+        })
+        .and_then(|text| Order::from_json(&text))
+}
+
 /// The order and options of `check`, `facts` and `explain` (options read first, so a bad
 /// option is reported before a bad order, as always): packed when the order is plain
 /// data (`wasm/order_js.rs`; the options too when they are the common kind), else the
@@ -720,19 +738,15 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_param_type = "unknown[]")] orders: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
+        let options_value = options;
+        let options = check_options(options_value.as_ref().unwrap_or(&JsValue::UNDEFINED))?;
         let list = orders
             .dyn_ref::<Array>()
             .ok_or_else(|| usage_error("", "expected an array of orders"))?;
         let out = Array::new();
+        let given = options_value.unwrap_or(JsValue::UNDEFINED);
         for order in list.iter() {
-            let parsed = stringify(&order, "")
-                .map_err(|_| OrderError {
-                    path: String::new(),
-                    message: "expected an object".to_string(),
-                })
-                .and_then(|text| Order::from_json(&text));
-            let item = match parsed {
+            let item = match many_order(&order, &given) {
                 Ok(order) => self
                     .verdicts
                     .write(&self.inner.check_owned(order, &options))?,
