@@ -141,10 +141,25 @@ function writeText(tag, text) {
   return true;
 }
 
+/** A finite number as its float64 value, little-endian (tag, then 8 bytes). */
+function writeNumber(tag, value) {
+  if (at + 9 > out.length) return fail(TOO_SMALL);
+  out[at++] = tag;
+  number[0] = value;
+  for (let i = 0; i < 8; i++) out[at++] = numberBytes[i];
+  return true;
+}
+
 /** A field's value: a string, a number, or absent (null, undefined, and what JSON writes as null). */
 function writeValue(value) {
   if (typeof value === "string") return writeText(STRING, value);
-  if (typeof value === "number" && Number.isFinite(value)) return writeText(NUMBER, "" + value);
+  if (typeof value === "number" && Number.isFinite(value)) {
+    // JSON.stringify writes the shortest text that reads back as this same value
+    // (at most 25 characters, `-0.0000012345678901234567`): the value says what the
+    // text would.
+    json += 25;
+    return writeNumber(NUMBER, value);
+  }
   if (value === undefined || value === null || (typeof value === "number")) {
     // JSON.stringify writes NaN and ±Infinity as null, which reads as absent.
     if (at + 1 > out.length) return fail(TOO_SMALL);
@@ -238,17 +253,18 @@ function writeOptions(options) {
   if (nullish(now)) {
     out[at++] = 0;
   } else {
-    out[at++] = 1;
-    nowView.setFloat64(0, now, true);
-    for (let i = 0; i < 8; i++) out[at++] = nowBytes[i];
+    writeNumber(1, now);
   }
   out[at++] = nullish(duplicate) ? 0 : duplicate ? 2 : 1;
   return nullish(locale) ? writeTag(ABSENT) : writeText(STRING, locale);
 }
 
 const noOptions = Object.freeze(Object.create(null));
-const nowBytes = new Uint8Array(8);
-const nowView = new DataView(nowBytes.buffer);
+// A float64's bytes, little-endian whatever the platform's order (a DataView's store
+// costs more than the typed array's; the order is checked once).
+const number = new Float64Array(1);
+const numberBytes = new Uint8Array(number.buffer);
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /**
  * Writes `options` and `order` into `buffer` (a view of WebAssembly memory) in the
@@ -256,9 +272,10 @@ const nowView = new DataView(nowBytes.buffer);
  */
 function encodeOrder(order, options, buffer) {
   // Without String.prototype.isWellFormed (older engines), lone surrogates cannot be
-  // told apart cheaply; a toJSON on the shared prototypes changes what JSON.stringify
+  // told apart cheaply; numbers are written little-endian (a big-endian platform takes
+  // the JSON way); a toJSON on the shared prototypes changes what JSON.stringify
   // writes, and an enumerable property there would reach `for…in`.
-  if (!wellFormed || !isPlainObject(order) || objectProto.toJSON !== undefined || arrayProto.toJSON !== undefined) {
+  if (!wellFormed || !littleEndian || !isPlainObject(order) || objectProto.toJSON !== undefined || arrayProto.toJSON !== undefined) {
     return DECLINE;
   }
   for (const inherited in objectProto) return DECLINE;

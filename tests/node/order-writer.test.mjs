@@ -32,7 +32,7 @@ test("the packed form is the one packed.rs reads", () => {
     1, 0, 0, 0, // options: written, the JS clock, no duplicate, no locale
     0, 0, ...text(1, "CNY"), 0, // order_id, created_at, currency, channel
     0, 0, // no customer, no shipping
-    ...u32(1), ...text(1, "é"), ...text(2, "2"), 0, // one line
+    ...u32(1), ...text(1, "é"), 2, ...new Uint8Array(new Float64Array([2]).buffer), 0, // one line
     1, ...u32(1), ...text(1, "sms"), // verified
   ];
   assert.deepEqual([...buffer.subarray(0, n)], expected);

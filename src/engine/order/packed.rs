@@ -4,8 +4,9 @@
 //! came in (docs/ARCHITECTURE.md, "The order's way in").
 //!
 //! The writer sends only what `JSON.stringify` would write as the same fields: strings
-//! (well-formed UTF-16, so valid UTF-8 here), numbers as `JSON.stringify` spells them,
-//! absent values, and objects and lists it found to be plain data. Anything else it
+//! (well-formed UTF-16, so valid UTF-8 here), finite numbers as their value (the text
+//! `JSON.stringify` writes is the shortest that reads back as that same value, so the
+//! judge reads the value the JSON reader would, `-0` as `0`), absent values, and objects and lists it found to be plain data. Anything else it
 //! declines, and the order goes the JSON way. The form, all integers little-endian:
 //!
 //! ```text
@@ -18,7 +19,7 @@
 //! object(k):= 0 | 1 value{k}      absent, or present with its k fields
 //! value    := 0                   absent (or null)
 //!           | 1 u32 len utf8      a string
-//!           | 2 u32 len ascii     a number, as JSON.stringify writes it
+//!           | 2 f64               a finite number
 //! ```
 //!
 //! Bytes that do not follow it read as `None` (never a panic): the caller then reads the
@@ -26,7 +27,6 @@
 
 use super::read::{Fields, Got, List, Obj, Raw, CUSTOMER, LINE, SHIPPING, TOP};
 use super::{MAX_LINES, MAX_VERIFIED};
-use crate::json::{Kind, Reader};
 use std::borrow::Cow;
 
 /// A cursor over packed bytes.
@@ -60,7 +60,11 @@ impl<'a> Packed<'a> {
         Some(match self.byte()? {
             0 => None,
             1 => Some(Got::Str(Cow::Borrowed(self.text()?))),
-            2 => Some(Got::Num(json_number(self.text()?)?)),
+            2 => {
+                let value = f64::from_le_bytes(self.take(8)?.try_into().ok()?);
+                // `JSON.stringify(-0)` is `0`; NaN and infinities are never sent.
+                Some(Got::Float(value.is_finite().then_some(value + 0.0)?))
+            }
             _ => return None,
         })
     }
@@ -114,16 +118,6 @@ impl<'a> Packed<'a> {
     }
 }
 
-/// `text` when it is one JSON number and nothing else (what the judge's number readers
-/// expect; the JS writer only sends such text).
-fn json_number(text: &str) -> Option<&str> {
-    let mut r = Reader::new(text);
-    (r.peek_value().ok()? == Kind::Number).then_some(())?;
-    let number = r.number().ok()?;
-    r.end().ok()?;
-    Some(number)
-}
-
 /// The fields of a packed order (step 1 of the JSON reader, the other way in).
 pub(super) fn raw(bytes: &[u8]) -> Option<Raw<'_>> {
     let mut r = Packed { bytes };
@@ -149,6 +143,12 @@ mod tests {
         out
     }
 
+    fn number(x: f64) -> Vec<u8> {
+        let mut out = vec![2];
+        out.extend(x.to_le_bytes());
+        out
+    }
+
     /// `{"currency":"CNY","customer":{"email":"a@b.cn"},"items":[{"sku":"é","quantity":2,
     /// "unit_price":1.5}],"verified":["sms"]}`, packed as `src/wasm/order.js` writes it
     /// (`tests/node/order-writer.test.mjs` holds the writer to the same form).
@@ -162,8 +162,8 @@ mod tests {
         b.push(0);
         b.extend(1u32.to_le_bytes());
         b.extend(text(1, "é"));
-        b.extend(text(2, "2"));
-        b.extend(text(2, "1.5"));
+        b.extend(number(2.0));
+        b.extend(number(1.5));
         b.extend([1, 1, 0, 0, 0]);
         b.extend(text(1, "sms"));
         b
@@ -176,11 +176,22 @@ mod tests {
         assert_eq!(Order::from_packed(&packed()), Some(Order::from_json(json)));
     }
 
+    /// `-0` reads as `0`, as `JSON.stringify(-0)` is `0`.
+    #[test]
+    fn negative_zero_reads_as_zero() {
+        let mut b = packed();
+        let at = b.windows(9).position(|w| w == number(1.5)).unwrap();
+        b.splice(at..at + 9, number(-0.0));
+        let order = Order::from_packed(&b).unwrap().unwrap();
+        let price = order.items[0].unit_price.unwrap();
+        assert!(price == 0.0 && price.is_sign_positive());
+    }
+
     #[test]
     fn the_judge_s_errors_come_through() {
         let mut b = packed();
-        let at = b.windows(6).position(|w| w == text(2, "2")).unwrap();
-        b.splice(at..at + 6, text(2, "0"));
+        let at = b.windows(9).position(|w| w == number(2.0)).unwrap();
+        b.splice(at..at + 9, number(0.0));
         assert_eq!(
             Order::from_packed(&b).unwrap().unwrap_err().to_string(),
             "items[0].quantity: expected a positive integer up to 1000000"
@@ -201,11 +212,14 @@ mod tests {
             bad[at] = byte;
             assert_eq!(Order::from_packed(&bad), None, "tag {byte} at {at}");
         }
-        // A number that is not JSON's, and text that is not UTF-8.
-        let number = b.windows(8).position(|w| w == text(2, "1.5")).unwrap();
-        let mut bad = b.clone();
-        bad[number + 5] = b'x';
-        assert_eq!(Order::from_packed(&bad), None);
+        // A number that is not JSON's (the writer sends NaN and infinities as absent), and
+        // text that is not UTF-8.
+        let at = b.windows(9).position(|w| w == number(1.5)).unwrap();
+        for x in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let mut bad = b.clone();
+            bad.splice(at..at + 9, number(x));
+            assert_eq!(Order::from_packed(&bad), None, "{x}");
+        }
         let mut bad = b.clone();
         bad[7] = 0xff; // the `C` of `CNY`
         assert_eq!(&b[7..10], b"CNY");

@@ -24,6 +24,9 @@ use std::borrow::Cow;
 pub(super) enum Got<'a> {
     Str(Cow<'a, str>),
     Num(&'a str),
+    /// A number the packed way in sent as its value: finite, never `-0` (what the JSON
+    /// reader reads from the text `JSON.stringify` writes for it).
+    Float(f64),
     /// Any other value (in a list, `null` too), by its kind only.
     Other(Kind),
 }
@@ -32,8 +35,32 @@ impl Got<'_> {
     fn kind(&self) -> Kind {
         match self {
             Got::Str(_) => Kind::String,
-            Got::Num(_) => Kind::Number,
+            Got::Num(_) | Got::Float(_) => Kind::Number,
             Got::Other(k) => *k,
+        }
+    }
+
+    /// A number's value, either way in.
+    fn number(&self) -> Option<f64> {
+        match self {
+            Got::Num(text) => json::as_f64(text),
+            Got::Float(x) => Some(*x),
+            _ => None,
+        }
+    }
+
+    /// A number that is a whole `u64`, either way in (`as_u64` of the text
+    /// `JSON.stringify` writes for a value is that value when it is whole and in range).
+    fn integer(&self) -> Option<u64> {
+        match self {
+            Got::Num(text) => json::as_u64(text),
+            // Whole and below 2^64: the cast is exact.
+            Got::Float(x)
+                if x.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(x) =>
+            {
+                Some(*x as u64)
+            }
+            _ => None,
         }
     }
 }
@@ -346,8 +373,8 @@ impl Raw<'_> {
                 .filter(|s| !s.trim().is_empty())
                 .ok_or_else(|| line_error(i, "sku", "required: a non-empty string"))?;
             let quantity = match quantity {
-                Some(Got::Num(n)) => json::as_u64(n).filter(|q| (1..=MAX_QUANTITY).contains(q)),
-                _ => None,
+                Some(got) => got.integer().filter(|q| (1..=MAX_QUANTITY).contains(q)),
+                None => None,
             }
             .ok_or_else(|| {
                 line_error(
@@ -358,8 +385,9 @@ impl Raw<'_> {
             })?;
             let unit_price = match unit_price {
                 None => None,
-                Some(Got::Num(n)) => Some(
-                    json::as_f64(n)
+                Some(number @ (Got::Num(_) | Got::Float(_))) => Some(
+                    number
+                        .number()
                         .filter(|p| p.is_finite() && (0.0..=MAX_UNIT_PRICE).contains(p))
                         .ok_or_else(|| {
                             line_error(i, "unit_price", "expected a price between 0 and 1e9")
