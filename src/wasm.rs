@@ -30,6 +30,8 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+// The packed way in; `swb-boundary` (benchmarks only) measures serde-wasm-bindgen instead.
+#[cfg(not(feature = "swb-boundary"))]
 mod order_js;
 mod stats_js;
 mod verdict_js;
