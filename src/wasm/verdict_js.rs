@@ -46,8 +46,8 @@ extern "C" {
 #[wasm_bindgen(module = "/src/wasm/verdict.js")]
 extern "C" {
     /// The verdict `bytes` describe; new strings are added to `table` and `recent`. `null`
-    /// for bytes off the form (a bug here): it never throws, so it is imported without
-    /// `catch` and its exception wrapper, measurable on this path.
+    /// for bytes off the form (a bug here), never thrown: an exception unwinding through
+    /// the engine's frames would leave the engine borrowed, and no `catch` wrapper is needed.
     #[wasm_bindgen(js_name = buildVerdict)]
     fn build_verdict(table: &Array, recent: &Array, bytes: &[u8]) -> JsValue;
 }
