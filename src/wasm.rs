@@ -10,9 +10,9 @@
 //! JSON text (`JSON.stringify`, then [`Order::from_json`]); both keep JSON paths in
 //! their errors, through one judge. `check`'s verdict goes out the same way, packed:
 //! `wasm/verdict_js.rs` writes it as bytes naming strings `wasm/verdict.js` holds
-//! once per snapshot, and that builds the object in one call; other results are written as JSON text by the crate's own
-//! writer (`src/json/write.rs`, `engine/results_json.rs`: the runtime links no serde
-//! serializer) and `JSON.parse`d. The compiler entry's results still go through
+//! once per snapshot, and that builds the object in one call. Other results are
+//! written as JSON text by the crate's own writer (`src/json/write.rs`,
+//! `engine/results_json.rs`: the runtime links no serde serializer) and `JSON.parse`d. The compiler entry's results still go through
 //! `serde_json`. The figures are in `docs/BENCHMARKS.md`. Callers pass and get plain
 //! objects.
 //!
@@ -550,15 +550,12 @@ impl From<crate::engine::LimitKey> for JsLimitKey {
 }
 
 /// One order of `checkMany`, the way `check` reads it: packed when it is plain data, else
-/// as its JSON text. `options` are the call's (read once, by the caller): only the order
-/// of what comes packed is used.
-fn many_order(order: &JsValue, options: &JsValue) -> Result<Order, OrderError> {
+/// as its JSON text (the call's options are read once, by the caller).
+fn many_order(order: &JsValue) -> Result<Order, OrderError> {
     #[cfg(not(feature = "swb-boundary"))]
-    if let Some((_, order)) = order_js::read(order, options) {
+    if let Some(order) = order_js::read_order(order) {
         return order;
     }
-    #[cfg(feature = "swb-boundary")]
-    let _ = options;
     stringify(order, "")
         .map_err(|_| OrderError {
             path: String::new(),
@@ -740,15 +737,13 @@ impl JsEngine {
         #[wasm_bindgen(unchecked_param_type = "unknown[]")] orders: &JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "CheckOptions")] options: Option<JsValue>,
     ) -> Result<JsValue, JsValue> {
-        let options_value = options;
-        let options = check_options(options_value.as_ref().unwrap_or(&JsValue::UNDEFINED))?;
+        let options = check_options(&options.unwrap_or(JsValue::UNDEFINED))?;
         let list = orders
             .dyn_ref::<Array>()
             .ok_or_else(|| usage_error("", "expected an array of orders"))?;
         let out = Array::new();
-        let given = options_value.unwrap_or(JsValue::UNDEFINED);
         for order in list.iter() {
-            let item = match many_order(&order, &given) {
+            let item = match many_order(&order) {
                 Ok(order) => self
                     .verdicts
                     .write(&self.inner.check_owned(order, &options))?,

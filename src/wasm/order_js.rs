@@ -55,6 +55,13 @@ pub(super) fn read(order: &JsValue, options: &JsValue) -> Option<Packed> {
     })
 }
 
+/// `order` alone, read the packed way (`checkMany` reads its options once, itself):
+/// options that are not an object make the writer leave them out (their `0` form), so
+/// nothing is decoded, and no clock read, per order. `None`: read it as JSON.
+pub(super) fn read_order(order: &JsValue) -> Option<Result<Order, OrderError>> {
+    read(order, &JsValue::FALSE).map(|(_, order)| order)
+}
+
 /// The options ahead of the order, and the bytes after them. The form `order.js`
 /// writes: `0` (not written: read them from the JS value), or `1`, then `now` (`0`: the
 /// JS clock, or `1` and epoch milliseconds as a little-endian `f64`, finite), `duplicate`

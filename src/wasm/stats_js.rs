@@ -1,5 +1,5 @@
 //! `engine.stats()` and `engine.ruleFacts()` as JS objects built property by property
-//! (with [`verdict_js`](super::verdict_js)'s plain objects) instead of
+//! instead of
 //! `serde_json::to_string` → `JSON.parse`: the wasm runtime then carries no serde_json
 //! serializer for [`Stats`] or for a `serde_json::Map` (docs/BENCHMARKS.md, "Issue 10").
 //!
@@ -8,11 +8,27 @@
 //! nearest double, as `as f64` does). `tests/node/package.test.mjs` and `tests/wasm.rs`
 //! compare them with the JSON the CLI and `checkJson` write.
 
-use super::verdict_js::{plain, Plain};
 use crate::backtest::{CategoryCount, DecisionCounts, ReasonCount, RuleCount};
 use crate::engine::{Stats, TopSku};
-use js_sys::Array;
-use wasm_bindgen::JsValue;
+use js_sys::{Array, Object};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+#[wasm_bindgen]
+extern "C" {
+    /// A plain object filled by `object[key] = value` (no `Reflect.set` and its
+    /// exception wrapper: setting a property on a fresh `Object` cannot throw).
+    #[wasm_bindgen(extends = Object)]
+    type Plain;
+
+    #[wasm_bindgen(method, structural, indexing_setter)]
+    fn set(this: &Plain, key: &JsValue, value: &JsValue);
+}
+
+/// A fresh `{}`.
+fn plain() -> Plain {
+    Object::new().unchecked_into()
+}
 
 /// `object[key] = value`.
 fn set(o: &Plain, key: &str, value: &JsValue) {

@@ -27,21 +27,9 @@
 
 use crate::engine::verdict::{LineVerdict, Message, Reason, SnapshotRef, Verdict};
 use crate::model::Action;
-use js_sys::{Array, Object};
+use js_sys::Array;
 use std::sync::Arc;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-
-#[wasm_bindgen]
-extern "C" {
-    /// A plain object filled by `object[key] = value` (no `Reflect.set` and its
-    /// exception wrapper: setting a property on a fresh `Object` cannot throw).
-    #[wasm_bindgen(extends = Object)]
-    pub(super) type Plain;
-
-    #[wasm_bindgen(method, structural, indexing_setter)]
-    pub(super) fn set(this: &Plain, key: &JsValue, value: &JsValue);
-}
 
 #[wasm_bindgen(module = "/src/wasm/verdict.js")]
 extern "C" {
@@ -312,9 +300,4 @@ fn slot_of(text: &str) -> usize {
     });
     // The high bits mix best; truncation to the table's size is the intent.
     (hash >> 56) as usize % RECENT_SLOTS
-}
-
-/// A fresh `{}`.
-pub(super) fn plain() -> Plain {
-    Object::new().unchecked_into()
 }

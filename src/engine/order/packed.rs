@@ -6,8 +6,9 @@
 //! The writer sends only what `JSON.stringify` would write as the same fields: strings
 //! (well-formed UTF-16, so valid UTF-8 here), finite numbers as their value (the text
 //! `JSON.stringify` writes is the shortest that reads back as that same value, so the
-//! judge reads the value the JSON reader would, `-0` as `0`), absent values, and objects and lists it found to be plain data. Anything else it
-//! declines, and the order goes the JSON way. The form, all integers little-endian:
+//! judge reads the value the JSON reader would, `-0` as `0`), absent values, and objects
+//! and lists it found to be plain data. Anything else it declines, and the order goes
+//! the JSON way. The form, all integers little-endian:
 //!
 //! ```text
 //! order    := value{4}            order_id, created_at, currency, channel
