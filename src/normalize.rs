@@ -184,11 +184,32 @@ pub fn fold(c: char) -> Option<char> {
 /// `raw` with [`fold`] applied to each character; borrowed when it is printable ASCII,
 /// the usual case, which has nothing to fold.
 fn folded(raw: &str) -> Cow<'_, str> {
-    if raw.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+    if is_printable_ascii(raw) {
         Cow::Borrowed(raw)
     } else {
         Cow::Owned(raw.chars().filter_map(fold).collect())
     }
+}
+
+/// Whether every byte of `s` is printable ASCII (0x20–0x7E). Eight bytes at a time, as
+/// one `u64` (this runs on most identifiers of every check; byte by byte it cost ~14
+/// instructions a byte): with no top bit set, adding 0x60 to each byte sets its top
+/// bit exactly when the byte is at least 0x20, and adding 0x01 leaves it clear exactly
+/// when the byte is at most 0x7E (no addition carries into the next byte).
+fn is_printable_ascii(s: &str) -> bool {
+    const TOP: u64 = 0x8080_8080_8080_8080;
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        // Always 8 bytes; the zero fallback would read as not printable.
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let printable = w & TOP == 0
+            && w.wrapping_add(0x6060_6060_6060_6060) & TOP == TOP
+            && w.wrapping_add(0x0101_0101_0101_0101) & TOP == 0;
+        if !printable {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|b| (0x20..0x7F).contains(b))
 }
 
 /// Removes leading and trailing whitespace from `s` without a new allocation.
@@ -842,6 +863,15 @@ mod tests {
                 let mut out = String::new();
                 push_address(text, &mut out);
                 prop_assert_eq!(&out, &address_by_chars(text));
+            }
+        }
+
+        /// Eight bytes at a time, as byte by byte.
+        #[test]
+        fn printable_ascii_by_words_as_by_bytes(bytes in prop::collection::vec(prop::sample::select(vec![0u8, 0x1F, 0x20, 0x41, 0x5F, 0x60, 0x7E, 0x7F]), 0..40), text in any::<String>()) {
+            let ascii: String = bytes.iter().map(|&b| char::from(b)).collect();
+            for s in [&ascii, &text] {
+                prop_assert_eq!(is_printable_ascii(s), s.bytes().all(|b| (0x20..0x7F).contains(&b)), "{:?}", s);
             }
         }
 
