@@ -184,11 +184,38 @@ pub fn fold(c: char) -> Option<char> {
 /// `raw` with [`fold`] applied to each character; borrowed when it is printable ASCII,
 /// the usual case, which has nothing to fold.
 fn folded(raw: &str) -> Cow<'_, str> {
-    if raw.bytes().all(|b| (0x20..0x7F).contains(&b)) {
+    if is_printable_ascii(raw) {
         Cow::Borrowed(raw)
     } else {
         Cow::Owned(raw.chars().filter_map(fold).collect())
     }
+}
+
+/// Whether every byte of `s` is printable ASCII (0x20–0x7E).
+fn is_printable_ascii(s: &str) -> bool {
+    all_ascii_from(s, 0x20)
+}
+
+/// Whether every byte of `s` is in `low..=0x7E` (`low` in 0x01–0x7E). Eight bytes at a
+/// time, as one `u64` (this runs on most identifiers of every check; byte by byte it
+/// cost ~14 instructions a byte): with no top bit set, adding `0x80 - low` to each byte
+/// sets its top bit exactly when the byte is at least `low`, and adding 0x01 leaves it
+/// clear exactly when the byte is at most 0x7E (no addition carries into the next byte).
+fn all_ascii_from(s: &str, low: u8) -> bool {
+    const TOP: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let to_top = u64::from(0x80u8.saturating_sub(low)) * ONES;
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        // Always 8 bytes; the zero fallback would read as out of range.
+        let w = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+        let in_range =
+            w & TOP == 0 && w.wrapping_add(to_top) & TOP == TOP && w.wrapping_add(ONES) & TOP == 0;
+        if !in_range {
+            return false;
+        }
+    }
+    chunks.remainder().iter().all(|b| (low..0x7F).contains(b))
 }
 
 /// Removes leading and trailing whitespace from `s` without a new allocation.
@@ -216,7 +243,7 @@ fn mail_provider(domain: &str) -> Option<bool> {
 
 fn email_into(raw: &str, plus_tags: PlusTags, out: &mut String) {
     out.reserve(raw.len());
-    if raw.bytes().all(|b| b.is_ascii_graphic()) {
+    if all_ascii_from(raw, 0x21) {
         // The usual address: visible ASCII, which `fold` keeps and holds no whitespace;
         // lowercased in place instead of character by character.
         out.push_str(raw);
@@ -353,33 +380,61 @@ fn phone_into(raw: &str, default_country_code: &str, out: &mut String) {
 fn push_address(raw: &str, out: &mut String) {
     // Copy runs of characters that normalize to themselves (CJK ideographs, lowercase
     // ASCII letters and digits) as whole slices; transform or drop the rest one by one.
+    // Walked by bytes: the usual characters are told by their first byte, without
+    // decoding (`char_indices` decoded each, half the cost of an address).
+    let bytes = raw.as_bytes();
     let mut run = 0;
-    for (i, c) in raw.char_indices() {
-        let unchanged = match u32::from(c) {
-            0x30..=0x39 | 0x61..=0x7A => true,
-            // CJK ideographs and Hangul syllables: letters, caseless.
-            0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF => true,
-            _ => false,
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let unchanged_len = match b {
+            b'0'..=b'9' | b'a'..=b'z' => 1,
+            // The lead bytes of U+5000–U+9FFF, all CJK ideographs: three bytes each.
+            0xE5..=0xE9 => 3,
+            _ => 0,
         };
-        if unchanged {
+        if unchanged_len > 0 {
+            i += unchanged_len;
             continue;
         }
-        out.push_str(raw.get(run..i).unwrap_or(""));
-        run = i + c.len_utf8();
-        let Some(c) = fold(c) else {
-            continue;
+        // `i` is on a character boundary: every step above and below is a whole one.
+        let Some(c) = raw.get(i..).and_then(|rest| rest.chars().next()) else {
+            break;
         };
-        if c.is_ascii() {
-            if c.is_ascii_alphanumeric() {
-                out.push(c.to_ascii_lowercase());
-            }
-        } else if c.is_alphanumeric() {
-            // A lowercase form may hold a combining mark (`İ` → `i̇`): keep only
-            // its letters, so normalizing twice changes nothing.
-            out.extend(c.to_lowercase().filter(|l| l.is_alphanumeric()));
+        let next = i + c.len_utf8();
+        if !is_unchanged_address_char(c) {
+            out.push_str(raw.get(run..i).unwrap_or(""));
+            push_address_char(c, out);
+            run = next;
         }
+        i = next;
     }
     out.push_str(raw.get(run..).unwrap_or(""));
+}
+
+/// Whether `c` is kept as it is in an address: a lowercase ASCII letter or digit, a CJK
+/// ideograph or a Hangul syllable (letters, caseless).
+fn is_unchanged_address_char(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x30..=0x39 | 0x61..=0x7A | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF
+    )
+}
+
+/// What an address keeps of a character that is not kept as it is: folded, letters
+/// and digits only, lowercased.
+fn push_address_char(c: char, out: &mut String) {
+    let Some(c) = fold(c) else {
+        return;
+    };
+    if c.is_ascii() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        }
+    } else if c.is_alphanumeric() {
+        // A lowercase form may hold a combining mark (`İ` → `i̇`): keep only
+        // its letters, so normalizing twice changes nothing.
+        out.extend(c.to_lowercase().filter(|l| l.is_alphanumeric()));
+    }
 }
 
 /// An IP address in one spelling: parsed and written back (IPv6 compressed, lowercase,
@@ -390,6 +445,11 @@ fn push_address(raw: &str, out: &mut String) {
 /// Parsed here rather than with `core::net`, whose parser and formatter cost ~3 KB of
 /// gzipped wasm for the same result.
 fn ip_into(raw: &str, out: &mut String) {
+    // The usual IP is already its own spelling: skip the parse and the write back.
+    if is_canonical_v4(raw) {
+        out.push_str(raw);
+        return;
+    }
     let text = folded(raw);
     let t = trim(&text);
     let parsed = parse_ip(t).or_else(|| {
@@ -410,6 +470,35 @@ fn ip_into(raw: &str, out: &mut String) {
             out.make_ascii_lowercase();
         }
     }
+}
+
+/// Whether `t` is an IPv4 address exactly as [`write_ip`] spells it: four decimal
+/// parts of at most 255, separated by dots, without leading zeros (a part `0` aside),
+/// nothing around them. One pass over the bytes: most orders' IP is written so, and
+/// parsing it to groups and writing those back costs ~30 times more.
+fn is_canonical_v4(t: &str) -> bool {
+    let (mut dots, mut digits, mut value) = (0u32, 0u32, 0u32);
+    for &b in t.as_bytes() {
+        if b == b'.' {
+            if digits == 0 {
+                return false;
+            }
+            (dots, digits, value) = (dots + 1, 0, 0);
+        } else if b.is_ascii_digit() {
+            // A second digit after a leading `0`, or a part past 255.
+            if digits == 1 && value == 0 {
+                return false;
+            }
+            value = value * 10 + u32::from(b - b'0');
+            digits += 1;
+            if value > 255 {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    dots == 3 && digits > 0
 }
 
 /// An address as eight 16-bit groups; IPv4 in IPv4-mapped form (`::ffff:a.b.c.d`), so
@@ -659,6 +748,27 @@ mod tests {
     }
 
     #[test]
+    fn canonical_v4_takes_the_shortcut_and_other_spellings_do_not() {
+        for ip in ["203.0.113.7", "0.0.0.0", "255.255.255.255", "10.0.100.1"] {
+            assert!(is_canonical_v4(ip), "{ip}");
+        }
+        for ip in [
+            "203.0.113.07",
+            "256.0.0.1",
+            "1.2.3",
+            "1.2.3.4.",
+            ".1.2.3",
+            "1..2.3",
+            " 1.2.3.4",
+            "1.2.3.4:80",
+            "",
+        ] {
+            assert!(!is_canonical_v4(ip), "{ip}");
+        }
+        assert_eq!(identifier(IdKind::Ip, "010.000.001.002", "86"), "10.0.1.2");
+    }
+
+    #[test]
     fn plus_tags_everywhere_drops_them_at_any_domain_idempotently() {
         let everywhere = Rules {
             default_country_code: "86",
@@ -685,6 +795,30 @@ mod tests {
             &mut buf,
         );
         assert_eq!(buf, "a@b.cn");
+    }
+
+    /// The address normalization as it was written before the byte walk: character by
+    /// character, the reference the faster one must equal.
+    fn address_by_chars(raw: &str) -> String {
+        let mut out = String::new();
+        for c in raw.chars() {
+            if is_unchanged_address_char(c) {
+                out.push(c);
+            } else {
+                push_address_char(c, &mut out);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn address_byte_walk_equals_char_walk_on_every_character() {
+        for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+            let text = format!("{c}a{c}");
+            let mut out = String::new();
+            push_address(&text, &mut out);
+            assert_eq!(out, address_by_chars(&text), "U+{:04X}", u32::from(c));
+        }
     }
 
     fn any_kind() -> impl Strategy<Value = IdKind> {
@@ -721,6 +855,41 @@ mod tests {
             let full = groups.iter().map(|g| format!("{g:04X}")).collect::<Vec<_>>().join(":");
             for spelling in [v6.to_string(), full, format!("[{v6}]:443"), canonical.clone()] {
                 prop_assert_eq!(identifier(IdKind::Ip, &spelling, "86"), canonical.clone(), "{}", spelling);
+            }
+        }
+
+        /// The byte walk over an address keeps and drops what a walk over its
+        /// characters does, in every script.
+        #[test]
+        fn address_byte_walk_equals_char_walk(
+            raw in "[ 0-9a-zA-Z,.\\-#　０-９Ａ-Ｚ浙江省杭州市西湖区文三路号丁一㐀䷀䷿鿿ꀀ가힣豈İß\u{200B}\u{FEFF}]{0,24}",
+            any in any::<String>(),
+        ) {
+            for text in [&raw, &any] {
+                let mut out = String::new();
+                push_address(text, &mut out);
+                prop_assert_eq!(&out, &address_by_chars(text));
+            }
+        }
+
+        /// Eight bytes at a time, as byte by byte.
+        #[test]
+        fn printable_ascii_by_words_as_by_bytes(bytes in prop::collection::vec(prop::sample::select(vec![0u8, 0x1F, 0x20, 0x21, 0x41, 0x5F, 0x60, 0x7E, 0x7F]), 0..40), text in any::<String>()) {
+            let ascii: String = bytes.iter().map(|&b| char::from(b)).collect();
+            for s in [&ascii, &text] {
+                prop_assert_eq!(is_printable_ascii(s), s.bytes().all(|b| (0x20..0x7F).contains(&b)), "{:?}", s);
+                prop_assert_eq!(all_ascii_from(s, 0x21), s.bytes().all(|b| b.is_ascii_graphic()), "{:?}", s);
+            }
+        }
+
+        /// The canonical-IPv4 shortcut writes what parsing and writing back writes.
+        #[test]
+        fn canonical_v4_is_its_own_spelling(raw in "[0-9.]{0,16}|[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}") {
+            if is_canonical_v4(&raw) {
+                let mut out = String::new();
+                write_ip(&parse_ip(&raw).unwrap_or_default(), &mut out);
+                prop_assert_eq!(out, raw.clone());
+                prop_assert!(parse_ip(&raw).is_some());
             }
         }
 
