@@ -549,6 +549,11 @@ fn read_fact<'a>(f: Field, ctx: &Ctx<'a>) -> R<'a> {
             None => err("`item` is only bound in item-scoped rules"),
         },
         _ => {
+            // A line's own fields first, where there is a line: item-scoped rules read
+            // mostly those. The tables share no field, so the order changes no result.
+            if let Some(v) = ctx.item.and_then(|item| item_field(item, f)) {
+                return Ok(v);
+            }
             if let Some(v) = customer_field(&facts.customer, f) {
                 return Ok(v);
             }
@@ -559,7 +564,7 @@ fn read_fact<'a>(f: Field, ctx: &Ctx<'a>) -> R<'a> {
                 return Ok(v);
             }
             match ctx.item {
-                Some(item) => item_field(item, f).map_or_else(|| no_overload("field"), Ok),
+                Some(_) => no_overload("field"),
                 None => err("`item` is only bound in item-scoped rules"),
             }
         }
