@@ -12,6 +12,10 @@ use crate::rules::OrderBudget;
 use crate::time::Timestamp;
 use std::sync::Arc;
 
+/// The most reasons a check makes room for before any rule fires: a usual policy's
+/// rules, each firing at most once with its own action.
+const MAX_RESERVED_REASONS: usize = 32;
+
 /// Judges `order` (already bound) with `inputs`, and counts the verdict in `counters`
 /// with the facts it was decided on.
 pub(super) fn decide(
@@ -37,7 +41,10 @@ fn evaluate(
 ) -> (Verdict, u64) {
     let snapshot = &loaded.snapshot;
     let policy = snapshot.policy();
-    let mut reasons = Vec::new();
+    // Most checks fire some rule, and growing from empty (4, then 8, …) costs more
+    // than one allocation with room for a reason per rule (bounded: a policy of many
+    // rules grows past it as before).
+    let mut reasons = Vec::with_capacity(loaded.rules.len().min(MAX_RESERVED_REASONS));
     let mut warnings = Vec::new();
     let mut rule_errors = 0u64;
     // The verdict's lines, each raised in place as item rules fire on it.
