@@ -12,6 +12,10 @@ use crate::rules::OrderBudget;
 use crate::time::Timestamp;
 use std::sync::Arc;
 
+/// The most reasons a check makes room for before any rule fires: a usual policy's
+/// rules, each firing at most once with its own action.
+const MAX_RESERVED_REASONS: usize = 32;
+
 /// Judges `order` (already bound) with `inputs`, and counts the verdict in `counters`
 /// with the facts it was decided on.
 pub(super) fn decide(
@@ -37,7 +41,10 @@ fn evaluate(
 ) -> (Verdict, u64) {
     let snapshot = &loaded.snapshot;
     let policy = snapshot.policy();
-    let mut reasons = Vec::new();
+    // Most checks fire some rule, and growing from empty (4, then 8, …) costs more
+    // than one allocation with room for a reason per rule (bounded: a policy of many
+    // rules grows past it as before).
+    let mut reasons = Vec::with_capacity(loaded.rules.len().min(MAX_RESERVED_REASONS));
     let mut warnings = Vec::new();
     let mut rule_errors = 0u64;
     // The verdict's lines, each raised in place as item rules fire on it.
@@ -259,7 +266,7 @@ fn message(loaded: &Loaded, key: &Arc<str>, locale: Option<&str>) -> Option<Mess
         let found = loaded
             .locales
             .iter()
-            .find(|l| l.eq_ignore_ascii_case(want) || l.split('-').next() == Some(want));
+            .find(|l| l.eq_ignore_ascii_case(want) || language_is(l, want));
         if let Some(l) = found {
             if let Some(text) = loaded.messages.get(&**l).and_then(|t| t.get(&**key)) {
                 return Some(Message {
@@ -272,6 +279,16 @@ fn message(loaded: &Loaded, key: &Arc<str>, locale: Option<&str>) -> Option<Mess
         }
     }
     None
+}
+
+/// Whether `locale`'s language, its text before the first `-` (all of it without one),
+/// is `want`: tested by prefix, so that a locale that cannot match (`en` for `zh-CN`,
+/// the usual case) is told apart without searching it for a `-`.
+fn language_is(locale: &str, want: &str) -> bool {
+    locale
+        .strip_prefix(want)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+        && !want.contains('-')
 }
 
 /// `message` with its placeholders filled for this check (docs/semantics.md §9.5). Only
@@ -302,5 +319,34 @@ fn fill(loaded: &Loaded, message: Message, facts: &Facts<'_>, order: &Order) -> 
         text: Arc::from(text),
         filled: true,
         ..message
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::language_is;
+
+    #[test]
+    fn language_is_the_text_before_the_first_dash() {
+        let locales = [
+            "en",
+            "en-US",
+            "zh-CN",
+            "zh-Hant-TW",
+            "zh",
+            "",
+            "-",
+            "enx",
+            "en-",
+        ];
+        for locale in locales {
+            for want in locales.iter().chain(&["e", "zh-Hant", "EN"]) {
+                assert_eq!(
+                    language_is(locale, want),
+                    locale.split('-').next() == Some(*want),
+                    "{locale:?} {want:?}"
+                );
+            }
+        }
     }
 }

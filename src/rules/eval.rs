@@ -321,19 +321,27 @@ fn no_overload<T>(op: &str) -> Result<T, Error> {
 
 /// Evaluates `node` to a `bool`.
 pub fn eval_bool<'a>(node: &'a Node, ctx: &Ctx<'a>) -> Result<bool, EvalError> {
-    let result = test(node, ctx, None).map_err(|e| *e);
+    // `tri` directly rather than through `test`: one call fewer for every rule and line.
+    let mut slot = None;
+    let outcome = tri(node, ctx, None, &mut slot);
     // Running out of steps fails the whole evaluation, even where `&&`, `||` or
     // `exists` would have absorbed the error.
     if ctx.exhausted() {
         return Err(*budget_error());
     }
-    result
+    settle(outcome, slot).map_err(|e| *e)
 }
 
 /// Evaluates a `bool` node as a `Result`, for callers that want one.
 fn test<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> Result<bool, Error> {
     let mut slot = None;
-    match tri(node, ctx, frame, &mut slot) {
+    let outcome = tri(node, ctx, frame, &mut slot);
+    settle(outcome, slot)
+}
+
+/// `outcome` as a `Result`, the error taken from `slot` on `Failed`.
+fn settle(outcome: Tri, slot: Option<Error>) -> Result<bool, Error> {
+    match outcome {
         Tri::True => Ok(true),
         Tri::False => Ok(false),
         Tri::Failed => Err(slot.unwrap_or_else(|| fail("internal: error lost"))),
@@ -370,75 +378,101 @@ fn lift(r: Result<bool, Error>, slot: &mut Option<Error>) -> Tri {
 }
 
 /// Evaluates a `bool` node without materializing a [`Value`].
+///
+/// The right side of `&&` / `||` decides the result by itself whenever the left side
+/// neither decided nor failed, so it is evaluated by looping here rather than by a
+/// recursive call: rules are chains of `&&` and `||` over leaves, and the call (with
+/// this function's register saves) cost more than most leaves.
 fn tri<'a>(
-    node: &'a Node,
+    mut node: &'a Node,
     ctx: &Ctx<'a>,
     frame: Option<&Frame<'_, 'a>>,
     slot: &mut Option<Error>,
 ) -> Tri {
-    match node {
-        // CEL's commutative `&&` / `||`: the side that decides wins over an error on
-        // the other side; when both fail, the left error is reported.
-        Node::And(a, b) | Node::Or(a, b) => {
-            let decisive = if matches!(node, Node::And(..)) {
-                Tri::False
-            } else {
-                Tri::True
-            };
-            let left = tri(a, ctx, frame, slot);
-            if left == decisive {
-                return decisive;
-            }
-            let saved = if left == Tri::Failed {
-                slot.take()
-            } else {
-                None
-            };
-            let right = tri(b, ctx, frame, slot);
-            if right == decisive {
-                return decisive;
-            }
-            if left == Tri::Failed {
+    loop {
+        return match node {
+            // CEL's commutative `&&` / `||`: the side that decides wins over an error on
+            // the other side; when both fail, the left error is reported.
+            Node::And(a, b) | Node::Or(a, b) => {
+                let decisive = if matches!(node, Node::And(..)) {
+                    Tri::False
+                } else {
+                    Tri::True
+                };
+                let left = tri(a, ctx, frame, slot);
+                if left == decisive {
+                    return decisive;
+                }
+                if left != Tri::Failed {
+                    node = b;
+                    continue;
+                }
+                let saved = slot.take();
+                let right = tri(b, ctx, frame, slot);
+                if right == decisive {
+                    return decisive;
+                }
                 *slot = saved;
-                return Tri::Failed;
+                Tri::Failed
             }
-            right
-        }
-        Node::Not(x) => match tri(x, ctx, frame, slot) {
-            Tri::False => Tri::True,
-            Tri::True => Tri::False,
-            Tri::Failed => Tri::Failed,
-        },
-        Node::Cmp(op, a, b) => {
-            let r = match (operand(a, ctx, frame), operand(b, ctx, frame)) {
-                (Ok(a), Ok(b)) => charge_map_equality(&a, ctx).and_then(|()| cmp(*op, &a, &b)),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-            };
-            lift(r, slot)
-        }
-        Node::In(x, list) => {
-            let r = match (operand(x, ctx, frame), operand(list, ctx, frame)) {
-                (Ok(x), Ok(Value::List(l))) => Ok(l.contains(&x)),
-                (Ok(x), Ok(Value::Map(m))) => Ok(m.get(&x).is_some()),
-                (Err(e), _) | (_, Err(e)) => Err(e),
-                _ => no_overload("in"),
-            };
-            lift(r, slot)
-        }
-        Node::LevelIs { level, equal } => bool_tri((ctx.facts.customer.level == *level) == *equal),
-        Node::HasIssue(issue) => {
-            let name = issue.as_str();
-            bool_tri(ctx.facts.order.issues.contains(&name))
-        }
-        Node::Const(Const::Bool(true)) => Tri::True,
-        Node::Const(Const::Bool(false)) => Tri::False,
-        Node::Comp {
-            kind: kind @ (Comp::Exists | Comp::All),
-            range,
-            pred: Some(pred),
-            ..
-        } => quantify(*kind == Comp::Exists, range, pred, ctx, frame, slot),
-        _ => lift(eval(node, ctx, frame).and_then(as_bool), slot),
+            Node::Not(x) => match tri(x, ctx, frame, slot) {
+                Tri::False => Tri::True,
+                Tri::True => Tri::False,
+                Tri::Failed => Tri::Failed,
+            },
+            Node::Cmp(op, a, b) => lift(cmp_nodes(*op, a, b, ctx, frame), slot),
+            Node::In(x, list) => lift(in_nodes(x, list, ctx, frame), slot),
+            Node::LevelIs { level, equal } => {
+                bool_tri((ctx.facts.customer.level == *level) == *equal)
+            }
+            Node::HasIssue(issue) => {
+                let name = issue.as_str();
+                bool_tri(ctx.facts.order.issues.contains(&name))
+            }
+            Node::Const(Const::Bool(true)) => Tri::True,
+            Node::Const(Const::Bool(false)) => Tri::False,
+            Node::Fact(f) => lift(read_fact(*f, ctx).and_then(as_bool), slot),
+            Node::Comp {
+                kind: kind @ (Comp::Exists | Comp::All),
+                range,
+                pred: Some(pred),
+                ..
+            } => quantify(*kind == Comp::Exists, range, pred, ctx, frame, slot),
+            _ => lift(eval(node, ctx, frame).and_then(as_bool), slot),
+        };
+    }
+}
+
+/// `a op b`. Out of line, as are the other leaves that hold values, so that [`tri`]
+/// keeps a small frame: it recurses once per `&&` / `||`.
+#[inline(never)]
+fn cmp_nodes<'a>(
+    op: Cmp,
+    a: &'a Node,
+    b: &'a Node,
+    ctx: &Ctx<'a>,
+    frame: Option<&Frame<'_, 'a>>,
+) -> Result<bool, Error> {
+    // Both operands are evaluated (and charged) before an error in either is reported.
+    match (operand(a, ctx, frame), operand(b, ctx, frame)) {
+        (Ok(a), Ok(b)) => charge_map_equality(&a, ctx).and_then(|()| cmp(op, &a, &b)),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    }
+}
+
+/// `x in list`, `key in map` (see [`cmp_nodes`]).
+#[inline(never)]
+fn in_nodes<'a>(
+    x: &'a Node,
+    list: &'a Node,
+    ctx: &Ctx<'a>,
+    frame: Option<&Frame<'_, 'a>>,
+) -> Result<bool, Error> {
+    match (operand(x, ctx, frame), operand(list, ctx, frame)) {
+        (Ok(x), Ok(Value::List(l))) => Ok(l.contains(&x)),
+        (Ok(x), Ok(Value::Map(m))) => Ok(m.get(&x).is_some()),
+        (Err(e), _) | (_, Err(e)) => Err(e),
+        _ => no_overload("in"),
     }
 }
 
@@ -454,6 +488,7 @@ fn operand<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> 
 }
 
 /// `exists` (`any` = true) and `all` (`any` = false) with CEL's error absorption.
+#[inline(never)]
 fn quantify<'a>(
     any: bool,
     range: &'a Node,
@@ -514,6 +549,11 @@ fn read_fact<'a>(f: Field, ctx: &Ctx<'a>) -> R<'a> {
             None => err("`item` is only bound in item-scoped rules"),
         },
         _ => {
+            // A line's own fields first, where there is a line: item-scoped rules read
+            // mostly those. The tables share no field, so the order changes no result.
+            if let Some(v) = ctx.item.and_then(|item| item_field(item, f)) {
+                return Ok(v);
+            }
             if let Some(v) = customer_field(&facts.customer, f) {
                 return Ok(v);
             }
@@ -524,7 +564,7 @@ fn read_fact<'a>(f: Field, ctx: &Ctx<'a>) -> R<'a> {
                 return Ok(v);
             }
             match ctx.item {
-                Some(item) => item_field(item, f).map_or_else(|| no_overload("field"), Ok),
+                Some(_) => no_overload("field"),
                 None => err("`item` is only bound in item-scoped rules"),
             }
         }
@@ -600,23 +640,39 @@ fn eval<'a>(node: &'a Node, ctx: &Ctx<'a>, frame: Option<&Frame<'_, 'a>>) -> R<'
 }
 
 fn cmp(op: Cmp, a: &Value<'_>, b: &Value<'_>) -> Result<bool, Error> {
-    let result = match op {
-        Cmp::Eq => equal(a, b),
-        Cmp::Ne => !equal(a, b),
+    // Two numbers of one type, what nearly every comparison in a rule holds (a fact
+    // against a constant), are ordered here rather than through `equal` / `compare`
+    // (which give the same answers for them): two calls and their dispatch saved.
+    let ord = match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
+        (Value::Double(x), Value::Double(y)) => x.partial_cmp(y),
         _ => {
-            // As cel-go: ordering a NaN is an error (equality with NaN is false).
-            let Some(ord) = compare(a, b)? else {
-                return err("NaN values cannot be ordered");
-            };
-            match op {
-                Cmp::Lt => ord == Ordering::Less,
-                Cmp::Le => ord != Ordering::Greater,
-                Cmp::Gt => ord == Ordering::Greater,
-                _ => ord != Ordering::Less,
+            return match op {
+                Cmp::Eq => Ok(equal(a, b)),
+                Cmp::Ne => Ok(!equal(a, b)),
+                _ => compare(a, b).and_then(|ord| ordered(op, ord)),
             }
         }
     };
-    Ok(result)
+    match op {
+        Cmp::Eq => Ok(ord == Some(Ordering::Equal)),
+        Cmp::Ne => Ok(ord != Some(Ordering::Equal)),
+        _ => ordered(op, ord),
+    }
+}
+
+/// Whether `ord` satisfies the ordering operator `op` (`<`, `<=`, `>`, `>=`).
+fn ordered(op: Cmp, ord: Option<Ordering>) -> Result<bool, Error> {
+    // As cel-go: ordering a NaN is an error (equality with NaN is false).
+    let Some(ord) = ord else {
+        return err("NaN values cannot be ordered");
+    };
+    Ok(match op {
+        Cmp::Lt => ord == Ordering::Less,
+        Cmp::Le => ord != Ordering::Greater,
+        Cmp::Gt => ord == Ordering::Greater,
+        _ => ord != Ordering::Less,
+    })
 }
 
 #[inline(never)]
