@@ -81,15 +81,48 @@ struct Layout {
     rule_code: Vec<usize>,
     /// Distinct rule reason codes, sorted.
     codes: Vec<Arc<str>>,
-    /// Distinct list reason codes, sorted.
-    list_reasons: Vec<Arc<str>>,
-    /// Distinct catalog categories, sorted; one more slot counts unknown SKUs.
-    categories: Vec<Arc<str>>,
-    /// Each catalog item's category slot, by the address of its `category` text: a
-    /// line's `category` fact borrows that very text from the snapshot, so its slot is
-    /// found without comparing strings (a text from elsewhere is searched by name).
-    /// (The address as a `u64`: the sketch's map type, so wasm carries one copy of it.)
-    category_at: IntMap<u64, usize>,
+    /// Distinct list reason codes; a customer's `reasons` facts borrow them.
+    list_reasons: Slots,
+    /// Distinct catalog categories; one more slot counts unknown SKUs. A line's
+    /// `category` fact borrows them.
+    categories: Slots,
+}
+
+/// Distinct names of the snapshot, sorted, and where each of its texts of them is: a
+/// fact borrows that very text from the snapshot, so its slot is found by its address
+/// without comparing strings (a text from elsewhere is searched by name).
+#[derive(Debug, Clone, Default)]
+struct Slots {
+    names: Vec<Arc<str>>,
+    /// A text's address → its name's position in `names`. (The address as a `u64`:
+    /// the sketch's map type, so wasm carries one copy of it.)
+    at: IntMap<u64, usize>,
+}
+
+impl Slots {
+    fn of<'a>(texts: impl Iterator<Item = &'a str> + Clone) -> Slots {
+        let names = sorted_distinct(texts.clone());
+        let at = texts
+            .filter_map(|t| Some((t.as_ptr() as u64, position(&names, t)?)))
+            .collect();
+        Slots { names, at }
+    }
+
+    /// The position of `text` in `names`.
+    fn find(&self, text: &str) -> Option<usize> {
+        // A text at a snapshot text's address, of its length, is that text: the snapshot
+        // owns it while this layout lives (a reload makes a new layout). Empty texts may
+        // share an address with each other, and all are "".
+        self.at
+            .get(&(text.as_ptr() as u64))
+            .copied()
+            .filter(|&i| self.names.get(i).is_some_and(|n| n.len() == text.len()))
+            .or_else(|| position(&self.names, text))
+    }
+
+    fn len(&self) -> usize {
+        self.names.len()
+    }
 }
 
 /// The distinct `names`, sorted. Repeats are dropped before the sort: a catalog names
@@ -140,36 +173,18 @@ impl Layout {
             .map(|r| position(&codes, &r.code).unwrap_or(usize::MAX))
             .collect();
         let snapshot = &loaded.snapshot;
-        let categories = sorted_distinct(snapshot.catalog().iter().map(|i| i.category.as_str()));
-        let category_at = snapshot
-            .catalog()
-            .iter()
-            .filter_map(|i| {
-                Some((
-                    i.category.as_ptr() as u64,
-                    position(&categories, &i.category)?,
-                ))
-            })
-            .collect();
         Layout {
             rule_code,
             codes,
-            list_reasons: sorted_distinct(snapshot.reasons().iter().map(String::as_str)),
-            categories,
-            category_at,
+            list_reasons: Slots::of(snapshot.reasons().iter().map(String::as_str)),
+            categories: Slots::of(snapshot.catalog().iter().map(|i| i.category.as_str())),
         }
     }
 
     /// The category slot of a line: its category's, else the unknown slot (the last).
     fn category_slot(&self, known: bool, category: &str) -> usize {
         let found = if known {
-            // The text at that address is the snapshot's, owned by it while this layout
-            // lives (a reload makes a new layout); empty texts share one address and one
-            // slot, that of "".
-            self.category_at
-                .get(&(category.as_ptr() as u64))
-                .copied()
-                .or_else(|| position(&self.categories, category))
+            self.categories.find(category)
         } else {
             None
         };
@@ -179,6 +194,7 @@ impl Layout {
     /// Category names by slot, the unknown slot included.
     fn category_names(&self) -> impl Iterator<Item = &str> {
         self.categories
+            .names
             .iter()
             .map(|c| &**c)
             .chain([UNKNOWN_CATEGORY])
@@ -252,13 +268,15 @@ impl Counters {
         self.rule_errors += rule_errors;
         self.decisions.add(verdict.decision);
         let check = self.checks;
-        // Reasons come in policy order: one walk over the rules finds each one's index.
+        // Reasons come in policy order, each naming its rule by a clone of the rule's
+        // `id`: one walk over the rules finds each one's index by address, as
+        // `decide::fired` does, comparing no text.
         let mut at = 0;
         for reason in &verdict.reasons {
             while loaded
                 .rules
                 .get(at)
-                .is_some_and(|r| !Arc::ptr_eq(&r.id, &reason.rule) && r.id != reason.rule)
+                .is_some_and(|r| !Arc::ptr_eq(&r.id, &reason.rule))
             {
                 at += 1;
             }
@@ -276,9 +294,8 @@ impl Counters {
             }
         }
         for reason in &facts.customer.reasons {
-            if let Some(n) = position(&self.layout.list_reasons, reason)
-                .and_then(|i| self.list_reason_orders.get_mut(i))
-            {
+            let slot = self.layout.list_reasons.find(reason);
+            if let Some(n) = slot.and_then(|i| self.list_reason_orders.get_mut(i)) {
                 *n += 1;
             }
         }
@@ -328,9 +345,9 @@ impl Counters {
         );
         self.code_last = vec![0; layout.codes.len()];
         self.list_reason_orders = carry(
-            &names(&self.layout.list_reasons),
+            &names(&self.layout.list_reasons.names),
             &self.list_reason_orders,
-            &names(&layout.list_reasons),
+            &names(&layout.list_reasons.names),
         );
         let old_categories: Vec<&str> = self.layout.category_names().collect();
         let new_categories: Vec<&str> = layout.category_names().collect();
@@ -391,7 +408,7 @@ impl Counters {
             duplicate_memory,
             rules,
             reasons: seen(&self.layout.codes, &self.code_orders),
-            list_reasons: seen(&self.layout.list_reasons, &self.list_reason_orders),
+            list_reasons: seen(&self.layout.list_reasons.names, &self.list_reason_orders),
             categories,
             top_skus,
             sku_counters: self.skus.len(),
@@ -472,7 +489,7 @@ fn old_positions(old_names: &[&str], new_names: &[&str]) -> Vec<Option<usize>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ranked, sorted_distinct};
+    use super::{ranked, sorted_distinct, Slots};
     use proptest::prelude::*;
 
     proptest! {
@@ -487,6 +504,29 @@ mod tests {
             let got: Vec<&str> = got.iter().map(|n| &**n).collect();
             prop_assert_eq!(got, expected);
         }
+    }
+
+    /// A snapshot's own text is found by its address; a prefix of it (same address, not
+    /// the same text), a copy and an empty text are found by name.
+    #[test]
+    fn slots_find_a_text_by_address_or_by_name() {
+        let texts = ["tea", "watch", "tea", "", "teapot"].map(String::from);
+        let slots = Slots::of(texts.iter().map(String::as_str));
+        let names: Vec<&str> = slots.names.iter().map(|n| &**n).collect();
+        assert_eq!(names, ["", "tea", "teapot", "watch"]);
+        for (text, slot) in texts.iter().zip([1, 3, 1, 0, 2]) {
+            assert_eq!(slots.find(text), Some(slot), "{text:?}");
+            assert_eq!(slots.find(&text.clone()), Some(slot), "a copy of {text:?}");
+        }
+        let teapot = &texts[4];
+        assert_eq!(
+            slots.find(&teapot[..3]),
+            Some(1),
+            "a prefix is its own name"
+        );
+        assert_eq!(slots.find(&teapot[..4]), None);
+        assert_eq!(slots.find(&teapot[..0]), Some(0));
+        assert_eq!(slots.find("coffee"), None);
     }
 
     #[test]
