@@ -254,3 +254,34 @@ fn memory_stays_bounded_under_100k_distinct_skus() {
         .unwrap();
     assert_eq!(unknown.lines, occurrences);
 }
+
+/// A SKU on several lines of an order not allowed counts once for that order, in a
+/// short order (looked back over) and in a long one (sorted) alike.
+#[test]
+fn a_sku_repeated_over_lines_counts_once_per_order() {
+    let mut e = demo();
+    let base = sample("blacklisted-limited.json");
+    let options = CheckOptions {
+        duplicate: Some(false),
+        ..at_now()
+    };
+    for lines in [3, 40] {
+        let mut order = base.clone();
+        let line = order.items[0].clone();
+        order.items = (0..lines)
+            .map(|i| {
+                let mut l = line.clone();
+                l.sku = ["A-1", "B-2", "A-1", "C-3"][i % 4].into();
+                l
+            })
+            .collect();
+        assert_ne!(e.check(&order, &options).decision, Action::Allow);
+    }
+    let s = e.stats();
+    let skus: Vec<(&str, u64, u64)> = s
+        .top_skus
+        .iter()
+        .map(|t| (t.sku.as_str(), t.flagged_orders, t.error))
+        .collect();
+    assert_eq!(skus, [("A-1", 2, 0), ("B-2", 2, 0), ("C-3", 1, 0)]);
+}

@@ -224,7 +224,11 @@ impl HeavyHitters {
 
     /// Counts one occurrence of `key`.
     pub fn add(&mut self, key: &str) {
-        let h = sku_hash(key);
+        self.add_hashed(key, sku_hash(key));
+    }
+
+    /// [`HeavyHitters::add`] given `h`, `sku_hash(key)` (the caller has it already).
+    pub fn add_hashed(&mut self, key: &str, h: u64) {
         let slot = match self.index.find(h) {
             Ok(held) => {
                 if let Some(c) = self.index.at(held).and_then(|i| self.counters.get_mut(i)) {

@@ -318,9 +318,18 @@ impl Counters {
     /// back over its own lines (no allocation), a long one sorted.
     fn count_skus(&mut self, items: &[ItemFacts<'_>]) {
         if items.len() <= SHORT_ORDER {
+            // Each line's SKU hash, computed once: the sketch finds the SKU by it, and the
+            // look-back compares it before the text, so distinct SKUs of one length
+            // cost no string compare.
+            let mut hashes = [0u64; SHORT_ORDER];
             for (i, item) in items.iter().enumerate() {
-                if !items.iter().take(i).any(|earlier| earlier.sku == item.sku) {
-                    self.skus.add(item.sku);
+                let h = sku_hash(item.sku);
+                let mut earlier = hashes.iter().zip(items).take(i);
+                if !earlier.any(|(&eh, e)| eh == h && e.sku == item.sku) {
+                    self.skus.add_hashed(item.sku, h);
+                }
+                if let Some(slot) = hashes.get_mut(i) {
+                    *slot = h;
                 }
             }
         } else {
