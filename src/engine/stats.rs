@@ -88,9 +88,10 @@ struct Layout {
     categories: Slots,
 }
 
-/// Distinct names of the snapshot, sorted, and where each of its texts of them is: a
-/// fact borrows that very text from the snapshot, so its slot is found by its address
-/// without comparing strings (a text from elsewhere is searched by name).
+/// Names the snapshot holds as texts (categories, list reasons), distinct and sorted,
+/// with the address of each of those texts: a fact borrows that very text from the
+/// snapshot, so its slot is found by address, comparing no strings (a text from
+/// elsewhere is searched by name).
 #[derive(Debug, Clone, Default)]
 struct Slots {
     names: Vec<Arc<str>>,
@@ -100,6 +101,7 @@ struct Slots {
 }
 
 impl Slots {
+    /// Slots of `texts`, the snapshot's own (the ones facts borrow).
     fn of<'a>(texts: impl Iterator<Item = &'a str> + Clone) -> Slots {
         let names = sorted_distinct(texts.clone());
         let at = texts
