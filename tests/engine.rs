@@ -642,6 +642,28 @@ fn messages_follow_the_locale_with_fallback() {
 }
 
 #[test]
+fn a_message_missing_in_the_asked_locale_comes_from_the_next_one() {
+    let mut src = source(vec![rule("r", "true", Action::Review)]);
+    // `en` has no text for `r`: `en-US` → `en` finds none, so the default locale speaks.
+    src.policy.messages.get_mut("en").unwrap().remove("r");
+    let bytes = snapshot::write(
+        &src,
+        &WriteOptions {
+            created_at: ts("2026-11-20T00:00:00Z"),
+            key: checkout_guard::snapshot::DEMO_KEY,
+        },
+    )
+    .unwrap();
+    let mut e = Engine::from_bytes(bytes).unwrap();
+    for asked in [Some("en"), Some("en-US"), Some("EN"), None] {
+        let m = check_at(&mut e, CLEAN, NOW, asked).message.unwrap();
+        assert_eq!((&*m.locale, &*m.text), ("zh-CN", "中文 r"), "{asked:?}");
+    }
+    let m = check_at(&mut e, CLEAN, NOW, Some("zh-cn")).message.unwrap();
+    assert_eq!((&*m.locale, &*m.key), ("zh-CN", "r"));
+}
+
+#[test]
 fn a_stale_snapshot_warns_and_raises_allow_to_review() {
     let mut e = engine(vec![]);
     let v = check_at(&mut e, CLEAN, "2026-12-30T00:00:00Z", None);

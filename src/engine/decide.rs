@@ -137,8 +137,8 @@ fn evaluate(
     // A rule's message speaks for its own action, never for its `on_error` one.
     let message = fired(&loaded.rules, &reasons)
         .filter(|&(r, a)| a == decision && r.action == a)
-        .find_map(|(r, _)| r.message.as_ref())
-        .and_then(|key| message(loaded, key, locale))
+        .find(|(r, _)| r.message.is_some())
+        .and_then(|(r, _)| message(loaded, r, locale))
         .map(|m| fill(loaded, m, facts, order));
     let verdict = Verdict {
         decision,
@@ -254,9 +254,10 @@ fn mark_lines(verdict_lines: &mut [LineVerdict], lines: &[usize], action: Action
     }
 }
 
-/// The message `key` in the requested locale, else its language (`en-US` → `en`), else
+/// `rule`'s message in the requested locale, else its language (`en-US` → `en`), else
 /// the policy's default locale.
-fn message(loaded: &Loaded, key: &Arc<str>, locale: Option<&str>) -> Option<Message> {
+fn message(loaded: &Loaded, rule: &super::CompiledRule, locale: Option<&str>) -> Option<Message> {
+    let key = rule.message.as_ref()?;
     let policy = loaded.snapshot.policy();
     let language = locale
         .and_then(|l| l.split_once(['-', '_']))
@@ -266,16 +267,15 @@ fn message(loaded: &Loaded, key: &Arc<str>, locale: Option<&str>) -> Option<Mess
         let found = loaded
             .locales
             .iter()
-            .find(|l| l.eq_ignore_ascii_case(want) || language_is(l, want));
-        if let Some(l) = found {
-            if let Some(text) = loaded.messages.get(&**l).and_then(|t| t.get(&**key)) {
-                return Some(Message {
-                    locale: l.clone(),
-                    text: text.clone(),
-                    key: key.clone(),
-                    filled: false,
-                });
-            }
+            .position(|l| l.eq_ignore_ascii_case(want) || language_is(l, want));
+        let Some(at) = found else { continue };
+        if let (Some(l), Some(Some(text))) = (loaded.locales.get(at), rule.messages.get(at)) {
+            return Some(Message {
+                locale: l.clone(),
+                text: text.clone(),
+                key: key.clone(),
+                filled: false,
+            });
         }
     }
     None

@@ -118,6 +118,10 @@ pub(crate) struct CompiledRule {
     pub verify: Vec<Arc<str>>,
     pub verify_mode: crate::model::VerifyMode,
     pub message: Option<Arc<str>>,
+    /// The text of `message` in each of [`Loaded::locales`], by index (empty without a
+    /// message): resolved at load, so a check finds its message without searching the
+    /// message tables by string.
+    pub messages: Vec<Option<Arc<str>>>,
     pub program: Program,
     /// What the rule does when it cannot be evaluated (`Rule::error_action`).
     pub on_error: Option<Action>,
@@ -163,8 +167,7 @@ pub struct Settings<'a> {
 pub(crate) struct Loaded {
     pub snapshot: Snapshot,
     pub rules: Vec<CompiledRule>,
-    /// `messages[locale][key]`, interned.
-    pub messages: Sorted<Sorted<Arc<str>>>,
+    /// The locales the policy has messages in, in order (each rule's `messages` follow it).
     pub locales: Vec<Arc<str>>,
     /// Messages are templates (snapshot format 5 on, `crate::template`).
     pub templates: bool,
@@ -649,6 +652,18 @@ pub(crate) fn prepare_with(
         .keys()
         .map(|l| Arc::from(l.as_str()))
         .collect();
+    // `messages[locale][key]`, one `Arc` per text (the verdict's JS side finds a text
+    // again by its `Arc`), then each rule's text in every locale, in `locales`' order.
+    let mut rules = rules;
+    for rule in &mut rules {
+        if let Some(key) = &rule.message {
+            rule.messages = messages
+                .0
+                .iter()
+                .map(|(_, t)| t.get(&**key).cloned())
+                .collect();
+        }
+    }
     let info = snapshot.info();
     let snapshot_ref = verdict::SnapshotRef {
         merchant: Arc::from(info.merchant.as_str()),
@@ -661,7 +676,6 @@ pub(crate) fn prepare_with(
         crate::model::to_minor_units(policy.high_value_threshold, exponent).unwrap_or(i64::MAX);
     Ok(Loaded {
         rules,
-        messages,
         locales,
         templates: info.format_version >= crate::snapshot::TEMPLATES_VERSION,
         snapshot_ref,
@@ -720,6 +734,7 @@ fn compiled(rule: &Rule, program: Program) -> CompiledRule {
         verify: rule.verify.iter().map(|v| Arc::from(v.as_str())).collect(),
         verify_mode: rule.verify_mode,
         message: rule.message.as_deref().map(Arc::from),
+        messages: Vec::new(),
         program,
         on_error: rule.error_action(),
     }
