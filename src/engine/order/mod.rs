@@ -171,7 +171,9 @@ impl Order {
     /// writer makes it: `None` when `bytes` are not that form, else what
     /// [`Order::from_json`] gives for the JSON text of the same fields.
     pub fn from_packed(bytes: &[u8]) -> Option<Result<Order, OrderError>> {
-        packed::raw(bytes).map(|raw| raw.order())
+        let mut raw = read::Raw::default();
+        packed::read(bytes, &mut raw)?;
+        Some(raw.order())
     }
 }
 

@@ -70,20 +70,27 @@ impl<'a> Packed<'a> {
         })
     }
 
-    fn fields(&mut self, keys: &[&str]) -> Option<Fields<'a>> {
-        let mut fields = Fields::default();
+    /// Reads `keys.len()` values into `fields`, in place: `Fields` is seven values (~112
+    /// bytes in wasm), and each move of one is a `memory.copy`, a call out of the module
+    /// in V8.
+    fn fields(&mut self, keys: &[&str], fields: &mut Fields<'a>) -> Option<()> {
         for slot in fields.iter_mut().take(keys.len()) {
             *slot = self.value()?;
         }
-        Some(fields)
+        Some(())
     }
 
-    fn object(&mut self, keys: &[&str]) -> Option<Option<Obj<Fields<'a>>>> {
-        Some(match self.byte()? {
-            0 => None,
-            1 => Some(Obj::Is(self.fields(keys)?)),
+    fn object(&mut self, keys: &[&str], object: &mut Option<Obj<Fields<'a>>>) -> Option<()> {
+        match self.byte()? {
+            0 => *object = None,
+            1 => {
+                if let Obj::Is(fields) = object.insert(Obj::Is(Fields::default())) {
+                    self.fields(keys, fields)?;
+                }
+            }
             _ => return None,
-        })
+        }
+        Some(())
     }
 
     // Loops rather than `collect::<Option<Vec<_>>>()`: each such collect is a generic
@@ -95,7 +102,10 @@ impl<'a> Packed<'a> {
         }
         let mut entries = Vec::with_capacity(len);
         for _ in 0..len {
-            entries.push(Obj::Is(self.fields(&LINE)?));
+            entries.push(Obj::Is(Fields::default()));
+            if let Some(Obj::Is(fields)) = entries.last_mut() {
+                self.fields(&LINE, fields)?;
+            }
         }
         Some(List::Is { len, entries })
     }
@@ -119,18 +129,16 @@ impl<'a> Packed<'a> {
     }
 }
 
-/// The fields of a packed order (step 1 of the JSON reader, the other way in).
-pub(super) fn raw(bytes: &[u8]) -> Option<Raw<'_>> {
+/// The fields of a packed order (step 1 of the JSON reader, the other way in), read into
+/// `raw` (a `Raw::default()`) in place, for the reason [`Packed::fields`] gives.
+pub(super) fn read<'a>(bytes: &'a [u8], raw: &mut Raw<'a>) -> Option<()> {
     let mut r = Packed { bytes };
-    let mut raw = Raw::default();
-    for slot in raw.top.iter_mut().take(TOP.len()) {
-        *slot = r.value()?;
-    }
-    raw.customer = r.object(&CUSTOMER)?;
-    raw.shipping = r.object(&SHIPPING)?;
+    r.fields(&TOP, &mut raw.top)?;
+    r.object(&CUSTOMER, &mut raw.customer)?;
+    r.object(&SHIPPING, &mut raw.shipping)?;
     raw.items = Some(r.items()?);
     raw.verified = r.verified()?;
-    r.bytes.is_empty().then_some(raw)
+    r.bytes.is_empty().then_some(())
 }
 
 #[cfg(test)]
