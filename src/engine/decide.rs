@@ -28,6 +28,7 @@ pub(super) fn decide(
     let facts = fact_builder::build(loaded, order, inputs);
     let (verdict, rule_errors) = evaluate(loaded, order, &facts, inputs.now, locale);
     counters.count(loaded, &facts, &verdict, rule_errors);
+    fact_builder::recycle(facts);
     verdict
 }
 
