@@ -129,8 +129,8 @@ fn evaluate(
                 }
             }
             for group in open_groups(rule, &order.verified) {
-                if !verify_required.contains(&group) {
-                    verify_required.push(group);
+                if !verify_required.iter().any(|g| g.as_slice() == group) {
+                    verify_required.push(group.to_vec());
                 }
             }
         }
@@ -176,17 +176,21 @@ fn fired<'r>(
 
 /// What a firing `step_up` rule still asks for (docs/semantics.md §9.4): completing one
 /// method of every group clears it. An `any` rule is one group, its methods; an `all`
-/// rule is one group per method not yet in `verified`.
-fn open_groups(rule: &super::CompiledRule, verified: &[String]) -> Vec<Vec<Arc<str>>> {
-    match rule.verify_mode {
-        VerifyMode::Any => vec![rule.verify.clone()],
-        VerifyMode::All => rule
-            .verify
-            .iter()
-            .filter(|m| !verified.iter().any(|v| v.as_str() == &***m))
-            .map(|m| vec![m.clone()])
-            .collect(),
-    }
+/// rule is one group per method not yet in `verified`. Borrowed from the rule: a group
+/// the verdict already asks for is not copied.
+fn open_groups<'r>(
+    rule: &'r super::CompiledRule,
+    verified: &'r [String],
+) -> impl Iterator<Item = &'r [Arc<str>]> + 'r {
+    let any = (rule.verify_mode == VerifyMode::Any).then_some(rule.verify.as_slice());
+    let all = rule
+        .verify
+        .iter()
+        .filter(move |m| {
+            rule.verify_mode == VerifyMode::All && !verified.iter().any(|v| v.as_str() == &***m)
+        })
+        .map(std::slice::from_ref);
+    any.into_iter().chain(all)
 }
 
 /// The decision the firing rules' actions make, before stale handling: the most severe
