@@ -16,6 +16,10 @@ use std::sync::Arc;
 /// rules, each firing at most once with its own action.
 const MAX_RESERVED_REASONS: usize = 32;
 
+/// The room a `step_up` verdict's methods and groups start with: what `Vec` gives its
+/// first push of such elements.
+const STEP_UP_ROOM: usize = 4;
+
 /// Judges `order` (already bound) with `inputs`, and counts the verdict in `counters`
 /// with the facts it was decided on.
 pub(super) fn decide(
@@ -28,6 +32,7 @@ pub(super) fn decide(
     let facts = fact_builder::build(loaded, order, inputs);
     let (verdict, rule_errors) = evaluate(loaded, order, &facts, inputs.now, locale);
     counters.count(loaded, &facts, &verdict, rule_errors);
+    fact_builder::recycle(facts);
     verdict
 }
 
@@ -121,6 +126,10 @@ fn evaluate(
     let mut verify: Vec<Arc<str>> = Vec::new();
     let mut verify_required: Vec<Vec<Arc<str>>> = Vec::new();
     if decision == Action::StepUp {
+        // A `step_up` verdict names methods: allocated up front with the room a first
+        // push would grow them to, which skips `Vec`'s growth path (measured cheaper).
+        verify.reserve_exact(STEP_UP_ROOM);
+        verify_required.reserve_exact(STEP_UP_ROOM);
         for (rule, _) in fired(&loaded.rules, &reasons).filter(|&(_, a)| a == Action::StepUp) {
             for m in &rule.verify {
                 if !verify.contains(m) {
@@ -128,8 +137,8 @@ fn evaluate(
                 }
             }
             for group in open_groups(rule, &order.verified) {
-                if !verify_required.contains(&group) {
-                    verify_required.push(group);
+                if !verify_required.iter().any(|g| g.as_slice() == group) {
+                    verify_required.push(group.to_vec());
                 }
             }
         }
@@ -175,17 +184,21 @@ fn fired<'r>(
 
 /// What a firing `step_up` rule still asks for (docs/semantics.md §9.4): completing one
 /// method of every group clears it. An `any` rule is one group, its methods; an `all`
-/// rule is one group per method not yet in `verified`.
-fn open_groups(rule: &super::CompiledRule, verified: &[String]) -> Vec<Vec<Arc<str>>> {
-    match rule.verify_mode {
-        VerifyMode::Any => vec![rule.verify.clone()],
-        VerifyMode::All => rule
-            .verify
-            .iter()
-            .filter(|m| !verified.iter().any(|v| v.as_str() == &***m))
-            .map(|m| vec![m.clone()])
-            .collect(),
-    }
+/// rule is one group per method not yet in `verified`. Borrowed from the rule: a group
+/// the verdict already asks for is not copied.
+fn open_groups<'r>(
+    rule: &'r super::CompiledRule,
+    verified: &'r [String],
+) -> impl Iterator<Item = &'r [Arc<str>]> + 'r {
+    let any = (rule.verify_mode == VerifyMode::Any).then_some(rule.verify.as_slice());
+    let all = rule
+        .verify
+        .iter()
+        .filter(move |m| {
+            rule.verify_mode == VerifyMode::All && !verified.iter().any(|v| v.as_str() == &***m)
+        })
+        .map(std::slice::from_ref);
+    any.into_iter().chain(all)
 }
 
 /// The decision the firing rules' actions make, before stale handling: the most severe

@@ -45,11 +45,13 @@ pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>
         normalize::identifier_into(IdKind::Phone, p, &rules, &mut buffers.shipping_phone);
     }
     let mut customer = customer_facts(loaded, order, &mut buffers, now);
-    customer.bound = bound.to_vec();
-    let (mut items, total_minor) = item_facts(loaded, order, bought);
+    customer.bound = std::mem::take(&mut buffers.bound);
+    customer.bound.extend_from_slice(bound);
+    let (mut items, total_minor) =
+        item_facts(loaded, order, bought, std::mem::take(&mut buffers.items));
     mark_scoped(&mut items, &customer.scoped);
 
-    let mut issue_list = Vec::new();
+    let mut issue_list = std::mem::take(&mut buffers.issues);
     issues::find(
         order,
         &items,
@@ -95,10 +97,44 @@ pub(super) fn build<'a>(loaded: &'a Loaded, order: &'a Order, inputs: Inputs<'_>
     }
 }
 
+/// Hands the vectors of `facts` back to this thread's [`Buffers`], emptied, for the
+/// next check's facts: a check then allocates none of them (six vectors, most grown
+/// from empty, cost about a malloc, a realloc and a free each).
+pub(super) fn recycle(facts: Facts<'_>) {
+    let Facts {
+        customer,
+        order,
+        items,
+        ..
+    } = facts;
+    let mut buffers = Buffers::take();
+    keep(&mut buffers.reasons, customer.reasons);
+    keep(&mut buffers.matched, customer.matched);
+    keep(&mut buffers.bound, customer.bound);
+    keep(&mut buffers.scoped, customer.scoped);
+    keep(&mut buffers.issues, order.issues);
+    keep(&mut buffers.items, items);
+    buffers.give_back();
+}
+
+/// A recycled vector grown past this many elements by one outsized order is not kept.
+const VEC_KEEP: usize = 64;
+
+/// Stores `v`, emptied, in `slot` unless it grew past [`VEC_KEEP`]. `v` borrows the
+/// check's order and engine while the slot's lifetime is `'static`: collecting it in
+/// place (std reuses a vector's allocation when the element layouts agree, as they do
+/// for one type under two lifetimes) keeps its allocation without `unsafe`.
+fn keep<A, B>(slot: &mut Vec<B>, v: Vec<A>) {
+    if v.capacity() <= VEC_KEEP {
+        *slot = v.into_iter().filter_map(|_| None).collect();
+    }
+}
+
 /// The text buffers a check normalizes identifiers into, kept per thread between
 /// checks so that normalizing allocates nothing once they have grown to the usual
 /// identifier length (docs/BENCHMARKS.md, "Native"). Per thread rather than per engine:
-/// the fact builder only reads the engine, which stays `Sync`.
+/// the fact builder only reads the engine, which stays `Sync`. With them, empty, the
+/// vectors of the last check's facts ([`recycle`]).
 #[derive(Default)]
 pub(super) struct Buffers {
     /// The shipping phone, normalized.
@@ -111,6 +147,13 @@ pub(super) struct Buffers {
     email: String,
     ip: String,
     phone: String,
+    // The facts' vectors, empty (see `recycle`).
+    reasons: Vec<&'static str>,
+    matched: Vec<&'static str>,
+    bound: Vec<&'static str>,
+    scoped: Vec<(crate::model::Level, &'static crate::model::EntryScope)>,
+    issues: Vec<&'static str>,
+    items: Vec<ItemFacts<'static>>,
 }
 
 /// A buffer grown past this many bytes by one outsized identifier is not kept.
@@ -162,17 +205,25 @@ fn customer_facts<'a>(
     buffers: &mut Buffers,
     now: Timestamp,
 ) -> CustomerFacts<'a> {
+    let reasons_buf = std::mem::take(&mut buffers.reasons);
+    let scoped_buf = std::mem::take(&mut buffers.scoped);
+    let mut matched_kinds = std::mem::take(&mut buffers.matched);
     let Buffers {
         shipping_phone,
         ident: buf,
         email,
         ip,
         phone,
+        ..
     } = buffers;
     let snapshot = &loaded.snapshot;
     let rules = normalize::Rules::of(snapshot.policy());
     let c = &order.customer;
-    let mut facts = CustomerFacts::default();
+    let mut facts = CustomerFacts {
+        reasons: reasons_buf,
+        scoped: scoped_buf,
+        ..CustomerFacts::default()
+    };
     let mut kinds_matched = [false; IdKind::LISTABLE.len()];
     // The highest level among certain (private-profile) matches: `level` is certain
     // when they reach it.
@@ -284,12 +335,14 @@ fn customer_facts<'a>(
     let normalized = [&**email, &**ip, &**phone];
     pattern_lookups(snapshot, normalized, shipping_phone, buf, &mut matched);
     facts.level_certain = certain_level == facts.level;
-    facts.matched = IdKind::LISTABLE
-        .iter()
-        .zip(kinds_matched)
-        .filter(|(_, m)| *m)
-        .map(|(k, _)| k.as_str())
-        .collect();
+    matched_kinds.extend(
+        IdKind::LISTABLE
+            .iter()
+            .zip(kinds_matched)
+            .filter(|(_, m)| *m)
+            .map(|(k, _)| k.as_str()),
+    );
+    facts.matched = matched_kinds;
 
     facts.known = stats.is_some();
     // History the body cannot assert: a customer `customers.csv` knows has the
@@ -371,14 +424,16 @@ pub(crate) fn history_facts(
 
 /// Per-line facts and `order.total` in minor units (catalog price × quantity over known SKUs, else the
 /// submitted price, summed exactly). `bought`: units bought before, by limited SKU.
+/// `items`: an empty vector to fill (a recycled one: [`recycle`]).
 fn item_facts<'a>(
     loaded: &'a Loaded,
     order: &'a Order,
     bought: &[(String, u64)],
+    mut items: Vec<ItemFacts<'a>>,
 ) -> (Vec<ItemFacts<'a>>, i128) {
     let snapshot = &loaded.snapshot;
     let mut total: i128 = 0;
-    let mut items = Vec::with_capacity(order.items.len());
+    items.reserve(order.items.len());
     for line in &order.items {
         let catalog = snapshot.catalog_item(&line.sku);
         let price_minor = line_price_minor(loaded, line, catalog);
@@ -537,5 +592,19 @@ mod tests {
         outsized.ident.push_str(&"x".repeat(BUFFER_KEEP + 1));
         outsized.give_back();
         assert_eq!(Buffers::take().ident.capacity(), 0);
+    }
+
+    #[test]
+    fn recycled_vectors_keep_their_allocation_and_come_back_empty() {
+        let text = String::from("a check's own text");
+        let mut slot: Vec<&'static str> = Vec::new();
+        let v = vec![text.as_str(); 5];
+        let cap = v.capacity();
+        keep(&mut slot, v);
+        assert!(slot.is_empty());
+        assert_eq!(slot.capacity(), cap);
+        // One grown past `VEC_KEEP` is dropped, the slot keeps what it had.
+        keep(&mut slot, vec![text.as_str(); VEC_KEEP + 1]);
+        assert_eq!(slot.capacity(), cap);
     }
 }
