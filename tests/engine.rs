@@ -163,15 +163,19 @@ fn source(rules: Vec<Rule>) -> PolicySource {
 }
 
 fn engine(rules: Vec<Rule>) -> Engine {
-    let bytes = snapshot::write(
-        &source(rules),
+    Engine::from_bytes(snapshot_of(&source(rules))).unwrap()
+}
+
+/// `src` compiled with the demo key.
+fn snapshot_of(src: &PolicySource) -> Vec<u8> {
+    snapshot::write(
+        src,
         &WriteOptions {
             created_at: ts("2026-11-20T00:00:00Z"),
             key: checkout_guard::snapshot::DEMO_KEY,
         },
     )
-    .unwrap();
-    Engine::from_bytes(bytes).unwrap()
+    .unwrap()
 }
 
 const NOW: &str = "2026-11-25T10:00:00Z";
@@ -646,15 +650,7 @@ fn a_message_missing_in_the_asked_locale_comes_from_the_next_one() {
     let mut src = source(vec![rule("r", "true", Action::Review)]);
     // `en` has no text for `r`: `en-US` → `en` finds none, so the default locale speaks.
     src.policy.messages.get_mut("en").unwrap().remove("r");
-    let bytes = snapshot::write(
-        &src,
-        &WriteOptions {
-            created_at: ts("2026-11-20T00:00:00Z"),
-            key: checkout_guard::snapshot::DEMO_KEY,
-        },
-    )
-    .unwrap();
-    let mut e = Engine::from_bytes(bytes).unwrap();
+    let mut e = Engine::from_bytes(snapshot_of(&src)).unwrap();
     for asked in [Some("en"), Some("en-US"), Some("EN"), None] {
         let m = check_at(&mut e, CLEAN, NOW, asked).message.unwrap();
         assert_eq!((&*m.locale, &*m.text), ("zh-CN", "中文 r"), "{asked:?}");
@@ -756,15 +752,7 @@ fn customer_id_lookup_agrees_with_the_separate_lookups() {
     let mut src = source(vec![]);
     src.blocklist
         .push(entry(IdKind::CustomerId, "K-1", Level::Watch, None));
-    let bytes = snapshot::write(
-        &src,
-        &WriteOptions {
-            created_at: ts("2026-11-20T00:00:00Z"),
-            key: checkout_guard::snapshot::DEMO_KEY,
-        },
-    )
-    .unwrap();
-    let s = checkout_guard::snapshot::Snapshot::from_bytes(bytes).unwrap();
+    let s = checkout_guard::snapshot::Snapshot::from_bytes(snapshot_of(&src)).unwrap();
     for id in ["K-1", "K-2", ""] {
         let (mut one, mut two) = (Vec::new(), Vec::new());
         let stats = s.customer_id_lookup(id, |m| one.push((m.level, m.reason)));
