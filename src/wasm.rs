@@ -12,8 +12,8 @@
 //! `wasm/verdict_js.rs` writes it as bytes naming strings `wasm/verdict.js` holds
 //! once per snapshot, and that builds the object in one call. Other results are
 //! written as JSON text by the crate's own writer (`src/json/write.rs`,
-//! `engine/results_json.rs`: the runtime links no serde serializer) and `JSON.parse`d. The compiler entry's results still go through
-//! `serde_json`. The figures are in `docs/BENCHMARKS.md`. Callers pass and get plain
+//! `engine/results_json.rs`: the runtime links no serde serializer) and `JSON.parse`d.
+//! The compiler entry's results still go through `serde_json`. The figures are in `docs/BENCHMARKS.md`. Callers pass and get plain
 //! objects.
 //!
 //! Errors are real JS `Error`s carrying data: `path` for bad orders, `diagnostics` for

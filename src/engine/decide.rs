@@ -190,15 +190,16 @@ fn open_groups<'r>(
     rule: &'r super::CompiledRule,
     verified: &'r [String],
 ) -> impl Iterator<Item = &'r [Arc<str>]> + 'r {
-    let any = (rule.verify_mode == VerifyMode::Any).then_some(rule.verify.as_slice());
-    let all = rule
-        .verify
+    // One of the two is empty: the whole list as one group, or each open method alone.
+    let (whole, each) = match rule.verify_mode {
+        VerifyMode::Any => (Some(rule.verify.as_slice()), &[][..]),
+        VerifyMode::All => (None, rule.verify.as_slice()),
+    };
+    let open = each
         .iter()
-        .filter(move |m| {
-            rule.verify_mode == VerifyMode::All && !verified.iter().any(|v| v.as_str() == &***m)
-        })
+        .filter(move |m| !verified.iter().any(|v| v.as_str() == &***m))
         .map(std::slice::from_ref);
-    any.into_iter().chain(all)
+    whole.into_iter().chain(open)
 }
 
 /// The decision the firing rules' actions make, before stale handling: the most severe

@@ -624,7 +624,7 @@ pub(crate) fn prepare_with(
     snapshot: Snapshot,
     text: Option<TextCompiler>,
 ) -> Result<Loaded, LoadError> {
-    let rules = match snapshot.programs() {
+    let mut rules = match snapshot.programs() {
         Some(stored) => decoded_rules(snapshot.policy(), &stored)?,
         None => match text {
             #[cfg(feature = "compiler")]
@@ -654,7 +654,6 @@ pub(crate) fn prepare_with(
         .collect();
     // `messages[locale][key]`, one `Arc` per text (the verdict's JS side finds a text
     // again by its `Arc`), then each rule's text in every locale, in `locales`' order.
-    let mut rules = rules;
     for rule in &mut rules {
         if let Some(key) = &rule.message {
             rule.messages = messages

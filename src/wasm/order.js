@@ -79,16 +79,16 @@ function lineField(key) {
   }
 }
 
-// The objects with fields, and how many fields each has.
+// The kinds of object with fields, and how many fields each kind has.
 const CUSTOMER = 0;
 const SHIPPING = 1;
 const LINE = 2;
 const FIELD_COUNTS = [7, 6, 3];
 
-/** `key`'s place among the fields of `object` (CUSTOMER, SHIPPING or LINE), or -1. */
-function fieldOf(object, key) {
+/** `key`'s place among the fields of `kind` (CUSTOMER, SHIPPING or LINE), or -1. */
+function fieldOf(kind, key) {
   // A switch on the constant, not a function passed in: each call site stays inlined.
-  switch (object) {
+  switch (kind) {
     case CUSTOMER:
       return customerField(key);
     case SHIPPING:

@@ -1,7 +1,7 @@
 //! `engine.stats()` and `engine.ruleFacts()` as JS objects built property by property
-//! instead of
-//! `serde_json::to_string` → `JSON.parse`: the wasm runtime then carries no serde_json
-//! serializer for [`Stats`] or for a `serde_json::Map` (docs/BENCHMARKS.md, "Issue 10").
+//! instead of `serde_json::to_string` → `JSON.parse`: the wasm runtime then carries no
+//! serde_json serializer for [`Stats`] or for a `serde_json::Map` (docs/BENCHMARKS.md,
+//! "Issue 10").
 //!
 //! The shape is exactly the JSON one: the same keys in the same order (the order serde
 //! gives, `decisions` flattened), counts as JS numbers (`JSON.parse` of a `u64` gives the
