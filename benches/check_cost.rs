@@ -5,7 +5,8 @@
 //! `valgrind --tool=cachegrind` with `CHECKS=1` and `CHECKS=20001` (20,000 by default):
 //! the difference divided by 20,000 is the per-check figure, without the setup.
 //! `KINDS=customer_id,email,phone,address` keeps only those kinds in the blocklist;
-//! `LIST_ENTRIES=1` adds the pattern and scoped entries of `store::add_list_entries`.
+//! `LIST_ENTRIES=1` adds the pattern and scoped entries of `store::add_list_entries`;
+//! `LINES=n` keeps only the orders of n lines (what a line costs: n=1 against n=5).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -43,7 +44,11 @@ fn main() {
     )
     .unwrap();
     let mut engine = Engine::from_bytes(bytes).unwrap();
-    let orders = store::orders(4096, 7);
+    let mut orders = store::orders(4096, 7);
+    // `LINES=3`: only the orders of that many lines, to measure what a line costs.
+    if let Some(lines) = std::env::var("LINES").ok().and_then(|s| s.parse::<usize>().ok()) {
+        orders.retain(|o| o.items.len() == lines);
+    }
     let options = CheckOptions {
         now: Some(store::now()),
         locale: None,

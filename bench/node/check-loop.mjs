@@ -1,4 +1,5 @@
-// `engine.check(order)` N times on the demo snapshot's 3-line order, untimed: for counting
+// `engine.check(order)` N times on the demo snapshot's 3-line order (or the generated
+// store's stream: `workload.mjs`), untimed: for counting
 // a JS check's instructions under valgrind, which unlike a timing is the same from run to
 // run on this shared machine. V8 must compile everything up front on one thread, or its
 // tiering makes each count different:
@@ -11,9 +12,9 @@
 // TurboFan-only code under valgrind is not what runs in production: compare builds with
 // it, never against native counts. Figures: docs/BENCHMARKS.md, "Where a JS check's time goes".
 import path from "node:path";
-import { demoOrder } from "./demo-order.mjs";
+import { workload } from "./workload.mjs";
 const { Engine } = await import(path.join(path.resolve(process.argv[2] ?? "pkg"), "node/index.js"));
-const engine = new Engine();
+const { engine, orders } = workload(Engine);
 const options = { now: Date.parse("2026-11-25T10:00:00Z") };
 const n = Number(process.argv[3] ?? 10_000);
-for (let i = 0; i < n; i++) engine.check(demoOrder, options);
+for (let i = 0; i < n; i++) engine.check(orders[i % orders.length], options);

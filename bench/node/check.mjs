@@ -183,6 +183,8 @@ for (let i = 0; i < 1_000; i++) {
     items,
   });
 }
+// CG_WRITE_ORDERS=FILE keeps them for check-loop.mjs and profile.mjs (workload.mjs).
+if (process.env.CG_WRITE_ORDERS) writeFileSync(process.env.CG_WRITE_ORDERS, JSON.stringify(orders));
 const big3 = orders.find((o) => o.items.length === 3);
 row("big store, 3-line order: engine.check(order)", percentiles(() => big.check(big3, options), N));
 let k = 0;

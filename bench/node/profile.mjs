@@ -1,6 +1,6 @@
 // Where the time of a JS `engine.check(order)` goes: runs the demo snapshot's 3-line
-// order (`demo-order.mjs`, as ab.mjs does) under V8's sampling profiler (node:inspector)
-// and prints each stage's share of the samples inside `check`, and that share of the
+// order (`demo-order.mjs`, as ab.mjs does; or the generated stream, `workload.mjs`) under
+// V8's sampling profiler (node:inspector) and prints each stage's share of the samples inside `check`, and that share of the
 // per-check time measured just before without the profiler.
 //
 //   CG_NO_WASM_OPT=1 CG_PKG_OUT=/tmp/pkg-names ./scripts/build-pkg.sh   # keeps function names
@@ -12,14 +12,15 @@
 // and the garbage collector. Figures: docs/BENCHMARKS.md, "Where a JS check's time goes".
 import path from "node:path";
 import { Session } from "node:inspector/promises";
-import { demoOrder } from "./demo-order.mjs";
+import { workload } from "./workload.mjs";
 
 const dir = path.resolve(process.argv[2] ?? "pkg");
 const SECONDS = Number(process.env.SECONDS ?? 6);
 const { Engine } = await import(path.join(dir, "node/index.js"));
-const engine = new Engine();
+const { engine, orders, label } = workload(Engine);
 const options = { now: Date.parse("2026-11-25T10:00:00Z") };
-const check = () => engine.check(demoOrder, options);
+let k = 0;
+const check = () => engine.check(orders[k++ % orders.length], options);
 
 // The stages, each a pattern of the function names that make it up (Rust paths in the
 // wasm's name section, wasm-bindgen's glue in JS).
@@ -82,7 +83,7 @@ if (total === 0) throw new Error("no samples inside engine.check: is this a pack
 const named = [...shares.values()].reduce((a, b) => a + b, 0);
 if (shares.get(STAGES[4][0]) === 0) throw new Error(`no stage found by name in ${dir}: build it with CG_NO_WASM_OPT=1 (see the top of this file)`);
 
-console.log(`${dir}: ${checks.toLocaleString("en-US")} checks profiled; ${micros.toFixed(2)} µs a check unprofiled`);
+console.log(`${dir}, ${label}: ${checks.toLocaleString("en-US")} checks profiled; ${micros.toFixed(2)} µs a check unprofiled`);
 for (const [name, n] of [...shares, ["other (glue between stages, garbage collection)", total - named]]) {
   const share = n / total;
   console.log(`  ${name.padEnd(50)} ${(100 * share).toFixed(1).padStart(5)} %   ≈ ${(share * micros).toFixed(2).padStart(5)} µs`);
