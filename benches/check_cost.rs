@@ -46,7 +46,10 @@ fn main() {
     let mut engine = Engine::from_bytes(bytes).unwrap();
     let mut orders = store::orders(4096, 7);
     // `LINES=3`: only the orders of that many lines, to measure what a line costs.
-    if let Some(lines) = std::env::var("LINES").ok().and_then(|s| s.parse::<usize>().ok()) {
+    if let Some(lines) = std::env::var("LINES")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+    {
         orders.retain(|o| o.items.len() == lines);
     }
     let options = CheckOptions {
