@@ -250,8 +250,9 @@ impl Stream {
         }
     }
 
-    /// Appends `bytes` and the 0xff that ends them (an identifier or a SKU).
-    #[inline]
+    /// Appends `bytes` and the 0xff that ends them (an identifier or a SKU). Inlined:
+    /// called, it spilled and reloaded the state around each SKU.
+    #[inline(always)]
     fn push_ended(&mut self, bytes: &[u8]) {
         let mut words = bytes.chunks_exact(8);
         for word in &mut words {
