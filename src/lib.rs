@@ -54,6 +54,7 @@ mod json;
 pub mod model;
 pub mod normalize;
 pub mod rules;
+mod siphash;
 pub mod snapshot;
 pub mod template;
 pub mod time;

@@ -14,6 +14,7 @@ use super::heavy_hitters::DigestMap;
 use super::order::Order;
 use crate::model::IdKind;
 use crate::normalize;
+use crate::siphash::{le_word, Sip};
 use crate::time::{Duration, Timestamp};
 use siphasher::sip::SipHasher13;
 use std::collections::VecDeque;
@@ -183,10 +184,7 @@ fn merged(basket: &mut [Keyed<'_>], mut stream: Stream) -> Stream {
 /// where three `Hasher::write`s each handled a partial word in the crate's own buffer.
 #[derive(Clone, Copy)]
 struct Stream {
-    v0: u64,
-    v1: u64,
-    v2: u64,
-    v3: u64,
+    sip: Sip,
     /// The stream's last `filled` bytes (fewer than 8) not yet compressed, low first.
     tail: u64,
     filled: u32,
@@ -196,39 +194,18 @@ struct Stream {
 
 impl Stream {
     fn new() -> Self {
-        let (k0, k1) = KEYS;
         Self {
-            v0: k0 ^ 0x736f_6d65_7073_6575,
-            v1: k1 ^ 0x646f_7261_6e64_6f6d,
-            v2: k0 ^ 0x6c79_6765_6e65_7261,
-            v3: k1 ^ 0x7465_6462_7974_6573,
+            sip: Sip::new(KEYS.0, KEYS.1),
             tail: 0,
             filled: 0,
             length: 0,
         }
     }
 
-    /// One SipRound.
-    #[inline]
-    fn round(&mut self) {
-        self.v0 = self.v0.wrapping_add(self.v1);
-        self.v1 = self.v1.rotate_left(13) ^ self.v0;
-        self.v0 = self.v0.rotate_left(32);
-        self.v2 = self.v2.wrapping_add(self.v3);
-        self.v3 = self.v3.rotate_left(16) ^ self.v2;
-        self.v0 = self.v0.wrapping_add(self.v3);
-        self.v3 = self.v3.rotate_left(21) ^ self.v0;
-        self.v2 = self.v2.wrapping_add(self.v1);
-        self.v1 = self.v1.rotate_left(17) ^ self.v2;
-        self.v2 = self.v2.rotate_left(32);
-    }
-
     /// Compresses one message word (one round: SipHash-1-3).
     #[inline]
     fn block(&mut self, word: u64) {
-        self.v3 ^= word;
-        self.round();
-        self.v0 ^= word;
+        self.sip.compress::<1>(word);
     }
 
     /// Appends the `n` (1 to 8) low bytes of `word`, low byte first; its other bytes
@@ -262,7 +239,7 @@ impl Stream {
         // The last (fewer than 8) bytes and the 0xff: at most one word.
         let rest = words.remainder();
         let n = u32::try_from(rest.len()).unwrap_or(0);
-        self.push_word(low_word(rest) | 0xff << (8 * n), n + 1);
+        self.push_word(le_word(rest) | 0xff << (8 * n), n + 1);
     }
 
     /// A SKU's bytes, 0xff, and its quantity (little-endian).
@@ -274,32 +251,10 @@ impl Stream {
 
     /// The digest of the stream so far, which may go on.
     fn digest_so_far(&self) -> u64 {
-        let mut end = *self;
-        let last = (self.length & 0xff) << 56 | self.tail;
-        end.block(last);
-        end.v2 ^= 0xff;
-        end.round();
-        end.round();
-        end.round();
-        end.v0 ^ end.v1 ^ end.v2 ^ end.v3
+        let mut end = self.sip;
+        end.compress::<1>((self.length & 0xff) << 56 | self.tail);
+        end.finish::<3>()
     }
-}
-
-/// `bytes` (fewer than 8) as the low bytes of a little-endian word.
-#[inline]
-fn low_word(bytes: &[u8]) -> u64 {
-    let (mut word, mut at, mut rest) = (0, 0, bytes);
-    if let Some((four, more)) = rest.split_first_chunk::<4>() {
-        (word, at, rest) = (u64::from(u32::from_le_bytes(*four)), 32, more);
-    }
-    if let Some((two, more)) = rest.split_first_chunk::<2>() {
-        word |= u64::from(u16::from_le_bytes(*two)) << at;
-        (at, rest) = (at + 16, more);
-    }
-    if let Some(&byte) = rest.first() {
-        word |= u64::from(byte) << at;
-    }
-    word
 }
 
 /// The digest of an order id (a bound one: the engine passes no other).

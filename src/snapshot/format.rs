@@ -5,6 +5,7 @@
 //! 4 GiB, far above any real blocklist (100k entries take 1.2 MB).
 
 use crate::model::{IdKind, Level};
+use crate::siphash::{le_word, Sip};
 
 /// First eight bytes of every snapshot.
 pub const MAGIC: [u8; 8] = *b"CKGUARD\0";
@@ -407,22 +408,17 @@ pub fn id_hash(key: &[u8; 16], kind: IdKind, normalized: &str) -> u64 {
     sip24_tagged(key, kind.code(), normalized.as_bytes())
 }
 
-/// SipHash-2-4 (Aumasson & Bernstein; the value of `siphasher`'s
-/// `SipHasher24::new_with_key(key)` fed `tag ‖ bytes`), computed in one pass for the hot
-/// path: the message words are read straight from `bytes` (the first word is `tag` and
-/// the first 7 bytes), without copying the message into a buffer and without the
-/// streaming hasher's partial-word bookkeeping. A check hashes ~8 identifiers.
+/// SipHash-2-4 (the value of `siphasher`'s `SipHasher24::new_with_key(key)` fed
+/// `tag ‖ bytes`), computed in one pass for the hot path: the message words are read
+/// straight from `bytes` (the first word is `tag` and the first 7 bytes), without copying
+/// the message into a buffer and without the streaming hasher's partial-word
+/// bookkeeping. A check hashes ~8 identifiers.
 fn sip24_tagged(key: &[u8; 16], tag: u8, bytes: &[u8]) -> u64 {
     let (k0, k1) = match (key.first_chunk::<8>(), key.last_chunk::<8>()) {
         (Some(k0), Some(k1)) => (u64::from_le_bytes(*k0), u64::from_le_bytes(*k1)),
         _ => (0, 0), // unreachable: a 16-byte key has both halves
     };
-    let mut v = Sip {
-        v0: k0 ^ 0x736f_6d65_7073_6575,
-        v1: k1 ^ 0x646f_7261_6e64_6f6d,
-        v2: k0 ^ 0x6c79_6765_6e65_7261,
-        v3: k1 ^ 0x7465_6462_7974_6573,
-    };
+    let mut v = Sip::new(k0, k1);
     // The message's last word carries its length (mod 256) in its top byte.
     let length_byte = ((bytes.len() as u64).wrapping_add(1) & 0xff) << 56;
     let last = if let Some((head, rest)) = bytes.split_first_chunk::<7>() {
@@ -431,80 +427,18 @@ fn sip24_tagged(key: &[u8; 16], tag: u8, bytes: &[u8]) -> u64 {
         if let Some(dst) = first.last_chunk_mut::<7>() {
             *dst = *head;
         }
-        v.compress(u64::from_le_bytes(first));
+        v.compress::<2>(u64::from_le_bytes(first));
         let mut words = rest.chunks_exact(8);
         for w in &mut words {
-            v.compress(le_partial(w));
+            v.compress::<2>(le_word(w));
         }
-        le_partial(words.remainder())
+        le_word(words.remainder())
     } else {
         // Fewer than 8 message bytes: the tag and the bytes are the last word.
-        u64::from(tag) | le_partial(bytes) << 8
+        u64::from(tag) | le_word(bytes) << 8
     };
-    v.compress(last | length_byte);
-    v.v2 ^= 0xff;
-    for _ in 0..4 {
-        v.round();
-    }
-    v.v0 ^ v.v1 ^ v.v2 ^ v.v3
-}
-
-/// The little-endian value of at most 8 bytes (a whole word, or a message tail), read
-/// in at most three loads rather than byte by byte.
-#[inline(always)]
-fn le_partial(b: &[u8]) -> u64 {
-    if let Some(w) = b.first_chunk::<8>() {
-        return u64::from_le_bytes(*w);
-    }
-    let mut out = 0u64;
-    let mut at = 0usize;
-    if let Some(w) = b.first_chunk::<4>() {
-        out = u64::from(u32::from_le_bytes(*w));
-        at = 4;
-    }
-    let rest = b.get(at..).unwrap_or(&[]);
-    if let Some(w) = rest.first_chunk::<2>() {
-        out |= u64::from(u16::from_le_bytes(*w)) << (8 * at);
-        at += 2;
-    }
-    if let Some(&byte) = b.get(at) {
-        out |= u64::from(byte) << (8 * at);
-    }
-    out
-}
-
-/// SipHash's four-word state.
-struct Sip {
-    v0: u64,
-    v1: u64,
-    v2: u64,
-    v3: u64,
-}
-
-impl Sip {
-    /// One SipRound (the reference's ARX network).
-    #[inline(always)]
-    fn round(&mut self) {
-        self.v0 = self.v0.wrapping_add(self.v1);
-        self.v1 = self.v1.rotate_left(13) ^ self.v0;
-        self.v0 = self.v0.rotate_left(32);
-        self.v2 = self.v2.wrapping_add(self.v3);
-        self.v3 = self.v3.rotate_left(16) ^ self.v2;
-        self.v0 = self.v0.wrapping_add(self.v3);
-        self.v3 = self.v3.rotate_left(21) ^ self.v0;
-        self.v2 = self.v2.wrapping_add(self.v1);
-        self.v1 = self.v1.rotate_left(17) ^ self.v2;
-        self.v2 = self.v2.rotate_left(32);
-    }
-
-    /// Absorbs one message word: two rounds (the "2" of SipHash-2-4).
-    #[inline(always)]
-    fn compress(&mut self, m: u64) {
-        self.v3 ^= m;
-        self.round();
-        self.round();
-        self.v0 ^= m;
-    }
+    v.compress::<2>(last | length_byte);
+    v.finish::<4>()
 }
 
 /// The level's 2-bit code in a blocklist key (`none` is never stored).
