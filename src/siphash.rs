@@ -17,7 +17,7 @@ pub(crate) struct Sip {
 
 impl Sip {
     /// The state for the key `k0 ‖ k1` (two little-endian words).
-    #[inline(always)]
+    #[inline]
     pub(crate) fn new(k0: u64, k1: u64) -> Sip {
         Sip {
             v0: k0 ^ 0x736f_6d65_7073_6575,
@@ -28,7 +28,7 @@ impl Sip {
     }
 
     /// One SipRound (the reference's ARX network).
-    #[inline(always)]
+    #[inline]
     fn round(&mut self) {
         self.v0 = self.v0.wrapping_add(self.v1);
         self.v1 = self.v1.rotate_left(13) ^ self.v0;
@@ -43,7 +43,7 @@ impl Sip {
     }
 
     /// Absorbs one message word with `C` rounds (the "c" of SipHash-c-d).
-    #[inline(always)]
+    #[inline]
     pub(crate) fn compress<const C: usize>(&mut self, m: u64) {
         self.v3 ^= m;
         for _ in 0..C {
@@ -54,7 +54,7 @@ impl Sip {
 
     /// The hash, after the last word (which carries the message length in its top byte)
     /// was compressed: `D` finalization rounds (the "d").
-    #[inline(always)]
+    #[inline]
     pub(crate) fn finish<const D: usize>(mut self) -> u64 {
         self.v2 ^= 0xff;
         for _ in 0..D {
@@ -66,7 +66,7 @@ impl Sip {
 
 /// The little-endian value of at most 8 bytes (a whole word, or a message's tail as the
 /// low bytes of a word), read in at most three loads rather than byte by byte.
-#[inline(always)]
+#[inline]
 pub(crate) fn le_word(b: &[u8]) -> u64 {
     if let Some(w) = b.first_chunk::<8>() {
         return u64::from_le_bytes(*w);
