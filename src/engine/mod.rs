@@ -422,7 +422,11 @@ impl Engine {
         let order = identity::bind(order, identity);
         let key = self.key_of(&order, identity);
         let duplicate = self.is_duplicate(key.as_ref(), options.duplicate, now);
-        let order_id = dedup::id_hash(identity.and_then(|i| i.order_id.as_deref()));
+        // The key hashed the bound order id already, when the order has a key.
+        let order_id = match &key {
+            Some(k) => k.order_id,
+            None => dedup::id_hash(identity.and_then(|i| i.order_id.as_deref())),
+        };
         let limited = self.limited_skus(&order);
         let identities = match (&limited[..], &options.bought) {
             // The engine's own memory answers and records: under the order's identities.
