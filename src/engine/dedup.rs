@@ -130,8 +130,10 @@ pub fn key(order: &Order, rules: &normalize::Rules<'_>) -> Option<(u64, u64)> {
                     let mut pairs: Vec<(&str, u64)> =
                         items.iter().map(|l| (l.sku.as_str(), l.quantity)).collect();
                     pairs.sort_unstable();
-                    let keyed: Vec<Keyed<'_>> =
-                        pairs.into_iter().map(|(sku, q)| Keyed::new(sku, q)).collect();
+                    let keyed: Vec<Keyed<'_>> = pairs
+                        .into_iter()
+                        .map(|(sku, q)| Keyed::new(sku, q))
+                        .collect();
                     merged(&keyed, stream)
                 }
             }
